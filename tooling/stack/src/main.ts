@@ -1,0 +1,1 @@
+console.log("stack", process.version, process.argv.slice(2));
