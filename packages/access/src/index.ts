@@ -1,0 +1,29 @@
+export type { Actor, AnonymousActor, GroupId, MemberActor } from './actor';
+export { isAdmin } from './actor';
+export type { AssetKind, WorkspaceAsset } from './asset-access';
+export { ASSET_KIND_LABELS, assetsWithoutAccess, describeAsset, hasAssetAccess } from './asset-access';
+export type { ConnectionCheck, ConnectionDecision, ConnectionFacts } from './connection-permissions';
+export {
+  decideCanQuery,
+  decideCanRefreshSchema,
+  decideCanViewResults,
+  decideConnectionPermissions,
+} from './connection-permissions';
+export type { ProjectDecision, ProjectFacts, ProjectGrant } from './effective-permission';
+export { decideProjectPermission, grantedProjectPermission } from './effective-permission';
+export { BUILT_IN_GROUP_LABELS, describeGroup, groupsOf } from './group-membership';
+export { projectPermissionRequiredBy } from './procedure-permission';
+export type { ProjectAccess } from './project-permission';
+export {
+  meetsProjectPermission,
+  PROJECT_PERMISSION_LABELS,
+  strongerOf,
+  weakerOf,
+} from './project-permission';
+export type { AccessReasonCode, Reason } from './reasons';
+export { ACCESS_REASON_CODES } from './reasons';
+export type { AccessCheck, ShareTarget } from './share-permission';
+export { canShareAtPermission } from './share-permission';
+export type { WorkspaceAction } from './workspace-action';
+export { decideWorkspaceAction, WORKSPACE_ACTIONS } from './workspace-action';
+export { ROLE_PROJECT_CAP, WORKSPACE_ROLE_LABELS } from './workspace-role';

@@ -1,0 +1,11 @@
+export type { CreateVaultInput, Vault } from './create-vault';
+export { createVault } from './create-vault';
+export { generateMasterKey } from './generate-master-key';
+export type { Kek } from './kek';
+export { kekIdFor } from './kek-id-for';
+export type { VaultEnv } from './load-vault-from-env';
+export { loadVaultFromEnv } from './load-vault-from-env';
+export { parseMasterKey } from './parse-master-key';
+export type { Result } from './result';
+export type { VaultContext } from './vault-context';
+export type { VaultError, VaultErrorCode } from './vault-error';
