@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { appRouter, createContext, type Deps } from '@quarry/api';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { isSameOrigin } from './origin-check';
+
+export type AppOptions = {
+  deps: Deps;
+  log: Logger;
+  publicUrl: string;
+  webDist?: string | undefined;
+  /** Readiness: the database answers and the queue schema is there. */
+  ready: () => Promise<{ database: boolean; queue: boolean }>;
+};
+
+type Env = { Variables: { requestId: string } };
+
+export function createApp(options: AppOptions) {
+  const { deps, log, publicUrl } = options;
+  const app = new Hono<Env>();
+
+  app.use('*', async (c, next) => {
+    const requestId = c.req.header('x-request-id')?.slice(0, 64) || randomUUID();
+    c.set('requestId', requestId);
+    const started = performance.now();
+    await next();
+    c.header('x-request-id', requestId);
+    c.header('x-content-type-options', 'nosniff');
+    c.header('referrer-policy', 'same-origin');
+    c.header('x-frame-options', 'DENY');
+    c.header(
+      'content-security-policy',
+      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    );
+    if (!c.req.path.startsWith('/assets/')) {
+      log.info(
+        { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+        'request',
+      );
+    }
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    const checks = await options.ready().catch(() => ({ database: false, queue: false }));
+    return c.json({ ok: checks.database && checks.queue, ...checks }, checks.database && checks.queue ? 200 : 503);
+  });
+
+  // AUTH-5: a cookie-carrying mutation must come from our own origin. Token callers (the SDK)
+  // send no cookie, so a forged cross-site request cannot ride on their credentials.
+  app.use('/trpc/*', async (c, next) => {
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.header('cookie')) {
+      if (!isSameOrigin({ origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site'), publicUrl })) {
+        return c.json(
+          { error: { code: 'auth.bad_origin', message: 'This request did not come from Quarry itself', hint: 'Reload Quarry and try again' } },
+          403,
+        );
+      }
+    }
+    return next();
+  });
+
+  app.all('/trpc/*', (c) => {
+    const ip = safeIp(c);
+    return fetchRequestHandler({
+      endpoint: '/trpc',
+      req: c.req.raw,
+      router: appRouter,
+      createContext: ({ req, resHeaders }) =>
+        createContext({
+          deps,
+          headers: req.headers,
+          resHeaders,
+          request: { ip, userAgent: req.headers.get('user-agent'), requestId: c.get('requestId') },
+        }),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') {
+          log.error({ requestId: c.get('requestId'), path, err: error.cause ?? error }, 'procedure failed');
+        }
+      },
+    });
+  });
+
+  if (options.webDist) {
+    const root = options.webDist;
+    app.use('/assets/*', serveStatic({ root }));
+    app.get('/favicon.svg', serveStatic({ root }));
+    // Client-side routes all load the SPA's shell.
+    let shell: Promise<string> | undefined;
+    app.get('*', async (c) => {
+      shell ??= readFile(join(root, 'index.html'), 'utf8');
+      return c.html(await shell);
+    });
+  }
+  return app;
+}
+
+function safeIp(c: Parameters<typeof getConnInfo>[0]): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+const Env = z.object({
+  /** Quarry's own PostgreSQL (metadata, queue, chunks). */
+  DATABASE_URL: z.string().url(),
+  /** 32 bytes, base64: the vault's key-encryption key. `npm start` generates one into .data/. */
+  QUARRY_MASTER_KEY: z.string().min(1),
+  /** Comma-separated earlier master keys, kept while `quarry vault rotate` re-wraps records. */
+  QUARRY_PREVIOUS_MASTER_KEYS: z.string().optional(),
+  /** Port and interface to listen on. */
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  /** The URL people open; mutations must come from this origin (AUTH-5). */
+  QUARRY_PUBLIC_URL: z.string().url().optional(),
+  /** The built SPA (apps/web/dist) to serve; unset in development, where Vite serves it. */
+  QUARRY_WEB_DIST: z.string().optional(),
+  /** pino level: fatal, error, warn, info, debug. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Env = z.infer<typeof Env>;
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): Readonly<Env> {
+  const parsed = Env.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`The API's environment is not valid:\n${lines}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,47 @@
+import { type ServerType, serve } from '@hono/node-server';
+import { startRunNotifier } from '@quarry/api';
+import { createDb } from '@quarry/db';
+import { QUEUE_SCHEMA, startQueue } from '@quarry/queue';
+import { loadVaultFromEnv } from '@quarry/vault';
+import { createApp } from './app';
+import type { Env } from './env';
+import { createLogger } from './logger';
+
+export type RunningApi = { url: string; close: () => Promise<void> };
+
+/** Wires the API process: database pool, vault, queue (send only), run notifier, HTTP server. */
+export async function startApi(env: Readonly<Env>): Promise<RunningApi> {
+  const log = createLogger('api', env.LOG_LEVEL);
+  const vault = loadVaultFromEnv(env);
+  if (!vault.ok) throw new Error(`${vault.error.message}${vault.error.hint ? ` (${vault.error.hint})` : ''}`);
+  const { db, sql, close: closeDb } = createDb(env.DATABASE_URL, { max: 20, applicationName: 'quarry-api' });
+  const queue = await startQueue(env.DATABASE_URL, { supervise: false });
+  const notifier = await startRunNotifier(sql);
+  const publicUrl = env.QUARRY_PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+  const secureCookies = !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(new URL(publicUrl).origin);
+  const app = createApp({
+    deps: { db, sql, queue, vault: vault.value, notifier, log, secureCookies, now: () => new Date() },
+    log,
+    publicUrl,
+    webDist: env.QUARRY_WEB_DIST,
+    ready: async () => {
+      const [row] = await sql<{ queue: boolean }[]>`select to_regclass(${`${QUEUE_SCHEMA}.job`}) is not null as queue`;
+      return { database: true, queue: row?.queue === true };
+    },
+  });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  log.info({ url: publicUrl, port }, 'api listening');
+  return {
+    url: `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await notifier.close();
+      await queue.stop({ graceful: false, timeoutMs: 2000 });
+      await closeDb();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+const Env = z.object({
+  /** Quarry's own PostgreSQL (metadata, queue, chunks). */
+  DATABASE_URL: z.string().url(),
+  /** 32 bytes, base64: the vault's key-encryption key (the runner unwraps connection credentials). */
+  QUARRY_MASTER_KEY: z.string().min(1),
+  /** Comma-separated earlier master keys, during a rotation. */
+  QUARRY_PREVIOUS_MASTER_KEYS: z.string().optional(),
+  /** Runs this process executes at once. */
+  QUARRY_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Port for /healthz and /readyz; 0 picks a free one. */
+  RUNNER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type Env = z.infer<typeof Env>;
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): Readonly<Env> {
+  const parsed = Env.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`The query runner's environment is not valid:\n${lines}`);
+  }
+  return Object.freeze(parsed.data);
+}

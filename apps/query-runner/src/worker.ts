@@ -1,0 +1,68 @@
+import { createServer, type Server } from 'node:http';
+import { createDb } from '@quarry/db';
+import { QUEUE_SCHEMA, startQueue } from '@quarry/queue';
+import { loadVaultFromEnv } from '@quarry/vault';
+import pino from 'pino';
+import type { Env } from './env';
+import { executeRun } from './execute-run';
+
+export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
+export type RunningWorker = { state: () => WorkerState; healthUrl: string; stop: () => Promise<void> };
+
+/**
+ * The runner process: takes `run.execute` jobs and executes them. States are explicit
+ * (starting → running → draining → stopped) and shutdown is bounded.
+ */
+export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
+  let state: WorkerState = 'starting';
+  const log = pino({ name: 'query-runner', level: env.LOG_LEVEL, base: { service: 'query-runner' }, timestamp: pino.stdTimeFunctions.isoTime });
+  const vault = loadVaultFromEnv(env);
+  if (!vault.ok) throw new Error(`${vault.error.message}${vault.error.hint ? ` (${vault.error.hint})` : ''}`);
+  const { db, sql, close } = createDb(env.DATABASE_URL, { max: env.QUARRY_RUNNER_CONCURRENCY * 2 + 2, applicationName: 'quarry-runner' });
+  const queue = await startQueue(env.DATABASE_URL, { supervise: true });
+  const deps = { db, sql, vault: vault.value, log, now: () => new Date() };
+  await queue.work('run.execute', { concurrency: env.QUARRY_RUNNER_CONCURRENCY }, async (payload, job) => {
+    try {
+      await executeRun(deps, payload, job.signal);
+    } catch (error) {
+      log.error({ runId: payload.runId, err: error }, 'run handler failed');
+      throw error;
+    }
+  });
+
+  const health: Server = createServer(async (req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(state === 'stopped' ? 503 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: state !== 'stopped', state }));
+      return;
+    }
+    if (req.url === '/readyz') {
+      const queueReady = await sql`select to_regclass(${`${QUEUE_SCHEMA}.job`}) is not null as ok`.then((r) => r[0]?.ok === true).catch(() => false);
+      const ok = state === 'running' && queueReady;
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok, state, database: queueReady, queue: queueReady }));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => health.listen(env.RUNNER_HEALTH_PORT, env.HOST, resolve));
+  const address = health.address();
+  const port = typeof address === 'object' && address ? address.port : env.RUNNER_HEALTH_PORT;
+  state = 'running';
+  log.info({ concurrency: env.QUARRY_RUNNER_CONCURRENCY, healthPort: port }, 'query runner ready');
+
+  return {
+    state: () => state,
+    healthUrl: `http://${env.HOST}:${port}`,
+    async stop() {
+      if (state === 'stopped' || state === 'draining') return;
+      state = 'draining';
+      log.info({}, 'draining: no new runs; finishing what is running');
+      await queue.stop({ graceful: true, timeoutMs: 10_000 });
+      await new Promise<void>((resolve) => health.close(() => resolve()));
+      await close();
+      state = 'stopped';
+      log.info({}, 'stopped');
+    },
+  };
+}

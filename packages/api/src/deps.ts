@@ -1,0 +1,23 @@
+import type { Db, Sql } from '@quarry/db';
+import type { Queue } from '@quarry/queue';
+import type { Vault } from '@quarry/vault';
+import type { RunNotifier } from './runs/run-notifier';
+
+export type Logger = {
+  info: (fields: Record<string, unknown>, msg: string) => void;
+  warn: (fields: Record<string, unknown>, msg: string) => void;
+  error: (fields: Record<string, unknown>, msg: string) => void;
+};
+
+/** What the procedures need from the outside world, built once by apps/api and handed in. */
+export type Deps = {
+  db: Db;
+  sql: Sql;
+  queue: Pick<Queue, 'send'>;
+  vault: Vault;
+  notifier: RunNotifier;
+  log: Logger;
+  /** Cookies get `Secure` and the `__Host-` prefix unless the public URL is plain-http localhost. */
+  secureCookies: boolean;
+  now: () => Date;
+};

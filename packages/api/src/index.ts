@@ -1,0 +1,6 @@
+export { type Caller, type Context, createContext, type RequestInfo } from './context';
+export type { Deps, Logger } from './deps';
+export { QuarryTRPCError, trpcCodeFor } from './errors';
+export { type AppRouter, appRouter } from './router';
+export { type RunNotifier, startRunNotifier } from './runs/run-notifier';
+export { type Actor, createCallerFactory, type Meta } from './trpc';

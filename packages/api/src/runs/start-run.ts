@@ -1,0 +1,86 @@
+import { err, ok, type Result, type RunSummary, type StartRunInput } from '@quarry/contracts';
+import { writeAuditEvent } from '@quarry/db/audit';
+import { newId } from '@quarry/db';
+import { cells, runs } from '@quarry/db/schema';
+import { and, eq } from 'drizzle-orm';
+import type { RequestInfo } from '../context';
+import type { Deps } from '../deps';
+import { notFound } from '../errors';
+import type { Actor } from '../trpc';
+import { toRunSummary } from './run-summary';
+
+/**
+ * Saves the cell's SQL, records a run owned by the caller and sends a job carrying ids only
+ * (JOB-4). The API never decrypts credentials and never sees rows.
+ */
+export async function startRun(
+  deps: Deps,
+  actor: Actor,
+  input: Required<StartRunInput>,
+  request: RequestInfo,
+): Promise<Result<RunSummary>> {
+  const now = deps.now();
+  const [cell] = await deps.db
+    .select()
+    .from(cells)
+    .where(
+      and(eq(cells.id, input.cellId), eq(cells.projectId, input.projectId), eq(cells.workspaceId, actor.workspaceId)),
+    );
+  if (!cell) return err(notFound('cell'));
+  const connectionId = cell.connectionId;
+  if (!connectionId) {
+    return err({
+      code: 'run.no_connection',
+      message: 'This SQL cell has no data connection',
+      hint: 'Choose a data connection for the cell, then run it again',
+    });
+  }
+  const runId = newId('run');
+  const run = await deps.db.transaction(async (tx) => {
+    await tx.update(cells).set({ source: input.source, updatedAt: now }).where(eq(cells.id, cell.id));
+    const [row] = await tx
+      .insert(runs)
+      .values({
+        id: runId,
+        workspaceId: actor.workspaceId,
+        projectId: input.projectId,
+        cellId: cell.id,
+        ownerId: actor.userId,
+        connectionId,
+        source: input.source,
+        rowLimit: input.rowLimit,
+        status: 'queued',
+        createdAt: now,
+      })
+      .returning();
+    await writeAuditEvent(
+      tx,
+      {
+        workspaceId: actor.workspaceId,
+        actorId: actor.userId,
+        action: 'run.start',
+        target: { type: 'run', id: runId },
+        outcome: 'success',
+        ip: request.ip,
+        requestId: request.requestId,
+        details: { projectId: input.projectId, cellId: cell.id, connectionId, via: actor.via.kind },
+      },
+      now,
+    );
+    return row;
+  });
+  if (!run) throw new Error('run insert returned no row');
+  try {
+    const jobId = await deps.queue.send('run.execute', { runId, workspaceId: actor.workspaceId });
+    await deps.db.update(runs).set({ jobId }).where(eq(runs.id, runId));
+  } catch (cause) {
+    deps.log.error({ runId, err: String(cause) }, 'could not queue run');
+    const error = { code: 'queue.unavailable', message: 'The run could not be queued', hint: 'Try again in a moment' };
+    await deps.db
+      .update(runs)
+      .set({ status: 'failed', error: { ...error, kind: 'system' }, finishedAt: deps.now() })
+      .where(and(eq(runs.id, runId), eq(runs.status, 'queued')));
+    return err(error);
+  }
+  return ok(toRunSummary(run));
+}

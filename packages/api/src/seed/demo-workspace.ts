@@ -1,0 +1,89 @@
+import { hashPassword } from '@quarry/auth';
+import { newId } from '@quarry/db';
+import type { Db } from '@quarry/db';
+import { writeAuditEvent } from '@quarry/db/audit';
+import { cells, connectionCredentialsContext, connections, projectConnections, projects, users, workspaceMembers, workspaces } from '@quarry/db/schema';
+import type { Vault } from '@quarry/vault';
+import { eq, sql } from 'drizzle-orm';
+
+export type DemoWarehouse = {
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  password: string;
+  sslMode: 'disable' | 'require' | 'verify-full';
+};
+
+export const DEMO_SQL = `-- Revenue by channel over the last 90 days of orders
+select channel, count(*) as orders, sum(total) as revenue
+from orders
+where ordered_at > (select max(ordered_at) from orders) - interval '90 days'
+group by channel
+order by revenue desc;`;
+
+/**
+ * The demo workspace `npm start` opens on: an Admin, a workspace connection to the demo warehouse
+ * (password sealed by the vault) and a project with a SQL cell. Idempotent: a second start finds
+ * the Admin and only refreshes the connection's credentials.
+ */
+export async function seedDemoWorkspace(
+  deps: { db: Db; vault: Vault },
+  input: { adminEmail: string; adminPassword: string; warehouse: DemoWarehouse },
+): Promise<{ workspaceId: string; projectId: string; created: boolean }> {
+  const { db, vault } = deps;
+  const [existing] = await db
+    .select({ userId: users.id, workspaceId: workspaceMembers.workspaceId })
+    .from(users)
+    .innerJoin(workspaceMembers, eq(workspaceMembers.userId, users.id))
+    .where(sql`lower(${users.email}) = ${input.adminEmail.toLowerCase()}`)
+    .limit(1);
+  if (existing) {
+    const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.workspaceId, existing.workspaceId)).limit(1);
+    const demoConnections = await db.select().from(connections).where(eq(connections.workspaceId, existing.workspaceId));
+    for (const connection of demoConnections.filter((c) => c.name === 'Demo warehouse')) {
+      await db
+        .update(connections)
+        .set({
+          ...warehouseFields(input.warehouse),
+          credentials: vault.seal(JSON.stringify({ password: input.warehouse.password }), connectionCredentialsContext(existing.workspaceId, connection.id)),
+        })
+        .where(eq(connections.id, connection.id));
+    }
+    return { workspaceId: existing.workspaceId, projectId: project?.id ?? '', created: false };
+  }
+
+  const workspaceId = newId('workspace');
+  const userId = newId('user');
+  const connectionId = newId('connection');
+  const projectId = newId('project');
+  const passwordHash = await hashPassword(input.adminPassword);
+  await db.transaction(async (tx) => {
+    await tx.insert(workspaces).values({ id: workspaceId, name: 'Demo workspace' });
+    await tx.insert(users).values({ id: userId, email: input.adminEmail, name: 'Demo Admin', passwordHash });
+    await tx.insert(workspaceMembers).values({ workspaceId, userId, role: 'admin' });
+    await tx.insert(connections).values({
+      id: connectionId,
+      workspaceId,
+      name: 'Demo warehouse',
+      kind: 'postgres',
+      scope: 'workspace',
+      ...warehouseFields(input.warehouse),
+      credentials: vault.seal(JSON.stringify({ password: input.warehouse.password }), connectionCredentialsContext(workspaceId, connectionId)),
+      createdBy: userId,
+    });
+    await tx.insert(projects).values({ id: projectId, workspaceId, name: 'Orders overview', createdBy: userId });
+    await tx.insert(projectConnections).values({ projectId, connectionId, workspaceId });
+    await tx.insert(cells).values({ id: newId('cell'), workspaceId, projectId, position: 0, kind: 'sql', connectionId, source: DEMO_SQL });
+    await writeAuditEvent(tx, { workspaceId, actorId: null, action: 'workspace.seed_demo', outcome: 'success', target: { type: 'workspace', id: workspaceId } });
+  });
+  return { workspaceId, projectId, created: true };
+}
+
+const warehouseFields = (w: DemoWarehouse) => ({
+  host: w.host,
+  port: w.port,
+  database: w.database,
+  username: w.username,
+  sslMode: w.sslMode,
+});

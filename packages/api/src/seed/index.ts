@@ -1,0 +1,1 @@
+export { DEMO_SQL, type DemoWarehouse, seedDemoWorkspace } from './demo-workspace';

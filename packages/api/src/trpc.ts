@@ -1,0 +1,170 @@
+import {
+  decideProjectPermission,
+  decideWorkspaceAction,
+  type MemberActor,
+  meetsProjectPermission,
+  type ProjectDecision,
+  projectPermissionRequiredBy,
+  type WorkspaceAction,
+} from '@quarry/access';
+import type { ProcedurePermission, QuarryError, WorkspaceRole } from '@quarry/contracts';
+import { loadProjectFacts } from '@quarry/db/access-facts';
+import { runs } from '@quarry/db/schema';
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Context } from './context';
+import { notFound, QuarryTRPCError } from './errors';
+
+export type Meta = { permission: ProcedurePermission };
+
+/** The caller as every procedure sees it: a member of exactly one workspace. */
+export type Actor = {
+  userId: string;
+  workspaceId: string;
+  role: WorkspaceRole;
+  via: { kind: 'session'; sessionId: string } | { kind: 'token'; tokenId: string };
+};
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    // Dates and bigints survive the wire as themselves, for the SPA and the SDK alike.
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      const quarry = quarryErrorOf(error);
+      // An unexpected error's own message can carry SQL, parameters or paths: the client gets the
+      // generic message only; the log keeps the detail.
+      return { ...shape, message: quarry.message, data: { ...shape.data, stack: undefined, quarry } };
+    },
+  });
+
+/** What the client sees for any error: a code to switch on, a message, a hint. Never a stack. */
+function quarryErrorOf(error: TRPCError): QuarryError {
+  if (error instanceof QuarryTRPCError) return error.quarry;
+  if (error.cause instanceof z.ZodError) {
+    const issue = error.cause.issues[0];
+    return {
+      code: 'input.invalid',
+      message: issue?.message ?? 'The request was not valid',
+      hint: 'Correct the highlighted field and try again',
+      details: { path: issue?.path.join('.') ?? null },
+    };
+  }
+  if (error.code === 'INTERNAL_SERVER_ERROR') {
+    return { code: 'server.internal', message: 'Something went wrong on our side', hint: 'Try again in a moment' };
+  }
+  return { code: `request.${error.code.toLowerCase()}`, message: error.message };
+}
+
+function actorOf(ctx: Context): Actor | null {
+  const { caller } = ctx;
+  if (caller.kind === 'session') {
+    const { session } = caller;
+    return {
+      userId: session.userId,
+      workspaceId: session.workspaceId,
+      role: session.role as WorkspaceRole,
+      via: { kind: 'session', sessionId: session.sessionId },
+    };
+  }
+  if (caller.kind === 'token') {
+    const { token } = caller;
+    return {
+      userId: token.userId,
+      workspaceId: token.workspaceId,
+      role: token.role as WorkspaceRole,
+      via: { kind: 'token', tokenId: token.tokenId },
+    };
+  }
+  return null;
+}
+
+const refuse = (reason: { code: string; message: string }, hint?: string): never => {
+  throw new QuarryTRPCError({ code: reason.code.startsWith('access.') ? reason.code : `access.${reason.code}`, message: reason.message, ...(hint ? { hint } : {}) });
+};
+
+const ProjectScoped = z.object({ projectId: z.string() });
+const RunScoped = z.object({ runId: z.string() });
+
+/**
+ * The one gate. Every procedure declares `meta.permission`; this resolves it through
+ * @quarry/access and refuses with the engine's reason. No procedure checks permissions itself.
+ * Another workspace's ids answer NOT_FOUND, never FORBIDDEN, so existence does not leak.
+ */
+type ProjectScope = { id: string; decision: ProjectDecision };
+
+const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
+  const pass = (actor: Actor | null, project: ProjectScope | null = null) => next({ ctx: { actor, project } });
+  const permission = meta?.permission;
+  if (!permission) {
+    throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'procedure declares no permission' });
+  }
+  if (permission === 'public') return pass(null);
+
+  const actor = actorOf(ctx);
+  if (!actor) {
+    throw new QuarryTRPCError({
+      code: 'auth.signed_out',
+      message: 'You are signed out',
+      hint: 'Sign in again, or pass a valid API token',
+    });
+  }
+  if (permission === 'session:self') return pass(actor);
+
+  if (permission === 'run:owner') {
+    const parsed = RunScoped.safeParse(await getRawInput());
+    if (!parsed.success) throw new QuarryTRPCError(notFound('run'));
+    const [run] = await ctx.deps.db
+      .select({ ownerId: runs.ownerId })
+      .from(runs)
+      .where(and(eq(runs.id, parsed.data.runId), eq(runs.workspaceId, actor.workspaceId)));
+    // A run's rows are its owner's alone: anyone else is told it does not exist.
+    if (!run || run.ownerId !== actor.userId) throw new QuarryTRPCError(notFound('run'));
+    return pass(actor);
+  }
+
+  const required = projectPermissionRequiredBy(permission);
+  if (!required) {
+    const check = decideWorkspaceAction({ role: actor.role, action: permission as WorkspaceAction });
+    if (!check.allowed) refuse(check.reason);
+    return pass(actor);
+  }
+
+  const parsed = ProjectScoped.safeParse(await getRawInput());
+  if (!parsed.success) throw new QuarryTRPCError(notFound('project'));
+  const member: MemberActor = { kind: 'member', userId: actor.userId, role: actor.role, customGroupIds: [] };
+  const facts = await loadProjectFacts(ctx.deps.db, {
+    workspaceId: actor.workspaceId,
+    projectId: parsed.data.projectId,
+    actor: member,
+  });
+  if (!facts) throw new QuarryTRPCError(notFound('project'));
+  const decision = decideProjectPermission(facts);
+  if (decision.effective === 'none' && decision.granted === 'none') throw new QuarryTRPCError(notFound('project'));
+  if (!meetsProjectPermission(decision.effective, required)) {
+    const why = decision.reasons.at(-1);
+    refuse(
+      why ?? { code: 'access.insufficient_permission', message: 'Your permission on this project does not allow this' },
+      'Ask someone with Full access on the project to share it with you at a higher permission',
+    );
+  }
+  return pass(actor, { id: parsed.data.projectId, decision });
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Tier 1: anyone; the procedure still declares `public`. */
+export const publicProcedure = t.procedure.use(gate);
+
+/** Tier 2: a session or a token. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.actor) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'authed procedure declared public' });
+  return next({ ctx: { actor: ctx.actor } });
+});
+
+/** Tier 3: an actor acting inside their workspace; every query filters by `ctx.actor.workspaceId`. */
+export const workspaceProcedure = authedProcedure;

@@ -1,0 +1,30 @@
+import type { Cell, Column, QuarryError } from '@quarry/contracts';
+import { z } from 'zod';
+
+/** CONN-1: structured fields only; no connection string, no driver option that reads files. */
+export const PostgresConfig = z.object({
+  host: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535),
+  database: z.string().min(1).max(63),
+  username: z.string().min(1).max(63),
+  password: z.string().max(1024),
+  sslMode: z.enum(['disable', 'require', 'verify-full']),
+});
+export type PostgresConfig = z.infer<typeof PostgresConfig>;
+
+/** `user`: the query or its input is at fault (bad SQL, a limit). `system`: the path to the data is. */
+export type ConnectorError = QuarryError & { kind: 'user' | 'system'; transient: boolean };
+
+export type StreamEvent =
+  | { type: 'columns'; columns: Column[] }
+  | { type: 'rows'; rows: Cell[][] }
+  | { type: 'end'; rowCount: number; truncated: boolean }
+  | { type: 'error'; error: ConnectorError };
+
+export type StreamOptions = {
+  rowLimit: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Rows per batch fetched from the server and handed on. */
+  batchSize?: number;
+};

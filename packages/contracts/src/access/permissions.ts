@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/**
+ * What a procedure needs, as `resource:action`. Every tRPC procedure declares exactly one in its
+ * meta; the gate in packages/api resolves it through @quarry/access. Adding one is a contracts change.
+ *
+ * - `session:self`        any signed-in caller acting on their own account (me, sign out, tokens)
+ * - `workspace:member`    any member of the workspace (guests included): list what they may see
+ * - `workspace:admin`     Admins only
+ * - `project:create`      Admins, Managers, Editors
+ * - `project:view|explore|edit|full` the caller's effective permission on `input.projectId`
+ * - `run:owner`           the caller started the run named by `input.runId`
+ * - `public`              no caller needed (sign-in, health)
+ */
+export const ProcedurePermission = z.enum([
+  'public',
+  'session:self',
+  'workspace:member',
+  'workspace:admin',
+  'project:create',
+  'project:view',
+  'project:explore',
+  'project:edit',
+  'project:full',
+  'run:owner',
+]);
+export type ProcedurePermission = z.infer<typeof ProcedurePermission>;

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+export const Email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ message: 'Enter an email address such as ada@example.com' }));
+
+/** AUTH-6: 8 to 256 characters. */
+export const Password = z
+  .string()
+  .min(8, { message: 'Passwords have at least 8 characters' })
+  .max(256, { message: 'Passwords have at most 256 characters' });
+
+export const SignInInput = z.object({ email: Email, password: z.string().min(1).max(256) });
+export type SignInInput = z.infer<typeof SignInInput>;
+
+export const Me = z.object({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  workspace: z.object({ id: z.string(), name: z.string(), role: z.string() }),
+});
+export type Me = z.infer<typeof Me>;

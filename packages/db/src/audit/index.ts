@@ -1,0 +1,3 @@
+export { type ChainBreak, findChainBreak, GENESIS_HASH, hashAuditEntry } from './hash-chain';
+export { verifyAuditChain } from './verify-audit-chain';
+export { type AuditEvent, writeAuditEvent } from './write-audit-event';

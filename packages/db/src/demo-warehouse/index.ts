@@ -1,0 +1,53 @@
+import postgres from 'postgres';
+import { DEMO_WAREHOUSE_SQL, DEMO_WAREHOUSE_VERSION } from './schema-sql';
+
+export const DEMO_WAREHOUSE_ROLE = 'quarry_demo_reader';
+
+export type DemoWarehouseOptions = { orders: number; readerPassword: string };
+
+/**
+ * Fills `url`'s database with the demo e-commerce schema (customers, products, orders, order_items,
+ * views) and a read-only login role for the demo connection. Idempotent: a marker table records what
+ * was seeded, so a second `npm start` skips straight past it.
+ */
+export async function seedDemoWarehouse(
+  url: string,
+  options: DemoWarehouseOptions,
+): Promise<{ seeded: boolean; orders: number }> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const marker = await sql<{ version: number; orders: number }[]>`
+      select version, orders from pg_catalog.pg_tables t
+      cross join lateral (select version, orders from public.quarry_demo_meta limit 1) m
+      where t.schemaname = 'public' and t.tablename = 'quarry_demo_meta'`.catch(() => []);
+    const existing = marker[0];
+    if (existing && existing.version === DEMO_WAREHOUSE_VERSION && existing.orders === options.orders) {
+      await ensureReaderRole(sql, options.readerPassword);
+      return { seeded: false, orders: existing.orders };
+    }
+    await sql.begin(async (tx) => {
+      await tx.unsafe(DEMO_WAREHOUSE_SQL.replaceAll(':orders', String(Math.trunc(options.orders))));
+      await tx`insert into public.quarry_demo_meta (version, orders) values (${DEMO_WAREHOUSE_VERSION}, ${options.orders})`;
+    });
+    await sql.unsafe('vacuum analyze');
+    await ensureReaderRole(sql, options.readerPassword);
+    return { seeded: true, orders: options.orders };
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/** The demo connection logs in as a role that can only read the demo schema. */
+async function ensureReaderRole(sql: postgres.Sql, password: string): Promise<void> {
+  const database = (await sql<{ db: string }[]>`select current_database() as db`)[0]?.db ?? '';
+  const exists = await sql`select 1 from pg_roles where rolname = ${DEMO_WAREHOUSE_ROLE}`;
+  // Role names and passwords cannot be bound parameters in DDL; the name is a constant and the
+  // password is escaped as a literal by the server-side quote_literal.
+  const literal = (await sql<{ q: string }[]>`select quote_literal(${password}) as q`)[0]?.q;
+  if (!literal) throw new Error('could not quote the demo reader password');
+  const verb = exists.length ? 'alter' : 'create';
+  await sql.unsafe(`${verb} role ${DEMO_WAREHOUSE_ROLE} with login password ${literal}`);
+  await sql.unsafe(`grant connect on database "${database.replaceAll('"', '""')}" to ${DEMO_WAREHOUSE_ROLE}`);
+  await sql.unsafe(`grant usage on schema public to ${DEMO_WAREHOUSE_ROLE}`);
+  await sql.unsafe(`grant select on all tables in schema public to ${DEMO_WAREHOUSE_ROLE}`);
+}

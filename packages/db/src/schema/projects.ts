@@ -1,0 +1,62 @@
+import { index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { createdAt, updatedAt, workspaceId } from './columns';
+import { connections } from './connections';
+
+export const projects = pgTable('projects', {
+  id: text('id').primaryKey(),
+  workspaceId: workspaceId(),
+  name: text('name').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Connections imported into a project: the facts the permission engine reads. */
+export const projectConnections = pgTable(
+  'project_connections',
+  {
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    workspaceId: workspaceId(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.connectionId] })],
+);
+
+/** Who holds what on a project: a user or a group (built-in name or `grp_…`). */
+export const projectGrants = pgTable(
+  'project_grants',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: text('user_id'),
+    groupId: text('group_id'),
+    /** full_access | can_edit | can_explore | can_view */
+    permission: text('permission').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('project_grants_project_idx').on(t.projectId)],
+);
+
+export const cells = pgTable(
+  'cells',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    kind: text('kind').notNull().default('sql'),
+    connectionId: text('connection_id').references(() => connections.id, { onDelete: 'set null' }),
+    source: text('source').notNull().default(''),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('cells_project_idx').on(t.projectId)],
+);

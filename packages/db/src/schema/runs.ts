@@ -1,0 +1,45 @@
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { at, bytea, createdAt, workspaceId } from './columns';
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    projectId: text('project_id').notNull(),
+    cellId: text('cell_id').notNull(),
+    /** The run belongs to whoever started it: only they receive its rows. */
+    ownerId: text('owner_id').notNull(),
+    connectionId: text('connection_id').notNull(),
+    source: text('source').notNull(),
+    rowLimit: integer('row_limit').notNull(),
+    /** queued → running → succeeded | failed | cancelled; transitions are guarded (JOB-1). */
+    status: text('status').notNull().default('queued'),
+    /** A QuarryError plus `kind`: 'user' (bad SQL) or 'system' (our fault). */
+    error: jsonb('error'),
+    columns: jsonb('columns'),
+    rowCount: integer('row_count'),
+    truncated: boolean('truncated').notNull().default(false),
+    jobId: text('job_id'),
+    createdAt: createdAt(),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+  },
+  (t) => [index('runs_owner_idx').on(t.ownerId, t.createdAt)],
+);
+
+/** In-flight result chunks, sealed by the vault; deleted once delivered or expired. */
+export const runChunks = pgTable(
+  'run_chunks',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    rowCount: integer('row_count').notNull(),
+    payload: bytea('payload').notNull(),
+    createdAt: createdAt(),
+    expiresAt: at('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+);

@@ -1,0 +1,81 @@
+import { PgBoss } from 'pg-boss';
+import { type JobName, type JobPayload, jobCatalog } from './catalog';
+
+export const QUEUE_SCHEMA = 'pgboss';
+
+export type Queue = {
+  boss: PgBoss;
+  send<N extends JobName>(name: N, payload: JobPayload<N>, options?: { singletonKey?: string }): Promise<string>;
+  work<N extends JobName>(
+    name: N,
+    options: { concurrency: number },
+    handler: (payload: JobPayload<N>, job: { id: string; signal: AbortSignal }) => Promise<void>,
+  ): Promise<string>;
+  stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
+};
+
+/**
+ * Starts pg-boss on Quarry's database with LISTEN/NOTIFY wake-ups (5 ms pick-up instead of the 2 s
+ * default poll), and creates every queue of the catalog with its policy and dead-letter queue.
+ */
+export async function startQueue(url: string, options: { supervise?: boolean } = {}): Promise<Queue> {
+  const boss = new PgBoss({
+    connectionString: url,
+    schema: QUEUE_SCHEMA,
+    useListenNotify: true,
+    supervise: options.supervise ?? true,
+    max: 4,
+    application_name: 'quarry-queue',
+  });
+  boss.on('error', (error: unknown) => {
+    process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'queue error', error: String(error) })}\n`);
+  });
+  await boss.start();
+  for (const [name, entry] of Object.entries(jobCatalog)) {
+    const { deadLetter, ...policy } = entry.queue;
+    await ensureQueue(boss, deadLetter, { retentionSeconds: policy.retentionSeconds });
+    await ensureQueue(boss, name, { ...policy, deadLetter });
+  }
+
+  return {
+    boss,
+    async send(name, payload, sendOptions) {
+      const data = jobCatalog[name].schema.parse(payload);
+      const id = await boss.send(name, data, sendOptions?.singletonKey ? { singletonKey: sendOptions.singletonKey } : {});
+      // JOB-5: pg-boss answers null when it refused the job (a singleton already queued, a
+      // missing queue): never treat that as sent.
+      if (!id) throw new Error(`queue refused job ${name}`);
+      return id;
+    },
+    work<N extends JobName>(
+      name: N,
+      workOptions: { concurrency: number },
+      handler: (payload: JobPayload<N>, job: { id: string; signal: AbortSignal }) => Promise<void>,
+    ) {
+      return boss.work(
+        name,
+        {
+          batchSize: 1,
+          localConcurrency: workOptions.concurrency,
+          pollingIntervalSeconds: 2,
+          // With NOTIFY on, polling is only a backstop; its default (30 s) is too lazy if a
+          // notification is ever lost.
+          notifyPollingIntervalSeconds: 5,
+        },
+        async (jobs) => {
+          for (const job of jobs) {
+            const payload = jobCatalog[name].schema.parse(job.data) as JobPayload<N>;
+            await handler(payload, { id: job.id, signal: job.signal });
+          }
+        },
+      );
+    },
+    stop: ({ graceful = true, timeoutMs = 10_000 } = {}) => boss.stop({ graceful, timeout: timeoutMs }),
+  };
+}
+
+async function ensureQueue(boss: PgBoss, name: string, options: Record<string, unknown>): Promise<void> {
+  const existing = await boss.getQueue(name);
+  if (existing) await boss.updateQueue(name, options);
+  else await boss.createQueue(name, options);
+}

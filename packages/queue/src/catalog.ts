@@ -1,0 +1,29 @@
+import { RunExecuteJob } from '@quarry/contracts';
+import type { z } from 'zod';
+
+/** The longest a SQL cell may run before the database cancels it (statement_timeout). */
+export const RUN_STATEMENT_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Every job Quarry sends: its payload schema and its queue policy. `send` and `work` are typed from
+ * this table and parse the payload again on receipt.
+ */
+export const jobCatalog = {
+  'run.execute': {
+    schema: RunExecuteJob,
+    queue: {
+      // JOB-2: expiry beyond the longest statement timeout, so a live run is never re-delivered.
+      expireInSeconds: RUN_STATEMENT_TIMEOUT_MS / 1000 + 60,
+      // A run is retried only when the runner died under it; user errors end the run instead.
+      retryLimit: 1,
+      retryDelay: 2,
+      retentionSeconds: 60 * 60,
+      deleteAfterSeconds: 60 * 60,
+      deadLetter: 'run.execute.dead',
+      notify: true,
+    },
+  },
+} as const;
+
+export type JobName = keyof typeof jobCatalog;
+export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['schema']>;

@@ -1,0 +1,88 @@
+import type { AppRouter } from '@quarry/api';
+import type { Cell, Column, QuarryError, RunSummary } from '@quarry/contracts';
+import { createTRPCClient, httpBatchLink, httpBatchStreamLink, splitLink, TRPCClientError } from '@trpc/client';
+import superjson from 'superjson';
+
+export type QuarryClientOptions = {
+  /** Where Quarry runs, e.g. http://localhost:3000 */
+  url: string;
+  /** A personal API token (Settings → API tokens), `qry_…`. */
+  token: string;
+  fetch?: typeof fetch;
+};
+
+/** A Quarry failure as a value the caller can switch on: `code`, `message`, `hint`. */
+export class QuarryClientError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  readonly details: QuarryError['details'];
+  constructor(error: QuarryError) {
+    super(error.message);
+    this.name = 'QuarryClientError';
+    this.code = error.code;
+    this.hint = error.hint;
+    this.details = error.details;
+  }
+}
+
+export type QueryResult = {
+  run: RunSummary;
+  /** Set once the first chunk arrives; always before the first row. */
+  columns: () => Column[];
+  /** Rows as arrays in column order, streamed as the runner produces them. */
+  rows: AsyncIterable<Cell[]>;
+};
+
+/** The typed client for programs. Every procedure of the API is on `.api`, typed from AppRouter. */
+export function createQuarryClient(options: QuarryClientOptions) {
+  const url = `${options.url.replace(/\/$/, '')}/trpc`;
+  const headers = () => ({ authorization: `Bearer ${options.token}` });
+  const link = { url, headers, transformer: superjson, ...(options.fetch ? { fetch: options.fetch } : {}) };
+  const api = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        // Result streams go over JSON lines; everything else is ordinary batched requests.
+        condition: (op) => op.path === 'runs.events',
+        true: httpBatchStreamLink(link),
+        false: httpBatchLink(link),
+      }),
+    ],
+  });
+
+  return {
+    api,
+    /** Runs `sql` in a project's SQL cell (as you, gated as you) and streams the rows back. */
+    async query(input: { projectId: string; cellId: string; sql: string; rowLimit?: number }): Promise<QueryResult> {
+      const run = await call(() =>
+        api.runs.start.mutate({
+          projectId: input.projectId,
+          cellId: input.cellId,
+          source: input.sql,
+          ...(input.rowLimit ? { rowLimit: input.rowLimit } : {}),
+        }),
+      );
+      let columns: Column[] = [];
+      async function* rows(): AsyncGenerator<Cell[]> {
+        const events = await call(() => api.runs.events.query({ runId: run.id }));
+        for await (const event of events) {
+          if (event.type === 'columns') columns = event.columns;
+          else if (event.type === 'rows') yield* event.rows;
+          else if (event.type === 'error') throw new QuarryClientError(event.error);
+        }
+      }
+      return { run, columns: () => columns, rows: rows() };
+    },
+  };
+}
+
+export type QuarryClient = ReturnType<typeof createQuarryClient>;
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const quarry = error instanceof TRPCClientError ? (error.data as { quarry?: QuarryError } | undefined)?.quarry : undefined;
+    if (quarry) throw new QuarryClientError(quarry);
+    throw error;
+  }
+}

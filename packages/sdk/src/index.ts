@@ -1,0 +1,1 @@
+export { createQuarryClient, type QuarryClient, QuarryClientError, type QuarryClientOptions, type QueryResult } from './client';

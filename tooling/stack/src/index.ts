@@ -1,0 +1,1 @@
+export { launchProduct, prepareProduct, type RunningProduct } from './product';

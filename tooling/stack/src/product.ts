@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import { seedDemoWorkspace } from '@quarry/api/seed';
+import { createDb, runMigrations } from '@quarry/db';
+import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '@quarry/db/demo-warehouse';
+import { loadVaultFromEnv } from '@quarry/vault';
+import { type Managed, startProcess, stopAll, waitForHttp } from './processes';
+import { root } from './paths';
+
+export type PreparedProduct = { workspaceId: string; projectId: string; warehouseSeeded: boolean };
+
+/**
+ * Brings a database to the state `npm start` needs: migrated, the demo warehouse filled, the demo
+ * workspace seeded with its connection's password sealed by the vault.
+ */
+export async function prepareProduct(input: {
+  databaseUrl: string;
+  warehouseUrl: string;
+  orders: number;
+  masterKey: string;
+  adminEmail: string;
+  adminPassword: string;
+  readerPassword: string;
+}): Promise<PreparedProduct> {
+  await runMigrations(input.databaseUrl);
+  const warehouse = await seedDemoWarehouse(input.warehouseUrl, { orders: input.orders, readerPassword: input.readerPassword });
+  const vault = loadVaultFromEnv({ QUARRY_MASTER_KEY: input.masterKey });
+  if (!vault.ok) throw new Error(vault.error.message);
+  const { db, close } = createDb(input.databaseUrl, { max: 2 });
+  try {
+    const wh = new URL(input.warehouseUrl);
+    const seeded = await seedDemoWorkspace(
+      { db, vault: vault.value },
+      {
+        adminEmail: input.adminEmail,
+        adminPassword: input.adminPassword,
+        warehouse: {
+          host: wh.hostname,
+          port: Number(wh.port || 5432),
+          database: wh.pathname.slice(1),
+          username: DEMO_WAREHOUSE_ROLE,
+          password: input.readerPassword,
+          // The demo warehouse is this machine's own loopback server; TLS arrives with the
+          // connectors issue, which gives the embedded server a certificate.
+          sslMode: 'disable',
+        },
+      },
+    );
+    return { workspaceId: seeded.workspaceId, projectId: seeded.projectId, warehouseSeeded: warehouse.seeded };
+  } finally {
+    await close();
+  }
+}
+
+export type RunningProduct = { url: string; processes: Managed[]; stop: () => Promise<void> };
+
+const tsxEntry = (app: string) => ({
+  command: process.execPath,
+  args: ['--no-node-snapshot', '--import', 'tsx', 'src/main.ts'],
+  cwd: join(root, 'apps', app),
+});
+
+/** Starts the api (serving the built SPA) and `runners` query runners as child processes. */
+export async function launchProduct(input: {
+  databaseUrl: string;
+  masterKey: string;
+  port: number;
+  runners?: number;
+  webDist?: string;
+  logLevel?: string;
+  quiet?: boolean;
+}): Promise<RunningProduct> {
+  const base = {
+    ...process.env,
+    DATABASE_URL: input.databaseUrl,
+    QUARRY_MASTER_KEY: input.masterKey,
+    LOG_LEVEL: input.logLevel ?? 'info',
+    NODE_OPTIONS: '',
+  };
+  const processes: Managed[] = [];
+  const runnerPorts: number[] = [];
+  for (let i = 0; i < (input.runners ?? 1); i += 1) {
+    const healthPort = input.port + 1 + i;
+    runnerPorts.push(healthPort);
+    processes.push(
+      startProcess({
+        name: input.runners && input.runners > 1 ? `runner${i + 1}` : 'runner',
+        color: 'magenta',
+        ...tsxEntry('query-runner'),
+        env: { ...base, RUNNER_HEALTH_PORT: String(healthPort) },
+        quiet: input.quiet,
+      }),
+    );
+  }
+  processes.push(
+    startProcess({
+      name: 'api',
+      color: 'green',
+      ...tsxEntry('api'),
+      env: {
+        ...base,
+        PORT: String(input.port),
+        QUARRY_PUBLIC_URL: `http://localhost:${input.port}`,
+        ...(input.webDist ? { QUARRY_WEB_DIST: input.webDist } : {}),
+      },
+      quiet: input.quiet,
+    }),
+  );
+  const stop = () => stopAll(processes);
+  const url = `http://localhost:${input.port}`;
+  const ready = await Promise.all([
+    waitForHttp(`${url}/readyz`, 60_000),
+    ...runnerPorts.map((p) => waitForHttp(`http://127.0.0.1:${p}/readyz`, 60_000)),
+  ]);
+  if (ready.some((ok) => !ok)) {
+    await stop();
+    throw new Error('Quarry did not become ready within 60 s; see the log lines above');
+  }
+  return { url, processes, stop };
+}

@@ -1,0 +1,49 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { paint } from './log';
+
+type VitestJson = {
+  numTotalTestSuites: number;
+  numPassedTestSuites: number;
+  numFailedTestSuites: number;
+  numTotalTests: number;
+  numPassedTests: number;
+  numFailedTests: number;
+  testResults: { name: string; status: string }[];
+};
+
+/**
+ * Every package's vitest writes test-results/vitest.json; this adds them up into one summary in
+ * vitest's own words, so `npm test` ends with the totals for the whole product.
+ */
+export function printTestSummary(root: string, elapsedMs: number): void {
+  let files = 0;
+  let filesFailed = 0;
+  let tests = 0;
+  let testsPassed = 0;
+  let testsFailed = 0;
+  let packages = 0;
+  const failedFiles: string[] = [];
+  for (const dir of ['apps', 'packages', 'tooling']) {
+    for (const name of readdirSync(join(root, dir))) {
+      const report = join(root, dir, name, 'test-results', 'vitest.json');
+      if (!existsSync(report)) continue;
+      const json = JSON.parse(readFileSync(report, 'utf8')) as VitestJson;
+      packages += 1;
+      files += json.testResults.length;
+      const failed = json.testResults.filter((r) => r.status !== 'passed');
+      filesFailed += failed.length;
+      failedFiles.push(...failed.map((r) => r.name.replace(`${root}/`, '')));
+      tests += json.numTotalTests;
+      testsPassed += json.numPassedTests;
+      testsFailed += json.numFailedTests;
+    }
+  }
+  const status = (failed: number, passed: number, total: number) =>
+    `${failed ? `${paint('red', `${failed} failed`)} | ` : ''}${paint('green', `${passed} passed`)} (${total})`;
+  process.stdout.write(`\n ${paint('cyan', 'All packages')} (${packages} with tests)\n`);
+  for (const f of failedFiles) process.stdout.write(`   ${paint('red', '✗')} ${f}\n`);
+  process.stdout.write(` Test Files  ${status(filesFailed, files - filesFailed, files)}\n`);
+  process.stdout.write(`      Tests  ${status(testsFailed, testsPassed, tests)}\n`);
+  process.stdout.write(`   Duration  ${(elapsedMs / 1000).toFixed(1)}s\n\n`);
+}
