@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { appRouter, createContext, type Deps } from '@quarry/api';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { Hono } from 'hono';
@@ -39,7 +39,13 @@ export function createApp(options: AppOptions) {
     );
     if (!c.req.path.startsWith('/assets/')) {
       log.info(
-        { requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+        {
+          requestId,
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round(performance.now() - started),
+        },
         'request',
       );
     }
@@ -48,16 +54,31 @@ export function createApp(options: AppOptions) {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
     const checks = await options.ready().catch(() => ({ database: false, queue: false }));
-    return c.json({ ok: checks.database && checks.queue, ...checks }, checks.database && checks.queue ? 200 : 503);
+    return c.json(
+      { ok: checks.database && checks.queue, ...checks },
+      checks.database && checks.queue ? 200 : 503,
+    );
   });
 
   // AUTH-5: a cookie-carrying mutation must come from our own origin. Token callers (the SDK)
   // send no cookie, so a forged cross-site request cannot ride on their credentials.
   app.use('/trpc/*', async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.header('cookie')) {
-      if (!isSameOrigin({ origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site'), publicUrl })) {
+      if (
+        !isSameOrigin({
+          origin: c.req.header('origin'),
+          secFetchSite: c.req.header('sec-fetch-site'),
+          publicUrl,
+        })
+      ) {
         return c.json(
-          { error: { code: 'auth.bad_origin', message: 'This request did not come from Quarry itself', hint: 'Reload Quarry and try again' } },
+          {
+            error: {
+              code: 'auth.bad_origin',
+              message: 'This request did not come from Quarry itself',
+              hint: 'Reload Quarry and try again',
+            },
+          },
           403,
         );
       }

@@ -8,7 +8,7 @@ const Env = z.object({
   /** Comma-separated earlier master keys, kept while `quarry vault rotate` re-wraps records. */
   QUARRY_PREVIOUS_MASTER_KEYS: z.string().optional(),
   /** Port and interface to listen on. */
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   /** The URL people open; mutations must come from this origin (AUTH-5). */
   QUARRY_PUBLIC_URL: z.string().url().optional(),

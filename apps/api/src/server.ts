@@ -25,7 +25,9 @@ export async function startApi(env: Readonly<Env>): Promise<RunningApi> {
     publicUrl,
     webDist: env.QUARRY_WEB_DIST,
     ready: async () => {
-      const [row] = await sql<{ queue: boolean }[]>`select to_regclass(${`${QUEUE_SCHEMA}.job`}) is not null as queue`;
+      const [row] = await sql<
+        { queue: boolean }[]
+      >`select to_regclass(${`${QUEUE_SCHEMA}.job`}) is not null as queue`;
       return { database: true, queue: row?.queue === true };
     },
   });

@@ -12,6 +12,8 @@ const Env = z.object({
   /** Port for /healthz and /readyz; 0 picks a free one. */
   RUNNER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   HOST: z.string().default('127.0.0.1'),
+  /** Read only to check that --no-node-snapshot is set (KRN-2). */
+  NODE_OPTIONS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type Env = z.infer<typeof Env>;

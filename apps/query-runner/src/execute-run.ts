@@ -1,11 +1,23 @@
-import { decideConnectionPermissions, decideProjectPermission, meetsProjectPermission, type Reason } from '@quarry/access';
-import type { QuarryError, RunExecuteJob } from '@quarry/contracts';
+import {
+  decideConnectionPermissions,
+  decideProjectPermission,
+  meetsProjectPermission,
+  type Reason,
+} from '@quarry/access';
 import { PostgresConfig, streamPostgres } from '@quarry/connectors';
+import type { QuarryError, RunExecuteJob } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { connectionCredentialsContext, connections, runChunks, runs } from '@quarry/db/schema';
-import { type ChunkBody, chunkContext, RUN_CHUNK_TTL_MS, RUN_EVENTS_CHANNEL, RUN_STATEMENT_TIMEOUT_MS, sealChunk } from '@quarry/queue';
+import {
+  type ChunkBody,
+  chunkContext,
+  RUN_CHUNK_TTL_MS,
+  RUN_EVENTS_CHANNEL,
+  RUN_STATEMENT_TIMEOUT_MS,
+  sealChunk,
+} from '@quarry/queue';
 import type { Vault } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -58,16 +70,29 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
   if (!connection) {
     await finish(deps, job, {
       status: 'failed',
-      error: { code: 'run.connection_deleted', message: 'The data connection of this cell was deleted', hint: 'Choose another connection', kind: 'user' },
+      error: {
+        code: 'run.connection_deleted',
+        message: 'The data connection of this cell was deleted',
+        hint: 'Choose another connection',
+        kind: 'user',
+      },
     });
     return;
   }
-  const secret = deps.vault.openText(connection.credentials, connectionCredentialsContext(job.workspaceId, connection.id));
+  const secret = deps.vault.openText(
+    connection.credentials,
+    connectionCredentialsContext(job.workspaceId, connection.id),
+  );
   if (!secret.ok) {
     runLog.error({ code: secret.error.code }, 'connection credentials could not be unwrapped');
     await finish(deps, job, {
       status: 'failed',
-      error: { code: 'vault.unwrap_failed', message: 'The connection credentials could not be decrypted', hint: 'An Admin should re-enter the connection password', kind: 'system' },
+      error: {
+        code: 'vault.unwrap_failed',
+        message: 'The connection credentials could not be decrypted',
+        hint: 'An Admin should re-enter the connection password',
+        kind: 'system',
+      },
     });
     return;
   }
@@ -111,7 +136,10 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
       runLog.info({ rowCount, truncated: event.truncated }, 'run succeeded');
     } else {
       const { kind, transient: _transient, ...error } = event.error;
-      await finish(deps, job, { status: error.code === 'run.cancelled' ? 'cancelled' : 'failed', error: { ...error, kind } });
+      await finish(deps, job, {
+        status: error.code === 'run.cancelled' ? 'cancelled' : 'failed',
+        error: { ...error, kind },
+      });
       runLog.info({ code: error.code, kind }, 'run failed');
     }
   }
@@ -127,7 +155,12 @@ async function authorize(db: Db, run: typeof runs.$inferSelect): Promise<QuarryE
   const decision = decideProjectPermission(facts);
   if (!meetsProjectPermission(decision.effective, 'can_edit')) {
     const reason = decision.reasons.at(-1);
-    return reason ? refused(reason) : { code: 'access.insufficient_permission', message: 'You need Can edit on this project to run its SQL' };
+    return reason
+      ? refused(reason)
+      : {
+          code: 'access.insufficient_permission',
+          message: 'You need Can edit on this project to run its SQL',
+        };
   }
   const [connection] = await db.select().from(connections).where(eq(connections.id, run.connectionId));
   if (!connection) return null;

@@ -2,8 +2,9 @@ import { loadEnv } from './env';
 import { assertKernelRuntime } from './kernel-runtime';
 import { startWorker } from './worker';
 
-assertKernelRuntime();
-const worker = await startWorker(loadEnv());
+const env = loadEnv();
+assertKernelRuntime(env.NODE_OPTIONS);
+const worker = await startWorker(env);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     const timer = setTimeout(() => process.exit(1), 15_000);

@@ -15,10 +15,18 @@ export type RunningWorker = { state: () => WorkerState; healthUrl: string; stop:
  */
 export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
   let state: WorkerState = 'starting';
-  const log = pino({ name: 'query-runner', level: env.LOG_LEVEL, base: { service: 'query-runner' }, timestamp: pino.stdTimeFunctions.isoTime });
+  const log = pino({
+    name: 'query-runner',
+    level: env.LOG_LEVEL,
+    base: { service: 'query-runner' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
   const vault = loadVaultFromEnv(env);
   if (!vault.ok) throw new Error(`${vault.error.message}${vault.error.hint ? ` (${vault.error.hint})` : ''}`);
-  const { db, sql, close } = createDb(env.DATABASE_URL, { max: env.QUARRY_RUNNER_CONCURRENCY * 2 + 2, applicationName: 'quarry-runner' });
+  const { db, sql, close } = createDb(env.DATABASE_URL, {
+    max: env.QUARRY_RUNNER_CONCURRENCY * 2 + 2,
+    applicationName: 'quarry-runner',
+  });
   const queue = await startQueue(env.DATABASE_URL, { supervise: true });
   const deps = { db, sql, vault: vault.value, log, now: () => new Date() };
   await queue.work('run.execute', { concurrency: env.QUARRY_RUNNER_CONCURRENCY }, async (payload, job) => {
@@ -37,7 +45,9 @@ export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
       return;
     }
     if (req.url === '/readyz') {
-      const queueReady = await sql`select to_regclass(${`${QUEUE_SCHEMA}.job`}) is not null as ok`.then((r) => r[0]?.ok === true).catch(() => false);
+      const queueReady = await sql`select to_regclass(${`${QUEUE_SCHEMA}.job`}) is not null as ok`
+        .then((r) => r[0]?.ok === true)
+        .catch(() => false);
       const ok = state === 'running' && queueReady;
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok, state, database: queueReady, queue: queueReady }));

@@ -3,11 +3,25 @@ import { QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, httpBatchStreamLink, splitLink } from '@trpc/client';
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import superjson from 'superjson';
+import { isTransient } from './ui/quarry-error';
 
 const url = '/trpc';
 
-export const queryClient = new QueryClient();
+export const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // Refusals and bad input answer the same the second time; only the network gets retries.
+      retry: (failures, error) => failures < 2 && isTransient(error),
+      refetchOnWindowFocus: false,
+    },
+  },
+});
 
+/**
+ * One client, two links: a run's events stream back as JSON lines, one request per run so that
+ * aborting a run closes its own connection; everything else is batched plain JSON (sign-in must
+ * be, because it sets a cookie on the response).
+ */
 export const trpcClient = createTRPCClient<AppRouter>({
   links: [
     splitLink({
@@ -18,9 +32,5 @@ export const trpcClient = createTRPCClient<AppRouter>({
   ],
 });
 
+/** Typed react-query options for every procedure: `useQuery(trpc.projects.list.queryOptions())`. */
 export const trpc = createTRPCOptionsProxy<AppRouter>({ client: trpcClient, queryClient });
-
-export async function probe() {
-  const it = await trpcClient.runs.events.query({ runId: 'run_x' });
-  for await (const e of it) { const t: string = e.type; void t; }
-}

@@ -1,6 +1,6 @@
 import { type SessionActor, type TokenActor, validateApiToken, validateSessionToken } from '@quarry/auth';
-import type { Deps } from './deps';
 import { readSessionCookie } from './auth/session-cookie';
+import type { Deps } from './deps';
 
 export type Caller =
   | { kind: 'session'; session: SessionActor & { expiresAt: Date } }

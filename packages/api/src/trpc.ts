@@ -11,8 +11,8 @@ import type { ProcedurePermission, QuarryError, WorkspaceRole } from '@quarry/co
 import { loadProjectFacts } from '@quarry/db/access-facts';
 import { runs } from '@quarry/db/schema';
 import { initTRPC, TRPCError } from '@trpc/server';
-import superjson from 'superjson';
 import { and, eq } from 'drizzle-orm';
+import superjson from 'superjson';
 import { z } from 'zod';
 import type { Context } from './context';
 import { notFound, QuarryTRPCError } from './errors';
@@ -33,11 +33,17 @@ const t = initTRPC
   .create({
     // Dates and bigints survive the wire as themselves, for the SPA and the SDK alike.
     transformer: superjson,
+    // Stacks never reach a client, in development or production.
+    isDev: false,
     errorFormatter({ shape, error }) {
       const quarry = quarryErrorOf(error);
       // An unexpected error's own message can carry SQL, parameters or paths: the client gets the
       // generic message only; the log keeps the detail.
-      return { ...shape, message: quarry.message, data: { ...shape.data, stack: undefined, quarry } };
+      return {
+        ...shape,
+        message: quarry.message,
+        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, quarry },
+      };
     },
   });
 
@@ -54,7 +60,11 @@ function quarryErrorOf(error: TRPCError): QuarryError {
     };
   }
   if (error.code === 'INTERNAL_SERVER_ERROR') {
-    return { code: 'server.internal', message: 'Something went wrong on our side', hint: 'Try again in a moment' };
+    return {
+      code: 'server.internal',
+      message: 'Something went wrong on our side',
+      hint: 'Try again in a moment',
+    };
   }
   return { code: `request.${error.code.toLowerCase()}`, message: error.message };
 }
@@ -83,7 +93,11 @@ function actorOf(ctx: Context): Actor | null {
 }
 
 const refuse = (reason: { code: string; message: string }, hint?: string): never => {
-  throw new QuarryTRPCError({ code: reason.code.startsWith('access.') ? reason.code : `access.${reason.code}`, message: reason.message, ...(hint ? { hint } : {}) });
+  throw new QuarryTRPCError({
+    code: reason.code.startsWith('access.') ? reason.code : `access.${reason.code}`,
+    message: reason.message,
+    ...(hint ? { hint } : {}),
+  });
 };
 
 const ProjectScoped = z.object({ projectId: z.string() });
@@ -97,7 +111,8 @@ const RunScoped = z.object({ runId: z.string() });
 type ProjectScope = { id: string; decision: ProjectDecision };
 
 const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
-  const pass = (actor: Actor | null, project: ProjectScope | null = null) => next({ ctx: { actor, project } });
+  const pass = (actor: Actor | null, project: ProjectScope | null = null) =>
+    next({ ctx: { actor, project } });
   const permission = meta?.permission;
   if (!permission) {
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'procedure declares no permission' });
@@ -143,11 +158,15 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
   });
   if (!facts) throw new QuarryTRPCError(notFound('project'));
   const decision = decideProjectPermission(facts);
-  if (decision.effective === 'none' && decision.granted === 'none') throw new QuarryTRPCError(notFound('project'));
+  if (decision.effective === 'none' && decision.granted === 'none')
+    throw new QuarryTRPCError(notFound('project'));
   if (!meetsProjectPermission(decision.effective, required)) {
     const why = decision.reasons.at(-1);
     refuse(
-      why ?? { code: 'access.insufficient_permission', message: 'Your permission on this project does not allow this' },
+      why ?? {
+        code: 'access.insufficient_permission',
+        message: 'Your permission on this project does not allow this',
+      },
       'Ask someone with Full access on the project to share it with you at a higher permission',
     );
   }
@@ -162,7 +181,8 @@ export const publicProcedure = t.procedure.use(gate);
 
 /** Tier 2: a session or a token. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.actor) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'authed procedure declared public' });
+  if (!ctx.actor)
+    throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'authed procedure declared public' });
   return next({ ctx: { actor: ctx.actor } });
 });
 

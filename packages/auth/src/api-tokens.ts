@@ -35,7 +35,11 @@ export async function createApiToken(
 }
 
 /** A token acts with its owner's current role, never more: the role is read now, not at creation. */
-export async function validateApiToken(db: Db, token: string, now: Date = new Date()): Promise<TokenActor | null> {
+export async function validateApiToken(
+  db: Db,
+  token: string,
+  now: Date = new Date(),
+): Promise<TokenActor | null> {
   const match = TOKEN_PATTERN.exec(token);
   if (!match?.[1] || !match[2]) return null;
   const tokenId = `tok_${match[1]}`;
@@ -45,7 +49,10 @@ export async function validateApiToken(db: Db, token: string, now: Date = new Da
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .leftJoin(
       workspaceMembers,
-      and(eq(workspaceMembers.userId, apiTokens.userId), eq(workspaceMembers.workspaceId, apiTokens.workspaceId)),
+      and(
+        eq(workspaceMembers.userId, apiTokens.userId),
+        eq(workspaceMembers.workspaceId, apiTokens.workspaceId),
+      ),
     )
     .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
     .limit(1);

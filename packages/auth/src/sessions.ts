@@ -1,5 +1,5 @@
-import { sessions, users, workspaceMembers } from '@quarry/db/schema';
 import type { Db } from '@quarry/db';
+import { sessions, users, workspaceMembers } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { generateSecretToken, hashSecret, secretMatches } from './secret-token';
 
@@ -55,7 +55,10 @@ export async function validateSessionToken(
     .innerJoin(users, eq(users.id, sessions.userId))
     .leftJoin(
       workspaceMembers,
-      and(eq(workspaceMembers.userId, sessions.userId), eq(workspaceMembers.workspaceId, sessions.workspaceId)),
+      and(
+        eq(workspaceMembers.userId, sessions.userId),
+        eq(workspaceMembers.workspaceId, sessions.workspaceId),
+      ),
     )
     .where(eq(sessions.id, id))
     .limit(1);
@@ -72,7 +75,13 @@ export async function validateSessionToken(
     expiresAt = new Date(Math.min(now.getTime() + SESSION_IDLE_MS, session.absoluteExpiresAt.getTime()));
     await db.update(sessions).set({ lastSeenAt: now, expiresAt }).where(eq(sessions.id, id));
   }
-  return { sessionId: id, userId: session.userId, workspaceId: session.workspaceId, role: row.role, expiresAt };
+  return {
+    sessionId: id,
+    userId: session.userId,
+    workspaceId: session.workspaceId,
+    role: row.role,
+    expiresAt,
+  };
 }
 
 export async function invalidateSession(db: Db, sessionId: string): Promise<void> {

@@ -1,4 +1,10 @@
-import type { ConnectionFacts, MemberActor, ProjectFacts, ProjectGrant, WorkspaceAsset } from '@quarry/access';
+import type {
+  ConnectionFacts,
+  MemberActor,
+  ProjectFacts,
+  ProjectGrant,
+  WorkspaceAsset,
+} from '@quarry/access';
 import type { WorkspaceRole } from '@quarry/contracts';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from './client';
@@ -25,7 +31,9 @@ export async function loadMemberActor(
   const [member] = await db
     .select({ role: workspaceMembers.role })
     .from(workspaceMembers)
-    .where(and(eq(workspaceMembers.workspaceId, input.workspaceId), eq(workspaceMembers.userId, input.userId)));
+    .where(
+      and(eq(workspaceMembers.workspaceId, input.workspaceId), eq(workspaceMembers.userId, input.userId)),
+    );
   if (!member) return null;
   // Custom groups arrive with the access-control issue; until then members hold built-in groups only.
   return { kind: 'member', userId: input.userId, role: member.role as WorkspaceRole, customGroupIds: [] };
@@ -52,7 +60,10 @@ export async function loadProjectFacts(
       .from(projectConnections)
       .innerJoin(connections, eq(connections.id, projectConnections.connectionId))
       .where(
-        and(eq(projectConnections.projectId, input.projectId), eq(connections.workspaceId, input.workspaceId)),
+        and(
+          eq(projectConnections.projectId, input.projectId),
+          eq(connections.workspaceId, input.workspaceId),
+        ),
       ),
   ]);
   const assets: WorkspaceAsset[] = imported.map(({ connection }) => ({

@@ -5,7 +5,11 @@ export const QUEUE_SCHEMA = 'pgboss';
 
 export type Queue = {
   boss: PgBoss;
-  send<N extends JobName>(name: N, payload: JobPayload<N>, options?: { singletonKey?: string }): Promise<string>;
+  send<N extends JobName>(
+    name: N,
+    payload: JobPayload<N>,
+    options?: { singletonKey?: string },
+  ): Promise<string>;
   work<N extends JobName>(
     name: N,
     options: { concurrency: number },
@@ -41,7 +45,11 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
     boss,
     async send(name, payload, sendOptions) {
       const data = jobCatalog[name].schema.parse(payload);
-      const id = await boss.send(name, data, sendOptions?.singletonKey ? { singletonKey: sendOptions.singletonKey } : {});
+      const id = await boss.send(
+        name,
+        data,
+        sendOptions?.singletonKey ? { singletonKey: sendOptions.singletonKey } : {},
+      );
       // JOB-5: pg-boss answers null when it refused the job (a singleton already queued, a
       // missing queue): never treat that as sent.
       if (!id) throw new Error(`queue refused job ${name}`);

@@ -3,7 +3,10 @@ import type { Vault, VaultContext } from '@quarry/vault';
 import { z } from 'zod';
 
 /** What one encrypted chunk holds: the columns (first chunk) and/or a batch of rows. */
-export const ChunkBody = z.object({ columns: z.array(Column).optional(), rows: z.array(z.array(Cell)).optional() });
+export const ChunkBody = z.object({
+  columns: z.array(Column).optional(),
+  rows: z.array(z.array(Cell)).optional(),
+});
 export type ChunkBody = z.infer<typeof ChunkBody>;
 
 export const chunkContext = (workspaceId: string, runId: string, seq: number): VaultContext => ({

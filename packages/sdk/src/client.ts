@@ -1,6 +1,12 @@
 import type { AppRouter } from '@quarry/api';
 import type { Cell, Column, QuarryError, RunSummary } from '@quarry/contracts';
-import { createTRPCClient, httpBatchLink, httpBatchStreamLink, splitLink, TRPCClientError } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpBatchStreamLink,
+  splitLink,
+  TRPCClientError,
+} from '@trpc/client';
 import superjson from 'superjson';
 
 export type QuarryClientOptions = {
@@ -52,7 +58,12 @@ export function createQuarryClient(options: QuarryClientOptions) {
   return {
     api,
     /** Runs `sql` in a project's SQL cell (as you, gated as you) and streams the rows back. */
-    async query(input: { projectId: string; cellId: string; sql: string; rowLimit?: number }): Promise<QueryResult> {
+    async query(input: {
+      projectId: string;
+      cellId: string;
+      sql: string;
+      rowLimit?: number;
+    }): Promise<QueryResult> {
       const run = await call(() =>
         api.runs.start.mutate({
           projectId: input.projectId,
@@ -81,7 +92,10 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    const quarry = error instanceof TRPCClientError ? (error.data as { quarry?: QuarryError } | undefined)?.quarry : undefined;
+    const quarry =
+      error instanceof TRPCClientError
+        ? (error.data as { quarry?: QuarryError } | undefined)?.quarry
+        : undefined;
     if (quarry) throw new QuarryClientError(quarry);
     throw error;
   }

@@ -1,1 +1,7 @@
-export { createQuarryClient, type QuarryClient, QuarryClientError, type QuarryClientOptions, type QueryResult } from './client';
+export {
+  createQuarryClient,
+  type QuarryClient,
+  QuarryClientError,
+  type QuarryClientOptions,
+  type QueryResult,
+} from './client';

@@ -1,13 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '@quarry/db/demo-warehouse';
+import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse, TEST_READER_PASSWORD } from '@quarry/db/demo-warehouse';
 import { generateMasterKey } from '@quarry/vault';
 import { paint, say } from './log';
-import { root } from './paths';
+import { persistedSecret, root } from './paths';
 import { answers, dropDatabase, ensureDatabase, type Server, startEmbedded } from './postgres';
 import { launchProduct, prepareProduct } from './product';
-import { persistedSecret } from './paths';
 import { printTestSummary } from './test-summary';
 
 const MACHINE_PG = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -36,7 +35,10 @@ function ensureWebBuild(): string {
 async function start(): Promise<void> {
   const started = Date.now();
   const masterKey = process.env.QUARRY_MASTER_KEY ?? persistedSecret('master.key', generateMasterKey);
-  if (!process.env.QUARRY_MASTER_KEY) say('vault master key: .data/master.key (generated on first start; set QUARRY_MASTER_KEY to use your own)');
+  if (!process.env.QUARRY_MASTER_KEY)
+    say(
+      'vault master key: .data/master.key (generated on first start; set QUARRY_MASTER_KEY to use your own)',
+    );
   let server: Server;
   let databaseUrl: string;
   if (process.env.DATABASE_URL) {
@@ -51,9 +53,14 @@ async function start(): Promise<void> {
   }
   const warehouseUrl = await ensureDatabase(server.adminUrl, 'quarry_demo_warehouse');
   const adminEmail = 'admin@quarry.local';
-  const adminPassword = persistedSecret('demo-admin-password', () => `demo-${crypto.randomUUID().slice(0, 13)}`);
+  const adminPassword = persistedSecret(
+    'demo-admin-password',
+    () => `demo-${crypto.randomUUID().slice(0, 13)}`,
+  );
   const orders = Number(process.env.QUARRY_DEMO_ORDERS ?? 1_000_000);
-  say(`migrating and seeding the demo workspace (${orders.toLocaleString('en')} orders; the first start takes a minute)…`);
+  say(
+    `migrating and seeding the demo workspace (${orders.toLocaleString('en')} orders; the first start takes a minute)…`,
+  );
   const prepared = await prepareProduct({
     databaseUrl,
     warehouseUrl,
@@ -85,7 +92,9 @@ async function start(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  const exited = await Promise.race(product.processes.map((p) => p.exited.then((code) => ({ name: p.name, code }))));
+  const exited = await Promise.race(
+    product.processes.map((p) => p.exited.then((code) => ({ name: p.name, code }))),
+  );
   if (!stopping) {
     say(`${exited.name} exited with code ${exited.code}; stopping the rest`);
     await product.stop();
@@ -96,7 +105,8 @@ async function start(): Promise<void> {
 
 /** Where tests create their databases: DATABASE_URL, else the machine's in CI, else embedded. */
 async function testServer(): Promise<Server> {
-  if (process.env.DATABASE_URL) return { adminUrl: process.env.DATABASE_URL, kind: 'external', stop: async () => {} };
+  if (process.env.DATABASE_URL)
+    return { adminUrl: process.env.DATABASE_URL, kind: 'external', stop: async () => {} };
   if (process.env.CI === 'true') {
     if (await answers(MACHINE_PG)) return { adminUrl: MACHINE_PG, kind: 'machine', stop: async () => {} };
     say('no PostgreSQL answers on 127.0.0.1:5432; starting an embedded one');
@@ -104,11 +114,14 @@ async function testServer(): Promise<Server> {
   return startEmbedded('test-postgres', Number(process.env.QUARRY_TEST_PG_PORT ?? 54339));
 }
 
-async function withTestEnvironment(orders: number, body: (env: NodeJS.ProcessEnv) => Promise<number>): Promise<number> {
+async function withTestEnvironment(
+  orders: number,
+  body: (env: NodeJS.ProcessEnv) => Promise<number>,
+): Promise<number> {
   const server = await testServer();
   say(`tests use PostgreSQL: ${server.kind}`);
   const warehouseName = `quarry_test_wh_${Date.now().toString(36)}`;
-  const readerPassword = crypto.randomUUID();
+  const readerPassword = TEST_READER_PASSWORD;
   try {
     const warehouseAdminUrl = await ensureDatabase(server.adminUrl, warehouseName);
     say(`seeding the test warehouse (${orders.toLocaleString('en')} orders)…`);
@@ -120,7 +133,8 @@ async function withTestEnvironment(orders: number, body: (env: NodeJS.ProcessEnv
       ...process.env,
       QUARRY_TEST_ADMIN_URL: server.adminUrl,
       QUARRY_TEST_WAREHOUSE_URL: reader.toString(),
-      MYSQL_URL: process.env.MYSQL_URL ?? (process.env.CI === 'true' ? 'mysql://root@127.0.0.1:3306/test' : ''),
+      MYSQL_URL:
+        process.env.MYSQL_URL ?? (process.env.CI === 'true' ? 'mysql://root@127.0.0.1:3306/test' : ''),
     });
   } finally {
     await dropDatabase(server.adminUrl, warehouseName).catch(() => {});
@@ -131,12 +145,27 @@ async function withTestEnvironment(orders: number, body: (env: NodeJS.ProcessEnv
 async function test(args: string[]): Promise<number> {
   const started = Date.now();
   for (const dir of ['apps', 'packages', 'tooling']) {
-    for (const name of readdirSync(join(root, dir))) rmSync(join(root, dir, name, 'test-results'), { recursive: true, force: true });
+    for (const name of readdirSync(join(root, dir)))
+      rmSync(join(root, dir, name, 'test-results'), { recursive: true, force: true });
   }
   say('auditing production dependencies (fails on high or critical advisories)…');
   if (run(pnpm, ['audit', '--prod', '--audit-level', 'high']) !== 0) return 1;
   const code = await withTestEnvironment(Number(process.env.QUARRY_TEST_ORDERS ?? 100_000), async (env) =>
-    run(pnpm, ['exec', 'turbo', 'run', 'typecheck', 'lint', 'test', '--output-logs=errors-only', '--concurrency=4', ...args], env),
+    run(
+      pnpm,
+      [
+        'exec',
+        'turbo',
+        'run',
+        'typecheck',
+        'lint',
+        'test',
+        '--output-logs=errors-only',
+        '--concurrency=4',
+        ...args,
+      ],
+      env,
+    ),
   );
   printTestSummary(root, Date.now() - started);
   return code;
@@ -145,7 +174,11 @@ async function test(args: string[]): Promise<number> {
 async function bench(args: string[]): Promise<number> {
   return withTestEnvironment(Number(process.env.QUARRY_BENCH_ORDERS ?? 200_000), async (env) => {
     ensureWebBuild();
-    return run(pnpm, ['exec', 'turbo', 'run', 'bench', '--concurrency=1', '--output-logs=full', ...args], env);
+    return run(
+      pnpm,
+      ['exec', 'turbo', 'run', 'bench', '--concurrency=1', '--output-logs=full', ...args],
+      env,
+    );
   });
 }
 
@@ -160,7 +193,17 @@ switch (command) {
   case 'bench':
     process.exit(await bench(args));
     break;
+  case 'example':
+    process.exit(
+      run(process.execPath, [
+        '--import',
+        'tsx',
+        join(root, 'packages', 'sdk', 'examples', 'first-query.ts'),
+        ...args,
+      ]),
+    );
+    break;
   default:
-    process.stderr.write(`unknown command ${command}; use start, test or bench\n`);
+    process.stderr.write(`unknown command ${command}; use start, test, bench or example\n`);
     process.exit(2);
 }

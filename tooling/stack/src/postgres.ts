@@ -5,7 +5,11 @@ import postgres from 'postgres';
 import { paint, say } from './log';
 import { dataDir, persistedSecret } from './paths';
 
-export type Server = { adminUrl: string; kind: 'external' | 'machine' | 'embedded'; stop: () => Promise<void> };
+export type Server = {
+  adminUrl: string;
+  kind: 'external' | 'machine' | 'embedded';
+  stop: () => Promise<void>;
+};
 
 const noop = async () => {};
 

@@ -15,7 +15,11 @@ export function startProcess(input: {
   /** Keep output to warnings and errors (tests). */
   quiet?: boolean | undefined;
 }): Managed {
-  const child = spawn(input.command, input.args, { cwd: input.cwd, env: input.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(input.command, input.args, {
+    cwd: input.cwd,
+    env: input.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const prefix = paint(input.color, `${input.name.padEnd(7)}|`);
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;

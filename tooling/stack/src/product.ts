@@ -3,8 +3,8 @@ import { seedDemoWorkspace } from '@quarry/api/seed';
 import { createDb, runMigrations } from '@quarry/db';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '@quarry/db/demo-warehouse';
 import { loadVaultFromEnv } from '@quarry/vault';
-import { type Managed, startProcess, stopAll, waitForHttp } from './processes';
 import { root } from './paths';
+import { type Managed, startProcess, stopAll, waitForHttp } from './processes';
 
 export type PreparedProduct = { workspaceId: string; projectId: string; warehouseSeeded: boolean };
 
@@ -22,7 +22,10 @@ export async function prepareProduct(input: {
   readerPassword: string;
 }): Promise<PreparedProduct> {
   await runMigrations(input.databaseUrl);
-  const warehouse = await seedDemoWarehouse(input.warehouseUrl, { orders: input.orders, readerPassword: input.readerPassword });
+  const warehouse = await seedDemoWarehouse(input.warehouseUrl, {
+    orders: input.orders,
+    readerPassword: input.readerPassword,
+  });
   const vault = loadVaultFromEnv({ QUARRY_MASTER_KEY: input.masterKey });
   if (!vault.ok) throw new Error(vault.error.message);
   const { db, close } = createDb(input.databaseUrl, { max: 2 });
@@ -45,7 +48,11 @@ export async function prepareProduct(input: {
         },
       },
     );
-    return { workspaceId: seeded.workspaceId, projectId: seeded.projectId, warehouseSeeded: warehouse.seeded };
+    return {
+      workspaceId: seeded.workspaceId,
+      projectId: seeded.projectId,
+      warehouseSeeded: warehouse.seeded,
+    };
   } finally {
     await close();
   }

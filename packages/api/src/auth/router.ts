@@ -15,7 +15,10 @@ export const authRouter = {
     .output(Me)
     .mutation(async ({ ctx, input }) => {
       const { me, token, expiresAt } = unwrapOrThrow(await signIn(ctx.deps, input, ctx.request));
-      ctx.resHeaders.append('set-cookie', serializeSessionCookie({ token, expiresAt, secure: ctx.deps.secureCookies }));
+      ctx.resHeaders.append(
+        'set-cookie',
+        serializeSessionCookie({ token, expiresAt, secure: ctx.deps.secureCookies }),
+      );
       return me;
     }),
 

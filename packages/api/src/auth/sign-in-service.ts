@@ -3,8 +3,8 @@ import { err, type Me, ok, type Result, type SignInInput } from '@quarry/contrac
 import { writeAuditEvent } from '@quarry/db/audit';
 import { users, workspaceMembers, workspaces } from '@quarry/db/schema';
 import { desc, eq, isNull, sql } from 'drizzle-orm';
-import type { Deps } from '../deps';
 import type { RequestInfo } from '../context';
+import type { Deps } from '../deps';
 
 const WRONG = {
   code: 'auth.invalid_credentials',

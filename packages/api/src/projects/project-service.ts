@@ -35,12 +35,22 @@ export async function listProjects(deps: Deps, actor: Actor): Promise<ProjectSum
     if (!facts) continue;
     const decision = decideProjectPermission(facts);
     if (decision.effective === 'none') continue;
-    visible.push({ id: row.id, name: row.name, updatedAt: row.updatedAt, permission: labelOf(decision.effective) });
+    visible.push({
+      id: row.id,
+      name: row.name,
+      updatedAt: row.updatedAt,
+      permission: labelOf(decision.effective),
+    });
   }
   return visible;
 }
 
-export async function getProject(deps: Deps, actor: Actor, projectId: string, permission: string): Promise<ProjectDetail | null> {
+export async function getProject(
+  deps: Deps,
+  actor: Actor,
+  projectId: string,
+  permission: string,
+): Promise<ProjectDetail | null> {
   const [project] = await deps.db
     .select()
     .from(projects)

@@ -18,7 +18,12 @@ export const projectsRouter = {
     .input(GetProjectInput)
     .output(ProjectDetail)
     .query(async ({ ctx, input }) => {
-      const detail = await getProject(ctx.deps, ctx.actor, input.projectId, ctx.project?.decision.effective ?? 'none');
+      const detail = await getProject(
+        ctx.deps,
+        ctx.actor,
+        input.projectId,
+        ctx.project?.decision.effective ?? 'none',
+      );
       if (!detail) throw new QuarryTRPCError(notFound('project'));
       return detail;
     }),

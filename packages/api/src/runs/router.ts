@@ -15,7 +15,14 @@ export const runsRouter = {
     .input(StartRunInput)
     .output(RunSummary)
     .mutation(async ({ ctx, input }) =>
-      unwrapOrThrow(await startRun(ctx.deps, ctx.actor, StartRunInput.parse(input) as Required<typeof input>, ctx.request)),
+      unwrapOrThrow(
+        await startRun(
+          ctx.deps,
+          ctx.actor,
+          StartRunInput.parse(input) as Required<typeof input>,
+          ctx.request,
+        ),
+      ),
     ),
 
   get: workspaceProcedure

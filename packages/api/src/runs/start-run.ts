@@ -1,6 +1,6 @@
 import { err, ok, type Result, type RunSummary, type StartRunInput } from '@quarry/contracts';
-import { writeAuditEvent } from '@quarry/db/audit';
 import { newId } from '@quarry/db';
+import { writeAuditEvent } from '@quarry/db/audit';
 import { cells, runs } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import type { RequestInfo } from '../context';
@@ -24,7 +24,11 @@ export async function startRun(
     .select()
     .from(cells)
     .where(
-      and(eq(cells.id, input.cellId), eq(cells.projectId, input.projectId), eq(cells.workspaceId, actor.workspaceId)),
+      and(
+        eq(cells.id, input.cellId),
+        eq(cells.projectId, input.projectId),
+        eq(cells.workspaceId, actor.workspaceId),
+      ),
     );
   if (!cell) return err(notFound('cell'));
   const connectionId = cell.connectionId;
@@ -75,7 +79,11 @@ export async function startRun(
     await deps.db.update(runs).set({ jobId }).where(eq(runs.id, runId));
   } catch (cause) {
     deps.log.error({ runId, err: String(cause) }, 'could not queue run');
-    const error = { code: 'queue.unavailable', message: 'The run could not be queued', hint: 'Try again in a moment' };
+    const error = {
+      code: 'queue.unavailable',
+      message: 'The run could not be queued',
+      hint: 'Try again in a moment',
+    };
     await deps.db
       .update(runs)
       .set({ status: 'failed', error: { ...error, kind: 'system' }, finishedAt: deps.now() })

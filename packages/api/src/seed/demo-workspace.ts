@@ -1,8 +1,17 @@
 import { hashPassword } from '@quarry/auth';
-import { newId } from '@quarry/db';
 import type { Db } from '@quarry/db';
+import { newId } from '@quarry/db';
 import { writeAuditEvent } from '@quarry/db/audit';
-import { cells, connectionCredentialsContext, connections, projectConnections, projects, users, workspaceMembers, workspaces } from '@quarry/db/schema';
+import {
+  cells,
+  connectionCredentialsContext,
+  connections,
+  projectConnections,
+  projects,
+  users,
+  workspaceMembers,
+  workspaces,
+} from '@quarry/db/schema';
 import type { Vault } from '@quarry/vault';
 import { eq, sql } from 'drizzle-orm';
 
@@ -39,14 +48,24 @@ export async function seedDemoWorkspace(
     .where(sql`lower(${users.email}) = ${input.adminEmail.toLowerCase()}`)
     .limit(1);
   if (existing) {
-    const [project] = await db.select({ id: projects.id }).from(projects).where(eq(projects.workspaceId, existing.workspaceId)).limit(1);
-    const demoConnections = await db.select().from(connections).where(eq(connections.workspaceId, existing.workspaceId));
+    const [project] = await db
+      .select({ id: projects.id })
+      .from(projects)
+      .where(eq(projects.workspaceId, existing.workspaceId))
+      .limit(1);
+    const demoConnections = await db
+      .select()
+      .from(connections)
+      .where(eq(connections.workspaceId, existing.workspaceId));
     for (const connection of demoConnections.filter((c) => c.name === 'Demo warehouse')) {
       await db
         .update(connections)
         .set({
           ...warehouseFields(input.warehouse),
-          credentials: vault.seal(JSON.stringify({ password: input.warehouse.password }), connectionCredentialsContext(existing.workspaceId, connection.id)),
+          credentials: vault.seal(
+            JSON.stringify({ password: input.warehouse.password }),
+            connectionCredentialsContext(existing.workspaceId, connection.id),
+          ),
         })
         .where(eq(connections.id, connection.id));
     }
@@ -69,13 +88,34 @@ export async function seedDemoWorkspace(
       kind: 'postgres',
       scope: 'workspace',
       ...warehouseFields(input.warehouse),
-      credentials: vault.seal(JSON.stringify({ password: input.warehouse.password }), connectionCredentialsContext(workspaceId, connectionId)),
+      credentials: vault.seal(
+        JSON.stringify({ password: input.warehouse.password }),
+        connectionCredentialsContext(workspaceId, connectionId),
+      ),
       createdBy: userId,
     });
-    await tx.insert(projects).values({ id: projectId, workspaceId, name: 'Orders overview', createdBy: userId });
+    await tx
+      .insert(projects)
+      .values({ id: projectId, workspaceId, name: 'Orders overview', createdBy: userId });
     await tx.insert(projectConnections).values({ projectId, connectionId, workspaceId });
-    await tx.insert(cells).values({ id: newId('cell'), workspaceId, projectId, position: 0, kind: 'sql', connectionId, source: DEMO_SQL });
-    await writeAuditEvent(tx, { workspaceId, actorId: null, action: 'workspace.seed_demo', outcome: 'success', target: { type: 'workspace', id: workspaceId } });
+    await tx
+      .insert(cells)
+      .values({
+        id: newId('cell'),
+        workspaceId,
+        projectId,
+        position: 0,
+        kind: 'sql',
+        connectionId,
+        source: DEMO_SQL,
+      });
+    await writeAuditEvent(tx, {
+      workspaceId,
+      actorId: null,
+      action: 'workspace.seed_demo',
+      outcome: 'success',
+      target: { type: 'workspace', id: workspaceId },
+    });
   });
   return { workspaceId, projectId, created: true };
 }

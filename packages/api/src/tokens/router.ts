@@ -1,5 +1,10 @@
 import { createApiToken } from '@quarry/auth';
-import { ApiTokenSummary, CreateApiTokenInput, CreatedApiToken, RevokeApiTokenInput } from '@quarry/contracts';
+import {
+  ApiTokenSummary,
+  CreateApiTokenInput,
+  CreatedApiToken,
+  RevokeApiTokenInput,
+} from '@quarry/contracts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { apiTokens } from '@quarry/db/schema';
 import type { TRPCRouterRecord } from '@trpc/server';

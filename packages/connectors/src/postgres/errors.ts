@@ -3,7 +3,10 @@ import type { ConnectorError } from '../types';
 type PgLikeError = { code?: string; message?: string; position?: string; detail?: string; hint?: string };
 
 /** Turns what the driver threw into a typed error that says what to do. Never includes credentials. */
-export function toConnectorError(error: unknown, context: { timeoutMs: number; cancelled: boolean }): ConnectorError {
+export function toConnectorError(
+  error: unknown,
+  context: { timeoutMs: number; cancelled: boolean },
+): ConnectorError {
   const e = (typeof error === 'object' && error !== null ? error : {}) as PgLikeError;
   const code = e.code ?? '';
   const message = e.message ?? String(error);
@@ -51,7 +54,8 @@ export function toConnectorError(error: unknown, context: { timeoutMs: number; c
     return {
       code: code === '42601' ? 'sql.syntax_error' : code.startsWith('42') ? 'sql.invalid_query' : 'sql.error',
       message,
-      hint: e.hint ?? (code === '42P01' ? 'Check the table name and its schema' : 'Fix the SQL and run it again'),
+      hint:
+        e.hint ?? (code === '42P01' ? 'Check the table name and its schema' : 'Fix the SQL and run it again'),
       details: { sqlstate: code, position, detail: e.detail ?? null },
       // Serialization failures and deadlocks are the database's doing and worth one more try.
       kind: code === '40001' || code === '40P01' ? 'system' : 'user',

@@ -13,7 +13,12 @@ export function connectPostgres(config: PostgresConfig, options: { timeoutMs: nu
     database: config.database,
     username: config.username,
     password: config.password,
-    ssl: config.sslMode === 'disable' ? false : config.sslMode === 'require' ? 'require' : { rejectUnauthorized: true },
+    ssl:
+      config.sslMode === 'disable'
+        ? false
+        : config.sslMode === 'require'
+          ? 'require'
+          : { rejectUnauthorized: true },
     max: 1,
     idle_timeout: 5,
     connect_timeout: 10,
@@ -78,7 +83,6 @@ export async function* streamPostgres(
     options.signal?.removeEventListener('abort', onAbort);
     await sql.end({ timeout: 2 }).catch(() => {});
   }
-
 }
 
 const toRow = (row: unknown): Cell[] => (row as unknown[]).map(toCell);

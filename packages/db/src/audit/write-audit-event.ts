@@ -49,4 +49,3 @@ export async function writeAuditEvent(tx: Tx, event: AuditEvent, now: Date = new
   };
   await tx.insert(auditEvents).values({ ...entry, hash: hashAuditEntry(entry) });
 }
-

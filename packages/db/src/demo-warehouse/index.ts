@@ -3,6 +3,9 @@ import { DEMO_WAREHOUSE_SQL, DEMO_WAREHOUSE_VERSION } from './schema-sql';
 
 export const DEMO_WAREHOUSE_ROLE = 'quarry_demo_reader';
 
+/** Tests share one cluster-wide reader role, so they share its password too. */
+export const TEST_READER_PASSWORD = 'quarry-test-reader';
+
 export type DemoWarehouseOptions = { orders: number; readerPassword: string };
 
 /**
@@ -40,14 +43,24 @@ export async function seedDemoWarehouse(
 /** The demo connection logs in as a role that can only read the demo schema. */
 async function ensureReaderRole(sql: postgres.Sql, password: string): Promise<void> {
   const database = (await sql<{ db: string }[]>`select current_database() as db`)[0]?.db ?? '';
-  const exists = await sql`select 1 from pg_roles where rolname = ${DEMO_WAREHOUSE_ROLE}`;
-  // Role names and passwords cannot be bound parameters in DDL; the name is a constant and the
-  // password is escaped as a literal by the server-side quote_literal.
-  const literal = (await sql<{ q: string }[]>`select quote_literal(${password}) as q`)[0]?.q;
-  if (!literal) throw new Error('could not quote the demo reader password');
-  const verb = exists.length ? 'alter' : 'create';
-  await sql.unsafe(`${verb} role ${DEMO_WAREHOUSE_ROLE} with login password ${literal}`);
-  await sql.unsafe(`grant connect on database "${database.replaceAll('"', '""')}" to ${DEMO_WAREHOUSE_ROLE}`);
-  await sql.unsafe(`grant usage on schema public to ${DEMO_WAREHOUSE_ROLE}`);
-  await sql.unsafe(`grant select on all tables in schema public to ${DEMO_WAREHOUSE_ROLE}`);
+  // Roles are cluster-wide and parallel test files seed warehouses side by side: one at a time.
+  await sql`select pg_advisory_lock(${READER_ROLE_LOCK})`;
+  try {
+    const exists = await sql`select 1 from pg_roles where rolname = ${DEMO_WAREHOUSE_ROLE}`;
+    // Role names and passwords cannot be bound parameters in DDL; the name is a constant and the
+    // password is quoted as a literal by the server's own quote_literal.
+    const literal = (await sql<{ q: string }[]>`select quote_literal(${password}) as q`)[0]?.q;
+    if (!literal) throw new Error('could not quote the demo reader password');
+    const verb = exists.length ? 'alter' : 'create';
+    await sql.unsafe(`${verb} role ${DEMO_WAREHOUSE_ROLE} with login password ${literal}`);
+    await sql.unsafe(
+      `grant connect on database "${database.replaceAll('"', '""')}" to ${DEMO_WAREHOUSE_ROLE}`,
+    );
+    await sql.unsafe(`grant usage on schema public to ${DEMO_WAREHOUSE_ROLE}`);
+    await sql.unsafe(`grant select on all tables in schema public to ${DEMO_WAREHOUSE_ROLE}`);
+  } finally {
+    await sql`select pg_advisory_unlock(${READER_ROLE_LOCK})`;
+  }
 }
+
+const READER_ROLE_LOCK = 7_242_001;

@@ -19,5 +19,8 @@ export const apiTokens = pgTable(
     lastUsedAt: at('last_used_at'),
     revokedAt: at('revoked_at'),
   },
-  (t) => [uniqueIndex('api_tokens_secret_hash_idx').on(t.secretHash), index('api_tokens_user_idx').on(t.userId)],
+  (t) => [
+    uniqueIndex('api_tokens_secret_hash_idx').on(t.secretHash),
+    index('api_tokens_user_idx').on(t.userId),
+  ],
 );

@@ -24,5 +24,8 @@ export const auditEvents = pgTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [uniqueIndex('audit_events_chain_seq_idx').on(t.chain, t.seq), index('audit_events_at_idx').on(t.chain, t.at)],
+  (t) => [
+    uniqueIndex('audit_events_chain_seq_idx').on(t.chain, t.seq),
+    index('audit_events_at_idx').on(t.chain, t.at),
+  ],
 );

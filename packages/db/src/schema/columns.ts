@@ -1,7 +1,9 @@
 import { customType, text, timestamp } from 'drizzle-orm/pg-core';
 
-export const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
-export const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+export const createdAt = () =>
+  timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+export const updatedAt = () =>
+  timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 export const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 /** Every tenant row names its workspace; every tenant query filters by it. */
 export const workspaceId = () => text('workspace_id').notNull();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { createDb, type DbClient } from '../client';
+import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse, TEST_READER_PASSWORD } from '../demo-warehouse/index';
 import { runMigrations } from '../migrate';
 
 /**
@@ -47,11 +48,31 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   };
 }
 
-/** The demo warehouse `npm test` seeded once for the whole run (see tooling/stack). */
-export function testWarehouseUrl(): string {
-  const url = process.env.QUARRY_TEST_WAREHOUSE_URL;
-  if (!url) {
-    throw new Error('QUARRY_TEST_WAREHOUSE_URL is not set: run the tests through `npm test`, which seeds it');
-  }
-  return url;
+export type TestWarehouse = {
+  /** Superuser URL of the warehouse database (for assertions such as pg_stat_activity). */
+  adminUrl: string;
+  /** How a Quarry connection reaches it: the read-only demo role. */
+  reader: { host: string; port: number; database: string; username: string; password: string };
+  drop: () => Promise<void>;
+};
+
+/** A fresh demo warehouse with `orders` orders, for tests that need real rows. */
+export async function createTestWarehouse(options: { orders: number }): Promise<TestWarehouse> {
+  const database = await createTestDatabase({ migrate: false });
+  await database.close();
+  await seedDemoWarehouse(database.url, { orders: options.orders, readerPassword: TEST_READER_PASSWORD });
+  const url = new URL(database.url);
+  return {
+    adminUrl: database.url,
+    reader: {
+      host: url.hostname,
+      port: Number(url.port || 5432),
+      database: database.name,
+      username: DEMO_WAREHOUSE_ROLE,
+      password: TEST_READER_PASSWORD,
+    },
+    drop: database.drop,
+  };
 }
+
+export { createWorkspaceFixture, type FixtureUser, type WorkspaceFixture } from './workspace-fixture';

@@ -1,0 +1,171 @@
+import { newId } from '@quarry/db';
+import { auditEvents, connections, runChunks, runs } from '@quarry/db/schema';
+import {
+  createTestDatabase,
+  createTestWarehouse,
+  createWorkspaceFixture,
+  type TestDatabase,
+  type TestWarehouse,
+  type WorkspaceFixture,
+} from '@quarry/db/testing';
+import { chunkContext, openChunk } from '@quarry/queue';
+import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
+import { and, eq } from 'drizzle-orm';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeRun, type RunnerDeps } from './execute-run';
+
+let database: TestDatabase;
+let warehouse: TestWarehouse;
+let fixture: WorkspaceFixture;
+let vault: Vault;
+let deps: RunnerDeps;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  warehouse = await createTestWarehouse({ orders: 3000 });
+  const loaded = loadVaultFromEnv({ QUARRY_MASTER_KEY: generateMasterKey() });
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  vault = loaded.value;
+  fixture = await createWorkspaceFixture(database.db, { vault, warehouse: warehouse.reader });
+  deps = { db: database.db, sql: database.sql, vault, log: pino({ level: 'silent' }), now: () => new Date() };
+});
+afterAll(async () => {
+  await warehouse?.drop();
+  await database?.drop();
+});
+
+async function queueRun(
+  source: string,
+  owner: keyof WorkspaceFixture['users'] = 'editor',
+  rowLimit = 10_000,
+) {
+  const id = newId('run');
+  await database.db.insert(runs).values({
+    id,
+    workspaceId: fixture.workspaceId,
+    projectId: fixture.projectId,
+    cellId: fixture.cellId,
+    ownerId: fixture.users[owner].id,
+    connectionId: fixture.connectionId,
+    source,
+    rowLimit,
+  });
+  return id;
+}
+
+const job = (runId: string) => ({ runId, workspaceId: fixture.workspaceId });
+const signal = () => new AbortController().signal;
+const runRow = async (id: string) => (await database.db.select().from(runs).where(eq(runs.id, id)))[0];
+const chunksOf = (id: string) => database.db.select().from(runChunks).where(eq(runChunks.runId, id));
+
+describe('executing a run', () => {
+  it('writes the columns and rows as vault-sealed chunks and ends succeeded', async () => {
+    const id = await queueRun('select id, status from orders order by id limit 2500');
+    await executeRun(deps, job(id), signal());
+    expect(await runRow(id)).toMatchObject({ status: 'succeeded', rowCount: 2500, truncated: false });
+    const chunks = await chunksOf(id);
+    expect(chunks.map((c) => c.rowCount)).toEqual([0, 1000, 1000, 500]);
+    for (const chunk of chunks) {
+      // Ciphertext at rest: the plaintext value never appears in the stored bytes.
+      expect(chunk.payload.includes(Buffer.from('delivered'))).toBe(false);
+    }
+    const first = chunks[0];
+    if (!first) throw new Error('no chunk');
+    expect(
+      openChunk(vault, chunkContext(fixture.workspaceId, id, 0), first.payload).columns?.map((c) => c.name),
+    ).toEqual(['id', 'status']);
+    // A chunk copied to another run does not decrypt.
+    expect(() => openChunk(vault, chunkContext(fixture.workspaceId, 'run_other', 0), first.payload)).toThrow(
+      /vault\.tampered/,
+    );
+  });
+
+  it('executes a job delivered twice only once (at-least-once delivery, JOB-1)', async () => {
+    const id = await queueRun('select 1 as one');
+    await executeRun(deps, job(id), signal());
+    const chunksAfterFirst = (await chunksOf(id)).length;
+    await executeRun(deps, job(id), signal());
+    expect((await chunksOf(id)).length).toBe(chunksAfterFirst);
+    const finishes = await database.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'run.finish'), eq(auditEvents.targetId, id)));
+    expect(finishes).toHaveLength(1);
+  });
+
+  it('fails a run whose earlier attempt died mid-run instead of sending its rows twice', async () => {
+    const id = await queueRun('select 1 as one');
+    await database.db.update(runs).set({ status: 'running', startedAt: new Date() }).where(eq(runs.id, id));
+    await executeRun(deps, job(id), signal());
+    expect(await runRow(id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'run.interrupted', kind: 'system' },
+    });
+  });
+
+  it('ends a bad query as a user error with the database message, and writes no rows', async () => {
+    const id = await queueRun('select * from no_such_table');
+    await executeRun(deps, job(id), signal());
+    expect(await runRow(id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'sql.invalid_query', kind: 'user', message: 'relation "no_such_table" does not exist' },
+    });
+    expect(await chunksOf(id)).toHaveLength(0);
+  });
+
+  it('refuses a run whose owner lost Can view results: no rows, no column names, no counts', async () => {
+    await database.db
+      .update(connections)
+      .set({ canViewResults: ['grp_finance'], canQuery: ['grp_finance'] })
+      .where(eq(connections.id, fixture.connectionId));
+    try {
+      const id = await queueRun('select id, total from orders');
+      await executeRun(deps, job(id), signal());
+      const row = await runRow(id);
+      expect(row?.status).toBe('failed');
+      expect(row?.rowCount).toBeNull();
+      expect(row?.error).toMatchObject({ code: expect.stringMatching(/^access\./) });
+      expect(await chunksOf(id)).toHaveLength(0);
+      // Admins always have Can query and Can view results.
+      const adminRun = await queueRun('select 1 as one', 'admin');
+      await executeRun(deps, job(adminRun), signal());
+      expect((await runRow(adminRun))?.status).toBe('succeeded');
+    } finally {
+      await database.db
+        .update(connections)
+        .set({ canViewResults: null, canQuery: null })
+        .where(eq(connections.id, fixture.connectionId));
+    }
+  });
+
+  it('refuses a run whose owner is no longer a member of the workspace', async () => {
+    const id = await queueRun('select 1 as one', 'explorer');
+    await database.sql`delete from workspace_members where user_id = ${fixture.users.explorer.id}`;
+    await executeRun(deps, job(id), signal());
+    expect(await runRow(id)).toMatchObject({ status: 'failed', error: { code: 'access.not_a_member' } });
+  });
+
+  it('cancels the query on the database server when the job is aborted', async () => {
+    const id = await queueRun('select pg_sleep(30)');
+    const controller = new AbortController();
+    const running = executeRun(deps, job(id), controller.signal);
+    const admin = (await import('postgres')).default(warehouse.adminUrl, { max: 1 });
+    try {
+      for (let i = 0; i < 100; i += 1) {
+        const active =
+          await admin`select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'`;
+        if (active[0]?.n) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      controller.abort();
+      await running;
+      expect(await runRow(id)).toMatchObject({ status: 'cancelled', error: { code: 'run.cancelled' } });
+      const left =
+        await admin`select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'`;
+      expect(left[0]?.n).toBe(0);
+    } finally {
+      await admin.end();
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { TEST_READER_PASSWORD } from '@quarry/db/demo-warehouse';
+import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
+import { generateMasterKey } from '@quarry/vault';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launchChromium } from './chromium';
+
+const artifacts = join(import.meta.dirname, '..', 'test-results');
+const ADMIN = { email: 'admin@quarry.local', password: 'e2e demo password' };
+
+let database: TestDatabase;
+let warehouse: TestDatabase;
+let product: RunningProduct;
+let browser: Browser;
+
+describe.runIf(browserAvailable)('the walking skeleton in real Chromium', () => {
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrate: false });
+    warehouse = await createTestDatabase({ migrate: false });
+    const masterKey = generateMasterKey();
+    // The same path `npm start` takes: migrate, generate the demo warehouse, seed the demo workspace.
+    await prepareProduct({
+      databaseUrl: database.url,
+      warehouseUrl: warehouse.url,
+      orders: 20_000,
+      masterKey,
+      adminEmail: ADMIN.email,
+      adminPassword: ADMIN.password,
+      readerPassword: TEST_READER_PASSWORD,
+    });
+    product = await launchProduct({
+      databaseUrl: database.url,
+      masterKey,
+      port: 3960,
+      webDist: join(import.meta.dirname, '..', 'dist'),
+      logLevel: 'warn',
+      quiet: true,
+    });
+    browser = await launchChromium();
+    mkdirSync(artifacts, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await product?.stop();
+    await warehouse?.drop();
+    await database?.drop();
+  });
+
+  it('signs in as the demo Admin, runs a query on the demo warehouse and sees its rows, then a typed SQL error', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await page.goto(product.url);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('The email or password is not right');
+
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Orders overview' }).click();
+
+    const editor = page.getByLabel('SQL');
+    await editor.fill('select id, status, total from orders order by id limit 2000');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect
+      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 20_000 })
+      .toMatch(/2,000 rows in \d+/);
+    const table = page.getByTestId('results');
+    expect(await table.locator('th').allTextContents()).toEqual(['id', 'status', 'total']);
+    expect(await table.locator('tbody tr').count()).toBeGreaterThan(100);
+    expect(await table.locator('tbody tr').first().locator('td').first().textContent()).toBe('1');
+    await page.screenshot({ path: join(artifacts, 'skeleton-results.png'), fullPage: true });
+
+    await editor.fill('select nosuchcolumn from orders');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const error = page.getByTestId('run-error');
+    await expect
+      .poll(() => error.textContent(), { timeout: 20_000 })
+      .toContain('column "nosuchcolumn" does not exist');
+    await page.screenshot({ path: join(artifacts, 'skeleton-sql-error.png'), fullPage: true });
+    await page.close();
+  });
+});

@@ -1,0 +1,81 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
+import { trpc } from '../../trpc';
+import { ErrorMessage } from '../../ui/error-message';
+import { invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
+import { Spinner } from '../../ui/spinner';
+import { markSignedIn } from './session';
+
+export function SignInPage() {
+  const queryClient = useQueryClient();
+  const id = useId();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const signIn = useMutation(
+    trpc.auth.signIn.mutationOptions({ onSuccess: (me) => markSignedIn(queryClient, me) }),
+  );
+
+  const error = signIn.error ? quarryErrorOf(signIn.error) : null;
+  const field = error ? invalidFieldOf(error) : null;
+  const emailError = field === 'email' ? error : null;
+  const passwordError = field === 'password' ? error : null;
+  const formError = error && !emailError && !passwordError ? error : null;
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (signIn.isPending) return;
+    signIn.mutate({ email, password });
+  };
+
+  return (
+    <main className="sign-in">
+      <form className="sign-in-card" onSubmit={submit} noValidate aria-labelledby={`${id}-title`}>
+        <div className="brand brand-large">
+          <img src="/favicon.svg" alt="" width="32" height="32" />
+          <span>Quarry</span>
+        </div>
+        <h1 id={`${id}-title`}>Sign in to your workspace</h1>
+        <div className="field">
+          <label htmlFor={`${id}-email`}>Email</label>
+          <input
+            id={`${id}-email`}
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+            aria-invalid={emailError ? true : undefined}
+            aria-describedby={emailError ? `${id}-email-error` : undefined}
+          />
+          {emailError ? <ErrorMessage error={emailError} id={`${id}-email-error`} /> : null}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-password`}>Password</label>
+          <input
+            id={`${id}-password`}
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+            aria-invalid={passwordError ? true : undefined}
+            aria-describedby={passwordError ? `${id}-password-error` : undefined}
+          />
+          {passwordError ? <ErrorMessage error={passwordError} id={`${id}-password-error`} /> : null}
+        </div>
+        {formError ? <ErrorMessage error={formError} /> : null}
+        <button
+          type="submit"
+          className="button button-primary button-block"
+          disabled={signIn.isPending}
+          aria-busy={signIn.isPending}
+        >
+          {signIn.isPending ? <Spinner /> : null}
+          Sign in
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,74 @@
+import type { ProjectDetail, SqlCell } from '@quarry/contracts';
+import { useId, useState } from 'react';
+import { ErrorMessage } from '../../ui/error-message';
+import { quarryErrorOf } from '../../ui/quarry-error';
+import { RunResults } from '../runs/run-results';
+import { useRunStream } from '../runs/use-run-stream';
+import { ConnectionLabel } from './connection-label';
+import { SqlEditor } from './sql-editor';
+import { useSaveCell } from './use-save-cell';
+
+type SqlCellViewProps = {
+  projectId: string;
+  cell: SqlCell;
+  connections: ProjectDetail['connections'];
+  editable: boolean;
+  index: number;
+};
+
+/** One SQL cell: its connection, its SQL, a Run button and the streamed result. */
+export function SqlCellView({ projectId, cell, connections, editable, index }: SqlCellViewProps) {
+  const id = useId();
+  const [source, setSource] = useState(cell.source);
+  const { view, run } = useRunStream({ projectId, cellId: cell.id });
+  const saving = useSaveCell({ projectId, cellId: cell.id, initialSource: cell.source });
+  const busy = view.phase === 'queued' || view.phase === 'running';
+
+  const runCell = () => {
+    if (!editable) return;
+    // runs.start saves the SQL into the cell before it runs, so what ran is what the cell shows.
+    void run(source, () => saving.markSaved(source));
+  };
+
+  return (
+    <article className="cell" data-cell-id={cell.id}>
+      <div className="cell-toolbar">
+        <h2 className="cell-title">Cell {index + 1}</h2>
+        <ConnectionLabel connectionId={cell.connectionId} connections={connections} />
+        <span className="cell-save muted" aria-live="polite">
+          {saving.status === 'pending' ? 'Saving…' : null}
+        </span>
+        <div className="cell-actions">
+          <span className="shortcut muted" id={`${id}-shortcut`}>
+            Ctrl/⌘ + Enter
+          </span>
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={runCell}
+            disabled={!editable}
+            aria-describedby={`${id}-shortcut`}
+            data-running={busy ? 'true' : undefined}
+          >
+            Run
+          </button>
+        </div>
+      </div>
+      <SqlEditor
+        value={source}
+        onChange={setSource}
+        onRun={runCell}
+        onBlur={editable ? () => saving.save(source) : undefined}
+        readOnly={!editable}
+        describedBy={editable ? undefined : `${id}-readonly`}
+      />
+      {editable ? null : (
+        <p className="muted small" id={`${id}-readonly`}>
+          Your permission on this project lets you read this SQL but not change or run it.
+        </p>
+      )}
+      {saving.error ? <ErrorMessage error={quarryErrorOf(saving.error)} /> : null}
+      <RunResults view={view} />
+    </article>
+  );
+}

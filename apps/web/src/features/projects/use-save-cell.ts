@@ -1,0 +1,40 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useRef } from 'react';
+import { trpc } from '../../trpc';
+
+/**
+ * Saves a cell's SQL when it changed since the last save (or the last run, which saves it too),
+ * and keeps the cached project in step so coming back to the page shows what was saved.
+ */
+export function useSaveCell(input: { projectId: string; cellId: string; initialSource: string }) {
+  const { projectId, cellId } = input;
+  const queryClient = useQueryClient();
+  const saved = useRef(input.initialSource);
+  const update = useMutation(trpc.projects.updateCell.mutationOptions());
+  const { mutate } = update;
+
+  const markSaved = useCallback(
+    (source: string) => {
+      saved.current = source;
+      queryClient.setQueryData(trpc.projects.get.queryKey({ projectId }), (project) =>
+        project
+          ? {
+              ...project,
+              cells: project.cells.map((cell) => (cell.id === cellId ? { ...cell, source } : cell)),
+            }
+          : project,
+      );
+    },
+    [queryClient, projectId, cellId],
+  );
+
+  const save = useCallback(
+    (source: string) => {
+      if (source === saved.current) return;
+      mutate({ projectId, cellId, source }, { onSuccess: () => markSaved(source) });
+    },
+    [projectId, cellId, mutate, markSaved],
+  );
+
+  return { save, markSaved, status: update.status, error: update.error };
+}

@@ -1,0 +1,20 @@
+import { formatCount, formatRows } from '../../ui/format';
+import type { RunView } from './run-view';
+
+/** "Queued…", "Running… 12,000 rows", "12,000 rows in 340 ms (truncated at the row limit)". */
+export function formatRunStatus(view: RunView): string {
+  switch (view.phase) {
+    case 'idle':
+      return '';
+    case 'queued':
+      return 'Queued…';
+    case 'running':
+      return view.rowCount > 0 ? `Running… ${formatRows(view.rowCount)}` : 'Running…';
+    case 'done': {
+      const took = `${formatRows(view.rowCount)} in ${formatCount(view.durationMs ?? 0)} ms`;
+      return view.truncated ? `${took} (truncated at the row limit)` : took;
+    }
+    case 'failed':
+      return view.rowCount > 0 ? `Failed after ${formatRows(view.rowCount)}` : 'Failed';
+  }
+}

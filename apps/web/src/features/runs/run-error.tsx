@@ -1,0 +1,26 @@
+import type { QuarryError } from '@quarry/contracts';
+import { ErrorMessage } from '../../ui/error-message';
+import { sqlPositionOf } from './sql-position';
+
+/** A failed run: the message, what to do, and for SQL errors where in the query it went wrong. */
+export function RunError({ error, source }: { error: QuarryError; source: string }) {
+  const at = error.code.startsWith('sql.') ? sqlPositionOf(source, error.details?.position) : null;
+  const detail = error.details?.detail;
+  return (
+    <ErrorMessage error={error} testId="run-error">
+      {typeof detail === 'string' && detail ? <p className="error-detail">{detail}</p> : null}
+      {at ? (
+        <div className="error-position">
+          <p>
+            Line {at.line}, column {at.column}
+          </p>
+          <pre className="error-snippet" aria-hidden="true">
+            {at.text}
+            {'\n'}
+            {`${' '.repeat(Math.max(0, at.column - 1))}^`}
+          </pre>
+        </div>
+      ) : null}
+    </ErrorMessage>
+  );
+}

@@ -1,0 +1,119 @@
+import type { RunEvent } from '@quarry/contracts';
+import { useMutation } from '@tanstack/react-query';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { trpc, trpcClient } from '../../trpc';
+import { quarryErrorOf } from '../../ui/quarry-error';
+import { IDLE_RUN, type RunView } from './run-view';
+
+const STREAM_ENDED = {
+  code: 'client.stream_ended',
+  message: 'The result stream ended before the run finished',
+  hint: 'Run the cell again',
+};
+
+function apply(view: RunView, event: RunEvent): RunView {
+  switch (event.type) {
+    case 'status':
+      if (event.status === 'queued') return { ...view, phase: 'queued' };
+      if (event.status === 'running') return { ...view, phase: 'running' };
+      return view;
+    case 'columns':
+      return { ...view, columns: event.columns };
+    case 'rows':
+      for (const row of event.rows) view.rows.push(row);
+      return { ...view, phase: 'running', rowCount: event.rowCount };
+    case 'done':
+      return {
+        ...view,
+        phase: 'done',
+        rowCount: event.rowCount,
+        truncated: event.truncated,
+        durationMs: event.durationMs,
+      };
+    case 'error':
+      return { ...view, phase: 'failed', error: event.error };
+  }
+}
+
+/**
+ * Runs one SQL cell and follows its result stream. Events land in a ref as they arrive and reach
+ * React at most once per animation frame, so a fast stream of row chunks costs one render a frame.
+ * Running again aborts the stream still open.
+ */
+export function useRunStream(input: { projectId: string; cellId: string }) {
+  const { projectId, cellId } = input;
+  const [view, setView] = useState<RunView>(IDLE_RUN);
+  const live = useRef<RunView>(IDLE_RUN);
+  const frame = useRef<number | null>(null);
+  const stream = useRef<AbortController | null>(null);
+  const start = useMutation(trpc.runs.start.mutationOptions());
+  const startRun = start.mutateAsync;
+
+  const flushNow = useCallback(() => {
+    if (frame.current !== null) cancelAnimationFrame(frame.current);
+    frame.current = null;
+    setView(live.current);
+  }, []);
+
+  const flushSoon = useCallback(() => {
+    if (frame.current !== null) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = null;
+      setView(live.current);
+    });
+  }, []);
+
+  useEffect(
+    () => () => {
+      stream.current?.abort();
+      if (frame.current !== null) cancelAnimationFrame(frame.current);
+    },
+    [],
+  );
+
+  const run = useCallback(
+    async (source: string, onStarted?: () => void) => {
+      stream.current?.abort();
+      const controller = new AbortController();
+      stream.current = controller;
+      const isCurrent = () => stream.current === controller && !controller.signal.aborted;
+      live.current = { ...IDLE_RUN, phase: 'queued', rows: [], source };
+      flushNow();
+      try {
+        const summary = await startRun({ projectId, cellId, source });
+        onStarted?.();
+        if (!isCurrent()) return;
+        if (summary.status === 'failed' || summary.status === 'cancelled') {
+          live.current = { ...live.current, phase: 'failed', error: summary.error ?? STREAM_ENDED };
+          flushNow();
+          return;
+        }
+        const events = await trpcClient.runs.events.query(
+          { runId: summary.id },
+          { signal: controller.signal },
+        );
+        for await (const event of events) {
+          if (!isCurrent()) return;
+          live.current = apply(live.current, event);
+          if (event.type === 'done' || event.type === 'error') {
+            flushNow();
+            return;
+          }
+          flushSoon();
+        }
+        if (!isCurrent()) return;
+        live.current = { ...live.current, phase: 'failed', error: STREAM_ENDED };
+        flushNow();
+      } catch (error) {
+        if (!isCurrent()) return;
+        live.current = { ...live.current, phase: 'failed', error: quarryErrorOf(error) };
+        flushNow();
+      } finally {
+        if (stream.current === controller) stream.current = null;
+      }
+    },
+    [projectId, cellId, startRun, flushNow, flushSoon],
+  );
+
+  return { view, run };
+}

@@ -1,0 +1,111 @@
+import { createApiToken, createSession, hashPassword } from '@quarry/auth';
+import {
+  createTestDatabase,
+  createTestWarehouse,
+  createWorkspaceFixture,
+  type WorkspaceFixture,
+} from '@quarry/db/testing';
+import { startQueue } from '@quarry/queue';
+import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
+import { sessionCookieName } from '../auth/session-cookie';
+import { createContext } from '../context';
+import type { Deps, Logger } from '../deps';
+import { appRouter } from '../router';
+import { startRunNotifier } from '../runs/run-notifier';
+import { createCallerFactory } from '../trpc';
+
+export const FIXTURE_PASSWORD = 'correct horse battery staple';
+
+export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+
+const createCaller = createCallerFactory(appRouter);
+
+/**
+ * A real stack for procedure tests: a fresh migrated database, a small demo warehouse, pg-boss,
+ * the vault, and two workspaces (A and B) each with a member of every role.
+ */
+export async function createApiHarness(options: { orders?: number } = {}) {
+  const database = await createTestDatabase();
+  const warehouse = await createTestWarehouse({ orders: options.orders ?? 2000 });
+  const masterKey = generateMasterKey();
+  const loaded = loadVaultFromEnv({ QUARRY_MASTER_KEY: masterKey });
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  const vault: Vault = loaded.value;
+  const queue = await startQueue(database.url, { supervise: false });
+  const notifier = await startRunNotifier(database.sql);
+  const deps: Deps = {
+    db: database.db,
+    sql: database.sql,
+    queue,
+    vault,
+    notifier,
+    log: silentLogger,
+    secureCookies: false,
+    now: () => new Date(),
+  };
+  const passwordHash = await hashPassword(FIXTURE_PASSWORD);
+  const a = await createWorkspaceFixture(database.db, {
+    vault,
+    warehouse: warehouse.reader,
+    passwordHash,
+    name: 'Workspace A',
+  });
+  const b = await createWorkspaceFixture(database.db, {
+    vault,
+    warehouse: warehouse.reader,
+    passwordHash,
+    name: 'Workspace B',
+  });
+
+  const request = { ip: '127.0.0.1', userAgent: 'vitest', requestId: 'test' };
+  const callerWithHeaders = async (headers: Headers) => {
+    const resHeaders = new Headers();
+    const ctx = await createContext({ deps, headers, resHeaders, request });
+    return { caller: createCaller(ctx), resHeaders };
+  };
+
+  return {
+    database,
+    warehouse,
+    masterKey,
+    vault,
+    deps,
+    a,
+    b,
+    anonymous: async () => (await callerWithHeaders(new Headers())).caller,
+    /** A signed-in caller (session cookie) for a fixture member. */
+    as: async (workspace: WorkspaceFixture, role: keyof WorkspaceFixture['users'], now?: Date) => {
+      const user = workspace.users[role];
+      const { token } = await createSession(database.db, {
+        userId: user.id,
+        workspaceId: workspace.workspaceId,
+        ...(now ? { now } : {}),
+      });
+      return (await callerWithHeaders(new Headers({ cookie: `${sessionCookieName(false)}=${token}` })))
+        .caller;
+    },
+    /** A caller authenticated by a personal API token. */
+    withToken: async (workspace: WorkspaceFixture, role: keyof WorkspaceFixture['users']) => {
+      const user = workspace.users[role];
+      const { token } = await createApiToken(database.db, {
+        userId: user.id,
+        workspaceId: workspace.workspaceId,
+        name: 'test',
+        expiresInDays: 1,
+      });
+      return {
+        token,
+        caller: (await callerWithHeaders(new Headers({ authorization: `Bearer ${token}` }))).caller,
+      };
+    },
+    callerWithHeaders,
+    close: async () => {
+      await notifier.close();
+      await queue.stop({ graceful: false, timeoutMs: 1000 });
+      await warehouse.drop();
+      await database.drop();
+    },
+  };
+}
+
+export type ApiHarness = Awaited<ReturnType<typeof createApiHarness>>;

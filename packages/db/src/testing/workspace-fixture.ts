@@ -1,0 +1,101 @@
+import type { WorkspaceRole } from '@quarry/contracts';
+import type { Db } from '../client';
+import { newId } from '../ids';
+import {
+  cells,
+  connectionCredentialsContext,
+  connections,
+  projectConnections,
+  projectGrants,
+  projects,
+  users,
+  workspaceMembers,
+  workspaces,
+} from '../schema/index';
+
+type Sealer = {
+  seal: (plaintext: string, context: { workspaceId: string; recordId: string; purpose: string }) => Buffer;
+};
+
+export type FixtureUser = { id: string; email: string; role: WorkspaceRole };
+export type WorkspaceFixture = {
+  workspaceId: string;
+  users: Record<WorkspaceRole, FixtureUser>;
+  connectionId: string;
+  projectId: string;
+  cellId: string;
+};
+
+/**
+ * A workspace with one member of every role, a workspace connection to `warehouse` (password
+ * sealed by `vault`), and a project owned by the Admin that imports it, shared with the Workspace
+ * group at Can edit and with Workspace guests at Can view.
+ */
+export async function createWorkspaceFixture(
+  db: Db,
+  input: {
+    vault: Sealer;
+    warehouse: { host: string; port: number; database: string; username: string; password: string };
+    passwordHash?: string;
+    name?: string;
+  },
+): Promise<WorkspaceFixture> {
+  const workspaceId = newId('workspace');
+  const roles: WorkspaceRole[] = ['admin', 'manager', 'editor', 'explorer', 'viewer', 'guest'];
+  const members = Object.fromEntries(
+    roles.map((role) => {
+      const id = newId('user');
+      return [role, { id, email: `${role}-${id.slice(4, 10)}@example.test`, role }];
+    }),
+  ) as Record<WorkspaceRole, FixtureUser>;
+  const admin = members.admin;
+  const connectionId = newId('connection');
+  const projectId = newId('project');
+  const cellId = newId('cell');
+  await db.transaction(async (tx) => {
+    await tx.insert(workspaces).values({ id: workspaceId, name: input.name ?? 'Fixture workspace' });
+    for (const member of Object.values(members)) {
+      await tx.insert(users).values({
+        id: member.id,
+        email: member.email,
+        name: `${member.role} user`,
+        passwordHash: input.passwordHash ?? null,
+      });
+      await tx.insert(workspaceMembers).values({ workspaceId, userId: member.id, role: member.role });
+    }
+    await tx.insert(connections).values({
+      id: connectionId,
+      workspaceId,
+      name: 'warehouse',
+      kind: 'postgres',
+      host: input.warehouse.host,
+      port: input.warehouse.port,
+      database: input.warehouse.database,
+      username: input.warehouse.username,
+      sslMode: 'disable',
+      credentials: input.vault.seal(
+        JSON.stringify({ password: input.warehouse.password }),
+        connectionCredentialsContext(workspaceId, connectionId),
+      ),
+      createdBy: admin.id,
+    });
+    await tx
+      .insert(projects)
+      .values({ id: projectId, workspaceId, name: 'Fixture project', createdBy: admin.id });
+    await tx.insert(projectConnections).values({ projectId, connectionId, workspaceId });
+    await tx.insert(projectGrants).values([
+      { id: newId('grant'), workspaceId, projectId, groupId: 'workspace', permission: 'can_edit' },
+      { id: newId('grant'), workspaceId, projectId, groupId: 'workspace_guests', permission: 'can_view' },
+    ]);
+    await tx.insert(cells).values({
+      id: cellId,
+      workspaceId,
+      projectId,
+      position: 0,
+      kind: 'sql',
+      connectionId,
+      source: 'select 1 as one',
+    });
+  });
+  return { workspaceId, users: members, connectionId, projectId, cellId };
+}
