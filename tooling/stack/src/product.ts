@@ -3,6 +3,7 @@ import { seedDemoWorkspace } from '@quarry/api/seed';
 import { createDb, runMigrations } from '@quarry/db';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '@quarry/db/demo-warehouse';
 import { loadVaultFromEnv } from '@quarry/vault';
+import { childEnv } from './env';
 import { root } from './paths';
 import { type Managed, startProcess, stopAll, waitForHttp } from './processes';
 
@@ -77,7 +78,7 @@ export async function launchProduct(input: {
   quiet?: boolean;
 }): Promise<RunningProduct> {
   const base = {
-    ...process.env,
+    ...childEnv(),
     DATABASE_URL: input.databaseUrl,
     QUARRY_MASTER_KEY: input.masterKey,
     LOG_LEVEL: input.logLevel ?? 'info',

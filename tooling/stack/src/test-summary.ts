@@ -9,6 +9,8 @@ type VitestJson = {
   numTotalTests: number;
   numPassedTests: number;
   numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
   testResults: { name: string; status: string }[];
 };
 
@@ -22,6 +24,7 @@ export function printTestSummary(root: string, elapsedMs: number): void {
   let tests = 0;
   let testsPassed = 0;
   let testsFailed = 0;
+  let testsSkipped = 0;
   let packages = 0;
   const failedFiles: string[] = [];
   for (const dir of ['apps', 'packages', 'tooling']) {
@@ -37,13 +40,14 @@ export function printTestSummary(root: string, elapsedMs: number): void {
       tests += json.numTotalTests;
       testsPassed += json.numPassedTests;
       testsFailed += json.numFailedTests;
+      testsSkipped += json.numPendingTests + json.numTodoTests;
     }
   }
-  const status = (failed: number, passed: number, total: number) =>
-    `${failed ? `${paint('red', `${failed} failed`)} | ` : ''}${paint('green', `${passed} passed`)} (${total})`;
+  const status = (failed: number, passed: number, total: number, skipped = 0) =>
+    `${failed ? `${paint('red', `${failed} failed`)} | ` : ''}${paint('green', `${passed} passed`)}${skipped ? ` | ${paint('yellow', `${skipped} skipped`)}` : ''} (${total})`;
   process.stdout.write(`\n ${paint('cyan', 'All packages')} (${packages} with tests)\n`);
   for (const f of failedFiles) process.stdout.write(`   ${paint('red', '✗')} ${f}\n`);
   process.stdout.write(` Test Files  ${status(filesFailed, files - filesFailed, files)}\n`);
-  process.stdout.write(`      Tests  ${status(testsFailed, testsPassed, tests)}\n`);
+  process.stdout.write(`      Tests  ${status(testsFailed, testsPassed, tests, testsSkipped)}\n`);
   process.stdout.write(`   Duration  ${(elapsedMs / 1000).toFixed(1)}s\n\n`);
 }

@@ -98,17 +98,15 @@ export async function seedDemoWorkspace(
       .insert(projects)
       .values({ id: projectId, workspaceId, name: 'Orders overview', createdBy: userId });
     await tx.insert(projectConnections).values({ projectId, connectionId, workspaceId });
-    await tx
-      .insert(cells)
-      .values({
-        id: newId('cell'),
-        workspaceId,
-        projectId,
-        position: 0,
-        kind: 'sql',
-        connectionId,
-        source: DEMO_SQL,
-      });
+    await tx.insert(cells).values({
+      id: newId('cell'),
+      workspaceId,
+      projectId,
+      position: 0,
+      kind: 'sql',
+      connectionId,
+      source: DEMO_SQL,
+    });
     await writeAuditEvent(tx, {
       workspaceId,
       actorId: null,

@@ -16,7 +16,7 @@ export function toConnectorError(
   if (code === '57014') {
     return {
       code: 'sql.timeout',
-      message: `The query ran longer than ${Math.round(context.timeoutMs / 1000)} s and the database stopped it`,
+      message: `The query ran longer than ${context.timeoutMs >= 1000 ? `${Math.round(context.timeoutMs / 1000)} s` : `${context.timeoutMs} ms`} and the database stopped it`,
       hint: 'Narrow the query with a filter or a limit',
       kind: 'user',
       transient: false,

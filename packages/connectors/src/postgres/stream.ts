@@ -62,6 +62,7 @@ export async function* streamPostgres(
       if (!columns) {
         columns = describe(query);
         yield { type: 'columns', columns };
+        if (cancelled) throw new Error('aborted while streaming');
       }
       const room = options.rowLimit - rowCount;
       if (batch.length > room) {
@@ -74,6 +75,9 @@ export async function* streamPostgres(
       }
       rowCount += batch.length;
       yield { type: 'rows', rows: batch.map(toRow) };
+      // A cancel that arrived while the consumer held this batch found the server idle between
+      // fetches; leaving the loop closes the cursor.
+      if (cancelled) throw new Error('aborted while streaming');
     }
     if (!columns) yield { type: 'columns', columns: describe(query) };
     yield { type: 'end', rowCount, truncated };

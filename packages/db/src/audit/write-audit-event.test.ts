@@ -1,0 +1,255 @@
+import { asc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../ids';
+import { auditEvents } from '../schema/index';
+import { createTestDatabase, type TestDatabase } from '../testing/index';
+import { GENESIS_HASH, hashAuditEntry } from './hash-chain';
+import { verifyAuditChain } from './verify-audit-chain';
+import { type AuditEvent, writeAuditEvent } from './write-audit-event';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+
+afterAll(async () => {
+  await database?.drop();
+});
+
+const eventFor = (workspaceId: string | null, n: number): AuditEvent => ({
+  workspaceId,
+  actorId: 'usr_aaaaaaaaaaaaaaaa',
+  action: 'project.rename',
+  target: { type: 'project', id: `prj_${String(n).padStart(16, 'a')}` },
+  outcome: 'success',
+  ip: '203.0.113.9',
+  requestId: `req-${n}`,
+  details: { n, nested: { z: 1, a: [3, 2, 1] } },
+});
+
+/** Writes `count` events, one transaction each, on the chain of `workspaceId`. */
+async function writeEvents(workspaceId: string | null, count: number): Promise<void> {
+  for (let n = 1; n <= count; n++) {
+    await database.db.transaction((tx) => writeAuditEvent(tx, eventFor(workspaceId, n)));
+  }
+}
+
+function rowsOf(chain: string) {
+  return database.db
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.chain, chain))
+    .orderBy(asc(auditEvents.seq));
+}
+
+describe('writeAuditEvent', () => {
+  it('numbers the entries of a chain 1..n and links each to the hash of the one before', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 6);
+
+    const rows = await rowsOf(workspaceId);
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rows[0]?.prevHash).toBe(GENESIS_HASH);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]?.prevHash).toBe(rows[i - 1]?.hash);
+    for (const row of rows) expect(row.hash).toBe(hashAuditEntry(row));
+    expect(new Set(rows.map((r) => r.hash)).size).toBe(6);
+  });
+
+  it('stores every field it was given', async () => {
+    const workspaceId = newId('workspace');
+    const at = new Date('2030-01-02T03:04:05.678Z');
+    await database.db.transaction((tx) => writeAuditEvent(tx, eventFor(workspaceId, 7), at));
+
+    const [row] = await rowsOf(workspaceId);
+    expect(row).toMatchObject({
+      chain: workspaceId,
+      seq: 1,
+      at,
+      actorId: 'usr_aaaaaaaaaaaaaaaa',
+      action: 'project.rename',
+      targetType: 'project',
+      targetId: `prj_${'7'.padStart(16, 'a')}`,
+      outcome: 'success',
+      ip: '203.0.113.9',
+      requestId: 'req-7',
+      details: { n: 7, nested: { z: 1, a: [3, 2, 1] } },
+    });
+  });
+
+  it('puts events without a workspace on the system chain, independent of workspace chains', async () => {
+    const first = newId('workspace');
+    const second = newId('workspace');
+    await writeEvents(first, 3);
+    await writeEvents(null, 2);
+    await writeEvents(second, 4);
+    await writeEvents(first, 1);
+
+    expect((await rowsOf(first)).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    expect((await rowsOf(second)).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    expect((await rowsOf('system')).map((r) => r.seq)).toEqual([1, 2]);
+    expect((await rowsOf(second))[0]?.prevHash).toBe(GENESIS_HASH);
+
+    expect(await verifyAuditChain(database.db, first)).toEqual({ entries: 4, break: null });
+    expect(await verifyAuditChain(database.db, second)).toEqual({ entries: 4, break: null });
+    expect(await verifyAuditChain(database.db, 'system')).toEqual({ entries: 2, break: null });
+
+    // Tampering with one chain leaves the others intact.
+    await database.sql`update audit_events set action = 'forged' where chain = ${first} and seq = 2`;
+    expect(await verifyAuditChain(database.db, first)).toEqual({
+      entries: 4,
+      break: { seq: 2, problem: 'altered' },
+    });
+    expect(await verifyAuditChain(database.db, second)).toEqual({ entries: 4, break: null });
+    expect(await verifyAuditChain(database.db, 'system')).toEqual({ entries: 2, break: null });
+  });
+
+  it('keeps seq 1..20 and an intact chain under 20 concurrent writers', async () => {
+    const workspaceId = newId('workspace');
+
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        database.db.transaction((tx) => writeAuditEvent(tx, eventFor(workspaceId, i + 1))),
+      ),
+    );
+
+    const rows = await rowsOf(workspaceId);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(new Set(rows.map((r) => r.requestId)).size).toBe(20);
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 20, break: null });
+  });
+});
+
+describe('verifyAuditChain', () => {
+  it('reports no break on an intact chain', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 5);
+
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 5, break: null });
+  });
+
+  it('reports no break on an empty chain', async () => {
+    expect(await verifyAuditChain(database.db, newId('workspace'))).toEqual({ entries: 0, break: null });
+  });
+
+  it('hashes details independently of key order, which jsonb does not keep', async () => {
+    const workspaceId = newId('workspace');
+    await database.db.transaction((tx) =>
+      writeAuditEvent(tx, {
+        workspaceId,
+        actorId: null,
+        action: 'connection.update',
+        outcome: 'success',
+        details: { zeta: 1, alpha: { yy: [{ b: 2, a: 1 }], aa: null }, longer_key: 'x', b: true },
+      }),
+    );
+
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 1, break: null });
+  });
+
+  it.each([
+    ['action', `update audit_events set action = 'project.delete' where chain = $1 and seq = 3`],
+    ['details', `update audit_events set details = '{"n": 99}'::jsonb where chain = $1 and seq = 3`],
+    ['outcome', `update audit_events set outcome = 'failure' where chain = $1 and seq = 3`],
+    ['actor', `update audit_events set actor_id = 'usr_bbbbbbbbbbbbbbbb' where chain = $1 and seq = 3`],
+    [
+      'time',
+      `update audit_events set created_at = created_at - interval '1 day' where chain = $1 and seq = 3`,
+    ],
+  ])('names the entry whose %s was changed as altered', async (_field, statement) => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 5);
+
+    await database.sql.unsafe(statement, [workspaceId]);
+
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({
+      entries: 5,
+      break: { seq: 3, problem: 'altered' },
+    });
+  });
+
+  it('names the seq of a deleted middle entry as missing', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 5);
+
+    await database.sql`delete from audit_events where chain = ${workspaceId} and seq = 3`;
+
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({
+      entries: 4,
+      break: { seq: 3, problem: 'missing' },
+    });
+  });
+
+  it('detects a deleted middle entry even when the later ones were renumbered to close the gap', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 5);
+
+    await database.sql`delete from audit_events where chain = ${workspaceId} and seq = 3`;
+    await database.sql`update audit_events set seq = seq - 1 where chain = ${workspaceId} and seq > 3`;
+
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({
+      entries: 4,
+      break: { seq: 3, problem: 'broken_link' },
+    });
+  });
+
+  it('detects a forged entry inserted in the middle with its own valid hash and the later ones renumbered', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 5);
+    const before = await rowsOf(workspaceId);
+    const second = before[1];
+    if (!second) throw new Error('chain has no second entry');
+
+    // A forger who knows the hashing scheme: makes room at seq 3, links the forgery to entry 2.
+    await database.sql`update audit_events set seq = seq + 1000 where chain = ${workspaceId} and seq >= 3`;
+    await database.sql`update audit_events set seq = seq - 999 where chain = ${workspaceId} and seq >= 1000`;
+    const forged = {
+      chain: workspaceId,
+      seq: 3,
+      at: new Date(second.at.getTime() + 1),
+      actorId: 'usr_forgerforgerforg',
+      action: 'workspace.grant_admin',
+      targetType: 'user',
+      targetId: 'usr_forgerforgerforg',
+      outcome: 'success',
+      ip: null,
+      requestId: null,
+      details: null,
+      prevHash: second.hash,
+    };
+    await database.db.insert(auditEvents).values({ ...forged, hash: hashAuditEntry(forged) });
+
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({
+      entries: 6,
+      break: { seq: 4, problem: 'broken_link' },
+    });
+  });
+
+  it('detects an entry whose hash was recomputed after its content changed', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 4);
+    const [, entry] = await rowsOf(workspaceId);
+    if (!entry) throw new Error('chain has no second entry');
+
+    const rewritten = { ...entry, action: 'project.delete' };
+    await database.db
+      .update(auditEvents)
+      .set({ action: rewritten.action, hash: hashAuditEntry(rewritten) })
+      .where(eq(auditEvents.id, entry.id));
+
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({
+      entries: 4,
+      break: { seq: 3, problem: 'broken_link' },
+    });
+  });
+
+  it('detects the removal of the newest entries only through the entry count', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 5);
+
+    await database.sql`delete from audit_events where chain = ${workspaceId} and seq >= 4`;
+
+    // A truncated tail still verifies: only the count (checked against an external anchor) shows it.
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 3, break: null });
+  });
+});

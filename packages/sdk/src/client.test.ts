@@ -1,0 +1,66 @@
+import { appRouter, createContext } from '@quarry/api';
+import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createQuarryClient, QuarryClientError } from './client';
+
+let h: ApiHarness;
+/** The SDK over a real router and database, with fetch answered in-process instead of over a socket. */
+const inProcessFetch: typeof fetch = async (input, init) => {
+  const req = new Request(input, init);
+  return fetchRequestHandler({
+    endpoint: '/trpc',
+    req,
+    router: appRouter,
+    createContext: ({ resHeaders }) =>
+      createContext({
+        deps: h.deps,
+        headers: req.headers,
+        resHeaders,
+        request: { ip: null, userAgent: null, requestId: 'sdk' },
+      }),
+  });
+};
+
+beforeAll(async () => {
+  h = await createApiHarness();
+});
+afterAll(() => h?.close());
+
+describe('the SDK', () => {
+  it('acts as the token’s owner and lists what they may open', async () => {
+    const { token } = await h.withToken(h.a, 'viewer');
+    const client = createQuarryClient({ url: 'http://quarry.test', token, fetch: inProcessFetch });
+    const me = await client.api.auth.me.query();
+    expect(me).toMatchObject({ userId: h.a.users.viewer.id, workspace: { role: 'viewer' } });
+    const projects = await client.api.projects.list.query();
+    expect(projects).toEqual([expect.objectContaining({ id: h.a.projectId, permission: 'Can view' })]);
+    expect(projects[0]?.updatedAt).toBeInstanceOf(Date);
+  });
+
+  it('turns a refusal into a QuarryClientError with the code and reason', async () => {
+    const { token } = await h.withToken(h.a, 'viewer');
+    const client = createQuarryClient({ url: 'http://quarry.test', token, fetch: inProcessFetch });
+    const error = await client
+      .query({ projectId: h.a.projectId, cellId: h.a.cellId, sql: 'select 1' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QuarryClientError);
+    expect((error as QuarryClientError).code).toMatch(/^access\./);
+    expect((error as QuarryClientError).message).toMatch(/Can view/);
+  });
+
+  it('says signed out for a token that is not one', async () => {
+    const client = createQuarryClient({
+      url: 'http://quarry.test',
+      token: 'qry_nottherightshape',
+      fetch: inProcessFetch,
+    });
+    const error = await client
+      .query({ projectId: h.a.projectId, cellId: h.a.cellId, sql: 'select 1' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'auth.signed_out',
+      hint: 'Sign in again, or pass a valid API token',
+    });
+  });
+});
