@@ -114,10 +114,17 @@ install(node, pnpm, env);
 
 // The rest (database, migrations, seed, processes, test orchestration) is TypeScript on Node 24.
 const stackEntry = join(root, 'tooling', 'stack', 'src', 'main.ts');
+// `start` runs in a process group of its own: Ctrl-C reaches only this process, which asks the stack
+// (over IPC, not a signal: the embedded server stops itself on any signal its parent gets) to stop
+// its children in order: api and runners first, then PostgreSQL.
+const ownGroup = command === 'start' && process.platform !== 'win32';
 const child = spawn(node.bin, ['--no-node-snapshot', '--import', 'tsx', stackEntry, command, ...rest], {
   cwd: root,
   env,
-  stdio: 'inherit',
+  stdio: ownGroup ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit',
+  detached: ownGroup,
 });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => (ownGroup && child.connected ? child.send({ stop: signal }) : child.kill(signal)));
+}
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -60,7 +60,7 @@ async function start(): Promise<void> {
   );
   const orders = env.QUARRY_DEMO_ORDERS;
   say(
-    `migrating and seeding the demo workspace (${orders.toLocaleString('en')} orders; the first start takes a minute)…`,
+    `migrating; the demo warehouse (${orders.toLocaleString('en')} orders) is generated on the first start only…`,
   );
   const prepared = await prepareProduct({
     databaseUrl,
@@ -93,6 +93,9 @@ async function start(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  process.on('message', (message) => {
+    if (message && typeof message === 'object' && 'stop' in message) void shutdown();
+  });
   const exited = await Promise.race(
     product.processes.map((p) => p.exited.then((code) => ({ name: p.name, code }))),
   );

