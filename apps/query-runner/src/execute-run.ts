@@ -5,26 +5,29 @@ import {
   type Reason,
 } from '@quarry/access';
 import { PostgresConfig, streamPostgres } from '@quarry/connectors';
-import type { QuarryError, RunExecuteJob } from '@quarry/contracts';
+import type { Cell, QuarryError, RunExecuteJob } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { connectionCredentialsContext, connections, runChunks, runs } from '@quarry/db/schema';
 import {
-  type ChunkBody,
   chunkContext,
   RUN_CHUNK_TTL_MS,
   RUN_EVENTS_CHANNEL,
   RUN_STATEMENT_TIMEOUT_MS,
-  sealChunk,
+  sealColumns,
+  sealRows,
 } from '@quarry/queue';
-import type { Vault } from '@quarry/vault';
+import type { Vault, VaultContext } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 
 export type RunnerDeps = { db: Db; sql: Sql; vault: Vault; log: Logger; now: () => Date };
 
 type RunError = QuarryError & { kind: 'user' | 'system' };
+
+const FIRST_CHUNK_ROWS = 1000;
+const MAX_CHUNK_ROWS = 16_000;
 
 /**
  * Executes one run job. At-least-once safe (JOB-1): only a `queued` run is taken, with a guarded
@@ -107,31 +110,47 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
 
   let seq = 0;
   let rowCount = 0;
-  const writeChunk = async (body: ChunkBody) => {
+  // Row count 0 marks the columns chunk; every other chunk is a batch of rows.
+  const writeChunk = async (rows: number, seal: (context: VaultContext) => Buffer) => {
     const context = chunkContext(job.workspaceId, job.runId, seq);
     await db.insert(runChunks).values({
       runId: job.runId,
       seq,
-      rowCount: body.rows?.length ?? 0,
-      payload: sealChunk(deps.vault, context, body),
+      rowCount: rows,
+      payload: seal(context),
       expiresAt: new Date(deps.now().getTime() + RUN_CHUNK_TTL_MS),
     });
     seq += 1;
     await notify(deps.sql, job.runId);
   };
 
+  // Chunks start small, so the first rows reach the reader at once, and grow, so a long result
+  // pays the per-chunk cost (seal, insert, notify) a few dozen times rather than once per batch.
+  let pending: Cell[][] = [];
+  let chunkTarget = FIRST_CHUNK_ROWS;
+  const flush = async () => {
+    if (!pending.length) return;
+    const rows = pending;
+    pending = [];
+    chunkTarget = Math.min(chunkTarget * 2, MAX_CHUNK_ROWS);
+    await writeChunk(rows.length, (context) => sealRows(deps.vault, context, rows));
+  };
+
   for await (const event of streamPostgres(config, taken.source, [], {
     rowLimit: taken.rowLimit,
     timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
     signal,
-    batchSize: 1000,
+    batchSize: FIRST_CHUNK_ROWS,
   })) {
     if (event.type === 'columns') {
-      await writeChunk({ columns: event.columns });
+      const { columns } = event;
+      await writeChunk(0, (context) => sealColumns(deps.vault, context, columns));
     } else if (event.type === 'rows') {
       rowCount += event.rows.length;
-      await writeChunk({ rows: event.rows });
+      for (const row of event.rows) pending.push(row);
+      if (pending.length >= chunkTarget) await flush();
     } else if (event.type === 'end') {
+      await flush();
       await finish(deps, job, { status: 'succeeded', rowCount, truncated: event.truncated });
       runLog.info({ rowCount, truncated: event.truncated }, 'run succeeded');
     } else {

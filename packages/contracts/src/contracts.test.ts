@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CreateApiTokenInput,
   Password,
+  parseRowBatch,
   QuarryError,
   RUN_ROW_LIMIT_DEFAULT,
   RUN_ROW_LIMIT_MAX,
@@ -55,8 +56,18 @@ describe('the shared contracts', () => {
   });
 
   it('tells run events apart by type and refuses an unknown one', () => {
-    expect(RunEvent.parse({ type: 'rows', rows: [[1, 'a', null, true]], rowCount: 1 }).type).toBe('rows');
-    expect(RunEvent.safeParse({ type: 'row', rows: [] }).success).toBe(false);
-    expect(RunEvent.safeParse({ type: 'rows', rows: [[{ nested: 1 }]], rowCount: 1 }).success).toBe(false);
+    expect(
+      RunEvent.parse({ type: 'rows', batch: '[[1,"a",null,true]]', batchRows: 1, rowCount: 1 }).type,
+    ).toBe('rows');
+    expect(RunEvent.safeParse({ type: 'row', batch: '[]' }).success).toBe(false);
+    expect(RunEvent.safeParse({ type: 'rows', batch: [[1]], batchRows: 1, rowCount: 1 }).success).toBe(false);
+  });
+
+  it('reads a row batch and refuses text that is not a batch', () => {
+    expect(parseRowBatch('[[1,"a",null,true],["2","b",false,null]]')).toEqual([
+      [1, 'a', null, true],
+      ['2', 'b', false, null],
+    ]);
+    expect(() => parseRowBatch('{"rows":[]}')).toThrow('not an array');
   });
 });

@@ -17,6 +17,7 @@ export {
   Cell,
   Column,
   ColumnType,
+  parseRowBatch,
   RUN_ROW_LIMIT_DEFAULT,
   RUN_ROW_LIMIT_MAX,
   RunEvent,

@@ -1,10 +1,11 @@
 export { QUEUE_SCHEMA, type Queue, startQueue } from './boss';
 export { type JobName, type JobPayload, jobCatalog, RUN_STATEMENT_TIMEOUT_MS } from './catalog';
 export {
-  ChunkBody,
   chunkContext,
-  openChunk,
+  openChunkText,
+  parseColumnsChunk,
   RUN_CHUNK_TTL_MS,
   RUN_EVENTS_CHANNEL,
-  sealChunk,
+  sealColumns,
+  sealRows,
 } from './run-chunk';

@@ -3,7 +3,7 @@ import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Queue, startQueue } from './boss';
 import { jobCatalog, RUN_STATEMENT_TIMEOUT_MS } from './catalog';
-import { chunkContext, openChunk, sealChunk } from './run-chunk';
+import { chunkContext, openChunkText, parseColumnsChunk, sealColumns, sealRows } from './run-chunk';
 
 let database: TestDatabase;
 let queue: Queue;
@@ -52,19 +52,23 @@ describe('the job catalog', () => {
 describe('run chunks', () => {
   it('round-trips columns and rows through the vault', () => {
     const context = chunkContext('wsp_a', 'run_a', 3);
-    const sealed = sealChunk(vault, context, { rows: [['1', 'delivered', null]] });
+    const sealed = sealRows(vault, context, [['1', 'delivered', null]]);
     expect(sealed.includes(Buffer.from('delivered'))).toBe(false);
-    expect(openChunk(vault, context, sealed)).toEqual({ rows: [['1', 'delivered', null]] });
+    expect(JSON.parse(openChunkText(vault, context, sealed))).toEqual([['1', 'delivered', null]]);
+    const columns = [{ name: 'id', type: 'bigint' as const, dbType: 'int8' }];
+    expect(parseColumnsChunk(openChunkText(vault, context, sealColumns(vault, context, columns)))).toEqual(
+      columns,
+    );
   });
 
   it('refuses a chunk moved to another sequence number, run or workspace', () => {
-    const sealed = sealChunk(vault, chunkContext('wsp_a', 'run_a', 0), { rows: [[1]] });
+    const sealed = sealRows(vault, chunkContext('wsp_a', 'run_a', 0), [[1]]);
     for (const context of [
       chunkContext('wsp_a', 'run_a', 1),
       chunkContext('wsp_a', 'run_b', 0),
       chunkContext('wsp_b', 'run_a', 0),
     ]) {
-      expect(() => openChunk(vault, context, sealed)).toThrow(/vault\.tampered/);
+      expect(() => openChunkText(vault, context, sealed)).toThrow(/vault\.tampered/);
     }
   });
 });

@@ -1,5 +1,5 @@
 import type { AppRouter } from '@quarry/api';
-import type { Cell, Column, QuarryError, RunSummary } from '@quarry/contracts';
+import { type Cell, type Column, parseRowBatch, type QuarryError, type RunSummary } from '@quarry/contracts';
 import {
   createTRPCClient,
   httpBatchLink,
@@ -77,7 +77,7 @@ export function createQuarryClient(options: QuarryClientOptions) {
         const events = await call(() => api.runs.events.query({ runId: run.id }));
         for await (const event of events) {
           if (event.type === 'columns') columns = event.columns;
-          else if (event.type === 'rows') yield* event.rows;
+          else if (event.type === 'rows') yield* parseRowBatch(event.batch);
           else if (event.type === 'error') throw new QuarryClientError(event.error);
         }
       }

@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse, TEST_READER_PASSWORD } from '@quarry/db/demo-warehouse';
 import { generateMasterKey } from '@quarry/vault';
 import { childEnv, env } from './env';
@@ -206,14 +207,31 @@ async function test(args: string[]): Promise<number> {
   return code;
 }
 
+/**
+ * Every benchmark under a bench/ folder, through turbo. Each ends with one JSON line; turbo's own
+ * summary would follow them, so the JSON lines are printed once more at the very end.
+ */
 async function bench(args: string[]): Promise<number> {
   return withTestEnvironment(env.QUARRY_BENCH_ORDERS, async (testEnv) => {
     ensureWebBuild();
-    return run(
+    const results: string[] = [];
+    const child = spawn(
       pnpm,
       ['exec', 'turbo', 'run', 'bench', '--concurrency=1', '--output-logs=full', ...args],
-      testEnv,
+      {
+        cwd: root,
+        env: testEnv,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
     );
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      process.stdout.write(`${line}\n`);
+      const json = /(\{"bench":.*\})\s*$/.exec(line)?.[1];
+      if (json) results.push(json);
+    });
+    const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+    process.stdout.write(`\n${results.join('\n')}\n`);
+    return code;
   });
 }
 

@@ -1,7 +1,7 @@
-import type { Column, RunEvent, RunStatus } from '@quarry/contracts';
+import type { RunEvent, RunStatus } from '@quarry/contracts';
 import { QuarryError } from '@quarry/contracts';
 import { runChunks, runs } from '@quarry/db/schema';
-import { chunkContext, openChunk } from '@quarry/queue';
+import { chunkContext, openChunkText, parseColumnsChunk } from '@quarry/queue';
 import { and, asc, eq, gte } from 'drizzle-orm';
 import type { Deps } from '../deps';
 
@@ -42,11 +42,13 @@ export async function* streamRunEvents(
       yield { type: 'status', status: lastStatus };
     }
     for (const chunk of chunks) {
-      const body = openChunk(deps.vault, chunkContext(workspaceId, runId, chunk.seq), chunk.payload);
-      if (body.columns) yield { type: 'columns', columns: body.columns as Column[] };
-      if (body.rows?.length) {
-        delivered += body.rows.length;
-        yield { type: 'rows', rows: body.rows, rowCount: delivered };
+      const text = openChunkText(deps.vault, chunkContext(workspaceId, runId, chunk.seq), chunk.payload);
+      if (chunk.rowCount === 0) {
+        yield { type: 'columns', columns: parseColumnsChunk(text) };
+      } else {
+        // The batch stays text: decrypted here, parsed only by the reader.
+        delivered += chunk.rowCount;
+        yield { type: 'rows', batch: text, batchRows: chunk.rowCount, rowCount: delivered };
       }
       nextSeq = chunk.seq + 1;
     }

@@ -47,7 +47,14 @@ export type Cell = z.infer<typeof Cell>;
 export const RunEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('status'), status: RunStatus }),
   z.object({ type: z.literal('columns'), columns: z.array(Column) }),
-  z.object({ type: z.literal('rows'), rows: z.array(z.array(Cell)), rowCount: z.number().int() }),
+  z.object({
+    type: z.literal('rows'),
+    /** JSON text of `Cell[][]`, passed through from the runner unparsed: read it with parseRowBatch. */
+    batch: z.string(),
+    /** Rows in this batch, and delivered so far including it. */
+    batchRows: z.number().int(),
+    rowCount: z.number().int(),
+  }),
   z.object({
     type: z.literal('done'),
     rowCount: z.number().int(),
@@ -57,3 +64,13 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error'), error: QuarryError }),
 ]);
 export type RunEvent = z.infer<typeof RunEvent>;
+
+/**
+ * The rows of a `rows` event. The text was written by Quarry's runner and authenticated by the
+ * vault on its way, so it is parsed, not validated cell by cell.
+ */
+export function parseRowBatch(batch: string): Cell[][] {
+  const rows: unknown = JSON.parse(batch);
+  if (!Array.isArray(rows)) throw new Error('a row batch is not an array');
+  return rows as Cell[][];
+}

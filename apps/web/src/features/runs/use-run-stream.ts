@@ -1,4 +1,4 @@
-import type { RunEvent } from '@quarry/contracts';
+import { parseRowBatch, type RunEvent } from '@quarry/contracts';
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { trpc, trpcClient } from '../../trpc';
@@ -20,7 +20,7 @@ function apply(view: RunView, event: RunEvent): RunView {
     case 'columns':
       return { ...view, columns: event.columns };
     case 'rows':
-      for (const row of event.rows) view.rows.push(row);
+      for (const row of parseRowBatch(event.batch)) view.rows.push(row);
       return { ...view, phase: 'running', rowCount: event.rowCount };
     case 'done':
       return {
