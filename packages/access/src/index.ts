@@ -27,3 +27,4 @@ export { canShareAtPermission } from './share-permission';
 export type { WorkspaceAction } from './workspace-action';
 export { decideWorkspaceAction, WORKSPACE_ACTIONS } from './workspace-action';
 export { ROLE_PROJECT_CAP, WORKSPACE_ROLE_LABELS } from './workspace-role';
+export { decideShareManagement } from './share-management';

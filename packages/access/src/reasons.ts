@@ -38,5 +38,9 @@ export const ACCESS_REASON_CODES = [
   'access.no_can_view_results',
   /** Schema refresh on the connection is reserved to Admins. */
   'access.refresh_admins_only',
+  /** Re-sharing by Can edit holders was switched off by a Full access holder. */
+  'access.resharing_off',
+  /** Sharing needs Can edit or Full access. */
+  'access.cannot_share',
 ] as const;
 export type AccessReasonCode = (typeof ACCESS_REASON_CODES)[number];

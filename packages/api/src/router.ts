@@ -1,14 +1,30 @@
+import { auditRouter } from './audit/router';
 import { authRouter } from './auth/router';
+import { connectionsRouter } from './connections/router';
+import { groupsRouter } from './groups/router';
+import { invitesRouter } from './invites/router';
+import { membersRouter } from './members/router';
 import { projectsRouter } from './projects/router';
 import { runsRouter } from './runs/router';
+import { sessionsRouter } from './sessions/router';
+import { sharingRouter } from './sharing/router';
+import { ssoRouter } from './sso/router';
 import { tokensRouter } from './tokens/router';
 import { router } from './trpc';
 
 export const appRouter = router({
   auth: authRouter,
+  sessions: sessionsRouter,
   tokens: tokensRouter,
+  members: membersRouter,
+  groups: groupsRouter,
+  invites: invitesRouter,
+  sso: ssoRouter,
   projects: projectsRouter,
+  sharing: sharingRouter,
+  connections: connectionsRouter,
   runs: runsRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

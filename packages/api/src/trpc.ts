@@ -1,14 +1,15 @@
 import {
   decideProjectPermission,
+  decideShareManagement,
   decideWorkspaceAction,
-  type MemberActor,
   meetsProjectPermission,
   type ProjectDecision,
+  type ProjectFacts,
   projectPermissionRequiredBy,
   type WorkspaceAction,
 } from '@quarry/access';
 import type { ProcedurePermission, QuarryError, WorkspaceRole } from '@quarry/contracts';
-import { loadProjectFacts } from '@quarry/db/access-facts';
+import { loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { runs } from '@quarry/db/schema';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
@@ -108,7 +109,7 @@ const RunScoped = z.object({ runId: z.string() });
  * @quarry/access and refuses with the engine's reason. No procedure checks permissions itself.
  * Another workspace's ids answer NOT_FOUND, never FORBIDDEN, so existence does not leak.
  */
-type ProjectScope = { id: string; decision: ProjectDecision };
+type ProjectScope = { id: string; decision: ProjectDecision; facts: ProjectFacts & { editorsCanShare: boolean } };
 
 const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
   const pass = (actor: Actor | null, project: ProjectScope | null = null) =>
@@ -141,7 +142,7 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
     return pass(actor);
   }
 
-  const required = projectPermissionRequiredBy(permission);
+  const required = permission === 'project:share' ? 'can_edit' : projectPermissionRequiredBy(permission);
   if (!required) {
     const check = decideWorkspaceAction({ role: actor.role, action: permission as WorkspaceAction });
     if (!check.allowed) refuse(check.reason);
@@ -150,7 +151,8 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
 
   const parsed = ProjectScoped.safeParse(await getRawInput());
   if (!parsed.success) throw new QuarryTRPCError(notFound('project'));
-  const member: MemberActor = { kind: 'member', userId: actor.userId, role: actor.role, customGroupIds: [] };
+  const member = await loadMemberActor(ctx.deps.db, { workspaceId: actor.workspaceId, userId: actor.userId });
+  if (!member) throw new QuarryTRPCError(notFound('project'));
   const facts = await loadProjectFacts(ctx.deps.db, {
     workspaceId: actor.workspaceId,
     projectId: parsed.data.projectId,
@@ -170,7 +172,11 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
       'Ask someone with Full access on the project to share it with you at a higher permission',
     );
   }
-  return pass(actor, { id: parsed.data.projectId, decision });
+  if (permission === 'project:share') {
+    const check = decideShareManagement({ effective: decision.effective, editorsCanShare: facts.editorsCanShare });
+    if (!check.allowed) refuse(check.reason);
+  }
+  return pass(actor, { id: parsed.data.projectId, decision, facts });
 });
 
 export const router = t.router;

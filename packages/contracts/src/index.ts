@@ -1,8 +1,28 @@
 export { ProcedurePermission } from './access/permissions';
 export { BuiltInGroup, ProjectPermission, WorkspaceRole } from './access/roles';
+export { AuditEntry, AuditPage, AuditVerification, ListAuditInput } from './audit/audit';
 export { Email, Me, Password, SignInInput } from './auth/sign-in';
+export { ConnectionPermissions, UpdateConnectionPermissionsInput } from './connections/permissions';
 export { err, ok, QuarryError, type Result } from './errors/quarry-error';
 export { RunExecuteJob } from './jobs/run-execute';
+export {
+  AcceptInviteInput,
+  ChangeRoleInput,
+  CreatedInvite,
+  CreateGroupInput,
+  CreateInviteInput,
+  GroupId,
+  GroupInput,
+  GroupMemberInput,
+  GroupSummary,
+  INVITE_TTL_DAYS,
+  InviteInput,
+  InvitePreview,
+  InviteSummary,
+  MemberInput,
+  MemberSummary,
+  UserId,
+} from './members/members';
 export {
   CellId,
   ConnectionId,
@@ -27,6 +47,19 @@ export {
   RunSummary,
   StartRunInput,
 } from './runs/run';
+export { ChangePasswordInput, RevokeSessionInput, SessionSummary } from './sessions/sessions';
+export {
+  DuplicateProjectInput,
+  EditorsCanShareInput,
+  GetSharingInput,
+  ProjectSharing,
+  ShareEntry,
+  ShareProjectInput,
+  ShareReason,
+  ShareTarget,
+  ShareWithWebInput,
+} from './sharing/sharing';
+export { CreateSsoProviderInput, SignInOptions, SsoKind, SsoProviderSummary, SsoSettings } from './sso/sso';
 export {
   API_TOKEN_DAY_MS,
   API_TOKEN_DEFAULT_DAYS,

@@ -8,7 +8,15 @@ import type {
 import type { WorkspaceRole } from '@quarry/contracts';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from './client';
-import { connections, projectConnections, projectGrants, projects, workspaceMembers } from './schema/index';
+import {
+  connections,
+  groupMembers,
+  projectConnections,
+  projectGrants,
+  projects,
+  users,
+  workspaceMembers,
+} from './schema/index';
 
 type ConnectionRow = typeof connections.$inferSelect;
 
@@ -47,9 +55,9 @@ export async function loadMemberActor(
 export async function loadProjectFacts(
   db: Db,
   input: { workspaceId: string; projectId: string; actor: MemberActor },
-): Promise<ProjectFacts | null> {
+): Promise<(ProjectFacts & { editorsCanShare: boolean }) | null> {
   const [project] = await db
-    .select({ createdBy: projects.createdBy })
+    .select({ createdBy: projects.createdBy, editorsCanShare: projects.editorsCanShare })
     .from(projects)
     .where(and(eq(projects.id, input.projectId), eq(projects.workspaceId, input.workspaceId)));
   if (!project) return null;
@@ -73,6 +81,7 @@ export async function loadProjectFacts(
     groupsWithAccess: connection.groupsWithAccess,
   }));
   return {
+    editorsCanShare: project.editorsCanShare,
     actor: input.actor,
     isProjectOwner: project.createdBy === input.actor.userId,
     grants: grants.flatMap((g): ProjectGrant[] => {

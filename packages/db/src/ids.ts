@@ -10,6 +10,8 @@ const PREFIXES = {
   token: 'tok',
   group: 'grp',
   grant: 'gnt',
+  invite: 'inv',
+  sso: 'sso',
 } as const;
 export type IdKind = keyof typeof PREFIXES;
 

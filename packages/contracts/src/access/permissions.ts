@@ -9,6 +9,7 @@ import { z } from 'zod';
  * - `workspace:admin`     Admins only
  * - `project:create`      Admins, Managers, Editors
  * - `project:view|explore|edit|full` the caller's effective permission on `input.projectId`
+ * - `project:share`       change the project's sharing: Full access, or Can edit unless re-sharing is off
  * - `run:owner`           the caller started the run named by `input.runId`
  * - `public`              no caller needed (sign-in, health)
  */
@@ -22,6 +23,7 @@ export const ProcedurePermission = z.enum([
   'project:explore',
   'project:edit',
   'project:full',
+  'project:share',
   'run:owner',
 ]);
 export type ProcedurePermission = z.infer<typeof ProcedurePermission>;

@@ -7,3 +7,7 @@ export { sessions } from './sessions';
 export { users } from './users';
 export { workspaceMembers } from './workspace-members';
 export { workspaces } from './workspaces';
+export { groupMembers, groups } from './groups';
+export { invites } from './invites';
+export { signInAttempts } from './sign-in-attempts';
+export { ssoProviders, userIdentities } from './sso';

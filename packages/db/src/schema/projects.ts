@@ -1,4 +1,4 @@
-import { index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { createdAt, updatedAt, workspaceId } from './columns';
 import { connections } from './connections';
 
@@ -7,6 +7,8 @@ export const projects = pgTable('projects', {
   workspaceId: workspaceId(),
   name: text('name').notNull(),
   createdBy: text('created_by').notNull(),
+  /** A Full access holder can stop Can edit holders from re-sharing. */
+  editorsCanShare: boolean('editors_can_share').notNull().default(true),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { WorkspaceRole } from '../access/roles';
+import { Email, Password } from '../auth/sign-in';
+
+export const UserId = z.string().startsWith('usr_');
+export const GroupId = z.string().startsWith('grp_');
+
+export const MemberSummary = z.object({
+  userId: UserId,
+  email: z.string(),
+  name: z.string(),
+  role: WorkspaceRole,
+  status: z.enum(['active', 'deactivated']),
+  groups: z.array(z.object({ id: GroupId, name: z.string() })),
+  joinedAt: z.date(),
+});
+export type MemberSummary = z.infer<typeof MemberSummary>;
+
+export const ChangeRoleInput = z.object({ userId: UserId, role: WorkspaceRole });
+export const MemberInput = z.object({ userId: UserId });
+
+export const GroupSummary = z.object({
+  id: GroupId,
+  name: z.string(),
+  members: z.array(z.object({ userId: UserId, email: z.string(), name: z.string() })),
+});
+export type GroupSummary = z.infer<typeof GroupSummary>;
+export const CreateGroupInput = z.object({
+  name: z.string().trim().min(1, { message: 'Name the group' }).max(80),
+});
+export const GroupInput = z.object({ groupId: GroupId });
+export const GroupMemberInput = z.object({ groupId: GroupId, userId: UserId });
+
+export const INVITE_TTL_DAYS = 7;
+export const CreateInviteInput = z.object({ email: Email, role: WorkspaceRole });
+export const InviteSummary = z.object({
+  id: z.string().startsWith('inv_'),
+  email: z.string(),
+  role: WorkspaceRole,
+  createdAt: z.date(),
+  expiresAt: z.date(),
+  status: z.enum(['pending', 'accepted', 'expired', 'revoked']),
+});
+export type InviteSummary = z.infer<typeof InviteSummary>;
+/** Returned once: the link carries the single-use secret. */
+export const CreatedInvite = z.object({ invite: InviteSummary, link: z.string() });
+export const InviteInput = z.object({ inviteId: z.string().startsWith('inv_') });
+export const AcceptInviteInput = z.object({
+  token: z.string().min(10).max(200),
+  name: z.string().trim().min(1, { message: 'Enter your name' }).max(120),
+  password: Password,
+});
+export const InvitePreview = z.object({ workspaceName: z.string(), email: z.string(), role: WorkspaceRole });

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { ProjectPermission } from '../access/roles';
+import { ProjectId } from '../projects/project';
+
+/** A share target: one member, or a group (built-in `workspace`, `workspace_guests`, `public`, or `grp_…`). */
+export const ShareTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('user'), userId: z.string().startsWith('usr_') }),
+  z.object({ kind: z.literal('group'), groupId: z.string().min(1) }),
+]);
+export type ShareTarget = z.infer<typeof ShareTarget>;
+
+export const ShareReason = z.object({ code: z.string(), message: z.string() });
+
+/** One line of the share dialog: who, what was granted, what they effectively get, and why. */
+export const ShareEntry = z.object({
+  target: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('user'),
+      userId: z.string(),
+      email: z.string(),
+      name: z.string(),
+      role: z.string(),
+    }),
+    z.object({ kind: z.literal('group'), groupId: z.string(), name: z.string() }),
+  ]),
+  granted: ProjectPermission.or(z.literal('none')),
+  effective: ProjectPermission.or(z.literal('none')),
+  reasons: z.array(ShareReason),
+});
+export type ShareEntry = z.infer<typeof ShareEntry>;
+
+export const ProjectSharing = z.object({
+  projectId: ProjectId,
+  editorsCanShare: z.boolean(),
+  sharedWithWeb: z.boolean(),
+  /** Everyone with a grant, and every member's effective permission (members without a grant too). */
+  entries: z.array(ShareEntry),
+});
+export type ProjectSharing = z.infer<typeof ProjectSharing>;
+
+export const GetSharingInput = z.object({ projectId: ProjectId });
+export const ShareProjectInput = z.object({
+  projectId: ProjectId,
+  target: ShareTarget,
+  /** `none` removes the grant. */
+  permission: ProjectPermission.or(z.literal('none')),
+});
+export const ShareWithWebInput = z.object({ projectId: ProjectId, enabled: z.boolean() });
+export const EditorsCanShareInput = z.object({ projectId: ProjectId, enabled: z.boolean() });
+export const DuplicateProjectInput = z.object({
+  projectId: ProjectId,
+  name: z.string().trim().min(1).max(120),
+});

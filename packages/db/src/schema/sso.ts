@@ -1,0 +1,34 @@
+import { pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bytea, createdAt, workspaceId } from './columns';
+import { users } from './users';
+
+/**
+ * An SSO provider of a workspace: Google, Okta or generic OpenID Connect. The client secret is
+ * sealed by the vault (context: workspace, provider id, 'sso.client_secret').
+ */
+export const ssoProviders = pgTable('sso_providers', {
+  id: text('id').primaryKey(),
+  workspaceId: workspaceId(),
+  /** google | okta | oidc */
+  kind: text('kind').notNull(),
+  name: text('name').notNull(),
+  /** The issuer URL; discovery reads `<issuer>/.well-known/openid-configuration`. */
+  issuer: text('issuer').notNull(),
+  clientId: text('client_id').notNull(),
+  clientSecret: bytea('client_secret').notNull(),
+  createdAt: createdAt(),
+});
+
+/** OIDC-4: an account is linked by (issuer, subject), never by email alone. */
+export const userIdentities = pgTable(
+  'user_identities',
+  {
+    issuer: text('issuer').notNull(),
+    subject: text('subject').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.issuer, t.subject] })],
+);
