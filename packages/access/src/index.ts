@@ -22,9 +22,9 @@ export {
 } from './project-permission';
 export type { AccessReasonCode, Reason } from './reasons';
 export { ACCESS_REASON_CODES } from './reasons';
+export { decideGrant, decideShareManagement } from './share-management';
 export type { AccessCheck, ShareTarget } from './share-permission';
 export { canShareAtPermission } from './share-permission';
 export type { WorkspaceAction } from './workspace-action';
 export { decideWorkspaceAction, WORKSPACE_ACTIONS } from './workspace-action';
 export { ROLE_PROJECT_CAP, WORKSPACE_ROLE_LABELS } from './workspace-role';
-export { decideShareManagement } from './share-management';

@@ -42,5 +42,7 @@ export const ACCESS_REASON_CODES = [
   'access.resharing_off',
   /** Sharing needs Can edit or Full access. */
   'access.cannot_share',
+  /** A sharer tried to grant more than they hold. */
+  'access.grant_above_own',
 ] as const;
 export type AccessReasonCode = (typeof ACCESS_REASON_CODES)[number];

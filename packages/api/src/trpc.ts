@@ -109,7 +109,12 @@ const RunScoped = z.object({ runId: z.string() });
  * @quarry/access and refuses with the engine's reason. No procedure checks permissions itself.
  * Another workspace's ids answer NOT_FOUND, never FORBIDDEN, so existence does not leak.
  */
-type ProjectScope = { id: string; decision: ProjectDecision; facts: ProjectFacts & { editorsCanShare: boolean } };
+/** What the gate learned about the project of a project-scoped procedure. */
+export type ProjectScope = {
+  id: string;
+  decision: ProjectDecision;
+  facts: ProjectFacts & { editorsCanShare: boolean };
+};
 
 const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
   const pass = (actor: Actor | null, project: ProjectScope | null = null) =>
@@ -173,7 +178,10 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
     );
   }
   if (permission === 'project:share') {
-    const check = decideShareManagement({ effective: decision.effective, editorsCanShare: facts.editorsCanShare });
+    const check = decideShareManagement({
+      effective: decision.effective,
+      editorsCanShare: facts.editorsCanShare,
+    });
     if (!check.allowed) refuse(check.reason);
   }
   return pass(actor, { id: parsed.data.projectId, decision, facts });

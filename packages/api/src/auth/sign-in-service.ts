@@ -5,6 +5,7 @@ import { users, workspaceMembers, workspaces } from '@quarry/db/schema';
 import { desc, eq, isNull, sql } from 'drizzle-orm';
 import type { RequestInfo } from '../context';
 import type { Deps } from '../deps';
+import { clearAccountFailures, recordSignInFailure, signInThrottle } from './rate-limit';
 
 const WRONG = {
   code: 'auth.invalid_credentials',
@@ -21,6 +22,31 @@ export async function signIn(
   input: SignInInput,
   request: RequestInfo,
 ): Promise<Result<{ me: Me; token: string; expiresAt: Date }>> {
+  const now = deps.now();
+  const throttle = await signInThrottle(deps.db, { email: input.email, ip: request.ip }, now);
+  if (!throttle.allowed) {
+    await deps.db.transaction((tx) =>
+      writeAuditEvent(
+        tx,
+        {
+          workspaceId: null,
+          actorId: null,
+          action: 'auth.sign_in',
+          outcome: 'refused',
+          ip: request.ip,
+          requestId: request.requestId,
+          details: { method: 'password', reason: 'rate_limited' },
+        },
+        now,
+      ),
+    );
+    const minutes = Math.max(1, Math.ceil(throttle.retryAfterMs / 60_000));
+    return err({
+      code: 'auth.rate_limited',
+      message: 'Too many sign-in attempts',
+      hint: `Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again`,
+    });
+  }
   const [user] = await deps.db
     .select()
     .from(users)
@@ -39,7 +65,6 @@ export async function signIn(
     user?.passwordHash != null
       ? await verifyPassword(user.passwordHash, input.password)
       : await verifyDecoyPassword(input.password);
-  const now = deps.now();
   const audit = {
     workspaceId: membership?.workspace.id ?? null,
     actorId: user?.id ?? null,
@@ -48,11 +73,13 @@ export async function signIn(
     requestId: request.requestId,
   };
   if (!user || !passwordOk || user.deactivatedAt || !membership) {
+    await recordSignInFailure(deps.db, { email: input.email, ip: request.ip }, now);
     await deps.db.transaction((tx) =>
       writeAuditEvent(tx, { ...audit, outcome: 'failure', details: { method: 'password' } }, now),
     );
     return err(WRONG);
   }
+  await clearAccountFailures(deps.db, input.email);
   const session = await deps.db.transaction(async (tx) => {
     const created = await createSession(tx, {
       userId: user.id,

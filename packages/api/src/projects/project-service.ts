@@ -1,17 +1,10 @@
-import { decideProjectPermission, type MemberActor, PROJECT_PERMISSION_LABELS } from '@quarry/access';
+import { decideProjectPermission, PROJECT_PERMISSION_LABELS } from '@quarry/access';
 import type { ProjectDetail, ProjectSummary } from '@quarry/contracts';
-import { loadProjectFacts } from '@quarry/db/access-facts';
+import { loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { cells, connections, projectConnections, projects } from '@quarry/db/schema';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Deps } from '../deps';
 import type { Actor } from '../trpc';
-
-const memberOf = (actor: Actor): MemberActor => ({
-  kind: 'member',
-  userId: actor.userId,
-  role: actor.role,
-  customGroupIds: [],
-});
 
 const labelOf = (permission: string): string =>
   permission in PROJECT_PERMISSION_LABELS
@@ -25,12 +18,14 @@ export async function listProjects(deps: Deps, actor: Actor): Promise<ProjectSum
     .from(projects)
     .where(eq(projects.workspaceId, actor.workspaceId))
     .orderBy(desc(projects.updatedAt));
+  const member = await loadMemberActor(deps.db, { workspaceId: actor.workspaceId, userId: actor.userId });
+  if (!member) return [];
   const visible: ProjectSummary[] = [];
   for (const row of rows) {
     const facts = await loadProjectFacts(deps.db, {
       workspaceId: actor.workspaceId,
       projectId: row.id,
-      actor: memberOf(actor),
+      actor: member,
     });
     if (!facts) continue;
     const decision = decideProjectPermission(facts);

@@ -1,3 +1,163 @@
+import {
+  createSession,
+  hashPassword,
+  invalidateUserSessions,
+  revokeUserTokens,
+  verifyPassword,
+} from '@quarry/auth';
+import { ChangePasswordInput, RevokeSessionInput, SessionSummary } from '@quarry/contracts';
+import { writeAuditEvent } from '@quarry/db/audit';
+import { sessions, users } from '@quarry/db/schema';
 import type { TRPCRouterRecord } from '@trpc/server';
+import { and, desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { clearSessionCookie, serializeSessionCookie } from '../auth/session-cookie';
+import { notFound, QuarryTRPCError } from '../errors';
+import { type Actor, authedProcedure } from '../trpc';
 
-export const sessionsRouter = {} satisfies TRPCRouterRecord;
+const currentSessionId = (actor: Actor) => (actor.via.kind === 'session' ? actor.via.sessionId : null);
+
+const sessionOnly = (actor: Actor) => {
+  if (actor.via.kind !== 'session') {
+    throw new QuarryTRPCError({
+      code: 'access.session_required',
+      message: 'This needs a signed-in session, not an API token',
+      hint: 'Do it in Quarry itself',
+    });
+  }
+};
+
+/** "My sessions": see where I am signed in, end one, or end all of them. */
+export const sessionsRouter = {
+  list: authedProcedure
+    .meta({ permission: 'session:self' })
+    .output(z.array(SessionSummary))
+    .query(async ({ ctx }) => {
+      const rows = await ctx.deps.db
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.userId, ctx.actor.userId), eq(sessions.workspaceId, ctx.actor.workspaceId)))
+        .orderBy(desc(sessions.lastSeenAt));
+      const now = ctx.deps.now();
+      return rows
+        .filter((r) => r.expiresAt > now && r.absoluteExpiresAt > now)
+        .map((r) => ({
+          id: r.id,
+          createdAt: r.createdAt,
+          lastSeenAt: r.lastSeenAt,
+          expiresAt: r.expiresAt,
+          ip: r.ip,
+          userAgent: r.userAgent,
+          current: r.id === currentSessionId(ctx.actor),
+        }));
+    }),
+
+  revoke: authedProcedure
+    .meta({ permission: 'session:self' })
+    .input(RevokeSessionInput)
+    .output(z.object({ revoked: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      const { actor } = ctx;
+      const done = await ctx.deps.db.transaction(async (tx) => {
+        const rows = await tx
+          .delete(sessions)
+          .where(and(eq(sessions.id, input.sessionId), eq(sessions.userId, actor.userId)))
+          .returning({ id: sessions.id });
+        if (rows.length) {
+          await writeAuditEvent(tx, {
+            workspaceId: actor.workspaceId,
+            actorId: actor.userId,
+            action: 'auth.session_revoke',
+            target: { type: 'session', id: input.sessionId },
+            outcome: 'success',
+            ip: ctx.request.ip,
+            requestId: ctx.request.requestId,
+          });
+        }
+        return rows.length > 0;
+      });
+      if (!done) throw new QuarryTRPCError(notFound('session'));
+      if (input.sessionId === currentSessionId(actor)) {
+        ctx.resHeaders.append('set-cookie', clearSessionCookie(ctx.deps.secureCookies));
+      }
+      return { revoked: true as const };
+    }),
+
+  signOutEverywhere: authedProcedure
+    .meta({ permission: 'session:self' })
+    .output(z.object({ ended: z.number() }))
+    .mutation(async ({ ctx }) => {
+      const { actor } = ctx;
+      const ended = await ctx.deps.db.transaction(async (tx) => {
+        const rows = await tx
+          .delete(sessions)
+          .where(eq(sessions.userId, actor.userId))
+          .returning({ id: sessions.id });
+        await writeAuditEvent(tx, {
+          workspaceId: actor.workspaceId,
+          actorId: actor.userId,
+          action: 'auth.sign_out_everywhere',
+          outcome: 'success',
+          ip: ctx.request.ip,
+          requestId: ctx.request.requestId,
+          details: { sessions: rows.length },
+        });
+        return rows.length;
+      });
+      ctx.resHeaders.append('set-cookie', clearSessionCookie(ctx.deps.secureCookies));
+      return { ended };
+    }),
+
+  /**
+   * AUTH-3: a new password ends every session and revokes every token of the user; this browser
+   * gets a fresh session so the person stays signed in here.
+   */
+  changePassword: authedProcedure
+    .meta({ permission: 'session:self' })
+    .input(ChangePasswordInput)
+    .output(z.object({ changed: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      const { actor } = ctx;
+      sessionOnly(actor);
+      const [user] = await ctx.deps.db.select().from(users).where(eq(users.id, actor.userId));
+      if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+        throw new QuarryTRPCError({
+          code: 'auth.invalid_credentials',
+          message: 'The current password is not right',
+          hint: 'Enter the password you sign in with now',
+        });
+      }
+      const passwordHash = await hashPassword(input.newPassword);
+      const now = ctx.deps.now();
+      const session = await ctx.deps.db.transaction(async (tx) => {
+        await tx.update(users).set({ passwordHash }).where(eq(users.id, actor.userId));
+        await invalidateUserSessions(tx, actor.userId);
+        await revokeUserTokens(tx, actor.userId, now);
+        await writeAuditEvent(
+          tx,
+          {
+            workspaceId: actor.workspaceId,
+            actorId: actor.userId,
+            action: 'auth.password_change',
+            target: { type: 'user', id: actor.userId },
+            outcome: 'success',
+            ip: ctx.request.ip,
+            requestId: ctx.request.requestId,
+          },
+          now,
+        );
+        return createSession(tx, {
+          userId: actor.userId,
+          workspaceId: actor.workspaceId,
+          ip: ctx.request.ip,
+          userAgent: ctx.request.userAgent,
+          now,
+        });
+      });
+      ctx.resHeaders.append(
+        'set-cookie',
+        serializeSessionCookie({ ...session, secure: ctx.deps.secureCookies }),
+      );
+      return { changed: true as const };
+    }),
+} satisfies TRPCRouterRecord;

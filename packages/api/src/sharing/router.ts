@@ -1,3 +1,70 @@
+import {
+  DuplicateProjectInput,
+  EditorsCanShareInput,
+  GetSharingInput,
+  ProjectSharing,
+  ShareProjectInput,
+  ShareWithWebInput,
+} from '@quarry/contracts';
 import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { unwrapOrThrow } from '../errors';
+import { type ProjectScope, workspaceProcedure } from '../trpc';
+import { duplicateProject } from './duplicate-project';
+import { getSharing, setEditorsCanShare, shareProject } from './sharing-service';
 
-export const sharingRouter = {} satisfies TRPCRouterRecord;
+/** The gate put the project's facts and the caller's decision on ctx.project for these procedures. */
+const scopeOf = (project: ProjectScope | null) => {
+  if (!project) throw new Error('project-scoped procedure without a project scope');
+  return { id: project.id, facts: project.facts, effective: project.decision.effective };
+};
+
+export const sharingRouter = {
+  get: workspaceProcedure
+    .meta({ permission: 'project:view' })
+    .input(GetSharingInput)
+    .output(ProjectSharing)
+    .query(({ ctx }) => getSharing(ctx.deps, ctx.actor, scopeOf(ctx.project))),
+
+  share: workspaceProcedure
+    .meta({ permission: 'project:share' })
+    .input(ShareProjectInput)
+    .output(z.object({ granted: z.string() }))
+    .mutation(async ({ ctx, input }) =>
+      unwrapOrThrow(await shareProject(ctx.deps, ctx.actor, scopeOf(ctx.project), input, ctx.request)),
+    ),
+
+  /** Anonymous visitors are members of Public only: sharing with the web grants Public Can view. */
+  shareWithWeb: workspaceProcedure
+    .meta({ permission: 'project:full' })
+    .input(ShareWithWebInput)
+    .output(z.object({ granted: z.string() }))
+    .mutation(async ({ ctx, input }) =>
+      unwrapOrThrow(
+        await shareProject(
+          ctx.deps,
+          ctx.actor,
+          scopeOf(ctx.project),
+          { target: { kind: 'group', groupId: 'public' }, permission: input.enabled ? 'can_view' : 'none' },
+          ctx.request,
+        ),
+      ),
+    ),
+
+  setEditorsCanShare: workspaceProcedure
+    .meta({ permission: 'project:full' })
+    .input(EditorsCanShareInput)
+    .output(z.object({ editorsCanShare: z.boolean() }))
+    .mutation(async ({ ctx, input }) => {
+      await setEditorsCanShare(ctx.deps, ctx.actor, input.projectId, input.enabled, ctx.request);
+      return { editorsCanShare: input.enabled };
+    }),
+
+  duplicate: workspaceProcedure
+    .meta({ permission: 'project:edit' })
+    .input(DuplicateProjectInput)
+    .output(z.object({ projectId: z.string(), droppedConnections: z.number() }))
+    .mutation(async ({ ctx, input }) =>
+      unwrapOrThrow(await duplicateProject(ctx.deps, ctx.actor, input, ctx.request)),
+    ),
+} satisfies TRPCRouterRecord;

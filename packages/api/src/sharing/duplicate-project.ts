@@ -1,0 +1,70 @@
+import { err, ok, type Result } from '@quarry/contracts';
+import { newId } from '@quarry/db';
+import { writeAuditEvent } from '@quarry/db/audit';
+import { cells, connections, projectConnections, projects } from '@quarry/db/schema';
+import { and, asc, eq } from 'drizzle-orm';
+import type { RequestInfo } from '../context';
+import type { Deps } from '../deps';
+import { notFound } from '../errors';
+import type { Actor } from '../trpc';
+
+/**
+ * Copies a project's cells and its workspace connections for the caller, who gets Full access on
+ * the copy. Project connections are never copied: their credentials belong to the original project,
+ * and cells that used one keep their SQL but lose the connection.
+ */
+export async function duplicateProject(
+  deps: Deps,
+  actor: Actor,
+  input: { projectId: string; name: string },
+  request: RequestInfo,
+): Promise<Result<{ projectId: string; droppedConnections: number }>> {
+  const { db } = deps;
+  const [source] = await db
+    .select()
+    .from(projects)
+    .where(and(eq(projects.id, input.projectId), eq(projects.workspaceId, actor.workspaceId)));
+  if (!source) return err(notFound('project'));
+  const imported = await db
+    .select({ id: connections.id, scope: connections.scope })
+    .from(projectConnections)
+    .innerJoin(connections, eq(connections.id, projectConnections.connectionId))
+    .where(eq(projectConnections.projectId, source.id));
+  const reusable = new Set(imported.filter((c) => c.scope === 'workspace').map((c) => c.id));
+  const sourceCells = await db
+    .select()
+    .from(cells)
+    .where(eq(cells.projectId, source.id))
+    .orderBy(asc(cells.position));
+  const projectId = newId('project');
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(projects)
+      .values({ id: projectId, workspaceId: actor.workspaceId, name: input.name, createdBy: actor.userId });
+    for (const connectionId of reusable) {
+      await tx.insert(projectConnections).values({ projectId, connectionId, workspaceId: actor.workspaceId });
+    }
+    for (const cell of sourceCells) {
+      await tx.insert(cells).values({
+        id: newId('cell'),
+        workspaceId: actor.workspaceId,
+        projectId,
+        position: cell.position,
+        kind: cell.kind,
+        connectionId: cell.connectionId && reusable.has(cell.connectionId) ? cell.connectionId : null,
+        source: cell.source,
+      });
+    }
+    await writeAuditEvent(tx, {
+      workspaceId: actor.workspaceId,
+      actorId: actor.userId,
+      action: 'project.duplicate',
+      target: { type: 'project', id: projectId },
+      outcome: 'success',
+      ip: request.ip,
+      requestId: request.requestId,
+      details: { from: source.id },
+    });
+  });
+  return ok({ projectId, droppedConnections: imported.length - reusable.size });
+}

@@ -1,0 +1,251 @@
+import { newId } from '@quarry/db';
+import { connections, projectGrants } from '@quarry/db/schema';
+import { TRPCError } from '@trpc/server';
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { QuarryTRPCError } from '../errors';
+import { type ApiHarness, createApiHarness } from '../testing/harness';
+
+let h: ApiHarness;
+beforeAll(async () => {
+  h = await createApiHarness();
+});
+afterAll(() => h?.close());
+afterEach(async () => {
+  await h.database.db
+    .update(connections)
+    .set({ groupsWithAccess: ['workspace'], canQuery: null, canViewResults: null })
+    .where(eq(connections.id, h.a.connectionId));
+});
+
+async function refusal(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof QuarryTRPCError)
+      return { code: error.code, quarry: error.quarry.code, message: error.message };
+    if (error instanceof TRPCError) return { code: error.code, quarry: undefined, message: error.message };
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+const entryFor = (
+  sharing: Awaited<ReturnType<Awaited<ReturnType<ApiHarness['as']>>['sharing']['get']>>,
+  userId: string,
+) => sharing.entries.find((e) => e.target.kind === 'user' && e.target.userId === userId);
+
+describe('the share dialog', () => {
+  it("shows each member's effective permission, capped by role with the reason", async () => {
+    const admin = await h.as(h.a, 'admin');
+    const sharing = await admin.sharing.get({ projectId: h.a.projectId });
+    expect(entryFor(sharing, h.a.users.editor.id)).toMatchObject({
+      granted: 'can_edit',
+      effective: 'can_edit',
+      reasons: [],
+    });
+    expect(entryFor(sharing, h.a.users.viewer.id)).toMatchObject({
+      granted: 'can_edit',
+      effective: 'can_view',
+      reasons: [expect.objectContaining({ code: 'access.capped_by_role' })],
+    });
+    expect(entryFor(sharing, h.a.users.explorer.id)?.effective).toBe('can_explore');
+    expect(
+      sharing.entries.find((e) => e.target.kind === 'group' && e.target.groupId === 'workspace')?.granted,
+    ).toBe('can_edit');
+  });
+
+  it("shows an Editor without Can query on the project's connection at Can explore, with the reason", async () => {
+    const [group] = await h.database
+      .sql`insert into groups (id, workspace_id, name) values (${newId('group')}, ${h.a.workspaceId}, 'Data team') returning id`;
+    const admin = await h.as(h.a, 'admin');
+    await admin.connections.updatePermissions({
+      connectionId: h.a.connectionId,
+      groupsWithAccess: ['workspace'],
+      canQuery: [group?.id as string],
+      canViewResults: null,
+      canRefreshSchema: 'can_query',
+    });
+    const editor = await h.as(h.a, 'editor');
+    const sharing = await editor.sharing.get({ projectId: h.a.projectId });
+    expect(entryFor(sharing, h.a.users.editor.id)).toMatchObject({
+      effective: 'can_explore',
+      reasons: [
+        expect.objectContaining({
+          code: 'access.downgraded_no_can_query',
+          message: expect.stringContaining("'warehouse'"),
+        }),
+      ],
+    });
+    expect(
+      (await refusal(editor.runs.start({ projectId: h.a.projectId, cellId: h.a.cellId, source: 'select 1' })))
+        .code,
+    ).toBe('FORBIDDEN');
+  });
+});
+
+describe('sharing a project', () => {
+  it('refuses Can edit for someone without access to a connection the project uses, and says why', async () => {
+    await h.database.db
+      .update(connections)
+      .set({ groupsWithAccess: ['workspace'] })
+      .where(eq(connections.id, h.a.connectionId));
+    const admin = await h.as(h.a, 'admin');
+    const refused = await refusal(
+      admin.sharing.share({
+        projectId: h.a.projectId,
+        target: { kind: 'user', userId: h.a.users.guest.id },
+        permission: 'can_edit',
+      }),
+    );
+    expect(refused).toMatchObject({ code: 'FORBIDDEN', quarry: 'access.share_refused_no_asset_access' });
+    expect(refused.message).toContain("connection 'warehouse'");
+    const grants = await h.database.db
+      .select()
+      .from(projectGrants)
+      .where(eq(projectGrants.userId, h.a.users.guest.id));
+    expect(grants).toHaveLength(0);
+    // Can view is always allowed: the guest gets the app, not the logic.
+    await admin.sharing.share({
+      projectId: h.a.projectId,
+      target: { kind: 'user', userId: h.a.users.guest.id },
+      permission: 'can_view',
+    });
+    const guest = await h.as(h.a, 'guest');
+    expect((await guest.projects.list()).map((p) => p.id)).toContain(h.a.projectId);
+  });
+
+  it('lets a Full access holder stop Can edit holders from re-sharing', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const editor = await h.as(h.a, 'editor');
+    const target = { kind: 'user' as const, userId: h.a.users.explorer.id };
+    await editor.sharing.share({ projectId: h.a.projectId, target, permission: 'can_explore' });
+    await admin.sharing.setEditorsCanShare({ projectId: h.a.projectId, enabled: false });
+    try {
+      const refused = await refusal(
+        editor.sharing.share({ projectId: h.a.projectId, target, permission: 'can_view' }),
+      );
+      expect(refused).toMatchObject({ code: 'FORBIDDEN', quarry: 'access.resharing_off' });
+      // The editor cannot switch it back either: that needs Full access.
+      expect(
+        (await refusal(editor.sharing.setEditorsCanShare({ projectId: h.a.projectId, enabled: true }))).code,
+      ).toBe('FORBIDDEN');
+    } finally {
+      await admin.sharing.setEditorsCanShare({ projectId: h.a.projectId, enabled: true });
+    }
+  });
+
+  it('refuses to grant more than the sharer holds', async () => {
+    const editor = await h.as(h.a, 'editor');
+    const refused = await refusal(
+      editor.sharing.share({
+        projectId: h.a.projectId,
+        target: { kind: 'user', userId: h.a.users.manager.id },
+        permission: 'full_access',
+      }),
+    );
+    expect(refused).toMatchObject({ code: 'FORBIDDEN', quarry: 'access.grant_above_own' });
+  });
+
+  it('refuses a Viewer who tries to share', async () => {
+    const viewer = await h.as(h.a, 'viewer');
+    const refused = await refusal(
+      viewer.sharing.share({
+        projectId: h.a.projectId,
+        target: { kind: 'group', groupId: 'public' },
+        permission: 'can_view',
+      }),
+    );
+    expect(refused.code).toBe('FORBIDDEN');
+  });
+
+  it('answers NOT_FOUND when sharing with a member or group of another workspace', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const other = await refusal(
+      admin.sharing.share({
+        projectId: h.a.projectId,
+        target: { kind: 'user', userId: h.b.users.editor.id },
+        permission: 'can_view',
+      }),
+    );
+    expect(other.code).toBe('NOT_FOUND');
+    const [group] = await h.database
+      .sql`insert into groups (id, workspace_id, name) values (${newId('group')}, ${h.b.workspaceId}, 'B team') returning id`;
+    const otherGroup = await refusal(
+      admin.sharing.share({
+        projectId: h.a.projectId,
+        target: { kind: 'group', groupId: group?.id as string },
+        permission: 'can_view',
+      }),
+    );
+    expect(otherGroup.code).toBe('NOT_FOUND');
+  });
+
+  it('shares with the web through Public at Can view, audited with before and after', async () => {
+    const admin = await h.as(h.a, 'admin');
+    await admin.sharing.shareWithWeb({ projectId: h.a.projectId, enabled: true });
+    expect((await admin.sharing.get({ projectId: h.a.projectId })).sharedWithWeb).toBe(true);
+    await admin.sharing.shareWithWeb({ projectId: h.a.projectId, enabled: false });
+    expect((await admin.sharing.get({ projectId: h.a.projectId })).sharedWithWeb).toBe(false);
+    const audit = await h.database
+      .sql`select details from audit_events where action = 'project.share' and chain = ${h.a.workspaceId} order by seq desc limit 2`;
+    expect(
+      audit.map((a) => [(a.details as { before: string }).before, (a.details as { after: string }).after]),
+    ).toEqual([
+      ['can_view', 'none'],
+      ['none', 'can_view'],
+    ]);
+  });
+
+  it('gives a member of two groups the higher grant', async () => {
+    const low = newId('group');
+    const high = newId('group');
+    await h.database
+      .sql`insert into groups (id, workspace_id, name) values (${low}, ${h.a.workspaceId}, 'Low'), (${high}, ${h.a.workspaceId}, 'High')`;
+    await h.database
+      .sql`insert into group_members (group_id, user_id, workspace_id) values (${low}, ${h.a.users.manager.id}, ${h.a.workspaceId}), (${high}, ${h.a.users.manager.id}, ${h.a.workspaceId})`;
+    const admin = await h.as(h.a, 'admin');
+    await admin.sharing.share({
+      projectId: h.a.projectId,
+      target: { kind: 'group', groupId: low },
+      permission: 'can_view',
+    });
+    await admin.sharing.share({
+      projectId: h.a.projectId,
+      target: { kind: 'group', groupId: high },
+      permission: 'full_access',
+    });
+    const sharing = await admin.sharing.get({ projectId: h.a.projectId });
+    expect(entryFor(sharing, h.a.users.manager.id)?.effective).toBe('full_access');
+  });
+});
+
+describe('duplicating a project', () => {
+  it('copies the cells and workspace connections but never a project connection or its credentials', async () => {
+    const projectConnection = newId('connection');
+    await h.database.sql`
+      insert into connections (id, workspace_id, name, kind, scope, project_id, host, port, database, username, credentials, created_by)
+      values (${projectConnection}, ${h.a.workspaceId}, 'private', 'postgres', 'project', ${h.a.projectId}, 'db.internal', 5432, 'x', 'x', ${Buffer.from('sealed')}, ${h.a.users.admin.id})`;
+    await h.database
+      .sql`insert into project_connections (project_id, connection_id, workspace_id) values (${h.a.projectId}, ${projectConnection}, ${h.a.workspaceId})`;
+    await h.database
+      .sql`insert into cells (id, workspace_id, project_id, position, connection_id, source) values (${newId('cell')}, ${h.a.workspaceId}, ${h.a.projectId}, 1, ${projectConnection}, 'select secret')`;
+    const editor = await h.as(h.a, 'editor');
+    const copy = await editor.sharing.duplicate({ projectId: h.a.projectId, name: 'My copy' });
+    expect(copy.droppedConnections).toBe(1);
+    const imported = await h.database
+      .sql`select connection_id from project_connections where project_id = ${copy.projectId}`;
+    expect(imported.map((r) => r.connection_id)).toEqual([h.a.connectionId]);
+    const copied = await h.database
+      .sql`select source, connection_id from cells where project_id = ${copy.projectId} order by position`;
+    expect(copied.map((c) => [c.source, c.connection_id])).toEqual([
+      ['select 1 as one', h.a.connectionId],
+      ['select secret', null],
+    ]);
+    expect((await editor.projects.get({ projectId: copy.projectId })).permission).toBe('Full access');
+    await h.database.sql`delete from project_connections where connection_id = ${projectConnection}`;
+    await h.database
+      .sql`delete from cells where connection_id = ${projectConnection} or source = 'select secret'`;
+    await h.database.sql`delete from connections where id = ${projectConnection}`;
+  });
+});
