@@ -1,4 +1,4 @@
-export { createApiToken, type TokenActor, validateApiToken } from './api-tokens';
+export { createApiToken, revokeUserTokens, type TokenActor, validateApiToken } from './api-tokens';
 export { hashPassword, verifyDecoyPassword, verifyPassword } from './password';
 export { generateSecretToken, hashSecret, secretMatches } from './secret-token';
 export {
