@@ -246,6 +246,23 @@ switch (command) {
   case 'bench':
     process.exit(await bench(args));
     break;
+  case 'quarry': {
+    // Operator commands run against DATABASE_URL, or the embedded server `npm start` uses.
+    let databaseUrl = env.DATABASE_URL;
+    let server: Server | null = null;
+    if (!databaseUrl) {
+      server = await startEmbedded('postgres', env.QUARRY_PG_PORT);
+      databaseUrl = await ensureDatabase(server.adminUrl, 'quarry');
+    }
+    const code = run(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'apps', 'api', 'src', 'cli', 'main.ts'), ...args],
+      childEnv({ DATABASE_URL: databaseUrl }),
+    );
+    await server?.stop();
+    process.exit(code);
+    break;
+  }
   case 'example':
     process.exit(
       run(process.execPath, [
