@@ -10,6 +10,10 @@ const CODE_TABLE: Array<[prefixOrCode: string, trpc: TrpcCode]> = [
   ['auth.bad_origin', 'FORBIDDEN'],
   ['access.', 'FORBIDDEN'],
   ['not_found.', 'NOT_FOUND'],
+  ['groups.name_taken', 'CONFLICT'],
+  ['invites.already_member', 'CONFLICT'],
+  ['members.last_admin', 'PRECONDITION_FAILED'],
+  ['auth.rate_limited', 'TOO_MANY_REQUESTS'],
   ['run.', 'BAD_REQUEST'],
   ['queue.', 'INTERNAL_SERVER_ERROR'],
 ];

@@ -64,13 +64,3 @@ export async function validateApiToken(
   }
   return { tokenId, userId: row.token.userId, workspaceId: row.token.workspaceId, role: row.role };
 }
-
-/** AUTH-3: password change, deactivation, removal: every token of the user stops working at once. */
-export async function revokeUserTokens(db: Db, userId: string, now: Date = new Date()): Promise<number> {
-  const rows = await db
-    .update(apiTokens)
-    .set({ revokedAt: now })
-    .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
-    .returning({ id: apiTokens.id });
-  return rows.length;
-}

@@ -1,10 +1,15 @@
-export { createApiToken, revokeUserTokens, type TokenActor, validateApiToken } from './api-tokens';
+export { createApiToken, type TokenActor, validateApiToken } from './api-tokens';
 export { hashPassword, verifyDecoyPassword, verifyPassword } from './password';
+export {
+  type CredentialScope,
+  revokeUserApiTokens,
+  revokeUserCredentials,
+  revokeUserSessions,
+} from './revoke-user-credentials';
 export { generateSecretToken, hashSecret, secretMatches } from './secret-token';
 export {
   createSession,
   invalidateSession,
-  invalidateUserSessions,
   SESSION_ABSOLUTE_MS,
   SESSION_IDLE_MS,
   type SessionActor,

@@ -7,11 +7,11 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSession,
-  invalidateUserSessions,
   SESSION_ABSOLUTE_MS,
   SESSION_IDLE_MS,
   validateSessionToken,
 } from './sessions';
+import { revokeUserSessions } from './revoke-user-credentials';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -303,7 +303,7 @@ describe('validateSessionToken', () => {
   });
 });
 
-describe('invalidateUserSessions', () => {
+describe('revokeUserSessions', () => {
   it("ends every session of the user and none of another user's", async () => {
     const alice = await addMember();
     const bob = await addMember();
@@ -314,7 +314,7 @@ describe('invalidateUserSessions', () => {
     ];
     const bobToken = (await createSession(database.db, bob)).token;
 
-    await invalidateUserSessions(database.db, alice.userId);
+    await revokeUserSessions(database.db, { userId: alice.userId });
 
     for (const token of aliceTokens) expect(await validateSessionToken(database.db, token)).toBeNull();
     expect(await database.db.select().from(sessions).where(eq(sessions.userId, alice.userId))).toHaveLength(

@@ -87,8 +87,3 @@ export async function validateSessionToken(
 export async function invalidateSession(db: Db, sessionId: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.id, sessionId));
 }
-
-/** AUTH-3: password change, deactivation, removal: every session of the user ends at once. */
-export async function invalidateUserSessions(db: Db, userId: string): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.userId, userId));
-}

@@ -14,6 +14,7 @@ export {
   GroupId,
   GroupInput,
   GroupMemberInput,
+  GroupOption,
   GroupSummary,
   INVITE_TTL_DAYS,
   InviteInput,

@@ -11,6 +11,7 @@ import type { Db } from './client';
 import {
   connections,
   groupMembers,
+  groups,
   projectConnections,
   projectGrants,
   projects,
@@ -37,14 +38,30 @@ export async function loadMemberActor(
   input: { workspaceId: string; userId: string },
 ): Promise<MemberActor | null> {
   const [member] = await db
-    .select({ role: workspaceMembers.role })
+    .select({ role: workspaceMembers.role, deactivatedAt: users.deactivatedAt })
     .from(workspaceMembers)
+    .innerJoin(users, eq(users.id, workspaceMembers.userId))
     .where(
       and(eq(workspaceMembers.workspaceId, input.workspaceId), eq(workspaceMembers.userId, input.userId)),
     );
-  if (!member) return null;
-  // Custom groups arrive with the access-control issue; until then members hold built-in groups only.
-  return { kind: 'member', userId: input.userId, role: member.role as WorkspaceRole, customGroupIds: [] };
+  if (!member || member.deactivatedAt) return null;
+  const memberships = await db
+    .select({ groupId: groupMembers.groupId })
+    .from(groupMembers)
+    .innerJoin(groups, eq(groups.id, groupMembers.groupId))
+    .where(
+      and(
+        eq(groupMembers.workspaceId, input.workspaceId),
+        eq(groups.workspaceId, input.workspaceId),
+        eq(groupMembers.userId, input.userId),
+      ),
+    );
+  return {
+    kind: 'member',
+    userId: input.userId,
+    role: member.role as WorkspaceRole,
+    customGroupIds: memberships.map((m) => m.groupId),
+  };
 }
 
 /**

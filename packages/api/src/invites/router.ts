@@ -1,3 +1,9 @@
 import type { TRPCRouterRecord } from '@trpc/server';
+import { accept } from './accept';
+import { create } from './create';
+import { list } from './list';
+import { preview } from './preview';
+import { revoke } from './revoke';
 
-export const invitesRouter = {} satisfies TRPCRouterRecord;
+/** Invitations by email: Admins create, list and revoke them; the invitee previews and accepts. */
+export const invitesRouter = { create, list, revoke, preview, accept } satisfies TRPCRouterRecord;

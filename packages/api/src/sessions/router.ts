@@ -1,10 +1,4 @@
-import {
-  createSession,
-  hashPassword,
-  invalidateUserSessions,
-  revokeUserTokens,
-  verifyPassword,
-} from '@quarry/auth';
+import { createSession, hashPassword, revokeUserCredentials, verifyPassword } from '@quarry/auth';
 import { ChangePasswordInput, RevokeSessionInput, SessionSummary } from '@quarry/contracts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { sessions, users } from '@quarry/db/schema';
@@ -131,8 +125,7 @@ export const sessionsRouter = {
       const now = ctx.deps.now();
       const session = await ctx.deps.db.transaction(async (tx) => {
         await tx.update(users).set({ passwordHash }).where(eq(users.id, actor.userId));
-        await invalidateUserSessions(tx, actor.userId);
-        await revokeUserTokens(tx, actor.userId, now);
+        await revokeUserCredentials(tx, { userId: actor.userId, now });
         await writeAuditEvent(
           tx,
           {

@@ -51,3 +51,7 @@ export const AcceptInviteInput = z.object({
   password: Password,
 });
 export const InvitePreview = z.object({ workspaceName: z.string(), email: z.string(), role: WorkspaceRole });
+
+/** A group as the share dialog offers it to every member: no member list, no emails. */
+export const GroupOption = z.object({ id: GroupId, name: z.string() });
+export type GroupOption = z.infer<typeof GroupOption>;

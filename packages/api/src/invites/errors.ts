@@ -1,0 +1,27 @@
+import type { QuarryError } from '@quarry/contracts';
+
+/** Invites' error codes. Unlisted in the api's code table, they answer BAD_REQUEST. */
+export const alreadyMember = (email: string): QuarryError => ({
+  code: 'invites.already_member',
+  message: `${email} is already a member of this workspace`,
+  hint: 'Change their role in Settings → Members, or reactivate them there if they were deactivated',
+});
+
+/** One answer whatever the reason (unknown, tampered, expired, used, revoked): nothing to probe. */
+export const invalidInvite = (): QuarryError => ({
+  code: 'invites.invalid',
+  message: 'This invitation link is not valid any more',
+  hint: 'Ask an Admin of the workspace to invite you again',
+});
+
+export const signInFirst = (): QuarryError => ({
+  code: 'invites.sign_in_first',
+  message: 'An account with this email already exists',
+  hint: 'Sign in with that account, then ask an Admin to add you to the workspace',
+});
+
+export const notPending = (status: string): QuarryError => ({
+  code: 'invites.not_pending',
+  message: `This invitation is already ${status}`,
+  hint: 'Only pending or expired invitations can be revoked',
+});

@@ -1,0 +1,19 @@
+import { err, type InvitePreview, ok, type Result, type WorkspaceRole } from '@quarry/contracts';
+import type { z } from 'zod';
+import type { Deps } from '../../deps';
+import { invalidInvite } from '../errors';
+import { findValidInvite } from './find-valid-invite';
+
+/** What the invite page shows before anyone signs up: which workspace, which email, which role. */
+export async function previewInvite(
+  deps: Deps,
+  input: { token: string },
+): Promise<Result<z.infer<typeof InvitePreview>>> {
+  const found = await findValidInvite(deps.db, { token: input.token, now: deps.now() });
+  if (!found.valid) return err(invalidInvite());
+  return ok({
+    workspaceName: found.workspaceName,
+    email: found.invite.email,
+    role: found.invite.role as WorkspaceRole,
+  });
+}

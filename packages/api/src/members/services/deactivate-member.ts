@@ -1,0 +1,49 @@
+import { revokeUserCredentials } from '@quarry/auth';
+import { err, type MemberSummary, ok, type Result } from '@quarry/contracts';
+import { users } from '@quarry/db/schema';
+import { eq } from 'drizzle-orm';
+import { notFound } from '../../errors';
+import { lastAdmin, notOnYourself } from '../errors';
+import { isLastActiveAdmin } from './active-admins';
+import { loadMember, memberSummary } from './member-summaries';
+import { auditChange, lockWorkspaceMembership, type ServiceContext } from './service-context';
+
+/**
+ * Deactivates a member: they can no longer sign in, and every session and API token they hold ends
+ * at once (AUTH-3). Deactivation is the account's (`users.deactivated_at`): a user has one
+ * membership in practice. Nobody deactivates themselves or the last active Admin.
+ */
+export async function deactivateMember(
+  ctx: ServiceContext,
+  input: { userId: string },
+): Promise<Result<MemberSummary>> {
+  const { workspaceId } = ctx.actor;
+  const now = ctx.deps.now();
+  return ctx.deps.db.transaction(async (tx) => {
+    await lockWorkspaceMembership(tx, workspaceId);
+    const member = await loadMember(tx, { workspaceId, userId: input.userId });
+    if (!member) return err(notFound('member'));
+    if (input.userId === ctx.actor.userId) return err(notOnYourself('deactivate'));
+    if (member.deactivatedAt) return ok(await memberSummary(tx, { workspaceId, userId: input.userId }));
+    if (await isLastActiveAdmin(tx, { workspaceId, member })) return err(lastAdmin());
+
+    await tx.update(users).set({ deactivatedAt: now }).where(eq(users.id, input.userId));
+    const revoked = await revokeUserCredentials(tx, { userId: input.userId, now });
+    await auditChange(
+      tx,
+      ctx,
+      {
+        action: 'member.deactivate',
+        target: { type: 'user', id: input.userId },
+        details: {
+          before: { status: 'active' },
+          after: { status: 'deactivated' },
+          sessionsEnded: revoked.sessions,
+          tokensRevoked: revoked.tokens,
+        },
+      },
+      now,
+    );
+    return ok(await memberSummary(tx, { workspaceId, userId: input.userId }));
+  });
+}

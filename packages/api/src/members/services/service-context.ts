@@ -1,0 +1,44 @@
+import type { Db } from '@quarry/db';
+import { writeAuditEvent } from '@quarry/db/audit';
+import { sql } from 'drizzle-orm';
+import type { RequestInfo } from '../../context';
+import type { Deps } from '../../deps';
+import type { Actor } from '../../trpc';
+
+/** What a members, groups or invites service needs from its procedure: the world, who, and how. */
+export type ServiceContext = { deps: Deps; actor: Actor; request: RequestInfo };
+
+/** A transaction on the main database. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/**
+ * Serialises changes to one workspace's membership (roles, activity, groups, joins): the last-Admin
+ * rule reads the Admins and then writes, and two Admins demoting each other at once must not both
+ * succeed. Held until the transaction ends.
+ */
+export async function lockWorkspaceMembership(tx: Tx, workspaceId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`members:${workspaceId}`}, 0))`);
+}
+
+/** Writes the audit entry of a change made by the caller, inside the change's transaction. */
+export async function auditChange(
+  tx: Tx,
+  ctx: ServiceContext,
+  event: { action: string; target: { type: string; id: string }; details: Record<string, unknown> },
+  now: Date,
+): Promise<void> {
+  await writeAuditEvent(
+    tx,
+    {
+      workspaceId: ctx.actor.workspaceId,
+      actorId: ctx.actor.userId,
+      action: event.action,
+      target: event.target,
+      outcome: 'success',
+      ip: ctx.request.ip,
+      requestId: ctx.request.requestId,
+      details: event.details,
+    },
+    now,
+  );
+}

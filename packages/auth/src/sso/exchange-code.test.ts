@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exchangeAuthorizationCode } from './exchange-code';
+import { type StubServer, sendJson, startStubServer } from './testing/stub-server';
+
+let stub: StubServer;
+beforeAll(async () => {
+  stub = await startStubServer();
+});
+afterAll(() => stub?.close());
+
+const exchange = (tokenEndpoint = `${stub.origin}/token`) =>
+  exchangeAuthorizationCode({
+    tokenEndpoint,
+    clientId: 'quarry-client',
+    clientSecret: 's3cret',
+    redirectUri: 'https://quarry.example/auth/sso/sso_abc/callback',
+    code: 'the-code',
+    codeVerifier: 'the-verifier',
+  });
+
+describe('exchangeAuthorizationCode', () => {
+  it('sends the code, the PKCE verifier, the redirect URI and Basic client credentials', async () => {
+    let seen: { body: URLSearchParams; authorization: string | undefined } | undefined;
+    stub.route('POST', '/token', (req, res) => {
+      seen = { body: new URLSearchParams(req.body), authorization: req.headers.authorization };
+      sendJson(res, 200, { access_token: 'at', token_type: 'Bearer', id_token: 'header.payload.sig' });
+    });
+    expect(await exchange()).toEqual({ ok: true, value: { idToken: 'header.payload.sig' } });
+    expect(Object.fromEntries(seen?.body ?? [])).toEqual({
+      grant_type: 'authorization_code',
+      code: 'the-code',
+      code_verifier: 'the-verifier',
+      redirect_uri: 'https://quarry.example/auth/sso/sso_abc/callback',
+    });
+    expect(seen?.authorization).toBe(`Basic ${Buffer.from('quarry-client:s3cret').toString('base64')}`);
+  });
+
+  it('answers sso.code_rejected with the OAuth error code when the provider refuses the code', async () => {
+    stub.route('POST', '/token', (_req, res) =>
+      sendJson(res, 400, { error: 'invalid_grant', error_description: 'grant request is invalid' }),
+    );
+    const result = await exchange();
+    expect(!result.ok && result.error).toMatchObject({
+      code: 'sso.code_rejected',
+      details: { error: 'invalid_grant' },
+    });
+  });
+
+  it('answers sso.invalid_id_token when the provider sends no identity token', async () => {
+    stub.route('POST', '/token', (_req, res) =>
+      sendJson(res, 200, { access_token: 'at', token_type: 'Bearer' }),
+    );
+    const result = await exchange();
+    expect(!result.ok && result.error).toMatchObject({
+      code: 'sso.invalid_id_token',
+      details: { reason: 'missing' },
+    });
+  });
+
+  it('answers sso.provider_unreachable when the token endpoint fails or is down', async () => {
+    stub.route('POST', '/token', (_req, res) => sendJson(res, 503, {}));
+    const failing = await exchange();
+    expect(!failing.ok && failing.error.code).toBe('sso.provider_unreachable');
+    const down = await exchange('http://127.0.0.1:9/token');
+    expect(!down.ok && down.error.code).toBe('sso.provider_unreachable');
+  });
+});
