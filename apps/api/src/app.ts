@@ -8,6 +8,7 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { isSameOrigin } from './origin-check';
+import { createSsoRoutes } from './sso-routes';
 
 export type AppOptions = {
   deps: Deps;
@@ -106,6 +107,8 @@ export function createApp(options: AppOptions) {
       },
     });
   });
+
+  app.route('/auth/sso', createSsoRoutes({ deps, publicUrl }));
 
   if (options.webDist) {
     const root = options.webDist;

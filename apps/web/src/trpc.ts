@@ -1,6 +1,7 @@
 import type { AppRouter } from '@quarry/api';
 import { QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, httpBatchStreamLink, splitLink } from '@trpc/client';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import superjson from 'superjson';
 import { isTransient } from './ui/quarry-error';
@@ -17,15 +18,18 @@ export const queryClient = new QueryClient({
   },
 });
 
+/** Procedures that answer with an async iterable: a run's events, the audit log's export. */
+const STREAMED = new Set(['runs.events', 'audit.export']);
+
 /**
- * One client, two links: a run's events stream back as JSON lines, one request per run so that
- * aborting a run closes its own connection; everything else is batched plain JSON (sign-in must
+ * One client, two links: streamed procedures answer as JSON lines, one request each so that
+ * aborting one closes its own connection; everything else is batched plain JSON (sign-in must
  * be, because it sets a cookie on the response).
  */
 export const trpcClient = createTRPCClient<AppRouter>({
   links: [
     splitLink({
-      condition: (op) => op.path === 'runs.events',
+      condition: (op) => STREAMED.has(op.path),
       true: httpBatchStreamLink({ url, transformer: superjson, maxItems: 1 }),
       false: httpBatchLink({ url, transformer: superjson }),
     }),
@@ -34,3 +38,7 @@ export const trpcClient = createTRPCClient<AppRouter>({
 
 /** Typed react-query options for every procedure: `useQuery(trpc.projects.list.queryOptions())`. */
 export const trpc = createTRPCOptionsProxy<AppRouter>({ client: trpcClient, queryClient });
+
+/** What each procedure takes and answers: `RouterOutputs['invites']['create']`. */
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

@@ -3,4 +3,12 @@ export type { Deps, Logger } from './deps';
 export { QuarryTRPCError, trpcCodeFor } from './errors';
 export { type AppRouter, appRouter } from './router';
 export { type RunNotifier, startRunNotifier } from './runs/run-notifier';
+export {
+  completeSsoSignIn,
+  passwordSignInAllowed,
+  type SsoCallbackInput,
+  type SsoCallbackOutcome,
+  ssoRedirectUri,
+  startSsoSignIn,
+} from './sso/index';
 export { type Actor, createCallerFactory, type Meta } from './trpc';

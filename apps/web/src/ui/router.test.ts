@@ -6,11 +6,18 @@ describe('matchRoute', () => {
     { path: '/', route: { name: 'projects' } },
     { path: '/settings/tokens', route: { name: 'tokens' } },
     { path: '/settings/tokens/', route: { name: 'tokens' } },
+    { path: '/settings/members', route: { name: 'members' } },
+    { path: '/settings/groups', route: { name: 'groups' } },
+    { path: '/settings/sessions', route: { name: 'sessions' } },
+    { path: '/settings/audit', route: { name: 'audit' } },
+    { path: '/settings', route: { name: 'not-found' } },
     { path: '/projects/prj_123', route: { name: 'project', projectId: 'prj_123' } },
     { path: '/projects/prj_a%20b', route: { name: 'project', projectId: 'prj_a b' } },
     { path: '/projects/%E0%A4%A', route: { name: 'project', projectId: '%E0%A4%A' } },
     { path: '/projects', route: { name: 'not-found' } },
     { path: '/projects/prj_1/cells', route: { name: 'not-found' } },
+    { path: '/invite/inv_abc.secret', route: { name: 'invite', token: 'inv_abc.secret' } },
+    { path: '/invite', route: { name: 'not-found' } },
     { path: '/nowhere', route: { name: 'not-found' } },
   ])('reads $path', ({ path, route }) => {
     expect(matchRoute(path)).toEqual(route);
@@ -18,5 +25,9 @@ describe('matchRoute', () => {
 
   it('reads back the path it builds for a project', () => {
     expect(matchRoute(paths.project('prj_x/y'))).toEqual({ name: 'project', projectId: 'prj_x/y' });
+  });
+
+  it('reads back the path it builds for an invitation', () => {
+    expect(matchRoute(paths.invite('inv_x.y'))).toEqual({ name: 'invite', token: 'inv_x.y' });
   });
 });

@@ -4,8 +4,16 @@ import { useSyncExternalStore } from 'react';
 export type Route =
   | { name: 'projects' }
   | { name: 'project'; projectId: string }
+  | { name: 'members' }
+  | { name: 'groups' }
+  | { name: 'sessions' }
+  | { name: 'audit' }
   | { name: 'tokens' }
+  | { name: 'invite'; token: string }
   | { name: 'not-found' };
+
+/** The settings pages, in the order the settings menu lists them. */
+export type SettingsRoute = Extract<Route, { name: 'members' | 'groups' | 'audit' | 'sessions' | 'tokens' }>;
 
 const listeners = new Set<() => void>();
 
@@ -33,13 +41,25 @@ export function usePathname(): string {
   return useSyncExternalStore(subscribe, currentPath);
 }
 
+const SETTINGS: Readonly<Record<string, SettingsRoute>> = {
+  '/settings/members': { name: 'members' },
+  '/settings/groups': { name: 'groups' },
+  '/settings/sessions': { name: 'sessions' },
+  '/settings/audit': { name: 'audit' },
+  '/settings/tokens': { name: 'tokens' },
+};
+
 export function matchRoute(pathname: string): Route {
   const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
   if (path === '/') return { name: 'projects' };
-  if (path === '/settings/tokens') return { name: 'tokens' };
+  const settings = SETTINGS[path];
+  if (settings) return settings;
   const project = /^\/projects\/([^/]+)$/.exec(path);
   const id = project?.[1];
   if (id) return { name: 'project', projectId: safeDecode(id) };
+  const invite = /^\/invite\/([^/]+)$/.exec(path);
+  const token = invite?.[1];
+  if (token) return { name: 'invite', token: safeDecode(token) };
   return { name: 'not-found' };
 }
 
@@ -58,5 +78,10 @@ export function useRoute(): Route {
 export const paths = {
   projects: '/',
   project: (projectId: string) => `/projects/${encodeURIComponent(projectId)}`,
+  members: '/settings/members',
+  groups: '/settings/groups',
+  sessions: '/settings/sessions',
+  audit: '/settings/audit',
   tokens: '/settings/tokens',
+  invite: (token: string) => `/invite/${encodeURIComponent(token)}`,
 } as const;

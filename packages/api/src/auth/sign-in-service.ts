@@ -1,10 +1,11 @@
 import { createSession, verifyDecoyPassword, verifyPassword } from '@quarry/auth';
-import { err, type Me, ok, type Result, type SignInInput } from '@quarry/contracts';
+import { err, type Me, ok, type Result, type SignInInput, type WorkspaceRole } from '@quarry/contracts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { users, workspaceMembers, workspaces } from '@quarry/db/schema';
 import { desc, eq, isNull, sql } from 'drizzle-orm';
 import type { RequestInfo } from '../context';
 import type { Deps } from '../deps';
+import { passwordSignInAllowed } from '../sso/password-sign-in-allowed';
 import { clearAccountFailures, recordSignInFailure, signInThrottle } from './rate-limit';
 
 const WRONG = {
@@ -76,6 +77,23 @@ export async function signIn(
     await recordSignInFailure(deps.db, { email: input.email, ip: request.ip }, now);
     await deps.db.transaction((tx) =>
       writeAuditEvent(tx, { ...audit, outcome: 'failure', details: { method: 'password' } }, now),
+    );
+    return err(WRONG);
+  }
+  // A workspace that requires SSO refuses passwords for everyone but Admins; the answer is the same
+  // as a wrong password, so a correct password is never confirmed (AUTH-6).
+  if (
+    !passwordSignInAllowed({
+      role: membership.role as WorkspaceRole,
+      ssoRequired: membership.workspace.ssoRequired,
+    })
+  ) {
+    await deps.db.transaction((tx) =>
+      writeAuditEvent(
+        tx,
+        { ...audit, outcome: 'refused', details: { method: 'password', reason: 'sso_required' } },
+        now,
+      ),
     );
     return err(WRONG);
   }

@@ -5,14 +5,23 @@ import { ErrorMessage } from '../../ui/error-message';
 import { invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
 import { Spinner } from '../../ui/spinner';
 import { markSignedIn } from './session';
+import { SsoButtons } from './sso-buttons';
+import { ssoErrorOf } from './sso-error';
 
 export function SignInPage() {
   const queryClient = useQueryClient();
   const id = useId();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [ssoError] = useState(() => ssoErrorOf(window.location.search));
   const signIn = useMutation(
-    trpc.auth.signIn.mutationOptions({ onSuccess: (me) => markSignedIn(queryClient, me) }),
+    trpc.auth.signIn.mutationOptions({
+      onSuccess: (me) => {
+        // Drop a stale ?sso_error= so a reload does not show it again.
+        if (ssoError) window.history.replaceState(null, '', window.location.pathname);
+        markSignedIn(queryClient, me);
+      },
+    }),
   );
 
   const error = signIn.error ? quarryErrorOf(signIn.error) : null;
@@ -35,6 +44,8 @@ export function SignInPage() {
           <span>Quarry</span>
         </div>
         <h1 id={`${id}-title`}>Sign in to your workspace</h1>
+        {ssoError ? <ErrorMessage error={ssoError} testId="sso-error" /> : null}
+        <SsoButtons />
         <div className="field">
           <label htmlFor={`${id}-email`}>Email</label>
           <input

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
+import { ShareButton } from '../sharing/share-button';
 import { canAuthor } from './can-author';
 import { PermissionBadge } from './permission-badge';
 import { SqlCellView } from './sql-cell';
@@ -27,6 +28,9 @@ export function ProjectPage({ projectId }: { projectId: string }) {
       <div className="page-header">
         <h1 id="project-title">{data.name}</h1>
         <PermissionBadge permission={data.permission} />
+        <div className="page-actions">
+          <ShareButton projectId={data.id} projectName={data.name} />
+        </div>
       </div>
       {cells.length === 0 ? <p className="muted">This project has no cells yet.</p> : null}
       <div className="cells">

@@ -6,6 +6,7 @@ import { quarryErrorOf } from '../../ui/quarry-error';
 import { paths, type Route } from '../../ui/router';
 import { Spinner } from '../../ui/spinner';
 import { useSignOut } from '../auth/use-sign-out';
+import { isAdmin, SETTINGS_PAGES } from '../settings/settings-layout';
 
 type AppShellProps = { me: Me; route: Route; children: ReactNode };
 
@@ -13,6 +14,7 @@ type AppShellProps = { me: Me; route: Route; children: ReactNode };
 export function AppShell({ me, route, children }: AppShellProps) {
   const signOut = useSignOut();
   const inProjects = route.name === 'projects' || route.name === 'project';
+  const inSettings = SETTINGS_PAGES.some((entry) => entry.route === route.name);
   return (
     <div className="shell">
       <header className="app-header">
@@ -31,9 +33,20 @@ export function AppShell({ me, route, children }: AppShellProps) {
             >
               Projects
             </Link>
-            <Link href={paths.tokens} aria-current={route.name === 'tokens' ? 'page' : undefined}>
-              API tokens
-            </Link>
+            {isAdmin(me) ? (
+              <Link href={paths.members} aria-current={inSettings ? 'true' : undefined}>
+                Settings
+              </Link>
+            ) : (
+              <>
+                <Link href={paths.sessions} aria-current={route.name === 'sessions' ? 'page' : undefined}>
+                  My sessions
+                </Link>
+                <Link href={paths.tokens} aria-current={route.name === 'tokens' ? 'page' : undefined}>
+                  API tokens
+                </Link>
+              </>
+            )}
           </nav>
           <div className="app-user">
             <span className="user-email">{me.email}</span>

@@ -1,0 +1,217 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TEST_READER_PASSWORD } from '@quarry/db/demo-warehouse';
+import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
+import { generateMasterKey } from '@quarry/vault';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launchChromium } from './chromium';
+
+const artifacts = join(import.meta.dirname, '..', 'test-results');
+const ADMIN = { email: 'admin@quarry.local', password: 'e2e demo password' };
+const EDITOR = { email: 'eddie@quarry.local', name: 'Eddie Editor', password: 'eddie edits sql' };
+const VIEWPORT = { width: 1280, height: 900 };
+
+let database: TestDatabase;
+let warehouse: TestDatabase;
+let product: RunningProduct;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(artifacts, `access-${name}.png`), fullPage: true });
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  contexts.push(context);
+  return context.newPage();
+}
+
+/** A tRPC call from inside the signed-in page: same origin, the page's own session cookie. */
+async function callApi(page: Page, path: string, input?: unknown): Promise<unknown> {
+  const answer = await page.evaluate(
+    async ({ path, input }) => {
+      const response =
+        input === undefined
+          ? await fetch(`/trpc/${path}`)
+          : await fetch(`/trpc/${path}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ json: input }),
+            });
+      return { status: response.status, body: await response.json() };
+    },
+    { path, input },
+  );
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body.result.data.json;
+}
+
+describe.runIf(browserAvailable)('access control in real Chromium', () => {
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrate: false });
+    warehouse = await createTestDatabase({ migrate: false });
+    const masterKey = generateMasterKey();
+    await prepareProduct({
+      databaseUrl: database.url,
+      warehouseUrl: warehouse.url,
+      orders: 2_000,
+      masterKey,
+      adminEmail: ADMIN.email,
+      adminPassword: ADMIN.password,
+      readerPassword: TEST_READER_PASSWORD,
+    });
+    product = await launchProduct({
+      databaseUrl: database.url,
+      masterKey,
+      // Not 3961: the skeleton test's runner answers health checks there (its api port + 1).
+      port: 3962,
+      webDist: join(import.meta.dirname, '..', 'dist'),
+      logLevel: 'warn',
+      quiet: true,
+    });
+    browser = await launchChromium();
+    mkdirSync(artifacts, { recursive: true });
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await product?.stop();
+    await warehouse?.drop();
+    await database?.drop();
+  });
+
+  it('invites an Editor who joins, shares a project with them, and explains the downgrade when Can query is taken away', async () => {
+    // The Admin invites an Editor from Settings → Members and reads the link, shown once.
+    // A failed single sign-on comes back as ?sso_error=<code>; the password form still works.
+    const admin = await newPage();
+    await admin.goto(`${product.url}/?sso_error=sso.email_unverified`);
+    await expect
+      .poll(() => admin.getByTestId('sso-error').textContent())
+      .toContain('Your identity provider did not confirm your email address');
+    await shot(admin, 'sign-in');
+    await admin.getByLabel('Email').fill(ADMIN.email);
+    await admin.getByLabel('Password').fill(ADMIN.password);
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await admin.getByRole('link', { name: 'Settings' }).click();
+    await admin.getByRole('heading', { name: 'Members', level: 1 }).waitFor();
+    await admin.getByLabel('Email', { exact: true }).fill(EDITOR.email);
+    await admin.getByLabel('Role', { exact: true }).selectOption('editor');
+    await admin.getByRole('button', { name: 'Send invite' }).click();
+    const linkField = admin.getByLabel('Invite link');
+    await linkField.waitFor();
+    const link = await linkField.inputValue();
+    expect(link).toMatch(new RegExp(`^${product.url}/invite/inv_[a-z2-7]+\\.[a-z2-7]+$`));
+    await expect.poll(() => admin.getByTestId('invite').first().textContent()).toContain(EDITOR.email);
+    await shot(admin, 'members');
+
+    // In a browser of their own, the Editor opens the link, sets a name and password, and joins.
+    const editor = await newPage();
+    await editor.goto(link);
+    await editor.getByRole('heading', { name: 'Join Demo workspace' }).waitFor();
+    expect(await editor.getByTestId('invite-email').textContent()).toBe(EDITOR.email);
+    expect(await editor.getByTestId('invite-role').textContent()).toBe('Editor');
+    await editor.getByLabel('Your name').fill(EDITOR.name);
+    await editor.getByLabel('Password').fill('short');
+    await editor.getByRole('button', { name: 'Join workspace' }).click();
+    await expect.poll(() => editor.getByRole('alert').textContent()).toContain('at least 8 characters');
+    await editor.getByLabel('Password').fill(EDITOR.password);
+    await shot(editor, 'invite');
+    await editor.getByRole('button', { name: 'Join workspace' }).click();
+    await editor.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    expect(await editor.locator('.user-email').textContent()).toBe(EDITOR.email);
+    expect(await editor.getByRole('link', { name: 'Orders overview' }).count()).toBe(0);
+
+    // The Admin shares the demo project with the Editor at Can edit.
+    await admin.getByRole('link', { name: 'Projects', exact: true }).click();
+    await admin.getByRole('link', { name: 'Orders overview' }).click();
+    await admin.getByRole('button', { name: 'Share' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Share project' });
+    await dialog.getByLabel('Person or group').selectOption({ label: `${EDITOR.name} (${EDITOR.email})` });
+    await dialog.getByLabel('Permission').selectOption('can_edit');
+    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+    const editorEntry = dialog.getByTestId('share-entry').filter({ hasText: EDITOR.email });
+    await expect.poll(() => editorEntry.getByTestId('share-effective').textContent()).toBe('Can edit');
+    await shot(admin, 'share-dialog');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // The Editor opens the project, edits the SQL, runs it and sees rows.
+    await editor.reload();
+    await editor.getByRole('link', { name: 'Orders overview' }).click();
+    expect(await editor.getByTitle('Your permission on this project').textContent()).toBe('Can edit');
+    await editor.getByLabel('SQL').fill('select id, status from orders order by id limit 25');
+    await editor.getByRole('button', { name: 'Run' }).click();
+    await expect
+      .poll(() => editor.getByTestId('run-status').textContent(), { timeout: 20_000 })
+      .toMatch(/^25 rows in \d+/);
+    expect(await editor.getByTestId('results').locator('tbody tr').count()).toBe(25);
+    await shot(editor, 'editor-run');
+
+    // Through the API, the Admin gives Can query on the demo connection to a group without the Editor.
+    const group = (await callApi(admin, 'groups.create', { name: 'Warehouse analysts' })) as { id: string };
+    const connections = (await callApi(admin, 'connections.list')) as Array<{ id: string; name: string }>;
+    const demo = connections.find((connection) => connection.name === 'Demo warehouse');
+    expect(demo).toBeDefined();
+    await callApi(admin, 'connections.updatePermissions', {
+      connectionId: demo?.id,
+      groupsWithAccess: ['workspace'],
+      canQuery: [group.id],
+      canViewResults: null,
+      canRefreshSchema: 'can_query',
+    });
+
+    // The Editor is down to Can explore, can no longer run, and the share dialog says why.
+    await editor.reload();
+    await editor.getByRole('heading', { name: 'Orders overview' }).waitFor();
+    expect(await editor.getByTitle('Your permission on this project').textContent()).toBe('Can explore');
+    expect(await editor.getByRole('button', { name: 'Run' }).isDisabled()).toBe(true);
+    await editor.getByRole('button', { name: 'Share' }).click();
+    const ownEntry = editor
+      .getByRole('dialog', { name: 'Share project' })
+      .getByTestId('share-entry')
+      .filter({ hasText: EDITOR.email });
+    await expect.poll(() => ownEntry.getByTestId('share-effective').textContent()).toBe('Can explore');
+    expect(await ownEntry.getByTestId('share-granted').textContent()).toBe('Shared as Can edit');
+    expect(await ownEntry.locator('.share-reasons').textContent()).toContain(
+      "Downgraded to Can explore: no Can query on connection 'Demo warehouse'",
+    );
+    await shot(editor, 'downgraded');
+
+    // The Admin's settings pages: groups, the audit log (chain intact) and their sessions.
+    await admin.getByRole('link', { name: 'Settings' }).click();
+    await admin.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Groups' }).click();
+    await admin.getByRole('article', { name: 'Warehouse analysts' }).waitFor();
+    await shot(admin, 'groups');
+    await admin
+      .getByRole('navigation', { name: 'Settings' })
+      .getByRole('link', { name: 'Audit log' })
+      .click();
+    await expect
+      .poll(() => admin.getByTestId('audit-entry').first().textContent())
+      .toContain('connection.permissions_change');
+    await admin.getByRole('button', { name: 'Verify chain' }).click();
+    await expect.poll(() => admin.getByTestId('audit-verification').textContent()).toContain('Intact');
+    await shot(admin, 'audit');
+    const saving = admin.waitForEvent('download');
+    await admin.getByRole('button', { name: 'Export JSON lines' }).click();
+    const exported = await saving;
+    expect(exported.suggestedFilename()).toMatch(/^quarry-audit-\d{4}-\d{2}-\d{2}\.jsonl$/);
+    const lines = readFileSync(await exported.path(), 'utf8')
+      .trim()
+      .split('\n');
+    const actions = lines.map((line) => (JSON.parse(line) as { action: string }).action);
+    expect(actions[0]).toBe('connection.permissions_change');
+    expect(actions).toContain('invite.accept');
+    await expect
+      .poll(() => admin.getByTestId('audit-export-status').textContent())
+      .toMatch(/^Saved \d+ entries\.$/);
+    await admin
+      .getByRole('navigation', { name: 'Settings' })
+      .getByRole('link', { name: 'My sessions' })
+      .click();
+    await expect.poll(() => admin.getByTestId('session').first().textContent()).toContain('This device');
+    await shot(admin, 'sessions');
+  });
+});

@@ -1,0 +1,197 @@
+import type { GroupSummary, MemberSummary } from '@quarry/contracts';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useId, useState } from 'react';
+import { trpc } from '../../trpc';
+import { ErrorMessage } from '../../ui/error-message';
+import { quarryErrorOf } from '../../ui/quarry-error';
+import { Spinner } from '../../ui/spinner';
+
+type GroupCardProps = { group: GroupSummary; members: MemberSummary[] };
+
+/** One custom group: rename or delete it, and add or remove its members. */
+export function GroupCard({ group, members }: GroupCardProps) {
+  const id = useId();
+  const queryClient = useQueryClient();
+  const [renaming, setRenaming] = useState(false);
+  const [name, setName] = useState(group.name);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [adding, setAdding] = useState('');
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: trpc.groups.list.queryKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.members.list.queryKey() }),
+    ]);
+  const rename = useMutation(
+    trpc.groups.rename.mutationOptions({
+      onSuccess: () => {
+        setRenaming(false);
+        return refresh();
+      },
+    }),
+  );
+  const remove = useMutation(trpc.groups.delete.mutationOptions({ onSuccess: refresh }));
+  const addMember = useMutation(
+    trpc.groups.addMember.mutationOptions({
+      onSuccess: () => {
+        setAdding('');
+        return refresh();
+      },
+    }),
+  );
+  const removeMember = useMutation(trpc.groups.removeMember.mutationOptions({ onSuccess: refresh }));
+
+  const inGroup = new Set(group.members.map((member) => member.userId));
+  const candidates = members.filter((member) => !inGroup.has(member.userId) && member.status === 'active');
+
+  const submitRename = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (rename.isPending) return;
+    rename.mutate({ groupId: group.id, name });
+  };
+  const submitAdd = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (addMember.isPending || !adding) return;
+    addMember.mutate({ groupId: group.id, userId: adding });
+  };
+
+  return (
+    <article className="group-card" data-testid="group" data-group-id={group.id} aria-label={group.name}>
+      <div className="group-card-header">
+        {renaming ? (
+          <form className="inline-form" onSubmit={submitRename} noValidate>
+            <label className="visually-hidden" htmlFor={`${id}-rename`}>
+              New name for {group.name}
+            </label>
+            <input
+              id={`${id}-rename`}
+              type="text"
+              maxLength={80}
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+            />
+            <button
+              type="submit"
+              className="button button-primary"
+              disabled={rename.isPending}
+              aria-busy={rename.isPending}
+            >
+              {rename.isPending ? <Spinner /> : null}
+              Save
+            </button>
+            <button
+              type="button"
+              className="button button-quiet"
+              onClick={() => {
+                setRenaming(false);
+                setName(group.name);
+                rename.reset();
+              }}
+            >
+              Cancel
+            </button>
+          </form>
+        ) : (
+          <h2 className="group-name">{group.name}</h2>
+        )}
+        <span className="muted small">
+          {group.members.length === 1 ? '1 member' : `${group.members.length} members`}
+        </span>
+        {renaming || confirmDelete ? null : (
+          <div className="row-buttons group-card-actions">
+            <button
+              type="button"
+              className="button button-quiet"
+              onClick={() => {
+                setName(group.name);
+                setRenaming(true);
+              }}
+            >
+              Rename
+            </button>
+            <button type="button" className="button button-quiet" onClick={() => setConfirmDelete(true)}>
+              Delete
+            </button>
+          </div>
+        )}
+      </div>
+      {rename.error ? <ErrorMessage error={quarryErrorOf(rename.error)} /> : null}
+      {confirmDelete ? (
+        <div className="confirm confirm-block">
+          <span>Delete “{group.name}”? Projects and connections shared with it lose that share.</span>
+          <button
+            type="button"
+            className="button button-danger"
+            onClick={() => remove.mutate({ groupId: group.id })}
+            disabled={remove.isPending}
+            aria-busy={remove.isPending}
+          >
+            {remove.isPending ? <Spinner /> : null}
+            Yes, delete
+          </button>
+          <button
+            type="button"
+            className="button button-quiet"
+            onClick={() => {
+              setConfirmDelete(false);
+              remove.reset();
+            }}
+          >
+            Cancel
+          </button>
+        </div>
+      ) : null}
+      {remove.error ? <ErrorMessage error={quarryErrorOf(remove.error)} /> : null}
+      {group.members.length > 0 ? (
+        <ul className="group-members">
+          {group.members.map((member) => {
+            const removing = removeMember.isPending && removeMember.variables?.userId === member.userId;
+            return (
+              <li key={member.userId}>
+                <span>
+                  {member.name} <span className="muted">{member.email}</span>
+                </span>
+                <button
+                  type="button"
+                  className="button button-quiet"
+                  onClick={() => removeMember.mutate({ groupId: group.id, userId: member.userId })}
+                  disabled={removeMember.isPending}
+                  aria-busy={removing}
+                  aria-label={`Remove ${member.name} from ${group.name}`}
+                >
+                  {removing ? <Spinner /> : null}
+                  Remove
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      ) : (
+        <p className="muted small">Nobody is in this group yet.</p>
+      )}
+      {removeMember.error ? <ErrorMessage error={quarryErrorOf(removeMember.error)} /> : null}
+      <form className="inline-form" onSubmit={submitAdd} noValidate>
+        <label className="visually-hidden" htmlFor={`${id}-add`}>
+          Member to add to {group.name}
+        </label>
+        <select id={`${id}-add`} value={adding} onChange={(event) => setAdding(event.target.value)}>
+          <option value="">Add a member…</option>
+          {candidates.map((member) => (
+            <option key={member.userId} value={member.userId}>
+              {member.name} ({member.email})
+            </option>
+          ))}
+        </select>
+        <button
+          type="submit"
+          className="button"
+          disabled={!adding || addMember.isPending}
+          aria-busy={addMember.isPending}
+        >
+          {addMember.isPending ? <Spinner /> : null}
+          Add
+        </button>
+      </form>
+      {addMember.error ? <ErrorMessage error={quarryErrorOf(addMember.error)} /> : null}
+    </article>
+  );
+}

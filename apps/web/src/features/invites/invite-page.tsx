@@ -1,0 +1,176 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import { trpc } from '../../trpc';
+import { ErrorMessage } from '../../ui/error-message';
+import { roleLabel } from '../../ui/labels';
+import { invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
+import { navigate, paths } from '../../ui/router';
+import { Spinner } from '../../ui/spinner';
+import { markSignedIn, markSignedOut, useSession } from '../auth/session';
+
+const MIN_PASSWORD = 8;
+
+const SHORT_PASSWORD = {
+  code: 'input.invalid',
+  message: `Passwords have at least ${MIN_PASSWORD} characters`,
+  hint: 'A few words you will remember make a good password',
+};
+
+const NO_NAME = { code: 'input.invalid', message: 'Enter your name', hint: 'Others see it when you share' };
+
+/** Codes that mean the link itself will never work: show the dead-end page, not a retry. */
+const DEAD_LINK = new Set(['invites.invalid', 'input.invalid', 'not_found.invite']);
+
+function Card({ titleId, children }: { titleId: string; children: ReactNode }) {
+  return (
+    <main className="sign-in">
+      <section className="sign-in-card" aria-labelledby={titleId}>
+        <div className="brand brand-large">
+          <img src="/favicon.svg" alt="" width="32" height="32" />
+          <span>Quarry</span>
+        </div>
+        {children}
+      </section>
+    </main>
+  );
+}
+
+/** `/invite/<token>`: no sign-in needed. Shows the invitation, then creates the account and signs in. */
+export function InvitePage({ token }: { token: string }) {
+  const id = useId();
+  const queryClient = useQueryClient();
+  const session = useSession().data;
+  const preview = useQuery(
+    trpc.invites.preview.queryOptions({ token }, { staleTime: Number.POSITIVE_INFINITY }),
+  );
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [local, setLocal] = useState<'name' | 'password' | null>(null);
+  const accept = useMutation(
+    trpc.invites.accept.mutationOptions({
+      onSuccess: (me) => {
+        // Whoever was signed in before, the new account's session cookie replaced theirs.
+        markSignedOut(queryClient);
+        markSignedIn(queryClient, me);
+        navigate(paths.projects, { replace: true });
+      },
+    }),
+  );
+
+  if (preview.isPending) {
+    return (
+      <Card titleId={`${id}-title`}>
+        <h1 id={`${id}-title`}>Opening your invitation…</h1>
+        <p className="muted" aria-busy="true">
+          <Spinner /> Checking the link
+        </p>
+      </Card>
+    );
+  }
+
+  if (preview.error) {
+    const error = quarryErrorOf(preview.error);
+    const dead = DEAD_LINK.has(error.code);
+    return (
+      <Card titleId={`${id}-title`}>
+        <h1 id={`${id}-title`}>
+          {dead ? 'This invitation cannot be used' : 'The invitation could not be opened'}
+        </h1>
+        <ErrorMessage error={error} testId="invite-error">
+          {dead ? null : (
+            <button type="button" className="button" onClick={() => preview.refetch()}>
+              Try again
+            </button>
+          )}
+        </ErrorMessage>
+        <p className="invite-footer">
+          <a href={paths.projects}>Go to sign-in</a>
+        </p>
+      </Card>
+    );
+  }
+
+  const invite = preview.data;
+  const error = accept.error ? quarryErrorOf(accept.error) : null;
+  const field = error ? invalidFieldOf(error) : null;
+  const nameError = local === 'name' ? NO_NAME : field === 'name' ? error : null;
+  const passwordError = local === 'password' ? SHORT_PASSWORD : field === 'password' ? error : null;
+  const formError = error && field !== 'name' && field !== 'password' ? error : null;
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (accept.isPending) return;
+    const problem = !name.trim() ? 'name' : password.length < MIN_PASSWORD ? 'password' : null;
+    setLocal(problem);
+    if (problem) return;
+    accept.mutate({ token, name: name.trim(), password });
+  };
+
+  return (
+    <Card titleId={`${id}-title`}>
+      <h1 id={`${id}-title`}>Join {invite.workspaceName}</h1>
+      <dl className="invite-facts">
+        <dt>Email</dt>
+        <dd data-testid="invite-email">{invite.email}</dd>
+        <dt>Role</dt>
+        <dd data-testid="invite-role">{roleLabel(invite.role)}</dd>
+      </dl>
+      {session ? (
+        <p className="muted small">
+          You are signed in as {session.email}. Joining signs you in as {invite.email} instead.
+        </p>
+      ) : null}
+      <form onSubmit={submit} noValidate aria-label="Create your account">
+        <div className="field">
+          <label htmlFor={`${id}-name`}>Your name</label>
+          <input
+            id={`${id}-name`}
+            type="text"
+            autoComplete="name"
+            maxLength={120}
+            value={name}
+            onChange={(event) => {
+              setName(event.target.value);
+              if (local === 'name') setLocal(null);
+            }}
+            aria-invalid={nameError ? true : undefined}
+            aria-describedby={nameError ? `${id}-name-error` : undefined}
+          />
+          {nameError ? <ErrorMessage error={nameError} id={`${id}-name-error`} /> : null}
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-password`}>Password</label>
+          <input
+            id={`${id}-password`}
+            type="password"
+            autoComplete="new-password"
+            minLength={MIN_PASSWORD}
+            value={password}
+            onChange={(event) => {
+              setPassword(event.target.value);
+              if (local === 'password') setLocal(null);
+            }}
+            aria-invalid={passwordError ? true : undefined}
+            aria-describedby={
+              passwordError ? `${id}-password-help ${id}-password-error` : `${id}-password-help`
+            }
+          />
+          <p className="field-help muted" id={`${id}-password-help`}>
+            At least {MIN_PASSWORD} characters
+          </p>
+          {passwordError ? <ErrorMessage error={passwordError} id={`${id}-password-error`} /> : null}
+        </div>
+        {formError ? <ErrorMessage error={formError} /> : null}
+        <button
+          type="submit"
+          className="button button-primary button-block"
+          disabled={accept.isPending}
+          aria-busy={accept.isPending}
+        >
+          {accept.isPending ? <Spinner /> : null}
+          Join workspace
+        </button>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,169 @@
+import type { MemberSummary } from '@quarry/contracts';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { trpc } from '../../trpc';
+import { ErrorMessage } from '../../ui/error-message';
+import { ROLE_LABELS, ROLES } from '../../ui/labels';
+import { quarryErrorOf } from '../../ui/quarry-error';
+import { Spinner } from '../../ui/spinner';
+import { sessionQueryKey } from '../auth/session';
+
+type Confirming = 'deactivate' | 'remove' | null;
+
+/** One member: role (changed on the spot), status, and the ways to suspend or remove them. */
+export function MemberRow({ member, isMe }: { member: MemberSummary; isMe: boolean }) {
+  const queryClient = useQueryClient();
+  const [confirming, setConfirming] = useState<Confirming>(null);
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: trpc.members.list.queryKey() }),
+      queryClient.invalidateQueries({ queryKey: trpc.groups.list.queryKey() }),
+    ]);
+  const onSuccess = () => {
+    setConfirming(null);
+    return refresh();
+  };
+  const changeRole = useMutation(
+    trpc.members.changeRole.mutationOptions({
+      // Your own role decides what the header and settings offer you.
+      onSuccess: () =>
+        Promise.all([refresh(), isMe ? queryClient.invalidateQueries({ queryKey: sessionQueryKey }) : null]),
+    }),
+  );
+  const deactivate = useMutation(trpc.members.deactivate.mutationOptions({ onSuccess }));
+  const reactivate = useMutation(trpc.members.reactivate.mutationOptions({ onSuccess }));
+  const remove = useMutation(trpc.members.remove.mutationOptions({ onSuccess }));
+  const error = [changeRole, deactivate, reactivate, remove].find((mutation) => mutation.error)?.error;
+  const busy = changeRole.isPending || deactivate.isPending || reactivate.isPending || remove.isPending;
+  const role = changeRole.isPending && changeRole.variables ? changeRole.variables.role : member.role;
+  const deactivated = member.status === 'deactivated';
+  const input = { userId: member.userId };
+  const reset = () => {
+    for (const mutation of [changeRole, deactivate, reactivate, remove]) mutation.reset();
+  };
+
+  return (
+    <tr data-testid="member" data-user-id={member.userId} data-status={member.status}>
+      <th scope="row">
+        {member.name}
+        {isMe ? <span className="badge badge-inline">You</span> : null}
+      </th>
+      <td>{member.email}</td>
+      <td>
+        <span className="inline-busy">
+          <select
+            aria-label={`Role for ${member.email}`}
+            value={role}
+            disabled={busy}
+            onChange={(event) => {
+              const chosen = ROLES.find((value) => value === event.target.value);
+              if (!chosen) return;
+              reset();
+              changeRole.mutate({ userId: member.userId, role: chosen });
+            }}
+          >
+            {ROLES.map((value) => (
+              <option key={value} value={value}>
+                {ROLE_LABELS[value]}
+              </option>
+            ))}
+          </select>
+          {changeRole.isPending ? <Spinner /> : null}
+        </span>
+      </td>
+      <td>
+        {member.groups.length ? (
+          member.groups.map((group) => group.name).join(', ')
+        ) : (
+          <span className="muted">None</span>
+        )}
+      </td>
+      <td>
+        <span className={deactivated ? 'status status-off' : 'status status-on'}>
+          {deactivated ? 'Deactivated' : 'Active'}
+        </span>
+      </td>
+      <td className="row-actions">
+        {confirming === 'deactivate' ? (
+          <div className="confirm">
+            <span>Deactivate {member.name}? They are signed out and cannot sign in.</span>
+            <button
+              type="button"
+              className="button button-danger"
+              onClick={() => deactivate.mutate(input)}
+              disabled={deactivate.isPending}
+              aria-busy={deactivate.isPending}
+            >
+              {deactivate.isPending ? <Spinner /> : null}
+              Yes, deactivate
+            </button>
+            <button type="button" className="button button-quiet" onClick={() => setConfirming(null)}>
+              Cancel
+            </button>
+          </div>
+        ) : null}
+        {confirming === 'remove' ? (
+          <div className="confirm">
+            <span>Remove {member.name} from the workspace? Their shares go with them.</span>
+            <button
+              type="button"
+              className="button button-danger"
+              onClick={() => remove.mutate(input)}
+              disabled={remove.isPending}
+              aria-busy={remove.isPending}
+            >
+              {remove.isPending ? <Spinner /> : null}
+              Yes, remove
+            </button>
+            <button type="button" className="button button-quiet" onClick={() => setConfirming(null)}>
+              Cancel
+            </button>
+          </div>
+        ) : null}
+        {confirming === null && !isMe ? (
+          <div className="row-buttons">
+            {deactivated ? (
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  reset();
+                  reactivate.mutate(input);
+                }}
+                disabled={busy}
+                aria-busy={reactivate.isPending}
+              >
+                {reactivate.isPending ? <Spinner /> : null}
+                Reactivate
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  reset();
+                  setConfirming('deactivate');
+                }}
+                disabled={busy}
+              >
+                Deactivate
+              </button>
+            )}
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                reset();
+                setConfirming('remove');
+              }}
+              disabled={busy}
+            >
+              Remove
+            </button>
+          </div>
+        ) : null}
+        {error ? <ErrorMessage error={quarryErrorOf(error)} /> : null}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,85 @@
+import type { ProjectSharing } from '@quarry/contracts';
+import { useMutation } from '@tanstack/react-query';
+import { useId } from 'react';
+import { trpc } from '../../trpc';
+import { ErrorMessage } from '../../ui/error-message';
+import { quarryErrorOf } from '../../ui/quarry-error';
+import { Spinner } from '../../ui/spinner';
+import type { ShareAccess } from './share-access';
+
+type ShareSwitchesProps = {
+  sharing: ProjectSharing;
+  access: ShareAccess;
+  onChanged: () => Promise<unknown>;
+};
+
+type SwitchProps = {
+  label: string;
+  help: string;
+  checked: boolean;
+  busy: boolean;
+  onChange: (checked: boolean) => void;
+};
+
+function Switch({ label, help, checked, busy, onChange }: SwitchProps) {
+  const id = useId();
+  return (
+    <div className="switch-row">
+      <input
+        id={id}
+        type="checkbox"
+        role="switch"
+        aria-checked={checked}
+        className="switch"
+        checked={checked}
+        disabled={busy}
+        aria-busy={busy}
+        aria-describedby={`${id}-help`}
+        onChange={(event) => onChange(event.target.checked)}
+      />
+      <div>
+        <label htmlFor={id}>
+          {label} {busy ? <Spinner /> : null}
+        </label>
+        <p className="field-help muted" id={`${id}-help`}>
+          {help}
+        </p>
+      </div>
+    </div>
+  );
+}
+
+/** The project-wide switches, for Full access holders: the web, and re-sharing by Can edit holders. */
+export function ShareSwitches({ sharing, access, onChanged }: ShareSwitchesProps) {
+  const web = useMutation(trpc.sharing.shareWithWeb.mutationOptions({ onSuccess: () => onChanged() }));
+  const reshare = useMutation(
+    trpc.sharing.setEditorsCanShare.mutationOptions({ onSuccess: () => onChanged() }),
+  );
+  const { projectId } = sharing;
+
+  if (!access.canManage) {
+    return sharing.sharedWithWeb ? (
+      <p className="share-note muted">Anyone with the link can view this project’s app.</p>
+    ) : null;
+  }
+  return (
+    <div className="share-switches">
+      <Switch
+        label="Share with the web"
+        help="Anyone with the link can view the published app, without signing in."
+        checked={web.isPending && web.variables ? web.variables.enabled : sharing.sharedWithWeb}
+        busy={web.isPending}
+        onChange={(enabled) => web.mutate({ projectId, enabled })}
+      />
+      {web.error ? <ErrorMessage error={quarryErrorOf(web.error)} /> : null}
+      <Switch
+        label="Let Can edit holders re-share"
+        help="When off, only Full access holders can change who has access."
+        checked={reshare.isPending && reshare.variables ? reshare.variables.enabled : sharing.editorsCanShare}
+        busy={reshare.isPending}
+        onChange={(enabled) => reshare.mutate({ projectId, enabled })}
+      />
+      {reshare.error ? <ErrorMessage error={quarryErrorOf(reshare.error)} /> : null}
+    </div>
+  );
+}

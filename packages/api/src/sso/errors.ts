@@ -1,0 +1,85 @@
+import type { QuarryError } from '@quarry/contracts';
+
+/**
+ * SSO's own error codes, beside the protocol ones from @quarry/auth (`sso.discovery_failed`,
+ * `sso.issuer_mismatch`, `sso.invalid_id_token`, ...). Unlisted in the api's code table, they answer
+ * BAD_REQUEST; at the callback they become `/?sso_error=<code>`.
+ */
+export const unknownProvider = (): QuarryError => ({
+  code: 'sso.unknown_provider',
+  message: 'This sign-in link does not match any identity provider',
+  hint: 'Start again from the sign-in page',
+});
+
+export const flowMissing = (): QuarryError => ({
+  code: 'sso.flow_missing',
+  message: 'This sign-in was not started in this browser, or it has already been used',
+  hint: 'Start again from the sign-in page',
+});
+
+export const flowExpired = (): QuarryError => ({
+  code: 'sso.flow_expired',
+  message: 'This sign-in took longer than 10 minutes',
+  hint: 'Start again from the sign-in page',
+});
+
+export const flowReplayed = (): QuarryError => ({
+  code: 'sso.flow_replayed',
+  message: 'This sign-in has already been used',
+  hint: 'Start again from the sign-in page',
+});
+
+export const stateMismatch = (): QuarryError => ({
+  code: 'sso.state_mismatch',
+  message: 'The answer from the identity provider does not belong to this sign-in',
+  hint: 'Start again from the sign-in page',
+});
+
+export const badCallback = (): QuarryError => ({
+  code: 'sso.bad_callback',
+  message: 'The identity provider sent an answer Quarry cannot read',
+  hint: 'Start again from the sign-in page',
+});
+
+export const providerError = (error: string | null): QuarryError => ({
+  code: 'sso.provider_error',
+  message: 'The identity provider did not sign you in',
+  hint: 'Start again, or ask your administrator whether you may use Quarry',
+  ...(error ? { details: { error } } : {}),
+});
+
+export const providerMisconfigured = (): QuarryError => ({
+  code: 'sso.provider_misconfigured',
+  message: "The identity provider's stored client secret cannot be read",
+  hint: 'An Admin should remove the provider and add it again',
+});
+
+export const domainNotAllowed = (): QuarryError => ({
+  code: 'sso.domain_not_allowed',
+  message: 'Your email domain may not join this workspace through single sign-on',
+  hint: 'Ask an Admin to invite you, or to allow your domain in Settings → Single sign-on',
+});
+
+export const accountDeactivated = (): QuarryError => ({
+  code: 'sso.account_deactivated',
+  message: 'Your account is deactivated',
+  hint: 'Ask an Admin of the workspace to reactivate it',
+});
+
+export const noProvider = (): QuarryError => ({
+  code: 'sso.no_provider',
+  message: 'Single sign-on cannot be required before an identity provider is set up',
+  hint: 'Add an identity provider first',
+});
+
+export const providerRequired = (): QuarryError => ({
+  code: 'sso.provider_required',
+  message: 'This is the last identity provider, and single sign-on is required',
+  hint: 'Turn off "Require single sign-on" first',
+});
+
+export const identityConflict = (): QuarryError => ({
+  code: 'sso.identity_conflict',
+  message: 'This email belongs to an account already linked to another identity at this provider',
+  hint: 'Ask an Admin to check the account; an email that moved to someone else does not move the account',
+});

@@ -1,0 +1,149 @@
+import { newId } from '@quarry/db';
+import { userIdentities, users, workspaceMembers, workspaces } from '@quarry/db/schema';
+import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IdTokenClaims } from './auth-sso';
+import { emailDomainAllowed, resolveSsoAccount, type SsoWorkspace } from './link-account';
+
+const ISSUER = 'https://idp.example';
+let database: TestDatabase;
+let workspace: SsoWorkspace;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  workspace = { id: newId('workspace'), allowedEmailDomains: ['acme.test'], ssoDefaultRole: 'explorer' };
+  await database.db.insert(workspaces).values({ id: workspace.id, name: 'Acme' });
+});
+afterAll(() => database?.drop());
+
+const claims = (overrides: Partial<IdTokenClaims> = {}): IdTokenClaims => ({
+  issuer: ISSUER,
+  subject: `sub-${newId('user')}`,
+  email: `${newId('user')}@acme.test`,
+  emailVerified: true,
+  name: 'Someone',
+  ...overrides,
+});
+
+async function addUser(input: { email?: string; role?: string | null; deactivated?: boolean } = {}) {
+  const id = newId('user');
+  const email = input.email ?? `${id}@acme.test`;
+  await database.db.insert(users).values({
+    id,
+    email,
+    name: 'Existing',
+    deactivatedAt: input.deactivated ? new Date() : null,
+  });
+  if (input.role !== null) {
+    await database.db
+      .insert(workspaceMembers)
+      .values({ workspaceId: workspace.id, userId: id, role: input.role ?? 'editor' });
+  }
+  return { id, email };
+}
+
+const resolve = (c: IdTokenClaims, ws: SsoWorkspace = workspace) =>
+  database.db.transaction((tx) => resolveSsoAccount(tx, { workspace: ws, claims: c, now: new Date() }));
+
+const refusal = async (c: IdTokenClaims, ws?: SsoWorkspace) => {
+  const result = await resolve(c, ws);
+  return result.ok ? 'signed in' : result.error.error.code;
+};
+
+async function identitiesOf(userId: string) {
+  return database.db.select().from(userIdentities).where(eq(userIdentities.userId, userId));
+}
+
+describe('resolveSsoAccount', () => {
+  it('links a member found by verified email, then finds them by (iss, sub) even after the email changes', async () => {
+    const member = await addUser({ role: 'editor' });
+    const first = claims({ email: member.email.toUpperCase() });
+    expect(await resolve(first)).toEqual({
+      ok: true,
+      value: { userId: member.id, role: 'editor', how: 'email' },
+    });
+    expect((await identitiesOf(member.id)).map((i) => [i.issuer, i.subject])).toEqual([
+      [ISSUER, first.subject],
+    ]);
+    const renamed = await resolve({ ...first, email: 'renamed@elsewhere.test', emailVerified: false });
+    expect(renamed).toEqual({ ok: true, value: { userId: member.id, role: 'editor', how: 'identity' } });
+  });
+
+  it('refuses an unverified email without a link, and links nothing', async () => {
+    const member = await addUser({ role: 'editor' });
+    expect(await refusal(claims({ email: member.email, emailVerified: false }))).toBe('sso.email_unverified');
+    expect(await refusal(claims({ email: null }))).toBe('sso.email_unverified');
+    expect(await identitiesOf(member.id)).toEqual([]);
+  });
+
+  it('provisions someone new from an allowed domain with the SSO role and no password', async () => {
+    const c = claims({ email: `new-${newId('user')}@ACME.test`, name: 'New Person' });
+    const result = await resolve(c);
+    expect(result.ok && result.value).toMatchObject({ role: 'explorer', how: 'provisioned' });
+    if (!result.ok) return;
+    const [user] = await database.db.select().from(users).where(eq(users.id, result.value.userId));
+    expect(user).toMatchObject({ email: c.email, name: 'New Person', passwordHash: null });
+    expect((await identitiesOf(result.value.userId)).length).toBe(1);
+  });
+
+  it('lets an existing non-member from an allowed domain join with the SSO role', async () => {
+    const outsider = await addUser({ role: null });
+    const result = await resolve(claims({ email: outsider.email }));
+    expect(result).toEqual({ ok: true, value: { userId: outsider.id, role: 'explorer', how: 'joined' } });
+  });
+
+  it('refuses someone new, or a non-member, whose domain is not allowed', async () => {
+    expect(await refusal(claims({ email: 'someone@elsewhere.test' }))).toBe('sso.domain_not_allowed');
+    expect(await refusal(claims({ email: 'someone@sub.acme.test' }))).toBe('sso.domain_not_allowed');
+    const outsider = await addUser({ email: `${newId('user')}@elsewhere.test`, role: null });
+    expect(await refusal(claims({ email: outsider.email }))).toBe('sso.domain_not_allowed');
+    const [created] = await database.db.select().from(users).where(eq(users.email, 'someone@elsewhere.test'));
+    expect(created).toBeUndefined();
+  });
+
+  it('refuses a deactivated account, found by link or by email', async () => {
+    const linked = await addUser({ role: 'editor' });
+    const c = claims({ email: linked.email });
+    expect((await resolve(c)).ok).toBe(true);
+    await database.db.update(users).set({ deactivatedAt: new Date() }).where(eq(users.id, linked.id));
+    expect(await refusal(c)).toBe('sso.account_deactivated');
+    const byEmail = await addUser({ role: 'editor', deactivated: true });
+    expect(await refusal(claims({ email: byEmail.email }))).toBe('sso.account_deactivated');
+  });
+
+  it('does not link an email whose account is linked to another subject at the same issuer', async () => {
+    const member = await addUser({ role: 'editor' });
+    expect((await resolve(claims({ email: member.email }))).ok).toBe(true);
+    expect(await refusal(claims({ email: member.email }))).toBe('sso.identity_conflict');
+  });
+
+  it('makes a linked account that left the workspace pass the joining rules again', async () => {
+    const member = await addUser({ email: `${newId('user')}@elsewhere.test`, role: 'editor' });
+    const c = claims({ email: member.email });
+    expect((await resolve(c)).ok).toBe(true);
+    await database.db
+      .delete(workspaceMembers)
+      .where(and(eq(workspaceMembers.workspaceId, workspace.id), eq(workspaceMembers.userId, member.id)));
+    expect(await refusal(c)).toBe('sso.domain_not_allowed');
+  });
+
+  it('never provisions an Admin, whatever the workspace column says', async () => {
+    const result = await resolve(claims(), { ...workspace, ssoDefaultRole: 'admin' });
+    expect(result.ok && result.value.role).toBe('viewer');
+  });
+});
+
+describe('emailDomainAllowed', () => {
+  it.each([
+    ['a@acme.test', ['acme.test'], true],
+    ['a@ACME.Test', ['acme.test'], true],
+    ['a@acme.test', ['ACME.TEST'], true],
+    ['a@sub.acme.test', ['acme.test'], false],
+    ['a@acme.test.evil', ['acme.test'], false],
+    ['a"@acme.test"@evil.test', ['acme.test'], false],
+    ['a@acme.test', [], false],
+  ])('%s against %j: %s', (email, allowed, expected) => {
+    expect(emailDomainAllowed(email, allowed)).toBe(expected);
+  });
+});

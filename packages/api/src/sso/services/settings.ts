@@ -1,0 +1,89 @@
+import { err, ok, type Result, SsoSettings } from '@quarry/contracts';
+import { ssoProviders, workspaces } from '@quarry/db/schema';
+import { count, eq } from 'drizzle-orm';
+import type { z } from 'zod';
+import { notFound } from '../../errors';
+import { noProvider } from '../errors';
+import { auditChange, type ServiceContext, type Tx } from './service-context';
+
+type Settings = z.infer<typeof SsoSettings>;
+
+/** The role SSO gives a newly joined member: never Admin, whatever the column says. */
+export function ssoDefaultRoleOf(value: string): Settings['defaultRole'] {
+  const parsed = SsoSettings.shape.defaultRole.safeParse(value);
+  return parsed.success ? parsed.data : 'viewer';
+}
+
+/** The workspace's SSO settings; `lock` holds its row until the transaction ends. */
+async function readSettings(
+  tx: Pick<Tx, 'select'>,
+  workspaceId: string,
+  lock = false,
+): Promise<Settings | null> {
+  const query = tx
+    .select({
+      allowedEmailDomains: workspaces.allowedEmailDomains,
+      ssoDefaultRole: workspaces.ssoDefaultRole,
+      ssoRequired: workspaces.ssoRequired,
+    })
+    .from(workspaces)
+    .where(eq(workspaces.id, workspaceId));
+  const [row] = lock ? await query.for('update') : await query;
+  if (!row) return null;
+  return {
+    allowedEmailDomains: row.allowedEmailDomains,
+    defaultRole: ssoDefaultRoleOf(row.ssoDefaultRole),
+    ssoRequired: row.ssoRequired,
+  };
+}
+
+export async function getSettings(ctx: ServiceContext): Promise<Result<Settings>> {
+  const settings = await readSettings(ctx.deps.db, ctx.actor.workspaceId);
+  return settings ? ok(settings) : err(notFound('workspace'));
+}
+
+/**
+ * Sets the allowed email domains (lower-cased, de-duplicated), the role SSO gives new members and
+ * whether SSO is required (password sign-in then refused for everyone but Admins). Requiring SSO
+ * needs a provider first.
+ */
+export async function updateSettings(ctx: ServiceContext, input: Settings): Promise<Result<Settings>> {
+  const { workspaceId } = ctx.actor;
+  const now = ctx.deps.now();
+  const next: Settings = {
+    allowedEmailDomains: [...new Set(input.allowedEmailDomains.map((d) => d.toLowerCase()))].sort(),
+    defaultRole: input.defaultRole,
+    ssoRequired: input.ssoRequired,
+  };
+  return ctx.deps.db.transaction(async (tx) => {
+    // The row lock orders this against deleteProvider's last-provider check.
+    const before = await readSettings(tx, workspaceId, true);
+    if (!before) return err(notFound('workspace'));
+    if (next.ssoRequired) {
+      const [row] = await tx
+        .select({ providers: count() })
+        .from(ssoProviders)
+        .where(eq(ssoProviders.workspaceId, workspaceId));
+      if (!row?.providers) return err(noProvider());
+    }
+    await tx
+      .update(workspaces)
+      .set({
+        allowedEmailDomains: next.allowedEmailDomains,
+        ssoDefaultRole: next.defaultRole,
+        ssoRequired: next.ssoRequired,
+      })
+      .where(eq(workspaces.id, workspaceId));
+    await auditChange(
+      tx,
+      ctx,
+      {
+        action: 'sso.settings_update',
+        target: { type: 'workspace', id: workspaceId },
+        details: { before, after: next },
+      },
+      now,
+    );
+    return ok(next);
+  });
+}
