@@ -5,13 +5,8 @@ import { sessions, users, workspaceMembers, workspaces } from '@quarry/db/schema
 import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createSession,
-  SESSION_ABSOLUTE_MS,
-  SESSION_IDLE_MS,
-  validateSessionToken,
-} from './sessions';
 import { revokeUserSessions } from './revoke-user-credentials';
+import { createSession, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, validateSessionToken } from './sessions';
 
 const HOUR = 60 * 60 * 1000;
 

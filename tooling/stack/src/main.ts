@@ -14,12 +14,17 @@ import { printTestSummary } from './test-summary';
 const MACHINE_PG = 'postgres://postgres@127.0.0.1:5432/postgres';
 const pnpm = join(root, '.tooling', 'bin', process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm');
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = childEnv()): number {
-  return spawnSync(command, args, { cwd: root, env, stdio: 'inherit' }).status ?? 1;
+/**
+ * Runs a command to its end without blocking this process: the embedded server's output pipes are
+ * drained by this event loop, and a blocked loop would let them fill and stall the database.
+ */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = childEnv()): Promise<number> {
+  const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
 /** The SPA is built once and rebuilt only when a file under apps/web/src is newer than the build. */
-function ensureWebBuild(): string {
+async function ensureWebBuild(): Promise<string> {
   const web = join(root, 'apps', 'web');
   const built = join(web, 'dist', 'index.html');
   const newest = (dir: string): number =>
@@ -29,7 +34,8 @@ function ensureWebBuild(): string {
     }, 0);
   if (!existsSync(built) || newest(join(web, 'src')) > statSync(built).mtimeMs) {
     say('building the web app…');
-    if (run(pnpm, ['--filter', '@quarry/web', 'run', 'build']) !== 0) throw new Error('the web build failed');
+    if ((await run(pnpm, ['--filter', '@quarry/web', 'run', 'build'])) !== 0)
+      throw new Error('the web build failed');
   }
   return join(web, 'dist');
 }
@@ -72,7 +78,7 @@ async function start(): Promise<void> {
     adminPassword,
     readerPassword: persistedSecret('demo-reader-password', () => crypto.randomUUID()),
   });
-  const webDist = ensureWebBuild();
+  const webDist = await ensureWebBuild();
   const port = env.PORT;
   const product = await launchProduct({ databaseUrl, masterKey, port, webDist });
   const line = paint('green', '─'.repeat(60));
@@ -213,7 +219,7 @@ async function test(args: string[]): Promise<number> {
  */
 async function bench(args: string[]): Promise<number> {
   return withTestEnvironment(env.QUARRY_BENCH_ORDERS, async (testEnv) => {
-    ensureWebBuild();
+    await ensureWebBuild();
     const results: string[] = [];
     const child = spawn(
       pnpm,
@@ -254,7 +260,7 @@ switch (command) {
       server = await startEmbedded('postgres', env.QUARRY_PG_PORT);
       databaseUrl = await ensureDatabase(server.adminUrl, 'quarry');
     }
-    const code = run(
+    const code = await run(
       process.execPath,
       ['--import', 'tsx', join(root, 'apps', 'api', 'src', 'cli', 'main.ts'), ...args],
       childEnv({ DATABASE_URL: databaseUrl }),
@@ -265,7 +271,7 @@ switch (command) {
   }
   case 'example':
     process.exit(
-      run(process.execPath, [
+      await run(process.execPath, [
         '--import',
         'tsx',
         join(root, 'packages', 'sdk', 'examples', 'first-query.ts'),

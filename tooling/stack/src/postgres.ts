@@ -41,7 +41,17 @@ export async function startEmbedded(name: string, port: number): Promise<Server>
     persistent: true,
     authMethod: 'scram-sha-256',
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=300',
+      // Tests provoke SQL errors on purpose; the server need not log each failed statement.
+      '-c',
+      'log_min_error_statement=panic',
+      '-c',
+      'log_min_messages=warning',
+    ],
     onLog: () => {},
     onError: (e) => {
       const text = String(e instanceof Error ? e.message : e).trim();

@@ -1,13 +1,13 @@
 export { apiTokens } from './api-tokens';
 export { auditEvents } from './audit-events';
 export { connectionCredentialsContext, connections } from './connections';
+export { groupMembers, groups } from './groups';
+export { invites } from './invites';
 export { cells, projectConnections, projectGrants, projects } from './projects';
 export { runChunks, runs } from './runs';
 export { sessions } from './sessions';
+export { signInAttempts } from './sign-in-attempts';
+export { ssoProviders, userIdentities } from './sso';
 export { users } from './users';
 export { workspaceMembers } from './workspace-members';
 export { workspaces } from './workspaces';
-export { groupMembers, groups } from './groups';
-export { invites } from './invites';
-export { signInAttempts } from './sign-in-attempts';
-export { ssoProviders, userIdentities } from './sso';

@@ -16,5 +16,8 @@ export const invites = pgTable(
     acceptedAt: at('accepted_at'),
     revokedAt: at('revoked_at'),
   },
-  (t) => [uniqueIndex('invites_secret_hash_idx').on(t.secretHash), index('invites_workspace_idx').on(t.workspaceId)],
+  (t) => [
+    uniqueIndex('invites_secret_hash_idx').on(t.secretHash),
+    index('invites_workspace_idx').on(t.workspaceId),
+  ],
 );
