@@ -1,15 +1,7 @@
-import type { Db } from '@quarry/db';
-import { writeAuditEvent } from '@quarry/db/audit';
 import { sql } from 'drizzle-orm';
-import type { RequestInfo } from '../../context';
-import type { Deps } from '../../deps';
-import type { Actor } from '../../trpc';
+import type { Tx } from '../../service-context';
 
-/** What a members, groups or invites service needs from its procedure: the world, who, and how. */
-export type ServiceContext = { deps: Deps; actor: Actor; request: RequestInfo };
-
-/** A transaction on the main database. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export { auditChange, type ServiceContext, type Tx } from '../../service-context';
 
 /**
  * Serialises changes to one workspace's membership (roles, activity, groups, joins): the last-Admin
@@ -18,27 +10,4 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
  */
 export async function lockWorkspaceMembership(tx: Tx, workspaceId: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`members:${workspaceId}`}, 0))`);
-}
-
-/** Writes the audit entry of a change made by the caller, inside the change's transaction. */
-export async function auditChange(
-  tx: Tx,
-  ctx: ServiceContext,
-  event: { action: string; target: { type: string; id: string }; details: Record<string, unknown> },
-  now: Date,
-): Promise<void> {
-  await writeAuditEvent(
-    tx,
-    {
-      workspaceId: ctx.actor.workspaceId,
-      actorId: ctx.actor.userId,
-      action: event.action,
-      target: event.target,
-      outcome: 'success',
-      ip: ctx.request.ip,
-      requestId: ctx.request.requestId,
-      details: event.details,
-    },
-    now,
-  );
 }

@@ -1,37 +1,4 @@
-import type { Db } from '@quarry/db';
-import { writeAuditEvent } from '@quarry/db/audit';
-import type { RequestInfo } from '../../context';
-import type { Deps } from '../../deps';
-import type { Actor } from '../../trpc';
-
-/** What an SSO admin service needs from its procedure: the world, who, and how. */
-export type ServiceContext = { deps: Deps; actor: Actor; request: RequestInfo };
-
-/** A transaction on the main database. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-/** Writes the audit entry of a change made by the caller, inside the change's transaction. */
-export async function auditChange(
-  tx: Tx,
-  ctx: ServiceContext,
-  event: { action: string; target: { type: string; id: string }; details: Record<string, unknown> },
-  now: Date,
-): Promise<void> {
-  await writeAuditEvent(
-    tx,
-    {
-      workspaceId: ctx.actor.workspaceId,
-      actorId: ctx.actor.userId,
-      action: event.action,
-      target: event.target,
-      outcome: 'success',
-      ip: ctx.request.ip,
-      requestId: ctx.request.requestId,
-      details: event.details,
-    },
-    now,
-  );
-}
+export { auditChange, type ServiceContext, type Tx } from '../../service-context';
 
 /** The vault context of a provider's client secret. */
 export const clientSecretContext = (workspaceId: string, providerId: string) => ({
