@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TEST_READER_PASSWORD } from '@quarry/db/demo-warehouse';
-import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import { createTestDatabase, TEST_READER_PASSWORD, type TestDatabase } from '@quarry/db/testing';
 import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
 import { generateMasterKey } from '@quarry/vault';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -153,7 +152,7 @@ describe.runIf(browserAvailable)('access control in real Chromium', () => {
     const group = (await callApi(admin, 'groups.create', { name: 'Warehouse analysts' })) as { id: string };
     const connections = (await callApi(admin, 'connections.list')) as Array<{ id: string; name: string }>;
     const demo = connections.find((connection) => connection.name === 'Demo warehouse');
-    expect(demo).toBeDefined();
+    expect(demo?.id).toMatch(/^con_/);
     await callApi(admin, 'connections.updatePermissions', {
       connectionId: demo?.id,
       groupsWithAccess: ['workspace'],

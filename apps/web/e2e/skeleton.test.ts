@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { TEST_READER_PASSWORD } from '@quarry/db/demo-warehouse';
-import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import { createTestDatabase, TEST_READER_PASSWORD, type TestDatabase } from '@quarry/db/testing';
 import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
 import { generateMasterKey } from '@quarry/vault';
 import type { Browser } from 'playwright-core';

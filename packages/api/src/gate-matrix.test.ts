@@ -77,7 +77,7 @@ const MATRIX: Record<string, Row> = {
   'sessions.revoke': { input: () => ({ sessionId: 'nosuchsession' }), ...ownMissing },
   'sessions.signOutEverywhere': { input: () => undefined, ...own },
   'sessions.changePassword': {
-    input: () => ({ currentPassword: 'wrong', newPassword: 'irrelevant-new-1' }),
+    input: () => ({ currentPassword: 'wrong', newPassword: `new ${crypto.randomUUID()}` }),
     ...own,
   },
   'tokens.create': { input: () => ({ name: 'matrix' }), ...own },

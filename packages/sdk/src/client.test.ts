@@ -52,7 +52,7 @@ describe('the SDK', () => {
   it('says signed out for a token that is not one', async () => {
     const client = createQuarryClient({
       url: 'http://quarry.test',
-      token: 'qry_nottherightshape',
+      token: 'qry_not_a_token',
       fetch: inProcessFetch,
     });
     const error = await client

@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse, TEST_READER_PASSWORD } from '@quarry/db/demo-warehouse';
+import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '@quarry/db/demo-warehouse';
+import { TEST_READER_PASSWORD } from '@quarry/db/testing';
 import { generateMasterKey } from '@quarry/vault';
 import { childEnv, env } from './env';
 import { paint, say } from './log';
@@ -142,6 +143,7 @@ async function withTestEnvironment(
     return await body({
       ...childEnv(),
       QUARRY_TEST_ADMIN_URL: server.adminUrl,
+      QUARRY_TEST_READER_PASSWORD: readerPassword,
       QUARRY_TEST_WAREHOUSE_URL: reader.toString(),
       MYSQL_URL: env.MYSQL_URL ?? (env.CI === 'true' ? 'mysql://root@127.0.0.1:3306/test' : ''),
     });

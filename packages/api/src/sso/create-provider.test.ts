@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createSession } from '@quarry/auth';
 import { auditEvents, ssoProviders } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
@@ -11,7 +12,8 @@ import { insertProvider, refusal } from './testing/sso-helpers';
 
 let h: ApiHarness;
 let op: TestOp;
-const SECRET = 'a-client-secret-that-must-never-come-back';
+/** A fresh value each run, so the scan for it in every response means something. */
+const SECRET = `client-secret-${randomUUID()}`;
 
 beforeAll(async () => {
   [h, op] = await Promise.all([createApiHarness({ orders: 10 }), startTestOp()]);

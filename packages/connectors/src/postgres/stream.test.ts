@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createTestWarehouse, type TestWarehouse } from '@quarry/db/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -250,7 +251,7 @@ describe('streamPostgres', () => {
     it('reports refused credentials as connector.auth_failed without the password in the error', async () => {
       // The machine's server trusts 127.0.0.1, so it accepts any password for a role it knows; a role
       // it does not know is refused under trust (28000) and password authentication (28P01) alike.
-      const password = 'Wr0ng-pa55word-zq9x';
+      const password = `wrong-${randomUUID()}`;
       const events = await collect(
         'select 1',
         [],

@@ -3,9 +3,6 @@ import { DEMO_WAREHOUSE_SQL, DEMO_WAREHOUSE_VERSION } from './schema-sql';
 
 export const DEMO_WAREHOUSE_ROLE = 'quarry_demo_reader';
 
-/** Tests share one cluster-wide reader role, so they share its password too. */
-export const TEST_READER_PASSWORD = 'quarry-test-reader';
-
 export type DemoWarehouseOptions = { orders: number; readerPassword: string };
 
 /**

@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestWarehouse, type TestWarehouse } from '../testing/index';
-import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse, TEST_READER_PASSWORD } from './index';
+import { createTestWarehouse, TEST_READER_PASSWORD, type TestWarehouse } from '../testing/index';
+import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from './index';
 
 const ORDERS = 5000;
 

@@ -1,7 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { createDb, type DbClient } from '../client';
-import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse, TEST_READER_PASSWORD } from '../demo-warehouse/index';
+import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '../demo-warehouse/index';
+
+/**
+ * Tests share one cluster-wide reader role, so every test process of a run must agree on its
+ * password: `npm test` draws one per run and hands it down; a bare vitest run (trust auth on the
+ * machine's server) draws its own. Never a fixed password on a login role.
+ */
+export const TEST_READER_PASSWORD = process.env.QUARRY_TEST_READER_PASSWORD ?? randomUUID();
+
 import { runMigrations } from '../migrate';
 
 /**
