@@ -165,6 +165,11 @@ CREATE TABLE "sign_in_attempts" (
 	"count" integer NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "sso_consumed_flows" (
+	"state_hash" text PRIMARY KEY NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "sso_providers" (
 	"id" text PRIMARY KEY NOT NULL,
 	"workspace_id" text NOT NULL,

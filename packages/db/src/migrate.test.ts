@@ -17,6 +17,7 @@ const TABLES = [
   'runs',
   'sessions',
   'sign_in_attempts',
+  'sso_consumed_flows',
   'sso_providers',
   'user_identities',
   'users',

@@ -7,7 +7,7 @@ export { cells, projectConnections, projectGrants, projects } from './projects';
 export { runChunks, runs } from './runs';
 export { sessions } from './sessions';
 export { signInAttempts } from './sign-in-attempts';
-export { ssoProviders, userIdentities } from './sso';
+export { ssoConsumedFlows, ssoProviders, userIdentities } from './sso';
 export { users } from './users';
 export { workspaceMembers } from './workspace-members';
 export { workspaces } from './workspaces';

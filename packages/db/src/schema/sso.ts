@@ -1,5 +1,5 @@
 import { pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { bytea, createdAt, workspaceId } from './columns';
+import { at, bytea, createdAt, workspaceId } from './columns';
 import { users } from './users';
 
 /**
@@ -32,3 +32,12 @@ export const userIdentities = pgTable(
   },
   (t) => [primaryKey({ columns: [t.issuer, t.subject] })],
 );
+
+/**
+ * OIDC-2 "accepted once" across every API process: each consumed sign-in flow (by a hash of its
+ * state) until the moment it would have expired anyway.
+ */
+export const ssoConsumedFlows = pgTable('sso_consumed_flows', {
+  stateHash: text('state_hash').primaryKey(),
+  expiresAt: at('expires_at').notNull(),
+});

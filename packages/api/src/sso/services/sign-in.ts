@@ -24,7 +24,7 @@ import {
   issuerMismatch,
   verifyIdToken,
 } from './auth-sso';
-import { type ConsumedFlows, consumedFlows } from './consumed-flows';
+import { type ConsumedFlows, databaseConsumedFlows } from './consumed-flows';
 import {
   clearFlowCookie,
   openFlow,
@@ -107,7 +107,7 @@ const SINGLE = ['code', 'state', 'iss', 'error'] as const;
 export async function completeSsoSignIn(
   deps: Deps,
   input: SsoCallbackInput,
-  flows: ConsumedFlows = consumedFlows,
+  flows: ConsumedFlows = databaseConsumedFlows(deps.db),
 ): Promise<SsoCallbackOutcome> {
   const now = deps.now();
   const setCookies = [clearFlowCookie(deps.secureCookies)];
@@ -148,7 +148,7 @@ export async function completeSsoSignIn(
   });
   if (!flow) return refuse(flowMissing());
   if (now.getTime() >= flow.expiresAt) return refuse(flowExpired());
-  if (!flows.consume(flow.state, flow.expiresAt, now.getTime())) return refuse(flowReplayed());
+  if (!(await flows.consume(flow.state, flow.expiresAt, now.getTime()))) return refuse(flowReplayed());
 
   const params: Partial<Record<(typeof SINGLE)[number], string>> = {};
   for (const name of SINGLE) {
