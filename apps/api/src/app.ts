@@ -13,7 +13,6 @@ import { createSsoRoutes } from './sso-routes';
 export type AppOptions = {
   deps: Deps;
   log: Logger;
-  publicUrl: string;
   webDist?: string | undefined;
   /** Readiness: the database answers and the queue schema is there. */
   ready: () => Promise<{ database: boolean; queue: boolean }>;
@@ -22,7 +21,8 @@ export type AppOptions = {
 type Env = { Variables: { requestId: string } };
 
 export function createApp(options: AppOptions) {
-  const { deps, log, publicUrl } = options;
+  const { deps, log } = options;
+  const { publicUrl } = deps;
   const app = new Hono<Env>();
 
   app.use('*', async (c, next) => {
@@ -108,7 +108,7 @@ export function createApp(options: AppOptions) {
     });
   });
 
-  app.route('/auth/sso', createSsoRoutes({ deps, publicUrl }));
+  app.route('/auth/sso', createSsoRoutes(deps));
 
   if (options.webDist) {
     const root = options.webDist;

@@ -26,11 +26,11 @@ it('hides an unexpected failure behind a generic typed error: no SQL, no paramet
       vault: vault.value,
       notifier: { wait: async () => {}, close: async () => {} },
       log: pino({ level: 'silent' }),
+      publicUrl: 'http://localhost:3000',
       secureCookies: false,
       now: () => new Date(),
     },
     log: pino({ level: 'silent' }),
-    publicUrl: 'http://localhost:3000',
     ready: async () => ({ database: false, queue: false }),
   });
   const email = 'secret-person@example.test';

@@ -20,9 +20,18 @@ export async function startApi(env: Readonly<Env>): Promise<RunningApi> {
   const publicUrl = env.QUARRY_PUBLIC_URL ?? `http://localhost:${env.PORT}`;
   const secureCookies = !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(new URL(publicUrl).origin);
   const app = createApp({
-    deps: { db, sql, queue, vault: vault.value, notifier, log, secureCookies, now: () => new Date() },
+    deps: {
+      db,
+      sql,
+      queue,
+      vault: vault.value,
+      notifier,
+      log,
+      publicUrl,
+      secureCookies,
+      now: () => new Date(),
+    },
     log,
-    publicUrl,
     webDist: env.QUARRY_WEB_DIST,
     ready: async () => {
       const [row] = await sql<

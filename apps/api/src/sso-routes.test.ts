@@ -139,7 +139,6 @@ beforeAll(async () => {
   app = createApp({
     deps,
     log: pino({ level: 'silent' }),
-    publicUrl: quarry,
     ready: async () => ({ database: true, queue: true }),
   });
   providerA = await addProvider(h.a, 'quarry-a');

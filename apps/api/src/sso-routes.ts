@@ -12,8 +12,8 @@ type Env = { Variables: { requestId: string } };
  *   to `/`, or to `/?sso_error=<code>` with no token, code or secret in the URL.
  * Both are GETs by necessity (top-level navigations); neither reads anything from the body.
  */
-export function createSsoRoutes(options: { deps: Deps; publicUrl: string }) {
-  const { deps, publicUrl } = options;
+export function createSsoRoutes(deps: Deps) {
+  const { publicUrl } = deps;
   const routes = new Hono<Env>();
 
   routes.get('/:providerId/start', async (c) => {

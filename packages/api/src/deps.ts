@@ -17,6 +17,8 @@ export type Deps = {
   vault: Vault;
   notifier: RunNotifier;
   log: Logger;
+  /** The URL people open Quarry at (origin checks, SSO redirect URIs, links). */
+  publicUrl: string;
   /** Cookies get `Secure` and the `__Host-` prefix unless the public URL is plain-http localhost. */
   secureCookies: boolean;
   now: () => Date;

@@ -46,7 +46,7 @@ describe('sso.createProvider', () => {
       name: 'Acme IdP',
       issuer: op.issuer,
       clientId: 'quarry',
-      redirectUri: `/auth/sso/${summary.id}/callback`,
+      redirectUri: `http://localhost:3000/auth/sso/${summary.id}/callback`,
     });
     const [row] = await h.database.db.select().from(ssoProviders).where(eq(ssoProviders.id, summary.id));
     expect(row?.clientSecret.toString('latin1')).not.toContain(SECRET);

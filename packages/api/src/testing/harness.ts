@@ -40,6 +40,7 @@ export async function createApiHarness(options: { orders?: number } = {}) {
     vault,
     notifier,
     log: silentLogger,
+    publicUrl: 'http://localhost:3000',
     secureCookies: false,
     now: () => new Date(),
   };
