@@ -127,7 +127,7 @@ const MATRIX: Record<string, Row> = {
     input: () => ({ ...project(), cellId: h.a.cellId, source: 'select 2' }),
     ...editProject,
   },
-  'sharing.get': { input: project, ...viewProject },
+  'sharing.get': { input: project, ...editProject },
   'sharing.share': {
     input: () => ({ ...project(), target: { kind: 'group', groupId: 'public' }, permission: 'can_view' }),
     ...editProject,

@@ -20,8 +20,12 @@ const scopeOf = (project: ProjectScope | null) => {
 };
 
 export const sharingRouter = {
+  /**
+   * Who has access lists every member's email: Can explore and up see it, not the app-only
+   * audience (Viewers, Guests at Can view, the web).
+   */
   get: workspaceProcedure
-    .meta({ permission: 'project:view' })
+    .meta({ permission: 'project:explore' })
     .input(GetSharingInput)
     .output(ProjectSharing)
     .query(({ ctx }) => getSharing(ctx.deps, ctx.actor, scopeOf(ctx.project))),

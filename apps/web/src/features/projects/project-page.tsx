@@ -29,7 +29,9 @@ export function ProjectPage({ projectId }: { projectId: string }) {
         <h1 id="project-title">{data.name}</h1>
         <PermissionBadge permission={data.permission} />
         <div className="page-actions">
-          <ShareButton projectId={data.id} projectName={data.name} />
+          {data.permission === 'Can view' ? null : (
+            <ShareButton projectId={data.id} projectName={data.name} />
+          )}
         </div>
       </div>
       {cells.length === 0 ? <p className="muted">This project has no cells yet.</p> : null}
