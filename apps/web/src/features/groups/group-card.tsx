@@ -2,6 +2,7 @@ import type { GroupSummary, MemberSummary } from '@quarry/contracts';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { trpc } from '../../trpc';
+import { ConfirmPrompt } from '../../ui/confirm-prompt';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { Spinner } from '../../ui/spinner';
@@ -116,29 +117,17 @@ export function GroupCard({ group, members }: GroupCardProps) {
       </div>
       {rename.error ? <ErrorMessage error={quarryErrorOf(rename.error)} /> : null}
       {confirmDelete ? (
-        <div className="confirm confirm-block">
-          <span>Delete “{group.name}”? Projects and connections shared with it lose that share.</span>
-          <button
-            type="button"
-            className="button button-danger"
-            onClick={() => remove.mutate({ groupId: group.id })}
-            disabled={remove.isPending}
-            aria-busy={remove.isPending}
-          >
-            {remove.isPending ? <Spinner /> : null}
-            Yes, delete
-          </button>
-          <button
-            type="button"
-            className="button button-quiet"
-            onClick={() => {
-              setConfirmDelete(false);
-              remove.reset();
-            }}
-          >
-            Cancel
-          </button>
-        </div>
+        <ConfirmPrompt
+          block
+          question={`Delete “${group.name}”? Projects and connections shared with it lose that share.`}
+          confirmLabel="Yes, delete"
+          pending={remove.isPending}
+          onConfirm={() => remove.mutate({ groupId: group.id })}
+          onCancel={() => {
+            setConfirmDelete(false);
+            remove.reset();
+          }}
+        />
       ) : null}
       {remove.error ? <ErrorMessage error={quarryErrorOf(remove.error)} /> : null}
       {group.members.length > 0 ? (

@@ -2,6 +2,7 @@ import type { MemberSummary } from '@quarry/contracts';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { trpc } from '../../trpc';
+import { ConfirmPrompt } from '../../ui/confirm-prompt';
 import { ErrorMessage } from '../../ui/error-message';
 import { ROLE_LABELS, ROLES } from '../../ui/labels';
 import { quarryErrorOf } from '../../ui/quarry-error';
@@ -85,40 +86,22 @@ export function MemberRow({ member, isMe }: { member: MemberSummary; isMe: boole
       </td>
       <td className="row-actions">
         {confirming === 'deactivate' ? (
-          <div className="confirm">
-            <span>Deactivate {member.name}? They are signed out and cannot sign in.</span>
-            <button
-              type="button"
-              className="button button-danger"
-              onClick={() => deactivate.mutate(input)}
-              disabled={deactivate.isPending}
-              aria-busy={deactivate.isPending}
-            >
-              {deactivate.isPending ? <Spinner /> : null}
-              Yes, deactivate
-            </button>
-            <button type="button" className="button button-quiet" onClick={() => setConfirming(null)}>
-              Cancel
-            </button>
-          </div>
+          <ConfirmPrompt
+            question={`Deactivate ${member.name}? They are signed out and cannot sign in.`}
+            confirmLabel="Yes, deactivate"
+            pending={deactivate.isPending}
+            onConfirm={() => deactivate.mutate(input)}
+            onCancel={() => setConfirming(null)}
+          />
         ) : null}
         {confirming === 'remove' ? (
-          <div className="confirm">
-            <span>Remove {member.name} from the workspace? Their shares go with them.</span>
-            <button
-              type="button"
-              className="button button-danger"
-              onClick={() => remove.mutate(input)}
-              disabled={remove.isPending}
-              aria-busy={remove.isPending}
-            >
-              {remove.isPending ? <Spinner /> : null}
-              Yes, remove
-            </button>
-            <button type="button" className="button button-quiet" onClick={() => setConfirming(null)}>
-              Cancel
-            </button>
-          </div>
+          <ConfirmPrompt
+            question={`Remove ${member.name} from the workspace? Their shares go with them.`}
+            confirmLabel="Yes, remove"
+            pending={remove.isPending}
+            onConfirm={() => remove.mutate(input)}
+            onCancel={() => setConfirming(null)}
+          />
         ) : null}
         {confirming === null && !isMe ? (
           <div className="row-buttons">

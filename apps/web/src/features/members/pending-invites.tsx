@@ -2,11 +2,11 @@ import type { InviteSummary } from '@quarry/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { trpc } from '../../trpc';
+import { ConfirmPrompt } from '../../ui/confirm-prompt';
 import { ErrorMessage } from '../../ui/error-message';
 import { formatDate } from '../../ui/format';
 import { roleLabel } from '../../ui/labels';
 import { quarryErrorOf } from '../../ui/quarry-error';
-import { Spinner } from '../../ui/spinner';
 
 function InviteRow({ invite }: { invite: InviteSummary }) {
   const queryClient = useQueryClient();
@@ -30,22 +30,13 @@ function InviteRow({ invite }: { invite: InviteSummary }) {
       </td>
       <td className="row-actions">
         {confirming ? (
-          <div className="confirm">
-            <span>Revoke the invitation? Its link stops working.</span>
-            <button
-              type="button"
-              className="button button-danger"
-              onClick={() => revoke.mutate({ inviteId: invite.id })}
-              disabled={revoke.isPending}
-              aria-busy={revoke.isPending}
-            >
-              {revoke.isPending ? <Spinner /> : null}
-              Yes, revoke
-            </button>
-            <button type="button" className="button button-quiet" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
+          <ConfirmPrompt
+            question="Revoke the invitation? Its link stops working."
+            confirmLabel="Yes, revoke"
+            pending={revoke.isPending}
+            onConfirm={() => revoke.mutate({ inviteId: invite.id })}
+            onCancel={() => setConfirming(false)}
+          />
         ) : (
           <button type="button" className="button" onClick={() => setConfirming(true)}>
             Revoke

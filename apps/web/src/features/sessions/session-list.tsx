@@ -2,6 +2,7 @@ import type { SessionSummary } from '@quarry/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { trpc } from '../../trpc';
+import { ConfirmPrompt } from '../../ui/confirm-prompt';
 import { ErrorMessage } from '../../ui/error-message';
 import { formatDateTime } from '../../ui/format';
 import { quarryErrorOf } from '../../ui/quarry-error';
@@ -64,22 +65,13 @@ function SignOutEverywhere() {
   return (
     <div className="sessions-everywhere">
       {confirming ? (
-        <div className="confirm">
-          <span>Sign out of every device, this one included?</span>
-          <button
-            type="button"
-            className="button button-danger"
-            onClick={() => everywhere.mutate()}
-            disabled={everywhere.isPending}
-            aria-busy={everywhere.isPending}
-          >
-            {everywhere.isPending ? <Spinner /> : null}
-            Yes, sign out everywhere
-          </button>
-          <button type="button" className="button button-quiet" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </div>
+        <ConfirmPrompt
+          question="Sign out of every device, this one included?"
+          confirmLabel="Yes, sign out everywhere"
+          pending={everywhere.isPending}
+          onConfirm={() => everywhere.mutate()}
+          onCancel={() => setConfirming(false)}
+        />
       ) : (
         <button type="button" className="button" onClick={() => setConfirming(true)}>
           Sign out everywhere

@@ -2,10 +2,10 @@ import type { ApiTokenSummary } from '@quarry/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { trpc } from '../../trpc';
+import { ConfirmPrompt } from '../../ui/confirm-prompt';
 import { ErrorMessage } from '../../ui/error-message';
 import { formatDate, formatDateTime } from '../../ui/format';
 import { quarryErrorOf } from '../../ui/quarry-error';
-import { Spinner } from '../../ui/spinner';
 
 function TokenRow({ token }: { token: ApiTokenSummary }) {
   const queryClient = useQueryClient();
@@ -24,22 +24,13 @@ function TokenRow({ token }: { token: ApiTokenSummary }) {
       <td>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : <span className="muted">Never</span>}</td>
       <td className="token-actions">
         {confirming ? (
-          <div className="confirm">
-            <span>Revoke “{token.name}”? Scripts using it stop working.</span>
-            <button
-              type="button"
-              className="button button-danger"
-              onClick={() => revoke.mutate({ tokenId: token.id })}
-              disabled={revoke.isPending}
-              aria-busy={revoke.isPending}
-            >
-              {revoke.isPending ? <Spinner /> : null}
-              Yes, revoke
-            </button>
-            <button type="button" className="button button-quiet" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
+          <ConfirmPrompt
+            question={`Revoke “${token.name}”? Scripts using it stop working.`}
+            confirmLabel="Yes, revoke"
+            pending={revoke.isPending}
+            onConfirm={() => revoke.mutate({ tokenId: token.id })}
+            onCancel={() => setConfirming(false)}
+          />
         ) : (
           <button type="button" className="button" onClick={() => setConfirming(true)}>
             Revoke
