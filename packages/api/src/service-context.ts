@@ -14,8 +14,8 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export async function auditChange(
   tx: Tx,
   ctx: ServiceContext,
-  event: { action: string; target: { type: string; id: string }; details: Record<string, unknown> },
-  now: Date,
+  event: { action: string; target?: { type: string; id: string }; details?: Record<string, unknown> },
+  now: Date = ctx.deps.now(),
 ): Promise<void> {
   await writeAuditEvent(
     tx,

@@ -1,9 +1,9 @@
 import { invalidateSession } from '@quarry/auth';
 import { Me, SignInInput } from '@quarry/contracts';
-import { writeAuditEvent } from '@quarry/db/audit';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { notFound, unwrapOrThrow } from '../errors';
+import { auditChange } from '../service-context';
 import { authedProcedure, publicProcedure } from '../trpc';
 import { clearSessionCookie, serializeSessionCookie } from './session-cookie';
 import { loadMe, signIn } from './sign-in-service';
@@ -29,14 +29,7 @@ export const authRouter = {
       const { actor } = ctx;
       await ctx.deps.db.transaction(async (tx) => {
         if (actor.via.kind === 'session') await invalidateSession(tx, actor.via.sessionId);
-        await writeAuditEvent(tx, {
-          workspaceId: actor.workspaceId,
-          actorId: actor.userId,
-          action: 'auth.sign_out',
-          outcome: 'success',
-          ip: ctx.request.ip,
-          requestId: ctx.request.requestId,
-        });
+        await auditChange(tx, ctx, { action: 'auth.sign_out' });
       });
       ctx.resHeaders.append('set-cookie', clearSessionCookie(ctx.deps.secureCookies));
       return { signedOut: true as const };

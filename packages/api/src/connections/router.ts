@@ -1,10 +1,10 @@
 import { ConnectionPermissions, UpdateConnectionPermissionsInput } from '@quarry/contracts';
-import { writeAuditEvent } from '@quarry/db/audit';
 import { connections, groups } from '@quarry/db/schema';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { notFound, QuarryTRPCError } from '../errors';
+import { auditChange } from '../service-context';
 import { workspaceProcedure } from '../trpc';
 
 const BUILT_IN = new Set(['workspace', 'workspace_guests', 'public']);
@@ -90,14 +90,9 @@ export const connectionsRouter = {
         if (!after) return null;
         const { name: _b, ...beforeFacts } = toPermissions(before);
         const { name: _a, ...afterFacts } = toPermissions(after);
-        await writeAuditEvent(tx, {
-          workspaceId: actor.workspaceId,
-          actorId: actor.userId,
+        await auditChange(tx, ctx, {
           action: 'connection.permissions_change',
           target: { type: 'connection', id: before.id },
-          outcome: 'success',
-          ip: ctx.request.ip,
-          requestId: ctx.request.requestId,
           details: { before: beforeFacts, after: afterFacts },
         });
         return after;

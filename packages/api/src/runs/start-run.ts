@@ -1,11 +1,11 @@
 import { err, ok, type Result, type RunSummary, type StartRunInput } from '@quarry/contracts';
 import { newId } from '@quarry/db';
-import { writeAuditEvent } from '@quarry/db/audit';
 import { cells, runs } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import type { RequestInfo } from '../context';
 import type { Deps } from '../deps';
 import { notFound } from '../errors';
+import { auditChange } from '../service-context';
 import type { Actor } from '../trpc';
 import { toRunSummary } from './run-summary';
 
@@ -57,16 +57,12 @@ export async function startRun(
         createdAt: now,
       })
       .returning();
-    await writeAuditEvent(
+    await auditChange(
       tx,
+      { deps, actor, request },
       {
-        workspaceId: actor.workspaceId,
-        actorId: actor.userId,
         action: 'run.start',
         target: { type: 'run', id: runId },
-        outcome: 'success',
-        ip: request.ip,
-        requestId: request.requestId,
         details: { projectId: input.projectId, cellId: cell.id, connectionId, via: actor.via.kind },
       },
       now,

@@ -1,12 +1,12 @@
 import { createSession, hashPassword, revokeUserCredentials, verifyPassword } from '@quarry/auth';
 import { ChangePasswordInput, RevokeSessionInput, SessionSummary } from '@quarry/contracts';
-import { writeAuditEvent } from '@quarry/db/audit';
 import { sessions, users } from '@quarry/db/schema';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { clearSessionCookie, serializeSessionCookie } from '../auth/session-cookie';
 import { notFound, QuarryTRPCError } from '../errors';
+import { auditChange } from '../service-context';
 import { type Actor, authedProcedure } from '../trpc';
 
 const currentSessionId = (actor: Actor) => (actor.via.kind === 'session' ? actor.via.sessionId : null);
@@ -58,14 +58,9 @@ export const sessionsRouter = {
           .where(and(eq(sessions.id, input.sessionId), eq(sessions.userId, actor.userId)))
           .returning({ id: sessions.id });
         if (rows.length) {
-          await writeAuditEvent(tx, {
-            workspaceId: actor.workspaceId,
-            actorId: actor.userId,
+          await auditChange(tx, ctx, {
             action: 'auth.session_revoke',
             target: { type: 'session', id: input.sessionId },
-            outcome: 'success',
-            ip: ctx.request.ip,
-            requestId: ctx.request.requestId,
           });
         }
         return rows.length > 0;
@@ -87,13 +82,8 @@ export const sessionsRouter = {
           .delete(sessions)
           .where(eq(sessions.userId, actor.userId))
           .returning({ id: sessions.id });
-        await writeAuditEvent(tx, {
-          workspaceId: actor.workspaceId,
-          actorId: actor.userId,
+        await auditChange(tx, ctx, {
           action: 'auth.sign_out_everywhere',
-          outcome: 'success',
-          ip: ctx.request.ip,
-          requestId: ctx.request.requestId,
           details: { sessions: rows.length },
         });
         return rows.length;
@@ -126,17 +116,10 @@ export const sessionsRouter = {
       const session = await ctx.deps.db.transaction(async (tx) => {
         await tx.update(users).set({ passwordHash }).where(eq(users.id, actor.userId));
         await revokeUserCredentials(tx, { userId: actor.userId, now });
-        await writeAuditEvent(
+        await auditChange(
           tx,
-          {
-            workspaceId: actor.workspaceId,
-            actorId: actor.userId,
-            action: 'auth.password_change',
-            target: { type: 'user', id: actor.userId },
-            outcome: 'success',
-            ip: ctx.request.ip,
-            requestId: ctx.request.requestId,
-          },
+          ctx,
+          { action: 'auth.password_change', target: { type: 'user', id: actor.userId } },
           now,
         );
         return createSession(tx, {

@@ -1,11 +1,11 @@
 import { err, ok, type Result } from '@quarry/contracts';
 import { newId } from '@quarry/db';
-import { writeAuditEvent } from '@quarry/db/audit';
 import { cells, connections, projectConnections, projects } from '@quarry/db/schema';
 import { and, asc, eq } from 'drizzle-orm';
 import type { RequestInfo } from '../context';
 import type { Deps } from '../deps';
 import { notFound } from '../errors';
+import { auditChange } from '../service-context';
 import type { Actor } from '../trpc';
 
 /**
@@ -55,16 +55,15 @@ export async function duplicateProject(
         source: cell.source,
       });
     }
-    await writeAuditEvent(tx, {
-      workspaceId: actor.workspaceId,
-      actorId: actor.userId,
-      action: 'project.duplicate',
-      target: { type: 'project', id: projectId },
-      outcome: 'success',
-      ip: request.ip,
-      requestId: request.requestId,
-      details: { from: source.id },
-    });
+    await auditChange(
+      tx,
+      { deps, actor, request },
+      {
+        action: 'project.duplicate',
+        target: { type: 'project', id: projectId },
+        details: { from: source.id },
+      },
+    );
   });
   return ok({ projectId, droppedConnections: imported.length - reusable.size });
 }

@@ -18,12 +18,12 @@ import {
 } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { loadMemberActor } from '@quarry/db/access-facts';
-import { writeAuditEvent } from '@quarry/db/audit';
 import { groupMembers, groups, projectGrants, projects, users, workspaceMembers } from '@quarry/db/schema';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { RequestInfo } from '../context';
 import type { Deps } from '../deps';
 import { notFound } from '../errors';
+import { auditChange } from '../service-context';
 import type { Actor } from '../trpc';
 
 type Facts = ProjectFacts & { editorsCanShare: boolean };
@@ -145,16 +145,12 @@ export async function shareProject(
         permission: input.permission,
       });
     }
-    await writeAuditEvent(
+    await auditChange(
       tx,
+      { deps, actor, request },
       {
-        workspaceId: actor.workspaceId,
-        actorId: actor.userId,
         action: 'project.share',
         target: { type: 'project', id: project.id },
-        outcome: 'success',
-        ip: request.ip,
-        requestId: request.requestId,
         details: { to: input.target, before: before[0]?.permission ?? 'none', after: input.permission },
       },
       now,
@@ -189,15 +185,14 @@ export async function setEditorsCanShare(
 ): Promise<void> {
   await deps.db.transaction(async (tx) => {
     await tx.update(projects).set({ editorsCanShare: enabled }).where(eq(projects.id, projectId));
-    await writeAuditEvent(tx, {
-      workspaceId: actor.workspaceId,
-      actorId: actor.userId,
-      action: 'project.editors_can_share',
-      target: { type: 'project', id: projectId },
-      outcome: 'success',
-      ip: request.ip,
-      requestId: request.requestId,
-      details: { after: enabled },
-    });
+    await auditChange(
+      tx,
+      { deps, actor, request },
+      {
+        action: 'project.editors_can_share',
+        target: { type: 'project', id: projectId },
+        details: { after: enabled },
+      },
+    );
   });
 }

@@ -5,12 +5,12 @@ import {
   CreatedApiToken,
   RevokeApiTokenInput,
 } from '@quarry/contracts';
-import { writeAuditEvent } from '@quarry/db/audit';
 import { apiTokens } from '@quarry/db/schema';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import { notFound, QuarryTRPCError } from '../errors';
+import { auditChange } from '../service-context';
 import { authedProcedure } from '../trpc';
 
 const toSummary = (row: typeof apiTokens.$inferSelect): ApiTokenSummary => ({
@@ -47,16 +47,12 @@ export const tokensRouter = {
           expiresInDays: input.expiresInDays,
           now,
         });
-        await writeAuditEvent(
+        await auditChange(
           tx,
+          ctx,
           {
-            workspaceId: actor.workspaceId,
-            actorId: actor.userId,
             action: 'token.create',
             target: { type: 'api_token', id: result.row.id },
-            outcome: 'success',
-            ip: ctx.request.ip,
-            requestId: ctx.request.requestId,
             details: { expiresAt: result.row.expiresAt.toISOString() },
           },
           now,
@@ -105,17 +101,10 @@ export const tokensRouter = {
           )
           .returning({ id: apiTokens.id });
         if (rows.length) {
-          await writeAuditEvent(
+          await auditChange(
             tx,
-            {
-              workspaceId: actor.workspaceId,
-              actorId: actor.userId,
-              action: 'token.revoke',
-              target: { type: 'api_token', id: input.tokenId },
-              outcome: 'success',
-              ip: ctx.request.ip,
-              requestId: ctx.request.requestId,
-            },
+            ctx,
+            { action: 'token.revoke', target: { type: 'api_token', id: input.tokenId } },
             now,
           );
         }
