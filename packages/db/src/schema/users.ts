@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { at, createdAt } from './columns';
+import { createdAt } from './columns';
 
 export const users = pgTable(
   'users',
@@ -11,7 +11,6 @@ export const users = pgTable(
     /** argon2id PHC string; null for SSO-only accounts. */
     passwordHash: text('password_hash'),
     createdAt: createdAt(),
-    deactivatedAt: at('deactivated_at'),
   },
   (t) => [uniqueIndex('users_email_lower_idx').on(sql`lower(${t.email})`)],
 );

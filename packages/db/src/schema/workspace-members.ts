@@ -1,5 +1,5 @@
 import { pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { createdAt } from './columns';
+import { at, createdAt } from './columns';
 import { users } from './users';
 import { workspaces } from './workspaces';
 
@@ -15,6 +15,11 @@ export const workspaceMembers = pgTable(
     /** admin | manager | editor | explorer | viewer | guest (WorkspaceRole in contracts). */
     role: text('role').notNull(),
     createdAt: createdAt(),
+    /**
+     * AUTH-9: deactivation is the membership's, not the account's. An Admin of one workspace ends
+     * a person's access there and nowhere else.
+     */
+    deactivatedAt: at('deactivated_at'),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.userId] })],
 );
