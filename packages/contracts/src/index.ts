@@ -70,3 +70,9 @@ export {
   CreatedApiToken,
   RevokeApiTokenInput,
 } from './tokens/api-token';
+export {
+  MAX_CALLS_PER_REQUEST,
+  MAX_EMAIL_LENGTH,
+  MAX_ID_LENGTH,
+  MAX_REQUEST_BODY_BYTES,
+} from './transport/request-limits';

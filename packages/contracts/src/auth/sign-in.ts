@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { MAX_EMAIL_LENGTH } from '../transport/request-limits';
 
 export const Email = z
   .string()
   .trim()
+  .max(MAX_EMAIL_LENGTH, { message: `Email addresses have at most ${MAX_EMAIL_LENGTH} characters` })
   .toLowerCase()
   .pipe(z.email({ message: 'Enter an email address such as ada@example.com' }));
 

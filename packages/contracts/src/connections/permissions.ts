@@ -6,9 +6,9 @@ const GroupRef = z.string().min(1).max(40);
 /** The connection permission facts of the seeds; `null` means the seed's default. */
 export const UpdateConnectionPermissionsInput = z.object({
   connectionId: ConnectionId,
-  groupsWithAccess: z.array(GroupRef).min(1),
-  canQuery: z.array(GroupRef).nullable(),
-  canViewResults: z.array(GroupRef).nullable(),
+  groupsWithAccess: z.array(GroupRef).min(1).max(200),
+  canQuery: z.array(GroupRef).max(200).nullable(),
+  canViewResults: z.array(GroupRef).max(200).nullable(),
   canRefreshSchema: z.enum(['can_query', 'admins_only']),
 });
 export const ConnectionPermissions = UpdateConnectionPermissionsInput.extend({ name: z.string() });

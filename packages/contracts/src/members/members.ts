@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { WorkspaceRole } from '../access/roles';
 import { Email, Password } from '../auth/sign-in';
+import { MAX_ID_LENGTH } from '../transport/request-limits';
 
-export const UserId = z.string().startsWith('usr_');
-export const GroupId = z.string().startsWith('grp_');
+export const UserId = z.string().max(MAX_ID_LENGTH).startsWith('usr_');
+export const GroupId = z.string().max(MAX_ID_LENGTH).startsWith('grp_');
 
 export const MemberSummary = z.object({
   userId: UserId,
@@ -44,7 +45,7 @@ export const InviteSummary = z.object({
 export type InviteSummary = z.infer<typeof InviteSummary>;
 /** Returned once: the link carries the single-use secret. */
 export const CreatedInvite = z.object({ invite: InviteSummary, link: z.string() });
-export const InviteInput = z.object({ inviteId: z.string().startsWith('inv_') });
+export const InviteInput = z.object({ inviteId: z.string().max(MAX_ID_LENGTH).startsWith('inv_') });
 export const AcceptInviteInput = z.object({
   token: z.string().min(10).max(200),
   name: z.string().trim().min(1, { message: 'Enter your name' }).max(120),

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { QuarryError } from '../errors/quarry-error';
 import { CellId, ProjectId } from '../projects/project';
+import { MAX_ID_LENGTH } from '../transport/request-limits';
 
-export const RunId = z.string().startsWith('run_');
+export const RunId = z.string().max(MAX_ID_LENGTH).startsWith('run_');
 export const RUN_ROW_LIMIT_DEFAULT = 10_000;
 export const RUN_ROW_LIMIT_MAX = 1_000_000;
 

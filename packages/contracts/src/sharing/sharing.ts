@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { ProjectPermission } from '../access/roles';
 import { ProjectId } from '../projects/project';
+import { MAX_ID_LENGTH } from '../transport/request-limits';
 
 /** A share target: one member, or a group (built-in `workspace`, `workspace_guests`, `public`, or `grp_…`). */
 export const ShareTarget = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('user'), userId: z.string().startsWith('usr_') }),
-  z.object({ kind: z.literal('group'), groupId: z.string().min(1) }),
+  z.object({ kind: z.literal('user'), userId: z.string().max(MAX_ID_LENGTH).startsWith('usr_') }),
+  z.object({ kind: z.literal('group'), groupId: z.string().min(1).max(MAX_ID_LENGTH) }),
 ]);
 export type ShareTarget = z.infer<typeof ShareTarget>;
 

@@ -15,19 +15,22 @@ export type SsoProviderSummary = z.infer<typeof SsoProviderSummary>;
 export const CreateSsoProviderInput = z.object({
   kind: SsoKind,
   name: z.string().trim().min(1).max(80),
-  issuer: z.string().url(),
+  issuer: z.string().max(2000).url(),
   clientId: z.string().min(1).max(300),
   /** Write-only: never returned. */
   clientSecret: z.string().min(1).max(2000),
 });
 export const SsoSettings = z.object({
-  allowedEmailDomains: z.array(
-    z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, { message: 'Enter a domain such as example.com' }),
-  ),
+  allowedEmailDomains: z
+    .array(
+      z
+        .string()
+        .trim()
+        .max(253)
+        .toLowerCase()
+        .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, { message: 'Enter a domain such as example.com' }),
+    )
+    .max(200),
   defaultRole: WorkspaceRole.exclude(['admin']),
   ssoRequired: z.boolean(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ID_LENGTH } from '../transport/request-limits';
 
 const DAY = 24 * 60 * 60 * 1000;
 export const API_TOKEN_DEFAULT_DAYS = 90;
@@ -27,4 +28,4 @@ export type ApiTokenSummary = z.infer<typeof ApiTokenSummary>;
 export const CreatedApiToken = z.object({ token: z.string(), summary: ApiTokenSummary });
 export type CreatedApiToken = z.infer<typeof CreatedApiToken>;
 
-export const RevokeApiTokenInput = z.object({ tokenId: z.string() });
+export const RevokeApiTokenInput = z.object({ tokenId: z.string().min(1).max(MAX_ID_LENGTH) });
