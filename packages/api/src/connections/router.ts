@@ -42,7 +42,7 @@ export const connectionsRouter = {
 
   permissions: workspaceProcedure
     .meta({ permission: 'workspace:admin' })
-    .input(z.object({ connectionId: z.string() }))
+    .input(z.object({ connectionId: z.string().max(64) }))
     .output(ConnectionPermissions)
     .query(async ({ ctx, input }) => {
       const [row] = await ctx.deps.db
