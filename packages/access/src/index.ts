@@ -9,10 +9,14 @@ export {
   decideCanViewResults,
   decideConnectionPermissions,
 } from './connection-permissions';
+export { decideDuplicateProject } from './duplicate-project';
 export type { ProjectDecision, ProjectFacts, ProjectGrant } from './effective-permission';
 export { decideProjectPermission, grantedProjectPermission } from './effective-permission';
+export type { GrantChange, GrantChannel } from './grant-change';
+export { decideGrantChange } from './grant-change';
 export { BUILT_IN_GROUP_LABELS, describeGroup, groupsOf } from './group-membership';
 export { projectPermissionRequiredBy } from './procedure-permission';
+export { canSeeProjectLogic } from './project-logic';
 export type { ProjectAccess } from './project-permission';
 export {
   meetsProjectPermission,

@@ -44,5 +44,15 @@ export const ACCESS_REASON_CODES = [
   'access.cannot_share',
   /** A sharer tried to grant more than they hold. */
   'access.grant_above_own',
+  /** A sharer tried to change or remove a grant above their own permission. */
+  'access.change_above_own',
+  /** The share dialog never grants Public: that is "share with the web". */
+  'access.public_only_through_web',
+  /** Sharing with the web (granting Public) needs Full access. */
+  'access.web_sharing_needs_full_access',
+  /** Sharing with the web grants Public Can view, never more. */
+  'access.web_sharing_view_only',
+  /** Duplicating a project needs Can edit on it. */
+  'access.cannot_duplicate',
 ] as const;
 export type AccessReasonCode = (typeof ACCESS_REASON_CODES)[number];
