@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { hardenDemoReader } from './harden-reader';
 import { DEMO_WAREHOUSE_SQL, DEMO_WAREHOUSE_VERSION } from './schema-sql';
 
 export const DEMO_WAREHOUSE_ROLE = 'quarry_demo_reader';
@@ -37,9 +38,11 @@ export async function seedDemoWarehouse(
   }
 }
 
-/** The demo connection logs in as a role that can only read the demo schema. */
+/**
+ * The demo connection logs in as a role that can only read the demo schema, cannot see or signal
+ * other sessions, and has a cap on temporary files (see harden-reader.ts).
+ */
 async function ensureReaderRole(sql: postgres.Sql, password: string): Promise<void> {
-  const database = (await sql<{ db: string }[]>`select current_database() as db`)[0]?.db ?? '';
   // Roles are cluster-wide and parallel test files seed warehouses side by side: one at a time.
   await sql`select pg_advisory_lock(${READER_ROLE_LOCK})`;
   try {
@@ -50,11 +53,9 @@ async function ensureReaderRole(sql: postgres.Sql, password: string): Promise<vo
     if (!literal) throw new Error('could not quote the demo reader password');
     const verb = exists.length ? 'alter' : 'create';
     await sql.unsafe(`${verb} role ${DEMO_WAREHOUSE_ROLE} with login password ${literal}`);
-    await sql.unsafe(
-      `grant connect on database "${database.replaceAll('"', '""')}" to ${DEMO_WAREHOUSE_ROLE}`,
-    );
     await sql.unsafe(`grant usage on schema public to ${DEMO_WAREHOUSE_ROLE}`);
     await sql.unsafe(`grant select on all tables in schema public to ${DEMO_WAREHOUSE_ROLE}`);
+    await hardenDemoReader(sql, DEMO_WAREHOUSE_ROLE);
   } finally {
     await sql`select pg_advisory_unlock(${READER_ROLE_LOCK})`;
   }

@@ -156,3 +156,88 @@ describe('seeding with another count', () => {
     }
   });
 });
+
+describe('the demo reader against other sessions of the same role (issue 7, item 12)', () => {
+  const SECRET = `secret-literal-${Math.random().toString(36).slice(2)}`;
+  let victim: postgres.Sql;
+  let running: Promise<unknown>;
+  let victimPid = 0;
+
+  beforeAll(async () => {
+    victim = postgres({ ...warehouse.reader, max: 1, onnotice: () => {} });
+    running = victim.unsafe(`select pg_sleep(20), '${SECRET}' as literal`).catch((error) => error);
+    for (let i = 0; i < 100 && !victimPid; i++) {
+      const [row] = await admin<{ pid: number }[]>`
+        select pid from pg_stat_activity where query like ${`%${SECRET}%`} and pid <> pg_backend_pid()`;
+      victimPid = row?.pid ?? 0;
+      if (!victimPid) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
+  afterAll(async () => {
+    if (victimPid) await admin`select pg_cancel_backend(${victimPid})`;
+    await running;
+    await victim?.end({ timeout: 5 });
+  });
+
+  it("cannot read another reader session's SQL through pg_stat_activity or pg_stat_get_activity", async () => {
+    expect(victimPid).toBeGreaterThan(0);
+    expect(await sqlstateOf(reader.unsafe('select query from pg_stat_activity'))).toBe('42501');
+    expect(await sqlstateOf(reader.unsafe('select query from pg_stat_get_activity(null)'))).toBe('42501');
+    expect(
+      await sqlstateOf(
+        reader.unsafe(`select pg_stat_get_backend_activity(b) from pg_stat_get_backend_idset() b`),
+      ),
+    ).toBe('42501');
+    expect(await sqlstateOf(reader.unsafe('select pid, mode from pg_locks'))).toBe('42501');
+  });
+
+  it('cannot cancel or terminate another reader session', async () => {
+    expect(await sqlstateOf(reader`select pg_cancel_backend(${victimPid})`)).toBe('42501');
+    expect(await sqlstateOf(reader`select pg_terminate_backend(${victimPid})`)).toBe('42501');
+    const [still] = await admin<
+      { n: number }[]
+    >`select count(*)::int as n from pg_stat_activity where pid = ${victimPid}`;
+    expect(still?.n).toBe(1);
+  });
+
+  it("still cancels its own query with the protocol's cancel request, as the runner does", async () => {
+    const own = reader.unsafe('select pg_sleep(20)');
+    setTimeout(() => void own.cancel(), 200);
+    expect(await sqlstateOf(own)).toBe('57014');
+  });
+});
+
+describe('the demo reader against writes and exhaustion (issue 7, item 13)', () => {
+  it('stores no large objects: lo_from_bytea, lo_create and lo_creat are refused', async () => {
+    expect(await sqlstateOf(reader.unsafe(`select lo_from_bytea(0, '\\xdeadbeef'::bytea)`))).toBe('42501');
+    expect(await sqlstateOf(reader.unsafe('select lo_create(0)'))).toBe('42501');
+    expect(await sqlstateOf(reader.unsafe('select lo_creat(-1)'))).toBe('42501');
+    const [row] = await admin<{ n: number }[]>`select count(*)::int as n from pg_largeobject_metadata`;
+    expect(row?.n).toBe(0);
+  });
+
+  it('creates no temporary tables (PUBLIC has no TEMP on the warehouse)', async () => {
+    expect(await sqlstateOf(reader.unsafe('create temporary table scratch (x int)'))).toBe('42501');
+  });
+
+  it('is stopped by temp_file_limit (53400) when a sort spills gigabytes to disk, and cannot raise it', async () => {
+    expect(await sqlstateOf(reader.unsafe(`set temp_file_limit = '100GB'`))).toBe('42501');
+    expect(await sqlstateOf(reader.unsafe(`alter role ${DEMO_WAREHOUSE_ROLE} reset temp_file_limit`))).toBe(
+      '42501',
+    );
+    // The attack's query; the offset keeps the test's own memory small if the limit ever failed.
+    const bomb = reader.unsafe(
+      'select * from generate_series(1, 50000000) g order by 1 desc offset 49999999',
+    );
+    expect(await sqlstateOf(bomb)).toBe('53400');
+  }, 60_000);
+
+  it('may still raise its own work_mem (PostgreSQL has no ceiling for it): the role default is only the usual size', async () => {
+    const [before] = await reader<{ w: string }[]>`select current_setting('work_mem') as w`;
+    expect(before?.w).toBe('32MB');
+    const [after] = await reader<{ w: string }[]>`select set_config('work_mem', '1536MB', false) as w`;
+    expect(after?.w).toBe('1536MB');
+    await reader`reset work_mem`;
+  });
+});

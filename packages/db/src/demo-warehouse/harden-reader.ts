@@ -1,0 +1,54 @@
+import type postgres from 'postgres';
+
+/**
+ * Caps on one reader query. temp_file_limit is a superuser-context setting: the reader can neither
+ * `set` it nor reset its role default. work_mem is user-settable (`set_config('work_mem', …)`
+ * raises it), so its role default only sets the usual size of a sort or hash before it spills.
+ */
+export const DEMO_READER_LIMITS = { tempFileLimit: '256MB', workMem: '32MB' } as const;
+
+/**
+ * Functions of pg_catalog that show or signal other sessions, or store large objects. All readers
+ * of one connection share one role, and PostgreSQL shows a session's SQL (and lets it be cancelled
+ * or terminated) to any session of the same role: revoking EXECUTE from PUBLIC in this database is
+ * what keeps one Quarry user from reading or killing another's query. Quarry's runner cancels its
+ * own queries with the protocol's cancel request (postgres.js `query.cancel()`), which needs none
+ * of these. Matched by name so every overload, on every PostgreSQL version, is covered.
+ */
+const SESSION_FUNCTIONS = `
+  p.proname in (
+    'pg_stat_get_activity', 'pg_stat_get_progress_info', 'pg_lock_status', 'pg_blocking_pids',
+    'pg_safe_snapshot_blocking_pids', 'pg_isolation_test_session_is_blocked',
+    'pg_cancel_backend', 'pg_terminate_backend', 'pg_log_backend_memory_contexts'
+  )
+  or p.proname like 'pg\\_stat\\_get\\_backend\\_%'`;
+const LARGE_OBJECT_FUNCTIONS = `p.proname like 'lo\\_%' or p.proname in ('loread', 'lowrite')`;
+
+/**
+ * Run as the warehouse's owner (a superuser) inside the demo warehouse database. Idempotent, so
+ * every `npm start` re-applies it to an existing warehouse. Revokes act on this database only:
+ * pg_proc and database ACLs are per database.
+ */
+export async function hardenDemoReader(sql: postgres.Sql, role: string): Promise<void> {
+  await sql.unsafe(`
+    do $$
+    declare f regprocedure;
+    begin
+      -- Nobody but the reader connects, and no role gets temporary tables (a place to write).
+      execute format('revoke all on database %I from public', current_database());
+      execute format('grant connect on database %I to ${role}', current_database());
+      revoke create on schema public from public;
+      for f in
+        select p.oid::regprocedure from pg_catalog.pg_proc p
+        where p.pronamespace = 'pg_catalog'::regnamespace
+          and ((${SESSION_FUNCTIONS}) or (${LARGE_OBJECT_FUNCTIONS}))
+      loop
+        execute format('revoke execute on function %s from public', f);
+      end loop;
+      -- Belt and braces: the views over those functions answer "permission denied" directly.
+      revoke select on pg_catalog.pg_stat_activity, pg_catalog.pg_locks from public;
+    end
+    $$`);
+  await sql.unsafe(`alter role ${role} set temp_file_limit = '${DEMO_READER_LIMITS.tempFileLimit}'`);
+  await sql.unsafe(`alter role ${role} set work_mem = '${DEMO_READER_LIMITS.workMem}'`);
+}
