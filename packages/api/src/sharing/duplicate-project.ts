@@ -1,3 +1,4 @@
+import { decideDuplicateProject, type ProjectAccess, type ProjectFacts } from '@quarry/access';
 import { err, ok, type Result } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { cells, connections, projectConnections, projects } from '@quarry/db/schema';
@@ -11,15 +12,23 @@ import type { Actor } from '../trpc';
 /**
  * Copies a project's cells and its workspace connections for the caller, who gets Full access on
  * the copy. Project connections are never copied: their credentials belong to the original project,
- * and cells that used one keep their SQL but lose the connection.
+ * and cells that used one keep their SQL but lose the connection. The copy is a new project, so
+ * the caller needs the role that creates projects as well as Can edit on the original.
  */
 export async function duplicateProject(
   deps: Deps,
   actor: Actor,
+  project: { facts: ProjectFacts; effective: ProjectAccess },
   input: { projectId: string; name: string },
   request: RequestInfo,
 ): Promise<Result<{ projectId: string; droppedConnections: number }>> {
   const { db } = deps;
+  // The gate loaded the member's current role with the project's facts; the session's may be older.
+  const role = project.facts.actor.kind === 'member' ? project.facts.actor.role : actor.role;
+  const allowed = decideDuplicateProject({ role, effective: project.effective });
+  if (!allowed.allowed) {
+    return err({ ...allowed.reason, hint: 'Ask an Admin, a Manager or an Editor to duplicate it for you' });
+  }
   const [source] = await db
     .select()
     .from(projects)

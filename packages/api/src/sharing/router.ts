@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { unwrapOrThrow } from '../errors';
 import { type ProjectScope, workspaceProcedure } from '../trpc';
 import { duplicateProject } from './duplicate-project';
-import { getSharing, setEditorsCanShare, shareProject } from './sharing-service';
+import { getSharing, setEditorsCanShare, shareProject, shareWithWeb } from './sharing-service';
 
 /** The gate put the project's facts and the caller's decision on ctx.project for these procedures. */
 const scopeOf = (project: ProjectScope | null) => {
@@ -45,13 +45,7 @@ export const sharingRouter = {
     .output(z.object({ granted: z.string() }))
     .mutation(async ({ ctx, input }) =>
       unwrapOrThrow(
-        await shareProject(
-          ctx.deps,
-          ctx.actor,
-          scopeOf(ctx.project),
-          { target: { kind: 'group', groupId: 'public' }, permission: input.enabled ? 'can_view' : 'none' },
-          ctx.request,
-        ),
+        await shareWithWeb(ctx.deps, ctx.actor, scopeOf(ctx.project), input.enabled, ctx.request),
       ),
     ),
 
@@ -69,6 +63,6 @@ export const sharingRouter = {
     .input(DuplicateProjectInput)
     .output(z.object({ projectId: z.string(), droppedConnections: z.number() }))
     .mutation(async ({ ctx, input }) =>
-      unwrapOrThrow(await duplicateProject(ctx.deps, ctx.actor, input, ctx.request)),
+      unwrapOrThrow(await duplicateProject(ctx.deps, ctx.actor, scopeOf(ctx.project), input, ctx.request)),
     ),
 } satisfies TRPCRouterRecord;

@@ -1,8 +1,11 @@
 import {
   BUILT_IN_GROUP_LABELS,
   canShareAtPermission,
-  decideGrant,
+  decideGrantChange,
   decideProjectPermission,
+  decideShareManagement,
+  type GrantChange,
+  type GrantChannel,
   type MemberActor,
   type ProjectFacts,
 } from '@quarry/access';
@@ -56,14 +59,27 @@ export async function getSharing(deps: Deps, actor: Actor, project: Scope): Prom
     .from(projects)
     .where(eq(projects.id, project.id));
 
+  // Whether the caller may change or remove each grant, decided by the same rules as `share`.
+  const manages = decideShareManagement({
+    effective: project.effective,
+    editorsCanShare: project.facts.editorsCanShare,
+  }).allowed;
+  const canChange = (target: GrantChange['target'], current: ProjectPermission | 'none') =>
+    manages &&
+    decideGrantChange({ sharer: project.effective, target, current, next: 'none', channel: 'share' }).allowed;
+  const directGrant = (userId: string) =>
+    (grants.find((g) => g.userId === userId)?.permission ?? 'none') as ProjectPermission | 'none';
+
   const entries: ShareEntry[] = [];
   for (const grant of grants.filter((g) => g.groupId)) {
     const groupId = grant.groupId ?? '';
+    const permission = grant.permission as ProjectPermission;
     entries.push({
       target: { kind: 'group', groupId, name: groupName(groupId) },
-      granted: grant.permission as ProjectPermission,
-      effective: grant.permission as ProjectPermission,
+      granted: permission,
+      effective: permission,
       reasons: [],
+      canChange: canChange({ kind: 'group', groupId }, permission),
     });
   }
   for (const member of members) {
@@ -89,6 +105,7 @@ export async function getSharing(deps: Deps, actor: Actor, project: Scope): Prom
       granted: decision.granted,
       effective: decision.effective,
       reasons: decision.reasons,
+      canChange: canChange({ kind: 'user' }, directGrant(member.userId)),
     });
   }
   return {
@@ -100,41 +117,92 @@ export async function getSharing(deps: Deps, actor: Actor, project: Scope): Prom
 }
 
 /**
- * Grants (or with `none`, removes) a permission on the project. Refused with the engine's reason
- * when the sharer would grant more than they hold, or when the target could not use an asset the
+ * Grants (or with `none`, removes) a permission on the project through the share dialog. Refused
+ * with the engine's reason for Public (that is "share with the web"), for a grant above the
+ * sharer's own (before or after the change), and when the target could not use an asset the
  * project needs (the seed: "Hex will try to prevent you").
  */
-export async function shareProject(
+export function shareProject(
   deps: Deps,
   actor: Actor,
   project: Scope,
   input: { target: ShareTarget; permission: ProjectPermission | 'none' },
   request: RequestInfo,
 ): Promise<Result<{ granted: ProjectPermission | 'none' }>> {
-  const { db } = deps;
+  return changeGrant(deps, actor, project, { ...input, channel: 'share' }, request);
+}
+
+/** "Share with the web": grants (or removes) Public Can view, the only way Public is ever granted. */
+export function shareWithWeb(
+  deps: Deps,
+  actor: Actor,
+  project: Scope,
+  enabled: boolean,
+  request: RequestInfo,
+): Promise<Result<{ granted: ProjectPermission | 'none' }>> {
+  return changeGrant(
+    deps,
+    actor,
+    project,
+    {
+      target: { kind: 'group', groupId: 'public' },
+      permission: enabled ? 'can_view' : 'none',
+      channel: 'web',
+    },
+    request,
+  );
+}
+
+const HINTS: Partial<Record<string, string>> = {
+  'access.public_only_through_web': 'Turn on Share with the web in the share dialog (it needs Full access)',
+  'access.change_above_own': 'Ask someone with Full access on the project to change it',
+  'access.grant_above_own': 'Share at your own permission or below',
+};
+
+async function changeGrant(
+  deps: Deps,
+  actor: Actor,
+  project: Scope,
+  input: { target: ShareTarget; permission: ProjectPermission | 'none'; channel: GrantChannel },
+  request: RequestInfo,
+): Promise<Result<{ granted: ProjectPermission | 'none' }>> {
   const target = await resolveTarget(deps, actor, input.target);
   if (!target.ok) return target;
-  if (input.permission !== 'none') {
-    const ceiling = decideGrant({ sharer: project.effective, permission: input.permission });
-    if (!ceiling.allowed) return err(ceiling.reason);
-    const assets = canShareAtPermission(project.facts, target.value, input.permission);
-    if (!assets.allowed) {
-      return err({
-        ...assets.reason,
-        hint: 'Share at Can explore or Can view, or ask an Admin to give them access',
-      });
-    }
-  }
   const match =
     input.target.kind === 'user'
       ? eq(projectGrants.userId, input.target.userId)
       : eq(projectGrants.groupId, input.target.groupId);
   const now = deps.now();
-  await db.transaction(async (tx) => {
-    const before = await tx
-      .delete(projectGrants)
+  return deps.db.transaction(async (tx) => {
+    // The row is locked while the rule is decided, so a concurrent change cannot slip between.
+    const [current] = await tx
+      .select({ permission: projectGrants.permission })
+      .from(projectGrants)
       .where(and(eq(projectGrants.projectId, project.id), match))
-      .returning({ permission: projectGrants.permission });
+      .for('update');
+    const before = (current?.permission ?? 'none') as ProjectPermission | 'none';
+    const check = decideGrantChange({
+      sharer: project.effective,
+      target:
+        input.target.kind === 'user' ? { kind: 'user' } : { kind: 'group', groupId: input.target.groupId },
+      current: before,
+      next: input.permission,
+      channel: input.channel,
+    });
+    if (!check.allowed) {
+      const hint = HINTS[check.reason.code];
+      return err({ ...check.reason, ...(hint ? { hint } : {}) });
+    }
+    if (input.permission !== 'none') {
+      const assets = canShareAtPermission(project.facts, target.value, input.permission);
+      if (!assets.allowed) {
+        return err({
+          ...assets.reason,
+          hint: 'Share at Can explore or Can view, or ask an Admin to give them access',
+        });
+      }
+    }
+    await tx.delete(projectGrants).where(and(eq(projectGrants.projectId, project.id), match));
     if (input.permission !== 'none') {
       await tx.insert(projectGrants).values({
         id: newId('grant'),
@@ -151,12 +219,12 @@ export async function shareProject(
       {
         action: 'project.share',
         target: { type: 'project', id: project.id },
-        details: { to: input.target, before: before[0]?.permission ?? 'none', after: input.permission },
+        details: { to: input.target, before, after: input.permission },
       },
       now,
     );
+    return ok({ granted: input.permission });
   });
-  return ok({ granted: input.permission });
 }
 
 async function resolveTarget(

@@ -1,7 +1,7 @@
 import { newId } from '@quarry/db';
-import { connections, projectGrants } from '@quarry/db/schema';
+import { connections, projectGrants, projects } from '@quarry/db/schema';
 import { TRPCError } from '@trpc/server';
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QuarryTRPCError } from '../errors';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
@@ -220,7 +220,162 @@ describe('sharing a project', () => {
   });
 });
 
+/** Every grant of the fixture project, in a stable order, to compare before and after an attack. */
+const grantsOfProject = () =>
+  h.database.db
+    .select({
+      userId: projectGrants.userId,
+      groupId: projectGrants.groupId,
+      permission: projectGrants.permission,
+    })
+    .from(projectGrants)
+    .where(eq(projectGrants.projectId, h.a.projectId))
+    .orderBy(asc(projectGrants.id));
+
+describe('sharing escalation (issue 7, item 3)', () => {
+  it('refuses a Can edit holder who shares with Public through sharing.share, and changes no grant', async () => {
+    const editor = await h.as(h.a, 'editor');
+    const before = await grantsOfProject();
+    for (const permission of ['can_view', 'can_edit'] as const) {
+      const refused = await refusal(
+        editor.sharing.share({
+          projectId: h.a.projectId,
+          target: { kind: 'group', groupId: 'public' },
+          permission,
+        }),
+      );
+      expect(refused).toMatchObject({ code: 'FORBIDDEN', quarry: 'access.public_only_through_web' });
+      expect(refused.message).toContain('use Share with the web, which needs Full access');
+    }
+    // The web switch itself needs Full access.
+    const web = await refusal(editor.sharing.shareWithWeb({ projectId: h.a.projectId, enabled: true }));
+    expect(web.code).toBe('FORBIDDEN');
+    expect(await grantsOfProject()).toEqual(before);
+    expect(before.some((g) => g.groupId === 'public')).toBe(false);
+    // Guests of the workspace still see only what Workspace guests got: Can view.
+    const guest = await h.as(h.a, 'guest');
+    expect((await guest.projects.get({ projectId: h.a.projectId })).permission).toBe('Can view');
+  });
+
+  it('refuses even a Full access holder who grants Public outside the web switch', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const before = await grantsOfProject();
+    const refused = await refusal(
+      admin.sharing.share({
+        projectId: h.a.projectId,
+        target: { kind: 'group', groupId: 'public' },
+        permission: 'can_edit',
+      }),
+    );
+    expect(refused).toMatchObject({ code: 'FORBIDDEN', quarry: 'access.public_only_through_web' });
+    expect(await grantsOfProject()).toEqual(before);
+  });
+
+  it('refuses a Can edit holder who removes or downgrades a Full access holder, and the grant stays', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const manager = { kind: 'user' as const, userId: h.a.users.manager.id };
+    await admin.sharing.share({ projectId: h.a.projectId, target: manager, permission: 'full_access' });
+    try {
+      const before = await grantsOfProject();
+      expect(before).toContainEqual({ userId: manager.userId, groupId: null, permission: 'full_access' });
+      const editor = await h.as(h.a, 'editor');
+      for (const permission of ['none', 'can_view', 'can_edit'] as const) {
+        const refused = await refusal(
+          editor.sharing.share({ projectId: h.a.projectId, target: manager, permission }),
+        );
+        expect(refused).toMatchObject({ code: 'FORBIDDEN', quarry: 'access.change_above_own' });
+        expect(refused.message).toContain("You can't change the access of someone who holds more than you");
+      }
+      expect(await grantsOfProject()).toEqual(before);
+      const managerSees = await (await h.as(h.a, 'manager')).sharing.get({ projectId: h.a.projectId });
+      expect(entryFor(managerSees, manager.userId)?.effective).toBe('full_access');
+      // The share dialog offers the editor no Remove there; the admin has it.
+      const editorSees = await editor.sharing.get({ projectId: h.a.projectId });
+      expect(entryFor(editorSees, manager.userId)?.canChange).toBe(false);
+      expect(entryFor(editorSees, h.a.users.explorer.id)?.canChange).toBe(true);
+      expect(entryFor(await admin.sharing.get({ projectId: h.a.projectId }), manager.userId)?.canChange).toBe(
+        true,
+      );
+    } finally {
+      await admin.sharing.share({ projectId: h.a.projectId, target: manager, permission: 'none' });
+    }
+  });
+
+  it('refuses a Can edit holder who downgrades a group holding Full access', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const team = newId('group');
+    await h.database
+      .sql`insert into groups (id, workspace_id, name) values (${team}, ${h.a.workspaceId}, 'Owners')`;
+    const target = { kind: 'group' as const, groupId: team };
+    await admin.sharing.share({ projectId: h.a.projectId, target, permission: 'full_access' });
+    try {
+      const before = await grantsOfProject();
+      const editor = await h.as(h.a, 'editor');
+      const refused = await refusal(
+        editor.sharing.share({ projectId: h.a.projectId, target, permission: 'can_view' }),
+      );
+      expect(refused).toMatchObject({ code: 'FORBIDDEN', quarry: 'access.change_above_own' });
+      expect(await grantsOfProject()).toEqual(before);
+    } finally {
+      await admin.sharing.share({ projectId: h.a.projectId, target, permission: 'none' });
+    }
+  });
+
+  it('still lets a Can edit holder remove a grant at or below their own', async () => {
+    const editor = await h.as(h.a, 'editor');
+    const explorer = { kind: 'user' as const, userId: h.a.users.explorer.id };
+    await editor.sharing.share({ projectId: h.a.projectId, target: explorer, permission: 'can_edit' });
+    await editor.sharing.share({ projectId: h.a.projectId, target: explorer, permission: 'none' });
+    expect((await grantsOfProject()).some((g) => g.userId === explorer.userId)).toBe(false);
+  });
+});
+
 describe('duplicating a project', () => {
+  const projectCount = async () =>
+    (
+      await h.database.db
+        .select({ id: projects.id })
+        .from(projects)
+        .where(eq(projects.workspaceId, h.a.workspaceId))
+    ).length;
+
+  it('refuses a Guest with Can edit who duplicates the project, and creates no project', async () => {
+    await h.database.db
+      .update(connections)
+      .set({
+        groupsWithAccess: ['workspace', 'workspace_guests'],
+        canQuery: ['workspace', 'workspace_guests'],
+      })
+      .where(eq(connections.id, h.a.connectionId));
+    const admin = await h.as(h.a, 'admin');
+    const guestTarget = { kind: 'user' as const, userId: h.a.users.guest.id };
+    await admin.sharing.share({ projectId: h.a.projectId, target: guestTarget, permission: 'can_edit' });
+    try {
+      const guest = await h.as(h.a, 'guest');
+      expect((await guest.projects.get({ projectId: h.a.projectId })).permission).toBe('Can edit');
+      const before = await projectCount();
+      const refused = await refusal(guest.sharing.duplicate({ projectId: h.a.projectId, name: 'Mine now' }));
+      expect(refused).toMatchObject({ code: 'FORBIDDEN', quarry: 'access.role_not_allowed' });
+      expect(refused.message).toBe(
+        'Duplicating creates a new project: only Admins, Managers and Editors can create projects',
+      );
+      expect(await projectCount()).toBe(before);
+    } finally {
+      await admin.sharing.share({ projectId: h.a.projectId, target: guestTarget, permission: 'none' });
+    }
+  });
+
+  it('refuses an Explorer or a Viewer granted Can edit who duplicates the project, and creates no project', async () => {
+    // Workspace holds Can edit; their roles cap them at Can explore and Can view.
+    const before = await projectCount();
+    for (const role of ['explorer', 'viewer'] as const) {
+      const caller = await h.as(h.a, role);
+      const refused = await refusal(caller.sharing.duplicate({ projectId: h.a.projectId, name: 'Mine now' }));
+      expect(refused).toMatchObject({ code: 'FORBIDDEN', quarry: 'access.capped_by_role' });
+    }
+    expect(await projectCount()).toBe(before);
+  });
+
   it('copies the cells and workspace connections but never a project connection or its credentials', async () => {
     const projectConnection = newId('connection');
     await h.database.sql`

@@ -27,6 +27,11 @@ export const ShareEntry = z.object({
   granted: ProjectPermission.or(z.literal('none')),
   effective: ProjectPermission.or(z.literal('none')),
   reasons: z.array(ShareReason),
+  /**
+   * The caller may change or remove this entry's own grant (for a person, their direct grant): they
+   * may share, the grant is not above their own permission, and it is not Public (the web switch).
+   */
+  canChange: z.boolean(),
 });
 export type ShareEntry = z.infer<typeof ShareEntry>;
 

@@ -7,6 +7,7 @@ const me = (effective: ShareEntry['effective']): ShareEntry => ({
   granted: effective,
   effective,
   reasons: [],
+  canChange: true,
 });
 
 const sharing = (entry: ShareEntry, editorsCanShare = true): ProjectSharing => ({

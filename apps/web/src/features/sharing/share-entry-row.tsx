@@ -73,7 +73,7 @@ export function ShareEntryRow({ projectId, entry, isMe = false, canRemove, onCha
             </span>
           ) : null}
         </div>
-        {canRemove && !isMe && entry.granted !== 'none' ? (
+        {canRemove && entry.canChange && !isMe && entry.granted !== 'none' ? (
           <button
             type="button"
             className="button button-quiet"
