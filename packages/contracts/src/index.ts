@@ -25,12 +25,15 @@ export {
   UserId,
 } from './members/members';
 export {
+  AppCell,
   CellId,
   ConnectionId,
   GetProjectInput,
+  ProjectConnectionSummary,
   ProjectDetail,
   ProjectId,
   ProjectSummary,
+  type ProjectWithLogic,
   SqlCell,
   UpdateCellInput,
 } from './projects/project';

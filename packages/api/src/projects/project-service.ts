@@ -1,4 +1,9 @@
-import { decideProjectPermission, PROJECT_PERMISSION_LABELS } from '@quarry/access';
+import {
+  canSeeProjectLogic,
+  decideProjectPermission,
+  PROJECT_PERMISSION_LABELS,
+  type ProjectAccess,
+} from '@quarry/access';
 import type { ProjectDetail, ProjectSummary } from '@quarry/contracts';
 import { loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { cells, connections, projectConnections, projects } from '@quarry/db/schema';
@@ -40,19 +45,41 @@ export async function listProjects(deps: Deps, actor: Actor): Promise<ProjectSum
   return visible;
 }
 
+/**
+ * One project as the caller may see it: its logic (SQL, connections) from Can explore up, the
+ * app only at Can view (`canSeeProjectLogic`).
+ */
 export async function getProject(
   deps: Deps,
   actor: Actor,
   projectId: string,
-  permission: string,
+  permission: ProjectAccess,
 ): Promise<ProjectDetail | null> {
   const [project] = await deps.db
     .select()
     .from(projects)
     .where(and(eq(projects.id, projectId), eq(projects.workspaceId, actor.workspaceId)));
   if (!project) return null;
+  const header = { id: project.id, name: project.name, permission: labelOf(permission) };
+  if (!canSeeProjectLogic(permission)) {
+    // Only the columns the app needs are read, so the SQL never leaves the database.
+    const places = await deps.db
+      .select({ id: cells.id, position: cells.position })
+      .from(cells)
+      .where(and(eq(cells.projectId, projectId), eq(cells.workspaceId, actor.workspaceId)))
+      .orderBy(asc(cells.position));
+    return {
+      ...header,
+      logicHidden: true,
+      cells: places.map((c) => ({ id: c.id, kind: 'sql' as const, position: c.position })),
+    };
+  }
   const [cellRows, connectionRows] = await Promise.all([
-    deps.db.select().from(cells).where(eq(cells.projectId, projectId)).orderBy(asc(cells.position)),
+    deps.db
+      .select()
+      .from(cells)
+      .where(and(eq(cells.projectId, projectId), eq(cells.workspaceId, actor.workspaceId)))
+      .orderBy(asc(cells.position)),
     deps.db
       .select({ id: connections.id, name: connections.name, kind: connections.kind })
       .from(projectConnections)
@@ -60,9 +87,8 @@ export async function getProject(
       .where(eq(projectConnections.projectId, projectId)),
   ]);
   return {
-    id: project.id,
-    name: project.name,
-    permission: labelOf(permission),
+    ...header,
+    logicHidden: false,
     cells: cellRows.map((c) => ({
       id: c.id,
       kind: 'sql' as const,

@@ -18,6 +18,7 @@ export const projectsRouter = {
     .input(GetProjectInput)
     .output(ProjectDetail)
     .query(async ({ ctx, input }) => {
+      // `none` would hide the logic too; the gate never lets a caller without Can view this far.
       const detail = await getProject(
         ctx.deps,
         ctx.actor,

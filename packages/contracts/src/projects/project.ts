@@ -22,14 +22,43 @@ export const ProjectSummary = z.object({
 });
 export type ProjectSummary = z.infer<typeof ProjectSummary>;
 
-export const ProjectDetail = z.object({
-  id: ProjectId,
-  name: z.string(),
-  permission: z.string(),
-  cells: z.array(SqlCell),
-  connections: z.array(z.object({ id: ConnectionId, name: z.string(), kind: z.string() })),
+/**
+ * A cell as Can view holders get it: its place in the app and nothing of its logic (no SQL, no
+ * data connection). Can view is the data app, not how it is made.
+ */
+export const AppCell = z.object({
+  id: CellId,
+  kind: z.literal('sql'),
+  position: z.number().int(),
 });
+export type AppCell = z.infer<typeof AppCell>;
+
+export const ProjectConnectionSummary = z.object({ id: ConnectionId, name: z.string(), kind: z.string() });
+
+const projectHeader = { id: ProjectId, name: z.string(), permission: z.string() };
+
+/**
+ * A project as its reader may see it. From Can explore up (`logicHidden: false`) every cell's SQL
+ * and data connection and the project's connections; at Can view (`logicHidden: true`) only the
+ * cells' places, and no connections. The output parser drops anything else, so no SQL reaches a
+ * Can view holder even if a service slipped it in.
+ */
+export const ProjectDetail = z.discriminatedUnion('logicHidden', [
+  z.object({
+    ...projectHeader,
+    logicHidden: z.literal(false),
+    cells: z.array(SqlCell),
+    connections: z.array(ProjectConnectionSummary),
+  }),
+  z.object({
+    ...projectHeader,
+    logicHidden: z.literal(true),
+    cells: z.array(AppCell),
+  }),
+]);
 export type ProjectDetail = z.infer<typeof ProjectDetail>;
+/** The project as Can explore and up see it, logic included. */
+export type ProjectWithLogic = Extract<ProjectDetail, { logicHidden: false }>;
 
 export const GetProjectInput = z.object({ projectId: ProjectId });
 export const UpdateCellInput = z.object({

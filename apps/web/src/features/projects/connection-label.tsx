@@ -1,8 +1,8 @@
-import type { ProjectDetail } from '@quarry/contracts';
+import type { ProjectWithLogic } from '@quarry/contracts';
 
 type ConnectionLabelProps = {
   connectionId: string | null;
-  connections: ProjectDetail['connections'];
+  connections: ProjectWithLogic['connections'];
 };
 
 /** Which data connection a cell queries. */

@@ -1,8 +1,10 @@
+import type { ProjectDetail, ProjectWithLogic } from '@quarry/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { ShareButton } from '../sharing/share-button';
+import { AppCellView } from './app-cell';
 import { canAuthor } from './can-author';
 import { PermissionBadge } from './permission-badge';
 import { SqlCellView } from './sql-cell';
@@ -21,19 +23,47 @@ export function ProjectPage({ projectId }: { projectId: string }) {
   }
 
   const { data } = project;
-  const editable = canAuthor(data.permission);
-  const cells = [...data.cells].sort((a, b) => a.position - b.position);
   return (
     <section aria-labelledby="project-title">
       <div className="page-header">
         <h1 id="project-title">{data.name}</h1>
         <PermissionBadge permission={data.permission} />
         <div className="page-actions">
-          {data.permission === 'Can view' ? null : (
-            <ShareButton projectId={data.id} projectName={data.name} />
-          )}
+          {data.logicHidden ? null : <ShareButton projectId={data.id} projectName={data.name} />}
         </div>
       </div>
+      {data.logicHidden ? <AppView project={data} /> : <LogicView project={data} />}
+    </section>
+  );
+}
+
+const byPosition = <T extends { position: number }>(cells: readonly T[]): T[] =>
+  [...cells].sort((a, b) => a.position - b.position);
+
+/** Can view: the app only. The server sent no SQL and no connections, and says so with `logicHidden`. */
+function AppView({ project }: { project: Extract<ProjectDetail, { logicHidden: true }> }) {
+  const cells = byPosition(project.cells);
+  return (
+    <>
+      <p className="muted" data-testid="logic-hidden">
+        You can view this app. Its logic (the SQL and the data connections) is hidden at {project.permission}.
+      </p>
+      {cells.length === 0 ? <p className="muted">This project has no cells yet.</p> : null}
+      <div className="cells">
+        {cells.map((cell, index) => (
+          <AppCellView key={cell.id} cell={cell} index={index} />
+        ))}
+      </div>
+    </>
+  );
+}
+
+/** Can explore and up: every cell's SQL, read-only below Can edit. */
+function LogicView({ project: data }: { project: ProjectWithLogic }) {
+  const editable = canAuthor(data.permission);
+  const cells = byPosition(data.cells);
+  return (
+    <>
       {cells.length === 0 ? <p className="muted">This project has no cells yet.</p> : null}
       <div className="cells">
         {cells.map((cell, index) => (
@@ -47,6 +77,6 @@ export function ProjectPage({ projectId }: { projectId: string }) {
           />
         ))}
       </div>
-    </section>
+    </>
   );
 }

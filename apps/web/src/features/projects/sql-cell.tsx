@@ -1,4 +1,4 @@
-import type { ProjectDetail, SqlCell } from '@quarry/contracts';
+import type { ProjectWithLogic, SqlCell } from '@quarry/contracts';
 import { useId, useState } from 'react';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
@@ -11,7 +11,7 @@ import { useSaveCell } from './use-save-cell';
 type SqlCellViewProps = {
   projectId: string;
   cell: SqlCell;
-  connections: ProjectDetail['connections'];
+  connections: ProjectWithLogic['connections'];
   editable: boolean;
   index: number;
 };

@@ -17,7 +17,8 @@ export function useSaveCell(input: { projectId: string; cellId: string; initialS
     (source: string) => {
       saved.current = source;
       queryClient.setQueryData(trpc.projects.get.queryKey({ projectId }), (project) =>
-        project
+        // Only a project whose logic the caller sees has SQL to keep in step.
+        project && !project.logicHidden
           ? {
               ...project,
               cells: project.cells.map((cell) => (cell.id === cellId ? { ...cell, source } : cell)),
