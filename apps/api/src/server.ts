@@ -3,15 +3,20 @@ import { startRunNotifier } from '@quarry/api';
 import { createDb } from '@quarry/db';
 import { QUEUE_SCHEMA, startQueue } from '@quarry/queue';
 import { loadVaultFromEnv } from '@quarry/vault';
+import type { DestinationStream } from 'pino';
 import { createApp } from './app';
+import { parseTrustedProxies } from './client-ip';
 import type { Env } from './env';
 import { createLogger } from './logger';
 
 export type RunningApi = { url: string; close: () => Promise<void> };
 
 /** Wires the API process: database pool, vault, queue (send only), run notifier, HTTP server. */
-export async function startApi(env: Readonly<Env>): Promise<RunningApi> {
-  const log = createLogger('api', env.LOG_LEVEL);
+export async function startApi(
+  env: Readonly<Env>,
+  options: { logDestination?: DestinationStream } = {},
+): Promise<RunningApi> {
+  const log = createLogger('api', env.LOG_LEVEL, options.logDestination);
   const vault = loadVaultFromEnv(env);
   if (!vault.ok) throw new Error(`${vault.error.message}${vault.error.hint ? ` (${vault.error.hint})` : ''}`);
   const { db, sql, close: closeDb } = createDb(env.DATABASE_URL, { max: 20, applicationName: 'quarry-api' });
@@ -33,6 +38,7 @@ export async function startApi(env: Readonly<Env>): Promise<RunningApi> {
     },
     log,
     webDist: env.QUARRY_WEB_DIST,
+    trustedProxies: parseTrustedProxies(env.QUARRY_TRUSTED_PROXIES).proxies,
     ready: async () => {
       const [row] = await sql<
         { queue: boolean }[]

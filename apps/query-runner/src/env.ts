@@ -9,6 +9,18 @@ const Env = z.object({
   QUARRY_PREVIOUS_MASTER_KEYS: z.string().optional(),
   /** Runs this process executes at once. */
   QUARRY_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** The largest single value a run may receive, in bytes (16 MiB); a bigger one fails the run. */
+  QUARRY_RUNNER_MAX_VALUE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  /** The most row data one run may receive, in bytes (256 MiB); past it the run fails. */
+  QUARRY_RUNNER_MAX_RESULT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024 * 1024),
   /** Port for /healthz and /readyz; 0 picks a free one. */
   RUNNER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   HOST: z.string().default('127.0.0.1'),

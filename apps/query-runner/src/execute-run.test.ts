@@ -18,6 +18,7 @@ import { executeRun, type RunnerDeps } from './execute-run';
 let database: TestDatabase;
 let warehouse: TestWarehouse;
 let fixture: WorkspaceFixture;
+let other: WorkspaceFixture;
 let vault: Vault;
 let deps: RunnerDeps;
 
@@ -28,6 +29,7 @@ beforeAll(async () => {
   if (!loaded.ok) throw new Error(loaded.error.message);
   vault = loaded.value;
   fixture = await createWorkspaceFixture(database.db, { vault, warehouse: warehouse.reader });
+  other = await createWorkspaceFixture(database.db, { vault, warehouse: warehouse.reader, name: 'Other' });
   deps = { db: database.db, sql: database.sql, vault, log: pino({ level: 'silent' }), now: () => new Date() };
 });
 afterAll(async () => {
@@ -169,5 +171,163 @@ describe('executing a run', () => {
     } finally {
       await admin.end();
     }
+  });
+});
+
+async function waitForActive(admin: import('postgres').Sql, text: string): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    const active =
+      await admin`select count(*)::int as n from pg_stat_activity where query = ${text} and state = 'active'`;
+    if (active[0]?.n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${text} never became active`);
+}
+
+describe('a forged job (item 6)', () => {
+  it("changes nothing in another workspace's run and writes nothing into the job's workspace audit", async () => {
+    // A running run of workspace B, and a job that names workspace A with B's run id.
+    const id = newId('run');
+    await database.db.insert(runs).values({
+      id,
+      workspaceId: other.workspaceId,
+      projectId: other.projectId,
+      cellId: other.cellId,
+      ownerId: other.users.editor.id,
+      connectionId: other.connectionId,
+      source: 'select 1',
+      rowLimit: 10,
+      status: 'running',
+      startedAt: new Date(),
+    });
+    const auditCount = async (workspaceId: string) =>
+      (
+        await database.sql<
+          { n: number }[]
+        >`select count(*)::int as n from audit_events where chain = ${workspaceId}`
+      )[0]?.n;
+    const [auditA, auditB] = [await auditCount(fixture.workspaceId), await auditCount(other.workspaceId)];
+
+    await executeRun(deps, { runId: id, workspaceId: fixture.workspaceId }, signal());
+
+    expect(await runRow(id)).toMatchObject({ status: 'running', error: null, finishedAt: null });
+    expect(await auditCount(fixture.workspaceId)).toBe(auditA);
+    expect(await auditCount(other.workspaceId)).toBe(auditB);
+    expect(await chunksOf(id)).toHaveLength(0);
+  });
+});
+
+describe('results too large to hold (item 11)', () => {
+  const MB = 1024 * 1024;
+
+  /** Runs `body` and returns how far this process's resident memory rose above where it began. */
+  async function peakRssGrowth(body: () => Promise<void>): Promise<number> {
+    globalThis.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 10);
+    try {
+      await body();
+    } finally {
+      clearInterval(sampler);
+    }
+    return peak - before;
+  }
+
+  it("fails `select repeat('x', 300000000)` with the value limit while another user's run succeeds", async () => {
+    const attack = await queueRun("select repeat('x', 300000000) as big");
+    const bystander = await queueRun('select count(*)::int as n from orders', 'manager');
+    const growth = await peakRssGrowth(async () => {
+      await Promise.all([
+        executeRun(deps, job(attack), signal()),
+        executeRun(deps, job(bystander), signal()),
+      ]);
+    });
+
+    expect(await runRow(attack)).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'run.value_too_large',
+        kind: 'user',
+        details: { limit: 'value', limitBytes: 16 * MB, setting: 'QUARRY_RUNNER_MAX_VALUE_BYTES' },
+      },
+    });
+    expect((await runRow(attack))?.error).toMatchObject({
+      hint: expect.stringContaining('QUARRY_RUNNER_MAX_VALUE_BYTES'),
+    });
+    expect(await runRow(bystander)).toMatchObject({ status: 'succeeded', rowCount: 1 });
+    console.info(`repeat('x', 300000000): runner RSS grew by ${Math.round(growth / MB)} MB`);
+    expect(growth).toBeLessThan(150 * MB);
+  });
+
+  it('fails 50,000 rows of 20 kB with the result limit, in chunks of at most a few MB', async () => {
+    const attack = await queueRun(
+      "select repeat('x', 20000) as wide from generate_series(1, 50000)",
+      'editor',
+      1_000_000,
+    );
+    const bystander = await queueRun('select 1 as one', 'manager');
+    const growth = await peakRssGrowth(async () => {
+      await Promise.all([
+        executeRun(deps, job(attack), signal()),
+        executeRun(deps, job(bystander), signal()),
+      ]);
+    });
+
+    expect(await runRow(attack)).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'run.result_too_large',
+        details: { limit: 'result', limitBytes: 256 * MB, setting: 'QUARRY_RUNNER_MAX_RESULT_BYTES' },
+      },
+    });
+    expect(await runRow(bystander)).toMatchObject({ status: 'succeeded' });
+    const chunks = await chunksOf(attack);
+    expect(Math.max(...chunks.map((c) => c.payload.length))).toBeLessThan(5 * MB);
+    console.info(`50,000 × 20 kB: runner RSS grew by ${Math.round(growth / MB)} MB`);
+    expect(growth).toBeLessThan(400 * MB);
+  });
+});
+
+describe('queries stopped on the server (items 12 and 17)', () => {
+  it('reports a pg_cancel_backend by an Admin as cancelled, not as a timeout', async () => {
+    const text = 'select pg_sleep(20) as cancelled_by_admin';
+    const id = await queueRun(text);
+    const admin = (await import('postgres')).default(warehouse.adminUrl, { max: 1 });
+    try {
+      const running = executeRun(deps, job(id), signal());
+      await waitForActive(admin, text);
+      await admin`select pg_cancel_backend(pid) from pg_stat_activity where query = ${text}`;
+      await running;
+    } finally {
+      await admin.end();
+    }
+    const row = await runRow(id);
+    expect(row).toMatchObject({
+      status: 'cancelled',
+      error: { code: 'run.cancelled', details: { by: 'server' } },
+    });
+    expect(JSON.stringify(row?.error)).not.toMatch(/longer than|timeout/i);
+  });
+
+  it('keeps addresses, ports and driver internals out of the error when the connection is killed mid-run', async () => {
+    const text = 'select pg_sleep(20) as terminated_by_admin';
+    const id = await queueRun(text);
+    const admin = (await import('postgres')).default(warehouse.adminUrl, { max: 1 });
+    try {
+      const running = executeRun(deps, job(id), signal());
+      await waitForActive(admin, text);
+      await admin`select pg_terminate_backend(pid) from pg_stat_activity where query = ${text}`;
+      await running;
+    } finally {
+      await admin.end();
+    }
+    const row = await runRow(id);
+    expect(row?.status).toMatch(/^(failed|cancelled)$/);
+    expect(JSON.stringify(row?.error)).not.toMatch(
+      /127\.0\.0\.1|localhost|:\d{2,5}\b|CONNECTION_|cause|\bat /,
+    );
   });
 });

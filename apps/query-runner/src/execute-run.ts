@@ -4,7 +4,13 @@ import {
   meetsProjectPermission,
   type Reason,
 } from '@quarry/access';
-import { PostgresConfig, streamPostgres } from '@quarry/connectors';
+import {
+  type ConnectorError,
+  DEFAULT_RESULT_LIMITS,
+  PostgresConfig,
+  type ResultLimits,
+  streamPostgres,
+} from '@quarry/connectors';
 import type { Cell, QuarryError, RunExecuteJob } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
@@ -22,12 +28,31 @@ import type { Vault, VaultContext } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 
-export type RunnerDeps = { db: Db; sql: Sql; vault: Vault; log: Logger; now: () => Date };
+export type RunnerDeps = {
+  db: Db;
+  sql: Sql;
+  vault: Vault;
+  log: Logger;
+  now: () => Date;
+  /** Byte limits per value and per run (env QUARRY_RUNNER_MAX_VALUE_BYTES / _MAX_RESULT_BYTES). */
+  limits?: ResultLimits;
+};
 
 type RunError = QuarryError & { kind: 'user' | 'system' };
 
 const FIRST_CHUNK_ROWS = 1000;
 const MAX_CHUNK_ROWS = 16_000;
+/**
+ * A chunk is flushed at this many bytes of row text too, whatever its row count: wide rows would
+ * otherwise make a 16,000-row chunk hundreds of MB, held whole by the runner and then the API.
+ */
+const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Which setting raises each byte limit, for the error's hint. */
+const LIMIT_SETTINGS: Record<string, string> = {
+  'run.value_too_large': 'QUARRY_RUNNER_MAX_VALUE_BYTES',
+  'run.result_too_large': 'QUARRY_RUNNER_MAX_RESULT_BYTES',
+};
 
 /**
  * Executes one run job. At-least-once safe (JOB-1): only a `queued` run is taken, with a guarded
@@ -43,7 +68,11 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
     .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'queued')))
     .returning();
   if (!taken) {
-    const [current] = await db.select({ status: runs.status }).from(runs).where(eq(runs.id, job.runId));
+    // JOB-6: a job names its workspace; a run of any other workspace is not this job's to touch.
+    const [current] = await db
+      .select({ status: runs.status })
+      .from(runs)
+      .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId)));
     if (current?.status === 'running') {
       await finish(deps, job, {
         status: 'failed',
@@ -127,11 +156,13 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
   // Chunks start small, so the first rows reach the reader at once, and grow, so a long result
   // pays the per-chunk cost (seal, insert, notify) a few dozen times rather than once per batch.
   let pending: Cell[][] = [];
+  let pendingBytes = 0;
   let chunkTarget = FIRST_CHUNK_ROWS;
   const flush = async () => {
     if (!pending.length) return;
     const rows = pending;
     pending = [];
+    pendingBytes = 0;
     chunkTarget = Math.min(chunkTarget * 2, MAX_CHUNK_ROWS);
     await writeChunk(rows.length, (context) => sealRows(deps.vault, context, rows));
   };
@@ -141,27 +172,54 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
     timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
     signal,
     batchSize: FIRST_CHUNK_ROWS,
+    limits: deps.limits ?? DEFAULT_RESULT_LIMITS,
   })) {
     if (event.type === 'columns') {
       const { columns } = event;
       await writeChunk(0, (context) => sealColumns(deps.vault, context, columns));
     } else if (event.type === 'rows') {
       rowCount += event.rows.length;
-      for (const row of event.rows) pending.push(row);
-      if (pending.length >= chunkTarget) await flush();
+      for (const row of event.rows) {
+        pending.push(row);
+        pendingBytes += rowTextBytes(row);
+        if (pending.length >= chunkTarget || pendingBytes >= MAX_CHUNK_BYTES) await flush();
+      }
     } else if (event.type === 'end') {
       await flush();
       await finish(deps, job, { status: 'succeeded', rowCount, truncated: event.truncated });
       runLog.info({ rowCount, truncated: event.truncated }, 'run succeeded');
     } else {
-      const { kind, transient: _transient, ...error } = event.error;
+      const error = shownError(event.error);
+      // The driver's own text (addresses, ports) goes to the log only (item 17).
+      runLog.info({ code: error.code, kind: error.kind, internal: event.error.internal }, 'run failed');
       await finish(deps, job, {
         status: error.code === 'run.cancelled' ? 'cancelled' : 'failed',
-        error: { ...error, kind },
+        error,
       });
-      runLog.info({ code: error.code, kind }, 'run failed');
     }
   }
+}
+
+/** What the run's owner is shown: the typed error without anything meant for the log. */
+function shownError(error: ConnectorError): RunError {
+  const { kind, transient: _transient, internal: _internal, ...shown } = error;
+  const setting = LIMIT_SETTINGS[shown.code];
+  if (setting) {
+    return {
+      ...shown,
+      hint: `Select less (fewer rows or columns, or left(column, 1000) for long values); an operator can raise the limit with ${setting} on the query runner`,
+      details: { ...shown.details, setting },
+      kind,
+    };
+  }
+  return { ...shown, kind };
+}
+
+/** About the bytes a row adds to a chunk's JSON text; exact enough to size chunks. */
+function rowTextBytes(row: Cell[]): number {
+  let bytes = 2;
+  for (const cell of row) bytes += typeof cell === 'string' ? cell.length + 3 : 8;
+  return bytes;
 }
 
 /** The results gate and the authoring check, through the same engine the API uses. */
@@ -181,7 +239,10 @@ async function authorize(db: Db, run: typeof runs.$inferSelect): Promise<QuarryE
           message: 'You need Can edit on this project to run its SQL',
         };
   }
-  const [connection] = await db.select().from(connections).where(eq(connections.id, run.connectionId));
+  const [connection] = await db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.id, run.connectionId), eq(connections.workspaceId, run.workspaceId)));
   if (!connection) return null;
   const permissions = decideConnectionPermissions({ actor, connection: connectionFacts(connection) });
   if (!permissions.canQuery.allowed) return refused(permissions.canQuery.reason);
@@ -204,7 +265,7 @@ async function finish(deps: RunnerDeps, job: RunExecuteJob, outcome: Outcome): P
           ? { status: 'succeeded', rowCount: outcome.rowCount, truncated: outcome.truncated, finishedAt: now }
           : { status: outcome.status, error: outcome.error, finishedAt: now },
       )
-      .where(and(eq(runs.id, job.runId), eq(runs.status, 'running')))
+      .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'running')))
       .returning({ ownerId: runs.ownerId });
     const owner = updated[0];
     if (!owner) return;

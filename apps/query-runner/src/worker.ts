@@ -28,7 +28,17 @@ export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
     applicationName: 'quarry-runner',
   });
   const queue = await startQueue(env.DATABASE_URL, { supervise: true });
-  const deps = { db, sql, vault: vault.value, log, now: () => new Date() };
+  const deps = {
+    db,
+    sql,
+    vault: vault.value,
+    log,
+    now: () => new Date(),
+    limits: {
+      maxValueBytes: env.QUARRY_RUNNER_MAX_VALUE_BYTES,
+      maxResultBytes: env.QUARRY_RUNNER_MAX_RESULT_BYTES,
+    },
+  };
   await queue.work('run.execute', { concurrency: env.QUARRY_RUNNER_CONCURRENCY }, async (payload, job) => {
     try {
       await executeRun(deps, payload, job.signal);

@@ -1,4 +1,5 @@
 export { toConnectorError } from './postgres/errors';
-export { connectPostgres, streamPostgres } from './postgres/stream';
+export type { ResultLimits } from './postgres/result-guard';
+export { connectPostgres, DEFAULT_RESULT_LIMITS, streamPostgres } from './postgres/stream';
 export { columnFor, toCell } from './postgres/types-map';
 export { type ConnectorError, PostgresConfig, type StreamEvent, type StreamOptions } from './types';

@@ -1,5 +1,6 @@
 import type { Cell, Column, QuarryError } from '@quarry/contracts';
 import { z } from 'zod';
+import type { ResultLimits } from './postgres/result-guard';
 
 /** CONN-1: structured fields only; no connection string, no driver option that reads files. */
 export const PostgresConfig = z.object({
@@ -13,7 +14,12 @@ export const PostgresConfig = z.object({
 export type PostgresConfig = z.infer<typeof PostgresConfig>;
 
 /** `user`: the query or its input is at fault (bad SQL, a limit). `system`: the path to the data is. */
-export type ConnectorError = QuarryError & { kind: 'user' | 'system'; transient: boolean };
+export type ConnectorError = QuarryError & {
+  kind: 'user' | 'system';
+  transient: boolean;
+  /** What the driver said, for the log only: it can name addresses and ports (never shown). */
+  internal?: string;
+};
 
 export type StreamEvent =
   | { type: 'columns'; columns: Column[] }
@@ -27,4 +33,6 @@ export type StreamOptions = {
   signal?: AbortSignal;
   /** Rows per batch fetched from the server and handed on. */
   batchSize?: number;
+  /** Byte limits on one value and on the whole result (defaults: DEFAULT_RESULT_LIMITS). */
+  limits?: ResultLimits;
 };

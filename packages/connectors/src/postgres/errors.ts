@@ -1,17 +1,73 @@
 import type { ConnectorError } from '../types';
+import { ResultLimitError } from './result-guard';
 
 type PgLikeError = { code?: string; message?: string; position?: string; detail?: string; hint?: string };
 
-/** Turns what the driver threw into a typed error that says what to do. Never includes credentials. */
+const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+
+/**
+ * Turns what the driver threw into a typed error that says what to do. Never includes credentials,
+ * and nothing of the driver's own text (it names addresses and ports) except in `internal`, which
+ * callers log and never show.
+ */
 export function toConnectorError(
   error: unknown,
-  context: { timeoutMs: number; cancelled: boolean },
+  context: { timeoutMs: number; cancelled: boolean; elapsedMs?: number },
 ): ConnectorError {
   const e = (typeof error === 'object' && error !== null ? error : {}) as PgLikeError;
   const code = e.code ?? '';
   const message = e.message ?? String(error);
   if (context.cancelled) {
     return { code: 'run.cancelled', message: 'The query was cancelled', kind: 'user', transient: false };
+  }
+  if (error instanceof ResultLimitError) {
+    return error.limit === 'value'
+      ? {
+          code: 'run.value_too_large',
+          message: `A value in the result is larger than ${megabytes(error.limitBytes)}, the limit for one value`,
+          hint: 'Select less of it (for example left(column, 1000)), or ask an operator to raise the limit',
+          details: { limit: 'value', limitBytes: error.limitBytes },
+          kind: 'user',
+          transient: false,
+        }
+      : {
+          code: 'run.result_too_large',
+          message: `The result is larger than ${megabytes(error.limitBytes)}, the limit for one run`,
+          hint: 'Select fewer rows or columns, or ask an operator to raise the limit',
+          details: { limit: 'result', limitBytes: error.limitBytes },
+          kind: 'user',
+          transient: false,
+        };
+  }
+  // 57014 is both our statement timeout and a cancel sent by someone else (an Admin's
+  // pg_cancel_backend, the server). Only the time tells them apart reliably: ours fires when the
+  // timeout has passed; anything earlier was not ours.
+  const slackMs = Math.min(1000, context.timeoutMs * 0.1);
+  if (
+    code === '57014' &&
+    context.elapsedMs !== undefined &&
+    context.elapsedMs < context.timeoutMs - slackMs
+  ) {
+    return {
+      code: 'run.cancelled',
+      message: 'The query was cancelled on the database server (by an administrator or by the server)',
+      hint: 'Run it again; if it keeps happening, ask whoever administers the database',
+      details: { by: 'server' },
+      kind: 'user',
+      transient: false,
+      internal: message,
+    };
+  }
+  if (code === '57P01' || code === '57P02' || code === '57P03') {
+    return {
+      code: 'run.cancelled',
+      message: "The database server ended the query's connection (an administrator or a restart)",
+      hint: 'Run it again; if it keeps happening, ask whoever administers the database',
+      details: { by: 'server' },
+      kind: 'user',
+      transient: false,
+      internal: message,
+    };
   }
   if (code === '57014') {
     return {
@@ -47,9 +103,21 @@ export function toConnectorError(
       hint: 'Check the host and port, and that the server accepts connections from Quarry',
       kind: 'system',
       transient: true,
+      internal: message,
     };
   }
-  if (/^[0-9A-Z]{5}$/.test(code)) {
+  if (code === 'TLS_REFUSED') {
+    return {
+      code: 'connector.tls_unavailable',
+      message: 'The database server does not accept encrypted connections',
+      hint: 'Enable TLS on the server, or set the connection to not require it',
+      kind: 'system',
+      transient: false,
+      internal: message,
+    };
+  }
+  // A SQLSTATE; no class starts with E, which keeps Node's EPIPE out.
+  if (/^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code)) {
     const position = e.position ? Number(e.position) : null;
     return {
       code: code === '42601' ? 'sql.syntax_error' : code.startsWith('42') ? 'sql.invalid_query' : 'sql.error',
@@ -62,12 +130,14 @@ export function toConnectorError(
       transient: code === '40001' || code === '40P01',
     };
   }
+  // Driver and socket errors (`write CONNECTION_CLOSED 127.0.0.1:5432`, TLS failures) name
+  // addresses and internals: the user gets a generic message, the log gets the text.
   return {
     code: 'connector.failed',
     message: 'The connection to the database failed',
     hint: 'Try again; if it keeps failing, check the connection settings',
-    details: { cause: message.slice(0, 300) },
     kind: 'system',
     transient: true,
+    internal: message.slice(0, 300),
   };
 }

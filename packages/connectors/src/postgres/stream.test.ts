@@ -365,12 +365,160 @@ describe('streamPostgres', () => {
       expect(rowsOf(events)).toEqual([[10, true, null, 10]]);
     });
 
-    it('cannot write through the demo reader role (42501) and changes nothing', async () => {
+    it('cannot write through the demo reader role and changes nothing', async () => {
       const error = errorOf(await collect('delete from orders'));
 
-      expect(error).toMatchObject({ kind: 'user', details: { sqlstate: '42501' } });
+      // The READ ONLY transaction refuses it (25006) before the role's grants (42501) are asked.
+      expect(error).toMatchObject({ kind: 'user', details: { sqlstate: '25006' } });
       const [row] = await admin<{ n: number }[]>`select count(*)::int as n from orders`;
       expect(row?.n).toBe(ORDERS);
+    });
+  });
+
+  // Item 13: the READ ONLY transaction must hold on its own, so these run as a role that may write
+  // anything (the warehouse's superuser): only the transaction stands in the way.
+  describe('the READ ONLY transaction every run executes in', () => {
+    const superuser = (): PostgresConfig => {
+      const url = new URL(warehouse.adminUrl);
+      return {
+        host: url.hostname,
+        port: Number(url.port || 5432),
+        database: url.pathname.slice(1),
+        username: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+        sslMode: 'disable',
+      };
+    };
+    const largeObjects = async () =>
+      (await admin<{ n: number }[]>`select count(*)::int as n from pg_largeobject_metadata`)[0]?.n;
+
+    it('keeps nothing of lo_from_bytea storing a 1 MB large object, even for a role that may write', async () => {
+      // PostgreSQL lets large-object functions run in a READ ONLY transaction; what bounds them is
+      // that a run's transaction never commits: the connection closes and it rolls back.
+      const before = await largeObjects();
+      const events = await collect(
+        "select lo_from_bytea(0, repeat('x', 1000000)::bytea)",
+        [],
+        {},
+        superuser(),
+      );
+
+      expect(['end', 'error']).toContain(events.at(-1)?.type);
+      expect(await largeObjects()).toBe(before);
+    });
+
+    it('refuses a delete, even for a role that may write', async () => {
+      const error = errorOf(await collect('delete from orders', [], {}, superuser()));
+
+      expect(error).toMatchObject({ details: { sqlstate: '25006' } });
+      const [row] = await admin<{ n: number }[]>`select count(*)::int as n from orders`;
+      expect(row?.n).toBe(ORDERS);
+    });
+
+    it('cannot be left with `commit; create table …`: one statement per run', async () => {
+      const error = errorOf(await collect('commit; create table escaped (x int)', [], {}, superuser()));
+
+      expect(error).toMatchObject({ code: 'sql.syntax_error', details: { sqlstate: '42601' } });
+      const [row] = await admin<
+        { n: number }[]
+      >`select count(*)::int as n from pg_class where relname = 'escaped'`;
+      expect(row?.n).toBe(0);
+    });
+
+    it('cannot be switched with `set transaction read write`', async () => {
+      const error = errorOf(await collect('set transaction read write', [], {}, superuser()));
+
+      expect(error).toMatchObject({ kind: 'user', details: { sqlstate: '25001' } });
+    });
+
+    it("does not let set_config('work_mem', '1500MB') outlive its run", async () => {
+      const raised = await collect("select set_config('work_mem', '1500MB', false) as w");
+      expect(rowsOf(raised)).toEqual([['1500MB']]);
+
+      const next = await collect("select current_setting('work_mem') as w");
+      expect(rowsOf(next)).not.toEqual([['1500MB']]);
+      expect(next.at(-1)).toMatchObject({ type: 'end' });
+    });
+  });
+
+  // Item 11: the driver assembles a whole message before it hands over a row; the guard must stop
+  // a huge value as its bytes arrive, not after this process holds it.
+  describe('the byte limits', () => {
+    const limits = { maxValueBytes: 1024 * 1024, maxResultBytes: 8 * 1024 * 1024 };
+
+    it("stops `select repeat('x', 300000000)` at the value limit without holding the value", async () => {
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 5);
+      try {
+        const events = await collect("select repeat('x', 300000000) as big", [], { limits });
+
+        expect(errorOf(events)).toMatchObject({
+          code: 'run.value_too_large',
+          kind: 'user',
+          details: { limit: 'value', limitBytes: limits.maxValueBytes },
+        });
+        expect(rowsOf(events)).toEqual([]);
+      } finally {
+        clearInterval(sampler);
+      }
+      expect(peak - before).toBeLessThan(100 * 1024 * 1024);
+    });
+
+    it('stops 50,000 rows of 20 kB at the result limit, after at most that many bytes', async () => {
+      const events = await collect("select repeat('x', 20000) from generate_series(1, 50000)", [], {
+        limits,
+        batchSize: 100,
+      });
+
+      expect(errorOf(events)).toMatchObject({
+        code: 'run.result_too_large',
+        details: { limit: 'result', limitBytes: limits.maxResultBytes },
+      });
+      const received = rowsOf(events).length;
+      expect(received).toBeGreaterThan(0);
+      expect(received * 20_000).toBeLessThanOrEqual(limits.maxResultBytes);
+    });
+
+    it('lets a result just under the limits through', async () => {
+      const events = await collect("select repeat('x', 1000000) as v from generate_series(1, 7)", [], {
+        limits,
+      });
+
+      expect(events.at(-1)).toMatchObject({ type: 'end', rowCount: 7 });
+    });
+  });
+
+  // Item 12 and 17: who stopped a query, and nothing of the driver's internals in what users see.
+  describe('queries stopped by someone else', () => {
+    const terminateSleep = async (fn: 'pg_cancel_backend' | 'pg_terminate_backend') => {
+      expect(await waitFor(async () => (await activeSleeps()) === 1, 10_000)).toBe(true);
+      await admin.unsafe(
+        `select ${fn}(pid) from pg_stat_activity
+         where datname = $1 and application_name = 'quarry-runner' and query like '%pg_sleep%'`,
+        [warehouse.reader.database],
+      );
+    };
+
+    it('reports a pg_cancel_backend by an Admin as cancelled, never as a timeout', async () => {
+      const done = collect('select pg_sleep(30)', [], { timeoutMs: 60_000 });
+      await terminateSleep('pg_cancel_backend');
+      const error = errorOf(await done);
+
+      expect(error).toMatchObject({ code: 'run.cancelled', details: { by: 'server' } });
+      expect(error.message).not.toMatch(/longer than/);
+    });
+
+    it('keeps addresses and ports out of the error when pg_terminate_backend kills the connection', async () => {
+      const done = collect('select pg_sleep(30)', [], { timeoutMs: 60_000 });
+      await terminateSleep('pg_terminate_backend');
+      const error = errorOf(await done);
+      const { internal: _internal, ...shown } = error;
+
+      expect(error.code).toMatch(/^(run\.cancelled|connector\.failed)$/);
+      expect(JSON.stringify(shown)).not.toMatch(/127\.0\.0\.1|:\d{2,5}\b|CONNECTION_|\bat \w/);
     });
   });
 });

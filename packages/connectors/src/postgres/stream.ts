@@ -2,23 +2,42 @@ import type { Cell, Column } from '@quarry/contracts';
 import postgres from 'postgres';
 import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
 import { toConnectorError } from './errors';
+import { openPostgresSocket } from './open-socket';
+import { createResultGuard, type ResultLimitError, type ResultLimits } from './result-guard';
 import { columnFor, toCell } from './types-map';
 
 type StatementColumns = { statement?: { columns?: { name: string; type: number }[] } };
 
-export function connectPostgres(config: PostgresConfig, options: { timeoutMs: number }) {
-  return postgres({
+/** Defaults when a caller sets no limits: generous, but far below what takes a process down. */
+export const DEFAULT_RESULT_LIMITS: ResultLimits = {
+  maxValueBytes: 16 * 1024 * 1024,
+  maxResultBytes: 256 * 1024 * 1024,
+};
+
+export function connectPostgres(
+  config: PostgresConfig,
+  options: { timeoutMs: number; limits?: ResultLimits; onLimit?: (error: ResultLimitError) => void },
+) {
+  const limits = options.limits ?? DEFAULT_RESULT_LIMITS;
+  // TLS is negotiated in openPostgresSocket, so the driver itself is told `ssl: false` and reads
+  // plaintext that the result guard has already seen.
+  const socket = async () => {
+    const opened = await openPostgresSocket(config);
+    const guard = createResultGuard(limits, (error) => {
+      options.onLimit?.(error);
+      opened.destroy(error);
+    });
+    opened.on('data', guard.onData);
+    return opened;
+  };
+  const driverOptions = {
     host: config.host,
     port: config.port,
     database: config.database,
     username: config.username,
     password: config.password,
-    ssl:
-      config.sslMode === 'disable'
-        ? false
-        : config.sslMode === 'require'
-          ? 'require'
-          : { rejectUnauthorized: true },
+    ssl: false,
+    socket,
     max: 1,
     idle_timeout: 5,
     connect_timeout: 10,
@@ -26,14 +45,24 @@ export function connectPostgres(config: PostgresConfig, options: { timeoutMs: nu
     onnotice: () => {},
     // The server enforces the limit, so a runaway query stops even if this process dies.
     connection: { application_name: 'quarry-runner', statement_timeout: options.timeoutMs },
-  });
+  };
+  // postgres.js accepts `socket` but its types do not declare it.
+  return postgres(driverOptions as postgres.Options<Record<string, postgres.PostgresType>>);
 }
 
 /**
  * Runs one statement with bound parameters through a server-side cursor and yields its columns,
  * then batches of rows as they arrive, then the end. Memory holds one batch at a time; the row
- * limit stops the cursor (and marks the result truncated); the signal cancels the query on the
- * server, not just here.
+ * limit stops the cursor (and marks the result truncated); the byte limits stop a result too big to
+ * hold; the signal cancels the query on the server, not just here.
+ *
+ * The statement runs inside a READ ONLY transaction opened first, on a connection of its own that
+ * closes afterwards, so nothing the SQL sets (`set_config`, roles) outlives the run. The transaction
+ * never commits: closing the connection rolls it back, so even what READ ONLY lets through
+ * (large-object functions) leaves nothing behind. The SQL goes
+ * over the extended protocol, which takes exactly one statement, so `commit; insert …` cannot
+ * leave the transaction, and `set transaction read write` is refused because a query already ran
+ * in it.
  */
 export async function* streamPostgres(
   config: PostgresConfig,
@@ -41,9 +70,17 @@ export async function* streamPostgres(
   params: readonly (string | number | boolean | null)[],
   options: StreamOptions,
 ): AsyncGenerator<StreamEvent> {
-  const sql = connectPostgres(config, { timeoutMs: options.timeoutMs });
+  const limited: { error: ResultLimitError | null } = { error: null };
+  const sql = connectPostgres(config, {
+    timeoutMs: options.timeoutMs,
+    ...(options.limits ? { limits: options.limits } : {}),
+    onLimit: (error) => {
+      limited.error = error;
+    },
+  });
   const batchSize = options.batchSize ?? 1000;
   let cancelled = false;
+  let startedAt = performance.now();
   const query = sql.unsafe(text, params as (string | number | boolean | null)[]).values();
   const onAbort = () => {
     cancelled = true;
@@ -58,6 +95,12 @@ export async function* streamPostgres(
       cancelled = true;
       throw new Error('aborted before start');
     }
+    await sql.unsafe('start transaction read only');
+    // Set locally too, and as a first query of the transaction: after it, `set transaction read
+    // write` is refused ("must be set before any query").
+    await sql`select set_config('statement_timeout', ${String(options.timeoutMs)}, true)`;
+    if (cancelled) throw new Error('aborted before start');
+    startedAt = performance.now();
     for await (const batch of query.cursor(batchSize)) {
       if (!columns) {
         columns = describe(query);
@@ -82,7 +125,14 @@ export async function* streamPostgres(
     if (!columns) yield { type: 'columns', columns: describe(query) };
     yield { type: 'end', rowCount, truncated };
   } catch (error) {
-    yield { type: 'error', error: toConnectorError(error, { timeoutMs: options.timeoutMs, cancelled }) };
+    yield {
+      type: 'error',
+      error: toConnectorError(limited.error ?? error, {
+        timeoutMs: options.timeoutMs,
+        cancelled,
+        elapsedMs: performance.now() - startedAt,
+      }),
+    };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await sql.end({ timeout: 2 }).catch(() => {});

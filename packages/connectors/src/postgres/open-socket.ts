@@ -1,0 +1,43 @@
+import { once } from 'node:events';
+import { isIP, type Socket, connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { PostgresConfig } from '../types';
+
+const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+const CONNECT_TIMEOUT_MS = 10_000;
+
+const failure = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+/**
+ * Opens the socket the driver speaks PostgreSQL over, negotiating TLS here rather than in the
+ * driver, so that what the driver reads is plaintext we can watch (the result guard) before the
+ * driver buffers it. Same modes as before: `disable`, `require` (encrypted, unverified) and
+ * `verify-full` (certificate and host name checked).
+ */
+export async function openPostgresSocket(
+  config: Pick<PostgresConfig, 'host' | 'port' | 'sslMode'>,
+): Promise<Socket> {
+  const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
+  const raw = tcpConnect({ host: config.host, port: config.port });
+  try {
+    await once(raw, 'connect', { signal });
+    if (config.sslMode === 'disable') return raw;
+    raw.write(SSL_REQUEST);
+    const [reply] = (await once(raw, 'data', { signal })) as [Buffer];
+    if (reply[0] !== 0x53) {
+      throw failure('TLS_REFUSED', 'the server does not accept TLS connections');
+    }
+    const secure = tlsConnect({
+      socket: raw,
+      host: config.host,
+      ...(isIP(config.host) ? {} : { servername: config.host }),
+      rejectUnauthorized: config.sslMode === 'verify-full',
+    });
+    await once(secure, 'secureConnect', { signal });
+    return secure;
+  } catch (error) {
+    raw.destroy();
+    if (signal.aborted) throw failure('CONNECT_TIMEOUT', 'connecting timed out');
+    throw error;
+  }
+}
