@@ -212,5 +212,34 @@ describe.runIf(browserAvailable)('access control in real Chromium', () => {
       .click();
     await expect.poll(() => admin.getByTestId('session').first().textContent()).toContain('This device');
     await shot(admin, 'sessions');
+
+    // The Admin lowers the Editor to Can view: the project opens as the app only, without its SQL.
+    await admin.getByRole('link', { name: 'Projects', exact: true }).click();
+    await admin.getByRole('link', { name: 'Orders overview' }).click();
+    await admin.getByRole('button', { name: 'Share' }).click();
+    const adminDialog = admin.getByRole('dialog', { name: 'Share project' });
+    await adminDialog
+      .getByLabel('Person or group')
+      .selectOption({ label: `${EDITOR.name} (${EDITOR.email})` });
+    await adminDialog.getByLabel('Permission').selectOption('can_view');
+    await adminDialog.getByRole('button', { name: 'Share', exact: true }).click();
+    await expect
+      .poll(() =>
+        adminDialog
+          .getByTestId('share-entry')
+          .filter({ hasText: EDITOR.email })
+          .getByTestId('share-effective')
+          .textContent(),
+      )
+      .toBe('Can view');
+    await adminDialog.getByRole('button', { name: 'Close' }).click();
+    await editor.reload();
+    await editor.getByTestId('logic-hidden').waitFor();
+    expect(await editor.getByTitle('Your permission on this project').textContent()).toBe('Can view');
+    expect(await editor.getByTestId('logic-hidden').textContent()).toContain('hidden at Can view');
+    expect(await editor.getByLabel('SQL').count()).toBe(0);
+    expect(await editor.getByRole('button', { name: 'Share' }).count()).toBe(0);
+    expect(await editor.content()).not.toContain('from orders');
+    await shot(editor, 'app-only');
   });
 });
