@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { appRouter, createContext, type Deps } from '@quarry/api';
+import { appRouter, createContext, type Deps, QuarryTRPCError } from '@quarry/api';
+import { MAX_CALLS_PER_REQUEST } from '@quarry/contracts';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { ZodError } from 'zod';
+import { clientIp, noTrustedProxies, type TrustedProxies } from './client-ip';
 import { isSameOrigin } from './origin-check';
+import { redactPath } from './redact-path';
+import { bodySizeLimit, callLimits } from './request-limits';
 import { createSsoRoutes } from './sso-routes';
 
 export type AppOptions = {
@@ -16,9 +20,11 @@ export type AppOptions = {
   webDist?: string | undefined;
   /** Readiness: the database answers and the queue schema is there. */
   ready: () => Promise<{ database: boolean; queue: boolean }>;
+  /** `QUARRY_TRUSTED_PROXIES`, parsed: whose `X-Forwarded-For` to believe. None unless configured. */
+  trustedProxies?: TrustedProxies | undefined;
 };
 
-type Env = { Variables: { requestId: string } };
+type Env = { Variables: { requestId: string; clientIp: string | null } };
 
 export function createApp(options: AppOptions) {
   const { deps, log } = options;
@@ -28,6 +34,7 @@ export function createApp(options: AppOptions) {
   app.use('*', async (c, next) => {
     const requestId = c.req.header('x-request-id')?.slice(0, 64) || randomUUID();
     c.set('requestId', requestId);
+    c.set('clientIp', clientIp(c, options.trustedProxies ?? noTrustedProxies));
     const started = performance.now();
     await next();
     c.header('x-request-id', requestId);
@@ -39,11 +46,13 @@ export function createApp(options: AppOptions) {
       "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
     );
     if (!c.req.path.startsWith('/assets/')) {
+      // Method, path (secrets redacted, never the query string), status and time: nothing of the
+      // request's input, which can carry passwords and invite secrets (AUTH-8, issue 7 item 16).
       log.info(
         {
           requestId,
           method: c.req.method,
-          path: c.req.path,
+          path: redactPath(c.req.path),
           status: c.res.status,
           ms: Math.round(performance.now() - started),
         },
@@ -60,6 +69,10 @@ export function createApp(options: AppOptions) {
       checks.database && checks.queue ? 200 : 503,
     );
   });
+
+  // Before anything reads the body or runs a procedure: a bounded number of calls, at most one
+  // credential check (AUTH-7), and a bounded body.
+  app.use('/trpc/*', callLimits(), bodySizeLimit());
 
   // AUTH-5: a cookie-carrying mutation must come from our own origin. Token callers (the SDK)
   // send no cookie, so a forged cross-site request cannot ride on their credentials.
@@ -88,11 +101,13 @@ export function createApp(options: AppOptions) {
   });
 
   app.all('/trpc/*', (c) => {
-    const ip = safeIp(c);
+    const ip = c.get('clientIp');
     return fetchRequestHandler({
       endpoint: '/trpc',
       req: c.req.raw,
       router: appRouter,
+      // callLimits() refused larger batches already; tRPC's own check is the backstop.
+      maxBatchSize: MAX_CALLS_PER_REQUEST,
       createContext: ({ req, resHeaders }) =>
         createContext({
           deps,
@@ -101,8 +116,16 @@ export function createApp(options: AppOptions) {
           request: { ip, userAgent: req.headers.get('user-agent'), requestId: c.get('requestId') },
         }),
       onError: ({ error, path }) => {
+        const requestId = c.get('requestId');
         if (error.code === 'INTERNAL_SERVER_ERROR') {
-          log.error({ requestId: c.get('requestId'), path, err: error.cause ?? error }, 'procedure failed');
+          log.error({ requestId, path, err: error.cause ?? error }, 'procedure failed');
+        } else if (!(error instanceof QuarryTRPCError) && !(error.cause instanceof ZodError)) {
+          // The client was told a fixed sentence (packages/api/src/trpc.ts); the log keeps tRPC's
+          // own reason, minus any fragment of the body a JSON parser quotes back.
+          log.warn(
+            { requestId, path, code: error.code, reason: withoutQuotedInput(error.message) },
+            'request refused',
+          );
         }
       },
     });
@@ -124,10 +147,7 @@ export function createApp(options: AppOptions) {
   return app;
 }
 
-function safeIp(c: Parameters<typeof getConnInfo>[0]): string | null {
-  try {
-    return getConnInfo(c).remote.address ?? null;
-  } catch {
-    return null;
-  }
+/** `Unexpected token 'x', "{"password": "…" is not valid JSON` quotes the body: drop the quote. */
+function withoutQuotedInput(message: string): string {
+  return message.replace(/"[\s\S]*"/, '"[redacted]"').slice(0, 300);
 }

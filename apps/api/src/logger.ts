@@ -1,8 +1,11 @@
-import pino from 'pino';
+import pino, { type DestinationStream } from 'pino';
 
-/** JSON lines; secrets are redacted by path wherever a careless field might carry one. */
-export function createLogger(name: string, level: string) {
-  return pino({
+/**
+ * JSON lines; secrets are redacted by path wherever a careless field might carry one. Writes to
+ * stdout unless given a destination (tests read the lines back to prove no secret is in them).
+ */
+export function createLogger(name: string, level: string, destination?: DestinationStream) {
+  const options: pino.LoggerOptions = {
     name,
     level,
     base: { service: name },
@@ -20,5 +23,6 @@ export function createLogger(name: string, level: string) {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

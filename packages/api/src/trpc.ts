@@ -67,8 +67,47 @@ function quarryErrorOf(error: TRPCError): QuarryError {
       hint: 'Try again in a moment',
     };
   }
-  return { code: `request.${error.code.toLowerCase()}`, message: error.message };
+  // tRPC's own refusals (unreadable JSON, an unknown procedure, a wrong method) carry parser and
+  // framework text such as "Unexpected token" or "Maximum call stack size exceeded": the client
+  // gets a fixed sentence per code; the API's log keeps the original.
+  if (error.cause instanceof SyntaxError || error.cause instanceof RangeError) {
+    return {
+      code: 'request.parse_error',
+      message: 'The request could not be read',
+      hint:
+        error.cause instanceof SyntaxError
+          ? 'Send valid JSON'
+          : 'Send valid JSON that is not nested so deeply',
+    };
+  }
+  const fixed = TRANSPORT_ERRORS[error.code] ?? {
+    message: 'The request could not be handled',
+    hint: 'Check the request and try again',
+  };
+  return { code: `request.${error.code.toLowerCase()}`, ...fixed };
 }
+
+/** What a client is told for each of tRPC's own error codes, whatever the underlying message said. */
+const TRANSPORT_ERRORS: Partial<Record<TRPCError['code'], { message: string; hint: string }>> = {
+  PARSE_ERROR: { message: 'The request could not be read', hint: 'Send valid JSON' },
+  BAD_REQUEST: {
+    message: 'The request was not valid',
+    hint: 'Check the request against the API and try again',
+  },
+  NOT_FOUND: { message: 'No such procedure', hint: 'Check the procedure name, or update the client' },
+  METHOD_NOT_SUPPORTED: {
+    message: 'This procedure does not answer that HTTP method',
+    hint: 'Send queries as GET and mutations as POST',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    message: 'The request body is not in a format Quarry reads',
+    hint: 'Send JSON with content-type: application/json',
+  },
+  PAYLOAD_TOO_LARGE: { message: 'The request is too large', hint: 'Send less data in one request' },
+  TIMEOUT: { message: 'The request took too long', hint: 'Try again in a moment' },
+  CLIENT_CLOSED_REQUEST: { message: 'The request was cancelled', hint: 'Try again' },
+  TOO_MANY_REQUESTS: { message: 'Too many requests', hint: 'Wait a moment and try again' },
+};
 
 function actorOf(ctx: Context): Actor | null {
   const { caller } = ctx;
