@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { at, bytea, createdAt, workspaceId } from './columns';
 
@@ -25,7 +26,13 @@ export const runs = pgTable(
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
   },
-  (t) => [index('runs_owner_idx').on(t.ownerId, t.createdAt)],
+  (t) => [
+    index('runs_owner_idx').on(t.ownerId, t.createdAt),
+    // runs.start counts a workspace's queued and running runs on every start (the active-run caps).
+    index('runs_active_idx')
+      .on(t.workspaceId, t.ownerId)
+      .where(sql`${t.status} in ('queued', 'running')`),
+  ],
 );
 
 /** In-flight result chunks, sealed by the vault; deleted once delivered or expired. */
@@ -41,5 +48,9 @@ export const runChunks = pgTable(
     createdAt: createdAt(),
     expiresAt: at('expires_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+  (t) => [
+    primaryKey({ columns: [t.runId, t.seq] }),
+    // The sweeper deletes by expiry.
+    index('run_chunks_expires_idx').on(t.expiresAt),
+  ],
 );

@@ -1,0 +1,2 @@
+CREATE INDEX "run_chunks_expires_idx" ON "run_chunks" USING btree ("expires_at");--> statement-breakpoint
+CREATE INDEX "runs_active_idx" ON "runs" USING btree ("workspace_id","owner_id") WHERE "runs"."status" in ('queued', 'running');
