@@ -21,5 +21,7 @@ export type Deps = {
   publicUrl: string;
   /** Cookies get `Secure` and the `__Host-` prefix unless the public URL is plain-http localhost. */
   secureCookies: boolean;
+  /** Caps on queued plus running runs per member and per workspace; DEFAULT_RUN_CAPS when unset. */
+  runCaps?: { perUser: number; perWorkspace: number };
   now: () => Date;
 };
