@@ -45,7 +45,9 @@ export async function getSharing(deps: Deps, actor: Actor, project: Scope): Prom
       .select({ userId: users.id, email: users.email, name: users.name, role: workspaceMembers.role })
       .from(workspaceMembers)
       .innerJoin(users, eq(users.id, workspaceMembers.userId))
-      .where(and(eq(workspaceMembers.workspaceId, actor.workspaceId), isNull(users.deactivatedAt))),
+      .where(
+        and(eq(workspaceMembers.workspaceId, actor.workspaceId), isNull(workspaceMembers.deactivatedAt)),
+      ),
     db.select().from(groups).where(eq(groups.workspaceId, actor.workspaceId)),
     db.select().from(groupMembers).where(eq(groupMembers.workspaceId, actor.workspaceId)),
     db.select().from(projectGrants).where(eq(projectGrants.projectId, project.id)),
