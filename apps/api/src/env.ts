@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { parseTrustedProxies } from './client-ip';
-import { parseTrustedProxies } from './client-ip';
 
 const Env = z.object({
   /** Quarry's own PostgreSQL (metadata, queue, chunks). */
@@ -16,26 +15,6 @@ const Env = z.object({
   QUARRY_PUBLIC_URL: z.string().url().optional(),
   /** The built SPA (apps/web/dist) to serve; unset in development, where Vite serves it. */
   QUARRY_WEB_DIST: z.string().optional(),
-  /**
-   * Off by default. Behind a reverse proxy every request arrives from the proxy's address, so the
-   * per-IP sign-in limit would count all clients as one. List the proxies (comma-separated addresses
-   * or CIDR ranges, e.g. `10.0.0.2,fd00::/8`) and, for requests whose socket peer is one of them,
-   * Quarry takes the client's address from `X-Forwarded-For` (the right-most entry that is not a
-   * listed proxy). From anyone else the header is ignored. List only proxies that overwrite or
-   * append to `X-Forwarded-For`; a listed address that passes a client's header through lets
-   * that client choose its own address.
-   */
-  QUARRY_TRUSTED_PROXIES: z
-    .string()
-    .optional()
-    .superRefine((value, ctx) => {
-      const { invalid } = parseTrustedProxies(value);
-      if (invalid.length > 0)
-        ctx.addIssue({
-          code: 'custom',
-          message: `not an IP address or CIDR range: ${invalid.join(', ')}`,
-        });
-    }),
   /**
    * Off by default. Behind a reverse proxy every request arrives from the proxy's address, so the
    * per-IP sign-in limit would count all clients as one. List the proxies (comma-separated addresses
