@@ -14,6 +14,7 @@ const CODE_TABLE: Array<[prefixOrCode: string, trpc: TrpcCode]> = [
   ['invites.already_member', 'CONFLICT'],
   ['members.last_admin', 'PRECONDITION_FAILED'],
   ['auth.rate_limited', 'TOO_MANY_REQUESTS'],
+  ['runs.too_many_active', 'TOO_MANY_REQUESTS'],
   ['run.', 'BAD_REQUEST'],
   ['queue.', 'INTERNAL_SERVER_ERROR'],
 ];

@@ -43,6 +43,11 @@ export const runsRouter = {
     .meta({ permission: 'run:owner' })
     .input(RunInput)
     .query(({ ctx, input, signal }) =>
-      streamRunEvents(ctx.deps, { runId: input.runId, workspaceId: ctx.actor.workspaceId, signal }),
+      streamRunEvents(ctx.deps, {
+        runId: input.runId,
+        workspaceId: ctx.actor.workspaceId,
+        readerId: ctx.actor.userId,
+        signal,
+      }),
     ),
 } satisfies TRPCRouterRecord;

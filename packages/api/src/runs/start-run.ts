@@ -1,13 +1,24 @@
-import { err, ok, type Result, type RunSummary, type StartRunInput } from '@quarry/contracts';
+import {
+  err,
+  ok,
+  type QuarryError,
+  type Result,
+  type RunSummary,
+  type StartRunInput,
+} from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { cells, runs } from '@quarry/db/schema';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RequestInfo } from '../context';
 import type { Deps } from '../deps';
 import { notFound } from '../errors';
 import { auditChange } from '../service-context';
 import type { Actor } from '../trpc';
 import { toRunSummary } from './run-summary';
+
+/** Queued plus running runs one member, and one workspace, may have at once (item 14). */
+export type RunCaps = { perUser: number; perWorkspace: number };
+export const DEFAULT_RUN_CAPS: RunCaps = { perUser: 25, perWorkspace: 200 };
 
 /**
  * Saves the cell's SQL, records a run owned by the caller and sends a job carrying ids only
@@ -40,7 +51,23 @@ export async function startRun(
     });
   }
   const runId = newId('run');
-  const run = await deps.db.transaction(async (tx) => {
+  const caps = deps.runCaps ?? DEFAULT_RUN_CAPS;
+  const started = await deps.db.transaction(async (tx) => {
+    // One lock per workspace makes count-then-insert atomic: of two parallel starts at the cap,
+    // the second counts the first. It is held for this short transaction only.
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtextextended(${`runs.active:${actor.workspaceId}`}, 0))`,
+    );
+    const [active] = await tx
+      .select({
+        mine: sql<number>`count(*) filter (where ${runs.ownerId} = ${actor.userId})::int`,
+        all: sql<number>`count(*)::int`,
+      })
+      .from(runs)
+      .where(and(eq(runs.workspaceId, actor.workspaceId), inArray(runs.status, ['queued', 'running'])));
+    if ((active?.mine ?? 0) >= caps.perUser) return { refused: tooManyActive('you', caps.perUser) };
+    if ((active?.all ?? 0) >= caps.perWorkspace)
+      return { refused: tooManyActive('this workspace', caps.perWorkspace) };
     await tx.update(cells).set({ source: input.source, updatedAt: now }).where(eq(cells.id, cell.id));
     const [row] = await tx
       .insert(runs)
@@ -67,8 +94,10 @@ export async function startRun(
       },
       now,
     );
-    return row;
+    return { run: row };
   });
+  if (started.refused) return err(started.refused);
+  const { run } = started;
   if (!run) throw new Error('run insert returned no row');
   try {
     const jobId = await deps.queue.send('run.execute', { runId, workspaceId: actor.workspaceId });
@@ -87,4 +116,13 @@ export async function startRun(
     return err(error);
   }
   return ok(toRunSummary(run));
+}
+
+function tooManyActive(who: 'you' | 'this workspace', cap: number): QuarryError {
+  return {
+    code: 'runs.too_many_active',
+    message: `${who === 'you' ? 'You have' : 'This workspace has'} ${cap} runs queued or running, the most allowed at once`,
+    hint: 'Wait for a run to finish or stop one, then run this again',
+    details: { scope: who === 'you' ? 'user' : 'workspace', cap },
+  };
 }

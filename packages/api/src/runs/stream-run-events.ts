@@ -1,28 +1,41 @@
+import { decideConnectionPermissions, decideProjectPermission, meetsProjectPermission } from '@quarry/access';
 import type { RunEvent, RunStatus } from '@quarry/contracts';
 import { QuarryError } from '@quarry/contracts';
-import { runChunks, runs } from '@quarry/db/schema';
+import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
+import { connections, runChunks, runs } from '@quarry/db/schema';
 import { chunkContext, openChunkText, parseColumnsChunk } from '@quarry/queue';
-import { and, asc, eq, gte } from 'drizzle-orm';
+import { and, asc, eq, gt, gte } from 'drizzle-orm';
 import type { Deps } from '../deps';
 
 const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 /** A lost notification costs at most this long; LISTEN/NOTIFY normally wakes us in under 1 ms. */
 const FALLBACK_POLL_MS = 1000;
-const CHUNKS_PER_READ = 16;
+
+const RESULTS_GONE: QuarryError = {
+  code: 'run.results_expired',
+  message: "This run's results are no longer available: they expired or were already delivered",
+  hint: 'Run the query again',
+};
+
+type RunRow = typeof runs.$inferSelect;
 
 /**
  * Streams one run's events to its owner (the gate checked ownership): status changes, the columns,
- * row batches as the runner writes them, then `done` or `error`. Chunks are decrypted here, in
- * memory, and deleted once the whole result was delivered.
+ * row batches as the runner writes them, then `done` or `error`. Before anything else, the reader's
+ * Can view results is decided again by the engine (the runner decided it for the owner at run
+ * time; a permission lost since then counts). Chunks are read one at a time, so this process holds
+ * at most one chunk of a run, never one past its `expires_at`, and deleted once the whole result was
+ * delivered.
  */
 export async function* streamRunEvents(
   deps: Deps,
-  input: { runId: string; workspaceId: string; signal?: AbortSignal },
+  input: { runId: string; workspaceId: string; readerId: string; signal?: AbortSignal },
 ): AsyncGenerator<RunEvent> {
   const { runId, workspaceId, signal } = input;
   let nextSeq = 0;
   let lastStatus: RunStatus | null = null;
   let delivered = 0;
+  let gated = false;
   while (!signal?.aborted) {
     // Status first, chunks second: the runner commits every chunk before a terminal status, so a
     // terminal status read before an empty chunk read means nothing is left.
@@ -31,17 +44,32 @@ export async function* streamRunEvents(
       .from(runs)
       .where(and(eq(runs.id, runId), eq(runs.workspaceId, workspaceId)));
     if (!run) return;
-    const chunks = await deps.db
+    if (!gated) {
+      const refused = await refuseResults(deps, run, input.readerId);
+      if (refused) {
+        yield { type: 'error', error: refused };
+        return;
+      }
+      gated = true;
+    }
+    const [chunk] = await deps.db
       .select()
       .from(runChunks)
-      .where(and(eq(runChunks.runId, runId), gte(runChunks.seq, nextSeq)))
+      .where(
+        and(eq(runChunks.runId, runId), gte(runChunks.seq, nextSeq), gt(runChunks.expiresAt, deps.now())),
+      )
       .orderBy(asc(runChunks.seq))
-      .limit(CHUNKS_PER_READ);
+      .limit(1);
     if (run.status !== lastStatus && !TERMINAL.has(run.status)) {
       lastStatus = run.status as RunStatus;
       yield { type: 'status', status: lastStatus };
     }
-    for (const chunk of chunks) {
+    if (chunk) {
+      // A gap means the chunks before this one expired: a result with a hole is not a result.
+      if (chunk.seq !== nextSeq) {
+        yield { type: 'error', error: RESULTS_GONE };
+        return;
+      }
       const text = openChunkText(deps.vault, chunkContext(workspaceId, runId, chunk.seq), chunk.payload);
       if (chunk.rowCount === 0) {
         yield { type: 'columns', columns: parseColumnsChunk(text) };
@@ -51,11 +79,25 @@ export async function* streamRunEvents(
         yield { type: 'rows', batch: text, batchRows: chunk.rowCount, rowCount: delivered };
       }
       nextSeq = chunk.seq + 1;
+      continue;
     }
-    if (chunks.length) continue;
+    const [expired] = await deps.db
+      .select({ seq: runChunks.seq })
+      .from(runChunks)
+      .where(and(eq(runChunks.runId, runId), gte(runChunks.seq, nextSeq)))
+      .limit(1);
+    if (expired) {
+      yield { type: 'error', error: RESULTS_GONE };
+      return;
+    }
     if (TERMINAL.has(run.status)) {
       await deps.db.delete(runChunks).where(eq(runChunks.runId, runId));
       if (run.status === 'succeeded') {
+        // A succeeded run always wrote its columns first: none read means they are gone.
+        if (nextSeq === 0) {
+          yield { type: 'error', error: RESULTS_GONE };
+          return;
+        }
         const durationMs =
           run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : 0;
         yield { type: 'done', rowCount: run.rowCount ?? delivered, truncated: run.truncated, durationMs };
@@ -72,4 +114,42 @@ export async function* streamRunEvents(
     }
     await deps.notifier.wait(runId, FALLBACK_POLL_MS, signal);
   }
+}
+
+/**
+ * The results gate for this reader, now: a member of the workspace, still able to see the project,
+ * with Can view results on the run's connection. Decided by @quarry/access from the same facts the
+ * runner loads; nothing here re-derives a rule.
+ */
+async function refuseResults(deps: Deps, run: RunRow, readerId: string): Promise<QuarryError | null> {
+  const hint = 'Ask an Admin for access to the data connection, then run the query again';
+  const actor = await loadMemberActor(deps.db, { workspaceId: run.workspaceId, userId: readerId });
+  if (!actor) return { code: 'access.not_a_member', message: 'You are no longer a member of this workspace' };
+  const facts = await loadProjectFacts(deps.db, {
+    workspaceId: run.workspaceId,
+    projectId: run.projectId,
+    actor,
+  });
+  if (!facts) return { code: 'not_found.project', message: 'The project of this run no longer exists' };
+  const project = decideProjectPermission(facts);
+  if (!meetsProjectPermission(project.effective, 'can_view')) {
+    const reason = project.reasons.at(-1);
+    return {
+      code: reason?.code ?? 'access.insufficient_permission',
+      message: reason?.message ?? 'You can no longer see this project',
+      hint,
+    };
+  }
+  const [connection] = await deps.db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.id, run.connectionId), eq(connections.workspaceId, run.workspaceId)));
+  if (!connection)
+    return { code: 'run.connection_deleted', message: 'The data connection of this run was deleted' };
+  const decision = decideConnectionPermissions({ actor, connection: connectionFacts(connection) });
+  if (!decision.canViewResults.allowed) {
+    const { reason } = decision.canViewResults;
+    return { code: reason.code, message: reason.message, hint };
+  }
+  return null;
 }

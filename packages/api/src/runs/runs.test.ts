@@ -1,0 +1,161 @@
+import type { RunEvent } from '@quarry/contracts';
+import { newId } from '@quarry/db';
+import { connections, runChunks, runs } from '@quarry/db/schema';
+import { chunkContext, RUN_CHUNK_TTL_MS, sealColumns, sealRows } from '@quarry/queue';
+import { and, eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiHarness, createApiHarness } from '../testing';
+
+let h: ApiHarness;
+
+beforeAll(async () => {
+  h = await createApiHarness({ orders: 10 });
+});
+afterAll(() => h?.close());
+
+/** A finished run of A's Editor with its result still in chunks, as the runner leaves it. */
+async function finishedRun(expiresAt: Date): Promise<string> {
+  const id = newId('run');
+  await h.database.db.insert(runs).values({
+    id,
+    workspaceId: h.a.workspaceId,
+    projectId: h.a.projectId,
+    cellId: h.a.cellId,
+    ownerId: h.a.users.editor.id,
+    connectionId: h.a.connectionId,
+    source: 'select secret from somewhere',
+    rowLimit: 10,
+    status: 'succeeded',
+    rowCount: 1,
+    startedAt: new Date(),
+    finishedAt: new Date(),
+  });
+  const chunk = (seq: number, rowCount: number, seal: (c: ReturnType<typeof chunkContext>) => Buffer) => ({
+    runId: id,
+    seq,
+    rowCount,
+    payload: seal(chunkContext(h.a.workspaceId, id, seq)),
+    expiresAt,
+  });
+  await h.database.db
+    .insert(runChunks)
+    .values([
+      chunk(0, 0, (c) => sealColumns(h.vault, c, [{ name: 'secret', type: 'string', dbType: 'text' }])),
+      chunk(1, 1, (c) => sealRows(h.vault, c, [['the secret row']])),
+    ]);
+  return id;
+}
+
+async function eventsOf(runId: string): Promise<RunEvent[]> {
+  const editor = await h.as(h.a, 'editor');
+  const events: RunEvent[] = [];
+  for await (const event of await editor.runs.events({ runId })) events.push(event as RunEvent);
+  return events;
+}
+
+describe('reading a run’s results (item 5)', () => {
+  it('streams a run whose chunks are live to its owner', async () => {
+    const id = await finishedRun(new Date(Date.now() + RUN_CHUNK_TTL_MS));
+    const events = await eventsOf(id);
+    expect(events.map((e) => e.type)).toEqual(['columns', 'rows', 'done']);
+  });
+
+  it('never serves a run whose chunks expired a day ago', async () => {
+    const id = await finishedRun(new Date(Date.now() - 24 * 60 * 60 * 1000));
+    const events = await eventsOf(id);
+    expect(events).toEqual([
+      { type: 'error', error: expect.objectContaining({ code: 'run.results_expired' }) },
+    ]);
+    expect(JSON.stringify(events)).not.toContain('the secret row');
+  });
+
+  it('refuses the stream to an owner who lost Can view results on the connection after the run', async () => {
+    const id = await finishedRun(new Date(Date.now() + RUN_CHUNK_TTL_MS));
+    await h.database.db
+      .update(connections)
+      .set({ canViewResults: ['grp_nobody'], canQuery: ['grp_nobody'] })
+      .where(eq(connections.id, h.a.connectionId));
+    try {
+      const events = await eventsOf(id);
+      expect(events).toEqual([
+        { type: 'error', error: expect.objectContaining({ code: expect.stringMatching(/^access\./) }) },
+      ]);
+      expect(JSON.stringify(events)).not.toContain('the secret row');
+      expect(JSON.stringify(events)).not.toContain('"secret"');
+    } finally {
+      await h.database.db
+        .update(connections)
+        .set({ canViewResults: null, canQuery: null })
+        .where(eq(connections.id, h.a.connectionId));
+    }
+  });
+});
+
+describe('caps on queued and running runs (item 14)', () => {
+  const activeOf = async (workspaceId: string) =>
+    h.database.db
+      .select({ id: runs.id, ownerId: runs.ownerId })
+      .from(runs)
+      .where(and(eq(runs.workspaceId, workspaceId), inArray(runs.status, ['queued', 'running'])));
+  const settle = async (workspaceId: string) => {
+    // Nothing executes runs here: end them so the next test starts from zero.
+    await h.database.db
+      .update(runs)
+      .set({ status: 'cancelled', finishedAt: new Date() })
+      .where(and(eq(runs.workspaceId, workspaceId), inArray(runs.status, ['queued', 'running'])));
+  };
+
+  it('accepts exactly 25 of 30 parallel starts by one Editor and refuses the rest with runs.too_many_active', async () => {
+    await settle(h.b.workspaceId);
+    const editor = await h.as(h.b, 'editor');
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) =>
+        editor.runs.start({ projectId: h.b.projectId, cellId: h.b.cellId, source: `select ${i}` }),
+      ),
+    );
+    const accepted = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    expect(accepted).toHaveLength(25);
+    expect(refused).toHaveLength(5);
+    for (const reason of refused) {
+      expect(reason).toMatchObject({
+        code: 'TOO_MANY_REQUESTS',
+        quarry: { code: 'runs.too_many_active', details: { scope: 'user', cap: 25 } },
+      });
+    }
+    expect(await activeOf(h.b.workspaceId)).toHaveLength(25);
+    // Another member of the workspace is not held back by this one's runs.
+    const manager = await h.as(h.b, 'manager');
+    await expect(
+      manager.runs.start({ projectId: h.b.projectId, cellId: h.b.cellId, source: 'select 1' }),
+    ).resolves.toMatchObject({ status: 'queued' });
+    await settle(h.b.workspaceId);
+  });
+
+  it('caps the workspace as a whole across its members', async () => {
+    await settle(h.b.workspaceId);
+    h.deps.runCaps = { perUser: 25, perWorkspace: 3 };
+    try {
+      const callers = await Promise.all([h.as(h.b, 'editor'), h.as(h.b, 'manager'), h.as(h.b, 'admin')]);
+      const results = await Promise.allSettled(
+        callers.flatMap((caller) =>
+          [1, 2].map((i) =>
+            caller.runs.start({ projectId: h.b.projectId, cellId: h.b.cellId, source: `select ${i}` }),
+          ),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+      expect(
+        results
+          .flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))
+          .every(
+            (reason) =>
+              reason.quarry?.code === 'runs.too_many_active' && reason.quarry?.details?.scope === 'workspace',
+          ),
+      ).toBe(true);
+    } finally {
+      h.deps.runCaps = undefined;
+      await settle(h.b.workspaceId);
+    }
+  });
+});
