@@ -1,3 +1,4 @@
+import { parseAllowList } from '@quarry/net-policy';
 import { z } from 'zod';
 import { parseTrustedProxies } from './client-ip';
 
@@ -34,6 +35,19 @@ const Env = z.object({
           code: 'custom',
           message: `not an IP address or CIDR range: ${invalid.join(', ')}`,
         });
+    }),
+  /**
+   * Off by default (CONN-2). Quarry refuses to contact loopback, link-local, cloud-metadata and
+   * private addresses on an Admin's say-so (SSO issuers; data connections). List the internal hosts
+   * it may reach anyway, comma-separated: names (`idp.corp.internal`), addresses (`10.0.0.5`) or
+   * ranges (`10.20.0.0/16`). A listed name is trusted whatever it resolves to.
+   */
+  QUARRY_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      const parsed = parseAllowList(value);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error.message });
     }),
   /** pino level: fatal, error, warn, info, debug. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

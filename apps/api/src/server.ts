@@ -1,6 +1,7 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { startRunNotifier } from '@quarry/api';
 import { createDb } from '@quarry/db';
+import { EMPTY_ALLOW_LIST, parseAllowList } from '@quarry/net-policy';
 import { QUEUE_SCHEMA, startQueue } from '@quarry/queue';
 import { loadVaultFromEnv } from '@quarry/vault';
 import type { DestinationStream } from 'pino';
@@ -23,6 +24,8 @@ export async function startApi(
   const queue = await startQueue(env.DATABASE_URL, { supervise: false });
   const notifier = await startRunNotifier(sql);
   const publicUrl = env.QUARRY_PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+  // Validated by loadEnv; an invalid list never gets here.
+  const allowPrivateHosts = parseAllowList(env.QUARRY_ALLOWED_PRIVATE_HOSTS);
   const secureCookies = !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(new URL(publicUrl).origin);
   const app = createApp({
     deps: {
@@ -34,6 +37,7 @@ export async function startApi(
       log,
       publicUrl,
       secureCookies,
+      allowPrivateHosts: allowPrivateHosts.ok ? allowPrivateHosts.value : EMPTY_ALLOW_LIST,
       now: () => new Date(),
     },
     log,

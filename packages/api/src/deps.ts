@@ -1,4 +1,5 @@
 import type { Db, Sql } from '@quarry/db';
+import type { AllowList } from '@quarry/net-policy';
 import type { Queue } from '@quarry/queue';
 import type { Vault } from '@quarry/vault';
 import type { RunNotifier } from './runs/run-notifier';
@@ -21,6 +22,8 @@ export type Deps = {
   publicUrl: string;
   /** Cookies get `Secure` and the `__Host-` prefix unless the public URL is plain-http localhost. */
   secureCookies: boolean;
+  /** Internal hosts an Admin allowed despite the address policy (CONN-2); none when unset. */
+  allowPrivateHosts?: AllowList;
   /** Caps on queued plus running runs per member and per workspace; DEFAULT_RUN_CAPS when unset. */
   runCaps?: { perUser: number; perWorkspace: number };
   now: () => Date;

@@ -1,2 +1,8 @@
 export { startTestOp, type TestAccount, type TestOp } from '../sso/testing/oidc-test-provider';
-export { type ApiHarness, createApiHarness, FIXTURE_PASSWORD, silentLogger } from './harness';
+export {
+  type ApiHarness,
+  createApiHarness,
+  FIXTURE_PASSWORD,
+  silentLogger,
+  TEST_ALLOWED_PRIVATE_HOSTS,
+} from './harness';

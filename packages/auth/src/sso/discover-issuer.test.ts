@@ -1,11 +1,16 @@
 import type { ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { EMPTY_ALLOW_LIST, parseAllowList } from '@quarry/net-policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discoverIssuer } from './discover-issuer';
+import { type DiscoveryFailure, discoverIssuer } from './discover-issuer';
 import { discoveryUrlFor, isAcceptableProviderUrl } from './issuer-url';
 import { metadataFor, type StubServer, sendJson, startStubServer } from './testing/stub-server';
 
 let stub: StubServer;
-const loopback = { allowInsecureLoopback: true };
+const allowed = parseAllowList('127.0.0.1');
+if (!allowed.ok) throw new Error(allowed.error.message);
+/** The test provider lives on loopback, which configuration must allow (CONN-2). */
+const loopback = { allowInsecureLoopback: true, allowPrivateHosts: allowed.value };
 const WELL_KNOWN = '/.well-known/openid-configuration';
 
 beforeAll(async () => {
@@ -85,6 +90,22 @@ describe('discoverIssuer', () => {
     expect(!found.ok && found.error.code).toBe('sso.discovery_failed');
   });
 
+  it('answers one generic message, without the HTTP status, and tells the log why', async () => {
+    stub.route('GET', WELL_KNOWN, (_req, res) => sendJson(res, 503, {}));
+    const heard: DiscoveryFailure[] = [];
+    const found = await discoverIssuer(stub.origin, { ...loopback, onFailure: (d) => heard.push(d) });
+    expect(found).toEqual({
+      ok: false,
+      error: {
+        code: 'sso.discovery_failed',
+        message: "Quarry could not read the identity provider's configuration",
+        hint: expect.any(String),
+      },
+    });
+    expect(JSON.stringify(found)).not.toContain('503');
+    expect(heard).toEqual([{ issuer: stub.origin, reason: 'it answered HTTP 503' }]);
+  });
+
   it('answers sso.discovery_failed when nothing listens', async () => {
     const found = await discoverIssuer('http://127.0.0.1:9', loopback);
     expect(!found.ok && found.error.code).toBe('sso.discovery_failed');
@@ -92,7 +113,7 @@ describe('discoverIssuer', () => {
 
   it('refuses a plain-http issuer, without fetching it, unless loopback http is allowed', async () => {
     const before = stub.requests.length;
-    const found = await discoverIssuer(stub.origin, { allowInsecureLoopback: false });
+    const found = await discoverIssuer(stub.origin, { ...loopback, allowInsecureLoopback: false });
     expect(!found.ok && found.error.code).toBe('sso.insecure_issuer');
     expect(stub.requests.length).toBe(before);
   });
@@ -129,5 +150,73 @@ describe('provider URLs', () => {
     expect(discoveryUrlFor('https://accounts.google.com')).toBe(
       'https://accounts.google.com/.well-known/openid-configuration',
     );
+  });
+});
+
+describe('discovery as an internal probe (issue 7, item 9)', () => {
+  let listener: Server;
+  let port = 0;
+  let connections = 0;
+
+  beforeAll(async () => {
+    listener = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const address = listener.address();
+    port = typeof address === 'object' && address ? address.port : 0;
+  });
+  afterAll(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+
+  // Loopback spellings point at the listener, which must see no connection. The others are refused
+  // before any socket opens, so no packet leaves this machine.
+  it.each([
+    ['the metadata address', () => 'http://169.254.169.254'],
+    ['loopback as one integer', () => `http://2130706433:${port}`],
+    ['loopback in hex', () => `http://0x7f000001:${port}`],
+    ['loopback in octal', () => `http://0177.0.0.1:${port}`],
+    ['IPv4-mapped IPv6 loopback', () => `http://[::ffff:127.0.0.1]:${port}`],
+    ['localhost', () => `http://localhost:${port}`],
+    ['a private address', () => 'http://10.0.0.1'],
+    ['the metadata host name', () => 'https://metadata.google.internal'],
+    ['AWS IPv6 metadata', () => 'https://[fd00:ec2::254]'],
+  ])('refuses %s with the generic error and contacts nothing', async (_name, issuerOf) => {
+    const issuer = issuerOf();
+    const heard: DiscoveryFailure[] = [];
+    const found = await discoverIssuer(issuer, {
+      allowInsecureLoopback: true,
+      allowPrivateHosts: EMPTY_ALLOW_LIST,
+      onFailure: (detail) => heard.push(detail),
+    });
+    expect(found).toEqual({
+      ok: false,
+      error: {
+        code: 'sso.discovery_failed',
+        message: "Quarry could not read the identity provider's configuration",
+        hint: expect.any(String),
+      },
+    });
+    expect(connections).toBe(0);
+    expect(heard).toEqual([
+      {
+        issuer,
+        reason: 'net.address_refused',
+        address: expect.toSatisfy((a) => a === null || typeof a === 'string'),
+      },
+    ]);
+  });
+
+  it('refuses a document whose token endpoint or JWKS is internal', async () => {
+    stub.route('GET', WELL_KNOWN, (_req, res) =>
+      sendJson(res, 200, { ...metadataFor(stub.origin), jwks_uri: 'https://169.254.169.254/jwks' }),
+    );
+    const found = await discoverIssuer(stub.origin, loopback);
+    expect(!found.ok && found.error.code).toBe('sso.discovery_failed');
+  });
+
+  it('still reads the allowed loopback provider', async () => {
+    stub.route('GET', WELL_KNOWN, (_req, res) => sendJson(res, 200, metadataFor(stub.origin)));
+    expect((await discoverIssuer(stub.origin, loopback)).ok).toBe(true);
   });
 });

@@ -1,5 +1,10 @@
 export { type AuthorizationRequest, createAuthorizationRequest } from './authorization-request';
-export { type DiscoveryOptions, discoverIssuer, type IssuerMetadata } from './discover-issuer';
+export {
+  type DiscoveryFailure,
+  type DiscoveryOptions,
+  discoverIssuer,
+  type IssuerMetadata,
+} from './discover-issuer';
 export { exchangeAuthorizationCode } from './exchange-code';
 export { createIssuerCache, type IssuerCache, type IssuerClient, issuerCache } from './issuer-cache';
 export { discoveryUrlFor, isAcceptableProviderUrl } from './issuer-url';

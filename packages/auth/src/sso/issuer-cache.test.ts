@@ -1,10 +1,13 @@
+import { parseAllowList } from '@quarry/net-policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIssuerCache } from './issuer-cache';
 import { metadataFor, type StubServer, sendJson, startStubServer } from './testing/stub-server';
 
 let stub: StubServer;
 const WELL_KNOWN = '/.well-known/openid-configuration';
-const loopback = { allowInsecureLoopback: true };
+const allowed = parseAllowList('127.0.0.1');
+if (!allowed.ok) throw new Error(allowed.error.message);
+const loopback = { allowInsecureLoopback: true, allowPrivateHosts: allowed.value };
 const discoveries = () => stub.requests.filter((r) => r === `GET ${WELL_KNOWN}`).length;
 
 beforeAll(async () => {

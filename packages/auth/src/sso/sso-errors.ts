@@ -16,9 +16,13 @@ export type SsoProtocolErrorCode =
 
 export type SsoProtocolError = QuarryError & { code: SsoProtocolErrorCode };
 
-export const discoveryFailed = (reason: string): SsoProtocolError => ({
+/**
+ * One message whatever went wrong (an HTTP status, a refused or unreachable address, a bad
+ * document), so adding a provider cannot be used to probe the network; the log keeps the reason.
+ */
+export const discoveryFailed = (): SsoProtocolError => ({
   code: 'sso.discovery_failed',
-  message: `The provider's OpenID configuration could not be read: ${reason}`,
+  message: "Quarry could not read the identity provider's configuration",
   hint: 'Check the issuer URL; Quarry reads <issuer>/.well-known/openid-configuration',
 });
 

@@ -2,6 +2,7 @@
 export {
   createAuthorizationRequest,
   createIssuerCache,
+  type DiscoveryOptions,
   discoverIssuer,
   emailUnverified,
   exchangeAuthorizationCode,

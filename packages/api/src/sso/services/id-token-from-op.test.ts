@@ -1,5 +1,6 @@
 import { sign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ALLOWED_PRIVATE_HOSTS } from '../../testing/harness';
 import { startTestOp, type TestOp } from '../testing/oidc-test-provider';
 import { createIssuerCache, verifyIdToken } from './auth-sso';
 
@@ -20,7 +21,10 @@ function signedByOp(claims: Record<string, unknown>): string {
 
 async function verifyAgainstOp(claims: Record<string, unknown>) {
   const cache = createIssuerCache();
-  const client = await cache.get(op.issuer, { allowInsecureLoopback: true });
+  const client = await cache.get(op.issuer, {
+    allowInsecureLoopback: true,
+    allowPrivateHosts: TEST_ALLOWED_PRIVATE_HOSTS,
+  });
   if (!client.ok) throw new Error(client.error.message);
   const result = await verifyIdToken(signedByOp(claims), {
     issuer: op.issuer,

@@ -15,6 +15,7 @@ import type { Deps } from '../../deps';
 import { notFound } from '../../errors';
 import { providerRequired } from '../errors';
 import { discoverIssuer } from './auth-sso';
+import { discoveryOptions } from './discovery-options';
 import { redirectUriFor } from './redirect-uri';
 import { auditChange, clientSecretContext, type ServiceContext } from './service-context';
 
@@ -51,7 +52,7 @@ export async function createProvider(
   input: z.infer<typeof CreateSsoProviderInput>,
 ): Promise<Result<SsoProviderSummary>> {
   const { workspaceId } = ctx.actor;
-  const discovered = await discoverIssuer(input.issuer, { allowInsecureLoopback: !ctx.deps.secureCookies });
+  const discovered = await discoverIssuer(input.issuer, discoveryOptions(ctx.deps));
   if (!discovered.ok) return err(discovered.error);
 
   const id = newId('sso');

@@ -25,6 +25,7 @@ import {
   verifyIdToken,
 } from './auth-sso';
 import { type ConsumedFlows, databaseConsumedFlows } from './consumed-flows';
+import { discoveryOptions } from './discovery-options';
 import {
   clearFlowCookie,
   openFlow,
@@ -47,8 +48,6 @@ async function loadProvider(deps: Deps, providerId: string): Promise<ProviderRow
   const [row] = await deps.db.select().from(ssoProviders).where(eq(ssoProviders.id, providerId));
   return row ?? null;
 }
-
-const discoveryOptions = (deps: Deps) => ({ allowInsecureLoopback: !deps.secureCookies });
 
 /**
  * `GET /auth/sso/:providerId/start`: where to send the browser, and the flow cookie to set
