@@ -26,10 +26,14 @@ class Browser {
     return this.send(url, { method: 'GET' });
   }
 
-  async post(url: string, form: Record<string, string>): Promise<Response> {
+  async post(
+    url: string,
+    form: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     return this.send(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
       body: new URLSearchParams(form).toString(),
     });
   }
@@ -160,6 +164,10 @@ afterAll(async () => {
 const decodeHtml = (text: string) =>
   text.replaceAll('&amp;', '&').replaceAll('&#x2F;', '/').replaceAll('&#47;', '/');
 
+/** What the sign-in page's "Continue with …" button does: a same-origin form POST. */
+const startFromSignInPage = (browser: Browser, providerId: string) =>
+  browser.post(`${quarry}/auth/sso/${providerId}/start`, {}, { origin: quarry });
+
 /**
  * Starts a sign-in at Quarry and walks the provider's login and consent pages as `sub`, up to the
  * redirect back to Quarry, which is returned unfollowed. `tamper` edits the authorization URL.
@@ -168,8 +176,8 @@ async function reachCallback(
   browser: Browser,
   input: { providerId?: string; sub: string; tamper?: (url: URL) => void; abort?: boolean },
 ): Promise<URL> {
-  const start = await browser.get(`${quarry}/auth/sso/${input.providerId ?? providerA}/start`);
-  expect(start.status).toBe(302);
+  const start = await startFromSignInPage(browser, input.providerId ?? providerA);
+  expect(start.status).toBe(303);
   const authorization = new URL(start.headers.get('location') ?? '');
   input.tamper?.(authorization);
   let url = authorization.toString();
@@ -247,8 +255,8 @@ async function expectRefusal(browser: Browser, send: () => Promise<Response>, co
 describe('SSO sign-in against a real OpenID provider', () => {
   it('starts with PKCE S256, state, nonce and the openid email profile scopes, in a sealed 10-minute cookie', async () => {
     const browser = new Browser();
-    const start = await browser.get(`${quarry}/auth/sso/${providerA}/start`);
-    expect(start.status).toBe(302);
+    const start = await startFromSignInPage(browser, providerA);
+    expect(start.status).toBe(303);
     const location = new URL(start.headers.get('location') ?? '');
     expect(location.origin).toBe(op.issuer);
     const params = Object.fromEntries(location.searchParams);
@@ -418,7 +426,7 @@ describe('SSO sign-in against a real OpenID provider', () => {
 
   it('refuses a deactivated account', async () => {
     const { id, email } = h.b.users.guest;
-    await sql`update users set deactivated_at = now() where id = ${id}`;
+    await sql`update workspace_members set deactivated_at = now() where user_id = ${id} and workspace_id = ${h.b.workspaceId}`;
     op.accounts.set('judy', { sub: 'judy', email, emailVerified: true });
     const browser = new Browser();
     const callback = await reachCallback(browser, { sub: 'judy', providerId: providerB });
@@ -452,14 +460,14 @@ describe('SSO sign-in against a real OpenID provider', () => {
       insert into sso_providers (id, workspace_id, kind, name, issuer, client_id, client_secret)
       select ${id}, workspace_id, kind, name, ${issuer}, client_id, client_secret
       from sso_providers where id = ${providerA}`;
-    const start = await new Browser().get(`${quarry}/auth/sso/${id}/start`);
+    const start = await startFromSignInPage(new Browser(), id);
     expect(start.status).toBe(302);
     expect(start.headers.get('location')).toBe('/?sso_error=sso.issuer_mismatch');
     expect(start.headers.getSetCookie()).toEqual([]);
   });
 
   it('sends an unknown provider back to the sign-in page', async () => {
-    const start = await new Browser().get(`${quarry}/auth/sso/sso_aaaaaaaaaaaaaaaa/start`);
+    const start = await startFromSignInPage(new Browser(), 'sso_aaaaaaaaaaaaaaaa');
     expect(start.headers.get('location')).toBe('/?sso_error=sso.unknown_provider');
     const browser = new Browser();
     await expectRefusal(
@@ -480,5 +488,65 @@ describe('SSO sign-in against a real OpenID provider', () => {
     const stale = await fetch(`${quarry}/trpc/auth.me`, { headers: { cookie: `${SESSION_COOKIE}=${old}` } });
     expect(stale.status).toBe(401);
     expect((await me(browser)).status).toBe(200);
+  });
+
+  it("refuses another workspace's provider that asserts a member of A's email: no link, no membership, no session, A untouched (OIDC-5)", async () => {
+    const victim = h.a.users.admin;
+    const { token: victimToken } = await createSession(h.database.db, {
+      userId: victim.id,
+      workspaceId: h.a.workspaceId,
+    });
+    // B's Admin controls providerB and allows the victim's domain.
+    const allowed = await trpc(
+      'sso.updateSettings',
+      { allowedEmailDomains: ['example.test'], defaultRole: 'explorer', ssoRequired: false },
+      await adminCookie(h.b),
+    );
+    expect(allowed.status).toBe(200);
+    op.accounts.set('mallory', { sub: 'mallory', email: victim.email.toUpperCase(), emailVerified: true });
+    const browser = new Browser();
+    const callback = await reachCallback(browser, { sub: 'mallory', providerId: providerB });
+
+    await expectRefusal(browser, () => browser.get(callback.toString()), 'sso.account_elsewhere');
+
+    expect(await sql`select 1 from user_identities where user_id = ${victim.id}`).toHaveLength(0);
+    expect(
+      await sql`select 1 from workspace_members where user_id = ${victim.id} and workspace_id = ${h.b.workspaceId}`,
+    ).toHaveLength(0);
+    const still = await fetch(`${quarry}/trpc/auth.me`, {
+      headers: { cookie: `${SESSION_COOKIE}=${victimToken}` },
+    });
+    expect(still.status).toBe(200);
+  });
+
+  it('starts no sign-in from a link: a GET to start changes nothing and the session stays (login CSRF)', async () => {
+    op.accounts.set('carol', { sub: 'carol', email: h.a.users.manager.email, emailVerified: true });
+    const { browser } = await signInAs('carol');
+    const session = browser.cookie(quarry, SESSION_COOKIE);
+    expect((await me(browser)).status).toBe(200);
+
+    const followed = await browser.get(`${quarry}/auth/sso/${providerA}/start`);
+
+    expect(followed.status).toBe(302);
+    expect(followed.headers.get('location')).toBe('/?sso_error=sso.start_not_allowed');
+    expect(followed.headers.getSetCookie()).toEqual([]);
+    expect(browser.cookie(quarry, FLOW_COOKIE)).toBeUndefined();
+    expect(browser.cookie(quarry, SESSION_COOKIE)).toBe(session);
+    expect((await me(browser)).status).toBe(200);
+  });
+
+  it('starts no sign-in from a form on another site (a cross-origin POST)', async () => {
+    const browser = new Browser();
+    const attempts: Record<string, string>[] = [
+      { origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'cross-site' },
+      {},
+    ];
+    for (const headers of attempts) {
+      const forged = await browser.post(`${quarry}/auth/sso/${providerA}/start`, {}, headers);
+      expect(forged.status).toBe(302);
+      expect(forged.headers.get('location')).toBe('/?sso_error=sso.start_not_allowed');
+      expect(forged.headers.getSetCookie()).toEqual([]);
+    }
   });
 });

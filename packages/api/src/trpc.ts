@@ -173,6 +173,17 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
     });
   }
   if (permission === 'session:self') return pass(actor);
+  if (permission === 'session:browser') {
+    // A leaked API token must not end its owner's browser sessions or change their password.
+    if (actor.via.kind !== 'session') {
+      throw new QuarryTRPCError({
+        code: 'access.session_required',
+        message: 'This needs a signed-in session, not an API token',
+        hint: 'Do it in Quarry itself',
+      });
+    }
+    return pass(actor);
+  }
 
   if (permission === 'run:owner') {
     const parsed = RunScoped.safeParse(await getRawInput());

@@ -142,7 +142,7 @@ describe('validateApiToken', () => {
     expect(await validateApiToken(database.db, token)).toBeNull();
   });
 
-  it('refuses the token of a deactivated user', async () => {
+  it('refuses the token of a member deactivated in its workspace', async () => {
     const member = await addMember();
     const { token, row } = await createApiToken(database.db, {
       ...member,
@@ -151,7 +151,12 @@ describe('validateApiToken', () => {
     });
     expect((await validateApiToken(database.db, token))?.tokenId).toBe(row.id);
 
-    await database.db.update(users).set({ deactivatedAt: new Date() }).where(eq(users.id, member.userId));
+    await database.db
+      .update(workspaceMembers)
+      .set({ deactivatedAt: new Date() })
+      .where(
+        and(eq(workspaceMembers.userId, member.userId), eq(workspaceMembers.workspaceId, member.workspaceId)),
+      );
 
     expect(await validateApiToken(database.db, token)).toBeNull();
   });

@@ -1,6 +1,6 @@
 import { API_TOKEN_DAY_MS } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
-import { apiTokens, users, workspaceMembers } from '@quarry/db/schema';
+import { apiTokens, workspaceMembers } from '@quarry/db/schema';
 import { and, eq, isNull } from 'drizzle-orm';
 import { generateSecretToken, hashSecret, secretMatches } from './secret-token';
 
@@ -44,9 +44,8 @@ export async function validateApiToken(
   if (!match?.[1] || !match[2]) return null;
   const tokenId = `tok_${match[1]}`;
   const rows = await db
-    .select({ token: apiTokens, role: workspaceMembers.role, deactivatedAt: users.deactivatedAt })
+    .select({ token: apiTokens, role: workspaceMembers.role, deactivatedAt: workspaceMembers.deactivatedAt })
     .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
     .leftJoin(
       workspaceMembers,
       and(

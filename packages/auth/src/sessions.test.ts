@@ -254,13 +254,18 @@ describe('validateSessionToken', () => {
     expect(row?.absoluteExpiresAt).toEqual(absolute);
   });
 
-  it('refuses the session of a deactivated user and deletes it', async () => {
+  it('refuses the session of a member deactivated in its workspace and deletes it', async () => {
     const member = await addMember();
     const { token } = await createSession(database.db, member);
     const { id } = splitToken(token);
     expect((await validateSessionToken(database.db, token))?.userId).toBe(member.userId);
 
-    await database.db.update(users).set({ deactivatedAt: new Date() }).where(eq(users.id, member.userId));
+    await database.db
+      .update(workspaceMembers)
+      .set({ deactivatedAt: new Date() })
+      .where(
+        and(eq(workspaceMembers.userId, member.userId), eq(workspaceMembers.workspaceId, member.workspaceId)),
+      );
 
     expect(await validateSessionToken(database.db, token)).toBeNull();
     expect(await sessionRow(id)).toBeUndefined();

@@ -1,5 +1,5 @@
 import type { Db } from '@quarry/db';
-import { sessions, users, workspaceMembers } from '@quarry/db/schema';
+import { sessions, workspaceMembers } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { generateSecretToken, hashSecret, secretMatches } from './secret-token';
 
@@ -36,7 +36,7 @@ export async function createSession(
 
 /**
  * Resolves a cookie's token to its session, or null when it is unknown, expired (idle or absolute),
- * the user is deactivated or no longer a member. Slides the idle expiry forward.
+ * the membership is deactivated or gone. Slides the idle expiry forward.
  */
 export async function validateSessionToken(
   db: Db,
@@ -48,11 +48,10 @@ export async function validateSessionToken(
   const rows = await db
     .select({
       session: sessions,
-      deactivatedAt: users.deactivatedAt,
+      deactivatedAt: workspaceMembers.deactivatedAt,
       role: workspaceMembers.role,
     })
     .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
     .leftJoin(
       workspaceMembers,
       and(

@@ -1,7 +1,7 @@
 export { ProcedurePermission } from './access/permissions';
 export { BuiltInGroup, ProjectPermission, WorkspaceRole } from './access/roles';
 export { AuditEntry, AuditPage, AuditVerification, ListAuditInput } from './audit/audit';
-export { Email, Me, Password, SignInInput } from './auth/sign-in';
+export { Email, Me, Password, SignInInput, SwitchWorkspaceInput, WorkspaceChoice } from './auth/sign-in';
 export { ConnectionPermissions, UpdateConnectionPermissionsInput } from './connections/permissions';
 export { err, ok, QuarryError, type Result } from './errors/quarry-error';
 export { RunExecuteJob } from './jobs/run-execute';

@@ -15,7 +15,6 @@ import {
   projectConnections,
   projectGrants,
   projects,
-  users,
   workspaceMembers,
 } from './schema/index';
 
@@ -38,9 +37,8 @@ export async function loadMemberActor(
   input: { workspaceId: string; userId: string },
 ): Promise<MemberActor | null> {
   const [member] = await db
-    .select({ role: workspaceMembers.role, deactivatedAt: users.deactivatedAt })
+    .select({ role: workspaceMembers.role, deactivatedAt: workspaceMembers.deactivatedAt })
     .from(workspaceMembers)
-    .innerJoin(users, eq(users.id, workspaceMembers.userId))
     .where(
       and(eq(workspaceMembers.workspaceId, input.workspaceId), eq(workspaceMembers.userId, input.userId)),
     );

@@ -1,12 +1,14 @@
 import { invalidateSession } from '@quarry/auth';
-import { Me, SignInInput } from '@quarry/contracts';
+import { Me, SignInInput, SwitchWorkspaceInput, WorkspaceChoice } from '@quarry/contracts';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { notFound, unwrapOrThrow } from '../errors';
 import { auditChange } from '../service-context';
 import { authedProcedure, publicProcedure } from '../trpc';
+import { activeMemberships } from './memberships';
 import { clearSessionCookie, serializeSessionCookie } from './session-cookie';
 import { loadMe, signIn } from './sign-in-service';
+import { switchWorkspace } from './switch-workspace';
 
 export const authRouter = {
   signIn: publicProcedure
@@ -14,7 +16,10 @@ export const authRouter = {
     .input(SignInInput)
     .output(Me)
     .mutation(async ({ ctx, input }) => {
-      const { me, token, expiresAt } = unwrapOrThrow(await signIn(ctx.deps, input, ctx.request));
+      const previousSessionId = ctx.caller.kind === 'session' ? ctx.caller.session.sessionId : null;
+      const { me, token, expiresAt } = unwrapOrThrow(
+        await signIn(ctx.deps, input, { ...ctx.request, previousSessionId }),
+      );
       ctx.resHeaders.append(
         'set-cookie',
         serializeSessionCookie({ token, expiresAt, secure: ctx.deps.secureCookies }),
@@ -41,6 +46,33 @@ export const authRouter = {
     .query(async ({ ctx }) => {
       const me = await loadMe(ctx.deps, ctx.actor);
       if (!me) return unwrapOrThrow({ ok: false, error: notFound('user') });
+      return me;
+    }),
+
+  /** The caller's workspaces, for the switcher; the current one is marked. */
+  workspaces: authedProcedure
+    .meta({ permission: 'session:self' })
+    .output(z.array(WorkspaceChoice))
+    .query(async ({ ctx }) =>
+      (await activeMemberships(ctx.deps, ctx.actor.userId)).map((m) => ({
+        id: m.workspace.id,
+        name: m.workspace.name,
+        role: m.role,
+        current: m.workspace.id === ctx.actor.workspaceId,
+      })),
+    ),
+
+  /** Ends this session and opens one in another of the caller's workspaces (AUTH-9). */
+  switchWorkspace: authedProcedure
+    .meta({ permission: 'session:browser' })
+    .input(SwitchWorkspaceInput)
+    .output(Me)
+    .mutation(async ({ ctx, input }) => {
+      const { me, token, expiresAt } = unwrapOrThrow(await switchWorkspace(ctx, input));
+      ctx.resHeaders.append(
+        'set-cookie',
+        serializeSessionCookie({ token, expiresAt, secure: ctx.deps.secureCookies }),
+      );
       return me;
     }),
 } satisfies TRPCRouterRecord;

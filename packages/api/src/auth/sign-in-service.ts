@@ -1,12 +1,13 @@
-import { createSession, verifyDecoyPassword, verifyPassword } from '@quarry/auth';
+import { createSession, invalidateSession, verifyDecoyPassword, verifyPassword } from '@quarry/auth';
 import { err, type Me, ok, type Result, type SignInInput, type WorkspaceRole } from '@quarry/contracts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { users, workspaceMembers, workspaces } from '@quarry/db/schema';
-import { desc, eq, isNull, sql } from 'drizzle-orm';
+import { eq, isNull, sql } from 'drizzle-orm';
 import type { RequestInfo } from '../context';
 import type { Deps } from '../deps';
 import { passwordSignInAllowed } from '../sso/password-sign-in-allowed';
-import { clearAccountFailures, recordSignInFailure, signInThrottle } from './rate-limit';
+import { activeMemberships } from './memberships';
+import { rateLimited, releaseAttempt, reserveAttempt, signInCounters } from './rate-limit';
 
 const WRONG = {
   code: 'auth.invalid_credentials',
@@ -15,70 +16,83 @@ const WRONG = {
 } as const;
 
 /**
- * Email and password sign-in. An unknown email, a wrong password and a deactivated account answer
- * the same, after the same argon2 work (AUTH-6). Success makes a brand-new session (AUTH-3).
+ * Email and password sign-in. An unknown email, a wrong password and an account with no active
+ * membership answer the same, after the same argon2 work (AUTH-6). The attempt is charged to the
+ * account's and the IP's counters before the password is looked at (AUTH-7).
+ *
+ * AUTH-9: a session acts in exactly one workspace. Someone in several names it (`workspaceId`);
+ * without it, and only once the password is right, they are told to choose, with the choices.
+ * Success makes a brand-new session (AUTH-3) and ends the one the request came with, if any.
  */
 export async function signIn(
   deps: Deps,
   input: SignInInput,
-  request: RequestInfo,
+  request: RequestInfo & { previousSessionId: string | null },
 ): Promise<Result<{ me: Me; token: string; expiresAt: Date }>> {
   const now = deps.now();
-  const throttle = await signInThrottle(deps.db, { email: input.email, ip: request.ip }, now);
-  if (!throttle.allowed) {
-    await deps.db.transaction((tx) =>
+  const counters = signInCounters({ email: input.email, ip: request.ip });
+  const audit = (entry: {
+    workspaceId: string | null;
+    actorId: string | null;
+    outcome: 'success' | 'failure' | 'refused';
+    reason?: string;
+  }) =>
+    deps.db.transaction((tx) =>
       writeAuditEvent(
         tx,
         {
-          workspaceId: null,
-          actorId: null,
+          workspaceId: entry.workspaceId,
+          actorId: entry.actorId,
           action: 'auth.sign_in',
-          outcome: 'refused',
+          outcome: entry.outcome,
           ip: request.ip,
           requestId: request.requestId,
-          details: { method: 'password', reason: 'rate_limited' },
+          details: { method: 'password', ...(entry.reason ? { reason: entry.reason } : {}) },
         },
         now,
       ),
     );
-    const minutes = Math.max(1, Math.ceil(throttle.retryAfterMs / 60_000));
-    return err({
-      code: 'auth.rate_limited',
-      message: 'Too many sign-in attempts',
-      hint: `Wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again`,
-    });
+
+  const reservation = await reserveAttempt(deps.db, counters, now);
+  if (!reservation.allowed) {
+    await audit({ workspaceId: null, actorId: null, outcome: 'refused', reason: 'rate_limited' });
+    return err(rateLimited(reservation.retryAfterMs));
   }
   const [user] = await deps.db
     .select()
     .from(users)
     .where(sql`lower(${users.email}) = ${input.email}`)
     .limit(1);
-  const [membership] = user
-    ? await deps.db
-        .select({ workspace: workspaces, role: workspaceMembers.role })
-        .from(workspaceMembers)
-        .innerJoin(workspaces, eq(workspaces.id, workspaceMembers.workspaceId))
-        .where(eq(workspaceMembers.userId, user.id))
-        .orderBy(desc(workspaceMembers.createdAt))
-        .limit(1)
-    : [];
   const passwordOk =
     user?.passwordHash != null
       ? await verifyPassword(user.passwordHash, input.password)
       : await verifyDecoyPassword(input.password);
-  const audit = {
-    workspaceId: membership?.workspace.id ?? null,
-    actorId: user?.id ?? null,
-    action: 'auth.sign_in',
-    ip: request.ip,
-    requestId: request.requestId,
-  };
-  if (!user || !passwordOk || user.deactivatedAt || !membership) {
-    await recordSignInFailure(deps.db, { email: input.email, ip: request.ip }, now);
-    await deps.db.transaction((tx) =>
-      writeAuditEvent(tx, { ...audit, outcome: 'failure', details: { method: 'password' } }, now),
-    );
+  const memberships = user && passwordOk ? await activeMemberships(deps, user.id) : [];
+  if (!user || !passwordOk || memberships.length === 0) {
+    await audit({
+      workspaceId: memberships.length === 1 ? (memberships[0]?.workspace.id ?? null) : null,
+      actorId: user?.id ?? null,
+      outcome: 'failure',
+    });
     return err(WRONG);
+  }
+
+  // The password is right: from here on the answers may say so.
+  await releaseAttempt(deps.db, counters);
+  const membership = input.workspaceId
+    ? memberships.find((m) => m.workspace.id === input.workspaceId)
+    : memberships.length === 1
+      ? memberships[0]
+      : undefined;
+  if (!membership) {
+    return err({
+      code: 'auth.workspace_required',
+      message: input.workspaceId
+        ? 'You are not a member of that workspace'
+        : 'You belong to several workspaces',
+      hint: 'Choose the workspace to sign in to',
+      choices: memberships.map((m) => ({ id: m.workspace.id, name: m.workspace.name })),
+    });
   }
   // A workspace that requires SSO refuses passwords for everyone but Admins; the answer is the same
   // as a wrong password, so a correct password is never confirmed (AUTH-6).
@@ -88,17 +102,17 @@ export async function signIn(
       ssoRequired: membership.workspace.ssoRequired,
     })
   ) {
-    await deps.db.transaction((tx) =>
-      writeAuditEvent(
-        tx,
-        { ...audit, outcome: 'refused', details: { method: 'password', reason: 'sso_required' } },
-        now,
-      ),
-    );
+    await audit({
+      workspaceId: membership.workspace.id,
+      actorId: user.id,
+      outcome: 'refused',
+      reason: 'sso_required',
+    });
     return err(WRONG);
   }
-  await clearAccountFailures(deps.db, input.email);
   const session = await deps.db.transaction(async (tx) => {
+    // The session the request came with ends: a sign-in never leaves a second one behind (AUTH-3).
+    if (request.previousSessionId) await invalidateSession(tx, request.previousSessionId);
     const created = await createSession(tx, {
       userId: user.id,
       workspaceId: membership.workspace.id,
@@ -106,7 +120,19 @@ export async function signIn(
       userAgent: request.userAgent,
       now,
     });
-    await writeAuditEvent(tx, { ...audit, outcome: 'success', details: { method: 'password' } }, now);
+    await writeAuditEvent(
+      tx,
+      {
+        workspaceId: membership.workspace.id,
+        actorId: user.id,
+        action: 'auth.sign_in',
+        outcome: 'success',
+        ip: request.ip,
+        requestId: request.requestId,
+        details: { method: 'password' },
+      },
+      now,
+    );
     return created;
   });
   return ok({
@@ -128,7 +154,7 @@ export async function loadMe(deps: Deps, actor: { userId: string; workspaceId: s
     .innerJoin(users, eq(users.id, workspaceMembers.userId))
     .innerJoin(workspaces, eq(workspaces.id, workspaceMembers.workspaceId))
     .where(
-      sql`${workspaceMembers.userId} = ${actor.userId} and ${workspaceMembers.workspaceId} = ${actor.workspaceId} and ${isNull(users.deactivatedAt)}`,
+      sql`${workspaceMembers.userId} = ${actor.userId} and ${workspaceMembers.workspaceId} = ${actor.workspaceId} and ${isNull(workspaceMembers.deactivatedAt)}`,
     );
   if (!row) return null;
   return {

@@ -1,4 +1,4 @@
-import { apiTokens, sessions, users } from '@quarry/db/schema';
+import { apiTokens, sessions, workspaceMembers } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
@@ -19,7 +19,9 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const userRow = async (id: string) => (await h.database.db.select().from(users).where(eq(users.id, id)))[0];
+/** The member's one membership (each member here belongs to a single workspace). */
+const userRow = async (id: string) =>
+  (await h.database.db.select().from(workspaceMembers).where(eq(workspaceMembers.userId, id)))[0];
 
 describe('members.deactivate', () => {
   it('ends every session and revokes every API token of the member at once (AUTH-3)', async () => {

@@ -4,6 +4,7 @@ import { sessions, users } from '@quarry/db/schema';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { PASSWORD_CHECK_LIMIT, rateLimited, releaseAttempt, reserveAttempt } from '../auth/rate-limit';
 import { clearSessionCookie, serializeSessionCookie } from '../auth/session-cookie';
 import { notFound, QuarryTRPCError } from '../errors';
 import { auditChange } from '../service-context';
@@ -11,20 +12,13 @@ import { type Actor, authedProcedure } from '../trpc';
 
 const currentSessionId = (actor: Actor) => (actor.via.kind === 'session' ? actor.via.sessionId : null);
 
-const sessionOnly = (actor: Actor) => {
-  if (actor.via.kind !== 'session') {
-    throw new QuarryTRPCError({
-      code: 'access.session_required',
-      message: 'This needs a signed-in session, not an API token',
-      hint: 'Do it in Quarry itself',
-    });
-  }
-};
-
-/** "My sessions": see where I am signed in, end one, or end all of them. */
+/**
+ * "My sessions": see where I am signed in, end one, or end all of them. Only from a signed-in
+ * session (`session:browser`): an API token manages neither sessions nor the password.
+ */
 export const sessionsRouter = {
   list: authedProcedure
-    .meta({ permission: 'session:self' })
+    .meta({ permission: 'session:browser' })
     .output(z.array(SessionSummary))
     .query(async ({ ctx }) => {
       const rows = await ctx.deps.db
@@ -47,7 +41,7 @@ export const sessionsRouter = {
     }),
 
   revoke: authedProcedure
-    .meta({ permission: 'session:self' })
+    .meta({ permission: 'session:browser' })
     .input(RevokeSessionInput)
     .output(z.object({ revoked: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
@@ -73,7 +67,7 @@ export const sessionsRouter = {
     }),
 
   signOutEverywhere: authedProcedure
-    .meta({ permission: 'session:self' })
+    .meta({ permission: 'session:browser' })
     .output(z.object({ ended: z.number() }))
     .mutation(async ({ ctx }) => {
       const { actor } = ctx;
@@ -97,12 +91,20 @@ export const sessionsRouter = {
    * gets a fresh session so the person stays signed in here.
    */
   changePassword: authedProcedure
-    .meta({ permission: 'session:self' })
+    .meta({ permission: 'session:browser' })
     .input(ChangePasswordInput)
     .output(z.object({ changed: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       const { actor } = ctx;
-      sessionOnly(actor);
+      // AUTH-7: the check is charged before it runs, so a burst cannot guess the current password.
+      const counters = [{ key: `password:${actor.userId}`, limit: PASSWORD_CHECK_LIMIT }];
+      const reservation = await reserveAttempt(ctx.deps.db, counters, ctx.deps.now());
+      if (!reservation.allowed) {
+        throw new QuarryTRPCError({
+          ...rateLimited(reservation.retryAfterMs),
+          message: 'Too many attempts at the current password',
+        });
+      }
       const [user] = await ctx.deps.db.select().from(users).where(eq(users.id, actor.userId));
       if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
         throw new QuarryTRPCError({
@@ -111,6 +113,7 @@ export const sessionsRouter = {
           hint: 'Enter the password you sign in with now',
         });
       }
+      await releaseAttempt(ctx.deps.db, counters);
       const passwordHash = await hashPassword(input.newPassword);
       const now = ctx.deps.now();
       const session = await ctx.deps.db.transaction(async (tx) => {

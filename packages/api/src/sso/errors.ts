@@ -83,3 +83,9 @@ export const identityConflict = (): QuarryError => ({
   message: 'This email belongs to an account already linked to another identity at this provider',
   hint: 'Ask an Admin to check the account; an email that moved to someone else does not move the account',
 });
+
+export const accountElsewhere = (): QuarryError => ({
+  code: 'sso.account_elsewhere',
+  message: 'This email already has a Quarry account that is not a member of this workspace',
+  hint: 'Ask an Admin of this workspace to invite that email; single sign-on does not move accounts between workspaces',
+});

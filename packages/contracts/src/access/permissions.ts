@@ -5,6 +5,8 @@ import { z } from 'zod';
  * meta; the gate in packages/api resolves it through @quarry/access. Adding one is a contracts change.
  *
  * - `session:self`        any signed-in caller acting on their own account (me, sign out, tokens)
+ * - `session:browser`     the same, but only from a signed-in session, never an API token: managing
+ *                         sessions and the password is for the person, not for a program
  * - `workspace:member`    any member of the workspace (guests included): list what they may see
  * - `workspace:admin`     Admins only
  * - `project:create`      Admins, Managers, Editors
@@ -16,6 +18,7 @@ import { z } from 'zod';
 export const ProcedurePermission = z.enum([
   'public',
   'session:self',
+  'session:browser',
   'workspace:member',
   'workspace:admin',
   'project:create',

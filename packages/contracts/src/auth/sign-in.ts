@@ -14,7 +14,15 @@ export const Password = z
   .min(8, { message: 'Passwords have at least 8 characters' })
   .max(256, { message: 'Passwords have at most 256 characters' });
 
-export const SignInInput = z.object({ email: Email, password: z.string().min(1).max(256) });
+export const SignInInput = z.object({
+  email: Email,
+  password: z.string().min(1).max(256),
+  /**
+   * AUTH-9: the workspace this session will act in. Someone who belongs to several must choose;
+   * without it they are answered `auth.workspace_required` with the choices.
+   */
+  workspaceId: z.string().max(64).optional(),
+});
 export type SignInInput = z.infer<typeof SignInInput>;
 
 export const Me = z.object({
@@ -24,3 +32,15 @@ export const Me = z.object({
   workspace: z.object({ id: z.string(), name: z.string(), role: z.string() }),
 });
 export type Me = z.infer<typeof Me>;
+
+/** One of the caller's workspaces, as the workspace switcher lists it. */
+export const WorkspaceChoice = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  current: z.boolean(),
+});
+export type WorkspaceChoice = z.infer<typeof WorkspaceChoice>;
+
+export const SwitchWorkspaceInput = z.object({ workspaceId: z.string().max(64) });
+export type SwitchWorkspaceInput = z.infer<typeof SwitchWorkspaceInput>;

@@ -10,6 +10,11 @@ export const QuarryError = z.object({
   hint: z.string().optional(),
   /** Extra facts a client may show, such as the character position of a SQL error. */
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  /**
+   * When going on needs a choice from the caller (the workspace to sign in to), the options, each
+   * with the id to send back and a name to show.
+   */
+  choices: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
 });
 export type QuarryError = z.infer<typeof QuarryError>;
 

@@ -13,6 +13,7 @@ export function SignInPage() {
   const id = useId();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [workspaceId, setWorkspaceId] = useState('');
   const [ssoError] = useState(() => ssoErrorOf(window.location.search));
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
@@ -25,15 +26,22 @@ export function SignInPage() {
   );
 
   const error = signIn.error ? quarryErrorOf(signIn.error) : null;
+  // Someone in several workspaces chooses one: the server lists them once the password is right.
+  const [choices, setChoices] = useState<NonNullable<typeof error>['choices']>(undefined);
+  if (error?.code === 'auth.workspace_required' && error.choices && error.choices !== choices) {
+    setChoices(error.choices);
+    if (!workspaceId) setWorkspaceId(error.choices[0]?.id ?? '');
+  }
   const field = error ? invalidFieldOf(error) : null;
   const emailError = field === 'email' ? error : null;
   const passwordError = field === 'password' ? error : null;
-  const formError = error && !emailError && !passwordError ? error : null;
+  const formError =
+    error && !emailError && !passwordError && error.code !== 'auth.workspace_required' ? error : null;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (signIn.isPending) return;
-    signIn.mutate({ email, password });
+    signIn.mutate({ email, password, ...(choices && workspaceId ? { workspaceId } : {}) });
   };
 
   return (
@@ -76,6 +84,24 @@ export function SignInPage() {
           />
           {passwordError ? <ErrorMessage error={passwordError} id={`${id}-password-error`} /> : null}
         </div>
+        {choices ? (
+          <div className="field">
+            <label htmlFor={`${id}-workspace`}>Workspace</label>
+            <p className="field-help">You belong to several workspaces: choose the one to sign in to.</p>
+            <select
+              id={`${id}-workspace`}
+              name="workspace"
+              value={workspaceId}
+              onChange={(event) => setWorkspaceId(event.target.value)}
+            >
+              {choices.map((choice) => (
+                <option key={choice.id} value={choice.id}>
+                  {choice.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         {formError ? <ErrorMessage error={formError} /> : null}
         <button
           type="submit"

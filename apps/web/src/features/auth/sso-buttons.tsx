@@ -17,14 +17,16 @@ export function SsoButtons() {
       <ul className="sso-list">
         {providers.map((provider) => (
           <li key={provider.id}>
-            {/* A full page load: the server redirects to the identity provider. */}
-            <a
-              className="button button-block sso-button"
-              href={ssoStartPath(provider.id)}
-              data-kind={provider.kind}
-            >
-              Continue with {provider.name}
-            </a>
+            {/*
+              A form POST from this page, never a link: the server starts a sign-in only for a
+              same-origin POST, so another site cannot start one (login CSRF). It answers with a
+              redirect to the identity provider.
+            */}
+            <form method="post" action={ssoStartPath(provider.id)}>
+              <button type="submit" className="button button-block sso-button" data-kind={provider.kind}>
+                Continue with {provider.name}
+              </button>
+            </form>
           </li>
         ))}
       </ul>

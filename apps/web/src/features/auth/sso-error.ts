@@ -58,6 +58,14 @@ const MESSAGES: Readonly<Record<string, Omit<QuarryError, 'code'>>> = {
     message: 'Your identity provider sent an answer Quarry cannot read',
     hint: START_AGAIN,
   },
+  'sso.account_elsewhere': {
+    message: 'Your email already has a Quarry account that is not a member of this workspace',
+    hint: 'Ask an Admin of this workspace to invite you, then sign in with single sign-on again',
+  },
+  'sso.start_not_allowed': {
+    message: 'Single sign-on starts from this page',
+    hint: START_AGAIN,
+  },
   'sso.provider_misconfigured': {
     message: 'Single sign-on is not set up correctly for this workspace',
     hint: 'Ask an Admin to check the identity provider in Settings',

@@ -1,4 +1,4 @@
-import { users, workspaceMembers } from '@quarry/db/schema';
+import { workspaceMembers } from '@quarry/db/schema';
 import { and, count, eq, isNull } from 'drizzle-orm';
 import type { Tx } from './service-context';
 
@@ -7,12 +7,11 @@ export async function countActiveAdmins(tx: Tx, workspaceId: string): Promise<nu
   const [row] = await tx
     .select({ admins: count() })
     .from(workspaceMembers)
-    .innerJoin(users, eq(users.id, workspaceMembers.userId))
     .where(
       and(
         eq(workspaceMembers.workspaceId, workspaceId),
         eq(workspaceMembers.role, 'admin'),
-        isNull(users.deactivatedAt),
+        isNull(workspaceMembers.deactivatedAt),
       ),
     );
   return row?.admins ?? 0;

@@ -1,7 +1,7 @@
 import { revokeUserCredentials } from '@quarry/auth';
 import { err, type MemberSummary, ok, type Result } from '@quarry/contracts';
-import { users } from '@quarry/db/schema';
-import { eq } from 'drizzle-orm';
+import { workspaceMembers } from '@quarry/db/schema';
+import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { lastAdmin, notOnYourself } from '../errors';
 import { isLastActiveAdmin } from './active-admins';
@@ -9,9 +9,10 @@ import { loadMember, memberSummary } from './member-summaries';
 import { auditChange, lockWorkspaceMembership, type ServiceContext } from './service-context';
 
 /**
- * Deactivates a member: they can no longer sign in, and every session and API token they hold ends
- * at once (AUTH-3). Deactivation is the account's (`users.deactivated_at`): a user has one
- * membership in practice. Nobody deactivates themselves or the last active Admin.
+ * Deactivates a member of this workspace: they can no longer act in it, and every session and API
+ * token they hold for it ends at once (AUTH-3). Only this membership changes (AUTH-9): the same
+ * person's access to other workspaces is not this workspace's to end. Nobody deactivates themselves
+ * or the last active Admin.
  */
 export async function deactivateMember(
   ctx: ServiceContext,
@@ -27,8 +28,11 @@ export async function deactivateMember(
     if (member.deactivatedAt) return ok(await memberSummary(tx, { workspaceId, userId: input.userId }));
     if (await isLastActiveAdmin(tx, { workspaceId, member })) return err(lastAdmin());
 
-    await tx.update(users).set({ deactivatedAt: now }).where(eq(users.id, input.userId));
-    const revoked = await revokeUserCredentials(tx, { userId: input.userId, now });
+    await tx
+      .update(workspaceMembers)
+      .set({ deactivatedAt: now })
+      .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, input.userId)));
+    const revoked = await revokeUserCredentials(tx, { userId: input.userId, workspaceId, now });
     await auditChange(
       tx,
       ctx,

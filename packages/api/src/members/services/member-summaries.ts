@@ -25,7 +25,7 @@ export async function loadMemberSummaries(
         userId: users.id,
         email: users.email,
         name: users.name,
-        deactivatedAt: users.deactivatedAt,
+        deactivatedAt: workspaceMembers.deactivatedAt,
         role: workspaceMembers.role,
         joinedAt: workspaceMembers.createdAt,
       })
@@ -58,7 +58,11 @@ export async function loadMemberSummaries(
 /** One member of the workspace with the facts a change needs, or null when not a member. */
 export async function loadMember(tx: Reader, input: { workspaceId: string; userId: string }) {
   const [member] = await tx
-    .select({ role: workspaceMembers.role, deactivatedAt: users.deactivatedAt, email: users.email })
+    .select({
+      role: workspaceMembers.role,
+      deactivatedAt: workspaceMembers.deactivatedAt,
+      email: users.email,
+    })
     .from(workspaceMembers)
     .innerJoin(users, eq(users.id, workspaceMembers.userId))
     .where(

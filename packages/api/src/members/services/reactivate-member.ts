@@ -1,6 +1,6 @@
 import { err, type MemberSummary, ok, type Result } from '@quarry/contracts';
-import { users } from '@quarry/db/schema';
-import { eq } from 'drizzle-orm';
+import { workspaceMembers } from '@quarry/db/schema';
+import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { loadMember, memberSummary } from './member-summaries';
 import { auditChange, lockWorkspaceMembership, type ServiceContext } from './service-context';
@@ -21,7 +21,10 @@ export async function reactivateMember(
     if (!member) return err(notFound('member'));
     if (!member.deactivatedAt) return ok(await memberSummary(tx, { workspaceId, userId: input.userId }));
 
-    await tx.update(users).set({ deactivatedAt: null }).where(eq(users.id, input.userId));
+    await tx
+      .update(workspaceMembers)
+      .set({ deactivatedAt: null })
+      .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, input.userId)));
     await auditChange(
       tx,
       ctx,

@@ -1,5 +1,5 @@
 import { newId } from '@quarry/db';
-import { userIdentities, users, workspaceMembers, workspaces } from '@quarry/db/schema';
+import { invites, userIdentities, users, workspaceMembers, workspaces } from '@quarry/db/schema';
 import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,16 +29,14 @@ const claims = (overrides: Partial<IdTokenClaims> = {}): IdTokenClaims => ({
 async function addUser(input: { email?: string; role?: string | null; deactivated?: boolean } = {}) {
   const id = newId('user');
   const email = input.email ?? `${id}@acme.test`;
-  await database.db.insert(users).values({
-    id,
-    email,
-    name: 'Existing',
-    deactivatedAt: input.deactivated ? new Date() : null,
-  });
+  await database.db.insert(users).values({ id, email, name: 'Existing' });
   if (input.role !== null) {
-    await database.db
-      .insert(workspaceMembers)
-      .values({ workspaceId: workspace.id, userId: id, role: input.role ?? 'editor' });
+    await database.db.insert(workspaceMembers).values({
+      workspaceId: workspace.id,
+      userId: id,
+      role: input.role ?? 'editor',
+      deactivatedAt: input.deactivated ? new Date() : null,
+    });
   }
   return { id, email };
 }
@@ -106,7 +104,10 @@ describe('resolveSsoAccount', () => {
     const linked = await addUser({ role: 'editor' });
     const c = claims({ email: linked.email });
     expect((await resolve(c)).ok).toBe(true);
-    await database.db.update(users).set({ deactivatedAt: new Date() }).where(eq(users.id, linked.id));
+    await database.db
+      .update(workspaceMembers)
+      .set({ deactivatedAt: new Date() })
+      .where(and(eq(workspaceMembers.workspaceId, workspace.id), eq(workspaceMembers.userId, linked.id)));
     expect(await refusal(c)).toBe('sso.account_deactivated');
     const byEmail = await addUser({ role: 'editor', deactivated: true });
     expect(await refusal(claims({ email: byEmail.email }))).toBe('sso.account_deactivated');
@@ -126,6 +127,49 @@ describe('resolveSsoAccount', () => {
       .delete(workspaceMembers)
       .where(and(eq(workspaceMembers.workspaceId, workspace.id), eq(workspaceMembers.userId, member.id)));
     expect(await refusal(c)).toBe('sso.domain_not_allowed');
+  });
+
+  it('refuses to link, sign in as or add a member of another workspace by the email a provider asserts (OIDC-5)', async () => {
+    const other = newId('workspace');
+    await database.db.insert(workspaces).values({ id: other, name: 'Other' });
+    const victim = await addUser({ role: null });
+    await database.db
+      .insert(workspaceMembers)
+      .values({ workspaceId: other, userId: victim.id, role: 'admin' });
+
+    expect(await refusal(claims({ email: victim.email }))).toBe('sso.account_elsewhere');
+
+    expect(await identitiesOf(victim.id)).toEqual([]);
+    const memberships = await database.db
+      .select({ workspaceId: workspaceMembers.workspaceId })
+      .from(workspaceMembers)
+      .where(eq(workspaceMembers.userId, victim.id));
+    expect(memberships).toEqual([{ workspaceId: other }]);
+  });
+
+  it('lets a member of another workspace in through a pending invite addressed to that email, with its role', async () => {
+    const other = newId('workspace');
+    await database.db.insert(workspaces).values({ id: other, name: 'Other' });
+    const invited = await addUser({ email: `${newId('user')}@elsewhere.test`, role: null });
+    await database.db
+      .insert(workspaceMembers)
+      .values({ workspaceId: other, userId: invited.id, role: 'editor' });
+    const inviteId = newId('invite');
+    await database.db.insert(invites).values({
+      id: inviteId,
+      workspaceId: workspace.id,
+      email: invited.email.toUpperCase(),
+      role: 'manager',
+      secretHash: `hash-${inviteId}`,
+      invitedBy: 'usr_someone',
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+
+    const result = await resolve(claims({ email: invited.email }));
+
+    expect(result).toEqual({ ok: true, value: { userId: invited.id, role: 'manager', how: 'invited' } });
+    const [invite] = await database.db.select().from(invites).where(eq(invites.id, inviteId));
+    expect(invite?.acceptedAt).toBeInstanceOf(Date);
   });
 
   it('never provisions an Admin, whatever the workspace column says', async () => {

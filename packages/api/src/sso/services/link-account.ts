@@ -1,24 +1,29 @@
 import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
 import { newId } from '@quarry/db';
-import { userIdentities, users, workspaceMembers } from '@quarry/db/schema';
-import { and, eq, sql } from 'drizzle-orm';
-import { accountDeactivated, domainNotAllowed, identityConflict } from '../errors';
+import { invites, userIdentities, users, workspaceMembers } from '@quarry/db/schema';
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { accountDeactivated, accountElsewhere, domainNotAllowed, identityConflict } from '../errors';
 import { emailUnverified, type IdTokenClaims } from './auth-sso';
 import type { Tx } from './service-context';
 import { ssoDefaultRoleOf } from './settings';
 
 export type SsoWorkspace = { id: string; allowedEmailDomains: string[]; ssoDefaultRole: string };
 
-/** How the account was found: `identity` (iss, sub), `email` (linked now), `joined`, `provisioned`. */
+/**
+ * How the account was found: `identity` (iss, sub), `email` (a member, linked now), `invited`
+ * (joined through a pending invite to that email), `joined` (an account in no workspace, rejoining
+ * through an allowed domain), `provisioned` (new).
+ */
 export type SsoAccount = {
   userId: string;
   role: string;
-  how: 'identity' | 'email' | 'joined' | 'provisioned';
+  how: 'identity' | 'email' | 'invited' | 'joined' | 'provisioned';
 };
 
 export type SsoAccountRefusal = { error: QuarryError; userId: string | null };
 
 type UserRow = typeof users.$inferSelect;
+type Membership = { role: string; deactivatedAt: Date | null };
 
 /** The part after the last `@`, lower-cased; compared exactly with the allowed domains. */
 export function emailDomainAllowed(email: string, allowed: string[]): boolean {
@@ -29,12 +34,16 @@ export function emailDomainAllowed(email: string, allowed: string[]): boolean {
 /**
  * Finds or makes the Quarry account for a verified identity token, inside the sign-in's transaction.
  *
- * OIDC-4: an account is found by (issuer, subject) first. Without a link, the email must be verified
- * by the provider; a user with that email who is a member of the provider's workspace is linked; a
- * non-member (or someone new) joins only when the email's domain is allowed, with the workspace's
- * SSO role. A deactivated account is refused, and so is an email whose account is already linked
- * to another subject at the same issuer (an email reassigned at the provider does not carry the
- * account with it).
+ * OIDC-4: an account is found by (issuer, subject) first; otherwise the email must be verified.
+ *
+ * OIDC-5: a provider is trusted only inside the workspace that configured it. Its claims reach an
+ * existing account only when that account is a member of this workspace, or is invited to it by
+ * that email. An account that belongs to another workspace is never linked, signed in or added
+ * here because of a claim: whoever runs this workspace's provider can assert any email. Someone
+ * new (or an account in no workspace at all) joins when the email's domain is allowed, with the
+ * workspace's SSO role. A deactivated membership is refused, and so is an email whose account is
+ * already linked to another subject at the same issuer (an email reassigned at the provider does
+ * not carry the account with it).
  */
 export async function resolveSsoAccount(
   tx: Tx,
@@ -50,9 +59,9 @@ export async function resolveSsoAccount(
   if (identity) {
     const user = await userById(tx, identity.userId);
     if (!user) throw new Error('identity without user');
-    if (user.deactivatedAt) return refuse(accountDeactivated(), user.id);
-    const role = await roleIn(tx, workspace.id, user.id);
-    if (role) return ok({ userId: user.id, role, how: 'identity' });
+    const member = await membershipIn(tx, workspace.id, user.id);
+    if (member?.deactivatedAt) return refuse(accountDeactivated(), user.id);
+    if (member) return ok({ userId: user.id, role: member.role, how: 'identity' });
     return join(tx, { ...input, user, linked: true });
   }
 
@@ -63,41 +72,59 @@ export async function resolveSsoAccount(
     .where(sql`lower(${users.email}) = ${claims.email.toLowerCase()}`)
     .limit(1);
   if (user) {
-    if (user.deactivatedAt) return refuse(accountDeactivated(), user.id);
+    const member = await membershipIn(tx, workspace.id, user.id);
+    if (member?.deactivatedAt) return refuse(accountDeactivated(), user.id);
     const [other] = await tx
       .select({ subject: userIdentities.subject })
       .from(userIdentities)
       .where(and(eq(userIdentities.userId, user.id), eq(userIdentities.issuer, claims.issuer)))
       .limit(1);
     if (other) return refuse(identityConflict(), user.id);
-    const role = await roleIn(tx, workspace.id, user.id);
-    if (role) {
+    if (member) {
       await link(tx, { claims, userId: user.id, now: input.now });
-      return ok({ userId: user.id, role, how: 'email' });
+      return ok({ userId: user.id, role: member.role, how: 'email' });
     }
   }
   return join(tx, { ...input, user: user ?? null, linked: false });
 }
 
-/** Adds someone to the workspace through SSO: verified email, allowed domain, the SSO role. */
+/**
+ * Adds someone to the workspace through SSO. A pending invite addressed to the verified email lets
+ * them in with the invite's role (and uses the invite up). Otherwise an existing account that
+ * belongs to any other workspace is refused (OIDC-5), and anyone else needs an allowed domain.
+ */
 async function join(
   tx: Tx,
   input: { workspace: SsoWorkspace; claims: IdTokenClaims; now: Date; user: UserRow | null; linked: boolean },
 ): Promise<Result<SsoAccount, SsoAccountRefusal>> {
   const { workspace, claims, now, user } = input;
   const userId = user?.id ?? null;
+  // Even a link found by (iss, sub) joins by the email the provider asserts now, verified.
   if (!claims.emailVerified || !claims.email) return err({ error: emailUnverified(), userId });
-  if (!emailDomainAllowed(claims.email, workspace.allowedEmailDomains)) {
-    return err({ error: domainNotAllowed(), userId });
+  const email = claims.email;
+  const invite = await pendingInvite(tx, { workspaceId: workspace.id, email, now });
+  let role: string;
+  let how: SsoAccount['how'];
+  if (invite) {
+    role = invite.role;
+    how = 'invited';
+  } else {
+    if (user && (await belongsElsewhere(tx, { userId: user.id, workspaceId: workspace.id }))) {
+      return err({ error: accountElsewhere(), userId });
+    }
+    if (!emailDomainAllowed(email, workspace.allowedEmailDomains)) {
+      return err({ error: domainNotAllowed(), userId });
+    }
+    role = ssoDefaultRoleOf(workspace.ssoDefaultRole);
+    how = user ? 'joined' : 'provisioned';
   }
-  const role = ssoDefaultRoleOf(workspace.ssoDefaultRole);
   let id = userId;
   if (!id) {
     id = newId('user');
     await tx.insert(users).values({
       id,
-      email: claims.email,
-      name: (claims.name ?? claims.email.slice(0, claims.email.lastIndexOf('@'))).slice(0, 200),
+      email,
+      name: (claims.name ?? email.slice(0, email.lastIndexOf('@'))).slice(0, 200),
       passwordHash: null,
       createdAt: now,
     });
@@ -106,9 +133,42 @@ async function join(
     .insert(workspaceMembers)
     .values({ workspaceId: workspace.id, userId: id, role, createdAt: now })
     .onConflictDoNothing();
+  if (invite) await tx.update(invites).set({ acceptedAt: now }).where(eq(invites.id, invite.id));
   if (!input.linked) await link(tx, { claims, userId: id, now });
-  const actual = (await roleIn(tx, workspace.id, id)) ?? role;
-  return ok({ userId: id, role: actual, how: userId ? 'joined' : 'provisioned' });
+  const actual = (await membershipIn(tx, workspace.id, id))?.role ?? role;
+  return ok({ userId: id, role: actual, how });
+}
+
+/** The newest live invite to this workspace addressed to this email, locked for the sign-in. */
+async function pendingInvite(tx: Tx, input: { workspaceId: string; email: string; now: Date }) {
+  const [invite] = await tx
+    .select({ id: invites.id, role: invites.role })
+    .from(invites)
+    .where(
+      and(
+        eq(invites.workspaceId, input.workspaceId),
+        sql`lower(${invites.email}) = ${input.email.toLowerCase()}`,
+        isNull(invites.acceptedAt),
+        isNull(invites.revokedAt),
+        gt(invites.expiresAt, input.now),
+      ),
+    )
+    .orderBy(desc(invites.createdAt))
+    .limit(1)
+    .for('update');
+  return invite ?? null;
+}
+
+/** Whether the account is (or was, deactivated) a member of any workspace but this one. */
+async function belongsElsewhere(tx: Tx, input: { userId: string; workspaceId: string }): Promise<boolean> {
+  const [other] = await tx
+    .select({ workspaceId: workspaceMembers.workspaceId })
+    .from(workspaceMembers)
+    .where(
+      and(eq(workspaceMembers.userId, input.userId), ne(workspaceMembers.workspaceId, input.workspaceId)),
+    )
+    .limit(1);
+  return other !== undefined;
 }
 
 async function link(tx: Tx, input: { claims: IdTokenClaims; userId: string; now: Date }): Promise<void> {
@@ -128,10 +188,10 @@ async function userById(tx: Tx, userId: string): Promise<UserRow | undefined> {
   return user;
 }
 
-async function roleIn(tx: Tx, workspaceId: string, userId: string): Promise<string | null> {
+async function membershipIn(tx: Tx, workspaceId: string, userId: string): Promise<Membership | null> {
   const [member] = await tx
-    .select({ role: workspaceMembers.role })
+    .select({ role: workspaceMembers.role, deactivatedAt: workspaceMembers.deactivatedAt })
     .from(workspaceMembers)
     .where(and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, userId)));
-  return member?.role ?? null;
+  return member ?? null;
 }

@@ -1,0 +1,65 @@
+import { createSession, invalidateSession } from '@quarry/auth';
+import { err, type Me, ok, type Result, type WorkspaceRole } from '@quarry/contracts';
+import { users } from '@quarry/db/schema';
+import { eq } from 'drizzle-orm';
+import { notFound } from '../errors';
+import { auditChange, type ServiceContext } from '../service-context';
+import { passwordSignInAllowed } from '../sso/password-sign-in-allowed';
+import { activeMemberships } from './memberships';
+
+/**
+ * AUTH-9: a session acts in one workspace. Moving to another of the person's workspaces ends this
+ * session and opens a new one there, as a sign-in would; a workspace that requires SSO is entered
+ * through its identity provider, not from a session made elsewhere.
+ */
+export async function switchWorkspace(
+  ctx: ServiceContext,
+  input: { workspaceId: string },
+): Promise<Result<{ me: Me; token: string; expiresAt: Date }>> {
+  const { actor } = ctx;
+  if (actor.via.kind !== 'session') return err(notFound('session'));
+  const sessionId = actor.via.sessionId;
+  const memberships = await activeMemberships(ctx.deps, actor.userId);
+  const target = memberships.find((m) => m.workspace.id === input.workspaceId);
+  if (!target) return err(notFound('workspace'));
+  if (
+    !passwordSignInAllowed({ role: target.role as WorkspaceRole, ssoRequired: target.workspace.ssoRequired })
+  ) {
+    return err({
+      code: 'auth.sso_required',
+      message: `${target.workspace.name} requires single sign-on`,
+      hint: 'Sign out, then sign in to it with its identity provider',
+    });
+  }
+  const [user] = await ctx.deps.db.select().from(users).where(eq(users.id, actor.userId));
+  if (!user) return err(notFound('user'));
+  const now = ctx.deps.now();
+  const session = await ctx.deps.db.transaction(async (tx) => {
+    await invalidateSession(tx, sessionId);
+    const created = await createSession(tx, {
+      userId: actor.userId,
+      workspaceId: target.workspace.id,
+      ip: ctx.request.ip,
+      userAgent: ctx.request.userAgent,
+      now,
+    });
+    // Written into the chain of the workspace entered, by the person entering it.
+    await auditChange(
+      tx,
+      { ...ctx, actor: { ...actor, workspaceId: target.workspace.id } },
+      { action: 'auth.workspace_switch', details: { from: actor.workspaceId } },
+      now,
+    );
+    return created;
+  });
+  return ok({
+    token: session.token,
+    expiresAt: session.expiresAt,
+    me: {
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      workspace: { id: target.workspace.id, name: target.workspace.name, role: target.role },
+    },
+  });
+}
