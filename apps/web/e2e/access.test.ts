@@ -102,7 +102,7 @@ describe.runIf(browserAvailable)('access control in real Chromium', () => {
     const linkField = admin.getByLabel('Invite link');
     await linkField.waitFor();
     const link = await linkField.inputValue();
-    expect(link).toMatch(new RegExp(`^${product.url}/invite/inv_[a-z2-7]+\\.[a-z2-7]+$`));
+    expect(link).toMatch(new RegExp(`^${product.url}/invite#inv_[a-z2-7]+\\.[a-z2-7]+$`));
     await expect.poll(() => admin.getByTestId('invite').first().textContent()).toContain(EDITOR.email);
     await shot(admin, 'members');
 

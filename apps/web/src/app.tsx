@@ -60,7 +60,7 @@ export function App() {
     );
   }
   // An invitation opens without an account: joining creates one and signs it in.
-  if (route.name === 'invite') return <InvitePage key={route.token} token={route.token} />;
+  if (route.name === 'invite') return <InvitePage />;
   if (session.isError && session.data === undefined) {
     return (
       <main className="splash">

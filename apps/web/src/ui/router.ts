@@ -9,7 +9,7 @@ export type Route =
   | { name: 'sessions' }
   | { name: 'audit' }
   | { name: 'tokens' }
-  | { name: 'invite'; token: string }
+  | { name: 'invite' }
   | { name: 'not-found' };
 
 /** The settings pages, in the order the settings menu lists them. */
@@ -57,9 +57,8 @@ export function matchRoute(pathname: string): Route {
   const project = /^\/projects\/([^/]+)$/.exec(path);
   const id = project?.[1];
   if (id) return { name: 'project', projectId: safeDecode(id) };
-  const invite = /^\/invite\/([^/]+)$/.exec(path);
-  const token = invite?.[1];
-  if (token) return { name: 'invite', token: safeDecode(token) };
+  // The token is in the fragment (features/invites/invite-token.ts); `/invite/<token>` is an old link.
+  if (path === '/invite' || /^\/invite\/[^/]+$/.test(path)) return { name: 'invite' };
   return { name: 'not-found' };
 }
 
@@ -83,5 +82,4 @@ export const paths = {
   sessions: '/settings/sessions',
   audit: '/settings/audit',
   tokens: '/settings/tokens',
-  invite: (token: string) => `/invite/${encodeURIComponent(token)}`,
 } as const;

@@ -17,7 +17,7 @@ const PASSWORD = 'a brand new password';
 async function invite(email: string, role: 'editor' | 'viewer' | 'guest' | 'admin' = 'editor') {
   const admin = await h.as(h.a, 'admin');
   const created = await admin.invites.create({ email, role });
-  return { id: created.invite.id, token: created.link.replace(/^\/invite\//, '') };
+  return { id: created.invite.id, token: created.link.replace(/^\/invite#/, '') };
 }
 
 const usersWithEmail = (email: string) =>

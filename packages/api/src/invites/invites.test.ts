@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const LINK = /^\/invite\/(inv_[a-z2-7]{16})\.([a-z2-7]{52})$/;
+const LINK = /^\/invite#(inv_[a-z2-7]{16})\.([a-z2-7]{52})$/;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const inviteRow = async (id: string) =>

@@ -72,7 +72,7 @@ describe('invites procedures', () => {
         quarry: 'auth.signed_out',
       });
     }
-    const token = inviteOfA.link.replace('/invite/', '');
+    const token = inviteOfA.link.replace('/invite#', '');
     expect(await anonymous.invites.preview({ token })).toEqual({
       workspaceName: 'Workspace A',
       email: 'newcomer@example.test',

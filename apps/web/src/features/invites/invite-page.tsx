@@ -1,5 +1,5 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { roleLabel } from '../../ui/labels';
@@ -7,6 +7,7 @@ import { invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
 import { navigate, paths } from '../../ui/router';
 import { Spinner } from '../../ui/spinner';
 import { markSignedIn, markSignedOut, useSession } from '../auth/session';
+import { useInviteToken } from './invite-token';
 
 const MIN_PASSWORD = 8;
 
@@ -35,14 +36,23 @@ function Card({ titleId, children }: { titleId: string; children: ReactNode }) {
   );
 }
 
-/** `/invite/<token>`: no sign-in needed. Shows the invitation, then creates the account and signs in. */
-export function InvitePage({ token }: { token: string }) {
+/**
+ * `/invite#<token>`: no sign-in needed. Shows the invitation, then creates the account and signs in.
+ * The token stays in the fragment and goes to the API only in POST bodies (AUTH-8).
+ */
+export function InvitePage() {
+  const token = useInviteToken();
+  return <Invitation key={token} token={token} />;
+}
+
+function Invitation({ token }: { token: string }) {
   const id = useId();
   const queryClient = useQueryClient();
   const session = useSession().data;
-  const preview = useQuery(
-    trpc.invites.preview.queryOptions({ token }, { staleTime: Number.POSITIVE_INFINITY }),
-  );
+  // A POST, not a query: the token never goes into a URL. Asked once per token.
+  const preview = useMutation(trpc.invites.preview.mutationOptions());
+  const { mutate: openInvite } = preview;
+  useEffect(() => openInvite({ token }), [openInvite, token]);
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [local, setLocal] = useState<'name' | 'password' | null>(null);
@@ -57,7 +67,7 @@ export function InvitePage({ token }: { token: string }) {
     }),
   );
 
-  if (preview.isPending) {
+  if (preview.isIdle || preview.isPending) {
     return (
       <Card titleId={`${id}-title`}>
         <h1 id={`${id}-title`}>Opening your invitation…</h1>
@@ -78,7 +88,7 @@ export function InvitePage({ token }: { token: string }) {
         </h1>
         <ErrorMessage error={error} testId="invite-error">
           {dead ? null : (
-            <button type="button" className="button" onClick={() => preview.refetch()}>
+            <button type="button" className="button" onClick={() => preview.mutate({ token })}>
               Try again
             </button>
           )}

@@ -16,5 +16,8 @@ export function parseInviteToken(token: string): { inviteId: string; secret: str
   return { inviteId: match[1], secret: match[2] };
 }
 
-/** Relative: the SPA builds the absolute URL from its own origin. */
-export const inviteLink = (token: string): string => `/invite/${token}`;
+/**
+ * Relative: the SPA builds the absolute URL from its own origin. The token rides in the fragment,
+ * which browsers never send to a server, so no request log, proxy or Referer sees it (AUTH-8).
+ */
+export const inviteLink = (token: string): string => `/invite#${token}`;
