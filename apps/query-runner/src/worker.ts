@@ -5,6 +5,7 @@ import { loadVaultFromEnv } from '@quarry/vault';
 import pino from 'pino';
 import type { Env } from './env';
 import { executeRun } from './execute-run';
+import { sweepExpiredChunks } from './sweep-expired-chunks';
 
 export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
 export type RunningWorker = { state: () => WorkerState; healthUrl: string; stop: () => Promise<void> };
@@ -46,6 +47,10 @@ export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
       log.error({ runId: payload.runId, err: error }, 'run handler failed');
       throw error;
     }
+  });
+  await queue.work('run.chunks.sweep', { concurrency: 1 }, async () => {
+    const swept = await sweepExpiredChunks(db, new Date());
+    if (swept) log.info({ swept }, 'expired result chunks deleted');
   });
 
   const health: Server = createServer(async (req, res) => {

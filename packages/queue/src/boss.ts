@@ -39,6 +39,8 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
     const { deadLetter, ...policy } = entry.queue;
     await ensureQueue(boss, deadLetter, { retentionSeconds: policy.retentionSeconds });
     await ensureQueue(boss, name, { ...policy, deadLetter });
+    // Stored in the database, so every process may (re)declare it; one of them sends each tick.
+    if ('schedule' in entry) await boss.schedule(name, entry.schedule, {});
   }
 
   return {

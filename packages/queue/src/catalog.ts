@@ -1,5 +1,5 @@
 import { RunExecuteJob } from '@quarry/contracts';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** The longest a SQL cell may run before the database cancels it (statement_timeout). */
 export const RUN_STATEMENT_TIMEOUT_MS = 5 * 60_000;
@@ -21,6 +21,20 @@ export const jobCatalog = {
       deleteAfterSeconds: 60 * 60,
       deadLetter: 'run.execute.dead',
       notify: true,
+    },
+  },
+  /** Deletes result chunks past their expires_at (item 5); runs every minute on a pg-boss schedule. */
+  'run.chunks.sweep': {
+    schema: z.object({}),
+    schedule: '* * * * *',
+    queue: {
+      expireInSeconds: 5 * 60,
+      retryLimit: 0,
+      retryDelay: 0,
+      retentionSeconds: 60 * 60,
+      deleteAfterSeconds: 60 * 60,
+      deadLetter: 'run.chunks.sweep.dead',
+      notify: false,
     },
   },
 } as const;
