@@ -1,4 +1,5 @@
 import type { AppRouter } from '@quarry/api';
+import { MAX_CALLS_PER_REQUEST } from '@quarry/contracts';
 import { QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, httpBatchStreamLink, splitLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
@@ -31,7 +32,8 @@ export const trpcClient = createTRPCClient<AppRouter>({
     splitLink({
       condition: (op) => STREAMED.has(op.path),
       true: httpBatchStreamLink({ url, transformer: superjson, maxItems: 1 }),
-      false: httpBatchLink({ url, transformer: superjson }),
+      // The API refuses a request of more calls than this (request.batch_too_large).
+      false: httpBatchLink({ url, transformer: superjson, maxItems: MAX_CALLS_PER_REQUEST }),
     }),
   ],
 });

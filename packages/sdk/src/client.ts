@@ -1,5 +1,12 @@
 import type { AppRouter } from '@quarry/api';
-import { type Cell, type Column, parseRowBatch, type QuarryError, type RunSummary } from '@quarry/contracts';
+import {
+  type Cell,
+  type Column,
+  MAX_CALLS_PER_REQUEST,
+  parseRowBatch,
+  type QuarryError,
+  type RunSummary,
+} from '@quarry/contracts';
 import {
   createTRPCClient,
   httpBatchLink,
@@ -50,7 +57,8 @@ export function createQuarryClient(options: QuarryClientOptions) {
         // Result streams go over JSON lines; everything else is ordinary batched requests.
         condition: (op) => op.path === 'runs.events',
         true: httpBatchStreamLink(link),
-        false: httpBatchLink(link),
+        // The API refuses a request of more calls than this (request.batch_too_large).
+        false: httpBatchLink({ ...link, maxItems: MAX_CALLS_PER_REQUEST }),
       }),
     ],
   });
