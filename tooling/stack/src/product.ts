@@ -96,6 +96,8 @@ export async function launchProduct(input: {
         ...tsxEntry('query-runner'),
         env: { ...base, RUNNER_HEALTH_PORT: String(healthPort) },
         quiet: input.quiet,
+        // A runner that dies (a hostile query, a crashed kernel) is restarted; the API keeps serving.
+        restart: true,
       }),
     );
   }
