@@ -6,6 +6,7 @@ import { quarryErrorOf } from '../../ui/quarry-error';
 import { paths, type Route } from '../../ui/router';
 import { Spinner } from '../../ui/spinner';
 import { useSignOut } from '../auth/use-sign-out';
+import { WorkspaceSwitcher } from '../auth/workspace-switcher';
 import { isAdmin, SETTINGS_PAGES } from '../settings/settings-layout';
 
 type AppShellProps = { me: Me; route: Route; children: ReactNode };
@@ -23,9 +24,7 @@ export function AppShell({ me, route, children }: AppShellProps) {
             <img src="/favicon.svg" alt="" width="24" height="24" />
             <span>Quarry</span>
           </Link>
-          <span className="workspace-name" title="Workspace">
-            {me.workspace.name}
-          </span>
+          <WorkspaceSwitcher me={me} />
           <nav className="app-nav" aria-label="Main">
             <Link
               href={paths.projects}
