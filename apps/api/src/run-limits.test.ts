@@ -1,0 +1,177 @@
+import { hashPassword } from '@quarry/auth';
+import {
+  createTestDatabase,
+  createTestWarehouse,
+  createWorkspaceFixture,
+  type TestDatabase,
+  type TestWarehouse,
+  type WorkspaceFixture,
+} from '@quarry/db/testing';
+import { loadEnv as loadRunnerEnv, type RunningWorker, startWorker } from '@quarry/query-runner';
+import { createQuarryClient, QuarryClientError } from '@quarry/sdk';
+import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadEnv } from './env';
+import { type RunningApi, startApi } from './server';
+
+/**
+ * Items 11 and 14 through real HTTP: the API and a runner in this process, the SDK as the client.
+ * This process's RSS is the API's and the runner's together.
+ */
+const PASSWORD = 'run limits password 1';
+const MB = 1024 * 1024;
+let database: TestDatabase;
+let warehouse: TestWarehouse;
+let fixture: WorkspaceFixture;
+let api: RunningApi;
+let runner: RunningWorker;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  warehouse = await createTestWarehouse({ orders: 100 });
+  const masterKey = generateMasterKey();
+  const vault = loadVaultFromEnv({ QUARRY_MASTER_KEY: masterKey });
+  if (!vault.ok) throw new Error(vault.error.message);
+  fixture = await createWorkspaceFixture(database.db, {
+    vault: vault.value,
+    warehouse: warehouse.reader,
+    passwordHash: await hashPassword(PASSWORD),
+  });
+  const common = { DATABASE_URL: database.url, QUARRY_MASTER_KEY: masterKey, LOG_LEVEL: 'silent' };
+  runner = await startWorker(loadRunnerEnv({ ...common, RUNNER_HEALTH_PORT: '0' }));
+  api = await startApi(loadEnv({ ...common, PORT: '0' }));
+});
+
+afterAll(async () => {
+  await api?.close();
+  await runner?.stop();
+  await warehouse?.drop();
+  await database?.drop();
+});
+
+async function signIn(email: string): Promise<string> {
+  const res = await fetch(`${api.url}/trpc/auth.signIn`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+    body: JSON.stringify({ json: { email, password: PASSWORD } }),
+  });
+  expect(res.status).toBe(200);
+  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
+async function clientFor(email: string) {
+  const cookie = await signIn(email);
+  const res = await fetch(`${api.url}/trpc/tokens.create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'sec-fetch-site': 'same-origin' },
+    body: JSON.stringify({ json: { name: 'limits' } }),
+  });
+  const body = (await res.json()) as { result: { data: { json: { token: string } } } };
+  return createQuarryClient({ url: api.url, token: body.result.data.json.token });
+}
+
+/** Runs `sql` through the SDK and reads every row; the typed error it ended with, or the row count. */
+async function runToEnd(client: Awaited<ReturnType<typeof clientFor>>, sql: string) {
+  const result = await client.query({
+    projectId: fixture.projectId,
+    cellId: fixture.cellId,
+    sql,
+    rowLimit: 1_000_000,
+  });
+  let rows = 0;
+  try {
+    for await (const _ of result.rows) rows += 1;
+    return { rows, error: null };
+  } catch (error) {
+    if (error instanceof QuarryClientError) return { rows, error };
+    throw error;
+  }
+}
+
+async function peakRssGrowth(body: () => Promise<void>): Promise<number> {
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 10);
+  try {
+    await body();
+  } finally {
+    clearInterval(sampler);
+  }
+  return peak - before;
+}
+
+describe('one cell cannot crash the product (item 11, over HTTP)', () => {
+  it("ends `select repeat('x', 300000000)` in run.value_too_large while another user's run succeeds", async () => {
+    const [attacker, bystander] = await Promise.all([
+      clientFor(fixture.users.editor.email),
+      clientFor(fixture.users.manager.email),
+    ]);
+    let attack: Awaited<ReturnType<typeof runToEnd>> | undefined;
+    let other: Awaited<ReturnType<typeof runToEnd>> | undefined;
+    const growth = await peakRssGrowth(async () => {
+      [attack, other] = await Promise.all([
+        runToEnd(attacker, "select repeat('x', 300000000) as big"),
+        runToEnd(bystander, 'select id from orders'),
+      ]);
+    });
+    expect(attack?.error).toMatchObject({ code: 'run.value_too_large' });
+    expect(attack?.error?.message).toMatch(/16 MB/);
+    expect(other).toEqual({ rows: 100, error: null });
+    console.info(`HTTP repeat('x', 300000000): API + runner RSS grew by ${Math.round(growth / MB)} MB`);
+    expect(growth).toBeLessThan(200 * MB);
+    expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
+  });
+
+  it('ends 50,000 rows of 20 kB in run.result_too_large, streaming what fit with bounded memory', async () => {
+    const [attacker, bystander] = await Promise.all([
+      clientFor(fixture.users.editor.email),
+      clientFor(fixture.users.manager.email),
+    ]);
+    let attack: Awaited<ReturnType<typeof runToEnd>> | undefined;
+    let other: Awaited<ReturnType<typeof runToEnd>> | undefined;
+    const growth = await peakRssGrowth(async () => {
+      [attack, other] = await Promise.all([
+        runToEnd(attacker, "select repeat('x', 20000) as wide from generate_series(1, 50000)"),
+        runToEnd(bystander, 'select 1 as one'),
+      ]);
+    });
+    expect(attack?.error).toMatchObject({ code: 'run.result_too_large' });
+    expect(attack?.error?.message).toMatch(/256 MB/);
+    expect(other).toEqual({ rows: 1, error: null });
+    console.info(
+      `HTTP 50,000 × 20 kB: ${attack?.rows} rows delivered before the limit; API + runner RSS grew by ${Math.round(growth / MB)} MB`,
+    );
+    expect(growth).toBeLessThan(600 * MB);
+  });
+});
+
+describe('one Editor cannot fill the queue (item 14, over HTTP)', () => {
+  it('accepts exactly 25 of 30 parallel runs.start requests by one user', async () => {
+    // Sleeps outlast the burst, so the runner does not drain the queue while the starts are counted.
+    const cookie = await signIn(fixture.users.editor.email);
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const res = await fetch(`${api.url}/trpc/runs.start`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie, 'sec-fetch-site': 'same-origin' },
+          body: JSON.stringify({
+            json: {
+              projectId: fixture.projectId,
+              cellId: fixture.cellId,
+              source: `select pg_sleep(5), ${i}`,
+            },
+          }),
+        });
+        const body = (await res.json()) as { error?: { json: { data: { quarry: { code: string } } } } };
+        return { status: res.status, code: body.error?.json.data.quarry.code ?? null };
+      }),
+    );
+    const accepted = statuses.filter((s) => s.status === 200);
+    const refused = statuses.filter((s) => s.status !== 200);
+    expect(accepted).toHaveLength(25);
+    expect(refused).toEqual(Array.from({ length: 5 }, () => ({ status: 429, code: 'runs.too_many_active' })));
+    await database.sql`update runs set status = 'cancelled' where status in ('queued', 'running')`;
+  });
+});
