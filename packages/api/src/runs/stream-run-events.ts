@@ -4,7 +4,7 @@ import { QuarryError } from '@quarry/contracts';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { connections, runChunks, runs } from '@quarry/db/schema';
 import { chunkContext, openChunkText, parseColumnsChunk } from '@quarry/queue';
-import { and, asc, eq, gt, gte } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, lte } from 'drizzle-orm';
 import type { Deps } from '../deps';
 
 const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -52,12 +52,11 @@ export async function* streamRunEvents(
       }
       gated = true;
     }
+    const now = deps.now();
     const [chunk] = await deps.db
       .select()
       .from(runChunks)
-      .where(
-        and(eq(runChunks.runId, runId), gte(runChunks.seq, nextSeq), gt(runChunks.expiresAt, deps.now())),
-      )
+      .where(and(eq(runChunks.runId, runId), gte(runChunks.seq, nextSeq), gt(runChunks.expiresAt, now)))
       .orderBy(asc(runChunks.seq))
       .limit(1);
     if (run.status !== lastStatus && !TERMINAL.has(run.status)) {
@@ -81,10 +80,11 @@ export async function* streamRunEvents(
       nextSeq = chunk.seq + 1;
       continue;
     }
+    // Only chunks expired as of the read above: a live one the runner committed since is news.
     const [expired] = await deps.db
       .select({ seq: runChunks.seq })
       .from(runChunks)
-      .where(and(eq(runChunks.runId, runId), gte(runChunks.seq, nextSeq)))
+      .where(and(eq(runChunks.runId, runId), gte(runChunks.seq, nextSeq), lte(runChunks.expiresAt, now)))
       .limit(1);
     if (expired) {
       yield { type: 'error', error: RESULTS_GONE };
