@@ -431,6 +431,18 @@ describe('streamPostgres', () => {
       expect(error).toMatchObject({ kind: 'user', details: { sqlstate: '25001' } });
     });
 
+    it('stops a temp-file-heavy sort at the reader role’s temp_file_limit, with a typed error', async () => {
+      // The run's transaction cannot bound temp files (only a superuser setting can); the demo reader
+      // role's temp_file_limit does, and a run cannot lift it.
+      const events = await collect(
+        'select * from generate_series(1, 50000000) g order by 1 desc offset 49999999',
+        [],
+        { timeoutMs: 60_000 },
+      );
+
+      expect(errorOf(events)).toMatchObject({ kind: 'user', details: { sqlstate: '53400' } });
+    }, 60_000);
+
     it("does not let set_config('work_mem', '1500MB') outlive its run", async () => {
       const raised = await collect("select set_config('work_mem', '1500MB', false) as w");
       expect(rowsOf(raised)).toEqual([['1500MB']]);
