@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { Env } from './env';
 import { executeRun } from './execute-run';
 import { sweepExpiredChunks } from './sweep-expired-chunks';
+import { testConnection } from './test-connection';
 
 export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
 export type RunningWorker = { state: () => WorkerState; healthUrl: string; stop: () => Promise<void> };
@@ -48,6 +49,8 @@ export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
       throw error;
     }
   });
+  // Its answer is the job's output, which the API waits for.
+  await queue.work('connection.test', { concurrency: 2 }, (payload) => testConnection(deps, payload));
   await queue.work('run.chunks.sweep', { concurrency: 1 }, async () => {
     const swept = await sweepExpiredChunks(db, new Date());
     if (swept) log.info({ swept }, 'expired result chunks deleted');

@@ -139,6 +139,7 @@ const MATRIX: Record<string, Row> = {
   'sharing.duplicate': { input: () => ({ ...project(), name: 'copy' }), ...editProject },
   'connections.list': { input: () => undefined, ...own },
   'connections.permissions': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
+  'connections.test': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
   'connections.updatePermissions': {
     input: () => ({
       connectionId: h.a.connectionId,

@@ -3,6 +3,13 @@ export { BuiltInGroup, ProjectPermission, WorkspaceRole } from './access/roles';
 export { AuditEntry, AuditPage, AuditVerification, ListAuditInput } from './audit/audit';
 export { Email, Me, Password, SignInInput, SwitchWorkspaceInput, WorkspaceChoice } from './auth/sign-in';
 export { ConnectionPermissions, UpdateConnectionPermissionsInput } from './connections/permissions';
+export {
+  ConnectionTestJob,
+  ConnectionTestOutput,
+  RoleWarning,
+  TestConnectionInput,
+  TestConnectionResult,
+} from './connections/test-connection';
 export { err, ok, QuarryError, type Result } from './errors/quarry-error';
 export { RunExecuteJob } from './jobs/run-execute';
 export {

@@ -13,7 +13,8 @@ export type Queue = {
   work<N extends JobName>(
     name: N,
     options: { concurrency: number },
-    handler: (payload: JobPayload<N>, job: { id: string; signal: AbortSignal }) => Promise<void>,
+    /** What the handler returns is kept as the job's output (a job another process waits on). */
+    handler: (payload: JobPayload<N>, job: { id: string; signal: AbortSignal }) => Promise<unknown>,
   ): Promise<string>;
   stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
 };
@@ -60,7 +61,7 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
     work<N extends JobName>(
       name: N,
       workOptions: { concurrency: number },
-      handler: (payload: JobPayload<N>, job: { id: string; signal: AbortSignal }) => Promise<void>,
+      handler: (payload: JobPayload<N>, job: { id: string; signal: AbortSignal }) => Promise<unknown>,
     ) {
       return boss.work(
         name,
@@ -73,10 +74,13 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
           notifyPollingIntervalSeconds: 5,
         },
         async (jobs) => {
+          let output: unknown;
           for (const job of jobs) {
             const payload = jobCatalog[name].schema.parse(job.data) as JobPayload<N>;
-            await handler(payload, { id: job.id, signal: job.signal });
+            output = await handler(payload, { id: job.id, signal: job.signal });
           }
+          // batchSize is 1: pg-boss stores the one handler's answer as the job's output.
+          return output;
         },
       );
     },

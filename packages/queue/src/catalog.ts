@@ -1,4 +1,4 @@
-import { RunExecuteJob } from '@quarry/contracts';
+import { ConnectionTestJob, RunExecuteJob } from '@quarry/contracts';
 import { z } from 'zod';
 
 /** The longest a SQL cell may run before the database cancels it (statement_timeout). */
@@ -35,6 +35,23 @@ export const jobCatalog = {
       deleteAfterSeconds: 60 * 60,
       deadLetter: 'run.chunks.sweep.dead',
       notify: false,
+    },
+  },
+  /**
+   * "Test connection": the runner connects with the connection's secret (the API never decrypts it),
+   * audits the role and answers through the job's output, which the API waits for. Never retried:
+   * a person is waiting and will press the button again.
+   */
+  'connection.test': {
+    schema: ConnectionTestJob,
+    queue: {
+      expireInSeconds: 60,
+      retryLimit: 0,
+      retryDelay: 0,
+      retentionSeconds: 5 * 60,
+      deleteAfterSeconds: 10 * 60,
+      deadLetter: 'connection.test.dead',
+      notify: true,
     },
   },
 } as const;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { notFound, QuarryTRPCError } from '../errors';
 import { auditChange } from '../service-context';
 import { workspaceProcedure } from '../trpc';
+import { testConnection } from './test-connection';
 
 const BUILT_IN = new Set(['workspace', 'workspace_guests', 'public']);
 
@@ -54,6 +55,8 @@ export const connectionsRouter = {
       if (!row) throw new QuarryTRPCError(notFound('connection'));
       return toPermissions(row);
     }),
+
+  test: testConnection,
 
   updatePermissions: workspaceProcedure
     .meta({ permission: 'workspace:admin' })
