@@ -29,9 +29,7 @@ export const runs = pgTable(
   (t) => [
     index('runs_owner_idx').on(t.ownerId, t.createdAt),
     // runs.start counts a workspace's queued and running runs on every start (the active-run caps).
-    index('runs_active_idx')
-      .on(t.workspaceId, t.ownerId)
-      .where(sql`${t.status} in ('queued', 'running')`),
+    index('runs_active_idx').on(t.workspaceId, t.ownerId).where(sql`${t.status} in ('queued', 'running')`),
   ],
 );
 
