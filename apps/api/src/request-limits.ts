@@ -10,6 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 export const CREDENTIAL_PROCEDURES: readonly string[] = [
   'auth.signIn',
   'invites.accept',
+  'invites.join',
   'sessions.changePassword',
 ];
 

@@ -10,6 +10,7 @@ import { browserAvailable, launchChromium } from './chromium';
 
 const artifacts = join(import.meta.dirname, '..', 'test-results');
 const ADMIN = { email: 'admin@quarry.local', password: 'e2e demo password' };
+const EVE = { email: 'eve@quarry.local', name: 'Eve Editor', password: 'eve reads everything' };
 
 let database: TestDatabase;
 let warehouse: TestDatabase;
@@ -18,6 +19,20 @@ let browser: Browser;
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(artifacts, `workspaces-${name}.png`), fullPage: true });
+
+/** The Admin invites someone as an Editor of the workspace the page is in; returns the link. */
+async function invite(page: Page, email: string): Promise<string> {
+  const link = await page.evaluate(async (email) => {
+    const response = await fetch('/trpc/invites.create', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { email, role: 'editor' } }),
+    });
+    const body = await response.json();
+    return body.result.data.json.link as string;
+  }, email);
+  return `${product.url}${link}`;
+}
 
 describe.runIf(browserAvailable)('a person in two workspaces, in real Chromium (AUTH-9)', () => {
   beforeAll(async () => {
@@ -33,12 +48,12 @@ describe.runIf(browserAvailable)('a person in two workspaces, in real Chromium (
       adminPassword: ADMIN.password,
       readerPassword: TEST_READER_PASSWORD,
     });
-    // The demo Admin is also an Editor of a second workspace.
+    // The demo Admin is also an Admin of a second workspace.
     const second = newId('workspace');
     await database.sql`insert into workspaces (id, name) values (${second}, 'Research lab')`;
     await database.sql`
       insert into workspace_members (workspace_id, user_id, role)
-      select ${second}, id, 'editor' from users where email = ${ADMIN.email}`;
+      select ${second}, id, 'admin' from users where email = ${ADMIN.email}`;
     // Ports apart from the other browser tests' (each runner answers health checks on port + 1).
     product = await launchProduct({
       databaseUrl: database.url,
@@ -89,6 +104,36 @@ describe.runIf(browserAvailable)('a person in two workspaces, in real Chromium (
       select w.name from sessions s join workspaces w on w.id = s.workspace_id
       join users u on u.id = s.user_id where u.email = ${ADMIN.email}`;
     expect(sessions.map((s) => s.name)).toEqual(['Demo workspace']);
+
+    // An invite to the other workspace, for someone who already has an account: they join with it.
+    const link = await invite(page, EVE.email);
+    const eve = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await eve.goto(link);
+    await eve.getByLabel('Your name').fill(EVE.name);
+    await eve.getByLabel('Password').fill(EVE.password);
+    await eve.getByRole('button', { name: 'Join workspace' }).click();
+    await eve.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+
+    await switcher.selectOption({ label: 'Research lab' });
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    await expect.poll(() => switcher.locator('option:checked').textContent()).toBe('Research lab');
+    const second = await invite(page, EVE.email);
+    await eve.goto(second);
+    await eve.getByRole('heading', { name: 'Join Research lab' }).waitFor();
+    await expect
+      .poll(() => eve.locator('.sign-in-card').textContent())
+      .toContain('already has a Quarry account');
+    expect(await eve.getByLabel('Your name').count()).toBe(0);
+    await eve.getByLabel('Password').fill('not the password');
+    await eve.getByRole('button', { name: 'Join workspace' }).click();
+    await expect.poll(() => eve.getByRole('alert').textContent()).toContain('not right');
+    await eve.getByLabel('Password').fill(EVE.password);
+    await shot(eve, 'join-with-account');
+    await eve.getByRole('button', { name: 'Join workspace' }).click();
+    await eve.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
+    await expect
+      .poll(() => eve.getByRole('combobox', { name: 'Workspace' }).locator('option:checked').textContent())
+      .toBe('Research lab');
     await context.close();
   });
 });

@@ -105,6 +105,7 @@ const MATRIX: Record<string, Row> = {
     input: () => ({ token: 'inv_nope.nosecretatall', name: 'X', password: 'password123' }),
     ...open,
   },
+  'invites.join': { input: () => ({ token: 'inv_nope.nosecretatall', password: 'password123' }), ...open },
   'sso.signInOptions': { input: () => ({ workspaceId: h.a.workspaceId }), ...open },
   'sso.listProviders': { input: () => undefined, ...admin },
   'sso.createProvider': {

@@ -27,6 +27,7 @@ export {
   InviteInput,
   InvitePreview,
   InviteSummary,
+  JoinWithAccountInput,
   MemberInput,
   MemberSummary,
   UserId,

@@ -9,7 +9,7 @@ import { passwordSignInAllowed } from '../sso/password-sign-in-allowed';
 import { activeMemberships } from './memberships';
 import { rateLimited, releaseAttempt, reserveAttempt, signInCounters } from './rate-limit';
 
-const WRONG = {
+export const WRONG = {
   code: 'auth.invalid_credentials',
   message: 'The email or password is not right',
   hint: 'Check both and try again',

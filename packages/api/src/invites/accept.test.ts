@@ -38,6 +38,7 @@ describe('invites: create, preview, accept', () => {
       workspaceName: 'Workspace A',
       email: 'ada@example.test',
       role: 'viewer',
+      hasAccount: false,
     });
     const me = await visitor.caller.invites.accept({ token, name: 'Ada Lovelace', password: PASSWORD });
 

@@ -17,7 +17,7 @@ export const invalidInvite = (): QuarryError => ({
 export const signInFirst = (): QuarryError => ({
   code: 'invites.sign_in_first',
   message: 'An account with this email already exists',
-  hint: 'Sign in with that account, then ask an Admin to add you to the workspace',
+  hint: 'Join with that account: enter its password on the invitation page',
 });
 
 export const notPending = (status: string): QuarryError => ({

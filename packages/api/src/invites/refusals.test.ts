@@ -34,7 +34,7 @@ const call = (caller: unknown, name: string, input?: unknown) =>
 const invitesOfA = () => h.database.db.select().from(invites).where(eq(invites.workspaceId, h.a.workspaceId));
 
 describe('invites procedures', () => {
-  it('declare workspace:admin for create, list and revoke, and public for preview and accept', () => {
+  it('declare workspace:admin for create, list and revoke, and public for preview, accept and join', () => {
     const declared = Object.entries(invitesRouter).map(([name, p]) => [
       name,
       (p._def.meta as Meta).permission,
@@ -46,6 +46,7 @@ describe('invites procedures', () => {
         ['revoke', 'workspace:admin'],
         ['preview', 'public'],
         ['accept', 'public'],
+        ['join', 'public'],
       ].sort(),
     );
   });
@@ -77,6 +78,7 @@ describe('invites procedures', () => {
       workspaceName: 'Workspace A',
       email: 'newcomer@example.test',
       role: 'editor',
+      hasAccount: false,
     });
   });
 

@@ -51,7 +51,24 @@ export const AcceptInviteInput = z.object({
   name: z.string().trim().min(1, { message: 'Enter your name' }).max(120),
   password: Password,
 });
-export const InvitePreview = z.object({ workspaceName: z.string(), email: z.string(), role: WorkspaceRole });
+/** Accepting with an account that already exists: its password instead of a new name and password. */
+export const JoinWithAccountInput = z.object({
+  token: z.string().min(10).max(200),
+  password: z.string().min(1).max(256),
+});
+export type JoinWithAccountInput = z.infer<typeof JoinWithAccountInput>;
+
+/**
+ * What the invite page shows: which workspace, which email, which role, and whether that email
+ * already has an account (then the invitee joins with its password). Only the link's holder sees it.
+ */
+export const InvitePreview = z.object({
+  workspaceName: z.string(),
+  email: z.string(),
+  role: WorkspaceRole,
+  hasAccount: z.boolean(),
+});
+export type InvitePreview = z.infer<typeof InvitePreview>;
 
 /** A group as the share dialog offers it to every member: no member list, no emails. */
 export const GroupOption = z.object({ id: GroupId, name: z.string() });

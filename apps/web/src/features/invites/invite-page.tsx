@@ -1,4 +1,5 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { InvitePreview, Me } from '@quarry/contracts';
+import { type UseMutationResult, useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
@@ -56,16 +57,14 @@ function Invitation({ token }: { token: string }) {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [local, setLocal] = useState<'name' | 'password' | null>(null);
-  const accept = useMutation(
-    trpc.invites.accept.mutationOptions({
-      onSuccess: (me) => {
-        // Whoever was signed in before, the new account's session cookie replaced theirs.
-        markSignedOut(queryClient);
-        markSignedIn(queryClient, me);
-        navigate(paths.projects, { replace: true });
-      },
-    }),
-  );
+  const onJoined = (me: Me) => {
+    // Whoever was signed in before, the new session's cookie replaced theirs.
+    markSignedOut(queryClient);
+    markSignedIn(queryClient, me);
+    navigate(paths.projects, { replace: true });
+  };
+  const accept = useMutation(trpc.invites.accept.mutationOptions({ onSuccess: onJoined }));
+  const join = useMutation(trpc.invites.join.mutationOptions({ onSuccess: onJoined }));
 
   if (preview.isIdle || preview.isPending) {
     return (
@@ -101,6 +100,9 @@ function Invitation({ token }: { token: string }) {
   }
 
   const invite = preview.data;
+  if (invite.hasAccount) {
+    return <JoinWithAccount titleId={`${id}-title`} token={token} invite={invite} join={join} />;
+  }
   const error = accept.error ? quarryErrorOf(accept.error) : null;
   const field = error ? invalidFieldOf(error) : null;
   const nameError = local === 'name' ? NO_NAME : field === 'name' ? error : null;
@@ -178,6 +180,68 @@ function Invitation({ token }: { token: string }) {
           aria-busy={accept.isPending}
         >
           {accept.isPending ? <Spinner /> : null}
+          Join workspace
+        </button>
+      </form>
+    </Card>
+  );
+}
+
+/**
+ * The invited email already has an account (in another workspace): its owner joins with that
+ * account's password, and lands in the workspace they were invited to.
+ */
+function JoinWithAccount({
+  titleId,
+  token,
+  invite,
+  join,
+}: {
+  titleId: string;
+  token: string;
+  invite: InvitePreview;
+  join: UseMutationResult<Me, unknown, { token: string; password: string }>;
+}) {
+  const id = useId();
+  const [password, setPassword] = useState('');
+  const error = join.error ? quarryErrorOf(join.error) : null;
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (join.isPending || !password) return;
+    join.mutate({ token, password });
+  };
+  return (
+    <Card titleId={titleId}>
+      <h1 id={titleId}>Join {invite.workspaceName}</h1>
+      <dl className="invite-facts">
+        <dt>Email</dt>
+        <dd data-testid="invite-email">{invite.email}</dd>
+        <dt>Role</dt>
+        <dd data-testid="invite-role">{roleLabel(invite.role)}</dd>
+      </dl>
+      <p className="muted small">
+        {invite.email} already has a Quarry account. Enter its password to add {invite.workspaceName} to your
+        workspaces.
+      </p>
+      <form onSubmit={submit} noValidate aria-label="Join with your account">
+        <div className="field">
+          <label htmlFor={`${id}-password`}>Password</label>
+          <input
+            id={`${id}-password`}
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+        </div>
+        {error ? <ErrorMessage error={error} /> : null}
+        <button
+          type="submit"
+          className="button button-primary button-block"
+          disabled={join.isPending}
+          aria-busy={join.isPending}
+        >
+          {join.isPending ? <Spinner /> : null}
           Join workspace
         </button>
       </form>

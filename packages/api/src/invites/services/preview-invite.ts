@@ -1,4 +1,6 @@
 import { err, type InvitePreview, ok, type Result, type WorkspaceRole } from '@quarry/contracts';
+import { users } from '@quarry/db/schema';
+import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Deps } from '../../deps';
 import { invalidInvite } from '../errors';
@@ -11,9 +13,15 @@ export async function previewInvite(
 ): Promise<Result<z.infer<typeof InvitePreview>>> {
   const found = await findValidInvite(deps.db, { token: input.token, now: deps.now() });
   if (!found.valid) return err(invalidInvite());
+  const [account] = await deps.db
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`lower(${users.email}) = ${found.invite.email.toLowerCase()}`)
+    .limit(1);
   return ok({
     workspaceName: found.workspaceName,
     email: found.invite.email,
     role: found.invite.role as WorkspaceRole,
+    hasAccount: account !== undefined,
   });
 }
