@@ -16,6 +16,10 @@ const Env = z.object({
   QUARRY_PUBLIC_URL: z.string().url().optional(),
   /** The built SPA (apps/web/dist) to serve; unset in development, where Vite serves it. */
   QUARRY_WEB_DIST: z.string().optional(),
+  /** Queued plus running runs one member may have at once; runs.start refuses past it. */
+  QUARRY_MAX_ACTIVE_RUNS_PER_USER: z.coerce.number().int().min(1).default(25),
+  /** Queued plus running runs one workspace may have at once, all members together. */
+  QUARRY_MAX_ACTIVE_RUNS_PER_WORKSPACE: z.coerce.number().int().min(1).default(200),
   /**
    * Off by default. Behind a reverse proxy every request arrives from the proxy's address, so the
    * per-IP sign-in limit would count all clients as one. List the proxies (comma-separated addresses

@@ -38,6 +38,10 @@ export async function startApi(
       publicUrl,
       secureCookies,
       allowPrivateHosts: allowPrivateHosts.ok ? allowPrivateHosts.value : EMPTY_ALLOW_LIST,
+      runCaps: {
+        perUser: env.QUARRY_MAX_ACTIVE_RUNS_PER_USER,
+        perWorkspace: env.QUARRY_MAX_ACTIVE_RUNS_PER_WORKSPACE,
+      },
       now: () => new Date(),
     },
     log,
