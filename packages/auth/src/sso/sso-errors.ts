@@ -36,7 +36,7 @@ export const issuerMismatch = (expected: string, actual: string): SsoProtocolErr
 export const insecureIssuer = (): SsoProtocolError => ({
   code: 'sso.insecure_issuer',
   message: 'The issuer and its endpoints must use https',
-  hint: 'Plain http is accepted only for a loopback provider while Quarry itself runs on plain-http localhost',
+  hint: 'Plain http is accepted only for a loopback provider allowed in QUARRY_ALLOWED_PRIVATE_HOSTS while Quarry itself runs on plain-http localhost',
 });
 
 export const codeRejected = (oauthError: string | null): SsoProtocolError => ({
