@@ -1,4 +1,4 @@
-import type postgres from 'postgres';
+import postgres from 'postgres';
 
 /**
  * Caps on one reader query. temp_file_limit is a superuser-context setting: the reader can neither
@@ -24,6 +24,23 @@ const SESSION_FUNCTIONS = `
   or p.proname like 'pg\\_stat\\_get\\_backend\\_%'`;
 const LARGE_OBJECT_FUNCTIONS = `p.proname like 'lo\\_%' or p.proname in ('loread', 'lowrite')`;
 
+/** Revokes from PUBLIC, in the database `sql` is connected to, the functions above. */
+const REVOKE_SESSION_FUNCTIONS = `
+  do $$
+  declare f regprocedure;
+  begin
+    for f in
+      select p.oid::regprocedure from pg_catalog.pg_proc p
+      where p.pronamespace = 'pg_catalog'::regnamespace
+        and ((${SESSION_FUNCTIONS}) or (${LARGE_OBJECT_FUNCTIONS}))
+    loop
+      execute format('revoke execute on function %s from public', f);
+    end loop;
+    -- Belt and braces: the views over those functions answer "permission denied" directly.
+    revoke select on pg_catalog.pg_stat_activity, pg_catalog.pg_locks from public;
+  end
+  $$`;
+
 /**
  * Run as the warehouse's owner (a superuser) inside the demo warehouse database. Idempotent, so
  * every `npm start` re-applies it to an existing warehouse. Revokes act on this database only:
@@ -32,23 +49,57 @@ const LARGE_OBJECT_FUNCTIONS = `p.proname like 'lo\\_%' or p.proname in ('loread
 export async function hardenDemoReader(sql: postgres.Sql, role: string): Promise<void> {
   await sql.unsafe(`
     do $$
-    declare f regprocedure;
     begin
       -- Nobody but the reader connects, and no role gets temporary tables (a place to write).
       execute format('revoke all on database %I from public', current_database());
       execute format('grant connect on database %I to ${role}', current_database());
       revoke create on schema public from public;
-      for f in
-        select p.oid::regprocedure from pg_catalog.pg_proc p
-        where p.pronamespace = 'pg_catalog'::regnamespace
-          and ((${SESSION_FUNCTIONS}) or (${LARGE_OBJECT_FUNCTIONS}))
-      loop
-        execute format('revoke execute on function %s from public', f);
-      end loop;
-      -- Belt and braces: the views over those functions answer "permission denied" directly.
-      revoke select on pg_catalog.pg_stat_activity, pg_catalog.pg_locks from public;
     end
     $$`);
+  await sql.unsafe(REVOKE_SESSION_FUNCTIONS);
   await sql.unsafe(`alter role ${role} set temp_file_limit = '${DEMO_READER_LIMITS.tempFileLimit}'`);
   await sql.unsafe(`alter role ${role} set work_mem = '${DEMO_READER_LIMITS.workMem}'`);
+}
+
+/**
+ * pg_stat_activity is cluster-wide: a reader that can connect to another database of the server
+ * (PostgreSQL grants PUBLIC CONNECT on `postgres` and `template1`) reads every session of its role
+ * there. Returns those databases where it still could; hardens the ones named in `harden` first
+ * (`'all'` on a server Quarry owns, such as the embedded one).
+ */
+export async function hardenOtherDatabases(
+  adminUrl: string,
+  role: string,
+  harden: readonly string[] | 'all',
+): Promise<string[]> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  let reachable: string[];
+  try {
+    const rows = await admin<{ name: string }[]>`
+      select datname as name from pg_database
+      where datallowconn and datname <> current_database()
+        and has_database_privilege(${role}, datname, 'CONNECT')
+      order by 1`;
+    reachable = rows.map((r) => r.name);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const exposed: string[] = [];
+  for (const name of reachable) {
+    const url = new URL(adminUrl);
+    url.pathname = `/${encodeURIComponent(name)}`;
+    const other = postgres(url.toString(), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+    try {
+      if (harden === 'all' || harden.includes(name)) await other.unsafe(REVOKE_SESSION_FUNCTIONS);
+      const [row] = await other<{ open: boolean }[]>`
+        select has_function_privilege(${role}, 'pg_catalog.pg_stat_get_activity(integer)', 'EXECUTE') as open`;
+      if (row?.open) exposed.push(name);
+    } catch (error) {
+      // A database dropped meanwhile (parallel tests do) is no longer a way in; anything else is.
+      if ((error as { code?: string }).code !== '3D000') throw error;
+    } finally {
+      await other.end({ timeout: 5 });
+    }
+  }
+  return exposed;
 }

@@ -1,20 +1,33 @@
 import postgres from 'postgres';
-import { hardenDemoReader } from './harden-reader';
+import { hardenDemoReader, hardenOtherDatabases } from './harden-reader';
 import { DEMO_WAREHOUSE_SQL, DEMO_WAREHOUSE_VERSION } from './schema-sql';
 
 export const DEMO_WAREHOUSE_ROLE = 'quarry_demo_reader';
 
-export type DemoWarehouseOptions = { orders: number; readerPassword: string };
+export type DemoWarehouseOptions = {
+  orders: number;
+  readerPassword: string;
+  /**
+   * Other databases of the server to close to the reader's view of sessions (see
+   * hardenOtherDatabases): `'all'` on a server Quarry owns (the embedded one); none by default,
+   * since they may be someone else's.
+   */
+  hardenOtherDatabases?: readonly string[] | 'all';
+};
+
+export type SeedResult = {
+  seeded: boolean;
+  orders: number;
+  /** Databases where the reader could still read its role's sessions (log a warning about them). */
+  exposedDatabases: string[];
+};
 
 /**
  * Fills `url`'s database with the demo e-commerce schema (customers, products, orders, order_items,
  * views) and a read-only login role for the demo connection. Idempotent: a marker table records what
  * was seeded, so a second `npm start` skips straight past it.
  */
-export async function seedDemoWarehouse(
-  url: string,
-  options: DemoWarehouseOptions,
-): Promise<{ seeded: boolean; orders: number }> {
+export async function seedDemoWarehouse(url: string, options: DemoWarehouseOptions): Promise<SeedResult> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const marker = await sql<{ version: number; orders: number }[]>`
@@ -24,7 +37,12 @@ export async function seedDemoWarehouse(
     const existing = marker[0];
     if (existing && existing.version === DEMO_WAREHOUSE_VERSION && existing.orders === options.orders) {
       await ensureReaderRole(sql, options.readerPassword);
-      return { seeded: false, orders: existing.orders };
+      const exposedDatabases = await hardenOtherDatabases(
+        url,
+        DEMO_WAREHOUSE_ROLE,
+        options.hardenOtherDatabases ?? [],
+      );
+      return { seeded: false, orders: existing.orders, exposedDatabases };
     }
     await sql.begin(async (tx) => {
       await tx.unsafe(DEMO_WAREHOUSE_SQL.replaceAll(':orders', String(Math.trunc(options.orders))));
@@ -32,7 +50,12 @@ export async function seedDemoWarehouse(
     });
     await sql.unsafe('vacuum analyze');
     await ensureReaderRole(sql, options.readerPassword);
-    return { seeded: true, orders: options.orders };
+    const exposedDatabases = await hardenOtherDatabases(
+      url,
+      DEMO_WAREHOUSE_ROLE,
+      options.hardenOtherDatabases ?? [],
+    );
+    return { seeded: true, orders: options.orders, exposedDatabases };
   } finally {
     await sql.end({ timeout: 5 });
   }

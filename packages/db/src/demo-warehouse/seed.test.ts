@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestWarehouse, TEST_READER_PASSWORD, type TestWarehouse } from '../testing/index';
@@ -87,7 +88,7 @@ describe('seedDemoWarehouse', () => {
       readerPassword: TEST_READER_PASSWORD,
     });
 
-    expect(result).toEqual({ seeded: false, orders: ORDERS });
+    expect(result).toMatchObject({ seeded: false, orders: ORDERS });
     expect(performance.now() - started).toBeLessThan(2000);
     const [after] = await admin<{ total: string }[]>`select sum(total)::text as total from orders`;
     expect(after?.total).toBe(before?.total);
@@ -146,7 +147,7 @@ describe('seeding with another count', () => {
         readerPassword: TEST_READER_PASSWORD,
       });
 
-      expect(result).toEqual({ seeded: true, orders: 3000 });
+      expect(result).toMatchObject({ seeded: true, orders: 3000 });
       expect(await count(sql, 'orders')).toBe(3000);
       expect(await count(smallReader, 'orders')).toBe(3000);
     } finally {
@@ -239,5 +240,50 @@ describe('the demo reader against writes and exhaustion (issue 7, item 13)', () 
     const [after] = await reader<{ w: string }[]>`select set_config('work_mem', '1536MB', false) as w`;
     expect(after?.w).toBe('1536MB');
     await reader`reset work_mem`;
+  });
+});
+
+describe('the demo reader through another database of the same server (pg_stat_activity is cluster-wide)', () => {
+  const other = `quarry_t_other_${randomBytes(4).toString('hex')}`;
+  let victim: postgres.Sql;
+  let running: Promise<unknown>;
+
+  beforeAll(async () => {
+    await admin.unsafe(`create database ${other}`);
+    victim = postgres({ ...warehouse.reader, max: 1, onnotice: () => {} });
+    running = victim.unsafe(`select pg_sleep(20), 'other-db-secret' as literal`).catch((error) => error);
+  });
+
+  afterAll(async () => {
+    await admin`select pg_cancel_backend(pid) from pg_stat_activity where query like '%other-db-secret%' and pid <> pg_backend_pid()`;
+    await running;
+    await victim?.end({ timeout: 5 });
+    await admin.unsafe(`drop database if exists ${other} with (force)`);
+  });
+
+  it('names the databases where the reader could still read its sessions, and closes the ones it is told to', async () => {
+    const before = await seedDemoWarehouse(warehouse.adminUrl, {
+      orders: ORDERS,
+      readerPassword: TEST_READER_PASSWORD,
+    });
+    expect(before.exposedDatabases).toContain(other);
+
+    const after = await seedDemoWarehouse(warehouse.adminUrl, {
+      orders: ORDERS,
+      readerPassword: TEST_READER_PASSWORD,
+      hardenOtherDatabases: [other],
+    });
+    expect(after.exposedDatabases).not.toContain(other);
+
+    const elsewhere = postgres({ ...warehouse.reader, database: other, max: 1, onnotice: () => {} });
+    try {
+      expect(await sqlstateOf(elsewhere.unsafe('select query from pg_stat_activity'))).toBe('42501');
+      expect(await sqlstateOf(elsewhere.unsafe('select query from pg_stat_get_activity(null)'))).toBe(
+        '42501',
+      );
+      expect(await sqlstateOf(elsewhere.unsafe('select pg_cancel_backend(1)'))).toBe('42501');
+    } finally {
+      await elsewhere.end({ timeout: 5 });
+    }
   });
 });
