@@ -25,6 +25,12 @@ export const sessions = pgTable(
     absoluteExpiresAt: at('absolute_expires_at').notNull(),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    /**
+     * How the person proved who they are: `password` (the account's own, good in every workspace
+     * they belong to) or `sso` (a workspace's identity provider, good only in that workspace,
+     * because whoever runs that provider can assert any email: OIDC-5).
+     */
+    authMethod: text('auth_method', { enum: ['password', 'sso'] }).notNull().default('password'),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
