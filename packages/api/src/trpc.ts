@@ -8,6 +8,7 @@ import {
   projectPermissionRequiredBy,
   type WorkspaceAction,
 } from '@quarry/access';
+import type { SessionAuthMethod } from '@quarry/auth';
 import type { ProcedurePermission, QuarryError, WorkspaceRole } from '@quarry/contracts';
 import { loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { runs } from '@quarry/db/schema';
@@ -25,7 +26,9 @@ export type Actor = {
   userId: string;
   workspaceId: string;
   role: WorkspaceRole;
-  via: { kind: 'session'; sessionId: string } | { kind: 'token'; tokenId: string };
+  via:
+    | { kind: 'session'; sessionId: string; authMethod: SessionAuthMethod }
+    | { kind: 'token'; tokenId: string };
 };
 
 const t = initTRPC
@@ -117,7 +120,7 @@ function actorOf(ctx: Context): Actor | null {
       userId: session.userId,
       workspaceId: session.workspaceId,
       role: session.role as WorkspaceRole,
-      via: { kind: 'session', sessionId: session.sessionId },
+      via: { kind: 'session', sessionId: session.sessionId, authMethod: session.authMethod },
     };
   }
   if (caller.kind === 'token') {
@@ -140,6 +143,16 @@ const refuse = (reason: { code: string; message: string }, hint?: string): never
   });
 };
 
+/** Whether any string in a request's input (keys included) holds U+0000; bounded by the body limit. */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (depth > 64 || typeof value !== 'object' || value === null) return false;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.includes('\0') || holdsNul(inner, depth + 1)) return true;
+  }
+  return false;
+}
+
 const ProjectScoped = z.object({ projectId: z.string() });
 const RunScoped = z.object({ runId: z.string() });
 
@@ -161,6 +174,14 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
   const permission = meta?.permission;
   if (!permission) {
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'procedure declares no permission' });
+  }
+  // PostgreSQL text cannot hold a NUL: refused here as bad input, before it can fail a query.
+  if (holdsNul(await getRawInput())) {
+    throw new QuarryTRPCError({
+      code: 'input.invalid',
+      message: 'Text may not contain the NUL character (\\u0000)',
+      hint: 'Remove it and try again',
+    });
   }
   if (permission === 'public') return pass(null);
 

@@ -13,5 +13,6 @@ export {
   SESSION_ABSOLUTE_MS,
   SESSION_IDLE_MS,
   type SessionActor,
+  type SessionAuthMethod,
   validateSessionToken,
 } from './sessions';

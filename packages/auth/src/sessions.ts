@@ -10,11 +10,28 @@ export const SESSION_ABSOLUTE_MS = 30 * 24 * HOUR;
 /** Extending on every request would write on every request; an hour's granularity is plenty. */
 const EXTEND_AFTER_MS = HOUR;
 
-export type SessionActor = { sessionId: string; userId: string; workspaceId: string; role: string };
+/** `password`: the account's own password (good in all its workspaces); `sso`: one workspace's provider. */
+export type SessionAuthMethod = 'password' | 'sso';
+
+export type SessionActor = {
+  sessionId: string;
+  userId: string;
+  workspaceId: string;
+  role: string;
+  authMethod: SessionAuthMethod;
+};
 
 export async function createSession(
   db: Db,
-  input: { userId: string; workspaceId: string; ip?: string | null; userAgent?: string | null; now?: Date },
+  input: {
+    userId: string;
+    workspaceId: string;
+    /** Defaults to `password`; the SSO callback says `sso`. */
+    authMethod?: SessionAuthMethod;
+    ip?: string | null;
+    userAgent?: string | null;
+    now?: Date;
+  },
 ): Promise<{ token: string; expiresAt: Date }> {
   const now = input.now ?? new Date();
   const { id, secret } = generateSecretToken();
@@ -24,6 +41,7 @@ export async function createSession(
     secretHash: hashSecret(secret),
     userId: input.userId,
     workspaceId: input.workspaceId,
+    authMethod: input.authMethod ?? 'password',
     createdAt: now,
     lastSeenAt: now,
     expiresAt,
@@ -79,6 +97,7 @@ export async function validateSessionToken(
     userId: session.userId,
     workspaceId: session.workspaceId,
     role: row.role,
+    authMethod: session.authMethod,
     expiresAt,
   };
 }

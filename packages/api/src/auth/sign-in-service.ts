@@ -68,47 +68,39 @@ export async function signIn(
       ? await verifyPassword(user.passwordHash, input.password)
       : await verifyDecoyPassword(input.password);
   const memberships = user && passwordOk ? await activeMemberships(deps, user.id) : [];
-  if (!user || !passwordOk || memberships.length === 0) {
+  // Only the workspaces that take a password from this person: one that requires SSO takes it from
+  // its Admins only. With none, the answer (and the counter) is that of a wrong password, so a
+  // right password is never confirmed (AUTH-6), not even by being given back.
+  const open = memberships.filter((m) =>
+    passwordSignInAllowed({ role: m.role as WorkspaceRole, ssoRequired: m.workspace.ssoRequired }),
+  );
+  if (!user || !passwordOk || open.length === 0) {
+    const ssoOnly = memberships.length > 0;
     await audit({
       workspaceId: memberships.length === 1 ? (memberships[0]?.workspace.id ?? null) : null,
       actorId: user?.id ?? null,
-      outcome: 'failure',
+      outcome: ssoOnly ? 'refused' : 'failure',
+      ...(ssoOnly ? { reason: 'sso_required' } : {}),
     });
     return err(WRONG);
   }
 
-  // The password is right: from here on the answers may say so.
+  // The password is right and opens at least one workspace: from here on the answers may say so.
   await releaseAttempt(deps.db, counters);
   const membership = input.workspaceId
-    ? memberships.find((m) => m.workspace.id === input.workspaceId)
-    : memberships.length === 1
-      ? memberships[0]
+    ? open.find((m) => m.workspace.id === input.workspaceId)
+    : open.length === 1
+      ? open[0]
       : undefined;
   if (!membership) {
     return err({
       code: 'auth.workspace_required',
       message: input.workspaceId
-        ? 'You are not a member of that workspace'
+        ? 'You cannot sign in to that workspace with a password'
         : 'You belong to several workspaces',
       hint: 'Choose the workspace to sign in to',
-      choices: memberships.map((m) => ({ id: m.workspace.id, name: m.workspace.name })),
+      choices: open.map((m) => ({ id: m.workspace.id, name: m.workspace.name })),
     });
-  }
-  // A workspace that requires SSO refuses passwords for everyone but Admins; the answer is the same
-  // as a wrong password, so a correct password is never confirmed (AUTH-6).
-  if (
-    !passwordSignInAllowed({
-      role: membership.role as WorkspaceRole,
-      ssoRequired: membership.workspace.ssoRequired,
-    })
-  ) {
-    await audit({
-      workspaceId: membership.workspace.id,
-      actorId: user.id,
-      outcome: 'refused',
-      reason: 'sso_required',
-    });
-    return err(WRONG);
   }
   const session = await deps.db.transaction(async (tx) => {
     // The session the request came with ends: a sign-in never leaves a second one behind (AUTH-3).

@@ -7,6 +7,12 @@ import { auditChange, type ServiceContext } from '../service-context';
 import { passwordSignInAllowed } from '../sso/password-sign-in-allowed';
 import { activeMemberships } from './memberships';
 
+const passwordRequired = () => ({
+  code: 'auth.password_required',
+  message: 'You signed in with this workspace’s single sign-on, which vouches for you here only',
+  hint: 'Sign out, then sign in to the other workspace with your password or its own single sign-on',
+});
+
 /**
  * AUTH-9: a session acts in one workspace. Moving to another of the person's workspaces ends this
  * session and opens a new one there, as a sign-in would; a workspace that requires SSO is entered
@@ -19,6 +25,9 @@ export async function switchWorkspace(
   const { actor } = ctx;
   if (actor.via.kind !== 'session') return err(notFound('session'));
   const sessionId = actor.via.sessionId;
+  // OIDC-5: a workspace's identity provider vouches for the person in that workspace only (its
+  // Admin can make it assert anyone), so only the account's own password opens the others.
+  if (actor.via.authMethod !== 'password') return err(passwordRequired());
   const memberships = await activeMemberships(ctx.deps, actor.userId);
   const target = memberships.find((m) => m.workspace.id === input.workspaceId);
   if (!target) return err(notFound('workspace'));

@@ -1,3 +1,4 @@
+import { createSession } from '@quarry/auth';
 import { sessions, workspaceMembers } from '@quarry/db/schema';
 import { TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
@@ -96,6 +97,42 @@ describe('the workspace a password sign-in acts in (AUTH-9)', () => {
       'NOT_FOUND',
     );
     expect((await (await again(h, here)).auth.me()).workspace.id).toBe(h.b.workspaceId);
+  });
+});
+
+describe('a session made by one workspace’s single sign-on (OIDC-5)', () => {
+  const ssoSession = async (person: { id: string }, workspaceId: string) => {
+    const { token } = await createSession(h.database.db, {
+      userId: person.id,
+      workspaceId,
+      authMethod: 'sso',
+    });
+    const cookie = `${sessionCookieName(false)}=${token}`;
+    return { caller: (await h.callerWithHeaders(new Headers({ cookie }))).caller, cookie };
+  };
+
+  it('cannot switch into another workspace: only the account’s own password opens those', async () => {
+    const person = await inBoth();
+    const inB = await ssoSession(person, h.b.workspaceId);
+
+    expect((await refusal(inB.caller.auth.switchWorkspace({ workspaceId: h.a.workspaceId }))).quarry).toBe(
+      'auth.password_required',
+    );
+    expect((await (await again(h, inB)).auth.me()).workspace.id).toBe(h.b.workspaceId);
+  });
+
+  it('signs out everywhere in its own workspace only, and ends no session of another by id', async () => {
+    const person = await inBoth();
+    const inA = await signedIn(h, { id: person.id, workspaceId: h.a.workspaceId });
+    const inB = await ssoSession(person, h.b.workspaceId);
+    const [sessionA] = (await sessionsOf(person.id)).filter((s) => s.workspaceId === h.a.workspaceId);
+
+    expect((await refusal(inB.caller.sessions.revoke({ sessionId: sessionA?.id ?? '' }))).code).toBe(
+      'NOT_FOUND',
+    );
+    expect((await inB.caller.sessions.signOutEverywhere()).ended).toBe(1);
+
+    expect((await (await again(h, inA)).auth.me()).workspace.id).toBe(h.a.workspaceId);
   });
 });
 

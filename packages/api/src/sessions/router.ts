@@ -47,9 +47,17 @@ export const sessionsRouter = {
     .mutation(async ({ ctx, input }) => {
       const { actor } = ctx;
       const done = await ctx.deps.db.transaction(async (tx) => {
+        // Only this workspace's sessions: the same person's sessions elsewhere are not this one's
+        // to end (AUTH-9), and `sessions.list` shows only these.
         const rows = await tx
           .delete(sessions)
-          .where(and(eq(sessions.id, input.sessionId), eq(sessions.userId, actor.userId)))
+          .where(
+            and(
+              eq(sessions.id, input.sessionId),
+              eq(sessions.userId, actor.userId),
+              eq(sessions.workspaceId, actor.workspaceId),
+            ),
+          )
           .returning({ id: sessions.id });
         if (rows.length) {
           await auditChange(tx, ctx, {
@@ -72,9 +80,17 @@ export const sessionsRouter = {
     .mutation(async ({ ctx }) => {
       const { actor } = ctx;
       const ended = await ctx.deps.db.transaction(async (tx) => {
+        // Signed in with the account's password: every session of the account, in every workspace.
+        // Signed in through this workspace's single sign-on, which vouches for the person here only
+        // (OIDC-5): this workspace's sessions.
+        const everywhere = actor.via.kind === 'session' && actor.via.authMethod === 'password';
         const rows = await tx
           .delete(sessions)
-          .where(eq(sessions.userId, actor.userId))
+          .where(
+            everywhere
+              ? eq(sessions.userId, actor.userId)
+              : and(eq(sessions.userId, actor.userId), eq(sessions.workspaceId, actor.workspaceId)),
+          )
           .returning({ id: sessions.id });
         await auditChange(tx, ctx, {
           action: 'auth.sign_out_everywhere',

@@ -87,5 +87,11 @@ export const identityConflict = (): QuarryError => ({
 export const accountElsewhere = (): QuarryError => ({
   code: 'sso.account_elsewhere',
   message: 'This email already has a Quarry account that is not a member of this workspace',
-  hint: 'Ask an Admin of this workspace to invite that email; single sign-on does not move accounts between workspaces',
+  hint: 'Open the invitation to this workspace and join with your Quarry password; single sign-on does not move accounts between workspaces',
+});
+
+export const badClaims = (): QuarryError => ({
+  code: 'sso.invalid_claims',
+  message: 'The identity provider sent an identity Quarry cannot store',
+  hint: 'Ask an Admin to check the identity provider',
 });

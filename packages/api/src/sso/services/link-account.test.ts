@@ -41,6 +41,20 @@ async function addUser(input: { email?: string; role?: string | null; deactivate
   return { id, email };
 }
 
+async function addInvite(email: string, role: string): Promise<string> {
+  const id = newId('invite');
+  await database.db.insert(invites).values({
+    id,
+    workspaceId: workspace.id,
+    email,
+    role,
+    secretHash: `hash-${id}`,
+    invitedBy: 'usr_someone',
+    expiresAt: new Date(Date.now() + 60_000),
+  });
+  return id;
+}
+
 const resolve = (c: IdTokenClaims, ws: SsoWorkspace = workspace) =>
   database.db.transaction((tx) => resolveSsoAccount(tx, { workspace: ws, claims: c, now: new Date() }));
 
@@ -147,29 +161,42 @@ describe('resolveSsoAccount', () => {
     expect(memberships).toEqual([{ workspaceId: other }]);
   });
 
-  it('lets a member of another workspace in through a pending invite addressed to that email, with its role', async () => {
+  it("refuses a member of another workspace even with this workspace's invite to that email: its Admin wrote both (OIDC-5)", async () => {
     const other = newId('workspace');
     await database.db.insert(workspaces).values({ id: other, name: 'Other' });
     const invited = await addUser({ email: `${newId('user')}@elsewhere.test`, role: null });
     await database.db
       .insert(workspaceMembers)
       .values({ workspaceId: other, userId: invited.id, role: 'editor' });
-    const inviteId = newId('invite');
-    await database.db.insert(invites).values({
-      id: inviteId,
-      workspaceId: workspace.id,
-      email: invited.email.toUpperCase(),
-      role: 'manager',
-      secretHash: `hash-${inviteId}`,
-      invitedBy: 'usr_someone',
-      expiresAt: new Date(Date.now() + 60_000),
-    });
+    const inviteId = await addInvite(invited.email.toUpperCase(), 'manager');
 
-    const result = await resolve(claims({ email: invited.email }));
+    expect(await refusal(claims({ email: invited.email }))).toBe('sso.account_elsewhere');
 
-    expect(result).toEqual({ ok: true, value: { userId: invited.id, role: 'manager', how: 'invited' } });
+    const [invite] = await database.db.select().from(invites).where(eq(invites.id, inviteId));
+    expect(invite?.acceptedAt).toBeNull();
+    expect(await identitiesOf(invited.id)).toEqual([]);
+  });
+
+  it('provisions someone new through a pending invite to their email, with its role, whatever the domain', async () => {
+    const email = `${newId('user')}@elsewhere.test`;
+    const inviteId = await addInvite(email, 'manager');
+
+    const result = await resolve(claims({ email }));
+
+    expect(result.ok && result.value).toMatchObject({ role: 'manager', how: 'invited' });
     const [invite] = await database.db.select().from(invites).where(eq(invites.id, inviteId));
     expect(invite?.acceptedAt).toBeInstanceOf(Date);
+  });
+
+  it('drops control characters from the name a provider sends, and refuses a NUL in the subject or email', async () => {
+    const named = await resolve(claims({ name: 'Mal\u0000lo\u001bry' }));
+    expect(named.ok).toBe(true);
+    if (named.ok) {
+      const [user] = await database.db.select().from(users).where(eq(users.id, named.value.userId));
+      expect(user?.name).toBe('Mallory');
+    }
+    expect(await refusal(claims({ email: 'nul\u0000@acme.test' }))).toBe('sso.invalid_claims');
+    expect(await refusal(claims({ subject: 'sub\u0000' }))).toBe('sso.invalid_claims');
   });
 
   it('never provisions an Admin, whatever the workspace column says', async () => {

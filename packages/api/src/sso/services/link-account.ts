@@ -2,7 +2,13 @@ import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { invites, userIdentities, users, workspaceMembers } from '@quarry/db/schema';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
-import { accountDeactivated, accountElsewhere, domainNotAllowed, identityConflict } from '../errors';
+import {
+  accountDeactivated,
+  accountElsewhere,
+  badClaims,
+  domainNotAllowed,
+  identityConflict,
+} from '../errors';
 import { emailUnverified, type IdTokenClaims } from './auth-sso';
 import type { Tx } from './service-context';
 import { ssoDefaultRoleOf } from './settings';
@@ -37,11 +43,12 @@ export function emailDomainAllowed(email: string, allowed: string[]): boolean {
  * OIDC-4: an account is found by (issuer, subject) first; otherwise the email must be verified.
  *
  * OIDC-5: a provider is trusted only inside the workspace that configured it. Its claims reach an
- * existing account only when that account is a member of this workspace, or is invited to it by
- * that email. An account that belongs to another workspace is never linked, signed in or added
- * here because of a claim: whoever runs this workspace's provider can assert any email. Someone
- * new (or an account in no workspace at all) joins when the email's domain is allowed, with the
- * workspace's SSO role. A deactivated membership is refused, and so is an email whose account is
+ * existing account only when that account is a member of this workspace. An account that belongs
+ * to another workspace is never linked, signed in or added here because of a claim, invited or
+ * not: whoever runs this workspace's provider (and writes its invites) can assert any email.
+ * Someone new (or an account in no workspace at all) joins through an invite to that email, or
+ * when the email's domain is allowed, with the workspace's SSO role. Sessions made this way are
+ * good in this workspace only (sessions.auth_method). A deactivated membership is refused, and so is an email whose account is
  * already linked to another subject at the same issuer (an email reassigned at the provider does
  * not carry the account with it).
  */
@@ -51,6 +58,10 @@ export async function resolveSsoAccount(
 ): Promise<Result<SsoAccount, SsoAccountRefusal>> {
   const { workspace, claims } = input;
   const refuse = (error: QuarryError, userId: string | null) => err({ error, userId });
+  // A provider's claims are input like any other: PostgreSQL text cannot hold a NUL.
+  if ([claims.subject, claims.email ?? ''].some((value) => value.includes('\0'))) {
+    return refuse(badClaims(), null);
+  }
 
   const [identity] = await tx
     .select({ userId: userIdentities.userId })
@@ -89,9 +100,10 @@ export async function resolveSsoAccount(
 }
 
 /**
- * Adds someone to the workspace through SSO. A pending invite addressed to the verified email lets
- * them in with the invite's role (and uses the invite up). Otherwise an existing account that
- * belongs to any other workspace is refused (OIDC-5), and anyone else needs an allowed domain.
+ * Adds someone to the workspace through SSO. An existing account that belongs to any other
+ * workspace is refused (OIDC-5), invite or not. For anyone else, a pending invite addressed to the
+ * verified email lets them in with the invite's role (and uses the invite up); without one they
+ * need an allowed domain.
  */
 async function join(
   tx: Tx,
@@ -102,6 +114,12 @@ async function join(
   // Even a link found by (iss, sub) joins by the email the provider asserts now, verified.
   if (!claims.emailVerified || !claims.email) return err({ error: emailUnverified(), userId });
   const email = claims.email;
+  // Not even with an invite: this workspace's Admin wrote the invite and runs the provider, so
+  // together they prove nothing about who owns the account. Its owner joins with its password
+  // (invites.join).
+  if (user && (await belongsElsewhere(tx, { userId: user.id, workspaceId: workspace.id }))) {
+    return err({ error: accountElsewhere(), userId });
+  }
   const invite = await pendingInvite(tx, { workspaceId: workspace.id, email, now });
   let role: string;
   let how: SsoAccount['how'];
@@ -109,9 +127,6 @@ async function join(
     role = invite.role;
     how = 'invited';
   } else {
-    if (user && (await belongsElsewhere(tx, { userId: user.id, workspaceId: workspace.id }))) {
-      return err({ error: accountElsewhere(), userId });
-    }
     if (!emailDomainAllowed(email, workspace.allowedEmailDomains)) {
       return err({ error: domainNotAllowed(), userId });
     }
@@ -124,7 +139,7 @@ async function join(
     await tx.insert(users).values({
       id,
       email,
-      name: (claims.name ?? email.slice(0, email.lastIndexOf('@'))).slice(0, 200),
+      name: displayName(claims.name, email),
       passwordHash: null,
       createdAt: now,
     });
@@ -169,6 +184,13 @@ async function belongsElsewhere(tx: Tx, input: { userId: string; workspaceId: st
     )
     .limit(1);
   return other !== undefined;
+}
+
+/** The provider's name for the person, printable and bounded, or the email's local part. */
+function displayName(name: string | null, email: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
+  const clean = (name ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return (clean || email.slice(0, email.lastIndexOf('@'))).slice(0, 200);
 }
 
 async function link(tx: Tx, input: { claims: IdTokenClaims; userId: string; now: Date }): Promise<void> {

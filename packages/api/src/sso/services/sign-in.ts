@@ -213,6 +213,8 @@ export async function completeSsoSignIn(
     const session = await createSession(tx, {
       userId: account.value.userId,
       workspaceId: workspace.id,
+      // Good in this workspace only: see sessions.auth_method.
+      authMethod: 'sso',
       ip: input.request.ip,
       userAgent: input.request.userAgent,
       now,
