@@ -133,6 +133,23 @@ export function createApp(options: AppOptions) {
 
   app.route('/auth/sso', createSsoRoutes(deps));
 
+  // Anything a route did not expect: the log keeps it (without a query's bound values, see
+  // logger.ts), the browser gets a fixed typed answer, an SSO callback its error page.
+  app.onError((error, c) => {
+    log.error({ requestId: c.get('requestId'), path: redactPath(c.req.path), err: error }, 'request failed');
+    if (c.req.path.startsWith('/auth/sso/')) return c.redirect('/?sso_error=sso.failed', 302);
+    return c.json(
+      {
+        error: {
+          code: 'server.internal',
+          message: 'Something went wrong on our side',
+          hint: 'Try again in a moment',
+        },
+      },
+      500,
+    );
+  });
+
   if (options.webDist) {
     const root = options.webDist;
     app.use('/assets/*', serveStatic({ root }));

@@ -1,3 +1,4 @@
+import { errorForLog } from '@quarry/db';
 import pino, { type DestinationStream } from 'pino';
 
 /**
@@ -10,6 +11,8 @@ export function createLogger(name: string, level: string, destination?: Destinat
     level,
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // A failed query's bound values are request input (names, emails, password hashes): never logged.
+    serializers: { err: errorForLog },
     redact: {
       paths: [
         'password',

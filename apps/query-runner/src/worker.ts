@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { createDb } from '@quarry/db';
+import { createDb, errorForLog } from '@quarry/db';
 import { QUEUE_SCHEMA, startQueue } from '@quarry/queue';
 import { loadVaultFromEnv } from '@quarry/vault';
 import pino from 'pino';
@@ -22,6 +22,8 @@ export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
     level: env.LOG_LEVEL,
     base: { service: 'query-runner' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // A failed query's bound values never reach the log.
+    serializers: { err: errorForLog },
   });
   const vault = loadVaultFromEnv(env);
   if (!vault.ok) throw new Error(`${vault.error.message}${vault.error.hint ? ` (${vault.error.hint})` : ''}`);

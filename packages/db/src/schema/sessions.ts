@@ -30,7 +30,9 @@ export const sessions = pgTable(
      * they belong to) or `sso` (a workspace's identity provider, good only in that workspace,
      * because whoever runs that provider can assert any email: OIDC-5).
      */
-    authMethod: text('auth_method', { enum: ['password', 'sso'] }).notNull().default('password'),
+    authMethod: text('auth_method', { enum: ['password', 'sso'] })
+      .notNull()
+      .default('password'),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
