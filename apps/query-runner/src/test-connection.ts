@@ -71,7 +71,7 @@ export async function testConnection(
     });
     deps.log.warn({ connectionId: connection.id, code: typed.code, err: error }, 'connection test failed');
     // The log keeps the driver's words; the Admin gets the typed error without internals.
-    const { details: _details, ...shown } = typed;
+    const { details: _details, internal: _internal, ...shown } = typed;
     return { ok: false, error: shown };
   } finally {
     await sql.end({ timeout: 2 }).catch(() => {});
