@@ -78,7 +78,17 @@ async function start(): Promise<void> {
     adminEmail,
     adminPassword,
     readerPassword: persistedSecret('demo-reader-password', () => crypto.randomUUID()),
+    // The embedded server is Quarry's own: close every database to the reader's view of sessions.
+    hardenOtherDatabases: server.kind === 'external' ? [] : 'all',
   });
+  if (prepared.exposedDatabases.length > 0) {
+    say(
+      paint(
+        'yellow',
+        `the demo reader can still connect to ${prepared.exposedDatabases.join(', ')} on this server and read the SQL of other demo sessions there; revoke CONNECT from PUBLIC on them, or run \`revoke execute on function pg_stat_get_activity(integer) from public\` in each`,
+      ),
+    );
+  }
   const webDist = await ensureWebBuild();
   const port = env.PORT;
   const product = await launchProduct({ databaseUrl, masterKey, port, webDist });

@@ -7,7 +7,13 @@ import { childEnv } from './env';
 import { root } from './paths';
 import { type Managed, startProcess, stopAll, waitForHttp } from './processes';
 
-export type PreparedProduct = { workspaceId: string; projectId: string; warehouseSeeded: boolean };
+export type PreparedProduct = {
+  workspaceId: string;
+  projectId: string;
+  warehouseSeeded: boolean;
+  /** Other databases of the server where the demo reader could still read its sessions' SQL. */
+  exposedDatabases: string[];
+};
 
 /**
  * Brings a database to the state `npm start` needs: migrated, the demo warehouse filled, the demo
@@ -21,11 +27,17 @@ export async function prepareProduct(input: {
   adminEmail: string;
   adminPassword: string;
   readerPassword: string;
+  /**
+   * The server's other databases to close to the demo reader's view of sessions: `'all'` on a
+   * server Quarry owns (the embedded one), none on someone else's.
+   */
+  hardenOtherDatabases?: 'all' | readonly string[];
 }): Promise<PreparedProduct> {
   await runMigrations(input.databaseUrl);
   const warehouse = await seedDemoWarehouse(input.warehouseUrl, {
     orders: input.orders,
     readerPassword: input.readerPassword,
+    hardenOtherDatabases: input.hardenOtherDatabases ?? [],
   });
   const vault = loadVaultFromEnv({ QUARRY_MASTER_KEY: input.masterKey });
   if (!vault.ok) throw new Error(vault.error.message);
@@ -53,6 +65,7 @@ export async function prepareProduct(input: {
       workspaceId: seeded.workspaceId,
       projectId: seeded.projectId,
       warehouseSeeded: warehouse.seeded,
+      exposedDatabases: warehouse.exposedDatabases,
     };
   } finally {
     await close();
