@@ -104,8 +104,15 @@ describe('validateSessionToken', () => {
       userId: member.userId,
       workspaceId: member.workspaceId,
       role: 'manager',
+      authMethod: 'password',
       expiresAt,
     });
+  });
+
+  it('remembers that a session was made by single sign-on', async () => {
+    const member = await addMember();
+    const { token } = await createSession(database.db, { ...member, authMethod: 'sso' });
+    expect((await validateSessionToken(database.db, token))?.authMethod).toBe('sso');
   });
 
   it('refuses a token whose secret was changed, and keeps the real session', async () => {

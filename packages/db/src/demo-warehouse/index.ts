@@ -66,7 +66,21 @@ export async function seedDemoWarehouse(url: string, options: DemoWarehouseOptio
  * other sessions, and has a cap on temporary files (see harden-reader.ts).
  */
 async function ensureReaderRole(sql: postgres.Sql, password: string): Promise<void> {
-  // Roles are cluster-wide and parallel test files seed warehouses side by side: one at a time.
+  // Roles are cluster-wide and parallel test files seed warehouses side by side. An advisory lock
+  // is per database, so it orders seeds of one warehouse only; two warehouses altering the one role
+  // at once get "tuple concurrently updated", which is safe to repeat.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureReaderRoleOnce(sql, password);
+    } catch (error) {
+      const concurrent = (error as { code?: string }).code === 'XX000' && /concurrently/.test(String(error));
+      if (!concurrent || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80 * attempt));
+    }
+  }
+}
+
+async function ensureReaderRoleOnce(sql: postgres.Sql, password: string): Promise<void> {
   await sql`select pg_advisory_lock(${READER_ROLE_LOCK})`;
   try {
     const exists = await sql`select 1 from pg_roles where rolname = ${DEMO_WAREHOUSE_ROLE}`;
