@@ -1,4 +1,4 @@
-import { createSession, invalidateSession, verifyDecoyPassword, verifyPassword } from '@quarry/auth';
+import { verifyDecoyPassword, verifyPassword } from '@quarry/auth';
 import { err, type Me, ok, type Result, type SignInInput, type WorkspaceRole } from '@quarry/contracts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { users, workspaceMembers, workspaces } from '@quarry/db/schema';
@@ -7,6 +7,7 @@ import type { RequestInfo } from '../context';
 import type { Deps } from '../deps';
 import { passwordSignInAllowed } from '../sso/password-sign-in-allowed';
 import { activeMemberships } from './memberships';
+import { openSession, type SignedIn } from './open-session';
 import { rateLimited, releaseAttempt, reserveAttempt, signInCounters } from './rate-limit';
 
 export const WRONG = {
@@ -28,7 +29,7 @@ export async function signIn(
   deps: Deps,
   input: SignInInput,
   request: RequestInfo & { previousSessionId: string | null },
-): Promise<Result<{ me: Me; token: string; expiresAt: Date }>> {
+): Promise<Result<SignedIn>> {
   const now = deps.now();
   const counters = signInCounters({ email: input.email, ip: request.ip });
   const audit = (entry: {
@@ -102,14 +103,12 @@ export async function signIn(
       choices: open.map((m) => ({ id: m.workspace.id, name: m.workspace.name })),
     });
   }
-  const session = await deps.db.transaction(async (tx) => {
-    // The session the request came with ends: a sign-in never leaves a second one behind (AUTH-3).
-    if (request.previousSessionId) await invalidateSession(tx, request.previousSessionId);
-    const created = await createSession(tx, {
-      userId: user.id,
-      workspaceId: membership.workspace.id,
-      ip: request.ip,
-      userAgent: request.userAgent,
+  const signedIn = await deps.db.transaction(async (tx) => {
+    const opened = await openSession(tx, {
+      user,
+      workspace: membership.workspace,
+      role: membership.role,
+      request,
       now,
     });
     await writeAuditEvent(
@@ -125,18 +124,9 @@ export async function signIn(
       },
       now,
     );
-    return created;
+    return opened;
   });
-  return ok({
-    token: session.token,
-    expiresAt: session.expiresAt,
-    me: {
-      userId: user.id,
-      email: user.email,
-      name: user.name,
-      workspace: { id: membership.workspace.id, name: membership.workspace.name, role: membership.role },
-    },
-  });
+  return ok(signedIn);
 }
 
 export async function loadMe(deps: Deps, actor: { userId: string; workspaceId: string }): Promise<Me | null> {

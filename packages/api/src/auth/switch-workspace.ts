@@ -1,11 +1,11 @@
-import { createSession, invalidateSession } from '@quarry/auth';
-import { err, type Me, ok, type Result, type WorkspaceRole } from '@quarry/contracts';
+import { err, ok, type Result, type WorkspaceRole } from '@quarry/contracts';
 import { users } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
 import { notFound } from '../errors';
 import { auditChange, type ServiceContext } from '../service-context';
 import { passwordSignInAllowed } from '../sso/password-sign-in-allowed';
 import { activeMemberships } from './memberships';
+import { openSession, type SignedIn } from './open-session';
 
 const passwordRequired = () => ({
   code: 'auth.password_required',
@@ -21,7 +21,7 @@ const passwordRequired = () => ({
 export async function switchWorkspace(
   ctx: ServiceContext,
   input: { workspaceId: string },
-): Promise<Result<{ me: Me; token: string; expiresAt: Date }>> {
+): Promise<Result<SignedIn>> {
   const { actor } = ctx;
   if (actor.via.kind !== 'session') return err(notFound('session'));
   const sessionId = actor.via.sessionId;
@@ -43,13 +43,12 @@ export async function switchWorkspace(
   const [user] = await ctx.deps.db.select().from(users).where(eq(users.id, actor.userId));
   if (!user) return err(notFound('user'));
   const now = ctx.deps.now();
-  const session = await ctx.deps.db.transaction(async (tx) => {
-    await invalidateSession(tx, sessionId);
-    const created = await createSession(tx, {
-      userId: actor.userId,
-      workspaceId: target.workspace.id,
-      ip: ctx.request.ip,
-      userAgent: ctx.request.userAgent,
+  const signedIn = await ctx.deps.db.transaction(async (tx) => {
+    const opened = await openSession(tx, {
+      user,
+      workspace: target.workspace,
+      role: target.role,
+      request: { ...ctx.request, previousSessionId: sessionId },
       now,
     });
     // Written into the chain of the workspace entered, by the person entering it.
@@ -59,16 +58,7 @@ export async function switchWorkspace(
       { action: 'auth.workspace_switch', details: { from: actor.workspaceId } },
       now,
     );
-    return created;
+    return opened;
   });
-  return ok({
-    token: session.token,
-    expiresAt: session.expiresAt,
-    me: {
-      userId: user.id,
-      email: user.email,
-      name: user.name,
-      workspace: { id: target.workspace.id, name: target.workspace.name, role: target.role },
-    },
-  });
+  return ok(signedIn);
 }

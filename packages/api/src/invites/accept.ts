@@ -10,7 +10,10 @@ export const accept = publicProcedure
   .input(AcceptInviteInput)
   .output(Me)
   .mutation(async ({ ctx, input }) => {
-    const { me, token, expiresAt } = unwrapOrThrow(await acceptInvite(ctx.deps, ctx.request, input));
+    const previousSessionId = ctx.caller.kind === 'session' ? ctx.caller.session.sessionId : null;
+    const { me, token, expiresAt } = unwrapOrThrow(
+      await acceptInvite(ctx.deps, { ...ctx.request, previousSessionId }, input),
+    );
     ctx.resHeaders.append(
       'set-cookie',
       serializeSessionCookie({ token, expiresAt, secure: ctx.deps.secureCookies }),

@@ -1,16 +1,17 @@
-import { createSession, hashPassword } from '@quarry/auth';
-import { err, type Me, ok, type Result } from '@quarry/contracts';
+import { hashPassword } from '@quarry/auth';
+import { err, ok, type Result } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { writeAuditEvent } from '@quarry/db/audit';
-import { invites, users, workspaceMembers } from '@quarry/db/schema';
-import { eq, sql } from 'drizzle-orm';
+import { type invites, users } from '@quarry/db/schema';
+import { sql } from 'drizzle-orm';
+import type { SignedIn } from '../../auth/open-session';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
 import { lockWorkspaceMembership, type Tx } from '../../members/services/service-context';
 import { invalidInvite, signInFirst } from '../errors';
+import { admitInvitee } from './admit-invitee';
 import { findValidInvite, type InviteLookup } from './find-valid-invite';
 
-type Accepted = { me: Me; token: string; expiresAt: Date };
 type InviteRow = typeof invites.$inferSelect;
 
 const emailTaken = async (db: Pick<Tx, 'select'>, email: string): Promise<boolean> => {
@@ -24,14 +25,15 @@ const emailTaken = async (db: Pick<Tx, 'select'>, email: string): Promise<boolea
 
 /**
  * Accepts an invite: creates the account (argon2id), the membership with the invited role, marks the
- * invite used (single use) and opens a brand-new session (AUTH-3). An email that already has an
- * account is refused for now: that person signs in first (account merging comes later).
+ * invite used (single use) and opens a brand-new session (AUTH-3), ending the request's own. An
+ * email that already has an account is refused: its owner joins with that account's password
+ * (invites.join).
  */
 export async function acceptInvite(
   deps: Deps,
-  request: RequestInfo,
+  request: RequestInfo & { previousSessionId: string | null },
   input: { token: string; name: string; password: string },
-): Promise<Result<Accepted>> {
+): Promise<Result<SignedIn>> {
   const now = deps.now();
   const entry = (invite: InviteRow) => ({
     workspaceId: invite.workspaceId,
@@ -61,7 +63,7 @@ export async function acceptInvite(
   if (await emailTaken(deps.db, first.invite.email)) return err(signInFirst());
   const passwordHash = await hashPassword(input.password);
 
-  return deps.db.transaction(async (tx): Promise<Result<Accepted>> => {
+  return deps.db.transaction(async (tx): Promise<Result<SignedIn>> => {
     await lockWorkspaceMembership(tx, first.invite.workspaceId);
     // Again, under the row lock: of two acceptances at once, the second finds it used.
     const found = await findValidInvite(tx, { token: input.token, now, lock: true });
@@ -73,41 +75,15 @@ export async function acceptInvite(
     await tx
       .insert(users)
       .values({ id: userId, email: invite.email, name: input.name, passwordHash, createdAt: now });
-    await tx
-      .insert(workspaceMembers)
-      .values({ workspaceId: invite.workspaceId, userId, role: invite.role, createdAt: now });
-    await tx.update(invites).set({ acceptedAt: now }).where(eq(invites.id, invite.id));
-    const session = await createSession(tx, {
-      userId,
-      workspaceId: invite.workspaceId,
-      ip: request.ip,
-      userAgent: request.userAgent,
-      now,
-    });
-    await writeAuditEvent(
-      tx,
-      {
-        ...entry(invite),
-        actorId: userId,
-        outcome: 'success',
-        details: {
-          role: invite.role,
-          invitedBy: invite.invitedBy,
-          before: { status: 'pending' },
-          after: { status: 'accepted' },
-        },
-      },
-      now,
+    return ok(
+      await admitInvitee(tx, {
+        invite,
+        workspaceName: found.workspaceName,
+        user: { id: userId, email: invite.email, name: input.name },
+        account: 'new',
+        request,
+        now,
+      }),
     );
-    return ok({
-      token: session.token,
-      expiresAt: session.expiresAt,
-      me: {
-        userId,
-        email: invite.email,
-        name: input.name,
-        workspace: { id: invite.workspaceId, name: found.workspaceName, role: invite.role },
-      },
-    });
   });
 }

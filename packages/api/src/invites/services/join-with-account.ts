@@ -1,17 +1,17 @@
-import { createSession, invalidateSession, verifyDecoyPassword, verifyPassword } from '@quarry/auth';
-import { err, type Me, ok, type Result } from '@quarry/contracts';
+import { verifyDecoyPassword, verifyPassword } from '@quarry/auth';
+import { err, ok, type Result } from '@quarry/contracts';
 import { writeAuditEvent } from '@quarry/db/audit';
-import { invites, users, workspaceMembers } from '@quarry/db/schema';
+import { users, workspaceMembers } from '@quarry/db/schema';
 import { and, eq, sql } from 'drizzle-orm';
+import type { SignedIn } from '../../auth/open-session';
 import { rateLimited, releaseAttempt, reserveAttempt, signInCounters } from '../../auth/rate-limit';
 import { WRONG } from '../../auth/sign-in-service';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
 import { lockWorkspaceMembership } from '../../members/services/service-context';
 import { alreadyMember, invalidInvite } from '../errors';
+import { admitInvitee } from './admit-invitee';
 import { findValidInvite } from './find-valid-invite';
-
-type Joined = { me: Me; token: string; expiresAt: Date };
 
 /**
  * Accepts an invite for an email that already has an account (someone who belongs to another
@@ -24,7 +24,7 @@ export async function joinWithAccount(
   deps: Deps,
   request: RequestInfo & { previousSessionId: string | null },
   input: { token: string; password: string },
-): Promise<Result<Joined>> {
+): Promise<Result<SignedIn>> {
   const now = deps.now();
   const first = await findValidInvite(deps.db, { token: input.token, now });
   if (!first.valid) return err(invalidInvite());
@@ -58,7 +58,7 @@ export async function joinWithAccount(
   }
   await releaseAttempt(deps.db, counters);
 
-  return deps.db.transaction(async (tx): Promise<Result<Joined>> => {
+  return deps.db.transaction(async (tx): Promise<Result<SignedIn>> => {
     await lockWorkspaceMembership(tx, first.invite.workspaceId);
     // Again, under the row lock: of two acceptances at once, the second finds it used.
     const found = await findValidInvite(tx, { token: input.token, now, lock: true });
@@ -69,47 +69,15 @@ export async function joinWithAccount(
       .from(workspaceMembers)
       .where(and(eq(workspaceMembers.workspaceId, invite.workspaceId), eq(workspaceMembers.userId, user.id)));
     if (existing) return err(alreadyMember(invite.email));
-    await tx
-      .insert(workspaceMembers)
-      .values({ workspaceId: invite.workspaceId, userId: user.id, role: invite.role, createdAt: now });
-    await tx.update(invites).set({ acceptedAt: now }).where(eq(invites.id, invite.id));
-    if (request.previousSessionId) await invalidateSession(tx, request.previousSessionId);
-    const session = await createSession(tx, {
-      userId: user.id,
-      workspaceId: invite.workspaceId,
-      ip: request.ip,
-      userAgent: request.userAgent,
-      now,
-    });
-    await writeAuditEvent(
-      tx,
-      {
-        workspaceId: invite.workspaceId,
-        actorId: user.id,
-        action: 'invite.accept',
-        target: { type: 'invite', id: invite.id },
-        outcome: 'success',
-        ip: request.ip,
-        requestId: request.requestId,
-        details: {
-          role: invite.role,
-          invitedBy: invite.invitedBy,
-          account: 'existing',
-          before: { status: 'pending' },
-          after: { status: 'accepted' },
-        },
-      },
-      now,
+    return ok(
+      await admitInvitee(tx, {
+        invite,
+        workspaceName: found.workspaceName,
+        user,
+        account: 'existing',
+        request,
+        now,
+      }),
     );
-    return ok({
-      token: session.token,
-      expiresAt: session.expiresAt,
-      me: {
-        userId: user.id,
-        email: user.email,
-        name: user.name,
-        workspace: { id: invite.workspaceId, name: found.workspaceName, role: invite.role },
-      },
-    });
   });
 }
