@@ -6,75 +6,11 @@ import { createSession } from '@quarry/auth';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app';
-
-/** A browser without a window: a cookie jar per host, redirects followed by hand. */
-class Browser {
-  private readonly jar = new Map<string, Map<string, { value: string; path: string }>>();
-
-  cookie(url: string, name: string): string | undefined {
-    return this.jar.get(new URL(url).host)?.get(name)?.value;
-  }
-
-  setCookie(url: string, name: string, value: string, path: string): void {
-    const host = new URL(url).host;
-    const cookies = this.jar.get(host) ?? new Map();
-    cookies.set(name, { value, path });
-    this.jar.set(host, cookies);
-  }
-
-  async get(url: string): Promise<Response> {
-    return this.send(url, { method: 'GET' });
-  }
-
-  async post(
-    url: string,
-    form: Record<string, string>,
-    headers: Record<string, string> = {},
-  ): Promise<Response> {
-    return this.send(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(form).toString(),
-    });
-  }
-
-  private async send(url: string, init: RequestInit): Promise<Response> {
-    const target = new URL(url);
-    const cookies = [...(this.jar.get(target.host) ?? new Map())]
-      .filter(([, c]) => pathMatches(target.pathname, c.path))
-      .map(([name, c]) => `${name}=${c.value}`)
-      .join('; ');
-    const headers = new Headers(init.headers);
-    if (cookies) headers.set('cookie', cookies);
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
-    for (const line of response.headers.getSetCookie()) this.store(target, line);
-    return response;
-  }
-
-  private store(url: URL, line: string): void {
-    const [pair = '', ...attributes] = line.split(';').map((part) => part.trim());
-    const eq = pair.indexOf('=');
-    const name = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    const attr = (key: string) =>
-      attributes.find((a) => a.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1);
-    const path = attr('path') ?? url.pathname.slice(0, url.pathname.lastIndexOf('/') + 1);
-    const maxAge = attr('max-age');
-    const expires = attr('expires');
-    const cookies = this.jar.get(url.host) ?? new Map();
-    const gone =
-      (maxAge !== undefined && Number(maxAge) <= 0) || (expires && Date.parse(expires) < Date.now());
-    if (gone) cookies.delete(name);
-    else cookies.set(name, { value, path });
-    this.jar.set(url.host, cookies);
-  }
-}
-
-function pathMatches(requestPath: string, cookiePath: string): boolean {
-  if (requestPath === cookiePath) return true;
-  if (!requestPath.startsWith(cookiePath)) return false;
-  return cookiePath.endsWith('/') || requestPath[cookiePath.length] === '/';
-}
+import {
+  Browser,
+  startFromSignInPage as startFromSignInPageOf,
+  reachCallback as walkToCallback,
+} from './testing/sso-browser';
 
 let h: ApiHarness;
 let sql: ApiHarness['database']['sql'];
@@ -161,49 +97,14 @@ afterAll(async () => {
   await h?.close();
 });
 
-const decodeHtml = (text: string) =>
-  text.replaceAll('&amp;', '&').replaceAll('&#x2F;', '/').replaceAll('&#47;', '/');
-
-/** What the sign-in page's "Continue with …" button does: a same-origin form POST. */
 const startFromSignInPage = (browser: Browser, providerId: string) =>
-  browser.post(`${quarry}/auth/sso/${providerId}/start`, {}, { origin: quarry });
+  startFromSignInPageOf(browser, quarry, providerId);
 
-/**
- * Starts a sign-in at Quarry and walks the provider's login and consent pages as `sub`, up to the
- * redirect back to Quarry, which is returned unfollowed. `tamper` edits the authorization URL.
- */
-async function reachCallback(
+/** Walks a sign-in at provider A (unless told another) up to the unfollowed redirect back to Quarry. */
+const reachCallback = (
   browser: Browser,
   input: { providerId?: string; sub: string; tamper?: (url: URL) => void; abort?: boolean },
-): Promise<URL> {
-  const start = await startFromSignInPage(browser, input.providerId ?? providerA);
-  expect(start.status).toBe(303);
-  const authorization = new URL(start.headers.get('location') ?? '');
-  input.tamper?.(authorization);
-  let url = authorization.toString();
-  for (let step = 0; step < 12; step++) {
-    if (url.startsWith(`${quarry}/`)) return new URL(url);
-    const page = await browser.get(url);
-    if (page.status >= 300 && page.status < 400) {
-      url = new URL(page.headers.get('location') ?? '', url).toString();
-      continue;
-    }
-    const html = await page.text();
-    if (page.status !== 200) throw new Error(`the provider answered ${page.status}: ${html.slice(0, 400)}`);
-    const action = decodeHtml(/<form[^>]*action="([^"]+)"/.exec(html)?.[1] ?? '');
-    const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
-    if (input.abort) {
-      url = new URL(`${action}/abort`, url).toString();
-      continue;
-    }
-    const form: Record<string, string> =
-      prompt === 'login' ? { prompt, login: input.sub, password: 'anything' } : { prompt: 'consent' };
-    const submitted = await browser.post(new URL(action, url).toString(), form);
-    expect(submitted.status, await submitted.clone().text()).toBeGreaterThanOrEqual(300);
-    url = new URL(submitted.headers.get('location') ?? '', url).toString();
-  }
-  throw new Error('never came back to Quarry');
-}
+): Promise<URL> => walkToCallback(browser, quarry, { ...input, providerId: input.providerId ?? providerA });
 
 async function me(browser: Browser): Promise<{ status: number; userId?: string; role?: string }> {
   const cookie = browser.cookie(quarry, SESSION_COOKIE);
