@@ -7,7 +7,6 @@ import {
 import {
   type ConnectorError,
   DEFAULT_RESULT_LIMITS,
-  PostgresConfig,
   type ResultLimits,
   streamPostgres,
 } from '@quarry/connectors';
@@ -15,7 +14,7 @@ import type { Cell, QuarryError, RunExecuteJob } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { writeAuditEvent } from '@quarry/db/audit';
-import { connectionCredentialsContext, connections, runChunks, runs } from '@quarry/db/schema';
+import { connections, runChunks, runs } from '@quarry/db/schema';
 import {
   chunkContext,
   RUN_CHUNK_TTL_MS,
@@ -27,6 +26,7 @@ import {
 import type { Vault, VaultContext } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { connectionConfig } from './connection-config';
 
 export type RunnerDeps = {
   db: Db;
@@ -111,12 +111,9 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
     });
     return;
   }
-  const secret = deps.vault.openText(
-    connection.credentials,
-    connectionCredentialsContext(job.workspaceId, connection.id),
-  );
-  if (!secret.ok) {
-    runLog.error({ code: secret.error.code }, 'connection credentials could not be unwrapped');
+  const config = connectionConfig(deps.vault, connection);
+  if (!config.ok) {
+    runLog.error({ code: config.error.code }, 'connection credentials could not be unwrapped');
     await finish(deps, job, {
       status: 'failed',
       error: {
@@ -128,14 +125,6 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
     });
     return;
   }
-  const config = PostgresConfig.parse({
-    host: connection.host,
-    port: connection.port,
-    database: connection.database,
-    username: connection.username,
-    password: (JSON.parse(secret.value) as { password: string }).password,
-    sslMode: connection.sslMode,
-  });
 
   let seq = 0;
   let rowCount = 0;
@@ -167,7 +156,7 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
     await writeChunk(rows.length, (context) => sealRows(deps.vault, context, rows));
   };
 
-  for await (const event of streamPostgres(config, taken.source, [], {
+  for await (const event of streamPostgres(config.value, taken.source, [], {
     rowLimit: taken.rowLimit,
     timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
     signal,

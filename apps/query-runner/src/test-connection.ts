@@ -1,7 +1,8 @@
-import { auditReaderRole, connectPostgres, PostgresConfig, toConnectorError } from '@quarry/connectors';
+import { auditReaderRole, connectPostgres, toConnectorError } from '@quarry/connectors';
 import type { ConnectionTestJob, ConnectionTestOutput } from '@quarry/contracts';
-import { connectionCredentialsContext, connections } from '@quarry/db/schema';
+import { connections } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
+import { connectionConfig } from './connection-config';
 import type { RunnerDeps } from './execute-run';
 
 /** Long enough for a slow handshake, short enough that the person waiting gets an answer. */
@@ -27,13 +28,10 @@ export async function testConnection(
       error: { code: 'not_found.connection', message: 'No such connection in this workspace' },
     };
   }
-  const secret = deps.vault.openText(
-    connection.credentials,
-    connectionCredentialsContext(job.workspaceId, connection.id),
-  );
-  if (!secret.ok) {
+  const config = connectionConfig(deps.vault, connection);
+  if (!config.ok) {
     deps.log.error(
-      { connectionId: connection.id, code: secret.error.code },
+      { connectionId: connection.id, code: config.error.code },
       'connection credentials could not be unwrapped',
     );
     return {
@@ -45,15 +43,7 @@ export async function testConnection(
       },
     };
   }
-  const config = PostgresConfig.parse({
-    host: connection.host,
-    port: connection.port,
-    database: connection.database,
-    username: connection.username,
-    password: (JSON.parse(secret.value) as { password: string }).password,
-    sslMode: connection.sslMode,
-  });
-  const sql = connectPostgres(config, { timeoutMs: TEST_TIMEOUT_MS });
+  const sql = connectPostgres(config.value, { timeoutMs: TEST_TIMEOUT_MS });
   try {
     const started = performance.now();
     const [row] = await sql<{ version: string }[]>`select current_setting('server_version') as version`;
