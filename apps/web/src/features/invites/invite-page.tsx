@@ -37,6 +37,21 @@ function Card({ titleId, children }: { titleId: string; children: ReactNode }) {
   );
 }
 
+/** Which workspace, which email, which role: the same on both ways of joining. */
+function InviteHeading({ titleId, invite }: { titleId: string; invite: InvitePreview }) {
+  return (
+    <>
+      <h1 id={titleId}>Join {invite.workspaceName}</h1>
+      <dl className="invite-facts">
+        <dt>Email</dt>
+        <dd data-testid="invite-email">{invite.email}</dd>
+        <dt>Role</dt>
+        <dd data-testid="invite-role">{roleLabel(invite.role)}</dd>
+      </dl>
+    </>
+  );
+}
+
 /**
  * `/invite#<token>`: no sign-in needed. Shows the invitation, then creates the account and signs in.
  * The token stays in the fragment and goes to the API only in POST bodies (AUTH-8).
@@ -120,13 +135,7 @@ function Invitation({ token }: { token: string }) {
 
   return (
     <Card titleId={`${id}-title`}>
-      <h1 id={`${id}-title`}>Join {invite.workspaceName}</h1>
-      <dl className="invite-facts">
-        <dt>Email</dt>
-        <dd data-testid="invite-email">{invite.email}</dd>
-        <dt>Role</dt>
-        <dd data-testid="invite-role">{roleLabel(invite.role)}</dd>
-      </dl>
+      <InviteHeading titleId={`${id}-title`} invite={invite} />
       {session ? (
         <p className="muted small">
           You are signed in as {session.email}. Joining signs you in as {invite.email} instead.
@@ -212,13 +221,7 @@ function JoinWithAccount({
   };
   return (
     <Card titleId={titleId}>
-      <h1 id={titleId}>Join {invite.workspaceName}</h1>
-      <dl className="invite-facts">
-        <dt>Email</dt>
-        <dd data-testid="invite-email">{invite.email}</dd>
-        <dt>Role</dt>
-        <dd data-testid="invite-role">{roleLabel(invite.role)}</dd>
-      </dl>
+      <InviteHeading titleId={titleId} invite={invite} />
       <p className="muted small">
         {invite.email} already has a Quarry account. Enter its password to add {invite.workspaceName} to your
         workspaces.
