@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Db } from '@quarry/db';
 import { signInAttempts } from '@quarry/db/schema';
 import { eq, sql } from 'drizzle-orm';
@@ -5,18 +6,39 @@ import { eq, sql } from 'drizzle-orm';
 /** AUTH-6: credential checks allowed per window, per account (email as typed) and per client IP. */
 export const SIGN_IN_WINDOW_MS = 15 * 60_000;
 export const SIGN_IN_LIMITS = { account: 10, ip: 50 } as const;
-/** Current-password checks before a password change, per account. */
-export const PASSWORD_CHECK_LIMIT = 10;
 
 /** One counter an attempt is charged to: `account:<email>`, `ip:<address>`, `password:<user id>`. */
 export type AttemptCounter = { key: string; limit: number };
 
 export type Reservation = { allowed: true } | { allowed: false; retryAfterMs: number };
 
-/** The counters a password sign-in is charged to. */
+/**
+ * The client a per-address counter is kept for: an IPv4 address (IPv4-mapped IPv6 included) as
+ * itself, an IPv6 address by its /64, since one subscriber is usually handed a whole /64 and could
+ * otherwise spray guesses from as many addresses as it likes.
+ */
+export function clientKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  if (mapped) return mapped;
+  if (isIPv4(ip) || !isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') && tail ? tail.split(':') : [];
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g || '0', 16).toString(16))
+    .join(':')}::/64`;
+}
+
+/** The counters a credential check for this email (sign-in, joining with an account, password change) is charged to. */
 export function signInCounters(input: { email: string; ip: string | null }): AttemptCounter[] {
-  const counters: AttemptCounter[] = [{ key: `account:${input.email}`, limit: SIGN_IN_LIMITS.account }];
-  if (input.ip) counters.push({ key: `ip:${input.ip}`, limit: SIGN_IN_LIMITS.ip });
+  const counters: AttemptCounter[] = [
+    { key: `account:${input.email.toLowerCase()}`, limit: SIGN_IN_LIMITS.account },
+  ];
+  if (input.ip) counters.push({ key: `ip:${clientKey(input.ip)}`, limit: SIGN_IN_LIMITS.ip });
   return counters;
 }
 

@@ -49,18 +49,25 @@ export const authRouter = {
       return me;
     }),
 
-  /** The caller's workspaces, for the switcher; the current one is marked. */
+  /**
+   * The caller's workspaces, for the switcher; the current one is marked. A session made by this
+   * workspace's single sign-on vouches for the person here only, so it learns of no other.
+   */
   workspaces: authedProcedure
-    .meta({ permission: 'session:self' })
+    .meta({ permission: 'session:browser' })
     .output(z.array(WorkspaceChoice))
-    .query(async ({ ctx }) =>
-      (await activeMemberships(ctx.deps, ctx.actor.userId)).map((m) => ({
-        id: m.workspace.id,
-        name: m.workspace.name,
-        role: m.role,
-        current: m.workspace.id === ctx.actor.workspaceId,
-      })),
-    ),
+    .query(async ({ ctx }) => {
+      const { actor } = ctx;
+      const everywhere = actor.via.kind === 'session' && actor.via.authMethod === 'password';
+      return (await activeMemberships(ctx.deps, actor.userId))
+        .filter((m) => everywhere || m.workspace.id === actor.workspaceId)
+        .map((m) => ({
+          id: m.workspace.id,
+          name: m.workspace.name,
+          role: m.role,
+          current: m.workspace.id === actor.workspaceId,
+        }));
+    }),
 
   /** Ends this session and opens one in another of the caller's workspaces (AUTH-9). */
   switchWorkspace: authedProcedure

@@ -99,4 +99,22 @@ describe('sign-in limits under a burst (AUTH-7)', () => {
     expect(codes.filter((c) => c === 'auth.invalid_credentials').length).toBeLessThanOrEqual(10);
     expect(codes.filter((c) => c === 'auth.rate_limited').length).toBeGreaterThanOrEqual(10);
   });
+
+  it('charges current-password checks to the sign-in counters, so a session adds no guesses to the window', async () => {
+    const member = await addMember(h, { workspaceId: h.a.workspaceId, role: 'editor' });
+    for (let i = 0; i < SIGN_IN_LIMITS.account; i++) {
+      await signIn(h.deps, { email: member.email, password: `wrong ${i}` }, from(`10.5.0.${i}`));
+    }
+    const { caller } = await signedIn(h, member);
+    expect(
+      (
+        await refusal(
+          caller.sessions.changePassword({
+            currentPassword: member.password,
+            newPassword: 'a brand new password',
+          }),
+        )
+      ).quarry,
+    ).toBe('auth.rate_limited');
+  });
 });

@@ -6,15 +6,10 @@ import { eq, isNull, sql } from 'drizzle-orm';
 import type { RequestInfo } from '../context';
 import type { Deps } from '../deps';
 import { passwordSignInAllowed } from '../sso/password-sign-in-allowed';
+import { invalidCredentials } from './errors';
 import { activeMemberships } from './memberships';
 import { openSession, type SignedIn } from './open-session';
 import { rateLimited, releaseAttempt, reserveAttempt, signInCounters } from './rate-limit';
-
-export const WRONG = {
-  code: 'auth.invalid_credentials',
-  message: 'The email or password is not right',
-  hint: 'Check both and try again',
-} as const;
 
 /**
  * Email and password sign-in. An unknown email, a wrong password and an account with no active
@@ -68,22 +63,23 @@ export async function signIn(
     user?.passwordHash != null
       ? await verifyPassword(user.passwordHash, input.password)
       : await verifyDecoyPassword(input.password);
-  const memberships = user && passwordOk ? await activeMemberships(deps, user.id) : [];
+  const memberships = user ? await activeMemberships(deps, user.id) : [];
   // Only the workspaces that take a password from this person: one that requires SSO takes it from
-  // its Admins only. With none, the answer (and the counter) is that of a wrong password, so a
-  // right password is never confirmed (AUTH-6), not even by being given back.
-  const open = memberships.filter((m) =>
-    passwordSignInAllowed({ role: m.role as WorkspaceRole, ssoRequired: m.workspace.ssoRequired }),
-  );
-  if (!user || !passwordOk || open.length === 0) {
-    const ssoOnly = memberships.length > 0;
+  // its Admins only. With none, everything is as for a wrong password (the answer, the counter and
+  // the audit entry), so a right password is never confirmed (AUTH-6), not even to the Admin who
+  // reads the audit log.
+  const open = passwordOk
+    ? memberships.filter((m) =>
+        passwordSignInAllowed({ role: m.role as WorkspaceRole, ssoRequired: m.workspace.ssoRequired }),
+      )
+    : [];
+  if (!user || open.length === 0) {
     await audit({
       workspaceId: memberships.length === 1 ? (memberships[0]?.workspace.id ?? null) : null,
       actorId: user?.id ?? null,
-      outcome: ssoOnly ? 'refused' : 'failure',
-      ...(ssoOnly ? { reason: 'sso_required' } : {}),
+      outcome: 'failure',
     });
-    return err(WRONG);
+    return err(invalidCredentials());
   }
 
   // The password is right and opens at least one workspace: from here on the answers may say so.

@@ -4,14 +4,9 @@ import { eq } from 'drizzle-orm';
 import { notFound } from '../errors';
 import { auditChange, type ServiceContext } from '../service-context';
 import { passwordSignInAllowed } from '../sso/password-sign-in-allowed';
+import { passwordRequired } from './errors';
 import { activeMemberships } from './memberships';
 import { openSession, type SignedIn } from './open-session';
-
-const passwordRequired = () => ({
-  code: 'auth.password_required',
-  message: 'You signed in with this workspace’s single sign-on, which vouches for you here only',
-  hint: 'Sign out, then sign in to the other workspace with your password or its own single sign-on',
-});
 
 /**
  * AUTH-9: a session acts in one workspace. Moving to another of the person's workspaces ends this

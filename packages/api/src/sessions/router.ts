@@ -4,7 +4,8 @@ import { sessions, users } from '@quarry/db/schema';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { PASSWORD_CHECK_LIMIT, rateLimited, releaseAttempt, reserveAttempt } from '../auth/rate-limit';
+import { passwordRequired } from '../auth/errors';
+import { rateLimited, releaseAttempt, reserveAttempt, signInCounters } from '../auth/rate-limit';
 import { clearSessionCookie, serializeSessionCookie } from '../auth/session-cookie';
 import { notFound, QuarryTRPCError } from '../errors';
 import { auditChange } from '../service-context';
@@ -112,8 +113,16 @@ export const sessionsRouter = {
     .output(z.object({ changed: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       const { actor } = ctx;
-      // AUTH-7: the check is charged before it runs, so a burst cannot guess the current password.
-      const counters = [{ key: `password:${actor.userId}`, limit: PASSWORD_CHECK_LIMIT }];
+      // The password is the account's, good in every workspace; a session made by one workspace's
+      // single sign-on vouches for the person there only (OIDC-5), so it cannot change it.
+      if (actor.via.kind !== 'session' || actor.via.authMethod !== 'password') {
+        throw new QuarryTRPCError(passwordRequired());
+      }
+      const [user] = await ctx.deps.db.select().from(users).where(eq(users.id, actor.userId));
+      if (!user) throw new QuarryTRPCError(notFound('user'));
+      // AUTH-7: charged before it runs, to the same counters as sign-in, so a session adds no
+      // guesses to what the sign-in page allows.
+      const counters = signInCounters({ email: user.email, ip: ctx.request.ip });
       const reservation = await reserveAttempt(ctx.deps.db, counters, ctx.deps.now());
       if (!reservation.allowed) {
         throw new QuarryTRPCError({
@@ -121,8 +130,7 @@ export const sessionsRouter = {
           message: 'Too many attempts at the current password',
         });
       }
-      const [user] = await ctx.deps.db.select().from(users).where(eq(users.id, actor.userId));
-      if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
+      if (!user.passwordHash || !(await verifyPassword(user.passwordHash, input.currentPassword))) {
         throw new QuarryTRPCError({
           code: 'auth.invalid_credentials',
           message: 'The current password is not right',

@@ -1,14 +1,16 @@
 import { verifyDecoyPassword, verifyPassword } from '@quarry/auth';
-import { err, ok, type Result } from '@quarry/contracts';
+import { err, ok, type Result, type WorkspaceRole } from '@quarry/contracts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { users, workspaceMembers } from '@quarry/db/schema';
 import { and, eq, sql } from 'drizzle-orm';
+import { invalidCredentials } from '../../auth/errors';
+import { activeMemberships } from '../../auth/memberships';
 import type { SignedIn } from '../../auth/open-session';
 import { rateLimited, releaseAttempt, reserveAttempt, signInCounters } from '../../auth/rate-limit';
-import { WRONG } from '../../auth/sign-in-service';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
 import { lockWorkspaceMembership } from '../../members/services/service-context';
+import { passwordSignInAllowed } from '../../sso/password-sign-in-allowed';
 import { alreadyMember, invalidInvite } from '../errors';
 import { admitInvitee } from './admit-invitee';
 import { findValidInvite } from './find-valid-invite';
@@ -37,13 +39,22 @@ export async function joinWithAccount(
     user?.passwordHash != null
       ? await verifyPassword(user.passwordHash, input.password)
       : await verifyDecoyPassword(input.password);
-  if (!user || !passwordOk) {
+  // Like sign-in, a right password is confirmed only to someone it lets in somewhere: an account
+  // whose every workspace requires single sign-on of them gets a wrong password's answer (AUTH-6).
+  const memberships = user && passwordOk ? await activeMemberships(deps, user.id) : [];
+  const passwordUsable =
+    memberships.length === 0 ||
+    memberships.some((m) =>
+      passwordSignInAllowed({ role: m.role as WorkspaceRole, ssoRequired: m.workspace.ssoRequired }),
+    );
+  if (!user || !passwordOk || !passwordUsable) {
     await deps.db.transaction((tx) =>
       writeAuditEvent(
         tx,
         {
           workspaceId: first.invite.workspaceId,
-          actorId: user?.id ?? null,
+          // Not the account's id: the inviting workspace must not learn whether the email has one.
+          actorId: null,
           action: 'invite.accept',
           target: { type: 'invite', id: first.invite.id },
           outcome: 'failure',
@@ -54,7 +65,7 @@ export async function joinWithAccount(
         now,
       ),
     );
-    return err(WRONG);
+    return err(invalidCredentials());
   }
   await releaseAttempt(deps.db, counters);
 

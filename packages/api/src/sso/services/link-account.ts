@@ -46,8 +46,9 @@ export function emailDomainAllowed(email: string, allowed: string[]): boolean {
  * existing account only when that account is a member of this workspace. An account that belongs
  * to another workspace is never linked, signed in or added here because of a claim, invited or
  * not: whoever runs this workspace's provider (and writes its invites) can assert any email.
- * Someone new (or an account in no workspace at all) joins through an invite to that email, or
- * when the email's domain is allowed, with the workspace's SSO role. Sessions made this way are
+ * Someone new (or an SSO-only account in no workspace at all) joins through an invite to that
+ * email, or when the email's domain is allowed, with the workspace's SSO role; an account with a
+ * password of its own is never adopted. Sessions made this way are
  * good in this workspace only (sessions.auth_method). A deactivated membership is refused, and so is an email whose account is
  * already linked to another subject at the same issuer (an email reassigned at the provider does
  * not carry the account with it).
@@ -115,9 +116,14 @@ async function join(
   if (!claims.emailVerified || !claims.email) return err({ error: emailUnverified(), userId });
   const email = claims.email;
   // Not even with an invite: this workspace's Admin wrote the invite and runs the provider, so
-  // together they prove nothing about who owns the account. Its owner joins with its password
-  // (invites.join).
-  if (user && (await belongsElsewhere(tx, { userId: user.id, workspaceId: workspace.id }))) {
+  // together they prove nothing about who owns the account. An account with a password of its own
+  // is never adopted either, even one no workspace holds any more: its owner joins with that
+  // password (invites.join). Only an SSO-only account in no workspace (nobody's to lose) rejoins.
+  if (
+    user &&
+    (user.passwordHash !== null ||
+      (await belongsElsewhere(tx, { userId: user.id, workspaceId: workspace.id })))
+  ) {
     return err({ error: accountElsewhere(), userId });
   }
   const invite = await pendingInvite(tx, { workspaceId: workspace.id, email, now });

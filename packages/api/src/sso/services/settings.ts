@@ -1,6 +1,6 @@
 import { err, ok, type Result, SsoSettings } from '@quarry/contracts';
-import { ssoProviders, workspaces } from '@quarry/db/schema';
-import { count, eq } from 'drizzle-orm';
+import { sessions, ssoProviders, workspaceMembers, workspaces } from '@quarry/db/schema';
+import { and, count, eq, inArray, ne } from 'drizzle-orm';
 import type { z } from 'zod';
 import { notFound } from '../../errors';
 import { noProvider } from '../errors';
@@ -44,8 +44,8 @@ export async function getSettings(ctx: ServiceContext): Promise<Result<Settings>
 
 /**
  * Sets the allowed email domains (lower-cased, de-duplicated), the role SSO gives new members and
- * whether SSO is required (password sign-in then refused for everyone but Admins). Requiring SSO
- * needs a provider first.
+ * whether SSO is required (password sign-in then refused for everyone but Admins, and their
+ * password sessions here ended). Requiring SSO needs a provider first.
  */
 export async function updateSettings(ctx: ServiceContext, input: Settings): Promise<Result<Settings>> {
   const { workspaceId } = ctx.actor;
@@ -74,13 +74,36 @@ export async function updateSettings(ctx: ServiceContext, input: Settings): Prom
         ssoRequired: next.ssoRequired,
       })
       .where(eq(workspaces.id, workspaceId));
+    // Requiring SSO also ends the password sessions it now refuses: non-Admins signed in with a
+    // password sign in again through the provider.
+    const ended =
+      next.ssoRequired && !before.ssoRequired
+        ? await tx
+            .delete(sessions)
+            .where(
+              and(
+                eq(sessions.workspaceId, workspaceId),
+                eq(sessions.authMethod, 'password'),
+                inArray(
+                  sessions.userId,
+                  tx
+                    .select({ userId: workspaceMembers.userId })
+                    .from(workspaceMembers)
+                    .where(
+                      and(eq(workspaceMembers.workspaceId, workspaceId), ne(workspaceMembers.role, 'admin')),
+                    ),
+                ),
+              ),
+            )
+            .returning({ id: sessions.id })
+        : [];
     await auditChange(
       tx,
       ctx,
       {
         action: 'sso.settings_update',
         target: { type: 'workspace', id: workspaceId },
-        details: { before, after: next },
+        details: { before, after: next, passwordSessionsEnded: ended.length },
       },
       now,
     );
