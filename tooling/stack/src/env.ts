@@ -19,6 +19,8 @@ const Env = z.object({
   MYSQL_URL: z.string().optional(),
   /** `1`: an unreachable advisory service fails `npm test` instead of warning. */
   QUARRY_AUDIT_REQUIRED: z.string().optional(),
+  /** The Chromium binary for the browser tests (default /usr/bin/chromium, Debian's). */
+  CHROMIUM_PATH: z.string().optional(),
   /** The checkout's root, set by the bootstrap. */
   QUARRY_ROOT: z.string().optional(),
 });

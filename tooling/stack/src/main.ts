@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '@quarry/db/demo-warehouse';
 import { TEST_READER_PASSWORD } from '@quarry/db/testing';
 import { generateMasterKey } from '@quarry/vault';
+import { ensureChromium, reportMissingChromium } from './browser';
 import { childEnv, env } from './env';
 import { paint, say } from './log';
 import { persistedSecret, root } from './paths';
@@ -203,6 +204,7 @@ async function test(args: string[]): Promise<number> {
       rmSync(join(root, dir, name, 'test-results'), { recursive: true, force: true });
   }
   if (!audit()) return 1;
+  const browser = ensureChromium();
   const code = await withTestEnvironment(env.QUARRY_TEST_ORDERS, async (testEnv) =>
     run(
       pnpm,
@@ -222,6 +224,7 @@ async function test(args: string[]): Promise<number> {
     ),
   );
   printTestSummary(root, Date.now() - started);
+  if (!browser) reportMissingChromium();
   return code;
 }
 

@@ -11,7 +11,11 @@ type VitestJson = {
   numFailedTests: number;
   numPendingTests: number;
   numTodoTests: number;
-  testResults: { name: string; status: string }[];
+  testResults: {
+    name: string;
+    status: string;
+    assertionResults?: { fullName: string; status: string }[];
+  }[];
 };
 
 /**
@@ -27,6 +31,7 @@ export function printTestSummary(root: string, elapsedMs: number): void {
   let testsSkipped = 0;
   let packages = 0;
   const failedFiles: string[] = [];
+  const skippedTests: string[] = [];
   for (const dir of ['apps', 'packages', 'tooling']) {
     for (const name of readdirSync(join(root, dir))) {
       const report = join(root, dir, name, 'test-results', 'vitest.json');
@@ -41,6 +46,14 @@ export function printTestSummary(root: string, elapsedMs: number): void {
       testsPassed += json.numPassedTests;
       testsFailed += json.numFailedTests;
       testsSkipped += json.numPendingTests + json.numTodoTests;
+      // A skipped test proves nothing: each is named, so none goes unnoticed.
+      for (const file of json.testResults) {
+        for (const test of file.assertionResults ?? []) {
+          if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo') {
+            skippedTests.push(`${file.name.replace(`${root}/`, '')} › ${test.fullName}`);
+          }
+        }
+      }
     }
   }
   const status = (failed: number, passed: number, total: number, skipped = 0) =>
@@ -50,4 +63,9 @@ export function printTestSummary(root: string, elapsedMs: number): void {
   process.stdout.write(` Test Files  ${status(filesFailed, files - filesFailed, files)}\n`);
   process.stdout.write(`      Tests  ${status(testsFailed, testsPassed, tests, testsSkipped)}\n`);
   process.stdout.write(`   Duration  ${(elapsedMs / 1000).toFixed(1)}s\n\n`);
+  if (skippedTests.length > 0) {
+    process.stdout.write(` ${paint('yellow', 'Skipped')} (did not run, so they prove nothing):\n`);
+    for (const name of skippedTests) process.stdout.write(`   ${paint('yellow', '○')} ${name}\n`);
+    process.stdout.write('\n');
+  }
 }
