@@ -1,4 +1,10 @@
-import type { Column, QuarryError, Cell as ResultCell } from '@quarry/contracts';
+import {
+  type Column,
+  parseRowBatch,
+  type QuarryError,
+  type Cell as ResultCell,
+  type RunEvent,
+} from '@quarry/contracts';
 
 export type RunPhase = 'idle' | 'queued' | 'running' | 'done' | 'failed';
 
@@ -29,3 +35,42 @@ export const IDLE_RUN: RunView = {
   error: null,
   source: '',
 };
+
+/** A run just asked for: queued, with a fresh row array of its own. */
+export function queuedRun(source: string): RunView {
+  return { ...IDLE_RUN, phase: 'queued', rows: [], source };
+}
+
+/** A run that ends here with `error`, keeping the rows it had. */
+export function failedRun(view: RunView, error: QuarryError): RunView {
+  return { ...view, phase: 'failed', error };
+}
+
+/**
+ * The view after one stream event. A new view object every time, so React sees the change, but
+ * a `rows` event appends into the run's own row array instead of copying it: at 100,000 rows a
+ * copy per chunk would cost more than drawing them.
+ */
+export function applyRunEvent(view: RunView, event: RunEvent): RunView {
+  switch (event.type) {
+    case 'status':
+      if (event.status === 'queued') return { ...view, phase: 'queued' };
+      if (event.status === 'running') return { ...view, phase: 'running' };
+      return view;
+    case 'columns':
+      return { ...view, columns: event.columns };
+    case 'rows':
+      for (const row of parseRowBatch(event.batch)) view.rows.push(row);
+      return { ...view, phase: 'running', rowCount: event.rowCount };
+    case 'done':
+      return {
+        ...view,
+        phase: 'done',
+        rowCount: event.rowCount,
+        truncated: event.truncated,
+        durationMs: event.durationMs,
+      };
+    case 'error':
+      return failedRun(view, event.error);
+  }
+}

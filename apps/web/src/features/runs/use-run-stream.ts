@@ -1,39 +1,14 @@
-import { parseRowBatch, type RunEvent } from '@quarry/contracts';
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { trpc, trpcClient } from '../../trpc';
 import { quarryErrorOf } from '../../ui/quarry-error';
-import { IDLE_RUN, type RunView } from './run-view';
+import { applyRunEvent, failedRun, IDLE_RUN, queuedRun, type RunView } from './run-view';
 
 const STREAM_ENDED = {
   code: 'client.stream_ended',
   message: 'The result stream ended before the run finished',
   hint: 'Run the cell again',
 };
-
-function apply(view: RunView, event: RunEvent): RunView {
-  switch (event.type) {
-    case 'status':
-      if (event.status === 'queued') return { ...view, phase: 'queued' };
-      if (event.status === 'running') return { ...view, phase: 'running' };
-      return view;
-    case 'columns':
-      return { ...view, columns: event.columns };
-    case 'rows':
-      for (const row of parseRowBatch(event.batch)) view.rows.push(row);
-      return { ...view, phase: 'running', rowCount: event.rowCount };
-    case 'done':
-      return {
-        ...view,
-        phase: 'done',
-        rowCount: event.rowCount,
-        truncated: event.truncated,
-        durationMs: event.durationMs,
-      };
-    case 'error':
-      return { ...view, phase: 'failed', error: event.error };
-  }
-}
 
 /**
  * Runs one SQL cell and follows its result stream. Events land in a ref as they arrive and reach
@@ -77,14 +52,14 @@ export function useRunStream(input: { projectId: string; cellId: string }) {
       const controller = new AbortController();
       stream.current = controller;
       const isCurrent = () => stream.current === controller && !controller.signal.aborted;
-      live.current = { ...IDLE_RUN, phase: 'queued', rows: [], source };
+      live.current = queuedRun(source);
       flushNow();
       try {
         const summary = await startRun({ projectId, cellId, source });
         onStarted?.();
         if (!isCurrent()) return;
         if (summary.status === 'failed' || summary.status === 'cancelled') {
-          live.current = { ...live.current, phase: 'failed', error: summary.error ?? STREAM_ENDED };
+          live.current = failedRun(live.current, summary.error ?? STREAM_ENDED);
           flushNow();
           return;
         }
@@ -94,7 +69,7 @@ export function useRunStream(input: { projectId: string; cellId: string }) {
         );
         for await (const event of events) {
           if (!isCurrent()) return;
-          live.current = apply(live.current, event);
+          live.current = applyRunEvent(live.current, event);
           if (event.type === 'done' || event.type === 'error') {
             flushNow();
             return;
@@ -102,11 +77,11 @@ export function useRunStream(input: { projectId: string; cellId: string }) {
           flushSoon();
         }
         if (!isCurrent()) return;
-        live.current = { ...live.current, phase: 'failed', error: STREAM_ENDED };
+        live.current = failedRun(live.current, STREAM_ENDED);
         flushNow();
       } catch (error) {
         if (!isCurrent()) return;
-        live.current = { ...live.current, phase: 'failed', error: quarryErrorOf(error) };
+        live.current = failedRun(live.current, quarryErrorOf(error));
         flushNow();
       } finally {
         if (stream.current === controller) stream.current = null;
