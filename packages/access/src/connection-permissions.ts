@@ -16,6 +16,8 @@ export type ConnectionFacts = {
   canQuery: GroupId[] | 'workspace_default';
   canViewResults: GroupId[] | 'everyone';
   canRefreshSchema: 'can_query' | 'admins_only';
+  /** A workspace connection (the default), or a project connection usable in its project only. */
+  scope?: 'workspace' | 'project';
 };
 
 /** One connection permission, held or not, and why. */

@@ -446,6 +446,51 @@ describe('Can query', () => {
   ]);
 });
 
+describe('project data connections switched off by an Admin', () => {
+  const off = (facts: ReturnType<typeof project>) => ({ ...facts, projectConnectionsEnabled: false });
+  table([
+    {
+      name: 'downgrades an Editor with Can edit on a project using a project connection to Can explore',
+      facts: off(
+        project({ actor: member('editor'), grants: [toUser('can_edit')], connection: { scope: 'project' } }),
+      ),
+      effective: 'can_explore',
+      codes: ['access.project_connections_disabled'],
+      messages: [
+        "Downgraded to Can explore: project data connections are switched off in this workspace (connection 'warehouse')",
+      ],
+    },
+    {
+      name: 'leaves a project that uses only workspace connections alone',
+      facts: off(project({ actor: member('editor'), grants: [toUser('full_access')] })),
+      effective: 'full_access',
+    },
+    {
+      name: 'leaves a project connection working while the switch is on',
+      facts: project({
+        actor: member('editor'),
+        grants: [toUser('can_edit')],
+        connection: { scope: 'project' },
+      }),
+      effective: 'can_edit',
+    },
+    {
+      name: 'keeps an Admin at their grant, since Admins can switch project connections back on',
+      facts: off(
+        project({ actor: member('admin'), grants: [toUser('can_edit')], connection: { scope: 'project' } }),
+      ),
+      effective: 'can_edit',
+    },
+    {
+      name: 'leaves Can view holders their view of the app',
+      facts: off(
+        project({ actor: member('editor'), grants: [toUser('can_view')], connection: { scope: 'project' } }),
+      ),
+      effective: 'can_view',
+    },
+  ]);
+});
+
 describe('Can view results', () => {
   table([
     {

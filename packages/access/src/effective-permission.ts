@@ -5,7 +5,7 @@ import type { WorkspaceAsset } from './asset-access';
 import { assetsWithoutAccess, describeAsset } from './asset-access';
 import type { ConnectionFacts } from './connection-permissions';
 import { decideCanQuery, decideCanViewResults } from './connection-permissions';
-import { groupsOf } from './group-membership';
+import { grantRoutes } from './grant-routes';
 import type { ProjectAccess } from './project-permission';
 import { meetsProjectPermission, PROJECT_PERMISSION_LABELS, strongerOf } from './project-permission';
 import type { Reason } from './reasons';
@@ -27,6 +27,11 @@ export type ProjectFacts = {
   assets: WorkspaceAsset[];
   /** Workspace connections imported into the project, with their own permissions. */
   connections: ConnectionFacts[];
+  /**
+   * The workspace switch with which Admins turn project data connections off (default on). When
+   * off, the project connections a project imports stop working for everyone but Admins.
+   */
+  projectConnectionsEnabled?: boolean;
 };
 
 /** `granted` is what the grants give; `effective` is what is left after every rule, and `reasons` say why. */
@@ -39,26 +44,15 @@ export type ProjectDecision = { effective: ProjectAccess; granted: ProjectAccess
  */
 export const grantedProjectPermission = (
   facts: Pick<ProjectFacts, 'actor' | 'grants' | 'isProjectOwner'>,
-): ProjectAccess => {
-  const { actor, grants } = facts;
-  const groups = groupsOf(actor);
-  let granted: ProjectAccess =
-    actor.kind === 'member' && facts.isProjectOwner === true ? 'full_access' : 'none';
-  for (const grant of grants) {
-    const reaches =
-      grant.to.kind === 'group'
-        ? groups.has(grant.to.groupId)
-        : actor.kind === 'member' && grant.to.userId === actor.userId;
-    if (reaches) granted = strongerOf(granted, grant.permission);
-  }
-  return granted;
-};
+): ProjectAccess =>
+  grantRoutes(facts).reduce<ProjectAccess>((granted, route) => strongerOf(granted, route.permission), 'none');
 
 const label = (permission: ProjectPermission): string => PROJECT_PERMISSION_LABELS[permission];
 
 /**
  * Decides one actor's effective permission on one project, in this order:
- * grant → role cap → workspace asset access → Can query → Can view results.
+ * grant → role cap → workspace asset access → project connections switched off → Can query →
+ * Can view results.
  * Every rule that lowered the permission adds a reason; all of them are returned.
  *
  * Admins (an explicit choice, tested): they inherit access to every workspace asset and always
@@ -126,6 +120,25 @@ export const decideProjectPermission = (facts: ProjectFacts): ProjectDecision =>
         reasons.push({
           code: 'access.downgraded_no_asset_access',
           message: `Downgraded to Can view: no access to ${describeAsset(asset)}`,
+        });
+      }
+    }
+  }
+
+  // Project connections switched off: nobody but an Admin authors queries on one any more, as
+  // if they had lost Can query on it (the seed's downgrade to Can explore).
+  if (
+    meetsProjectPermission(effective, 'can_edit') &&
+    facts.projectConnectionsEnabled === false &&
+    !isAdmin(actor)
+  ) {
+    const disabled = facts.connections.filter((connection) => connection.scope === 'project');
+    if (disabled.length > 0) {
+      effective = 'can_explore';
+      for (const connection of disabled) {
+        reasons.push({
+          code: 'access.project_connections_disabled',
+          message: `Downgraded to Can explore: project data connections are switched off in this workspace (connection '${connection.name}')`,
         });
       }
     }

@@ -2,6 +2,7 @@ export type { Actor, AnonymousActor, GroupId, MemberActor } from './actor';
 export { isAdmin } from './actor';
 export type { AssetKind, WorkspaceAsset } from './asset-access';
 export { ASSET_KIND_LABELS, assetsWithoutAccess, describeAsset, hasAssetAccess } from './asset-access';
+export { grantablePermissions, projectCapabilities, workspaceCapabilities } from './capabilities';
 export type { ConnectionCheck, ConnectionDecision, ConnectionFacts } from './connection-permissions';
 export {
   decideCanQuery,
@@ -14,6 +15,8 @@ export type { ProjectDecision, ProjectFacts, ProjectGrant } from './effective-pe
 export { decideProjectPermission, grantedProjectPermission } from './effective-permission';
 export type { GrantChange, GrantChannel } from './grant-change';
 export { decideGrantChange } from './grant-change';
+export type { GrantRoute } from './grant-routes';
+export { grantRoutes } from './grant-routes';
 export { BUILT_IN_GROUP_LABELS, describeGroup, groupsOf } from './group-membership';
 export { projectPermissionRequiredBy } from './procedure-permission';
 export { canSeeProjectLogic } from './project-logic';

@@ -1,3 +1,9 @@
+export {
+  ProjectAccessLevel,
+  ProjectCapabilities,
+  WorkspaceAccess,
+  WorkspaceCapabilities,
+} from './access/capabilities';
 export { ProcedurePermission } from './access/permissions';
 export { BuiltInGroup, ProjectPermission, WorkspaceRole } from './access/roles';
 export { AuditEntry, AuditPage, AuditVerification, ListAuditInput } from './audit/audit';
