@@ -1,13 +1,12 @@
-import { invalidateSession } from '@quarry/auth';
 import { Me, SignInInput, SwitchWorkspaceInput, WorkspaceChoice } from '@quarry/contracts';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { notFound, unwrapOrThrow } from '../errors';
-import { auditChange } from '../service-context';
 import { authedProcedure, publicProcedure } from '../trpc';
 import { activeMemberships } from './memberships';
 import { clearSessionCookie, serializeSessionCookie } from './session-cookie';
 import { loadMe, signIn } from './sign-in-service';
+import { signOut } from './sign-out';
 import { switchWorkspace } from './switch-workspace';
 
 export const authRouter = {
@@ -31,11 +30,7 @@ export const authRouter = {
     .meta({ permission: 'session:self' })
     .output(z.object({ signedOut: z.literal(true) }))
     .mutation(async ({ ctx }) => {
-      const { actor } = ctx;
-      await ctx.deps.db.transaction(async (tx) => {
-        if (actor.via.kind === 'session') await invalidateSession(tx, actor.via.sessionId);
-        await auditChange(tx, ctx, { action: 'auth.sign_out' });
-      });
+      await signOut(ctx);
       ctx.resHeaders.append('set-cookie', clearSessionCookie(ctx.deps.secureCookies));
       return { signedOut: true as const };
     }),

@@ -22,7 +22,9 @@ export const ListAuditInput = z.object({
   action: z.string().max(80).optional(),
   actorId: z.string().max(40).optional(),
 });
+export type ListAuditInput = z.infer<typeof ListAuditInput>;
 export const AuditPage = z.object({ entries: z.array(AuditEntry), nextBefore: z.number().int().nullable() });
+export type AuditPage = z.infer<typeof AuditPage>;
 export const AuditVerification = z.object({
   entries: z.number().int(),
   intact: z.boolean(),

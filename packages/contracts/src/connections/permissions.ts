@@ -11,4 +11,6 @@ export const UpdateConnectionPermissionsInput = z.object({
   canViewResults: z.array(GroupRef).max(200).nullable(),
   canRefreshSchema: z.enum(['can_query', 'admins_only']),
 });
+export type UpdateConnectionPermissionsInput = z.infer<typeof UpdateConnectionPermissionsInput>;
 export const ConnectionPermissions = UpdateConnectionPermissionsInput.extend({ name: z.string() });
+export type ConnectionPermissions = z.infer<typeof ConnectionPermissions>;

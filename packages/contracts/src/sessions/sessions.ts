@@ -16,3 +16,4 @@ export const ChangePasswordInput = z.object({
   currentPassword: z.string().min(1).max(256),
   newPassword: Password,
 });
+export type ChangePasswordInput = z.infer<typeof ChangePasswordInput>;

@@ -2,7 +2,7 @@ import { BUILT_IN_GROUP_LABELS } from '@quarry/access';
 import { BuiltInGroup, err, ok, type Result } from '@quarry/contracts';
 import { groups } from '@quarry/db/schema';
 import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
-import type { Tx } from '../../members/services/service-context';
+import type { Tx } from '../../service-context';
 import { nameReserved, nameTaken } from '../errors';
 
 /** Built-in groups are implied by role, not rows: their ids and labels are not custom group names. */

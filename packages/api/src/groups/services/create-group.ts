@@ -1,7 +1,7 @@
 import { type GroupSummary, ok, type Result } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { groups } from '@quarry/db/schema';
-import { auditChange, type ServiceContext } from '../../members/services/service-context';
+import { auditChange, type ServiceContext } from '../../service-context';
 import { checkGroupName } from './check-group-name';
 import { lockWorkspaceGroups } from './group-lock';
 

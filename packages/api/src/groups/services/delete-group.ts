@@ -2,7 +2,7 @@ import { err, ok, type Result } from '@quarry/contracts';
 import { connections, groupMembers, groups, projectGrants } from '@quarry/db/schema';
 import { and, eq, or, sql } from 'drizzle-orm';
 import { notFound } from '../../errors';
-import { auditChange, type ServiceContext } from '../../members/services/service-context';
+import { auditChange, type ServiceContext } from '../../service-context';
 import { lockWorkspaceGroups } from './group-lock';
 import { findGroup } from './group-summaries';
 

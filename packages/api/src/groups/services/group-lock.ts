@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Tx } from '../../members/services/service-context';
+import type { Tx } from '../../service-context';
 
 /** Serialises changes to one workspace's group names, so the case-insensitive name check holds. */
 export async function lockWorkspaceGroups(tx: Tx, workspaceId: string): Promise<void> {

@@ -3,11 +3,8 @@ import { groupMembers } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { loadMember } from '../../members/services/member-summaries';
-import {
-  auditChange,
-  lockWorkspaceMembership,
-  type ServiceContext,
-} from '../../members/services/service-context';
+import { lockWorkspaceMembership } from '../../members/services/membership-lock';
+import { auditChange, type ServiceContext } from '../../service-context';
 import { notInGroup } from '../errors';
 import { findGroup, groupSummary } from './group-summaries';
 

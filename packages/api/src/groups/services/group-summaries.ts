@@ -1,7 +1,7 @@
 import type { GroupSummary } from '@quarry/contracts';
 import { groupMembers, groups, users, workspaceMembers } from '@quarry/db/schema';
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
-import type { Tx } from '../../members/services/service-context';
+import type { Tx } from '../../service-context';
 
 type Reader = Pick<Tx, 'select'>;
 

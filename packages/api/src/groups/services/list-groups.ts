@@ -1,5 +1,5 @@
 import type { GroupSummary } from '@quarry/contracts';
-import type { ServiceContext } from '../../members/services/service-context';
+import type { ServiceContext } from '../../service-context';
 import { loadGroupSummaries } from './group-summaries';
 
 /** The workspace's custom groups, for the share dialog and the groups settings page. */

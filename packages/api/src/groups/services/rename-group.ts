@@ -2,7 +2,7 @@ import { err, type GroupSummary, ok, type Result } from '@quarry/contracts';
 import { groups } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
-import { auditChange, type ServiceContext } from '../../members/services/service-context';
+import { auditChange, type ServiceContext } from '../../service-context';
 import { checkGroupName } from './check-group-name';
 import { lockWorkspaceGroups } from './group-lock';
 import { findGroup, groupSummary } from './group-summaries';

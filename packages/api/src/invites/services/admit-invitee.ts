@@ -3,7 +3,7 @@ import { invites, workspaceMembers } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
 import { openSession, type SignedIn } from '../../auth/open-session';
 import type { RequestInfo } from '../../context';
-import type { Tx } from '../../members/services/service-context';
+import type { Tx } from '../../service-context';
 
 type InviteRow = typeof invites.$inferSelect;
 

@@ -9,11 +9,8 @@ import {
 import { invites, users, workspaceMembers } from '@quarry/db/schema';
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import {
-  auditChange,
-  lockWorkspaceMembership,
-  type ServiceContext,
-} from '../../members/services/service-context';
+import { lockWorkspaceMembership } from '../../members/services/membership-lock';
+import { auditChange, type ServiceContext } from '../../service-context';
 import { alreadyMember } from '../errors';
 import { toInviteSummary } from './invite-summaries';
 import { inviteLink, newInviteToken } from './invite-token';

@@ -1,7 +1,7 @@
 import { secretMatches } from '@quarry/auth';
 import { invites, workspaces } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
-import type { Tx } from '../../members/services/service-context';
+import type { Tx } from '../../service-context';
 import { inviteStatus } from './invite-summaries';
 import { parseInviteToken } from './invite-token';
 

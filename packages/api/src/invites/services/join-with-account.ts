@@ -9,7 +9,7 @@ import type { SignedIn } from '../../auth/open-session';
 import { rateLimited, releaseAttempt, reserveAttempt, signInCounters } from '../../auth/rate-limit';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
-import { lockWorkspaceMembership } from '../../members/services/service-context';
+import { lockWorkspaceMembership } from '../../members/services/membership-lock';
 import { passwordSignInAllowed } from '../../sso/password-sign-in-allowed';
 import { alreadyMember, invalidInvite } from '../errors';
 import { admitInvitee } from './admit-invitee';

@@ -1,7 +1,7 @@
 import type { InviteSummary } from '@quarry/contracts';
 import { invites } from '@quarry/db/schema';
 import { desc, eq } from 'drizzle-orm';
-import type { ServiceContext } from '../../members/services/service-context';
+import type { ServiceContext } from '../../service-context';
 import { toInviteSummary } from './invite-summaries';
 
 /** The workspace's invites, newest first, each with its status now. */

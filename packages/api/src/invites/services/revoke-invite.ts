@@ -2,7 +2,7 @@ import { err, type InviteSummary, ok, type Result } from '@quarry/contracts';
 import { invites } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
-import { auditChange, type ServiceContext } from '../../members/services/service-context';
+import { auditChange, type ServiceContext } from '../../service-context';
 import { notPending } from '../errors';
 import { inviteStatus, toInviteSummary } from './invite-summaries';
 

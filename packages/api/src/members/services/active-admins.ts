@@ -1,6 +1,6 @@
 import { workspaceMembers } from '@quarry/db/schema';
 import { and, count, eq, isNull } from 'drizzle-orm';
-import type { Tx } from './service-context';
+import type { Tx } from '../../service-context';
 
 /** How many Admins of the workspace can still sign in. Call under `lockWorkspaceMembership`. */
 export async function countActiveAdmins(tx: Tx, workspaceId: string): Promise<number> {

@@ -3,10 +3,11 @@ import { err, type MemberSummary, ok, type Result, type WorkspaceRole } from '@q
 import { workspaceMembers } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
+import { auditChange, type ServiceContext } from '../../service-context';
 import { lastAdmin } from '../errors';
 import { isLastActiveAdmin } from './active-admins';
 import { loadMember, memberSummary } from './member-summaries';
-import { auditChange, lockWorkspaceMembership, type ServiceContext } from './service-context';
+import { lockWorkspaceMembership } from './membership-lock';
 
 /**
  * Gives a member another role. Rotation on privilege change: their sessions in this workspace end,

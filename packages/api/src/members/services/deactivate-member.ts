@@ -3,10 +3,11 @@ import { err, type MemberSummary, ok, type Result } from '@quarry/contracts';
 import { workspaceMembers } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
+import { auditChange, type ServiceContext } from '../../service-context';
 import { lastAdmin, notOnYourself } from '../errors';
 import { isLastActiveAdmin } from './active-admins';
 import { loadMember, memberSummary } from './member-summaries';
-import { auditChange, lockWorkspaceMembership, type ServiceContext } from './service-context';
+import { lockWorkspaceMembership } from './membership-lock';
 
 /**
  * Deactivates a member of this workspace: they can no longer act in it, and every session and API

@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../../service-context';
 
-export { auditChange, type ServiceContext, type Tx } from '../../service-context';
-
 /**
  * Serialises changes to one workspace's membership (roles, activity, groups, joins): the last-Admin
  * rule reads the Admins and then writes, and two Admins demoting each other at once must not both

@@ -2,8 +2,9 @@ import { err, type MemberSummary, ok, type Result } from '@quarry/contracts';
 import { workspaceMembers } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
+import { auditChange, type ServiceContext } from '../../service-context';
 import { loadMember, memberSummary } from './member-summaries';
-import { auditChange, lockWorkspaceMembership, type ServiceContext } from './service-context';
+import { lockWorkspaceMembership } from './membership-lock';
 
 /**
  * Lets a deactivated member sign in again. Their old sessions and tokens stay ended: they sign in

@@ -3,10 +3,11 @@ import { err, ok, type Result } from '@quarry/contracts';
 import { groupMembers, projectGrants, workspaceMembers } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
+import { auditChange, type ServiceContext } from '../../service-context';
 import { lastAdmin, notOnYourself } from '../errors';
 import { isLastActiveAdmin } from './active-admins';
 import { loadMember } from './member-summaries';
-import { auditChange, lockWorkspaceMembership, type ServiceContext } from './service-context';
+import { lockWorkspaceMembership } from './membership-lock';
 
 /**
  * Removes a member from the workspace: their membership, their custom-group memberships and the

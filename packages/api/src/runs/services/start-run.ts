@@ -9,11 +9,11 @@ import {
 import { newId } from '@quarry/db';
 import { cells, runs } from '@quarry/db/schema';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { RequestInfo } from '../context';
-import type { Deps } from '../deps';
-import { notFound } from '../errors';
-import { auditChange } from '../service-context';
-import type { Actor } from '../trpc';
+import type { RequestInfo } from '../../context';
+import type { Deps } from '../../deps';
+import { notFound } from '../../errors';
+import { auditChange } from '../../service-context';
+import type { Actor } from '../../trpc';
 import { toRunSummary } from './run-summary';
 
 /** Queued plus running runs one member, and one workspace, may have at once (item 14). */

@@ -5,7 +5,7 @@ import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/a
 import { connections, runChunks, runs } from '@quarry/db/schema';
 import { chunkContext, openChunkText, parseColumnsChunk } from '@quarry/queue';
 import { and, asc, eq, gt, gte, lte } from 'drizzle-orm';
-import type { Deps } from '../deps';
+import type { Deps } from '../../deps';
 
 const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 /** A lost notification costs at most this long; LISTEN/NOTIFY normally wakes us in under 1 ms. */

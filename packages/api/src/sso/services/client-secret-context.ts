@@ -1,5 +1,3 @@
-export { auditChange, type ServiceContext, type Tx } from '../../service-context';
-
 /** The vault context of a provider's client secret. */
 export const clientSecretContext = (workspaceId: string, providerId: string) => ({
   workspaceId,

@@ -2,6 +2,7 @@ import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { invites, userIdentities, users, workspaceMembers } from '@quarry/db/schema';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import type { Tx } from '../../service-context';
 import {
   accountDeactivated,
   accountElsewhere,
@@ -10,7 +11,6 @@ import {
   identityConflict,
 } from '../errors';
 import { emailUnverified, type IdTokenClaims } from './auth-sso';
-import type { Tx } from './service-context';
 import { ssoDefaultRoleOf } from './settings';
 
 export type SsoWorkspace = { id: string; allowedEmailDomains: string[]; ssoDefaultRole: string };

@@ -13,11 +13,12 @@ import { and, asc, count, eq } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Deps } from '../../deps';
 import { notFound } from '../../errors';
+import { auditChange, type ServiceContext } from '../../service-context';
 import { providerRequired } from '../errors';
 import { discoverIssuer } from './auth-sso';
+import { clientSecretContext } from './client-secret-context';
 import { discoveryOptions } from './discovery-options';
 import { redirectUriFor } from './redirect-uri';
-import { auditChange, clientSecretContext, type ServiceContext } from './service-context';
 
 type ProviderRow = typeof ssoProviders.$inferSelect;
 

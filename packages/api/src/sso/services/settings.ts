@@ -3,8 +3,8 @@ import { sessions, ssoProviders, workspaceMembers, workspaces } from '@quarry/db
 import { and, count, eq, inArray, ne } from 'drizzle-orm';
 import type { z } from 'zod';
 import { notFound } from '../../errors';
+import { auditChange, type ServiceContext, type Tx } from '../../service-context';
 import { noProvider } from '../errors';
-import { auditChange, type ServiceContext, type Tx } from './service-context';
 
 type Settings = z.infer<typeof SsoSettings>;
 

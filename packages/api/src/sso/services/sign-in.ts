@@ -24,6 +24,7 @@ import {
   issuerMismatch,
   verifyIdToken,
 } from './auth-sso';
+import { clientSecretContext } from './client-secret-context';
 import { type ConsumedFlows, databaseConsumedFlows } from './consumed-flows';
 import { discoveryOptions } from './discovery-options';
 import {
@@ -36,7 +37,6 @@ import {
 } from './flow-cookie';
 import { resolveSsoAccount } from './link-account';
 import { ssoRedirectUri } from './redirect-uri';
-import { clientSecretContext } from './service-context';
 
 /** Provider ids as `newId('sso')` makes them; anything else is not looked up. */
 const PROVIDER_ID = /^sso_[a-z2-7]{16}$/;

@@ -1,0 +1,27 @@
+import { type ConnectionPermissions, err, ok, type Result } from '@quarry/contracts';
+import { connections } from '@quarry/db/schema';
+import { and, eq } from 'drizzle-orm';
+import { notFound } from '../../errors';
+import type { ServiceContext } from '../../service-context';
+
+export const toConnectionPermissions = (row: typeof connections.$inferSelect): ConnectionPermissions => ({
+  connectionId: row.id,
+  name: row.name,
+  groupsWithAccess: row.groupsWithAccess,
+  canQuery: row.canQuery,
+  canViewResults: row.canViewResults,
+  canRefreshSchema: row.canRefreshSchema === 'admins_only' ? 'admins_only' : 'can_query',
+});
+
+/** One connection's permission facts; another workspace's connection is NOT_FOUND. */
+export async function connectionPermissions(
+  ctx: ServiceContext,
+  input: { connectionId: string },
+): Promise<Result<ConnectionPermissions>> {
+  const [row] = await ctx.deps.db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.id, input.connectionId), eq(connections.workspaceId, ctx.actor.workspaceId)));
+  if (!row) return err(notFound('connection'));
+  return ok(toConnectionPermissions(row));
+}

@@ -1,0 +1,63 @@
+import {
+  type ConnectionPermissions,
+  err,
+  ok,
+  type Result,
+  type UpdateConnectionPermissionsInput,
+} from '@quarry/contracts';
+import { connections, groups } from '@quarry/db/schema';
+import { and, eq, inArray } from 'drizzle-orm';
+import { notFound } from '../../errors';
+import { auditChange, type ServiceContext } from '../../service-context';
+import { toConnectionPermissions } from './connection-permissions';
+
+const BUILT_IN = new Set(['workspace', 'workspace_guests', 'public']);
+
+/**
+ * Sets who may use a connection. Every custom group named must be this workspace's; the change and
+ * its audit entry (before and after, without the name) land in one transaction.
+ */
+export async function updateConnectionPermissions(
+  ctx: ServiceContext,
+  input: UpdateConnectionPermissionsInput,
+): Promise<Result<ConnectionPermissions>> {
+  const { actor } = ctx;
+  const named = [...input.groupsWithAccess, ...(input.canQuery ?? []), ...(input.canViewResults ?? [])];
+  const custom = [...new Set(named.filter((g) => !BUILT_IN.has(g)))];
+  if (custom.length) {
+    const found = await ctx.deps.db
+      .select({ id: groups.id })
+      .from(groups)
+      .where(and(eq(groups.workspaceId, actor.workspaceId), inArray(groups.id, custom)));
+    if (found.length !== custom.length) return err(notFound('group'));
+  }
+  const updated = await ctx.deps.db.transaction(async (tx) => {
+    const [before] = await tx
+      .select()
+      .from(connections)
+      .where(and(eq(connections.id, input.connectionId), eq(connections.workspaceId, actor.workspaceId)));
+    if (!before) return null;
+    const [after] = await tx
+      .update(connections)
+      .set({
+        groupsWithAccess: input.groupsWithAccess,
+        canQuery: input.canQuery,
+        canViewResults: input.canViewResults,
+        canRefreshSchema: input.canRefreshSchema,
+        updatedAt: ctx.deps.now(),
+      })
+      .where(eq(connections.id, before.id))
+      .returning();
+    if (!after) return null;
+    const { name: _b, ...beforeFacts } = toConnectionPermissions(before);
+    const { name: _a, ...afterFacts } = toConnectionPermissions(after);
+    await auditChange(tx, ctx, {
+      action: 'connection.permissions_change',
+      target: { type: 'connection', id: before.id },
+      details: { before: beforeFacts, after: afterFacts },
+    });
+    return after;
+  });
+  if (!updated) return err(notFound('connection'));
+  return ok(toConnectionPermissions(updated));
+}
