@@ -157,6 +157,7 @@ const MATRIX: Record<string, Row> = {
   'audit.list': { input: () => ({}), ...admin },
   'audit.export': { input: () => ({}), ...admin },
   'audit.verify': { input: () => undefined, ...admin },
+  'workspace.capabilities': { input: () => undefined, ...own },
 };
 
 const paths = Object.keys(appRouter._def.procedures as Record<string, unknown>).sort();

@@ -127,7 +127,7 @@ describe('the permission gate', () => {
     expect(refused.quarry).toMatch(/^access\./);
     expect(refused.message).toMatch(/Can view/);
     const detail = await viewer.projects.get({ projectId: h.a.projectId });
-    expect(detail.permission).toBe('Can view');
+    expect(detail.permission).toBe('can_view');
   });
 
   it('refuses a Guest the project shared only with Workspace guests at Can view from editing', async () => {

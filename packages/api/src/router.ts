@@ -11,6 +11,7 @@ import { sharingRouter } from './sharing/router';
 import { ssoRouter } from './sso/router';
 import { tokensRouter } from './tokens/router';
 import { router } from './trpc';
+import { workspaceRouter } from './workspace/router';
 
 export const appRouter = router({
   auth: authRouter,
@@ -25,6 +26,7 @@ export const appRouter = router({
   connections: connectionsRouter,
   runs: runsRouter,
   audit: auditRouter,
+  workspace: workspaceRouter,
 });
 
 export type AppRouter = typeof appRouter;

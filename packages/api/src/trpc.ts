@@ -119,7 +119,7 @@ function actorOf(ctx: Context): Actor | null {
     return {
       userId: session.userId,
       workspaceId: session.workspaceId,
-      role: session.role as WorkspaceRole,
+      role: session.role,
       via: { kind: 'session', sessionId: session.sessionId, authMethod: session.authMethod },
     };
   }
@@ -128,7 +128,7 @@ function actorOf(ctx: Context): Actor | null {
     return {
       userId: token.userId,
       workspaceId: token.workspaceId,
-      role: token.role as WorkspaceRole,
+      role: token.role,
       via: { kind: 'token', tokenId: token.tokenId },
     };
   }
@@ -273,3 +273,16 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 
 /** Tier 3: an actor acting inside their workspace; every query filters by `ctx.actor.workspaceId`. */
 export const workspaceProcedure = authedProcedure;
+
+/**
+ * Tier 4: a project-scoped procedure (`project:*`). The gate decided the caller's permission on
+ * `input.projectId`; `ctx.project` holds that decision and the project's facts, never null here.
+ */
+export const projectProcedure = workspaceProcedure.use(({ ctx, next }) => {
+  if (!ctx.project)
+    throw new TRPCError({
+      code: 'INTERNAL_SERVER_ERROR',
+      message: 'project procedure declared no project:* permission',
+    });
+  return next({ ctx: { project: ctx.project } });
+});

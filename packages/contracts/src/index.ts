@@ -8,7 +8,12 @@ export { ProcedurePermission } from './access/permissions';
 export { BuiltInGroup, ProjectPermission, WorkspaceRole } from './access/roles';
 export { AuditEntry, AuditPage, AuditVerification, ListAuditInput } from './audit/audit';
 export { Email, Me, Password, SignInInput, SwitchWorkspaceInput, WorkspaceChoice } from './auth/sign-in';
-export { ConnectionPermissions, UpdateConnectionPermissionsInput } from './connections/permissions';
+export {
+  CanRefreshSchema,
+  ConnectionPermissions,
+  ConnectionScope,
+  UpdateConnectionPermissionsInput,
+} from './connections/permissions';
 export {
   ConnectionTestJob,
   ConnectionTestOutput,
@@ -39,6 +44,7 @@ export {
   UserId,
 } from './members/members';
 export {
+  AccessReason,
   AppCell,
   CellId,
   ConnectionId,
@@ -74,6 +80,7 @@ export {
   ShareEntry,
   ShareProjectInput,
   ShareReason,
+  ShareRoute,
   ShareTarget,
   ShareWithWebInput,
 } from './sharing/sharing';

@@ -1,12 +1,6 @@
-import type {
-  ConnectionFacts,
-  MemberActor,
-  ProjectFacts,
-  ProjectGrant,
-  WorkspaceAsset,
-} from '@quarry/access';
+import type { ConnectionFacts, MemberActor, ProjectFacts, ProjectGrant } from '@quarry/access';
 import type { WorkspaceRole } from '@quarry/contracts';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from './client';
 import {
   connections,
@@ -16,6 +10,7 @@ import {
   projectGrants,
   projects,
   workspaceMembers,
+  workspaces,
 } from './schema/index';
 
 type ConnectionRow = typeof connections.$inferSelect;
@@ -28,6 +23,7 @@ export function connectionFacts(row: ConnectionRow): ConnectionFacts {
     canQuery: row.canQuery ?? 'workspace_default',
     canViewResults: row.canViewResults ?? 'everyone',
     canRefreshSchema: row.canRefreshSchema === 'admins_only' ? 'admins_only' : 'can_query',
+    scope: row.scope === 'project' ? 'project' : 'workspace',
   };
 }
 
@@ -62,6 +58,9 @@ export async function loadMemberActor(
   };
 }
 
+/** A project's facts for the engine, and the project-wide setting the gate and the share dialog read. */
+export type LoadedProjectFacts = ProjectFacts & { editorsCanShare: boolean };
+
 /**
  * Everything the permission engine needs to decide one member's permission on one project: the
  * grants, the assets the project uses and its connections' permissions. Null when the project is
@@ -70,42 +69,84 @@ export async function loadMemberActor(
 export async function loadProjectFacts(
   db: Db,
   input: { workspaceId: string; projectId: string; actor: MemberActor },
-): Promise<(ProjectFacts & { editorsCanShare: boolean }) | null> {
-  const [project] = await db
-    .select({ createdBy: projects.createdBy, editorsCanShare: projects.editorsCanShare })
-    .from(projects)
-    .where(and(eq(projects.id, input.projectId), eq(projects.workspaceId, input.workspaceId)));
-  if (!project) return null;
-  const [grants, imported] = await Promise.all([
-    db.select().from(projectGrants).where(eq(projectGrants.projectId, input.projectId)),
+): Promise<LoadedProjectFacts | null> {
+  const facts = await loadProjectsFacts(db, {
+    workspaceId: input.workspaceId,
+    projectIds: [input.projectId],
+    actor: input.actor,
+  });
+  return facts.get(input.projectId) ?? null;
+}
+
+/**
+ * The facts of many projects of one workspace in four queries, whatever their number (the project
+ * list decides every project the caller might see). `projectIds: 'all'` reads every project of the
+ * workspace. Projects of other workspaces are simply absent from the map.
+ */
+export async function loadProjectsFacts(
+  db: Db,
+  input: { workspaceId: string; projectIds: readonly string[] | 'all'; actor: MemberActor },
+): Promise<Map<string, LoadedProjectFacts>> {
+  const { workspaceId } = input;
+  const chosen = (
+    column: typeof projects.id | typeof projectGrants.projectId | typeof projectConnections.projectId,
+  ) => (input.projectIds === 'all' ? undefined : inArray(column, [...input.projectIds]));
+  if (input.projectIds !== 'all' && input.projectIds.length === 0) return new Map();
+  const [projectRows, workspaceRows, grantRows, imported] = await Promise.all([
     db
-      .select({ connection: connections })
+      .select({ id: projects.id, createdBy: projects.createdBy, editorsCanShare: projects.editorsCanShare })
+      .from(projects)
+      .where(and(eq(projects.workspaceId, workspaceId), chosen(projects.id))),
+    db
+      .select({ projectConnectionsEnabled: workspaces.projectConnectionsEnabled })
+      .from(workspaces)
+      .where(eq(workspaces.id, workspaceId)),
+    db
+      .select()
+      .from(projectGrants)
+      .where(and(eq(projectGrants.workspaceId, workspaceId), chosen(projectGrants.projectId))),
+    db
+      .select({ projectId: projectConnections.projectId, connection: connections })
       .from(projectConnections)
       .innerJoin(connections, eq(connections.id, projectConnections.connectionId))
       .where(
         and(
-          eq(projectConnections.projectId, input.projectId),
-          eq(connections.workspaceId, input.workspaceId),
+          eq(projectConnections.workspaceId, workspaceId),
+          eq(connections.workspaceId, workspaceId),
+          chosen(projectConnections.projectId),
         ),
       ),
   ]);
-  const assets: WorkspaceAsset[] = imported.map(({ connection }) => ({
-    kind: 'connection',
-    id: connection.id,
-    name: connection.name,
-    groupsWithAccess: connection.groupsWithAccess,
-  }));
-  return {
-    editorsCanShare: project.editorsCanShare,
-    actor: input.actor,
-    isProjectOwner: project.createdBy === input.actor.userId,
-    grants: grants.flatMap((g): ProjectGrant[] => {
-      const permission = g.permission as ProjectGrant['permission'];
-      if (g.userId) return [{ to: { kind: 'user' as const, userId: g.userId }, permission }];
-      if (g.groupId) return [{ to: { kind: 'group' as const, groupId: g.groupId }, permission }];
-      return [];
-    }),
-    assets,
-    connections: imported.map(({ connection }) => connectionFacts(connection)),
-  };
+  const projectConnectionsEnabled = workspaceRows[0]?.projectConnectionsEnabled ?? true;
+  const facts = new Map<string, LoadedProjectFacts>();
+  for (const project of projectRows) {
+    facts.set(project.id, {
+      editorsCanShare: project.editorsCanShare,
+      actor: input.actor,
+      isProjectOwner: project.createdBy === input.actor.userId,
+      grants: [],
+      assets: [],
+      connections: [],
+      projectConnectionsEnabled,
+    });
+  }
+  for (const g of grantRows) {
+    const project = facts.get(g.projectId);
+    if (!project) continue;
+    const permission = g.permission as ProjectGrant['permission'];
+    if (g.userId) project.grants.push({ to: { kind: 'user', userId: g.userId }, permission });
+    else if (g.groupId) project.grants.push({ to: { kind: 'group', groupId: g.groupId }, permission });
+  }
+  for (const { projectId, connection } of imported) {
+    const project = facts.get(projectId);
+    if (!project) continue;
+    project.assets.push({
+      kind: 'connection',
+      id: connection.id,
+      name: connection.name,
+      groupsWithAccess: connection.groupsWithAccess,
+    });
+    project.connections.push(connectionFacts(connection));
+  }
+  return facts;
 }

@@ -34,7 +34,7 @@ describe('the SDK', () => {
     const me = await client.api.auth.me.query();
     expect(me).toMatchObject({ userId: h.a.users.viewer.id, workspace: { role: 'viewer' } });
     const projects = await client.api.projects.list.query();
-    expect(projects).toEqual([expect.objectContaining({ id: h.a.projectId, permission: 'Can view' })]);
+    expect(projects).toEqual([expect.objectContaining({ id: h.a.projectId, permission: 'can_view' })]);
     expect(projects[0]?.updatedAt).toBeInstanceOf(Date);
   });
 

@@ -127,7 +127,7 @@ describe('custom groups in the permission engine', () => {
 
     expect((await caller.projects.list()).find((p) => p.id === projectId)).toMatchObject({
       name: 'Insiders only',
-      permission: 'Can edit',
+      permission: 'can_edit',
     });
 
     await admin.groups.removeMember({ groupId: group.id, userId: member.id });

@@ -33,7 +33,7 @@ describe('Can view is the app only (issue 7, item 10)', () => {
     for (const role of ['viewer', 'guest'] as const) {
       const caller = await h.as(h.a, role);
       const detail = await caller.projects.get({ projectId: h.a.projectId });
-      expect(detail.permission).toBe('Can view');
+      expect(detail.permission).toBe('can_view');
       expect(detail.logicHidden).toBe(true);
       expect(detail.cells).toEqual([{ id: h.a.cellId, kind: 'sql', position: 0 }]);
       const json = JSON.stringify(detail);
@@ -46,7 +46,7 @@ describe('Can view is the app only (issue 7, item 10)', () => {
   it("sends a Can explore holder's projects.get the SQL and the connections", async () => {
     const explorer = await h.as(h.a, 'explorer');
     const detail = await explorer.projects.get({ projectId: h.a.projectId });
-    expect(detail.permission).toBe('Can explore');
+    expect(detail.permission).toBe('can_explore');
     if (detail.logicHidden) throw new Error('an explorer should see the logic');
     expect(detail.cells).toEqual([
       { id: h.a.cellId, kind: 'sql', position: 0, connectionId: h.a.connectionId, source: SECRET_SQL },

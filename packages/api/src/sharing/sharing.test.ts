@@ -220,6 +220,78 @@ describe('sharing a project', () => {
   });
 });
 
+describe('how each grant reaches a person (issue 8, item 6)', () => {
+  it('says whether a person holds access directly, through a group, or as the creator', async () => {
+    const admin = await h.as(h.a, 'admin');
+    await admin.sharing.share({
+      projectId: h.a.projectId,
+      target: { kind: 'user', userId: h.a.users.manager.id },
+      permission: 'can_view',
+    });
+    try {
+      const sharing = await admin.sharing.get({ projectId: h.a.projectId });
+      expect(entryFor(sharing, h.a.users.admin.id)?.via).toEqual([
+        { kind: 'creator', permission: 'full_access' },
+        { kind: 'group', groupId: 'workspace', name: 'Workspace', permission: 'can_edit' },
+      ]);
+      // Earlier tests put the Manager in custom groups too; the built-in route and the direct one matter here.
+      const builtIn = (entryFor(sharing, h.a.users.manager.id)?.via ?? []).filter(
+        (route) => route.kind !== 'group' || !route.groupId.startsWith('grp_'),
+      );
+      expect(builtIn).toEqual([
+        { kind: 'group', groupId: 'workspace', name: 'Workspace', permission: 'can_edit' },
+        { kind: 'direct', permission: 'can_view' },
+      ]);
+      expect(entryFor(sharing, h.a.users.guest.id)?.via).toContainEqual({
+        kind: 'group',
+        groupId: 'workspace_guests',
+        name: 'Workspace guests',
+        permission: 'can_view',
+      });
+      expect(entryFor(sharing, h.a.users.guest.id)?.via).not.toContainEqual(
+        expect.objectContaining({ groupId: 'workspace' }),
+      );
+    } finally {
+      await admin.sharing.share({
+        projectId: h.a.projectId,
+        target: { kind: 'user', userId: h.a.users.manager.id },
+        permission: 'none',
+      });
+    }
+  });
+
+  it('offers no Remove for a person reached only through a group, where removing would change nothing', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const before = await grantsOfProject();
+    const sharing = await admin.sharing.get({ projectId: h.a.projectId });
+    const editor = entryFor(sharing, h.a.users.editor.id);
+    expect(editor).toMatchObject({ granted: 'can_edit', canChange: true, canRemove: false });
+    // What the Remove button would have sent deletes no row and leaves the Editor at Can edit.
+    await admin.sharing.share({
+      projectId: h.a.projectId,
+      target: { kind: 'user', userId: h.a.users.editor.id },
+      permission: 'none',
+    });
+    expect(await grantsOfProject()).toEqual(before);
+    expect(
+      entryFor(await admin.sharing.get({ projectId: h.a.projectId }), h.a.users.editor.id)?.effective,
+    ).toBe('can_edit');
+    const group = sharing.entries.find((e) => e.target.kind === 'group' && e.target.groupId === 'workspace');
+    expect(group).toMatchObject({ canRemove: true, via: [] });
+  });
+
+  it("gives the caller's capabilities and the permissions they may grant with the dialog", async () => {
+    const editor = await h.as(h.a, 'editor');
+    const sharing = await editor.sharing.get({ projectId: h.a.projectId });
+    expect(sharing.can).toMatchObject({ share: true, manageSharing: false });
+    expect(sharing.grantable).toEqual(['can_edit', 'can_explore', 'can_view']);
+    const admin = await h.as(h.a, 'admin');
+    const asAdmin = await admin.sharing.get({ projectId: h.a.projectId });
+    expect(asAdmin.can).toMatchObject({ share: true, manageSharing: true });
+    expect(asAdmin.grantable).toEqual(['full_access', 'can_edit', 'can_explore', 'can_view']);
+  });
+});
+
 /** Every grant of the fixture project, in a stable order, to compare before and after an attack. */
 const grantsOfProject = () =>
   h.database.db
@@ -254,7 +326,7 @@ describe('sharing escalation (issue 7, item 3)', () => {
     expect(before.some((g) => g.groupId === 'public')).toBe(false);
     // Guests of the workspace still see only what Workspace guests got: Can view.
     const guest = await h.as(h.a, 'guest');
-    expect((await guest.projects.get({ projectId: h.a.projectId })).permission).toBe('Can view');
+    expect((await guest.projects.get({ projectId: h.a.projectId })).permission).toBe('can_view');
   });
 
   it('refuses even a Full access holder who grants Public outside the web switch', async () => {
@@ -352,7 +424,7 @@ describe('duplicating a project', () => {
     await admin.sharing.share({ projectId: h.a.projectId, target: guestTarget, permission: 'can_edit' });
     try {
       const guest = await h.as(h.a, 'guest');
-      expect((await guest.projects.get({ projectId: h.a.projectId })).permission).toBe('Can edit');
+      expect((await guest.projects.get({ projectId: h.a.projectId })).permission).toBe('can_edit');
       const before = await projectCount();
       const refused = await refusal(guest.sharing.duplicate({ projectId: h.a.projectId, name: 'Mine now' }));
       expect(refused).toMatchObject({ code: 'FORBIDDEN', quarry: 'access.role_not_allowed' });
@@ -397,7 +469,7 @@ describe('duplicating a project', () => {
       ['select 1 as one', h.a.connectionId],
       ['select secret', null],
     ]);
-    expect((await editor.projects.get({ projectId: copy.projectId })).permission).toBe('Full access');
+    expect((await editor.projects.get({ projectId: copy.projectId })).permission).toBe('full_access');
     await h.database.sql`delete from project_connections where connection_id = ${projectConnection}`;
     await h.database
       .sql`delete from cells where connection_id = ${projectConnection} or source = 'select secret'`;

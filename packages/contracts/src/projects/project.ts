@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ProjectCapabilities } from '../access/capabilities';
+import { ProjectPermission } from '../access/roles';
 import { MAX_ID_LENGTH } from '../transport/request-limits';
 
 export const ProjectId = z.string().max(MAX_ID_LENGTH).startsWith('prj_');
@@ -14,11 +16,22 @@ export const SqlCell = z.object({
 });
 export type SqlCell = z.infer<typeof SqlCell>;
 
+/** Why the engine decided what it decided: a stable `access.*` code and a sentence naming the cause. */
+export const AccessReason = z.object({ code: z.string(), message: z.string() });
+export type AccessReason = z.infer<typeof AccessReason>;
+
+/**
+ * The caller's access to a project as the engine decided it: the permission left after every rule
+ * (never `none`: a closed project is not listed and does not open), each downgrade's reason, and
+ * what that lets them do. Clients show these; they compare nothing themselves.
+ */
+const projectAccess = { permission: ProjectPermission, reasons: z.array(AccessReason), can: ProjectCapabilities };
+
 export const ProjectSummary = z.object({
   id: ProjectId,
   name: z.string(),
   updatedAt: z.date(),
-  permission: z.string(),
+  ...projectAccess,
 });
 export type ProjectSummary = z.infer<typeof ProjectSummary>;
 
@@ -35,7 +48,7 @@ export type AppCell = z.infer<typeof AppCell>;
 
 export const ProjectConnectionSummary = z.object({ id: ConnectionId, name: z.string(), kind: z.string() });
 
-const projectHeader = { id: ProjectId, name: z.string(), permission: z.string() };
+const projectHeader = { id: ProjectId, name: z.string(), ...projectAccess };
 
 /**
  * A project as its reader may see it. From Can explore up (`logicHidden: false`) every cell's SQL

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProjectCapabilities } from '../access/capabilities';
 import { ProjectPermission } from '../access/roles';
 import { ProjectId } from '../projects/project';
 import { MAX_ID_LENGTH } from '../transport/request-limits';
@@ -11,6 +12,17 @@ export const ShareTarget = z.discriminatedUnion('kind', [
 export type ShareTarget = z.infer<typeof ShareTarget>;
 
 export const ShareReason = z.object({ code: z.string(), message: z.string() });
+
+/**
+ * One way a grant reaches a person: shared with them by name, through a group they are in (with the
+ * group's name), or Full access as the project's creator.
+ */
+export const ShareRoute = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('direct'), permission: ProjectPermission }),
+  z.object({ kind: z.literal('group'), groupId: z.string(), name: z.string(), permission: ProjectPermission }),
+  z.object({ kind: z.literal('creator'), permission: z.literal('full_access') }),
+]);
+export type ShareRoute = z.infer<typeof ShareRoute>;
 
 /** One line of the share dialog: who, what was granted, what they effectively get, and why. */
 export const ShareEntry = z.object({
@@ -32,6 +44,13 @@ export const ShareEntry = z.object({
    * may share, the grant is not above their own permission, and it is not Public (the web switch).
    */
   canChange: z.boolean(),
+  /** How the grants reach this person (strongest first); empty for a group's own line. */
+  via: z.array(ShareRoute),
+  /**
+   * Remove would take something away: the caller may change this entry and it has a grant of its
+   * own (a person's direct grant, a group's grant). Access through a group or as creator stays.
+   */
+  canRemove: z.boolean(),
 });
 export type ShareEntry = z.infer<typeof ShareEntry>;
 
@@ -39,6 +58,10 @@ export const ProjectSharing = z.object({
   projectId: ProjectId,
   editorsCanShare: z.boolean(),
   sharedWithWeb: z.boolean(),
+  /** What the caller may do with the project, sharing included. */
+  can: ProjectCapabilities,
+  /** The permissions the caller may hand out, strongest first (empty when they may not share). */
+  grantable: z.array(ProjectPermission),
   /** Everyone with a grant, and every member's effective permission (members without a grant too). */
   entries: z.array(ShareEntry),
 });

@@ -1,13 +1,11 @@
-import { decideDuplicateProject, type ProjectAccess, type ProjectFacts } from '@quarry/access';
+import { decideDuplicateProject } from '@quarry/access';
 import { err, ok, type Result } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { cells, connections, projectConnections, projects } from '@quarry/db/schema';
 import { and, asc, eq } from 'drizzle-orm';
-import type { RequestInfo } from '../context';
-import type { Deps } from '../deps';
-import { notFound } from '../errors';
-import { auditChange } from '../service-context';
-import type { Actor } from '../trpc';
+import { notFound } from '../../errors';
+import { auditChange, type ServiceContext } from '../../service-context';
+import type { ProjectScope } from '../../trpc';
 
 /**
  * Copies a project's cells and its workspace connections for the caller, who gets Full access on
@@ -16,23 +14,22 @@ import type { Actor } from '../trpc';
  * the caller needs the role that creates projects as well as Can edit on the original.
  */
 export async function duplicateProject(
-  deps: Deps,
-  actor: Actor,
-  project: { facts: ProjectFacts; effective: ProjectAccess },
-  input: { projectId: string; name: string },
-  request: RequestInfo,
+  ctx: ServiceContext,
+  scope: ProjectScope,
+  input: { name: string },
 ): Promise<Result<{ projectId: string; droppedConnections: number }>> {
-  const { db } = deps;
+  const { db } = ctx.deps;
+  const { actor } = ctx;
   // The gate loaded the member's current role with the project's facts; the session's may be older.
-  const role = project.facts.actor.kind === 'member' ? project.facts.actor.role : actor.role;
-  const allowed = decideDuplicateProject({ role, effective: project.effective });
+  const role = scope.facts.actor.kind === 'member' ? scope.facts.actor.role : actor.role;
+  const allowed = decideDuplicateProject({ role, effective: scope.decision.effective });
   if (!allowed.allowed) {
     return err({ ...allowed.reason, hint: 'Ask an Admin, a Manager or an Editor to duplicate it for you' });
   }
   const [source] = await db
     .select()
     .from(projects)
-    .where(and(eq(projects.id, input.projectId), eq(projects.workspaceId, actor.workspaceId)));
+    .where(and(eq(projects.id, scope.id), eq(projects.workspaceId, actor.workspaceId)));
   if (!source) return err(notFound('project'));
   const imported = await db
     .select({ id: connections.id, scope: connections.scope })
@@ -64,15 +61,11 @@ export async function duplicateProject(
         source: cell.source,
       });
     }
-    await auditChange(
-      tx,
-      { deps, actor, request },
-      {
-        action: 'project.duplicate',
-        target: { type: 'project', id: projectId },
-        details: { from: source.id },
-      },
-    );
+    await auditChange(tx, ctx, {
+      action: 'project.duplicate',
+      target: { type: 'project', id: projectId },
+      details: { from: source.id },
+    });
   });
   return ok({ projectId, droppedConnections: imported.length - reusable.size });
 }
