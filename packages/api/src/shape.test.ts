@@ -9,12 +9,6 @@ import { describe, expect, it } from 'vitest';
  */
 const SRC = new URL('.', import.meta.url).pathname;
 
-/**
- * Routers still holding queries, each with who makes it pass. Temporary: HD is moving projects'
- * procedures into services under issue 8; remove the line when that lands.
- */
-const NOT_YET_SHAPED = new Set<string>(['projects/router.ts']);
-
 const QUERY_BUILDING = [
   { what: "an import from 'drizzle-orm'", pattern: /from\s+['"]drizzle-orm['"]/ },
   { what: "an import from '@quarry/db/schema'", pattern: /from\s+['"]@quarry\/db\/schema['"]/ },
@@ -40,19 +34,10 @@ describe('the API keeps one procedure shape', () => {
     for (const file of routers) {
       const text = await readFile(join(SRC, file), 'utf8');
       for (const { what, pattern } of QUERY_BUILDING) {
-        if (pattern.test(text) && !NOT_YET_SHAPED.has(file)) offenders.push(`${file}: ${what}`);
+        if (pattern.test(text)) offenders.push(`${file}: ${what}`);
       }
     }
     expect(offenders).toEqual([]);
-  });
-
-  it('keeps the allow-list honest: a shaped router leaves it', async () => {
-    const stillOffending: string[] = [];
-    for (const file of NOT_YET_SHAPED) {
-      const text = await readFile(join(SRC, file), 'utf8');
-      if (QUERY_BUILDING.some(({ pattern }) => pattern.test(text))) stillOffending.push(file);
-    }
-    expect(stillOffending).toEqual([...NOT_YET_SHAPED]);
   });
 
   it('refuses a re-export of another module across domains (one place to import from)', async () => {

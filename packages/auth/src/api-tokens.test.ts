@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { WorkspaceRole } from '@quarry/contracts';
 import { API_TOKEN_DAY_MS } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { apiTokens, users, workspaceMembers, workspaces } from '@quarry/db/schema';
@@ -19,7 +20,7 @@ afterAll(async () => {
 
 type Member = { userId: string; workspaceId: string };
 
-async function addMember(role = 'editor'): Promise<Member> {
+async function addMember(role: WorkspaceRole = 'editor'): Promise<Member> {
   const userId = newId('user');
   const workspaceId = newId('workspace');
   await database.db.insert(workspaces).values({ id: workspaceId, name: `Workspace ${workspaceId}` });

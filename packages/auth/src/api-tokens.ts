@@ -1,4 +1,4 @@
-import { API_TOKEN_DAY_MS } from '@quarry/contracts';
+import { API_TOKEN_DAY_MS, type WorkspaceRole } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import { apiTokens, workspaceMembers } from '@quarry/db/schema';
 import { and, eq, isNull } from 'drizzle-orm';
@@ -8,7 +8,7 @@ import { generateSecretToken, hashSecret, secretMatches } from './secret-token';
 const TOKEN_PATTERN = /^qry_([a-z2-7]{16})_([a-z2-7]{52})$/;
 const TOUCH_AFTER_MS = 60_000;
 
-export type TokenActor = { tokenId: string; userId: string; workspaceId: string; role: string };
+export type TokenActor = { tokenId: string; userId: string; workspaceId: string; role: WorkspaceRole };
 
 export async function createApiToken(
   db: Db,

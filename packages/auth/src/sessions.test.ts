@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { decodeBase32IgnorePadding } from '@oslojs/encoding';
+import type { WorkspaceRole } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { sessions, users, workspaceMembers, workspaces } from '@quarry/db/schema';
 import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
@@ -23,7 +24,7 @@ afterAll(async () => {
 type Member = { userId: string; workspaceId: string };
 
 /** A user who belongs to a fresh workspace with `role`. */
-async function addMember(role = 'editor'): Promise<Member> {
+async function addMember(role: WorkspaceRole = 'editor'): Promise<Member> {
   const userId = newId('user');
   const workspaceId = newId('workspace');
   await database.db.insert(workspaces).values({ id: workspaceId, name: `Workspace ${workspaceId}` });

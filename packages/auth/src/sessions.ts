@@ -1,3 +1,4 @@
+import type { WorkspaceRole } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import { sessions, workspaceMembers } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
@@ -17,7 +18,7 @@ export type SessionActor = {
   sessionId: string;
   userId: string;
   workspaceId: string;
-  role: string;
+  role: WorkspaceRole;
   authMethod: SessionAuthMethod;
 };
 

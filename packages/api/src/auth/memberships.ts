@@ -1,9 +1,10 @@
+import type { WorkspaceRole } from '@quarry/contracts';
 import { workspaceMembers, workspaces } from '@quarry/db/schema';
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Deps } from '../deps';
 
 /** A membership someone may act in: not deactivated, in a workspace that exists. */
-export type ActiveMembership = { workspace: typeof workspaces.$inferSelect; role: string };
+export type ActiveMembership = { workspace: typeof workspaces.$inferSelect; role: WorkspaceRole };
 
 /** Every workspace the user may sign in to, by name; the order never picks one for them. */
 export async function activeMemberships(deps: Pick<Deps, 'db'>, userId: string): Promise<ActiveMembership[]> {

@@ -1,5 +1,5 @@
 import { createSession, invalidateSession, type SessionAuthMethod } from '@quarry/auth';
-import type { Me } from '@quarry/contracts';
+import type { Me, WorkspaceRole } from '@quarry/contracts';
 import type { RequestInfo } from '../context';
 import type { Tx } from '../service-context';
 
@@ -16,7 +16,7 @@ export async function openSession(
   input: {
     user: { id: string; email: string; name: string };
     workspace: { id: string; name: string };
-    role: string;
+    role: WorkspaceRole;
     authMethod?: SessionAuthMethod;
     request: RequestInfo & { previousSessionId?: string | null };
     now: Date;

@@ -69,9 +69,7 @@ export async function signIn(
   // the audit entry), so a right password is never confirmed (AUTH-6), not even to the Admin who
   // reads the audit log.
   const open = passwordOk
-    ? memberships.filter((m) =>
-        passwordSignInAllowed({ role: m.role as WorkspaceRole, ssoRequired: m.workspace.ssoRequired }),
-      )
+    ? memberships.filter((m) => passwordSignInAllowed({ role: m.role, ssoRequired: m.workspace.ssoRequired }))
     : [];
   if (!user || open.length === 0) {
     await audit({

@@ -26,9 +26,7 @@ export async function switchWorkspace(
   const memberships = await activeMemberships(ctx.deps, actor.userId);
   const target = memberships.find((m) => m.workspace.id === input.workspaceId);
   if (!target) return err(notFound('workspace'));
-  if (
-    !passwordSignInAllowed({ role: target.role as WorkspaceRole, ssoRequired: target.workspace.ssoRequired })
-  ) {
+  if (!passwordSignInAllowed({ role: target.role, ssoRequired: target.workspace.ssoRequired })) {
     return err({
       code: 'auth.sso_required',
       message: `${target.workspace.name} requires single sign-on`,

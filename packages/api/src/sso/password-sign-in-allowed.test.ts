@@ -1,8 +1,9 @@
+import type { WorkspaceRole } from '@quarry/contracts';
 import { describe, expect, it } from 'vitest';
 import { passwordSignInAllowed } from './password-sign-in-allowed';
 
 describe('passwordSignInAllowed', () => {
-  it.each([
+  it.each<[WorkspaceRole, boolean, boolean]>([
     ['admin', false, true],
     ['viewer', false, true],
     ['admin', true, true],

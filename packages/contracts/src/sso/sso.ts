@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { WorkspaceRole } from '../access/roles';
 
 export const SsoKind = z.enum(['google', 'okta', 'oidc']);
+export type SsoKind = z.infer<typeof SsoKind>;
 export const SsoProviderSummary = z.object({
   id: z.string().startsWith('sso_'),
   kind: SsoKind,

@@ -12,3 +12,13 @@ export const workspaceId = () => text('workspace_id').notNull();
 export const bytea = customType<{ data: Buffer; driverData: Buffer }>({
   dataType: () => 'bytea',
 });
+
+/**
+ * A contracts zod enum's values as drizzle's text enum wants them: the column stays `text` (no
+ * migration), and its rows type as the contract's union, so nothing casts them.
+ */
+export function enumValues<T extends string>(schema: { options: T[] }): [T, ...T[]] {
+  const [first, ...rest] = schema.options;
+  if (first === undefined) throw new Error('an enum column needs at least one value');
+  return [first, ...rest];
+}

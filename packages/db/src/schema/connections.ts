@@ -1,5 +1,6 @@
+import { CanRefreshSchema, ConnectionScope } from '@quarry/contracts';
 import { integer, pgTable, text } from 'drizzle-orm/pg-core';
-import { bytea, createdAt, updatedAt, workspaceId } from './columns';
+import { bytea, createdAt, enumValues, updatedAt, workspaceId } from './columns';
 
 /**
  * A data connection. Fields are structured (CONN-1): no raw connection string. The password and
@@ -12,8 +13,9 @@ export const connections = pgTable('connections', {
   name: text('name').notNull(),
   /** 'postgres' for now; the connectors issue adds more. */
   kind: text('kind').notNull(),
-  /** 'workspace' (Admins; reusable) or 'project' (one project). */
-  scope: text('scope').notNull().default('workspace'),
+  scope: text('scope', { enum: enumValues(ConnectionScope) })
+    .notNull()
+    .default('workspace'),
   projectId: text('project_id'),
   host: text('host').notNull(),
   port: integer('port').notNull(),
@@ -25,7 +27,9 @@ export const connections = pgTable('connections', {
   groupsWithAccess: text('groups_with_access').array().notNull().default(['workspace']),
   canQuery: text('can_query').array(),
   canViewResults: text('can_view_results').array(),
-  canRefreshSchema: text('can_refresh_schema').notNull().default('can_query'),
+  canRefreshSchema: text('can_refresh_schema', { enum: enumValues(CanRefreshSchema) })
+    .notNull()
+    .default('can_query'),
   createdBy: text('created_by').notNull(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),

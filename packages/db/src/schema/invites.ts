@@ -1,5 +1,6 @@
+import { WorkspaceRole } from '@quarry/contracts';
 import { index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import { at, createdAt, workspaceId } from './columns';
+import { at, createdAt, enumValues, workspaceId } from './columns';
 
 /** An invitation by email: a single-use link whose secret is stored only as its SHA-256. */
 export const invites = pgTable(
@@ -8,7 +9,7 @@ export const invites = pgTable(
     id: text('id').primaryKey(),
     workspaceId: workspaceId(),
     email: text('email').notNull(),
-    role: text('role').notNull(),
+    role: text('role', { enum: enumValues(WorkspaceRole) }).notNull(),
     secretHash: text('secret_hash').notNull(),
     invitedBy: text('invited_by').notNull(),
     createdAt: createdAt(),

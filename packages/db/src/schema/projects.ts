@@ -1,5 +1,6 @@
+import { ProjectPermission } from '@quarry/contracts';
 import { boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { createdAt, updatedAt, workspaceId } from './columns';
+import { createdAt, enumValues, updatedAt, workspaceId } from './columns';
 import { connections } from './connections';
 
 export const projects = pgTable('projects', {
@@ -39,8 +40,7 @@ export const projectGrants = pgTable(
       .references(() => projects.id, { onDelete: 'cascade' }),
     userId: text('user_id'),
     groupId: text('group_id'),
-    /** full_access | can_edit | can_explore | can_view */
-    permission: text('permission').notNull(),
+    permission: text('permission', { enum: enumValues(ProjectPermission) }).notNull(),
     createdAt: createdAt(),
   },
   (t) => [index('project_grants_project_idx').on(t.projectId)],

@@ -1,6 +1,7 @@
+import { RunStatus } from '@quarry/contracts';
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { at, bytea, createdAt, workspaceId } from './columns';
+import { at, bytea, createdAt, enumValues, workspaceId } from './columns';
 
 export const runs = pgTable(
   'runs',
@@ -15,7 +16,9 @@ export const runs = pgTable(
     source: text('source').notNull(),
     rowLimit: integer('row_limit').notNull(),
     /** queued → running → succeeded | failed | cancelled; transitions are guarded (JOB-1). */
-    status: text('status').notNull().default('queued'),
+    status: text('status', { enum: enumValues(RunStatus) })
+      .notNull()
+      .default('queued'),
     /** A QuarryError plus `kind`: 'user' (bad SQL) or 'system' (our fault). */
     error: jsonb('error'),
     columns: jsonb('columns'),

@@ -1,5 +1,6 @@
+import { SsoKind } from '@quarry/contracts';
 import { pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { at, bytea, createdAt, workspaceId } from './columns';
+import { at, bytea, createdAt, enumValues, workspaceId } from './columns';
 import { users } from './users';
 
 /**
@@ -9,8 +10,7 @@ import { users } from './users';
 export const ssoProviders = pgTable('sso_providers', {
   id: text('id').primaryKey(),
   workspaceId: workspaceId(),
-  /** google | okta | oidc */
-  kind: text('kind').notNull(),
+  kind: text('kind', { enum: enumValues(SsoKind) }).notNull(),
   name: text('name').notNull(),
   /** The issuer URL; discovery reads `<issuer>/.well-known/openid-configuration`. */
   issuer: text('issuer').notNull(),

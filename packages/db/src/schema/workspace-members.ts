@@ -1,5 +1,6 @@
+import { WorkspaceRole } from '@quarry/contracts';
 import { pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
-import { at, createdAt } from './columns';
+import { at, createdAt, enumValues } from './columns';
 import { users } from './users';
 import { workspaces } from './workspaces';
 
@@ -12,8 +13,8 @@ export const workspaceMembers = pgTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** admin | manager | editor | explorer | viewer | guest (WorkspaceRole in contracts). */
-    role: text('role').notNull(),
+    /** WorkspaceRole in contracts; text in the database, so a new role needs no migration. */
+    role: text('role', { enum: enumValues(WorkspaceRole) }).notNull(),
     createdAt: createdAt(),
     /**
      * AUTH-9: deactivation is the membership's, not the account's. An Admin of one workspace ends

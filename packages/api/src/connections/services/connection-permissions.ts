@@ -10,7 +10,7 @@ export const toConnectionPermissions = (row: typeof connections.$inferSelect): C
   groupsWithAccess: row.groupsWithAccess,
   canQuery: row.canQuery,
   canViewResults: row.canViewResults,
-  canRefreshSchema: row.canRefreshSchema === 'admins_only' ? 'admins_only' : 'can_query',
+  canRefreshSchema: row.canRefreshSchema,
 });
 
 /** One connection's permission facts; another workspace's connection is NOT_FOUND. */

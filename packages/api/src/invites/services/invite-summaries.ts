@@ -13,7 +13,7 @@ export function inviteStatus(row: InviteRow, now: Date): InviteSummary['status']
 export const toInviteSummary = (row: InviteRow, now: Date): InviteSummary => ({
   id: row.id,
   email: row.email,
-  role: row.role as WorkspaceRole,
+  role: row.role,
   createdAt: row.createdAt,
   expiresAt: row.expiresAt,
   status: inviteStatus(row, now),

@@ -44,9 +44,7 @@ export async function joinWithAccount(
   const memberships = user && passwordOk ? await activeMemberships(deps, user.id) : [];
   const passwordUsable =
     memberships.length === 0 ||
-    memberships.some((m) =>
-      passwordSignInAllowed({ role: m.role as WorkspaceRole, ssoRequired: m.workspace.ssoRequired }),
-    );
+    memberships.some((m) => passwordSignInAllowed({ role: m.role, ssoRequired: m.workspace.ssoRequired }));
   if (!user || !passwordOk || !passwordUsable) {
     await deps.db.transaction((tx) =>
       writeAuditEvent(

@@ -21,7 +21,7 @@ export async function previewInvite(
   return ok({
     workspaceName: found.workspaceName,
     email: found.invite.email,
-    role: found.invite.role as WorkspaceRole,
+    role: found.invite.role,
     hasAccount: account !== undefined,
   });
 }

@@ -1,3 +1,4 @@
+import type { WorkspaceRole } from '@quarry/contracts';
 import { workspaceMembers } from '@quarry/db/schema';
 import { and, count, eq, isNull } from 'drizzle-orm';
 import type { Tx } from '../../service-context';
@@ -20,7 +21,7 @@ export async function countActiveAdmins(tx: Tx, workspaceId: string): Promise<nu
 /** Would taking this member's Admin powers away leave the workspace with no active Admin? */
 export async function isLastActiveAdmin(
   tx: Tx,
-  input: { workspaceId: string; member: { role: string; deactivatedAt: Date | null } },
+  input: { workspaceId: string; member: { role: WorkspaceRole; deactivatedAt: Date | null } },
 ): Promise<boolean> {
   if (input.member.role !== 'admin' || input.member.deactivatedAt) return false;
   return (await countActiveAdmins(tx, input.workspaceId)) <= 1;

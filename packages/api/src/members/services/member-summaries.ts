@@ -48,7 +48,7 @@ export async function loadMemberSummaries(
     userId: row.userId,
     email: row.email,
     name: row.name,
-    role: row.role as WorkspaceRole,
+    role: row.role,
     status: row.deactivatedAt ? 'deactivated' : 'active',
     groups: groupsOf.get(row.userId) ?? [],
     joinedAt: row.joinedAt,

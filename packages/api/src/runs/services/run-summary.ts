@@ -5,7 +5,7 @@ export function toRunSummary(row: typeof runs.$inferSelect): RunSummary {
   const error = row.error ? QuarryError.safeParse(row.error) : null;
   return {
     id: row.id,
-    status: row.status as RunStatus,
+    status: row.status,
     rowCount: row.rowCount,
     truncated: row.truncated,
     durationMs: row.startedAt && row.finishedAt ? row.finishedAt.getTime() - row.startedAt.getTime() : null,

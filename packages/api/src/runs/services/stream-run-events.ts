@@ -60,7 +60,7 @@ export async function* streamRunEvents(
       .orderBy(asc(runChunks.seq))
       .limit(1);
     if (run.status !== lastStatus && !TERMINAL.has(run.status)) {
-      lastStatus = run.status as RunStatus;
+      lastStatus = run.status;
       yield { type: 'status', status: lastStatus };
     }
     if (chunk) {

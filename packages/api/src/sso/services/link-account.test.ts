@@ -1,3 +1,4 @@
+import type { WorkspaceRole } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { invites, userIdentities, users, workspaceMembers, workspaces } from '@quarry/db/schema';
 import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
@@ -26,7 +27,7 @@ const claims = (overrides: Partial<IdTokenClaims> = {}): IdTokenClaims => ({
   ...overrides,
 });
 
-async function addUser(input: { email?: string; role?: string | null; deactivated?: boolean } = {}) {
+async function addUser(input: { email?: string; role?: WorkspaceRole | null; deactivated?: boolean } = {}) {
   const id = newId('user');
   const email = input.email ?? `${id}@acme.test`;
   await database.db.insert(users).values({ id, email, name: 'Existing' });
@@ -41,7 +42,7 @@ async function addUser(input: { email?: string; role?: string | null; deactivate
   return { id, email };
 }
 
-async function addInvite(email: string, role: string): Promise<string> {
+async function addInvite(email: string, role: WorkspaceRole): Promise<string> {
   const id = newId('invite');
   await database.db.insert(invites).values({
     id,

@@ -1,4 +1,4 @@
-import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
+import { err, ok, type QuarryError, type Result, type WorkspaceRole } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { invites, userIdentities, users, workspaceMembers } from '@quarry/db/schema';
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
@@ -22,14 +22,14 @@ export type SsoWorkspace = { id: string; allowedEmailDomains: string[]; ssoDefau
  */
 export type SsoAccount = {
   userId: string;
-  role: string;
+  role: WorkspaceRole;
   how: 'identity' | 'email' | 'invited' | 'joined' | 'provisioned';
 };
 
 export type SsoAccountRefusal = { error: QuarryError; userId: string | null };
 
 type UserRow = typeof users.$inferSelect;
-type Membership = { role: string; deactivatedAt: Date | null };
+type Membership = { role: WorkspaceRole; deactivatedAt: Date | null };
 
 /** The part after the last `@`, lower-cased; compared exactly with the allowed domains. */
 export function emailDomainAllowed(email: string, allowed: string[]): boolean {
@@ -127,7 +127,7 @@ async function join(
     return err({ error: accountElsewhere(), userId });
   }
   const invite = await pendingInvite(tx, { workspaceId: workspace.id, email, now });
-  let role: string;
+  let role: WorkspaceRole;
   let how: SsoAccount['how'];
   if (invite) {
     role = invite.role;
