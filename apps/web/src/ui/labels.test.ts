@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { meetsPermission, permissionLabel, roleLabel } from './labels';
+import { permissionLabel, roleLabel } from './labels';
 
 describe('permissionLabel', () => {
   it.each([
@@ -17,14 +17,5 @@ describe('roleLabel', () => {
   it('names a role as the product does, and leaves an unknown one alone', () => {
     expect(roleLabel('editor')).toBe('Editor');
     expect(roleLabel('owner')).toBe('owner');
-  });
-});
-
-describe('meetsPermission', () => {
-  it('ranks Full access above Can edit above Can explore above Can view above nothing', () => {
-    expect(meetsPermission('full_access', 'can_edit')).toBe(true);
-    expect(meetsPermission('can_edit', 'can_edit')).toBe(true);
-    expect(meetsPermission('can_explore', 'can_edit')).toBe(false);
-    expect(meetsPermission('none', 'can_view')).toBe(false);
   });
 });

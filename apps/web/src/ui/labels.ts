@@ -35,18 +35,9 @@ const isPermission = (value: string): value is ProjectPermission => Object.hasOw
 /** "editor" → "Editor"; an unknown role reads as itself. */
 export const roleLabel = (role: string): string => (isRole(role) ? ROLE_LABELS[role] : role);
 
-/** "can_edit" → "Can edit", "none" → "No access". */
+/**
+ * "can_edit" → "Can edit", "none" → "No access". Words only: what a permission allows comes from
+ * the API's `can` flags, never from comparing permissions here (labels-only.test.ts checks).
+ */
 export const permissionLabel = (permission: string): string =>
   isPermission(permission) ? PERMISSION_LABELS[permission] : permission === 'none' ? 'No access' : permission;
-
-const RANK: Readonly<Record<string, number>> = {
-  none: 0,
-  can_view: 1,
-  can_explore: 2,
-  can_edit: 3,
-  full_access: 4,
-};
-
-/** Whether `held` is at least `required` (`none` meets nothing). */
-export const meetsPermission = (held: string, required: ProjectPermission): boolean =>
-  (RANK[held] ?? 0) >= (RANK[required] ?? 0);

@@ -2,10 +2,10 @@ import type { ProjectDetail, ProjectWithLogic } from '@quarry/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
+import { permissionLabel } from '../../ui/labels';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { ShareButton } from '../sharing/share-button';
 import { AppCellView } from './app-cell';
-import { canAuthor } from './can-author';
 import { PermissionBadge } from './permission-badge';
 import { SqlCellView } from './sql-cell';
 
@@ -46,7 +46,8 @@ function AppView({ project }: { project: Extract<ProjectDetail, { logicHidden: t
   return (
     <>
       <p className="muted" data-testid="logic-hidden">
-        You can view this app. Its logic (the SQL and the data connections) is hidden at {project.permission}.
+        You can view this app. Its logic (the SQL and the data connections) is hidden at{' '}
+        {permissionLabel(project.permission)}.
       </p>
       {cells.length === 0 ? <p className="muted">This project has no cells yet.</p> : null}
       <div className="cells">
@@ -58,9 +59,9 @@ function AppView({ project }: { project: Extract<ProjectDetail, { logicHidden: t
   );
 }
 
-/** Can explore and up: every cell's SQL, read-only below Can edit. */
+/** Can explore and up: every cell's SQL, read-only unless the server says the caller may edit. */
 function LogicView({ project: data }: { project: ProjectWithLogic }) {
-  const editable = canAuthor(data.permission);
+  const editable = data.can.edit;
   const cells = byPosition(data.cells);
   return (
     <>

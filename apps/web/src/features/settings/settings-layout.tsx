@@ -1,20 +1,32 @@
-import type { Me } from '@quarry/contracts';
+import type { Me, WorkspaceCapabilities } from '@quarry/contracts';
 import type { ReactNode } from 'react';
 import { Link } from '../../ui/link';
 import { paths, type SettingsRoute } from '../../ui/router';
+import { useWorkspaceCan } from '../auth/workspace-capabilities';
 
-type Entry = { route: SettingsRoute['name']; href: string; label: string; adminOnly: boolean };
+/** `needs`: the workspace capability the page's procedures require (null: every member's own page). */
+type Entry = {
+  route: SettingsRoute['name'];
+  href: string;
+  label: string;
+  needs: keyof WorkspaceCapabilities | null;
+};
 
 /** The settings pages, in menu order. */
 export const SETTINGS_PAGES: readonly Entry[] = [
-  { route: 'members', href: paths.members, label: 'Members', adminOnly: true },
-  { route: 'groups', href: paths.groups, label: 'Groups', adminOnly: true },
-  { route: 'audit', href: paths.audit, label: 'Audit log', adminOnly: true },
-  { route: 'sessions', href: paths.sessions, label: 'My sessions', adminOnly: false },
-  { route: 'tokens', href: paths.tokens, label: 'API tokens', adminOnly: false },
+  { route: 'members', href: paths.members, label: 'Members', needs: 'manageMembers' },
+  { route: 'groups', href: paths.groups, label: 'Groups', needs: 'manageGroups' },
+  { route: 'audit', href: paths.audit, label: 'Audit log', needs: 'viewAudit' },
+  { route: 'sessions', href: paths.sessions, label: 'My sessions', needs: null },
+  { route: 'tokens', href: paths.tokens, label: 'API tokens', needs: null },
 ];
 
-export const isAdmin = (me: Me): boolean => me.workspace.role === 'admin';
+const mayOpen = (can: WorkspaceCapabilities, entry: Entry): boolean =>
+  entry.needs === null || can[entry.needs];
+
+/** Whether the caller gets the settings menu: some settings page beyond their own needs a capability they hold. */
+export const hasSettingsMenu = (can: WorkspaceCapabilities): boolean =>
+  SETTINGS_PAGES.some((entry) => entry.needs !== null && can[entry.needs]);
 
 type SettingsLayoutProps = { me: Me; route: SettingsRoute; children: ReactNode };
 
@@ -23,9 +35,15 @@ type SettingsLayoutProps = { me: Me; route: SettingsRoute; children: ReactNode }
  * (sessions, tokens) from the header. An Admin-only page says so instead of asking the server.
  */
 export function SettingsLayout({ me, route, children }: SettingsLayoutProps) {
-  const admin = isAdmin(me);
+  const can = useWorkspaceCan();
+  if (!can)
+    return (
+      <p className="muted" aria-busy="true">
+        Loading settings…
+      </p>
+    );
   const page = SETTINGS_PAGES.find((entry) => entry.route === route.name);
-  const allowed = admin || !page?.adminOnly;
+  const allowed = !page || mayOpen(can, page);
   const body = allowed ? (
     children
   ) : (
@@ -37,12 +55,12 @@ export function SettingsLayout({ me, route, children }: SettingsLayoutProps) {
       </p>
     </section>
   );
-  if (!admin) return body;
+  if (!hasSettingsMenu(can)) return body;
   return (
     <div className="settings">
       <nav className="settings-nav" aria-label="Settings">
         <p className="settings-nav-title">Settings</p>
-        {SETTINGS_PAGES.map((entry) => (
+        {SETTINGS_PAGES.filter((entry) => mayOpen(can, entry)).map((entry) => (
           <Link
             key={entry.route}
             href={entry.href}

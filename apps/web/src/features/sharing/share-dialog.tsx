@@ -5,7 +5,6 @@ import { Dialog } from '../../ui/dialog';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { useSession } from '../auth/session';
-import { type ShareAccess, shareAccessOf } from './share-access';
 import { ShareEntryRow } from './share-entry-row';
 import { ShareForm } from './share-form';
 import { ShareSwitches } from './share-switches';
@@ -30,23 +29,17 @@ export function ShareDialog({ projectId, projectName, onClose }: ShareDialogProp
           </button>
         </ErrorMessage>
       ) : null}
-      {sharing.data ? (
-        <ShareDialogBody
-          sharing={sharing.data}
-          access={shareAccessOf(sharing.data, me?.userId)}
-          me={me?.userId}
-        />
-      ) : null}
+      {sharing.data ? <ShareDialogBody sharing={sharing.data} me={me?.userId} /> : null}
     </Dialog>
   );
 }
 
-type BodyProps = { sharing: ProjectSharing; access: ShareAccess; me: string | undefined };
+type BodyProps = { sharing: ProjectSharing; me: string | undefined };
 
 const isGroup = (entry: ShareEntry) => entry.target.kind === 'group';
 const hasAccess = (entry: ShareEntry) => entry.granted !== 'none' || entry.effective !== 'none';
 
-function ShareDialogBody({ sharing, access, me }: BodyProps) {
+function ShareDialogBody({ sharing, me }: BodyProps) {
   const queryClient = useQueryClient();
   const refresh = () =>
     Promise.all([
@@ -65,15 +58,15 @@ function ShareDialogBody({ sharing, access, me }: BodyProps) {
 
   return (
     <div className="share">
-      {access.canShare ? (
-        <ShareForm sharing={sharing} access={access} me={me} onShared={refresh} />
+      {sharing.can.share ? (
+        <ShareForm sharing={sharing} me={me} onShared={refresh} />
       ) : (
         <p className="share-note muted">
           You can see who has access. Changing it needs Full access
           {sharing.editorsCanShare ? ' or Can edit' : ''} on this project.
         </p>
       )}
-      <ShareSwitches sharing={sharing} access={access} onChanged={refresh} />
+      <ShareSwitches sharing={sharing} onChanged={refresh} />
       {groups.length > 0 ? (
         <section aria-label="Groups with access">
           <h3 className="share-heading">Groups</h3>
@@ -83,7 +76,6 @@ function ShareDialogBody({ sharing, access, me }: BodyProps) {
                 key={`g:${entry.target.kind === 'group' ? entry.target.groupId : ''}`}
                 projectId={sharing.projectId}
                 entry={entry}
-                canRemove={access.canShare}
                 onChanged={refresh}
               />
             ))}
@@ -99,7 +91,6 @@ function ShareDialogBody({ sharing, access, me }: BodyProps) {
               projectId={sharing.projectId}
               entry={entry}
               isMe={entry.target.kind === 'user' && entry.target.userId === me}
-              canRemove={access.canShare}
               onChanged={refresh}
             />
           ))}
@@ -116,7 +107,6 @@ function ShareDialogBody({ sharing, access, me }: BodyProps) {
                 key={`u:${entry.target.kind === 'user' ? entry.target.userId : ''}`}
                 projectId={sharing.projectId}
                 entry={entry}
-                canRemove={false}
                 onChanged={refresh}
               />
             ))}

@@ -1,6 +1,5 @@
-import type { ShareEntry, ShareTarget } from '@quarry/contracts';
+import type { ShareEntry, ShareRoute, ShareTarget } from '@quarry/contracts';
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { permissionLabel, roleLabel } from '../../ui/labels';
@@ -11,7 +10,6 @@ type ShareEntryRowProps = {
   projectId: string;
   entry: ShareEntry;
   isMe?: boolean;
-  canRemove: boolean;
   onChanged: () => Promise<unknown>;
 };
 
@@ -20,27 +18,22 @@ const targetOf = (entry: ShareEntry): ShareTarget =>
     ? { kind: 'user', userId: entry.target.userId }
     : { kind: 'group', groupId: entry.target.groupId };
 
-/** One person or group: what they were given, what they effectively get, and each reason why. */
-export function ShareEntryRow({ projectId, entry, isMe = false, canRemove, onChanged }: ShareEntryRowProps) {
-  const [removedDirect, setRemovedDirect] = useState(false);
-  const [seenGranted, setSeenGranted] = useState(entry.granted);
-  if (seenGranted !== entry.granted) {
-    // Someone changed this share since: the note about the last removal no longer applies.
-    setSeenGranted(entry.granted);
-    setRemovedDirect(false);
-  }
-  const remove = useMutation(
-    trpc.sharing.share.mutationOptions({
-      onSuccess: async () => {
-        await onChanged();
-        setRemovedDirect(true);
-      },
-    }),
-  );
+/** How one grant reaches a person, in words: "direct share (Can view)", "group Data team (Can edit)". */
+const describeRoute = (route: ShareRoute): string => {
+  const permission = permissionLabel(route.permission);
+  if (route.kind === 'creator') return `creator of the project (${permission})`;
+  if (route.kind === 'direct') return `direct share (${permission})`;
+  return `group ${route.name} (${permission})`;
+};
+
+/**
+ * One person or group: what they were given, how it reaches them, what they effectively get, and
+ * each reason why. Remove appears only where the server says it would take a grant away.
+ */
+export function ShareEntryRow({ projectId, entry, isMe = false, onChanged }: ShareEntryRowProps) {
+  const remove = useMutation(trpc.sharing.share.mutationOptions({ onSuccess: () => onChanged() }));
   const { target } = entry;
   const downgraded = entry.granted !== 'none' && entry.granted !== entry.effective;
-  // A person keeps what reaches them through a group or as the project's creator.
-  const stillGranted = removedDirect && target.kind === 'user' && entry.granted !== 'none';
 
   return (
     <li
@@ -73,7 +66,7 @@ export function ShareEntryRow({ projectId, entry, isMe = false, canRemove, onCha
             </span>
           ) : null}
         </div>
-        {canRemove && entry.canChange && !isMe && entry.granted !== 'none' ? (
+        {entry.canRemove && !isMe ? (
           <button
             type="button"
             className="button button-quiet"
@@ -86,6 +79,11 @@ export function ShareEntryRow({ projectId, entry, isMe = false, canRemove, onCha
           </button>
         ) : null}
       </div>
+      {entry.via.length > 0 ? (
+        <p className="share-via muted small" data-testid="share-via">
+          <span className="share-via-label">via</span> {entry.via.map(describeRoute).join(' · ')}
+        </p>
+      ) : null}
       {entry.reasons.length > 0 ? (
         <ul className="share-reasons">
           {entry.reasons.map((reason) => (
@@ -94,12 +92,6 @@ export function ShareEntryRow({ projectId, entry, isMe = false, canRemove, onCha
             </li>
           ))}
         </ul>
-      ) : null}
-      {stillGranted ? (
-        <p className="share-reasons muted" role="status">
-          {target.name} still has {permissionLabel(entry.granted)} through a group or as the project’s
-          creator.
-        </p>
       ) : null}
       {remove.error ? <ErrorMessage error={quarryErrorOf(remove.error)} /> : null}
     </li>

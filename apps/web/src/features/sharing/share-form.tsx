@@ -6,14 +6,8 @@ import { ErrorMessage } from '../../ui/error-message';
 import { BUILT_IN_GROUP_LABELS, PERMISSION_LABELS, permissionLabel } from '../../ui/labels';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { Spinner } from '../../ui/spinner';
-import { grantable, type ShareAccess } from './share-access';
 
-type ShareFormProps = {
-  sharing: ProjectSharing;
-  access: ShareAccess;
-  me: string | undefined;
-  onShared: () => Promise<unknown>;
-};
+type ShareFormProps = { sharing: ProjectSharing; me: string | undefined; onShared: () => Promise<unknown> };
 
 type Option = { value: string; label: string; target: ShareTarget };
 
@@ -24,10 +18,11 @@ const NO_TARGET = {
 };
 
 /** Share the project with a member or a group at a permission, or change what they have. */
-export function ShareForm({ sharing, access, me, onShared }: ShareFormProps) {
+export function ShareForm({ sharing, me, onShared }: ShareFormProps) {
   const id = useId();
   const groups = useQuery(trpc.groups.options.queryOptions());
-  const permissions = grantable(access.own);
+  // What the caller may hand out is the server's answer, strongest first.
+  const permissions = sharing.grantable;
   const [target, setTarget] = useState('');
   const [permission, setPermission] = useState<ProjectPermission>(
     permissions.includes('can_edit') ? 'can_edit' : (permissions[0] ?? 'can_view'),

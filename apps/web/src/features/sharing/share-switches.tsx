@@ -5,13 +5,8 @@ import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { Spinner } from '../../ui/spinner';
-import type { ShareAccess } from './share-access';
 
-type ShareSwitchesProps = {
-  sharing: ProjectSharing;
-  access: ShareAccess;
-  onChanged: () => Promise<unknown>;
-};
+type ShareSwitchesProps = { sharing: ProjectSharing; onChanged: () => Promise<unknown> };
 
 type SwitchProps = {
   label: string;
@@ -50,14 +45,14 @@ function Switch({ label, help, checked, busy, onChange }: SwitchProps) {
 }
 
 /** The project-wide switches, for Full access holders: the web, and re-sharing by Can edit holders. */
-export function ShareSwitches({ sharing, access, onChanged }: ShareSwitchesProps) {
+export function ShareSwitches({ sharing, onChanged }: ShareSwitchesProps) {
   const web = useMutation(trpc.sharing.shareWithWeb.mutationOptions({ onSuccess: () => onChanged() }));
   const reshare = useMutation(
     trpc.sharing.setEditorsCanShare.mutationOptions({ onSuccess: () => onChanged() }),
   );
   const { projectId } = sharing;
 
-  if (!access.canManage) {
+  if (!sharing.can.manageSharing) {
     return sharing.sharedWithWeb ? (
       <p className="share-note muted">Anyone with the link can view this project’s app.</p>
     ) : null;

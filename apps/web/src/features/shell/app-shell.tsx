@@ -6,14 +6,16 @@ import { quarryErrorOf } from '../../ui/quarry-error';
 import { paths, type Route } from '../../ui/router';
 import { Spinner } from '../../ui/spinner';
 import { useSignOut } from '../auth/use-sign-out';
+import { useWorkspaceCan } from '../auth/workspace-capabilities';
 import { WorkspaceSwitcher } from '../auth/workspace-switcher';
-import { isAdmin, SETTINGS_PAGES } from '../settings/settings-layout';
+import { hasSettingsMenu, SETTINGS_PAGES } from '../settings/settings-layout';
 
 type AppShellProps = { me: Me; route: Route; children: ReactNode };
 
 /** The frame around every signed-in page: who and where you are, and the way out. */
 export function AppShell({ me, route, children }: AppShellProps) {
   const signOut = useSignOut();
+  const can = useWorkspaceCan();
   const inProjects = route.name === 'projects' || route.name === 'project';
   const inSettings = SETTINGS_PAGES.some((entry) => entry.route === route.name);
   return (
@@ -32,7 +34,7 @@ export function AppShell({ me, route, children }: AppShellProps) {
             >
               Projects
             </Link>
-            {isAdmin(me) ? (
+            {can && hasSettingsMenu(can) ? (
               <Link href={paths.members} aria-current={inSettings ? 'true' : undefined}>
                 Settings
               </Link>
