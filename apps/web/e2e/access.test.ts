@@ -134,6 +134,13 @@ describe.runIf(browserAvailable)('access control in real Chromium', () => {
     const editorEntry = dialog.getByTestId('share-entry').filter({ hasText: EDITOR.email });
     await expect.poll(() => editorEntry.getByTestId('share-effective').textContent()).toBe('Can edit');
     await shot(admin, 'share-dialog');
+    // Each line says how the grants reach the person (issue 8): the Editor by a direct share, the
+    // Admin as the project's creator; Remove is offered only where it would take a grant away.
+    await expect
+      .poll(() => editorEntry.getByTestId('share-via').textContent())
+      .toBe('via direct share (Can edit)');
+    expect(await editorEntry.getByRole('button', { name: 'Remove' }).count()).toBe(1);
+    await dialog.screenshot({ path: join(artifacts, 'access-share-via.png') });
     await dialog.getByRole('button', { name: 'Close' }).click();
 
     // The Editor opens the project, edits the SQL, runs it and sees rows.
