@@ -1,5 +1,4 @@
-import type { ConnectionFacts, MemberActor, ProjectFacts, ProjectGrant } from '@quarry/access';
-import type { WorkspaceRole } from '@quarry/contracts';
+import type { ConnectionFacts, MemberActor, ProjectFacts } from '@quarry/access';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from './client';
 import {
@@ -53,7 +52,7 @@ export async function loadMemberActor(
   return {
     kind: 'member',
     userId: input.userId,
-    role: member.role as WorkspaceRole,
+    role: member.role,
     customGroupIds: memberships.map((m) => m.groupId),
   };
 }
@@ -133,7 +132,7 @@ export async function loadProjectsFacts(
   for (const g of grantRows) {
     const project = facts.get(g.projectId);
     if (!project) continue;
-    const permission = g.permission as ProjectGrant['permission'];
+    const { permission } = g;
     if (g.userId) project.grants.push({ to: { kind: 'user', userId: g.userId }, permission });
     else if (g.groupId) project.grants.push({ to: { kind: 'group', groupId: g.groupId }, permission });
   }

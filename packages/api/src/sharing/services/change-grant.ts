@@ -66,7 +66,7 @@ async function changeGrant(
       .from(projectGrants)
       .where(and(eq(projectGrants.projectId, scope.id), match))
       .for('update');
-    const before = (current?.permission ?? 'none') as ProjectAccess;
+    const before: ProjectAccess = current?.permission ?? 'none';
     const check = decideGrantChange({
       sharer: scope.decision.effective,
       target:

@@ -9,13 +9,7 @@ import {
   type ProjectAccess,
   projectCapabilities,
 } from '@quarry/access';
-import type {
-  ProjectPermission,
-  ProjectSharing,
-  ShareEntry,
-  ShareRoute,
-  WorkspaceRole,
-} from '@quarry/contracts';
+import type { ProjectSharing, ShareEntry, ShareRoute } from '@quarry/contracts';
 import { groupMembers, groups, projectGrants, projects, users, workspaceMembers } from '@quarry/db/schema';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { ServiceContext } from '../../service-context';
@@ -55,12 +49,12 @@ export async function getSharing(ctx: ServiceContext, scope: ProjectScope): Prom
     manages &&
     decideGrantChange({ sharer: effective, target, current, next: 'none', channel: 'share' }).allowed;
   const directGrant = (userId: string): ProjectAccess =>
-    (grants.find((g) => g.userId === userId)?.permission ?? 'none') as ProjectAccess;
+    grants.find((g) => g.userId === userId)?.permission ?? 'none';
 
   const entries: ShareEntry[] = [];
   for (const grant of grants) {
     if (!grant.groupId) continue;
-    const permission = grant.permission as ProjectPermission;
+    const { permission } = grant;
     const target = { kind: 'group' as const, groupId: grant.groupId };
     const changeable = canChange(target, permission);
     entries.push({
@@ -77,7 +71,7 @@ export async function getSharing(ctx: ServiceContext, scope: ProjectScope): Prom
     const memberActor: MemberActor = {
       kind: 'member',
       userId: member.userId,
-      role: member.role as WorkspaceRole,
+      role: member.role,
       customGroupIds: memberships.filter((m) => m.userId === member.userId).map((m) => m.groupId),
     };
     const memberFacts = { ...facts, actor: memberActor, isProjectOwner: owner?.createdBy === member.userId };
