@@ -27,8 +27,7 @@ export {
   strongerOf,
   weakerOf,
 } from './project-permission';
-export type { AccessReasonCode, Reason } from './reasons';
-export { ACCESS_REASON_CODES } from './reasons';
+export type { Reason } from './reasons';
 export { decideGrant, decideShareManagement } from './share-management';
 export type { AccessCheck, ShareTarget } from './share-permission';
 export { canShareAtPermission } from './share-permission';

@@ -1,10 +1,20 @@
-import type { QuarryError, Result } from '@quarry/contracts';
+import type {
+  ErrorDomain,
+  NotFoundErrorCode,
+  NotFoundSubject,
+  QuarryError,
+  QuarryErrorCode,
+  Result,
+} from '@quarry/contracts';
 import { TRPCError } from '@trpc/server';
 
 type TrpcCode = ConstructorParameters<typeof TRPCError>[0]['code'];
 
+/** A QuarryError whose code is one of contracts' codes; domain helpers return these. */
+export type CodedError<C extends QuarryErrorCode = QuarryErrorCode> = QuarryError & { code: C };
+
 /** One table from each domain's error codes to the transport's. Anything unlisted is a 400. */
-const CODE_TABLE: Array<[prefixOrCode: string, trpc: TrpcCode]> = [
+const CODE_TABLE: Array<[prefixOrCode: QuarryErrorCode | `${ErrorDomain}.`, trpc: TrpcCode]> = [
   ['auth.invalid_credentials', 'UNAUTHORIZED'],
   ['auth.signed_out', 'UNAUTHORIZED'],
   ['auth.bad_origin', 'FORBIDDEN'],
@@ -40,7 +50,7 @@ export function unwrapOrThrow<T>(result: Result<T>): T {
   throw new QuarryTRPCError(result.error);
 }
 
-export const notFound = (what: string): QuarryError => ({
+export const notFound = (what: NotFoundSubject): CodedError<NotFoundErrorCode> => ({
   code: `not_found.${what}`,
   message: `No such ${what} in this workspace`,
   hint: 'Check the link, or ask whoever shared it with you',

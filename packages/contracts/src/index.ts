@@ -21,6 +21,27 @@ export {
   TestConnectionInput,
   TestConnectionResult,
 } from './connections/test-connection';
+export {
+  AccessErrorCode,
+  AccessReasonCode,
+  AuditErrorCode,
+  AuthErrorCode,
+  ClientErrorCode,
+  ConnectionErrorCode,
+  type ErrorDomain,
+  GroupsErrorCode,
+  InvitesErrorCode,
+  MembersErrorCode,
+  NetErrorCode,
+  NotFoundErrorCode,
+  NotFoundSubject,
+  QuarryErrorCode,
+  RequestErrorCode,
+  RunErrorCode,
+  SqlErrorCode,
+  SsoErrorCode,
+  VaultErrorCode,
+} from './errors/error-codes';
 export { err, ok, QuarryError, type Result } from './errors/quarry-error';
 export { RunExecuteJob } from './jobs/run-execute';
 export {

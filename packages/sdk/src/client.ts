@@ -5,6 +5,7 @@ import {
   MAX_CALLS_PER_REQUEST,
   parseRowBatch,
   type QuarryError,
+  type QuarryErrorCode,
   type RunSummary,
 } from '@quarry/contracts';
 import {
@@ -24,9 +25,13 @@ export type QuarryClientOptions = {
   fetch?: typeof fetch;
 };
 
-/** A Quarry failure as a value the caller can switch on: `code`, `message`, `hint`. */
+/**
+ * A Quarry failure as a value the caller can switch on: `code`, `message`, `hint`. `code` is one of
+ * contracts' `QuarryErrorCode`s; a newer server may send one this SDK does not know yet, so it
+ * stays open to other strings (a `switch` still narrows on the known ones).
+ */
 export class QuarryClientError extends Error {
-  readonly code: string;
+  readonly code: QuarryErrorCode | (string & {});
   readonly hint: string | undefined;
   readonly details: QuarryError['details'];
   constructor(error: QuarryError) {

@@ -1,3 +1,21 @@
+export type {
+  AccessErrorCode,
+  AuditErrorCode,
+  AuthErrorCode,
+  ClientErrorCode,
+  ConnectionErrorCode,
+  GroupsErrorCode,
+  InvitesErrorCode,
+  MembersErrorCode,
+  NetErrorCode,
+  NotFoundErrorCode,
+  QuarryErrorCode,
+  RequestErrorCode,
+  RunErrorCode,
+  SqlErrorCode,
+  SsoErrorCode,
+  VaultErrorCode,
+} from '@quarry/contracts';
 export {
   createQuarryClient,
   type QuarryClient,

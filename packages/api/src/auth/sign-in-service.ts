@@ -1,5 +1,5 @@
 import { verifyDecoyPassword, verifyPassword } from '@quarry/auth';
-import { err, type Me, ok, type Result, type SignInInput, type WorkspaceRole } from '@quarry/contracts';
+import { err, type Me, ok, type Result, type SignInInput } from '@quarry/contracts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { users, workspaceMembers, workspaces } from '@quarry/db/schema';
 import { eq, isNull, sql } from 'drizzle-orm';

@@ -1,4 +1,4 @@
-import { err, ok, type Result, type WorkspaceRole } from '@quarry/contracts';
+import { err, ok, type Result } from '@quarry/contracts';
 import { users } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
 import { notFound } from '../errors';

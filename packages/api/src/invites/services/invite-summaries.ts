@@ -1,4 +1,4 @@
-import type { InviteSummary, WorkspaceRole } from '@quarry/contracts';
+import type { InviteSummary } from '@quarry/contracts';
 import type { invites } from '@quarry/db/schema';
 
 type InviteRow = typeof invites.$inferSelect;

@@ -1,5 +1,5 @@
 import { verifyDecoyPassword, verifyPassword } from '@quarry/auth';
-import { err, ok, type Result, type WorkspaceRole } from '@quarry/contracts';
+import { err, ok, type Result } from '@quarry/contracts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { users, workspaceMembers } from '@quarry/db/schema';
 import { and, eq, sql } from 'drizzle-orm';

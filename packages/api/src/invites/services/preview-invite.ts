@@ -1,4 +1,4 @@
-import { err, type InvitePreview, ok, type Result, type WorkspaceRole } from '@quarry/contracts';
+import { err, type InvitePreview, ok, type Result } from '@quarry/contracts';
 import { users } from '@quarry/db/schema';
 import { sql } from 'drizzle-orm';
 import type { z } from 'zod';

@@ -1,4 +1,4 @@
-import type { MemberSummary, WorkspaceRole } from '@quarry/contracts';
+import type { MemberSummary } from '@quarry/contracts';
 import { groupMembers, groups, users, workspaceMembers } from '@quarry/db/schema';
 import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Tx } from '../../service-context';

@@ -1,4 +1,4 @@
-import { QuarryError, type RunStatus, type RunSummary } from '@quarry/contracts';
+import { QuarryError, type RunSummary } from '@quarry/contracts';
 import type { runs } from '@quarry/db/schema';
 
 export function toRunSummary(row: typeof runs.$inferSelect): RunSummary {
