@@ -1,63 +1,167 @@
 import type { Column, Cell as ResultCell } from '@quarry/contracts';
-import { memo } from 'react';
+import { createContext, memo, useContext, useMemo, useState } from 'react';
+import { type DataColumns, DataTable, dataColumns } from '../../ui/data-table';
+import { formatValue, rawText, viewerTimeZone } from '../../ui/format-value';
+import './results-table.css';
 
-/** Rows kept in the DOM; the rest are counted, not drawn (virtualisation comes later). */
-export const MAX_RENDERED_ROWS = 500;
+type ResultRow = ResultCell[];
+type Inspected = { row: number; column: number };
+type InspectState = { inspected: Inspected | null; inspect: (at: Inspected) => void; timeZone: string };
 
-const NUMERIC = new Set<Column['type']>(['number', 'bigint']);
+const InspectContext = createContext<InspectState>({ inspected: null, inspect: () => {}, timeZone: 'UTC' });
+
+const collator = new Intl.Collator(undefined, { numeric: true });
+
+/** Ascending order of two non-NULL values of one column (NULLs go last before this is asked). */
+function compareCells(type: Column['type']) {
+  if (type === 'number' || type === 'bigint') return (a: ResultCell, b: ResultCell) => Number(a) - Number(b);
+  if (type === 'boolean') return (a: ResultCell, b: ResultCell) => Number(a) - Number(b);
+  // The runner sends instants as ISO text in UTC, which sorts as text.
+  if (type === 'date')
+    return (a: ResultCell, b: ResultCell) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
+  return (a: ResultCell, b: ResultCell) => collator.compare(String(a), String(b));
+}
+
+function initialWidth(column: Column): number {
+  if (column.type === 'boolean') return 100;
+  if (column.type === 'number' || column.type === 'bigint') return 140;
+  if (column.type === 'date') return 230;
+  return 200;
+}
+
+/** One value, formatted by its column's type; a click shows it exactly as the database sent it. */
+function ResultValue({
+  value,
+  column,
+  row,
+  index,
+}: {
+  value: ResultCell;
+  column: Column;
+  row: number;
+  index: number;
+}) {
+  const { inspected, inspect, timeZone } = useContext(InspectContext);
+  const shown = formatValue(value, column, timeZone);
+  const selected = inspected?.row === row && inspected.column === index;
+  return (
+    <button
+      type="button"
+      className={`result-value result-${shown.kind}${selected ? ' is-selected' : ''}`}
+      title={shown.kind === 'text' ? undefined : rawText(value)}
+      onClick={() => inspect({ row, column: index })}
+    >
+      {shown.text}
+    </button>
+  );
+}
+
+function resultColumns(columns: Column[], timeZone: string): DataColumns<ResultRow> {
+  const helper = dataColumns<ResultRow>();
+  return columns.map((column, index) =>
+    helper.accessor((row) => row[index] ?? undefined, {
+      // Positional ids: a query may return two columns with one name.
+      id: `c${index}`,
+      header: () => (
+        <span title={column.dbType === 'timestamptz' ? `timestamptz, shown in ${timeZone}` : column.dbType}>
+          {column.name}
+        </span>
+      ),
+      size: initialWidth(column),
+      sortUndefined: 'last',
+      sortFn: (a, b, id) => {
+        const compare = compareCells(column.type);
+        return compare(a.getValue(id) as ResultCell, b.getValue(id) as ResultCell);
+      },
+      meta: { align: column.type === 'number' || column.type === 'bigint' ? 'end' : 'start' },
+      cell: (info) => (
+        <ResultValue
+          value={info.row.original[index] ?? null}
+          column={column}
+          row={info.row.index}
+          index={index}
+        />
+      ),
+    }),
+  );
+}
+
+/** The raw text of the value last clicked, its place and its type, with a way to copy it. */
+function RawValue({
+  columns,
+  rows,
+  at,
+  onClose,
+}: {
+  columns: Column[];
+  rows: ResultRow[];
+  at: Inspected;
+  onClose: () => void;
+}) {
+  const column = columns[at.column];
+  const value = rows[at.row]?.[at.column] ?? null;
+  if (!column) return null;
+  const raw = rawText(value);
+  return (
+    <section className="raw-value" aria-label="Raw value" data-testid="raw-value">
+      <header>
+        <span>
+          Row {(at.row + 1).toLocaleString('en-US')} · <strong>{column.name}</strong>{' '}
+          <span className="muted mono">{column.dbType}</span>
+          {value === null ? <span className="muted"> · NULL</span> : null}
+          {value === '' ? <span className="muted"> · empty string</span> : null}
+        </span>
+        <span className="raw-value-actions">
+          <button
+            type="button"
+            className="button button-small"
+            onClick={() => void navigator.clipboard?.writeText(raw)}
+          >
+            Copy
+          </button>
+          <button type="button" className="button button-small" onClick={onClose}>
+            Close
+          </button>
+        </span>
+      </header>
+      <pre>{value === null ? '' : raw}</pre>
+    </section>
+  );
+}
 
 type ResultsTableProps = {
   columns: Column[];
-  rows: ResultCell[][];
-  /** How many of `rows` to draw; `rows` grows in place, so this is what tells React to redraw. */
-  visibleCount: number;
+  rows: ResultRow[];
+  /** How many rows have arrived; `rows` grows in place, so this is what tells React to redraw. */
+  rowCount: number;
 };
 
-function CellValue({ value }: { value: ResultCell }) {
-  if (value === null) return <span className="null">NULL</span>;
-  if (typeof value === 'boolean') return <>{value ? 'true' : 'false'}</>;
-  return <>{String(value)}</>;
-}
-
-export const ResultsTable = memo(function ResultsTable({ columns, rows, visibleCount }: ResultsTableProps) {
-  const numeric = columns.map((column) => NUMERIC.has(column.type));
-  const visible = rows.slice(0, visibleCount);
+/** Every row of a result, virtualised: sort by a header, resize by its edge, click a value for its raw text. */
+export const ResultsTable = memo(function ResultsTable({ columns, rows, rowCount }: ResultsTableProps) {
+  const timeZone = useMemo(viewerTimeZone, []);
+  const defs = useMemo(() => resultColumns(columns, timeZone), [columns, timeZone]);
+  const [inspected, setInspected] = useState<Inspected | null>(null);
+  const context = useMemo(() => ({ inspected, inspect: setInspected, timeZone }), [inspected, timeZone]);
+  // A new result (a new row array) forgets the value inspected in the last one.
+  const [forRows, setForRows] = useState(rows);
+  if (forRows !== rows) {
+    setForRows(rows);
+    setInspected(null);
+  }
   return (
-    <div className="results-scroll">
-      <table className="results" data-testid="results">
-        <thead>
-          <tr>
-            {columns.map((column, index) => (
-              <th
-                // biome-ignore lint/suspicious/noArrayIndexKey: a query may return two columns with one name
-                key={index}
-                scope="col"
-                className={numeric[index] ? 'num' : undefined}
-                title={column.dbType}
-              >
-                {column.name}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {visible.map((row, rowIndex) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: rows only ever append and carry no id
-            <tr key={rowIndex}>
-              {columns.map((column, index) => (
-                <td
-                  // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional, as columns are
-                  key={index}
-                  className={numeric[index] ? 'num' : undefined}
-                  data-column={column.name}
-                >
-                  <CellValue value={row[index] ?? null} />
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <InspectContext.Provider value={context}>
+      <DataTable
+        data={rows}
+        rowCount={rowCount}
+        columns={defs}
+        label="Query results"
+        testId="results"
+        maxHeight="28rem"
+        rowHeight={31}
+      />
+      {inspected ? (
+        <RawValue columns={columns} rows={rows} at={inspected} onClose={() => setInspected(null)} />
+      ) : null}
+    </InspectContext.Provider>
   );
 });

@@ -1,15 +1,12 @@
-import { formatCount, formatRows } from '../../ui/format';
 import { formatRunStatus } from './format-run-status';
-import { MAX_RENDERED_ROWS, ResultsTable } from './results-table';
+import { ResultsTable } from './results-table';
 import { RunError } from './run-error';
 import type { RunView } from './run-view';
 
-/** Everything under a cell after Run: a status line, then the error or the rows. */
+/** Everything under a cell after Run: a status line, then the error or every row of the result. */
 export function RunResults({ view }: { view: RunView }) {
   if (view.phase === 'idle') return null;
   const busy = view.phase === 'queued' || view.phase === 'running';
-  const visibleCount = Math.min(view.rows.length, MAX_RENDERED_ROWS);
-  const total = Math.max(view.rowCount, view.rows.length);
   return (
     <div className="run-results">
       <p
@@ -24,12 +21,7 @@ export function RunResults({ view }: { view: RunView }) {
       {view.error ? <RunError error={view.error} source={view.source} /> : null}
       {view.columns.length > 0 ? (
         <>
-          <ResultsTable columns={view.columns} rows={view.rows} visibleCount={visibleCount} />
-          {view.rows.length > MAX_RENDERED_ROWS ? (
-            <p className="results-note muted" data-testid="results-note">
-              Showing {formatCount(MAX_RENDERED_ROWS)} of {formatRows(total)}
-            </p>
-          ) : null}
+          <ResultsTable columns={view.columns} rows={view.rows} rowCount={view.rows.length} />
           {view.phase === 'done' && view.rows.length === 0 ? (
             <p className="results-note muted">The query returned no rows.</p>
           ) : null}

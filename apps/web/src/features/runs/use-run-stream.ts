@@ -11,6 +11,13 @@ const STREAM_ENDED = {
 };
 
 /**
+ * Rows a cell's run may return before it is cut (and marked truncated). The table draws only the
+ * rows in view, so this is bounded by what a browser tab holds comfortably, not by drawing; the
+ * runner's byte limits still stop a result too big to carry.
+ */
+export const CELL_ROW_LIMIT = 100_000;
+
+/**
  * Runs one SQL cell and follows its result stream. Events land in a ref as they arrive and reach
  * React at most once per animation frame, so a fast stream of row chunks costs one render a frame.
  * Running again aborts the stream still open.
@@ -55,7 +62,7 @@ export function useRunStream(input: { projectId: string; cellId: string }) {
       live.current = queuedRun(source);
       flushNow();
       try {
-        const summary = await startRun({ projectId, cellId, source });
+        const summary = await startRun({ projectId, cellId, source, rowLimit: CELL_ROW_LIMIT });
         onStarted?.();
         if (!isCurrent()) return;
         if (summary.status === 'failed' || summary.status === 'cancelled') {

@@ -1,0 +1,241 @@
+import {
+  type ColumnDef,
+  type ColumnHelper,
+  columnResizingFeature,
+  columnSizingFeature,
+  constructRow,
+  createColumnHelper,
+  createSortedRowModel,
+  metaHelper,
+  type Row,
+  type RowData,
+  type RowModel,
+  rowSortingFeature,
+  sortFn_alphanumeric,
+  sortFn_basic,
+  sortFn_text,
+  type Table,
+  type TableFeatures,
+  tableFeatures,
+  useTable,
+} from '@tanstack/react-table';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { type CSSProperties, type ReactNode, useRef } from 'react';
+import './data-table.css';
+
+/** What a column tells the table beyond its value: which way it aligns, how a cell is labelled. */
+export type DataColumnMeta = {
+  align?: 'start' | 'end';
+  /** Extra class on the column's header and cells. */
+  className?: string;
+};
+
+/**
+ * Row models that take new rows without rebuilding the old ones. A streaming result grows its
+ * array in place; the default core model would rebuild every row object on each chunk (about
+ * 100 ms at 100,000 rows), this one builds only the rows that arrived. A new array starts over.
+ */
+function createAppendOnlyRowModel<TFeatures extends TableFeatures>() {
+  return (table: Table<TFeatures, RowData>) => {
+    let source: readonly RowData[] | null = null;
+    let built: Row<TFeatures, RowData>[] = [];
+    let byId: Record<string, Row<TFeatures, RowData>> = {};
+    let model: RowModel<TFeatures, RowData> | null = null;
+    return (): RowModel<TFeatures, RowData> => {
+      const data = table.options.data;
+      if (data !== source) {
+        source = data;
+        built = [];
+        byId = {};
+        model = null;
+      }
+      if (model && model.rows.length === data.length) return model;
+      for (let index = built.length; index < data.length; index += 1) {
+        const original = data[index] as RowData;
+        const row = constructRow(table, table.getRowId(original, index), original, index, 0);
+        built.push(row);
+        byId[row.id] = row;
+      }
+      // A new model object (over a new array of the same rows) so the sorted model sees a change.
+      const rows = built.slice();
+      model = { rows, flatRows: rows, rowsById: byId };
+      return model;
+    };
+  };
+}
+
+export const dataTableFeatures = tableFeatures({
+  rowSortingFeature,
+  columnSizingFeature,
+  columnResizingFeature,
+  coreRowModel: createAppendOnlyRowModel(),
+  sortedRowModel: createSortedRowModel(),
+  sortFns: { alphanumeric: sortFn_alphanumeric, basic: sortFn_basic, text: sortFn_text },
+  columnMeta: metaHelper<DataColumnMeta>(),
+});
+export type DataTableFeatures = typeof dataTableFeatures;
+
+/** Column definitions for a DataTable of `TData` rows. */
+export const dataColumns = <TData extends RowData>(): ColumnHelper<DataTableFeatures, TData> =>
+  createColumnHelper<DataTableFeatures, TData>();
+
+// The helper's own array type: each column keeps the type of its value.
+// biome-ignore lint/suspicious/noExplicitAny: TanStack's column arrays are heterogeneous in value type
+export type DataColumns<TData extends RowData> = Array<ColumnDef<DataTableFeatures, TData, any>>;
+
+type DataTableProps<TData extends RowData> = {
+  data: TData[];
+  columns: DataColumns<TData>;
+  /** Names the table for assistive technology. */
+  label: string;
+  /**
+   * A streaming result grows `data` in place and passes its length here: a changed prop is what
+   * makes a memoised parent render the table again to take the new rows.
+   */
+  rowCount?: number;
+  getRowId?: (row: TData, index: number) => string;
+  /** The height of one row in pixels: rows are virtualised, so every row has this height. */
+  rowHeight?: number;
+  /** The scroll area's largest height (CSS); the page scrolls past shorter tables. */
+  maxHeight?: string;
+  testId?: string;
+  className?: string;
+};
+
+const DEFAULT_ROW_HEIGHT = 33;
+
+/**
+ * Every list and result of the app: TanStack Table for sorting and column sizes, TanStack
+ * Virtual so only the rows in view are in the DOM (100,000 rows scroll as smoothly as 100), and a
+ * header that stays in place while the rows scroll. Click a header to sort; drag its edge to resize.
+ */
+export function DataTable<TData extends RowData>({
+  data,
+  columns,
+  label,
+  getRowId,
+  rowHeight = DEFAULT_ROW_HEIGHT,
+  maxHeight = '32rem',
+  testId,
+  className,
+}: DataTableProps<TData>) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const table = useTable({
+    features: dataTableFeatures,
+    columns,
+    data,
+    ...(getRowId ? { getRowId } : {}),
+    columnResizeMode: 'onChange',
+    enableSortingRemoval: true,
+    defaultColumn: { size: 180, minSize: 60, maxSize: 1200 },
+  });
+  // The append-only row model reads `data.length` on every render, so rows that arrived in place
+  // since the last one (the parent re-rendered with a new `rowCount`) are taken here.
+  const rows = table.getRowModel().rows;
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 12,
+  });
+  const headers = table.getFlatHeaders();
+  // Sizes once per render as CSS variables, so resizing does not walk every cell.
+  const sizes: Record<string, string> = { '--data-table-width': `${table.getTotalSize()}px` };
+  for (const header of headers) sizes[`--col-${cssId(header.column.id)}`] = `${header.getSize()}px`;
+
+  return (
+    <div
+      ref={scrollRef}
+      className={`data-table-scroll ${className ?? ''}`}
+      style={{ maxHeight, ...(sizes as CSSProperties) }}
+      data-testid={testId ? `${testId}-scroll` : undefined}
+    >
+      <table className="data-grid" aria-label={label} aria-rowcount={rows.length + 1} data-testid={testId}>
+        <thead>
+          <tr aria-rowindex={1}>
+            {headers.map((header) => {
+              const sorted = header.column.getIsSorted();
+              const meta = header.column.columnDef.meta;
+              return (
+                <th
+                  key={header.id}
+                  scope="col"
+                  className={classOf(meta)}
+                  style={{ width: `var(--col-${cssId(header.column.id)})` }}
+                  aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : undefined}
+                >
+                  {header.column.getCanSort() ? (
+                    <button
+                      type="button"
+                      className="data-grid-sort"
+                      onClick={header.column.getToggleSortingHandler()}
+                    >
+                      <span className="data-grid-heading">
+                        <table.FlexRender header={header} />
+                      </span>
+                      <SortMark direction={sorted} />
+                    </button>
+                  ) : (
+                    <span className="data-grid-heading">
+                      <table.FlexRender header={header} />
+                    </span>
+                  )}
+                  {header.column.getCanResize() ? (
+                    // A pointer affordance (double-click restores the width); hidden from assistive technology.
+                    <span
+                      className={`data-grid-resize${header.column.getIsResizing() ? ' is-resizing' : ''}`}
+                      onMouseDown={header.getResizeHandler()}
+                      onTouchStart={header.getResizeHandler()}
+                      onDoubleClick={() => header.column.resetSize()}
+                      aria-hidden="true"
+                    />
+                  ) : null}
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody style={{ height: `${virtualizer.getTotalSize()}px` }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const row = rows[item.index];
+            if (!row) return null;
+            return (
+              <tr
+                key={row.id}
+                aria-rowindex={item.index + 2}
+                style={{ transform: `translateY(${item.start}px)`, height: `${rowHeight}px` }}
+              >
+                {row.getAllCells().map((cell) => (
+                  <td
+                    key={cell.id}
+                    className={classOf(cell.column.columnDef.meta)}
+                    style={{ width: `var(--col-${cssId(cell.column.id)})` }}
+                  >
+                    <table.FlexRender cell={cell} />
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function SortMark({ direction }: { direction: false | 'asc' | 'desc' }): ReactNode {
+  if (!direction) return <span className="data-grid-sort-mark is-idle" aria-hidden="true" />;
+  return (
+    <span className="data-grid-sort-mark" aria-hidden="true">
+      {direction === 'asc' ? '▲' : '▼'}
+    </span>
+  );
+}
+
+function classOf(meta: DataColumnMeta | undefined): string | undefined {
+  const classes = [meta?.align === 'end' ? 'is-end' : '', meta?.className ?? ''].filter(Boolean);
+  return classes.length > 0 ? classes.join(' ') : undefined;
+}
+
+/** Column ids as CSS custom-property names: anything but letters, digits, - and _ becomes _. */
+const cssId = (id: string): string => id.replace(/[^a-zA-Z0-9_-]/g, '_');
