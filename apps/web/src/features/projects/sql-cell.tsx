@@ -1,10 +1,12 @@
 import type { ProjectWithLogic, SqlCell } from '@quarry/contracts';
-import { useId, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { RunResults } from '../runs/run-results';
+import { sqlErrorPositionOf } from '../runs/sql-position';
 import { useRunStream } from '../runs/use-run-stream';
 import { ConnectionLabel } from './connection-label';
+import { sqlDialectFor } from './sql-dialect';
 import { SqlEditor } from './sql-editor';
 import { useSaveCell } from './use-save-cell';
 
@@ -23,6 +25,9 @@ export function SqlCellView({ projectId, cell, connections, editable, index }: S
   const { view, run } = useRunStream({ projectId, cellId: cell.id });
   const saving = useSaveCell({ projectId, cellId: cell.id, initialSource: cell.source });
   const busy = view.phase === 'queued' || view.phase === 'running';
+  const kind = connections.find((connection) => connection.id === cell.connectionId)?.kind;
+  const dialect = useMemo(() => sqlDialectFor(kind), [kind]);
+  const errorAt = useMemo(() => sqlErrorPositionOf(view.error, view.source), [view.error, view.source]);
 
   const runCell = () => {
     if (!editable) return;
@@ -61,6 +66,9 @@ export function SqlCellView({ projectId, cell, connections, editable, index }: S
         onBlur={editable ? () => saving.save(source) : undefined}
         readOnly={!editable}
         describedBy={editable ? undefined : `${id}-readonly`}
+        dialect={dialect}
+        errorAt={errorAt}
+        errorSource={view.source}
       />
       {editable ? null : (
         <p className="muted small" id={`${id}-readonly`}>

@@ -1,10 +1,10 @@
 import type { QuarryError } from '@quarry/contracts';
 import { ErrorMessage } from '../../ui/error-message';
-import { sqlPositionOf } from './sql-position';
+import { sqlErrorPositionOf } from './sql-position';
 
 /** A failed run: the message, what to do, and for SQL errors where in the query it went wrong. */
 export function RunError({ error, source }: { error: QuarryError; source: string }) {
-  const at = error.code.startsWith('sql.') ? sqlPositionOf(source, error.details?.position) : null;
+  const at = sqlErrorPositionOf(error, source);
   const detail = error.details?.detail;
   return (
     <ErrorMessage error={error} testId="run-error">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sqlPositionOf } from './sql-position';
+import { sqlErrorPositionOf, sqlPositionOf } from './sql-position';
 
 const SQL = 'select id,\n  name\nfrom users\nwhere id = ;';
 
@@ -20,5 +20,21 @@ describe('sqlPositionOf', () => {
 
   it('drops a carriage return from the line it shows', () => {
     expect(sqlPositionOf('select 1\r\nfrom x', 11)).toEqual({ line: 2, column: 1, text: 'from x' });
+  });
+});
+
+describe('sqlErrorPositionOf', () => {
+  const error = (code: string, position: number) => ({ code, message: 'm', details: { position } });
+
+  it('places a SQL error', () => {
+    expect(sqlErrorPositionOf(error('sql.syntax', 12), SQL)).toEqual({ line: 2, column: 1, text: '  name' });
+  });
+
+  it('ignores a position on an error that is not about the SQL', () => {
+    expect(sqlErrorPositionOf(error('connector.auth_failed', 12), SQL)).toBeNull();
+  });
+
+  it('has nothing to place without an error', () => {
+    expect(sqlErrorPositionOf(null, SQL)).toBeNull();
   });
 });

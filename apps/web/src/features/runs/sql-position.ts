@@ -1,3 +1,5 @@
+import type { QuarryError } from '@quarry/contracts';
+
 export type SqlPosition = { line: number; column: number; text: string };
 
 /**
@@ -13,4 +15,10 @@ export function sqlPositionOf(source: string, position: unknown): SqlPosition | 
   const line = before.split('\n').length;
   const text = source.slice(lineStart, lineEnd === -1 ? undefined : lineEnd).replace(/\r$/, '');
   return { line, column: position - lineStart, text };
+}
+
+/** Where a run's SQL error is in the SQL that ran; null for any other error or no position. */
+export function sqlErrorPositionOf(error: QuarryError | null, source: string): SqlPosition | null {
+  if (!error?.code.startsWith('sql.')) return null;
+  return sqlPositionOf(source, error.details?.position);
 }

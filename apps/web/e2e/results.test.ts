@@ -1,0 +1,156 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestDatabase, TEST_READER_PASSWORD, type TestDatabase } from '@quarry/db/testing';
+import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
+import { generateMasterKey } from '@quarry/vault';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserAvailable, launchChromium } from './chromium';
+
+const artifacts = join(import.meta.dirname, '..', 'test-results');
+const ADMIN = { email: 'admin@quarry.local', password: 'e2e demo password' };
+const ORDERS = 100_000;
+
+let database: TestDatabase;
+let warehouse: TestDatabase;
+let product: RunningProduct;
+let browser: Browser;
+
+async function openDemoProject(page: Page) {
+  await page.goto(product.url);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Orders overview' }).click();
+}
+
+describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrate: false });
+    warehouse = await createTestDatabase({ migrate: false });
+    const masterKey = generateMasterKey();
+    await prepareProduct({
+      databaseUrl: database.url,
+      warehouseUrl: warehouse.url,
+      orders: ORDERS,
+      masterKey,
+      adminEmail: ADMIN.email,
+      adminPassword: ADMIN.password,
+      readerPassword: TEST_READER_PASSWORD,
+    });
+    product = await launchProduct({
+      databaseUrl: database.url,
+      masterKey,
+      port: 3969,
+      webDist: join(import.meta.dirname, '..', 'dist'),
+      logLevel: 'warn',
+      quiet: true,
+    });
+    browser = await launchChromium();
+    mkdirSync(artifacts, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await product?.stop();
+    await warehouse?.drop();
+    await database?.drop();
+  });
+
+  it('highlights SQL, runs it with Ctrl+Enter, marks the SQL error and shows values as people read them', async () => {
+    // The viewer is in Paris: instants are shown in that zone, dates never move.
+    const page = await browser.newPage({
+      viewport: { width: 1280, height: 900 },
+      timezoneId: 'Europe/Paris',
+    });
+    await openDemoProject(page);
+    const editor = page.getByLabel('SQL');
+
+    await editor.fill('select id, nosuchcolumn\nfrom orders\nwhere id < 10');
+    await editor.press('Control+Enter');
+    await expect
+      .poll(() => page.getByTestId('run-error').textContent(), { timeout: 20_000 })
+      .toContain('column "nosuchcolumn" does not exist');
+    // The database's position is marked in the editor, on the word it points at.
+    await expect.poll(() => page.locator('.cm-sql-error').textContent()).toBe('nosuchcolumn');
+    expect(await page.locator('.cm-sql-error-line').count()).toBe(1);
+    // Keywords, numbers and names are told apart by the PostgreSQL dialect's highlighting.
+    expect(await page.locator('.cm-content .cm-line span').count()).toBeGreaterThan(3);
+    await page.screenshot({ path: join(artifacts, 'sql-editor.png'), fullPage: true });
+
+    await editor.fill(
+      [
+        'select 1234567::bigint as n, 1500.5::numeric(8,2) as amount, null::text as nothing,',
+        "  ''::text as blank, timestamptz '2026-01-15 09:30:00+00' as at, date '2026-01-15' as day",
+      ].join('\n'),
+    );
+    await editor.press('Control+Enter');
+    await expect
+      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 20_000 })
+      .toMatch(/^1 row in/);
+    // Typing again takes the error mark away with the error.
+    expect(await page.locator('.cm-sql-error').count()).toBe(0);
+    const cells = page.getByTestId('results').locator('tbody tr').first().locator('td');
+    expect(await cells.allTextContents()).toEqual([
+      '1,234,567',
+      '1,500.50',
+      'NULL',
+      'empty',
+      '2026-01-15 10:30:00 GMT+1',
+      '2026-01-15',
+    ]);
+    expect(await cells.nth(0).evaluate((cell) => getComputedStyle(cell).justifyContent)).toBe('flex-end');
+    expect(await cells.nth(2).locator('.result-null').count()).toBe(1);
+    expect(await cells.nth(3).locator('.result-empty').count()).toBe(1);
+
+    // One click shows the value exactly as the database sent it.
+    await cells.nth(4).getByRole('button').click();
+    const raw = page.getByTestId('raw-value');
+    expect(await raw.locator('pre').textContent()).toBe('2026-01-15T09:30:00.000Z');
+    expect(await raw.textContent()).toContain('timestamptz');
+    await cells.nth(0).getByRole('button').click();
+    expect(await raw.locator('pre').textContent()).toBe('1234567');
+    await page.screenshot({ path: join(artifacts, 'results-values.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows all 100,000 rows of a result, drawing only those in view, down to the last one', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await openDemoProject(page);
+
+    await page.getByLabel('SQL').fill('select * from orders order by id limit 100000');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect
+      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 })
+      .toMatch(/^100,000 rows in [\d,]+ ms$/);
+
+    const table = page.getByTestId('results');
+    expect(await table.getAttribute('aria-rowcount')).toBe(String(ORDERS + 1));
+    expect(await table.locator('th').allTextContents()).toEqual([
+      'id',
+      'customer_id',
+      'status',
+      'channel',
+      'ordered_at',
+      'shipped_at',
+      'total',
+    ]);
+    // Virtualised: a window of rows is in the DOM, not 100,000.
+    expect(await table.locator('tbody tr').count()).toBeLessThan(80);
+
+    const scroller = page.getByTestId('results-scroll');
+    await scroller.evaluate((element) => {
+      element.scrollTop = element.scrollHeight;
+    });
+    const last = table.locator(`tbody tr[aria-rowindex="${ORDERS + 1}"]`);
+    await expect.poll(() => last.count()).toBe(1);
+    expect(await last.locator('td').first().textContent()).toBe('100,000');
+    // The header stays in place over the scrolled rows.
+    const header = await table.locator('thead').boundingBox();
+    const box = await scroller.boundingBox();
+    expect(Math.round(header?.y ?? -1)).toBe(Math.round((box?.y ?? 0) + 1));
+    expect(await table.locator('tbody tr').count()).toBeLessThan(80);
+    await page.screenshot({ path: join(artifacts, 'results-100k-end.png'), fullPage: true });
+    await page.close();
+  });
+});
