@@ -114,7 +114,7 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
     await page.close();
   });
 
-  it('shows all 100,000 rows of a result, drawing only those in view, down to the last one', async () => {
+  it('shows all 100,000 rows of a result, drawing only those in view, down to the last one; sorts them and resizes a column', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await openDemoProject(page);
 
@@ -151,6 +151,31 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
     expect(Math.round(header?.y ?? -1)).toBe(Math.round((box?.y ?? 0) + 1));
     expect(await table.locator('tbody tr').count()).toBeLessThan(80);
     await page.screenshot({ path: join(artifacts, 'results-100k-end.png'), fullPage: true });
+
+    // A header sorts all 100,000 rows, both ways; its edge resizes the column.
+    const idHeader = table.locator('th').first();
+    await idHeader.getByRole('button').click();
+    const direction = await idHeader.getAttribute('aria-sort');
+    expect(['ascending', 'descending']).toContain(direction);
+    await scroller.evaluate((element) => {
+      element.scrollTop = 0;
+    });
+    const firstId = () => table.locator('tbody tr').first().locator('td').first().textContent();
+    await expect.poll(firstId).toBe(direction === 'descending' ? '100,000' : '1');
+    await idHeader.getByRole('button').click();
+    await expect.poll(firstId).toBe(direction === 'descending' ? '1' : '100,000');
+
+    const before = (await idHeader.boundingBox())?.width ?? 0;
+    const handle = await idHeader.locator('.data-grid-resize').boundingBox();
+    if (!handle) throw new Error('the id column has no resize handle');
+    await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(handle.x + 120, handle.y + handle.height / 2, { steps: 5 });
+    await page.mouse.up();
+    const after = (await idHeader.boundingBox())?.width ?? 0;
+    expect(after - before).toBeGreaterThan(100);
+    const firstCell = await table.locator('tbody tr').first().locator('td').first().boundingBox();
+    expect(Math.round(firstCell?.width ?? 0)).toBe(Math.round(after));
     await page.close();
   });
 });
