@@ -43,19 +43,28 @@ export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
       maxResultBytes: env.QUARRY_RUNNER_MAX_RESULT_BYTES,
     },
   };
-  await queue.work('run.execute', { concurrency: env.QUARRY_RUNNER_CONCURRENCY }, async (payload, job) => {
-    try {
-      await executeRun(deps, payload, job.signal);
-    } catch (error) {
-      log.error({ runId: payload.runId, err: error }, 'run handler failed');
-      throw error;
-    }
-  });
-  // Its answer is the job's output, which the API waits for.
-  await queue.work('connection.test', { concurrency: 2 }, (payload) => testConnection(deps, payload));
-  await queue.work('run.chunks.sweep', { concurrency: 1 }, async () => {
-    const swept = await sweepExpiredChunks(db, new Date());
-    if (swept) log.info({ swept }, 'expired result chunks deleted');
+  // Every job of the catalog needs its entry here: a job without a handler fails to compile.
+  await queue.workAll({
+    'run.execute': {
+      concurrency: env.QUARRY_RUNNER_CONCURRENCY,
+      async handle(payload, job) {
+        try {
+          await executeRun(deps, payload, job.signal);
+        } catch (error) {
+          log.error({ runId: payload.runId, err: error }, 'run handler failed');
+          throw error;
+        }
+      },
+    },
+    // Its answer is the job's output, which the API waits for.
+    'connection.test': { concurrency: 2, handle: (payload) => testConnection(deps, payload) },
+    'run.chunks.sweep': {
+      concurrency: 1,
+      async handle() {
+        const swept = await sweepExpiredChunks(db, new Date());
+        if (swept) log.info({ swept }, 'expired result chunks deleted');
+      },
+    },
   });
 
   const health: Server = createServer(async (req, res) => {

@@ -1,5 +1,12 @@
 import { PgBoss } from 'pg-boss';
-import { type JobName, type JobPayload, jobCatalog } from './catalog';
+import {
+  type JobHandler,
+  type JobHandlers,
+  type JobName,
+  type JobPayload,
+  jobCatalog,
+  jobNames,
+} from './catalog';
 
 export const QUEUE_SCHEMA = 'pgboss';
 
@@ -10,12 +17,10 @@ export type Queue = {
     payload: JobPayload<N>,
     options?: { singletonKey?: string },
   ): Promise<string>;
-  work<N extends JobName>(
-    name: N,
-    options: { concurrency: number },
-    /** What the handler returns is kept as the job's output (a job another process waits on). */
-    handler: (payload: JobPayload<N>, job: { id: string; signal: AbortSignal }) => Promise<unknown>,
-  ): Promise<string>;
+  /** Works one job; a worker process uses `workAll`, so none of its jobs can lack a handler. */
+  work<N extends JobName>(name: N, options: { concurrency: number }, handler: JobHandler<N>): Promise<string>;
+  /** Works every job of the catalog, each with its handler from the map. */
+  workAll(handlers: JobHandlers): Promise<void>;
   stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
 };
 
@@ -44,6 +49,31 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
     if ('schedule' in entry) await boss.schedule(name, entry.schedule, {});
   }
 
+  const work = <N extends JobName>(name: N, workOptions: { concurrency: number }, handler: JobHandler<N>) =>
+    boss.work(
+      name,
+      {
+        batchSize: 1,
+        localConcurrency: workOptions.concurrency,
+        pollingIntervalSeconds: 2,
+        // With NOTIFY on, polling is only a backstop; its default (30 s) is too lazy if a
+        // notification is ever lost.
+        notifyPollingIntervalSeconds: 5,
+      },
+      async (jobs) => {
+        let output: unknown;
+        for (const job of jobs) {
+          // Parsed again on receipt: a row written to the queue by anything but `send` is refused here.
+          const payload = jobCatalog[name].schema.parse(job.data) as JobPayload<N>;
+          output = await handler(payload, { id: job.id, signal: job.signal });
+        }
+        // batchSize is 1: pg-boss stores the one handler's answer as the job's output.
+        return output;
+      },
+    );
+  const workOne = <N extends JobName>(name: N, handlers: JobHandlers) =>
+    work(name, { concurrency: handlers[name].concurrency }, handlers[name].handle);
+
   return {
     boss,
     async send(name, payload, sendOptions) {
@@ -58,31 +88,9 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
       if (!id) throw new Error(`queue refused job ${name}`);
       return id;
     },
-    work<N extends JobName>(
-      name: N,
-      workOptions: { concurrency: number },
-      handler: (payload: JobPayload<N>, job: { id: string; signal: AbortSignal }) => Promise<unknown>,
-    ) {
-      return boss.work(
-        name,
-        {
-          batchSize: 1,
-          localConcurrency: workOptions.concurrency,
-          pollingIntervalSeconds: 2,
-          // With NOTIFY on, polling is only a backstop; its default (30 s) is too lazy if a
-          // notification is ever lost.
-          notifyPollingIntervalSeconds: 5,
-        },
-        async (jobs) => {
-          let output: unknown;
-          for (const job of jobs) {
-            const payload = jobCatalog[name].schema.parse(job.data) as JobPayload<N>;
-            output = await handler(payload, { id: job.id, signal: job.signal });
-          }
-          // batchSize is 1: pg-boss stores the one handler's answer as the job's output.
-          return output;
-        },
-      );
+    work,
+    async workAll(handlers) {
+      for (const name of jobNames) await workOne(name, handlers);
     },
     stop: ({ graceful = true, timeoutMs = 10_000 } = {}) => boss.stop({ graceful, timeout: timeoutMs }),
   };

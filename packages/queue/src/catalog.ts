@@ -58,3 +58,19 @@ export const jobCatalog = {
 
 export type JobName = keyof typeof jobCatalog;
 export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['schema']>;
+
+/** Every job name of the catalog, in its order. */
+// Object.keys types as string[]; the catalog is a const literal, so its keys are exactly JobName.
+export const jobNames = Object.keys(jobCatalog) as JobName[];
+
+/** What a handler is given besides the payload: the job's id and its abort signal (JOB-3). */
+export type JobContext = { id: string; signal: AbortSignal };
+
+/** What the handler returns is kept as the job's output (a job another process waits on). */
+export type JobHandler<N extends JobName> = (payload: JobPayload<N>, job: JobContext) => Promise<unknown>;
+
+/**
+ * One handler per job of the catalog, with its concurrency. A worker passes this whole map, so a job
+ * added to the catalog without a handler fails to compile instead of piling up unworked.
+ */
+export type JobHandlers = { [N in JobName]: { concurrency: number; handle: JobHandler<N> } };

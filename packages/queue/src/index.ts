@@ -1,5 +1,14 @@
 export { QUEUE_SCHEMA, type Queue, startQueue } from './boss';
-export { type JobName, type JobPayload, jobCatalog, RUN_STATEMENT_TIMEOUT_MS } from './catalog';
+export {
+  type JobContext,
+  type JobHandler,
+  type JobHandlers,
+  type JobName,
+  type JobPayload,
+  jobCatalog,
+  jobNames,
+  RUN_STATEMENT_TIMEOUT_MS,
+} from './catalog';
 export {
   chunkContext,
   openChunkText,
