@@ -17,11 +17,8 @@ export function SignInPage() {
   const [ssoError] = useState(() => ssoErrorOf(window.location.search));
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
-      onSuccess: (me) => {
-        // Drop a stale ?sso_error= so a reload does not show it again.
-        if (ssoError) window.history.replaceState(null, '', window.location.pathname);
-        markSignedIn(queryClient, me);
-      },
+      // The sign-in route then leaves for the page the visitor was going to, dropping ?sso_error=.
+      onSuccess: (me) => markSignedIn(queryClient, me),
     }),
   );
 

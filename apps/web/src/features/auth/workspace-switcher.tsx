@@ -1,9 +1,9 @@
 import type { Me } from '@quarry/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
-import { navigate, paths } from '../../ui/router';
 import { markSignedIn, sessionQueryKey } from './session';
 
 /**
@@ -13,13 +13,14 @@ import { markSignedIn, sessionQueryKey } from './session';
  */
 export function WorkspaceSwitcher({ me }: { me: Me }) {
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const workspaces = useQuery(trpc.auth.workspaces.queryOptions(undefined, { staleTime: 60_000 }));
   const switchTo = useMutation(
     trpc.auth.switchWorkspace.mutationOptions({
       onSuccess: (next) => {
         queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== sessionQueryKey[0] });
         markSignedIn(queryClient, next);
-        navigate(paths.projects, { replace: true });
+        navigate({ to: '/', replace: true });
       },
     }),
   );

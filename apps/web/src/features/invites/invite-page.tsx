@@ -1,11 +1,11 @@
 import type { InvitePreview, Me } from '@quarry/contracts';
 import { type UseMutationResult, useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { roleLabel } from '../../ui/labels';
 import { invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
-import { navigate, paths } from '../../ui/router';
 import { Spinner } from '../../ui/spinner';
 import { markSignedIn, markSignedOut, useSession } from '../auth/session';
 import { useInviteToken } from './invite-token';
@@ -64,6 +64,7 @@ export function InvitePage() {
 function Invitation({ token }: { token: string }) {
   const id = useId();
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const session = useSession().data;
   // A POST, not a query: the token never goes into a URL. Asked once per token.
   const preview = useMutation(trpc.invites.preview.mutationOptions());
@@ -76,7 +77,7 @@ function Invitation({ token }: { token: string }) {
     // Whoever was signed in before, the new session's cookie replaced theirs.
     markSignedOut(queryClient);
     markSignedIn(queryClient, me);
-    navigate(paths.projects, { replace: true });
+    navigate({ to: '/', replace: true });
   };
   const accept = useMutation(trpc.invites.accept.mutationOptions({ onSuccess: onJoined }));
   const join = useMutation(trpc.invites.join.mutationOptions({ onSuccess: onJoined }));
@@ -108,7 +109,7 @@ function Invitation({ token }: { token: string }) {
           )}
         </ErrorMessage>
         <p className="invite-footer">
-          <a href={paths.projects}>Go to sign-in</a>
+          <Link to="/sign-in">Go to sign-in</Link>
         </p>
       </Card>
     );

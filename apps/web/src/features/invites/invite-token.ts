@@ -8,10 +8,16 @@ import { useSyncExternalStore } from 'react';
  */
 const LEGACY = /^\/invite\/([^/]+)\/?$/;
 
-/** Call before the first render: turns `/invite/<token>` into `/invite#<token>` without a reload. */
+/** Where an old `/invite/<token>` link belongs now (`/invite#<token>`), or null for any other path. */
+export function legacyInviteFragment(pathname: string): string | null {
+  const legacy = LEGACY.exec(pathname)?.[1];
+  return legacy ? `/invite#${legacy}` : null;
+}
+
+/** Call before the router reads the URL: rewrites an old invite link in place, without a reload. */
 export function moveInviteTokenToFragment(): void {
-  const legacy = LEGACY.exec(window.location.pathname)?.[1];
-  if (legacy) window.history.replaceState(null, '', `/invite#${legacy}`);
+  const moved = legacyInviteFragment(window.location.pathname);
+  if (moved) window.history.replaceState(null, '', moved);
 }
 
 function subscribe(listener: () => void): () => void {

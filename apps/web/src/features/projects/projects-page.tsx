@@ -1,10 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
+import { Link } from '@tanstack/react-router';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { formatDateTime } from '../../ui/format';
-import { Link } from '../../ui/link';
 import { quarryErrorOf } from '../../ui/quarry-error';
-import { paths } from '../../ui/router';
 import { PermissionBadge } from './permission-badge';
 
 export function ProjectsPage() {
@@ -32,7 +31,7 @@ export function ProjectsPage() {
         <ul className="project-list">
           {projects.data.map((project) => (
             <li key={project.id} className="project-item">
-              <Link href={paths.project(project.id)} className="project-link">
+              <Link to="/projects/$projectId" params={{ projectId: project.id }} className="project-link">
                 {project.name}
               </Link>
               <PermissionBadge permission={project.permission} />

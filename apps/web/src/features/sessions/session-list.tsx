@@ -6,7 +6,6 @@ import { ConfirmPrompt } from '../../ui/confirm-prompt';
 import { ErrorMessage } from '../../ui/error-message';
 import { formatDateTime } from '../../ui/format';
 import { quarryErrorOf } from '../../ui/quarry-error';
-import { navigate, paths } from '../../ui/router';
 import { Spinner } from '../../ui/spinner';
 import { markSignedOut } from '../auth/session';
 import { describeUserAgent } from './describe-user-agent';
@@ -18,7 +17,6 @@ function SessionRow({ session }: { session: SessionSummary }) {
       onSuccess: () => {
         if (session.current) {
           markSignedOut(queryClient);
-          navigate(paths.projects, { replace: true });
           return;
         }
         return queryClient.invalidateQueries({ queryKey: trpc.sessions.list.queryKey() });
@@ -56,10 +54,7 @@ function SignOutEverywhere() {
   const [confirming, setConfirming] = useState(false);
   const everywhere = useMutation(
     trpc.sessions.signOutEverywhere.mutationOptions({
-      onSuccess: () => {
-        markSignedOut(queryClient);
-        navigate(paths.projects, { replace: true });
-      },
+      onSuccess: () => markSignedOut(queryClient),
     }),
   );
   return (

@@ -1,24 +1,18 @@
-import type { Me, WorkspaceCapabilities } from '@quarry/contracts';
-import type { ReactNode } from 'react';
-import { Link } from '../../ui/link';
-import { paths, type SettingsRoute } from '../../ui/router';
+import type { WorkspaceCapabilities } from '@quarry/contracts';
+import { Link, type LinkProps, Outlet, useRouterState } from '@tanstack/react-router';
+import { useMe } from '../auth/use-me';
 import { useWorkspaceCan } from '../auth/workspace-capabilities';
 
 /** `needs`: the workspace capability the page's procedures require (null: every member's own page). */
-type Entry = {
-  route: SettingsRoute['name'];
-  href: string;
-  label: string;
-  needs: keyof WorkspaceCapabilities | null;
-};
+type Entry = { to: NonNullable<LinkProps['to']>; label: string; needs: keyof WorkspaceCapabilities | null };
 
 /** The settings pages, in menu order. */
 export const SETTINGS_PAGES: readonly Entry[] = [
-  { route: 'members', href: paths.members, label: 'Members', needs: 'manageMembers' },
-  { route: 'groups', href: paths.groups, label: 'Groups', needs: 'manageGroups' },
-  { route: 'audit', href: paths.audit, label: 'Audit log', needs: 'viewAudit' },
-  { route: 'sessions', href: paths.sessions, label: 'My sessions', needs: null },
-  { route: 'tokens', href: paths.tokens, label: 'API tokens', needs: null },
+  { to: '/settings/members', label: 'Members', needs: 'manageMembers' },
+  { to: '/settings/groups', label: 'Groups', needs: 'manageGroups' },
+  { to: '/settings/audit', label: 'Audit log', needs: 'viewAudit' },
+  { to: '/settings/sessions', label: 'My sessions', needs: null },
+  { to: '/settings/tokens', label: 'API tokens', needs: null },
 ];
 
 const mayOpen = (can: WorkspaceCapabilities, entry: Entry): boolean =>
@@ -28,13 +22,13 @@ const mayOpen = (can: WorkspaceCapabilities, entry: Entry): boolean =>
 export const hasSettingsMenu = (can: WorkspaceCapabilities): boolean =>
   SETTINGS_PAGES.some((entry) => entry.needs !== null && can[entry.needs]);
 
-type SettingsLayoutProps = { me: Me; route: SettingsRoute; children: ReactNode };
-
 /**
  * Admins get a settings menu beside every settings page; everyone else reaches their own two pages
  * (sessions, tokens) from the header. An Admin-only page says so instead of asking the server.
  */
-export function SettingsLayout({ me, route, children }: SettingsLayoutProps) {
+export function SettingsLayout() {
+  const me = useMe();
+  const path = useRouterState({ select: (state) => state.matches.at(-1)?.fullPath });
   const can = useWorkspaceCan();
   if (!can)
     return (
@@ -42,16 +36,16 @@ export function SettingsLayout({ me, route, children }: SettingsLayoutProps) {
         Loading settings…
       </p>
     );
-  const page = SETTINGS_PAGES.find((entry) => entry.route === route.name);
+  const page = SETTINGS_PAGES.find((entry) => entry.to === path);
   const allowed = !page || mayOpen(can, page);
   const body = allowed ? (
-    children
+    <Outlet />
   ) : (
     <section aria-labelledby="admin-only-title">
       <h1 id="admin-only-title">{page?.label ?? 'Settings'}</h1>
       <p className="muted">Only Admins of {me.workspace.name} can open this page.</p>
       <p>
-        <Link href={paths.sessions}>Go to My sessions</Link>
+        <Link to="/settings/sessions">Go to My sessions</Link>
       </p>
     </section>
   );
@@ -61,11 +55,7 @@ export function SettingsLayout({ me, route, children }: SettingsLayoutProps) {
       <nav className="settings-nav" aria-label="Settings">
         <p className="settings-nav-title">Settings</p>
         {SETTINGS_PAGES.filter((entry) => mayOpen(can, entry)).map((entry) => (
-          <Link
-            key={entry.route}
-            href={entry.href}
-            aria-current={entry.route === route.name ? 'page' : undefined}
-          >
+          <Link key={entry.to} to={entry.to}>
             {entry.label}
           </Link>
         ))}

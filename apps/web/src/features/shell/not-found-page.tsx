@@ -1,5 +1,4 @@
-import { Link } from '../../ui/link';
-import { paths } from '../../ui/router';
+import { Link } from '@tanstack/react-router';
 
 export function NotFoundPage() {
   return (
@@ -7,7 +6,7 @@ export function NotFoundPage() {
       <h1 id="not-found-title">Page not found</h1>
       <p className="muted">Nothing lives at this address.</p>
       <p>
-        <Link href={paths.projects}>Go to the project list</Link>
+        <Link to="/">Go to the project list</Link>
       </p>
     </section>
   );
