@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ProjectCapabilities } from '../access/capabilities';
 import { ProjectPermission } from '../access/roles';
+import { AccessReasonCode } from '../errors/error-codes';
 import { MAX_ID_LENGTH } from '../transport/request-limits';
 
 export const ProjectId = z.string().max(MAX_ID_LENGTH).startsWith('prj_');
@@ -17,7 +18,7 @@ export const SqlCell = z.object({
 export type SqlCell = z.infer<typeof SqlCell>;
 
 /** Why the engine decided what it decided: a stable `access.*` code and a sentence naming the cause. */
-export const AccessReason = z.object({ code: z.string(), message: z.string() });
+export const AccessReason = z.object({ code: AccessReasonCode, message: z.string() });
 export type AccessReason = z.infer<typeof AccessReason>;
 
 /**
@@ -25,7 +26,11 @@ export type AccessReason = z.infer<typeof AccessReason>;
  * (never `none`: a closed project is not listed and does not open), each downgrade's reason, and
  * what that lets them do. Clients show these; they compare nothing themselves.
  */
-const projectAccess = { permission: ProjectPermission, reasons: z.array(AccessReason), can: ProjectCapabilities };
+const projectAccess = {
+  permission: ProjectPermission,
+  reasons: z.array(AccessReason),
+  can: ProjectCapabilities,
+};
 
 export const ProjectSummary = z.object({
   id: ProjectId,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProjectCapabilities } from '../access/capabilities';
 import { ProjectPermission } from '../access/roles';
-import { ProjectId } from '../projects/project';
+import { AccessReason, ProjectId } from '../projects/project';
 import { MAX_ID_LENGTH } from '../transport/request-limits';
 
 /** A share target: one member, or a group (built-in `workspace`, `workspace_guests`, `public`, or `grp_…`). */
@@ -11,7 +11,8 @@ export const ShareTarget = z.discriminatedUnion('kind', [
 ]);
 export type ShareTarget = z.infer<typeof ShareTarget>;
 
-export const ShareReason = z.object({ code: z.string(), message: z.string() });
+/** The engine's reason for a downgrade, as on a project (`access.*` code and a sentence). */
+export const ShareReason = AccessReason;
 
 /**
  * One way a grant reaches a person: shared with them by name, through a group they are in (with the
@@ -19,7 +20,12 @@ export const ShareReason = z.object({ code: z.string(), message: z.string() });
  */
 export const ShareRoute = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('direct'), permission: ProjectPermission }),
-  z.object({ kind: z.literal('group'), groupId: z.string(), name: z.string(), permission: ProjectPermission }),
+  z.object({
+    kind: z.literal('group'),
+    groupId: z.string(),
+    name: z.string(),
+    permission: ProjectPermission,
+  }),
   z.object({ kind: z.literal('creator'), permission: z.literal('full_access') }),
 ]);
 export type ShareRoute = z.infer<typeof ShareRoute>;
