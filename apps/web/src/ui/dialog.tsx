@@ -1,4 +1,5 @@
-import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { Dialog as Primitive } from 'radix-ui';
+import type { ReactNode } from 'react';
 
 type DialogProps = {
   /** The dialog's accessible name and visible title. */
@@ -10,34 +11,28 @@ type DialogProps = {
 };
 
 /**
- * A modal dialog on the native `<dialog>`: the browser traps focus, Escape closes it, and the page
- * behind stays inert. Render it to open it; unmount it to close it.
+ * A modal dialog on Radix's Dialog: focus moves in and stays there, Escape and a click outside close
+ * it, focus returns to what opened it, and the page behind is hidden from assistive technology.
+ * Render it to open it; unmount it to close it.
  */
 export function Dialog({ title, subtitle, onClose, children }: DialogProps) {
-  const id = useId();
-  const ref = useRef<HTMLDialogElement>(null);
-
-  useEffect(() => {
-    const dialog = ref.current;
-    // No close() on cleanup: leaving the DOM takes a modal out of the top layer, and a close event
-    // from StrictMode's second mount would shut the dialog it just opened.
-    if (dialog && !dialog.open) dialog.showModal();
-  }, []);
-
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby={`${id}-title`} onClose={onClose}>
-      <div className="dialog-header">
-        <div>
-          <h2 id={`${id}-title`} className="dialog-title">
-            {title}
-          </h2>
-          {subtitle ? <p className="muted small">{subtitle}</p> : null}
-        </div>
-        <button type="button" className="button button-quiet" onClick={onClose}>
-          Close
-        </button>
-      </div>
-      <div className="dialog-body">{children}</div>
-    </dialog>
+    <Primitive.Root open onOpenChange={(open) => (open ? undefined : onClose())}>
+      <Primitive.Portal>
+        <Primitive.Overlay className="dialog-overlay" />
+        <Primitive.Content className="dialog" {...(subtitle ? {} : { 'aria-describedby': undefined })}>
+          <div className="dialog-header">
+            <div>
+              <Primitive.Title className="dialog-title">{title}</Primitive.Title>
+              {subtitle ? (
+                <Primitive.Description className="muted small">{subtitle}</Primitive.Description>
+              ) : null}
+            </div>
+            <Primitive.Close className="button button-quiet">Close</Primitive.Close>
+          </div>
+          <div className="dialog-body">{children}</div>
+        </Primitive.Content>
+      </Primitive.Portal>
+    </Primitive.Root>
   );
 }

@@ -2,6 +2,7 @@ import { INVITE_TTL_DAYS } from '@quarry/contracts';
 import { useId, useRef, useState } from 'react';
 import type { RouterOutputs } from '../../trpc';
 import { roleLabel } from '../../ui/labels';
+import { useToast } from '../../ui/toast';
 
 export type CreatedInvite = RouterOutputs['invites']['create'];
 
@@ -12,12 +13,14 @@ export function InviteLinkNotice({ created, onDismiss }: { created: CreatedInvit
   const id = useId();
   const field = useRef<HTMLInputElement>(null);
   const [copy, setCopy] = useState<CopyState>('idle');
+  const toast = useToast();
   const url = `${window.location.origin}${created.link}`;
 
   const copyLink = async () => {
     try {
       await navigator.clipboard.writeText(url);
       setCopy('copied');
+      toast('Invite link copied');
     } catch {
       field.current?.select();
       setCopy('failed');

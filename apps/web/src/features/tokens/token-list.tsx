@@ -6,13 +6,18 @@ import { ConfirmPrompt } from '../../ui/confirm-prompt';
 import { ErrorMessage } from '../../ui/error-message';
 import { formatDate, formatDateTime } from '../../ui/format';
 import { quarryErrorOf } from '../../ui/quarry-error';
+import { useToast } from '../../ui/toast';
 
 function TokenRow({ token }: { token: ApiTokenSummary }) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
+  const toast = useToast();
   const revoke = useMutation(
     trpc.tokens.revoke.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() }),
+      onSuccess: () => {
+        toast(`Token “${token.name}” revoked`);
+        return queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });
+      },
     }),
   );
   return (
