@@ -37,7 +37,7 @@ describe('permission as data (issue 8, item 1)', () => {
   });
 
   for (const role of ROLES) {
-    it(`gives the ${role} the edit, explore and duplicate flags the gate then enforces`, async () => {
+    it(`gives the ${role} the edit, explore, duplicate and sharing flags the gate then enforces`, async () => {
       const caller = await h.as(h.a, role);
       const { can } = await caller.projects.get({ projectId: h.a.projectId });
       const edit = await outcome(
@@ -54,6 +54,19 @@ describe('permission as data (issue 8, item 1)', () => {
         caller.sharing.duplicate({ projectId: h.a.projectId, name: `copy ${role}` }),
       );
       expect(duplicate === 'allowed').toBe(can.duplicate);
+      // Re-granting the fixture's own Workspace grant and re-saving the re-sharing switch change nothing.
+      const share = await outcome(
+        caller.sharing.share({
+          projectId: h.a.projectId,
+          target: { kind: 'group', groupId: 'workspace' },
+          permission: 'can_edit',
+        }),
+      );
+      expect(share === 'allowed').toBe(can.share);
+      const manage = await outcome(
+        caller.sharing.setEditorsCanShare({ projectId: h.a.projectId, enabled: true }),
+      );
+      expect(manage === 'allowed').toBe(can.manageSharing);
     });
   }
 });
