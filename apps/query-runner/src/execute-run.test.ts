@@ -8,7 +8,7 @@ import {
   type TestWarehouse,
   type WorkspaceFixture,
 } from '@quarry/db/testing';
-import { chunkContext, openChunkText, parseColumnsChunk } from '@quarry/queue';
+import { chunkContext, openChunkText, parseColumnsChunk } from '@quarry/results';
 import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
 import pino from 'pino';

@@ -14,16 +14,10 @@ import type { Cell, QuarryError, RunExecuteJob } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { writeAuditEvent } from '@quarry/db/audit';
-import { connections, runChunks, runs } from '@quarry/db/schema';
-import {
-  chunkContext,
-  RUN_CHUNK_TTL_MS,
-  RUN_EVENTS_CHANNEL,
-  RUN_STATEMENT_TIMEOUT_MS,
-  sealColumns,
-  sealRows,
-} from '@quarry/queue';
-import type { Vault, VaultContext } from '@quarry/vault';
+import { connections, runs } from '@quarry/db/schema';
+import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
+import { type ChunkContent, RUN_EVENTS_CHANNEL, writeChunk as storeChunk } from '@quarry/results';
+import type { Vault } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { connectionConfig } from './connection-config';
@@ -128,15 +122,13 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
 
   let seq = 0;
   let rowCount = 0;
-  // Row count 0 marks the columns chunk; every other chunk is a batch of rows.
-  const writeChunk = async (rows: number, seal: (context: VaultContext) => Buffer) => {
-    const context = chunkContext(job.workspaceId, job.runId, seq);
-    await db.insert(runChunks).values({
+  const writeChunk = async (content: ChunkContent) => {
+    await storeChunk(db, deps.vault, {
+      workspaceId: job.workspaceId,
       runId: job.runId,
       seq,
-      rowCount: rows,
-      payload: seal(context),
-      expiresAt: new Date(deps.now().getTime() + RUN_CHUNK_TTL_MS),
+      content,
+      now: deps.now(),
     });
     seq += 1;
     await notify(deps.sql, job.runId);
@@ -153,7 +145,7 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
     pending = [];
     pendingBytes = 0;
     chunkTarget = Math.min(chunkTarget * 2, MAX_CHUNK_ROWS);
-    await writeChunk(rows.length, (context) => sealRows(deps.vault, context, rows));
+    await writeChunk({ kind: 'rows', rows });
   };
 
   for await (const event of streamPostgres(config.value, taken.source, [], {
@@ -165,7 +157,7 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
   })) {
     if (event.type === 'columns') {
       const { columns } = event;
-      await writeChunk(0, (context) => sealColumns(deps.vault, context, columns));
+      await writeChunk({ kind: 'columns', columns });
     } else if (event.type === 'rows') {
       rowCount += event.rows.length;
       for (const row of event.rows) {

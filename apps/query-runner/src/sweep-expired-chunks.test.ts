@@ -7,10 +7,10 @@ import {
   type WorkspaceFixture,
 } from '@quarry/db/testing';
 import { jobCatalog, type Queue, startQueue } from '@quarry/queue';
+import { sweepExpiredChunks } from '@quarry/results';
 import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweepExpiredChunks } from './sweep-expired-chunks';
 
 let database: TestDatabase;
 let fixture: WorkspaceFixture;

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { createDb, errorForLog } from '@quarry/db';
 import { QUEUE_SCHEMA, startQueue } from '@quarry/queue';
+import { sweepExpiredChunks } from '@quarry/results';
 import { loadVaultFromEnv } from '@quarry/vault';
 import pino from 'pino';
 import type { Env } from './env';
 import { executeRun } from './execute-run';
-import { sweepExpiredChunks } from './sweep-expired-chunks';
 import { testConnection } from './test-connection';
 
 export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';

@@ -9,12 +9,3 @@ export {
   jobNames,
   RUN_STATEMENT_TIMEOUT_MS,
 } from './catalog';
-export {
-  chunkContext,
-  openChunkText,
-  parseColumnsChunk,
-  RUN_CHUNK_TTL_MS,
-  RUN_EVENTS_CHANNEL,
-  sealColumns,
-  sealRows,
-} from './run-chunk';

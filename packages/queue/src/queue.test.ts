@@ -1,20 +1,14 @@
 import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
-import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Queue, startQueue } from './boss';
 import { jobCatalog, RUN_STATEMENT_TIMEOUT_MS } from './catalog';
-import { chunkContext, openChunkText, parseColumnsChunk, sealColumns, sealRows } from './run-chunk';
 
 let database: TestDatabase;
 let queue: Queue;
-let vault: Vault;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   queue = await startQueue(database.url, { supervise: false });
-  const loaded = loadVaultFromEnv({ QUARRY_MASTER_KEY: generateMasterKey() });
-  if (!loaded.ok) throw new Error(loaded.error.message);
-  vault = loaded.value;
 });
 afterAll(async () => {
   await queue?.stop({ graceful: false, timeoutMs: 1000 });
@@ -46,29 +40,5 @@ describe('the job catalog', () => {
     await expect(queue.send('run.execute', { runId: 'not-a-run', workspaceId: 'wsp_abc' })).rejects.toThrow();
     const after = await database.sql`select count(*)::int as n from pgboss.job where name = 'run.execute'`;
     expect(after[0]?.n).toBe(before[0]?.n);
-  });
-});
-
-describe('run chunks', () => {
-  it('round-trips columns and rows through the vault', () => {
-    const context = chunkContext('wsp_a', 'run_a', 3);
-    const sealed = sealRows(vault, context, [['1', 'delivered', null]]);
-    expect(sealed.includes(Buffer.from('delivered'))).toBe(false);
-    expect(JSON.parse(openChunkText(vault, context, sealed))).toEqual([['1', 'delivered', null]]);
-    const columns = [{ name: 'id', type: 'bigint' as const, dbType: 'int8' }];
-    expect(parseColumnsChunk(openChunkText(vault, context, sealColumns(vault, context, columns)))).toEqual(
-      columns,
-    );
-  });
-
-  it('refuses a chunk moved to another sequence number, run or workspace', () => {
-    const sealed = sealRows(vault, chunkContext('wsp_a', 'run_a', 0), [[1]]);
-    for (const context of [
-      chunkContext('wsp_a', 'run_a', 1),
-      chunkContext('wsp_a', 'run_b', 0),
-      chunkContext('wsp_b', 'run_a', 0),
-    ]) {
-      expect(() => openChunkText(vault, context, sealed)).toThrow(/vault\.tampered/);
-    }
   });
 });

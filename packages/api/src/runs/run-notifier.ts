@@ -1,5 +1,5 @@
 import type { Sql } from '@quarry/db';
-import { RUN_EVENTS_CHANNEL } from '@quarry/queue';
+import { RUN_EVENTS_CHANNEL } from '@quarry/results';
 
 export type RunNotifier = {
   /** Resolves at the next notification for `runId`, after `timeoutMs`, or when `signal` aborts. */

@@ -1,7 +1,7 @@
 import type { RunEvent } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { connections, runChunks, runs } from '@quarry/db/schema';
-import { chunkContext, RUN_CHUNK_TTL_MS, sealColumns, sealRows } from '@quarry/queue';
+import { chunkContext, RUN_CHUNK_TTL_MS, sealColumns, sealRows } from '@quarry/results';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, createApiHarness } from '../testing';

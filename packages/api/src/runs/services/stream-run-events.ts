@@ -2,9 +2,9 @@ import { decideConnectionPermissions, decideProjectPermission, meetsProjectPermi
 import type { RunEvent, RunStatus } from '@quarry/contracts';
 import { QuarryError } from '@quarry/contracts';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
-import { connections, runChunks, runs } from '@quarry/db/schema';
-import { chunkContext, openChunkText, parseColumnsChunk } from '@quarry/queue';
-import { and, asc, eq, gt, gte, lte } from 'drizzle-orm';
+import { connections, runs } from '@quarry/db/schema';
+import { deleteRunChunks, hasExpiredChunk, readNextChunk } from '@quarry/results';
+import { and, eq } from 'drizzle-orm';
 import type { Deps } from '../../deps';
 
 const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -53,12 +53,7 @@ export async function* streamRunEvents(
       gated = true;
     }
     const now = deps.now();
-    const [chunk] = await deps.db
-      .select()
-      .from(runChunks)
-      .where(and(eq(runChunks.runId, runId), gte(runChunks.seq, nextSeq), gt(runChunks.expiresAt, now)))
-      .orderBy(asc(runChunks.seq))
-      .limit(1);
+    const chunk = await readNextChunk(deps.db, deps.vault, { workspaceId, runId, fromSeq: nextSeq, now });
     if (run.status !== lastStatus && !TERMINAL.has(run.status)) {
       lastStatus = run.status;
       yield { type: 'status', status: lastStatus };
@@ -69,29 +64,24 @@ export async function* streamRunEvents(
         yield { type: 'error', error: RESULTS_GONE };
         return;
       }
-      const text = openChunkText(deps.vault, chunkContext(workspaceId, runId, chunk.seq), chunk.payload);
-      if (chunk.rowCount === 0) {
-        yield { type: 'columns', columns: parseColumnsChunk(text) };
+      const body = chunk.open();
+      if (body.kind === 'columns') {
+        yield { type: 'columns', columns: body.columns };
       } else {
         // The batch stays text: decrypted here, parsed only by the reader.
-        delivered += chunk.rowCount;
-        yield { type: 'rows', batch: text, batchRows: chunk.rowCount, rowCount: delivered };
+        delivered += body.rowCount;
+        yield { type: 'rows', batch: body.text, batchRows: body.rowCount, rowCount: delivered };
       }
       nextSeq = chunk.seq + 1;
       continue;
     }
     // Only chunks expired as of the read above: a live one the runner committed since is news.
-    const [expired] = await deps.db
-      .select({ seq: runChunks.seq })
-      .from(runChunks)
-      .where(and(eq(runChunks.runId, runId), gte(runChunks.seq, nextSeq), lte(runChunks.expiresAt, now)))
-      .limit(1);
-    if (expired) {
+    if (await hasExpiredChunk(deps.db, { runId, fromSeq: nextSeq, now })) {
       yield { type: 'error', error: RESULTS_GONE };
       return;
     }
     if (TERMINAL.has(run.status)) {
-      await deps.db.delete(runChunks).where(eq(runChunks.runId, runId));
+      await deleteRunChunks(deps.db, runId);
       if (run.status === 'succeeded') {
         // A succeeded run always wrote its columns first: none read means they are gone.
         if (nextSeq === 0) {

@@ -1,0 +1,113 @@
+import { newId } from '@quarry/db';
+import { runChunks, runs, workspaces } from '@quarry/db/schema';
+import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RUN_CHUNK_TTL_MS } from './chunk-format';
+import { deleteRunChunks, sweepExpiredChunks } from './expire-chunks';
+import { hasExpiredChunk, readNextChunk } from './read-chunk';
+import { writeChunk } from './write-chunk';
+
+let database: TestDatabase;
+let vault: Vault;
+const workspaceId = newId('workspace');
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const loaded = loadVaultFromEnv({ QUARRY_MASTER_KEY: generateMasterKey() });
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  vault = loaded.value;
+  await database.db.insert(workspaces).values({ id: workspaceId, name: 'Results' });
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+async function newRun(): Promise<string> {
+  const id = newId('run');
+  await database.db.insert(runs).values({
+    id,
+    workspaceId,
+    projectId: 'prj_x',
+    cellId: 'cel_x',
+    ownerId: 'usr_x',
+    connectionId: 'con_x',
+    source: 'select 1',
+    rowLimit: 10,
+  });
+  return id;
+}
+
+describe('the results store', () => {
+  it('hands the reader back what the runner wrote, in order, sealed at rest', async () => {
+    const runId = await newRun();
+    const now = new Date();
+    const columns = [{ name: 'secret', type: 'string' as const, dbType: 'text' }];
+    await writeChunk(database.db, vault, {
+      workspaceId,
+      runId,
+      seq: 0,
+      content: { kind: 'columns', columns },
+      now,
+    });
+    await writeChunk(database.db, vault, {
+      workspaceId,
+      runId,
+      seq: 1,
+      content: { kind: 'rows', rows: [['the secret row']] },
+      now,
+    });
+    const stored = await database.db.select().from(runChunks).where(eq(runChunks.runId, runId));
+    expect(stored.some((c) => c.payload.includes(Buffer.from('the secret row')))).toBe(false);
+
+    const first = await readNextChunk(database.db, vault, { workspaceId, runId, fromSeq: 0, now });
+    expect(first?.seq).toBe(0);
+    expect(first?.open()).toEqual({ kind: 'columns', columns });
+    const second = await readNextChunk(database.db, vault, { workspaceId, runId, fromSeq: 1, now });
+    expect(second?.open()).toEqual({ kind: 'rows', text: '[["the secret row"]]', rowCount: 1 });
+    expect(await readNextChunk(database.db, vault, { workspaceId, runId, fromSeq: 2, now })).toBeNull();
+
+    await deleteRunChunks(database.db, runId);
+    expect(await readNextChunk(database.db, vault, { workspaceId, runId, fromSeq: 0, now })).toBeNull();
+  });
+
+  it('refuses to open a chunk read under another workspace', async () => {
+    const runId = await newRun();
+    const now = new Date();
+    await writeChunk(database.db, vault, {
+      workspaceId,
+      runId,
+      seq: 0,
+      content: { kind: 'rows', rows: [[1]] },
+      now,
+    });
+    const read = await readNextChunk(database.db, vault, {
+      workspaceId: 'wsp_other',
+      runId,
+      fromSeq: 0,
+      now,
+    });
+    expect(() => read?.open()).toThrow(/vault\.tampered/);
+  });
+
+  it('stops serving a chunk at its expiry, reports it expired, and the sweep deletes it', async () => {
+    const runId = await newRun();
+    const written = new Date();
+    await writeChunk(database.db, vault, {
+      workspaceId,
+      runId,
+      seq: 0,
+      content: { kind: 'rows', rows: [[1]] },
+      now: written,
+    });
+    const later = new Date(written.getTime() + RUN_CHUNK_TTL_MS);
+    expect(await hasExpiredChunk(database.db, { runId, fromSeq: 0, now: written })).toBe(false);
+    expect(
+      await readNextChunk(database.db, vault, { workspaceId, runId, fromSeq: 0, now: later }),
+    ).toBeNull();
+    expect(await hasExpiredChunk(database.db, { runId, fromSeq: 0, now: later })).toBe(true);
+    expect(await sweepExpiredChunks(database.db, later)).toBeGreaterThanOrEqual(1);
+    expect(await database.db.select().from(runChunks).where(eq(runChunks.runId, runId))).toEqual([]);
+  });
+});
