@@ -134,11 +134,19 @@ describe.runIf(browserAvailable)('access control in real Chromium', () => {
     const editorEntry = dialog.getByTestId('share-entry').filter({ hasText: EDITOR.email });
     await expect.poll(() => editorEntry.getByTestId('share-effective').textContent()).toBe('Can edit');
     await shot(admin, 'share-dialog');
-    // Each line says how the grants reach the person (issue 8): the Editor by a direct share, the
-    // Admin as the project's creator; Remove is offered only where it would take a grant away.
+    // Each line says how the grants reach the person (issue 8): with Workspace at Can view too, the
+    // Editor by a direct share and the group, the Admin as the project's creator and the group.
+    await dialog.getByLabel('Person or group').selectOption({ label: 'Workspace (everyone)' });
+    await dialog.getByLabel('Permission').selectOption('can_view');
+    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
     await expect
       .poll(() => editorEntry.getByTestId('share-via').textContent())
-      .toBe('via direct share (Can edit)');
+      .toBe('via direct share (Can edit) · group Workspace (Can view)');
+    const adminEntry = dialog.getByTestId('share-entry').filter({ hasText: ADMIN.email });
+    expect(await adminEntry.getByTestId('share-via').textContent()).toBe(
+      'via creator of the project (Full access) · group Workspace (Can view)',
+    );
+    // Remove is offered only where it would take a grant away: the Editor's direct share, the group's.
     expect(await editorEntry.getByRole('button', { name: 'Remove' }).count()).toBe(1);
     await dialog.screenshot({ path: join(artifacts, 'access-share-via.png') });
     await dialog.getByRole('button', { name: 'Close' }).click();
