@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exchangeAuthorizationCode } from './exchange-code';
 import { type StubServer, sendJson, startStubServer } from './testing/stub-server';
@@ -8,8 +9,9 @@ beforeAll(async () => {
 });
 afterAll(() => stub?.close());
 
-const exchange = (tokenEndpoint = `${stub.origin}/token`) =>
+const exchange = (tokenEndpoint = `${stub.origin}/token`, timeoutMs?: number) =>
   exchangeAuthorizationCode({
+    ...(timeoutMs ? { timeoutMs } : {}),
     tokenEndpoint,
     clientId: 'quarry-client',
     clientSecret: 's3cret',
@@ -63,5 +65,29 @@ describe('exchangeAuthorizationCode', () => {
     expect(!failing.ok && failing.error.code).toBe('sso.provider_unreachable');
     const down = await exchange('http://127.0.0.1:9/token');
     expect(!down.ok && down.error.code).toBe('sso.provider_unreachable');
+  });
+
+  it('gives up on a token endpoint that accepts the connection and never answers: sso.provider_unreachable', async () => {
+    // A loopback "provider" that takes the request and says nothing, holding the socket open.
+    const held: Socket[] = [];
+    const silent = createServer((socket) => {
+      held.push(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const started = Date.now();
+      const result = await exchange(`http://127.0.0.1:${port}/token`, 300);
+      const waited = Date.now() - started;
+      expect(!result.ok && result.error.code).toBe('sso.provider_unreachable');
+      expect(waited).toBeGreaterThanOrEqual(250);
+      expect(waited).toBeLessThan(3000);
+      expect(held.length).toBe(1);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });
