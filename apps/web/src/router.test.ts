@@ -24,6 +24,7 @@ describe('the route tree', () => {
     { path: '/settings/members', page: '/authed/settings/settings/members' },
     { path: '/settings/groups', page: '/authed/settings/settings/groups' },
     { path: '/settings/sessions', page: '/authed/settings/settings/sessions' },
+    { path: '/settings/sso', page: '/authed/settings/settings/sso' },
     { path: '/settings/audit', page: '/authed/settings/settings/audit' },
     { path: '/settings', page: '/authed/$' },
     { path: '/projects/prj_123', page: '/authed/projects/$projectId', params: { projectId: 'prj_123' } },
@@ -55,7 +56,7 @@ describe('the route tree', () => {
       router.buildLocation({ to: '/sign-in', search: { redirect: '/projects/prj_1' } }),
       router.buildLocation({ to: '/invite' }),
       router.buildLocation({ to: '/projects/$projectId', params: { projectId: 'prj_x/y' } }),
-      ...(['members', 'groups', 'audit', 'sessions', 'tokens'] as const).map((page) =>
+      ...(['members', 'groups', 'sso', 'audit', 'sessions', 'tokens'] as const).map((page) =>
         router.buildLocation({ to: `/settings/${page}` }),
       ),
     ];
@@ -66,6 +67,7 @@ describe('the route tree', () => {
       '/projects/prj_x%2Fy',
       '/settings/members',
       '/settings/groups',
+      '/settings/sso',
       '/settings/audit',
       '/settings/sessions',
       '/settings/tokens',

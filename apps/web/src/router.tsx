@@ -25,6 +25,7 @@ import { ProjectsPage } from './features/projects/projects-page';
 import { SessionsPage } from './features/sessions/sessions-page';
 import { SettingsLayout } from './features/settings/settings-layout';
 import { NotFoundPage } from './features/shell/not-found-page';
+import { SsoPage } from './features/sso/sso-page';
 import { TokensPage } from './features/tokens/tokens-page';
 
 /**
@@ -92,6 +93,7 @@ const settingsPage = <const Path extends `settings/${string}`>(path: Path, compo
 
 const membersRoute = settingsPage('settings/members', MembersPage);
 const groupsRoute = settingsPage('settings/groups', GroupsPage);
+const ssoRoute = settingsPage('settings/sso', SsoPage);
 const auditRoute = settingsPage('settings/audit', AuditPage);
 const sessionsRoute = settingsPage('settings/sessions', SessionsPage);
 const tokensRoute = settingsPage('settings/tokens', TokensPage);
@@ -105,7 +107,7 @@ export const routeTree = rootRoute.addChildren([
   authedRoute.addChildren([
     projectsRoute,
     projectRoute,
-    settingsRoute.addChildren([membersRoute, groupsRoute, auditRoute, sessionsRoute, tokensRoute]),
+    settingsRoute.addChildren([membersRoute, groupsRoute, ssoRoute, auditRoute, sessionsRoute, tokensRoute]),
     notFoundRoute,
   ]),
 ]);

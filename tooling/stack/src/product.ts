@@ -89,6 +89,8 @@ export async function launchProduct(input: {
   webDist?: string;
   logLevel?: string;
   quiet?: boolean;
+  /** More environment for the api only, such as QUARRY_ALLOWED_PRIVATE_HOSTS for a loopback identity provider. */
+  apiEnv?: Record<string, string>;
 }): Promise<RunningProduct> {
   const base = {
     ...childEnv(),
@@ -124,6 +126,7 @@ export async function launchProduct(input: {
         PORT: String(input.port),
         QUARRY_PUBLIC_URL: `http://localhost:${input.port}`,
         ...(input.webDist ? { QUARRY_WEB_DIST: input.webDist } : {}),
+        ...input.apiEnv,
       },
       quiet: input.quiet,
     }),

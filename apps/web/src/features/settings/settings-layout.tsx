@@ -10,6 +10,7 @@ type Entry = { to: NonNullable<LinkProps['to']>; label: string; needs: keyof Wor
 export const SETTINGS_PAGES: readonly Entry[] = [
   { to: '/settings/members', label: 'Members', needs: 'manageMembers' },
   { to: '/settings/groups', label: 'Groups', needs: 'manageGroups' },
+  { to: '/settings/sso', label: 'Single sign-on', needs: 'manageSso' },
   { to: '/settings/audit', label: 'Audit log', needs: 'viewAudit' },
   { to: '/settings/sessions', label: 'My sessions', needs: null },
   { to: '/settings/tokens', label: 'API tokens', needs: null },
