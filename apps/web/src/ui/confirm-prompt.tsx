@@ -1,4 +1,7 @@
+import { AlertDialog } from 'radix-ui';
 import type { ReactNode } from 'react';
+import { ErrorMessage } from './error-message';
+import { quarryErrorOf } from './quarry-error';
 import { Spinner } from './spinner';
 
 type ConfirmPromptProps = {
@@ -9,35 +12,51 @@ type ConfirmPromptProps = {
   pending: boolean;
   onConfirm: () => void;
   onCancel: () => void;
-  /** Laid out on its own line under a card instead of inside a table cell. */
+  /** The confirmed action's failure, shown inside the prompt (the page behind is covered). */
+  error?: unknown;
+  /** Kept for callers written for the inline prompt; the dialog lays itself out. */
   block?: boolean;
 };
 
-/** The inline "are you sure?" of a destructive action: the question, a danger button, Cancel. */
+/**
+ * The "are you sure?" of a destructive action, on Radix's AlertDialog: it takes focus, Escape or
+ * Cancel backs out, and only the danger button goes ahead. Render it to ask; unmount it when done.
+ */
 export function ConfirmPrompt({
   question,
   confirmLabel,
   pending,
   onConfirm,
   onCancel,
-  block,
+  error,
 }: ConfirmPromptProps) {
   return (
-    <div className={block ? 'confirm confirm-block' : 'confirm'}>
-      <span>{question}</span>
-      <button
-        type="button"
-        className="button button-danger"
-        onClick={onConfirm}
-        disabled={pending}
-        aria-busy={pending}
-      >
-        {pending ? <Spinner /> : null}
-        {confirmLabel}
-      </button>
-      <button type="button" className="button button-quiet" onClick={onCancel}>
-        Cancel
-      </button>
-    </div>
+    <AlertDialog.Root open onOpenChange={(open) => (open ? undefined : onCancel())}>
+      <AlertDialog.Portal>
+        <AlertDialog.Overlay className="dialog-overlay" />
+        <AlertDialog.Content className="dialog dialog-small">
+          <div className="dialog-body">
+            <AlertDialog.Title className="confirm-question">{question}</AlertDialog.Title>
+            <AlertDialog.Description className="visually-hidden">
+              {confirmLabel} to go ahead, or Cancel.
+            </AlertDialog.Description>
+            {error ? <ErrorMessage error={quarryErrorOf(error)} /> : null}
+            <div className="dialog-actions">
+              <AlertDialog.Cancel className="button button-quiet">Cancel</AlertDialog.Cancel>
+              <button
+                type="button"
+                className="button button-danger"
+                onClick={onConfirm}
+                disabled={pending}
+                aria-busy={pending}
+              >
+                {pending ? <Spinner /> : null}
+                {confirmLabel}
+              </button>
+            </div>
+          </div>
+        </AlertDialog.Content>
+      </AlertDialog.Portal>
+    </AlertDialog.Root>
   );
 }

@@ -122,6 +122,7 @@ export function GroupCard({ group, members }: GroupCardProps) {
           question={`Delete “${group.name}”? Projects and connections shared with it lose that share.`}
           confirmLabel="Yes, delete"
           pending={remove.isPending}
+          error={remove.error}
           onConfirm={() => remove.mutate({ groupId: group.id })}
           onCancel={() => {
             setConfirmDelete(false);

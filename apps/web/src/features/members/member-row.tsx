@@ -90,6 +90,7 @@ export function MemberRow({ member, isMe }: { member: MemberSummary; isMe: boole
             question={`Deactivate ${member.name}? They are signed out and cannot sign in.`}
             confirmLabel="Yes, deactivate"
             pending={deactivate.isPending}
+            error={deactivate.error}
             onConfirm={() => deactivate.mutate(input)}
             onCancel={() => setConfirming(null)}
           />
@@ -99,6 +100,7 @@ export function MemberRow({ member, isMe }: { member: MemberSummary; isMe: boole
             question={`Remove ${member.name} from the workspace? Their shares go with them.`}
             confirmLabel="Yes, remove"
             pending={remove.isPending}
+            error={remove.error}
             onConfirm={() => remove.mutate(input)}
             onCancel={() => setConfirming(null)}
           />
