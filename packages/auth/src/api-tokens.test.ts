@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { WorkspaceRole } from '@quarry/contracts';
 import { API_TOKEN_DAY_MS } from '@quarry/contracts';
-import { newId } from '@quarry/db';
-import { apiTokens, users, workspaceMembers, workspaces } from '@quarry/db/schema';
-import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import { apiTokens, workspaceMembers } from '@quarry/db/schema';
+import {
+  addWorkspaceMember,
+  createTestDatabase,
+  createWorkspace,
+  type TestDatabase,
+} from '@quarry/db/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, validateApiToken } from './api-tokens';
@@ -21,12 +25,9 @@ afterAll(async () => {
 type Member = { userId: string; workspaceId: string };
 
 async function addMember(role: WorkspaceRole = 'editor'): Promise<Member> {
-  const userId = newId('user');
-  const workspaceId = newId('workspace');
-  await database.db.insert(workspaces).values({ id: workspaceId, name: `Workspace ${workspaceId}` });
-  await database.db.insert(users).values({ id: userId, email: `${userId}@example.com`, name: 'Token Owner' });
-  await database.db.insert(workspaceMembers).values({ workspaceId, userId, role });
-  return { userId, workspaceId };
+  const workspaceId = await createWorkspace(database.db);
+  const member = await addWorkspaceMember(database.db, { workspaceId, role });
+  return { userId: member.id, workspaceId };
 }
 
 async function tokenRow(id: string) {

@@ -1,6 +1,10 @@
-import { newId } from '@quarry/db';
-import { apiTokens, sessions, users, workspaceMembers, workspaces } from '@quarry/db/schema';
-import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import { apiTokens, sessions } from '@quarry/db/schema';
+import {
+  addWorkspaceMember,
+  createTestDatabase,
+  createWorkspace,
+  type TestDatabase,
+} from '@quarry/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, validateApiToken } from './api-tokens';
@@ -17,19 +21,16 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function workspace(): Promise<string> {
-  const id = newId('workspace');
-  await database.db.insert(workspaces).values({ id, name: `Workspace ${id}` });
-  return id;
-}
+const workspace = () => createWorkspace(database.db);
 
 /** A user who belongs to every workspace given, with a session and a token in each. */
-async function userIn(workspaceIds: string[]) {
-  const userId = newId('user');
-  await database.db.insert(users).values({ id: userId, email: `${userId}@example.com`, name: 'Holder' });
+async function userIn(workspaceIds: [string, ...string[]]) {
+  const [first, ...others] = workspaceIds;
+  const { id: userId } = await addWorkspaceMember(database.db, { workspaceId: first, role: 'editor' });
+  for (const workspaceId of others)
+    await addWorkspaceMember(database.db, { workspaceId, role: 'editor', userId });
   const held: Array<{ workspaceId: string; session: string; token: string }> = [];
   for (const workspaceId of workspaceIds) {
-    await database.db.insert(workspaceMembers).values({ workspaceId, userId, role: 'editor' });
     const { token: session } = await createSession(database.db, { userId, workspaceId });
     const { token } = await createApiToken(database.db, { userId, workspaceId, name: 't', expiresInDays: 1 });
     held.push({ workspaceId, session, token });

@@ -4,7 +4,14 @@ import { TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuarryTRPCError } from '../errors';
-import { addMember, again, refusal, signedIn, withToken } from '../members/testing/member-helpers';
+import {
+  addMember,
+  again,
+  alsoMemberOf,
+  refusal,
+  signedIn,
+  withToken,
+} from '../members/testing/member-helpers';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
 import { sessionCookieName } from './session-cookie';
 
@@ -18,9 +25,7 @@ afterAll(() => h?.close());
 /** Someone who is a member of A (as an Admin) and of B (as an Editor). */
 async function inBoth() {
   const person = await addMember(h, { workspaceId: h.a.workspaceId, role: 'admin' });
-  await h.database.db
-    .insert(workspaceMembers)
-    .values({ workspaceId: h.b.workspaceId, userId: person.id, role: 'editor' });
+  await alsoMemberOf(h, person, { workspaceId: h.b.workspaceId, role: 'editor' });
   return person;
 }
 

@@ -1,11 +1,12 @@
 import { newId } from '@quarry/db';
-import { apiTokens, groupMembers, projectGrants, sessions, users, workspaceMembers } from '@quarry/db/schema';
+import { apiTokens, groupMembers, projectGrants, sessions, users } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
 import {
   addMember,
   again,
+  alsoMemberOf,
   auditEntries,
   membership,
   newWorkspace,
@@ -108,9 +109,7 @@ describe('members.remove', () => {
   it('does not touch the removed member’s sessions and tokens in another workspace', async () => {
     const member = await addMember(h, { workspaceId: h.a.workspaceId, role: 'viewer' });
     const elsewhere = await newWorkspace(h);
-    await h.database.db
-      .insert(workspaceMembers)
-      .values({ workspaceId: elsewhere, userId: member.id, role: 'editor' });
+    await alsoMemberOf(h, member, { workspaceId: elsewhere, role: 'editor' });
     const there = await withToken(h, { id: member.id, workspaceId: elsewhere });
     const admin = await h.as(h.a, 'admin');
 

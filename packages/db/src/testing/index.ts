@@ -83,4 +83,11 @@ export async function createTestWarehouse(options: { orders: number }): Promise<
   };
 }
 
-export { createWorkspaceFixture, type FixtureUser, type WorkspaceFixture } from './workspace-fixture';
+export {
+  addWorkspaceMember,
+  createWorkspace,
+  createWorkspaceFixture,
+  type FixtureMember,
+  type FixtureUser,
+  type WorkspaceFixture,
+} from './workspace-fixture';

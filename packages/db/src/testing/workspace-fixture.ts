@@ -26,6 +26,49 @@ export type WorkspaceFixture = {
   cellId: string;
 };
 
+/** Anything that can insert: the database or a transaction on it. */
+type Inserter = Pick<Db, 'insert'>;
+
+/** An empty workspace of its own; returns its id. */
+export async function createWorkspace(db: Inserter, input: { name?: string } = {}): Promise<string> {
+  const id = newId('workspace');
+  await db.insert(workspaces).values({ id, name: input.name ?? `Workspace ${id}` });
+  return id;
+}
+
+export type FixtureMember = FixtureUser & { workspaceId: string };
+
+/**
+ * A member of `workspaceId` with `role`: a new account (with `passwordHash` if given), or, with
+ * `userId`, an existing account joining one more workspace. Every package's tests set members up
+ * through this, so a column added to users or memberships is filled in one place.
+ */
+export async function addWorkspaceMember(
+  db: Inserter,
+  input: {
+    workspaceId: string;
+    role: WorkspaceRole;
+    userId?: string;
+    email?: string;
+    name?: string;
+    passwordHash?: string | null;
+  },
+): Promise<FixtureMember> {
+  const { workspaceId, role } = input;
+  const id = input.userId ?? newId('user');
+  const email = input.email ?? `${role}-${id.slice(4, 12)}@example.test`;
+  if (!input.userId) {
+    await db.insert(users).values({
+      id,
+      email,
+      name: input.name ?? `${role} ${id.slice(4, 8)}`,
+      passwordHash: input.passwordHash ?? null,
+    });
+  }
+  await db.insert(workspaceMembers).values({ workspaceId, userId: id, role });
+  return { id, email, role, workspaceId };
+}
+
 /**
  * A workspace with one member of every role, a workspace connection to `warehouse` (password
  * sealed by `vault`), and a project owned by the Admin that imports it, shared with the Workspace
@@ -61,7 +104,7 @@ export async function createWorkspaceFixture(
         name: `${member.role} user`,
         passwordHash: input.passwordHash ?? null,
       });
-      await tx.insert(workspaceMembers).values({ workspaceId, userId: member.id, role: member.role });
+      await addWorkspaceMember(tx, { workspaceId, role: member.role, userId: member.id });
     }
     await tx.insert(connections).values({
       id: connectionId,

@@ -1,7 +1,8 @@
 import { createApiToken, createSession, hashPassword } from '@quarry/auth';
 import type { WorkspaceRole } from '@quarry/contracts';
 import { newId } from '@quarry/db';
-import { auditEvents, users, workspaceMembers, workspaces } from '@quarry/db/schema';
+import { auditEvents, workspaceMembers } from '@quarry/db/schema';
+import { addWorkspaceMember, createWorkspace } from '@quarry/db/testing';
 import { TRPCError } from '@trpc/server';
 import { and, desc, eq } from 'drizzle-orm';
 import { sessionCookieName } from '../../auth/session-cookie';
@@ -35,19 +36,14 @@ export async function addMember(
   h: ApiHarness,
   input: { workspaceId: string; role: WorkspaceRole; name?: string },
 ): Promise<TestMember> {
-  const id = newId('user');
-  const email = `${input.role}-${id.slice(4, 12)}@example.test`;
-  const password = `password for ${id}`;
-  await h.database.db.insert(users).values({
-    id,
-    email,
-    name: input.name ?? `${input.role} ${id.slice(4, 8)}`,
+  const password = `password for ${newId('user')}`;
+  const member = await addWorkspaceMember(h.database.db, {
+    workspaceId: input.workspaceId,
+    role: input.role,
+    ...(input.name ? { name: input.name } : {}),
     passwordHash: await hashPassword(password),
   });
-  await h.database.db
-    .insert(workspaceMembers)
-    .values({ workspaceId: input.workspaceId, userId: id, role: input.role });
-  return { id, email, password, workspaceId: input.workspaceId };
+  return { id: member.id, email: member.email, password, workspaceId: input.workspaceId };
 }
 
 /** A caller signed in as `member` through a session cookie, and the cookie itself. */
@@ -111,8 +107,15 @@ export async function membership(h: ApiHarness, member: { id: string; workspaceI
 }
 
 /** An empty workspace of its own, for rules about "the last Admin" that A and B must not disturb. */
-export async function newWorkspace(h: ApiHarness, name = 'Scratch workspace'): Promise<string> {
-  const id = newId('workspace');
-  await h.database.db.insert(workspaces).values({ id, name });
-  return id;
+export function newWorkspace(h: ApiHarness, name = 'Scratch workspace'): Promise<string> {
+  return createWorkspace(h.database.db, { name });
+}
+
+/** An existing account (a member elsewhere) joining `workspaceId` too, with `role`. */
+export async function alsoMemberOf(
+  h: ApiHarness,
+  member: { id: string },
+  input: { workspaceId: string; role: WorkspaceRole },
+): Promise<void> {
+  await addWorkspaceMember(h.database.db, { ...input, userId: member.id });
 }
