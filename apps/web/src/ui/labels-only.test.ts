@@ -14,7 +14,8 @@ const FORBIDDEN: ReadonlyArray<{ what: string; pattern: RegExp }> = [
     what: 'a comparison with a role',
     pattern: new RegExp(`[!=]==?\\s*['"\`]${ROLE}['"\`]|['"\`]${ROLE}['"\`]\\s*[!=]==?`),
   },
-  { what: 'a comparison of a role', pattern: /\brole\s*[!=]==?|[!=]==?\s*[\w.]*\brole\b/ },
+  // A person's or member's `.role` compared with anything (reading a select's value into a role is fine).
+  { what: 'a comparison of a role', pattern: /\.role\s*[!=]==?|[!=]==?\s*[\w.]*\.role\b/ },
   {
     what: 'a comparison with a permission',
     pattern: new RegExp(`[!=]==?\\s*['"\`]${PERMISSION}['"\`]|['"\`]${PERMISSION}['"\`]\\s*[!=]==?`),
@@ -66,6 +67,7 @@ describe('no permission logic in apps/web', () => {
     { name: 'a copied rank table', code: '  can_edit: 3,' },
     { name: 'share-access re-deciding share management', code: "const canManage = own === 'full_access';" },
     { name: 'a ranking helper', code: 'meetsPermission(own, permission)' },
+    { name: "two members' roles compared", code: 'if (member.role !== me.role) return null;' },
   ])('catches $name', ({ code }) => {
     expect(offences(code)).not.toEqual([]);
   });
@@ -73,6 +75,7 @@ describe('no permission logic in apps/web', () => {
   it('leaves words and server flags alone', () => {
     expect(offences("{permissionLabel(entry.effective)} {data.can.edit ? 'Edit' : null}")).toEqual([]);
     expect(offences("full_access: 'Full access',")).toEqual([]);
+    expect(offences('const next = ROLES.find((role) => role === event.target.value);')).toEqual([]);
   });
 
   it('finds no role or permission comparison outside the labels file', () => {
