@@ -40,6 +40,18 @@ describe('the API keeps one procedure shape', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('refuses SQL or query building in any procedure file (services hold it)', async () => {
+    const offenders: string[] = [];
+    for (const file of await sourceFiles(SRC)) {
+      const text = await readFile(join(SRC, file), 'utf8');
+      if (!/\.meta\(\{\s*permission:/.test(text)) continue;
+      for (const { what, pattern } of QUERY_BUILDING) {
+        if (pattern.test(text)) offenders.push(`${file}: ${what}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it('refuses a re-export of another module across domains (one place to import from)', async () => {
     const offenders: string[] = [];
     for (const file of await sourceFiles(SRC)) {

@@ -1,8 +1,7 @@
 import { GroupOption, GroupSummary } from '@quarry/contracts';
-import { groups } from '@quarry/db/schema';
-import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { workspaceProcedure } from '../trpc';
+import { listGroupOptions } from './services/list-group-options';
 import { listGroups } from './services/list-groups';
 
 /** Admins see every custom group with its members (emails included). */
@@ -15,10 +14,4 @@ export const list = workspaceProcedure
 export const options = workspaceProcedure
   .meta({ permission: 'workspace:member' })
   .output(z.array(GroupOption))
-  .query(({ ctx }) =>
-    ctx.deps.db
-      .select({ id: groups.id, name: groups.name })
-      .from(groups)
-      .where(eq(groups.workspaceId, ctx.actor.workspaceId))
-      .orderBy(asc(groups.name)),
-  );
+  .query(({ ctx }) => listGroupOptions(ctx));
