@@ -41,7 +41,8 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
     product = await launchProduct({
       databaseUrl: database.url,
       masterKey,
-      port: 3969,
+      // Apart from the other browser tests' ports (each runner answers health checks on port + 1).
+      port: 3971,
       webDist: join(import.meta.dirname, '..', 'dist'),
       logLevel: 'warn',
       quiet: true,

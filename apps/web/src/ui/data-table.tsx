@@ -10,6 +10,7 @@ import {
   rowSortingFeature,
   sortFn_alphanumeric,
   sortFn_basic,
+  sortFn_datetime,
   sortFn_text,
   tableFeatures,
   useTable,
@@ -24,6 +25,8 @@ export type DataColumnMeta = {
   align?: 'start' | 'end';
   /** Extra class on the column's header and cells. */
   className?: string;
+  /** The column that names its row: its cells are row headers. */
+  rowHeader?: boolean;
 };
 
 export const dataTableFeatures = tableFeatures({
@@ -32,7 +35,12 @@ export const dataTableFeatures = tableFeatures({
   columnResizingFeature,
   coreRowModel: createAppendOnlyRowModel(),
   sortedRowModel: createSortedRowModel(),
-  sortFns: { alphanumeric: sortFn_alphanumeric, basic: sortFn_basic, text: sortFn_text },
+  sortFns: {
+    alphanumeric: sortFn_alphanumeric,
+    basic: sortFn_basic,
+    datetime: sortFn_datetime,
+    text: sortFn_text,
+  },
   columnMeta: metaHelper<DataColumnMeta>(),
 });
 export type DataTableFeatures = typeof dataTableFeatures;
@@ -56,15 +64,21 @@ type DataTableProps<TData extends RowData> = {
    */
   rowCount?: number;
   getRowId?: (row: TData, index: number) => string;
-  /** The height of one row in pixels: rows are virtualised, so every row has this height. */
+  /**
+   * The height of one row in pixels, when every row has it (results: the fastest way to scroll
+   * far). Without it each drawn row is measured, for lists whose rows grow (a confirm, an error).
+   */
   rowHeight?: number;
+  /** Attributes for a row's element (`data-*` for tests and styles). */
+  rowAttributes?: (row: TData) => Record<`data-${string}`, string | undefined>;
   /** The scroll area's largest height (CSS); the page scrolls past shorter tables. */
   maxHeight?: string;
   testId?: string;
   className?: string;
 };
 
-const DEFAULT_ROW_HEIGHT = 33;
+/** What an unmeasured row is assumed to take, before it is drawn and measured. */
+const ESTIMATED_ROW_HEIGHT = 45;
 
 /**
  * Every list and result of the app: TanStack Table for sorting and column sizes, TanStack
@@ -76,7 +90,8 @@ export function DataTable<TData extends RowData>({
   columns,
   label,
   getRowId,
-  rowHeight = DEFAULT_ROW_HEIGHT,
+  rowHeight,
+  rowAttributes,
   maxHeight = '32rem',
   testId,
   className,
@@ -97,8 +112,9 @@ export function DataTable<TData extends RowData>({
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => rowHeight,
+    estimateSize: () => rowHeight ?? ESTIMATED_ROW_HEIGHT,
     overscan: 12,
+    ...(getRowId ? { getItemKey: (index: number) => rows[index]?.id ?? index } : {}),
   });
   const headers = table.getFlatHeaders();
   // Sizes once per render as CSS variables, so resizing does not walk every cell.
@@ -112,7 +128,12 @@ export function DataTable<TData extends RowData>({
       style={{ maxHeight, ...(sizes as CSSProperties) }}
       data-testid={testId ? `${testId}-scroll` : undefined}
     >
-      <table className="data-grid" aria-label={label} aria-rowcount={rows.length + 1} data-testid={testId}>
+      <table
+        className={`data-grid${rowHeight ? '' : ' is-measured'}`}
+        aria-label={label}
+        aria-rowcount={rows.length + 1}
+        data-testid={testId}
+      >
         <thead>
           <tr aria-rowindex={1}>
             {headers.map((header) => {
@@ -164,18 +185,29 @@ export function DataTable<TData extends RowData>({
             return (
               <tr
                 key={row.id}
+                data-index={item.index}
+                ref={rowHeight ? undefined : virtualizer.measureElement}
                 aria-rowindex={item.index + 2}
-                style={{ transform: `translateY(${item.start}px)`, height: `${rowHeight}px` }}
+                style={{
+                  transform: `translateY(${item.start}px)`,
+                  ...(rowHeight ? { height: `${rowHeight}px` } : {}),
+                }}
+                {...rowAttributes?.(row.original)}
               >
-                {row.getAllCells().map((cell) => (
-                  <td
-                    key={cell.id}
-                    className={classOf(cell.column.columnDef.meta)}
-                    style={{ width: `var(--col-${cssId(cell.column.id)})` }}
-                  >
-                    <table.FlexRender cell={cell} />
-                  </td>
-                ))}
+                {row.getAllCells().map((cell) => {
+                  const meta = cell.column.columnDef.meta;
+                  const Cell = meta?.rowHeader ? 'th' : 'td';
+                  return (
+                    <Cell
+                      key={cell.id}
+                      scope={meta?.rowHeader ? 'row' : undefined}
+                      className={classOf(meta)}
+                      style={{ width: `var(--col-${cssId(cell.column.id)})` }}
+                    >
+                      <table.FlexRender cell={cell} />
+                    </Cell>
+                  );
+                })}
               </tr>
             );
           })}

@@ -1,56 +1,76 @@
 import type { AuditEntry } from '@quarry/contracts';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { trpc, trpcClient } from '../../trpc';
+import { DataTable, dataColumns } from '../../ui/data-table';
 import { ErrorMessage } from '../../ui/error-message';
 import { formatDateTime } from '../../ui/format';
 import { quarryErrorOf } from '../../ui/quarry-error';
+import { QueryState } from '../../ui/query-state';
 import { Spinner } from '../../ui/spinner';
 
 const PAGE = 50;
 
-function EntryRow({ entry }: { entry: AuditEntry }) {
-  const details =
-    entry.details === null || entry.details === undefined ? null : JSON.stringify(entry.details, null, 2);
-  return (
-    <tr data-testid="audit-entry" data-seq={entry.seq}>
-      <td className="nowrap">{formatDateTime(entry.at)}</td>
-      <td>
-        {entry.actorEmail ??
-          (entry.actorId ? (
-            <span className="mono">{entry.actorId}</span>
-          ) : (
-            <span className="muted">System</span>
-          ))}
-      </td>
-      <th scope="row" className="mono">
-        {entry.action}
-      </th>
-      <td>
-        {entry.targetType ? (
-          <>
-            {entry.targetType} <span className="mono muted">{entry.targetId}</span>
-          </>
-        ) : (
-          <span className="muted">—</span>
-        )}
-      </td>
-      <td>
-        <span className={entry.outcome === 'success' ? 'status status-on' : 'status status-off'}>
-          {entry.outcome}
+const column = dataColumns<AuditEntry>();
+const COLUMNS = column.columns([
+  column.accessor('at', { header: 'When', size: 150, cell: (info) => formatDateTime(info.getValue()) }),
+  column.accessor((entry) => entry.actorEmail ?? entry.actorId ?? undefined, {
+    id: 'who',
+    header: 'Who',
+    size: 180,
+    sortUndefined: 'last',
+    cell: ({ row: { original: entry } }) =>
+      entry.actorEmail ??
+      (entry.actorId ? <span className="mono">{entry.actorId}</span> : <span className="muted">System</span>),
+  }),
+  column.accessor('action', {
+    header: 'Action',
+    size: 240,
+    meta: { rowHeader: true },
+    cell: (info) => <span className="mono">{info.getValue()}</span>,
+  }),
+  column.accessor((entry) => entry.targetType ?? undefined, {
+    id: 'target',
+    header: 'Target',
+    size: 220,
+    sortUndefined: 'last',
+    cell: ({ row: { original: entry } }) =>
+      entry.targetType ? (
+        <span>
+          {entry.targetType} <span className="mono muted">{entry.targetId}</span>
         </span>
-      </td>
-      <td className="mono">{entry.ip ?? <span className="muted">—</span>}</td>
-      <td>
-        {details ? (
-          <details className="audit-details">
-            <summary>Show</summary>
-            <pre>{details}</pre>
-          </details>
-        ) : null}
-      </td>
-    </tr>
-  );
-}
+      ) : (
+        <span className="muted">—</span>
+      ),
+  }),
+  column.accessor('outcome', {
+    header: 'Outcome',
+    size: 110,
+    cell: (info) => (
+      <span className={info.getValue() === 'success' ? 'status status-on' : 'status status-off'}>
+        {info.getValue()}
+      </span>
+    ),
+  }),
+  column.accessor((entry) => entry.ip ?? undefined, {
+    id: 'ip',
+    header: 'IP address',
+    size: 120,
+    sortUndefined: 'last',
+    cell: (info) => <span className="mono">{info.getValue() ?? <span className="muted">—</span>}</span>,
+  }),
+  column.display({
+    id: 'details',
+    header: 'Details',
+    size: 100,
+    cell: ({ row: { original: entry } }) =>
+      entry.details === null || entry.details === undefined ? null : (
+        <details className="audit-details">
+          <summary>Show</summary>
+          <pre>{JSON.stringify(entry.details, null, 2)}</pre>
+        </details>
+      ),
+  }),
+]);
 
 /** The log newest first, a page at a time; "Load more" pages back through `nextBefore`. */
 export function AuditTable({ action }: { action: string | undefined }) {
@@ -62,42 +82,42 @@ export function AuditTable({ action }: { action: string | undefined }) {
     getNextPageParam: (last) => last.nextBefore ?? undefined,
   });
 
-  if (entries.isPending) return <p className="muted">Loading the audit log…</p>;
-  if (entries.error && !entries.data) {
-    return (
-      <ErrorMessage error={quarryErrorOf(entries.error)}>
-        <button type="button" className="button" onClick={() => entries.refetch()}>
-          Try again
-        </button>
-      </ErrorMessage>
-    );
-  }
-  const rows = entries.data.pages.flatMap((page) => page.entries);
-  if (rows.length === 0) {
-    return <p className="muted">{action ? `No entries for ${action}.` : 'The audit log is empty.'}</p>;
-  }
+  return (
+    <QueryState
+      query={entries}
+      loading="Loading the audit log…"
+      isEmpty={(data) => data.pages.every((page) => page.entries.length === 0)}
+      empty={<p>{action ? `No entries for ${action}.` : 'The audit log is empty.'}</p>}
+    >
+      {(data) => <AuditRows rows={data.pages.flatMap((page) => page.entries)} entries={entries} />}
+    </QueryState>
+  );
+}
+
+function AuditRows({
+  rows,
+  entries,
+}: {
+  rows: AuditEntry[];
+  entries: {
+    error: unknown;
+    hasNextPage: boolean;
+    isFetchingNextPage: boolean;
+    fetchNextPage: () => unknown;
+  };
+}) {
   return (
     <>
-      <div className="table-scroll">
-        <table className="data-table audit-table" data-testid="audit">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">IP address</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((entry) => (
-              <EntryRow key={entry.seq} entry={entry} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        data={rows}
+        columns={COLUMNS}
+        label="Audit log"
+        testId="audit"
+        className="audit-table"
+        maxHeight="40rem"
+        getRowId={(entry) => String(entry.seq)}
+        rowAttributes={(entry) => ({ 'data-testid': 'audit-entry', 'data-seq': String(entry.seq) })}
+      />
       {entries.error ? <ErrorMessage error={quarryErrorOf(entries.error)} /> : null}
       <div className="table-footer">
         <span className="muted small">{rows.length === 1 ? '1 entry' : `${rows.length} entries`} shown</span>

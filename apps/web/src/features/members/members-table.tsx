@@ -1,44 +1,86 @@
+import type { MemberSummary } from '@quarry/contracts';
 import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import { trpc } from '../../trpc';
-import { ErrorMessage } from '../../ui/error-message';
-import { quarryErrorOf } from '../../ui/quarry-error';
+import { DataTable, dataColumns } from '../../ui/data-table';
+import { roleLabel } from '../../ui/labels';
+import { QueryState } from '../../ui/query-state';
 import { useSession } from '../auth/session';
-import { MemberRow } from './member-row';
+import { MemberActions, MemberRole } from './member-row';
+
+const column = dataColumns<MemberSummary>();
+
+function memberColumns(myUserId: string | undefined) {
+  return column.columns([
+    column.accessor('name', {
+      header: 'Name',
+      size: 200,
+      meta: { rowHeader: true },
+      cell: ({ row: { original: member } }) => (
+        <span>
+          {member.name}
+          {member.userId === myUserId ? <span className="badge badge-inline">You</span> : null}
+        </span>
+      ),
+    }),
+    column.accessor('email', { header: 'Email', size: 240 }),
+    column.accessor((member) => roleLabel(member.role), {
+      id: 'role',
+      header: 'Role',
+      size: 170,
+      cell: ({ row: { original: member } }) => (
+        <MemberRole member={member} isMe={member.userId === myUserId} />
+      ),
+    }),
+    column.accessor((member) => member.groups.map((group) => group.name).join(', '), {
+      id: 'groups',
+      header: 'Groups',
+      size: 180,
+      cell: (info) => info.getValue() || <span className="muted">None</span>,
+    }),
+    column.accessor('status', {
+      header: 'Status',
+      size: 120,
+      cell: (info) => {
+        const deactivated = info.getValue() === 'deactivated';
+        return (
+          <span className={deactivated ? 'status status-off' : 'status status-on'}>
+            {deactivated ? 'Deactivated' : 'Active'}
+          </span>
+        );
+      },
+    }),
+    column.display({
+      id: 'actions',
+      header: () => <span className="visually-hidden">Actions</span>,
+      size: 240,
+      cell: ({ row: { original: member } }) => (
+        <MemberActions member={member} isMe={member.userId === myUserId} />
+      ),
+    }),
+  ]);
+}
 
 export function MembersTable() {
   const members = useQuery(trpc.members.list.queryOptions());
-  const me = useSession().data;
-  if (members.isPending) return <p className="muted">Loading members…</p>;
-  if (members.error) {
-    return (
-      <ErrorMessage error={quarryErrorOf(members.error)}>
-        <button type="button" className="button" onClick={() => members.refetch()}>
-          Try again
-        </button>
-      </ErrorMessage>
-    );
-  }
+  const myUserId = useSession().data?.userId;
+  const columns = useMemo(() => memberColumns(myUserId), [myUserId]);
   return (
-    <div className="table-scroll">
-      <table className="data-table" data-testid="members">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Groups</th>
-            <th scope="col">Status</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {members.data.map((member) => (
-            <MemberRow key={member.userId} member={member} isMe={member.userId === me?.userId} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <QueryState query={members} loading="Loading members…">
+      {(data) => (
+        <DataTable
+          data={data}
+          columns={columns}
+          label="Members"
+          testId="members"
+          getRowId={(member) => member.userId}
+          rowAttributes={(member) => ({
+            'data-testid': 'member',
+            'data-user-id': member.userId,
+            'data-status': member.status,
+          })}
+        />
+      )}
+    </QueryState>
   );
 }

@@ -3,14 +3,16 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { trpc } from '../../trpc';
 import { ConfirmPrompt } from '../../ui/confirm-prompt';
+import { DataTable, dataColumns } from '../../ui/data-table';
 import { ErrorMessage } from '../../ui/error-message';
 import { formatDateTime } from '../../ui/format';
 import { quarryErrorOf } from '../../ui/quarry-error';
+import { QueryState } from '../../ui/query-state';
 import { Spinner } from '../../ui/spinner';
 import { markSignedOut } from '../auth/session';
 import { describeUserAgent } from './describe-user-agent';
 
-function SessionRow({ session }: { session: SessionSummary }) {
+function SignOutSession({ session }: { session: SessionSummary }) {
   const queryClient = useQueryClient();
   const revoke = useMutation(
     trpc.sessions.revoke.mutationOptions({
@@ -24,30 +26,54 @@ function SessionRow({ session }: { session: SessionSummary }) {
     }),
   );
   return (
-    <tr data-testid="session" data-current={session.current ? 'true' : undefined}>
-      <th scope="row">
-        <span title={session.userAgent ?? undefined}>{describeUserAgent(session.userAgent)}</span>
-        {session.current ? <span className="badge badge-accent badge-inline">This device</span> : null}
-      </th>
-      <td className="mono">{session.ip ?? <span className="muted">Unknown</span>}</td>
-      <td>{formatDateTime(session.lastSeenAt)}</td>
-      <td>{formatDateTime(session.createdAt)}</td>
-      <td className="row-actions">
-        <button
-          type="button"
-          className="button"
-          onClick={() => revoke.mutate({ sessionId: session.id })}
-          disabled={revoke.isPending}
-          aria-busy={revoke.isPending}
-        >
-          {revoke.isPending ? <Spinner /> : null}
-          Sign out
-        </button>
-        {revoke.error ? <ErrorMessage error={quarryErrorOf(revoke.error)} /> : null}
-      </td>
-    </tr>
+    <div className="row-actions">
+      <button
+        type="button"
+        className="button"
+        onClick={() => revoke.mutate({ sessionId: session.id })}
+        disabled={revoke.isPending}
+        aria-busy={revoke.isPending}
+      >
+        {revoke.isPending ? <Spinner /> : null}
+        Sign out
+      </button>
+      {revoke.error ? <ErrorMessage error={quarryErrorOf(revoke.error)} /> : null}
+    </div>
   );
 }
+
+const column = dataColumns<SessionSummary>();
+const COLUMNS = column.columns([
+  column.accessor((session) => describeUserAgent(session.userAgent), {
+    id: 'device',
+    header: 'Device',
+    size: 280,
+    meta: { rowHeader: true },
+    cell: (info) => (
+      <span>
+        <span title={info.row.original.userAgent ?? undefined}>{info.getValue()}</span>
+        {info.row.original.current ? (
+          <span className="badge badge-accent badge-inline">This device</span>
+        ) : null}
+      </span>
+    ),
+  }),
+  column.accessor((session) => session.ip ?? undefined, {
+    id: 'ip',
+    header: 'IP address',
+    size: 150,
+    sortUndefined: 'last',
+    cell: (info) => <span className="mono">{info.getValue() ?? <span className="muted">Unknown</span>}</span>,
+  }),
+  column.accessor('lastSeenAt', { header: 'Last active', cell: (info) => formatDateTime(info.getValue()) }),
+  column.accessor('createdAt', { header: 'Signed in', cell: (info) => formatDateTime(info.getValue()) }),
+  column.display({
+    id: 'actions',
+    header: () => <span className="visually-hidden">Actions</span>,
+    size: 200,
+    cell: (info) => <SignOutSession session={info.row.original} />,
+  }),
+]);
 
 function SignOutEverywhere() {
   const queryClient = useQueryClient();
@@ -79,39 +105,24 @@ function SignOutEverywhere() {
 
 export function SessionList() {
   const sessions = useQuery(trpc.sessions.list.queryOptions());
-  if (sessions.isPending) return <p className="muted">Loading sessions…</p>;
-  if (sessions.error) {
-    return (
-      <ErrorMessage error={quarryErrorOf(sessions.error)}>
-        <button type="button" className="button" onClick={() => sessions.refetch()}>
-          Try again
-        </button>
-      </ErrorMessage>
-    );
-  }
   return (
-    <>
-      <div className="table-scroll">
-        <table className="data-table" data-testid="sessions">
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">IP address</th>
-              <th scope="col">Last active</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.data.map((session) => (
-              <SessionRow key={session.id} session={session} />
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <SignOutEverywhere />
-    </>
+    <QueryState query={sessions} loading="Loading sessions…">
+      {(data) => (
+        <>
+          <DataTable
+            data={data}
+            columns={COLUMNS}
+            label="Sessions"
+            testId="sessions"
+            getRowId={(session) => session.id}
+            rowAttributes={(session) => ({
+              'data-testid': 'session',
+              'data-current': session.current ? 'true' : undefined,
+            })}
+          />
+          <SignOutEverywhere />
+        </>
+      )}
+    </QueryState>
   );
 }

@@ -1,16 +1,14 @@
 import type { ApiTokenSummary } from '@quarry/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { trpc } from '../../trpc';
-import { ConfirmPrompt } from '../../ui/confirm-prompt';
-import { ErrorMessage } from '../../ui/error-message';
+import { ConfirmedAction } from '../../ui/confirmed-action';
+import { DataTable, dataColumns } from '../../ui/data-table';
 import { formatDate, formatDateTime } from '../../ui/format';
-import { quarryErrorOf } from '../../ui/quarry-error';
+import { QueryState } from '../../ui/query-state';
 import { useToast } from '../../ui/toast';
 
-function TokenRow({ token }: { token: ApiTokenSummary }) {
+function RevokeToken({ token }: { token: ApiTokenSummary }) {
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const toast = useToast();
   const revoke = useMutation(
     trpc.tokens.revoke.mutationOptions({
@@ -21,60 +19,63 @@ function TokenRow({ token }: { token: ApiTokenSummary }) {
     }),
   );
   return (
-    <tr data-token-id={token.id}>
-      <th scope="row">{token.name}</th>
-      <td className="mono">{token.prefix}…</td>
-      <td>{formatDate(token.createdAt)}</td>
-      <td>{formatDate(token.expiresAt)}</td>
-      <td>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : <span className="muted">Never</span>}</td>
-      <td className="token-actions">
-        {confirming ? (
-          <ConfirmPrompt
-            question={`Revoke “${token.name}”? Scripts using it stop working.`}
-            confirmLabel="Yes, revoke"
-            pending={revoke.isPending}
-            onConfirm={() => revoke.mutate({ tokenId: token.id })}
-            onCancel={() => setConfirming(false)}
-          />
-        ) : (
-          <button type="button" className="button" onClick={() => setConfirming(true)}>
-            Revoke
-          </button>
-        )}
-        {revoke.error ? <ErrorMessage error={quarryErrorOf(revoke.error)} /> : null}
-      </td>
-    </tr>
+    <ConfirmedAction
+      label="Revoke"
+      question={`Revoke “${token.name}”? Scripts using it stop working.`}
+      confirmLabel="Yes, revoke"
+      action={{ ...revoke, mutate: () => revoke.mutate({ tokenId: token.id }) }}
+    />
   );
 }
 
+const column = dataColumns<ApiTokenSummary>();
+const COLUMNS = column.columns([
+  column.accessor('name', { header: 'Name', meta: { rowHeader: true } }),
+  column.accessor('prefix', {
+    header: 'Token',
+    enableSorting: false,
+    size: 140,
+    cell: (info) => <span className="mono">{info.getValue()}…</span>,
+  }),
+  column.accessor('createdAt', { header: 'Created', size: 130, cell: (info) => formatDate(info.getValue()) }),
+  column.accessor('expiresAt', { header: 'Expires', size: 130, cell: (info) => formatDate(info.getValue()) }),
+  // Never used sorts last, whichever way.
+  column.accessor((token) => token.lastUsedAt ?? undefined, {
+    id: 'lastUsedAt',
+    header: 'Last used',
+    sortUndefined: 'last',
+    cell: (info) => {
+      const at = info.getValue();
+      return at ? formatDateTime(at) : <span className="muted">Never</span>;
+    },
+  }),
+  column.display({
+    id: 'actions',
+    header: () => <span className="visually-hidden">Actions</span>,
+    size: 260,
+    cell: (info) => <RevokeToken token={info.row.original} />,
+  }),
+]);
+
 export function TokenList() {
   const tokens = useQuery(trpc.tokens.list.queryOptions());
-  if (tokens.isPending) return <p className="muted">Loading tokens…</p>;
-  if (tokens.error) return <ErrorMessage error={quarryErrorOf(tokens.error)} />;
-  if (tokens.data.length === 0) {
-    return <p className="muted">You have no API tokens. Create one above to use the Quarry SDK.</p>;
-  }
   return (
-    <div className="table-scroll">
-      <table className="data-table" data-testid="tokens">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Token</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.data.map((token) => (
-            <TokenRow key={token.id} token={token} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <QueryState
+      query={tokens}
+      loading="Loading tokens…"
+      isEmpty={(data) => data.length === 0}
+      empty={<p>You have no API tokens. Create one above to use the Quarry SDK.</p>}
+    >
+      {(data) => (
+        <DataTable
+          data={data}
+          columns={COLUMNS}
+          label="API tokens"
+          testId="tokens"
+          getRowId={(token) => token.id}
+          rowAttributes={(token) => ({ 'data-token-id': token.id })}
+        />
+      )}
+    </QueryState>
   );
 }
