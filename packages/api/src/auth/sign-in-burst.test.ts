@@ -3,8 +3,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, refusal, signedIn } from '../members/testing/member-helpers';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
-import { SIGN_IN_LIMITS } from './rate-limit';
-import { signIn } from './sign-in-service';
+import { SIGN_IN_LIMITS } from './services/rate-limit';
+import { signIn } from './services/sign-in';
 
 let h: ApiHarness;
 

@@ -1,11 +1,13 @@
-import { invalidateSession } from '@quarry/auth';
-import { auditChange, type ServiceContext } from '../service-context';
+import { z } from 'zod';
+import { authedProcedure } from '../trpc';
+import { endSession } from './services/sign-out';
+import { clearSessionCookie } from './session-cookie';
 
-/** Ends the caller's session (a token has none to end) and audits the sign-out. */
-export async function signOut(ctx: ServiceContext): Promise<void> {
-  const { actor } = ctx;
-  await ctx.deps.db.transaction(async (tx) => {
-    if (actor.via.kind === 'session') await invalidateSession(tx, actor.via.sessionId);
-    await auditChange(tx, ctx, { action: 'auth.sign_out' });
+export const signOut = authedProcedure
+  .meta({ permission: 'session:self' })
+  .output(z.object({ signedOut: z.literal(true) }))
+  .mutation(async ({ ctx }) => {
+    await endSession(ctx);
+    ctx.resHeaders.append('set-cookie', clearSessionCookie(ctx.deps.secureCookies));
+    return { signedOut: true as const };
   });
-}

@@ -4,7 +4,7 @@ import { newId } from '@quarry/db';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { type invites, users } from '@quarry/db/schema';
 import { sql } from 'drizzle-orm';
-import type { SignedIn } from '../../auth/open-session';
+import type { SignedIn } from '../../auth/services/open-session';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
 import { lockWorkspaceMembership } from '../../members/services/membership-lock';

@@ -1,7 +1,7 @@
 import { writeAuditEvent } from '@quarry/db/audit';
 import { invites, workspaceMembers } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
-import { openSession, type SignedIn } from '../../auth/open-session';
+import { openSession, type SignedIn } from '../../auth/services/open-session';
 import type { RequestInfo } from '../../context';
 import type { Tx } from '../../service-context';
 

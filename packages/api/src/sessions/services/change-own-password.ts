@@ -3,7 +3,7 @@ import { type ChangePasswordInput, err, ok, type Result } from '@quarry/contract
 import { users } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
 import { passwordRequired } from '../../auth/errors';
-import { rateLimited, releaseAttempt, reserveAttempt, signInCounters } from '../../auth/rate-limit';
+import { rateLimited, releaseAttempt, reserveAttempt, signInCounters } from '../../auth/services/rate-limit';
 import { notFound } from '../../errors';
 import { auditChange, type ServiceContext } from '../../service-context';
 

@@ -3,10 +3,10 @@ import { err, type Me, ok, type Result, type SignInInput } from '@quarry/contrac
 import { writeAuditEvent } from '@quarry/db/audit';
 import { users, workspaceMembers, workspaces } from '@quarry/db/schema';
 import { eq, isNull, sql } from 'drizzle-orm';
-import type { RequestInfo } from '../context';
-import type { Deps } from '../deps';
-import { passwordSignInAllowed } from '../sso/password-sign-in-allowed';
-import { invalidCredentials } from './errors';
+import type { RequestInfo } from '../../context';
+import type { Deps } from '../../deps';
+import { passwordSignInAllowed } from '../../sso/password-sign-in-allowed';
+import { invalidCredentials } from '../errors';
 import { activeMemberships } from './memberships';
 import { openSession, type SignedIn } from './open-session';
 import { rateLimited, releaseAttempt, reserveAttempt, signInCounters } from './rate-limit';

@@ -1,7 +1,7 @@
 import { createSession, invalidateSession, type SessionAuthMethod } from '@quarry/auth';
 import type { Me, WorkspaceRole } from '@quarry/contracts';
-import type { RequestInfo } from '../context';
-import type { Tx } from '../service-context';
+import type { RequestInfo } from '../../context';
+import type { Tx } from '../../service-context';
 
 /** A new session's cookie value and who it signed in, as the procedures that set the cookie need. */
 export type SignedIn = { me: Me; token: string; expiresAt: Date };

@@ -1,7 +1,7 @@
 import type { WorkspaceRole } from '@quarry/contracts';
 import { workspaceMembers, workspaces } from '@quarry/db/schema';
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { Deps } from '../deps';
+import type { Deps } from '../../deps';
 
 /** A membership someone may act in: not deactivated, in a workspace that exists. */
 export type ActiveMembership = { workspace: typeof workspaces.$inferSelect; role: WorkspaceRole };
