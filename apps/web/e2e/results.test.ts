@@ -177,6 +177,12 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
     expect(after - before).toBeGreaterThan(100);
     const firstCell = await table.locator('tbody tr').first().locator('td').first().boundingBox();
     expect(Math.round(firstCell?.width ?? 0)).toBe(Math.round(after));
+    // From the keyboard too: the handle is a focusable separator that arrows resize.
+    const separator = idHeader.getByRole('separator', { name: 'Resize column 1' });
+    await separator.focus();
+    await separator.press('ArrowLeft');
+    await separator.press('ArrowLeft');
+    expect(Math.round((await idHeader.boundingBox())?.width ?? 0)).toBe(Math.round(after - 40));
     await page.close();
   });
 });

@@ -136,7 +136,7 @@ export function DataTable<TData extends RowData>({
       >
         <thead>
           <tr aria-rowindex={1}>
-            {headers.map((header) => {
+            {headers.map((header, index) => {
               const sorted = header.column.getIsSorted();
               const meta = header.column.columnDef.meta;
               return (
@@ -164,13 +164,32 @@ export function DataTable<TData extends RowData>({
                     </span>
                   )}
                   {header.column.getCanResize() ? (
-                    // A pointer affordance (double-click restores the width); hidden from assistive technology.
+                    // Drag, or focus and press ←/→; double-click or Home restores the width.
+                    // biome-ignore lint/a11y/useSemanticElements: an <hr> cannot take focus or a drag
                     <span
+                      role="separator"
+                      tabIndex={0}
+                      aria-orientation="vertical"
+                      aria-label={`Resize column ${index + 1}`}
+                      aria-valuenow={header.getSize()}
+                      aria-valuemin={header.column.columnDef.minSize ?? 60}
+                      aria-valuemax={header.column.columnDef.maxSize ?? 1200}
                       className={`data-grid-resize${header.column.getIsResizing() ? ' is-resizing' : ''}`}
                       onMouseDown={header.getResizeHandler()}
                       onTouchStart={header.getResizeHandler()}
                       onDoubleClick={() => header.column.resetSize()}
-                      aria-hidden="true"
+                      onKeyDown={(event) => {
+                        const step = event.shiftKey ? 80 : 20;
+                        const delta =
+                          event.key === 'ArrowRight' ? step : event.key === 'ArrowLeft' ? -step : 0;
+                        if (event.key === 'Home') header.column.resetSize();
+                        else if (delta === 0) return;
+                        else {
+                          const width = Math.min(Math.max(header.getSize() + delta, 60), 1200);
+                          table.setColumnSizing((sizes) => ({ ...sizes, [header.column.id]: width }));
+                        }
+                        event.preventDefault();
+                      }}
                     />
                   ) : null}
                 </th>
