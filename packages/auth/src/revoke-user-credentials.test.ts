@@ -3,6 +3,7 @@ import {
   addWorkspaceMember,
   createTestDatabase,
   createWorkspace,
+  joinWorkspace,
   type TestDatabase,
 } from '@quarry/db/testing';
 import { eq } from 'drizzle-orm';
@@ -27,8 +28,7 @@ const workspace = () => createWorkspace(database.db);
 async function userIn(workspaceIds: [string, ...string[]]) {
   const [first, ...others] = workspaceIds;
   const { id: userId } = await addWorkspaceMember(database.db, { workspaceId: first, role: 'editor' });
-  for (const workspaceId of others)
-    await addWorkspaceMember(database.db, { workspaceId, role: 'editor', userId });
+  for (const workspaceId of others) await joinWorkspace(database.db, { workspaceId, role: 'editor', userId });
   const held: Array<{ workspaceId: string; session: string; token: string }> = [];
   for (const workspaceId of workspaceIds) {
     const { token: session } = await createSession(database.db, { userId, workspaceId });

@@ -85,9 +85,11 @@ export async function createTestWarehouse(options: { orders: number }): Promise<
 
 export {
   addWorkspaceMember,
+  createUser,
   createWorkspace,
   createWorkspaceFixture,
   type FixtureMember,
   type FixtureUser,
+  joinWorkspace,
   type WorkspaceFixture,
 } from './workspace-fixture';

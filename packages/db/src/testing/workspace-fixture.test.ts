@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { users, workspaceMembers } from '../schema/index';
 import { createTestDatabase, type TestDatabase } from './index';
-import { addWorkspaceMember, createWorkspace } from './workspace-fixture';
+import { addWorkspaceMember, createWorkspace, joinWorkspace } from './workspace-fixture';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -20,12 +20,7 @@ describe('the workspace fixture every package uses', () => {
       role: 'manager',
       passwordHash: 'h',
     });
-    const again = await addWorkspaceMember(database.db, {
-      workspaceId: second,
-      role: 'guest',
-      userId: member.id,
-    });
-    expect(again.id).toBe(member.id);
+    await joinWorkspace(database.db, { workspaceId: second, role: 'guest', userId: member.id });
     const accounts = await database.db.select().from(users).where(eq(users.id, member.id));
     expect(accounts.map((u) => ({ email: u.email, passwordHash: u.passwordHash }))).toEqual([
       { email: member.email, passwordHash: 'h' },

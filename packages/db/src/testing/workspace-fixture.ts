@@ -38,35 +38,60 @@ export async function createWorkspace(db: Inserter, input: { name?: string } = {
 
 export type FixtureMember = FixtureUser & { workspaceId: string };
 
+/** An account in no workspace (yet); returns its id and email. */
+export async function createUser(
+  db: Inserter,
+  input: { email?: string; name?: string; passwordHash?: string | null } = {},
+): Promise<{ id: string; email: string }> {
+  const id = newId('user');
+  const email = input.email ?? `user-${id.slice(4, 12)}@example.test`;
+  await db.insert(users).values({
+    id,
+    email,
+    name: input.name ?? `User ${id.slice(4, 8)}`,
+    passwordHash: input.passwordHash ?? null,
+  });
+  return { id, email };
+}
+
+/** An existing account joining `workspaceId` with `role`; `deactivated` adds it already deactivated. */
+export async function joinWorkspace(
+  db: Inserter,
+  input: { userId: string; workspaceId: string; role: WorkspaceRole; deactivated?: boolean },
+): Promise<void> {
+  await db.insert(workspaceMembers).values({
+    workspaceId: input.workspaceId,
+    userId: input.userId,
+    role: input.role,
+    deactivatedAt: input.deactivated ? new Date() : null,
+  });
+}
+
 /**
- * A member of `workspaceId` with `role`: a new account (with `passwordHash` if given), or, with
- * `userId`, an existing account joining one more workspace. Every package's tests set members up
- * through this, so a column added to users or memberships is filled in one place.
+ * A new account that is a member of `workspaceId` with `role` (with `passwordHash` if given). Every
+ * package's tests set members up through this and `joinWorkspace`, so a column added to users or
+ * memberships is filled in one place.
  */
 export async function addWorkspaceMember(
   db: Inserter,
   input: {
     workspaceId: string;
     role: WorkspaceRole;
-    userId?: string;
     email?: string;
     name?: string;
     passwordHash?: string | null;
+    deactivated?: boolean;
   },
 ): Promise<FixtureMember> {
   const { workspaceId, role } = input;
-  const id = input.userId ?? newId('user');
-  const email = input.email ?? `${role}-${id.slice(4, 12)}@example.test`;
-  if (!input.userId) {
-    await db.insert(users).values({
-      id,
-      email,
-      name: input.name ?? `${role} ${id.slice(4, 8)}`,
-      passwordHash: input.passwordHash ?? null,
-    });
-  }
-  await db.insert(workspaceMembers).values({ workspaceId, userId: id, role });
-  return { id, email, role, workspaceId };
+  const draft = newId('user');
+  const account = await createUser(db, {
+    email: input.email ?? `${role}-${draft.slice(4, 12)}@example.test`,
+    name: input.name ?? `${role} ${draft.slice(4, 8)}`,
+    passwordHash: input.passwordHash ?? null,
+  });
+  await joinWorkspace(db, { userId: account.id, workspaceId, role, deactivated: input.deactivated ?? false });
+  return { ...account, role, workspaceId };
 }
 
 /**
@@ -104,7 +129,7 @@ export async function createWorkspaceFixture(
         name: `${member.role} user`,
         passwordHash: input.passwordHash ?? null,
       });
-      await addWorkspaceMember(tx, { workspaceId, role: member.role, userId: member.id });
+      await joinWorkspace(tx, { workspaceId, role: member.role, userId: member.id });
     }
     await tx.insert(connections).values({
       id: connectionId,

@@ -2,7 +2,7 @@ import { createApiToken, createSession, hashPassword } from '@quarry/auth';
 import type { WorkspaceRole } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { auditEvents, workspaceMembers } from '@quarry/db/schema';
-import { addWorkspaceMember, createWorkspace } from '@quarry/db/testing';
+import { addWorkspaceMember, createWorkspace, joinWorkspace } from '@quarry/db/testing';
 import { TRPCError } from '@trpc/server';
 import { and, desc, eq } from 'drizzle-orm';
 import { sessionCookieName } from '../../auth/session-cookie';
@@ -117,5 +117,5 @@ export async function alsoMemberOf(
   member: { id: string },
   input: { workspaceId: string; role: WorkspaceRole },
 ): Promise<void> {
-  await addWorkspaceMember(h.database.db, { ...input, userId: member.id });
+  await joinWorkspace(h.database.db, { ...input, userId: member.id });
 }

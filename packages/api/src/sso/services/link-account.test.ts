@@ -1,7 +1,13 @@
 import type { WorkspaceRole } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { invites, userIdentities, users, workspaceMembers, workspaces } from '@quarry/db/schema';
-import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import {
+  createTestDatabase,
+  createUser,
+  createWorkspace,
+  joinWorkspace,
+  type TestDatabase,
+} from '@quarry/db/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdTokenClaims } from './auth-sso';
@@ -28,18 +34,19 @@ const claims = (overrides: Partial<IdTokenClaims> = {}): IdTokenClaims => ({
 });
 
 async function addUser(input: { email?: string; role?: WorkspaceRole | null; deactivated?: boolean } = {}) {
-  const id = newId('user');
-  const email = input.email ?? `${id}@acme.test`;
-  await database.db.insert(users).values({ id, email, name: 'Existing' });
+  const account = await createUser(database.db, {
+    email: input.email ?? `${newId('user')}@acme.test`,
+    name: 'Existing',
+  });
   if (input.role !== null) {
-    await database.db.insert(workspaceMembers).values({
+    await joinWorkspace(database.db, {
       workspaceId: workspace.id,
-      userId: id,
+      userId: account.id,
       role: input.role ?? 'editor',
-      deactivatedAt: input.deactivated ? new Date() : null,
+      deactivated: input.deactivated ?? false,
     });
   }
-  return { id, email };
+  return account;
 }
 
 async function addInvite(email: string, role: WorkspaceRole): Promise<string> {
@@ -145,12 +152,9 @@ describe('resolveSsoAccount', () => {
   });
 
   it('refuses to link, sign in as or add a member of another workspace by the email a provider asserts (OIDC-5)', async () => {
-    const other = newId('workspace');
-    await database.db.insert(workspaces).values({ id: other, name: 'Other' });
+    const other = await createWorkspace(database.db, { name: 'Other' });
     const victim = await addUser({ role: null });
-    await database.db
-      .insert(workspaceMembers)
-      .values({ workspaceId: other, userId: victim.id, role: 'admin' });
+    await joinWorkspace(database.db, { workspaceId: other, userId: victim.id, role: 'admin' });
 
     expect(await refusal(claims({ email: victim.email }))).toBe('sso.account_elsewhere');
 
@@ -163,12 +167,9 @@ describe('resolveSsoAccount', () => {
   });
 
   it("refuses a member of another workspace even with this workspace's invite to that email: its Admin wrote both (OIDC-5)", async () => {
-    const other = newId('workspace');
-    await database.db.insert(workspaces).values({ id: other, name: 'Other' });
+    const other = await createWorkspace(database.db, { name: 'Other' });
     const invited = await addUser({ email: `${newId('user')}@elsewhere.test`, role: null });
-    await database.db
-      .insert(workspaceMembers)
-      .values({ workspaceId: other, userId: invited.id, role: 'editor' });
+    await joinWorkspace(database.db, { workspaceId: other, userId: invited.id, role: 'editor' });
     const inviteId = await addInvite(invited.email.toUpperCase(), 'manager');
 
     expect(await refusal(claims({ email: invited.email }))).toBe('sso.account_elsewhere');
