@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { env } from './env';
+import { childEnv, env } from './env';
 import { paint, say } from './log';
 
 /** Where the browser tests look for Chromium (apps/web/e2e/chromium.ts reads the same variable). */
@@ -25,7 +25,7 @@ export function ensureChromium(): boolean {
     say('Chromium is missing; installing it from Debian’s packages for the browser tests…');
     const installed = spawnSync('sh', ['-c', `${INSTALL_CHROMIUM} -qq >/dev/null`], {
       stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      env: childEnv({ DEBIAN_FRONTEND: 'noninteractive' }),
     });
     if (installed.status === 0 && existsSync(chromiumPath())) return true;
   }
