@@ -6,5 +6,9 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 90_000,
     hookTimeout: 180_000,
+    // Each browser test starts a whole product (PostgreSQL databases, api, runner) and a Chromium.
+    // Six of them at once on two cores timed out starting; one after another they do not, and the
+    // unit tests beside them take seconds either way.
+    fileParallelism: false,
   },
 });

@@ -1,19 +1,15 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestDatabase, TEST_READER_PASSWORD, type TestDatabase } from '@quarry/db/testing';
-import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
-import { generateMasterKey } from '@quarry/vault';
+import type { RunningProduct } from '@quarry/stack';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchChromium } from './chromium';
+import { ADMIN, artifacts, type BrowserProduct, signIn, startBrowserProduct } from './browser-product';
+import { browserAvailable } from './chromium';
 
-const artifacts = join(import.meta.dirname, '..', 'test-results');
-const ADMIN = { email: 'admin@quarry.local', password: 'e2e demo password' };
 const EDITOR = { email: 'eddie@quarry.local', name: 'Eddie Editor', password: 'eddie edits sql' };
 const VIEWPORT = { width: 1280, height: 900 };
 
-let database: TestDatabase;
-let warehouse: TestDatabase;
+let running: BrowserProduct;
 let product: RunningProduct;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -49,37 +45,16 @@ async function callApi(page: Page, path: string, input?: unknown): Promise<unkno
 
 describe.runIf(browserAvailable)('access control in real Chromium', () => {
   beforeAll(async () => {
-    database = await createTestDatabase({ migrate: false });
-    warehouse = await createTestDatabase({ migrate: false });
-    const masterKey = generateMasterKey();
-    await prepareProduct({
-      databaseUrl: database.url,
-      warehouseUrl: warehouse.url,
-      orders: 2_000,
-      masterKey,
-      adminEmail: ADMIN.email,
-      adminPassword: ADMIN.password,
-      readerPassword: TEST_READER_PASSWORD,
-    });
-    product = await launchProduct({
-      databaseUrl: database.url,
-      masterKey,
-      // Not 3961: the skeleton test's runner answers health checks there (its api port + 1).
+    running = await startBrowserProduct({
       port: 3962,
-      webDist: join(import.meta.dirname, '..', 'dist'),
-      logLevel: 'warn',
-      quiet: true,
+      orders: 2_000,
     });
-    browser = await launchChromium();
-    mkdirSync(artifacts, { recursive: true });
+    ({ product, browser } = running);
   });
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await product?.stop();
-    await warehouse?.drop();
-    await database?.drop();
+    await running?.stop();
   });
 
   it('invites an Editor who joins, shares a project with them, and explains the downgrade when Can query is taken away', async () => {
@@ -91,9 +66,7 @@ describe.runIf(browserAvailable)('access control in real Chromium', () => {
       .poll(() => admin.getByTestId('sso-error').textContent())
       .toContain('Your identity provider did not confirm your email address');
     await shot(admin, 'sign-in');
-    await admin.getByLabel('Email').fill(ADMIN.email);
-    await admin.getByLabel('Password').fill(ADMIN.password);
-    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(admin);
     await admin.getByRole('link', { name: 'Settings' }).click();
     await admin.getByRole('heading', { name: 'Members', level: 1 }).waitFor();
     await admin.getByLabel('Email', { exact: true }).fill(EDITOR.email);

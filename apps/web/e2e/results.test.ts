@@ -1,61 +1,33 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestDatabase, TEST_READER_PASSWORD, type TestDatabase } from '@quarry/db/testing';
-import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
-import { generateMasterKey } from '@quarry/vault';
+import type { RunningProduct } from '@quarry/stack';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchChromium } from './chromium';
+import { artifacts, type BrowserProduct, signIn, startBrowserProduct } from './browser-product';
+import { browserAvailable } from './chromium';
 
-const artifacts = join(import.meta.dirname, '..', 'test-results');
-const ADMIN = { email: 'admin@quarry.local', password: 'e2e demo password' };
 const ORDERS = 100_000;
 
-let database: TestDatabase;
-let warehouse: TestDatabase;
+let running: BrowserProduct;
 let product: RunningProduct;
 let browser: Browser;
 
 async function openDemoProject(page: Page) {
   await page.goto(product.url);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page);
   await page.getByRole('link', { name: 'Orders overview' }).click();
 }
 
 describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
   beforeAll(async () => {
-    database = await createTestDatabase({ migrate: false });
-    warehouse = await createTestDatabase({ migrate: false });
-    const masterKey = generateMasterKey();
-    await prepareProduct({
-      databaseUrl: database.url,
-      warehouseUrl: warehouse.url,
-      orders: ORDERS,
-      masterKey,
-      adminEmail: ADMIN.email,
-      adminPassword: ADMIN.password,
-      readerPassword: TEST_READER_PASSWORD,
-    });
-    product = await launchProduct({
-      databaseUrl: database.url,
-      masterKey,
-      // Apart from the other browser tests' ports (each runner answers health checks on port + 1).
+    running = await startBrowserProduct({
       port: 3971,
-      webDist: join(import.meta.dirname, '..', 'dist'),
-      logLevel: 'warn',
-      quiet: true,
+      orders: ORDERS,
     });
-    browser = await launchChromium();
-    mkdirSync(artifacts, { recursive: true });
+    ({ product, browser } = running);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await product?.stop();
-    await warehouse?.drop();
-    await database?.drop();
+    await running?.stop();
   });
 
   it('highlights SQL, runs it with Ctrl+Enter, marks the SQL error and shows values as people read them', async () => {

@@ -1,52 +1,25 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestDatabase, TEST_READER_PASSWORD, type TestDatabase } from '@quarry/db/testing';
-import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
-import { generateMasterKey } from '@quarry/vault';
+import type { RunningProduct } from '@quarry/stack';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchChromium } from './chromium';
+import { ADMIN, artifacts, type BrowserProduct, startBrowserProduct } from './browser-product';
+import { browserAvailable } from './chromium';
 
-const artifacts = join(import.meta.dirname, '..', 'test-results');
-const ADMIN = { email: 'admin@quarry.local', password: 'e2e demo password' };
-
-let database: TestDatabase;
-let warehouse: TestDatabase;
+let running: BrowserProduct;
 let product: RunningProduct;
 let browser: Browser;
 
 describe.runIf(browserAvailable)('the walking skeleton in real Chromium', () => {
   beforeAll(async () => {
-    database = await createTestDatabase({ migrate: false });
-    warehouse = await createTestDatabase({ migrate: false });
-    const masterKey = generateMasterKey();
-    // The same path `npm start` takes: migrate, generate the demo warehouse, seed the demo workspace.
-    await prepareProduct({
-      databaseUrl: database.url,
-      warehouseUrl: warehouse.url,
-      orders: 20_000,
-      masterKey,
-      adminEmail: ADMIN.email,
-      adminPassword: ADMIN.password,
-      readerPassword: TEST_READER_PASSWORD,
-    });
-    product = await launchProduct({
-      databaseUrl: database.url,
-      masterKey,
+    running = await startBrowserProduct({
       port: 3960,
-      webDist: join(import.meta.dirname, '..', 'dist'),
-      logLevel: 'warn',
-      quiet: true,
+      orders: 20_000,
     });
-    browser = await launchChromium();
-    mkdirSync(artifacts, { recursive: true });
+    ({ product, browser } = running);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await product?.stop();
-    await warehouse?.drop();
-    await database?.drop();
+    await running?.stop();
   });
 
   it('signs in as the demo Admin, runs a query on the demo warehouse and sees its rows, then a typed SQL error', async () => {

@@ -1,19 +1,16 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestOp, type TestOp } from '@quarry/api/testing';
-import { createTestDatabase, TEST_READER_PASSWORD, type TestDatabase } from '@quarry/db/testing';
-import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
-import { generateMasterKey } from '@quarry/vault';
+import type { TestDatabase } from '@quarry/db/testing';
+import type { RunningProduct } from '@quarry/stack';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchChromium } from './chromium';
+import { artifacts, type BrowserProduct, signIn, startBrowserProduct } from './browser-product';
+import { browserAvailable } from './chromium';
 
-const artifacts = join(import.meta.dirname, '..', 'test-results');
-const ADMIN = { email: 'admin@quarry.local', password: 'e2e demo password' };
 const CLIENT = { id: 'quarry-e2e', secret: 'e2e client secret that is never shown again' };
 
+let running: BrowserProduct;
 let database: TestDatabase;
-let warehouse: TestDatabase;
 let product: RunningProduct;
 let op: TestOp;
 let browser: Browser;
@@ -22,40 +19,19 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(artifact
 
 describe.runIf(browserAvailable)('the SSO settings page, in real Chromium', () => {
   beforeAll(async () => {
-    database = await createTestDatabase({ migrate: false });
-    warehouse = await createTestDatabase({ migrate: false });
-    const masterKey = generateMasterKey();
-    await prepareProduct({
-      databaseUrl: database.url,
-      warehouseUrl: warehouse.url,
-      orders: 100,
-      masterKey,
-      adminEmail: ADMIN.email,
-      adminPassword: ADMIN.password,
-      readerPassword: TEST_READER_PASSWORD,
-    });
     // A real OpenID provider on loopback: the API reaches it only because this test allows it.
     op = await startTestOp();
-    // Ports apart from the other browser tests' (the runner answers health checks on port + 1).
-    product = await launchProduct({
-      databaseUrl: database.url,
-      masterKey,
+    running = await startBrowserProduct({
       port: 3967,
-      webDist: join(import.meta.dirname, '..', 'dist'),
-      logLevel: 'warn',
-      quiet: true,
+      orders: 100,
       apiEnv: { QUARRY_ALLOWED_PRIVATE_HOSTS: '127.0.0.1' },
     });
-    browser = await launchChromium();
-    mkdirSync(artifacts, { recursive: true });
+    ({ database, product, browser } = running);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await product?.stop();
     await op?.close();
-    await warehouse?.drop();
-    await database?.drop();
+    await running?.stop();
   });
 
   it('lets the Admin add a provider, see the redirect URI to register, and allow a domain', async () => {
@@ -64,9 +40,7 @@ describe.runIf(browserAvailable)('the SSO settings page, in real Chromium', () =
     // A shared link to the page: sign-in first, then straight back to it.
     await page.goto(`${product.url}/settings/sso`);
     await page.waitForURL(/\/sign-in\?redirect=%2Fsettings%2Fsso$/);
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page);
     await page.getByRole('heading', { name: 'Single sign-on', level: 1 }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/settings/sso');
     const nav = page.getByRole('navigation', { name: 'Settings' });

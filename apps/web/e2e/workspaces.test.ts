@@ -1,19 +1,16 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { newId } from '@quarry/db';
-import { createTestDatabase, TEST_READER_PASSWORD, type TestDatabase } from '@quarry/db/testing';
-import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
-import { generateMasterKey } from '@quarry/vault';
+import type { TestDatabase } from '@quarry/db/testing';
+import type { RunningProduct } from '@quarry/stack';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserAvailable, launchChromium } from './chromium';
+import { ADMIN, artifacts, type BrowserProduct, signIn, startBrowserProduct } from './browser-product';
+import { browserAvailable } from './chromium';
 
-const artifacts = join(import.meta.dirname, '..', 'test-results');
-const ADMIN = { email: 'admin@quarry.local', password: 'e2e demo password' };
 const EVE = { email: 'eve@quarry.local', name: 'Eve Editor', password: 'eve reads everything' };
 
+let running: BrowserProduct;
 let database: TestDatabase;
-let warehouse: TestDatabase;
 let product: RunningProduct;
 let browser: Browser;
 
@@ -36,51 +33,30 @@ async function invite(page: Page, email: string): Promise<string> {
 
 describe.runIf(browserAvailable)('a person in two workspaces, in real Chromium (AUTH-9)', () => {
   beforeAll(async () => {
-    database = await createTestDatabase({ migrate: false });
-    warehouse = await createTestDatabase({ migrate: false });
-    const masterKey = generateMasterKey();
-    await prepareProduct({
-      databaseUrl: database.url,
-      warehouseUrl: warehouse.url,
-      orders: 1_000,
-      masterKey,
-      adminEmail: ADMIN.email,
-      adminPassword: ADMIN.password,
-      readerPassword: TEST_READER_PASSWORD,
-    });
-    // The demo Admin is also an Admin of a second workspace.
-    const second = newId('workspace');
-    await database.sql`insert into workspaces (id, name) values (${second}, 'Research lab')`;
-    await database.sql`
-      insert into workspace_members (workspace_id, user_id, role)
-      select ${second}, id, 'admin' from users where email = ${ADMIN.email}`;
-    // Ports apart from the other browser tests' (each runner answers health checks on port + 1).
-    product = await launchProduct({
-      databaseUrl: database.url,
-      masterKey,
+    running = await startBrowserProduct({
       port: 3965,
-      webDist: join(import.meta.dirname, '..', 'dist'),
-      logLevel: 'warn',
-      quiet: true,
+      orders: 1_000,
+      beforeLaunch: async (database) => {
+        // The demo Admin is also an Admin of a second workspace.
+        const second = newId('workspace');
+        await database.sql`insert into workspaces (id, name) values (${second}, 'Research lab')`;
+        await database.sql`
+          insert into workspace_members (workspace_id, user_id, role)
+          select ${second}, id, 'admin' from users where email = ${ADMIN.email}`;
+      },
     });
-    browser = await launchChromium();
-    mkdirSync(artifacts, { recursive: true });
+    ({ database, product, browser } = running);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await product?.stop();
-    await warehouse?.drop();
-    await database?.drop();
+    await running?.stop();
   });
 
   it('chooses the workspace at sign-in, then moves between the two from the header', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await page.goto(product.url);
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page);
 
     // The password was right: the page asks which workspace, and nothing was picked for them.
     const choice = page.getByRole('combobox', { name: 'Workspace' });
