@@ -1,4 +1,4 @@
-import type { QuarryError } from '@quarry/contracts';
+import type { QuarryError, QuarryErrorCode } from '@quarry/contracts';
 import { TRPCClientError } from '@trpc/client';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -37,15 +37,23 @@ export function quarryErrorOf(error: unknown): QuarryError {
   return isRecord(meta) && meta.response ? UNREADABLE : UNREACHABLE;
 }
 
+/**
+ * Whether an error carries one of these codes. The codes are the contracts' typed union, so a
+ * misspelt or retired code fails to compile instead of silently never matching.
+ */
+export function hasCode(error: QuarryError | null | undefined, ...codes: QuarryErrorCode[]): boolean {
+  return error != null && (codes as string[]).includes(error.code);
+}
+
 /** Whether trying again may help: the network or our side, never a refusal or bad input. */
 export function isTransient(error: unknown): boolean {
-  const { code } = quarryErrorOf(error);
-  return code === UNREACHABLE.code || code === 'server.internal' || code.startsWith('queue.');
+  const quarry = quarryErrorOf(error);
+  return hasCode(quarry, 'client.unreachable', 'server.internal', 'queue.unavailable');
 }
 
 /** The field a validation error points at (`details.path`), if any. */
 export function invalidFieldOf(error: QuarryError): string | null {
-  if (error.code !== 'input.invalid') return null;
+  if (!hasCode(error, 'input.invalid')) return null;
   const path = error.details?.path;
   return typeof path === 'string' && path ? path : null;
 }

@@ -140,6 +140,7 @@ export const SsoErrorCode = z.enum([
   'sso.provider_misconfigured',
   'sso.provider_required',
   'sso.provider_unreachable',
+  'sso.start_not_allowed',
   'sso.state_mismatch',
   'sso.unknown_provider',
 ]);

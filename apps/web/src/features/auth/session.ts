@@ -1,7 +1,7 @@
 import type { Me } from '@quarry/contracts';
 import { type QueryClient, queryOptions, useQuery } from '@tanstack/react-query';
 import { trpcClient } from '../../trpc';
-import { quarryErrorOf } from '../../ui/quarry-error';
+import { hasCode, quarryErrorOf } from '../../ui/quarry-error';
 
 /** Who is signed in: `Me`, or `null` when the server says `auth.signed_out`. */
 export const sessionQueryKey = ['session'] as const;
@@ -12,7 +12,7 @@ export const sessionQueryOptions = queryOptions({
     try {
       return await trpcClient.auth.me.query();
     } catch (error) {
-      if (quarryErrorOf(error).code === 'auth.signed_out') return null;
+      if (hasCode(quarryErrorOf(error), 'auth.signed_out')) return null;
       throw error;
     }
   },
@@ -38,7 +38,7 @@ export function markSignedIn(queryClient: QueryClient, me: Me): void {
  * answering `auth.signed_out` sends the user back to the sign-in page.
  */
 export function watchForSignOut(queryClient: QueryClient): () => void {
-  const signedOut = (error: unknown) => quarryErrorOf(error).code === 'auth.signed_out';
+  const signedOut = (error: unknown) => hasCode(quarryErrorOf(error), 'auth.signed_out');
   const stopQueries = queryClient.getQueryCache().subscribe((event) => {
     if (event.type !== 'updated' || event.action.type !== 'error') return;
     if (event.query.queryKey[0] === sessionQueryKey[0]) return;

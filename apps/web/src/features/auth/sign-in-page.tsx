@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
-import { invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
+import { hasCode, invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
 import { Spinner } from '../../ui/spinner';
 import { markSignedIn } from './session';
 import { SsoButtons } from './sso-buttons';
@@ -25,7 +25,7 @@ export function SignInPage() {
   const error = signIn.error ? quarryErrorOf(signIn.error) : null;
   // Someone in several workspaces chooses one: the server lists them once the password is right.
   const [choices, setChoices] = useState<NonNullable<typeof error>['choices']>(undefined);
-  if (error?.code === 'auth.workspace_required' && error.choices && error.choices !== choices) {
+  if (hasCode(error, 'auth.workspace_required') && error?.choices && error.choices !== choices) {
     setChoices(error.choices);
     if (!workspaceId) setWorkspaceId(error.choices[0]?.id ?? '');
   }
@@ -33,7 +33,7 @@ export function SignInPage() {
   const emailError = field === 'email' ? error : null;
   const passwordError = field === 'password' ? error : null;
   const formError =
-    error && !emailError && !passwordError && error.code !== 'auth.workspace_required' ? error : null;
+    error && !emailError && !passwordError && !hasCode(error, 'auth.workspace_required') ? error : null;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();

@@ -1,4 +1,4 @@
-import type { QuarryError } from '@quarry/contracts';
+import type { QuarryError, SsoErrorCode } from '@quarry/contracts';
 
 const START_AGAIN = 'Start again with the button below';
 
@@ -6,7 +6,7 @@ const START_AGAIN = 'Start again with the button below';
  * The SSO callback sends failures back as `/?sso_error=<code>`. Only the code travels in the URL, so
  * the sign-in page words it; an unknown code reads as a generic failure, never as the raw string.
  */
-const MESSAGES: Readonly<Record<string, Omit<QuarryError, 'code'>>> = {
+const MESSAGES: Readonly<Partial<Record<SsoErrorCode, Omit<QuarryError, 'code'>>>> = {
   'sso.email_unverified': {
     message: 'Your identity provider did not confirm your email address',
     hint: 'Verify your email address with your identity provider, then sign in again',
@@ -81,6 +81,6 @@ const GENERIC: Omit<QuarryError, 'code'> = {
 export function ssoErrorOf(search: string): QuarryError | null {
   const code = new URLSearchParams(search).get('sso_error');
   if (!code) return null;
-  const known = Object.hasOwn(MESSAGES, code) ? MESSAGES[code] : undefined;
+  const known = Object.hasOwn(MESSAGES, code) ? MESSAGES[code as SsoErrorCode] : undefined;
   return known ? { code, ...known } : { code: 'sso.failed', ...GENERIC };
 }

@@ -1,11 +1,11 @@
-import type { InvitePreview, Me } from '@quarry/contracts';
+import type { InvitePreview, Me, QuarryErrorCode } from '@quarry/contracts';
 import { type UseMutationResult, useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { roleLabel } from '../../ui/labels';
-import { invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
+import { hasCode, invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
 import { Spinner } from '../../ui/spinner';
 import { markSignedIn, markSignedOut, useSession } from '../auth/session';
 import { useInviteToken } from './invite-token';
@@ -21,7 +21,7 @@ const SHORT_PASSWORD = {
 const NO_NAME = { code: 'input.invalid', message: 'Enter your name', hint: 'Others see it when you share' };
 
 /** Codes that mean the link itself will never work: show the dead-end page, not a retry. */
-const DEAD_LINK = new Set(['invites.invalid', 'input.invalid', 'not_found.invite']);
+const DEAD_LINK: QuarryErrorCode[] = ['invites.invalid', 'input.invalid', 'not_found.invite'];
 
 function Card({ titleId, children }: { titleId: string; children: ReactNode }) {
   return (
@@ -95,7 +95,7 @@ function Invitation({ token }: { token: string }) {
 
   if (preview.error) {
     const error = quarryErrorOf(preview.error);
-    const dead = DEAD_LINK.has(error.code);
+    const dead = hasCode(error, ...DEAD_LINK);
     return (
       <Card titleId={`${id}-title`}>
         <h1 id={`${id}-title`}>

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
-import { invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
+import { hasCode, invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
 import { Spinner } from '../../ui/spinner';
 
 /** A new password ends every other session and revokes every API token; this browser stays signed in. */
@@ -28,7 +28,7 @@ export function ChangePasswordForm() {
   const field = error ? invalidFieldOf(error) : null;
   // A wrong current password answers auth.invalid_credentials: it belongs to the first field.
   const currentError =
-    error?.code === 'auth.invalid_credentials' || field === 'currentPassword' ? error : null;
+    hasCode(error, 'auth.invalid_credentials') || field === 'currentPassword' ? error : null;
   const newError = field === 'newPassword' ? error : null;
   const formError = error && !currentError && !newError ? error : null;
 
