@@ -3,7 +3,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { hasCode, invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
-import { Spinner } from '../../ui/spinner';
+import { SubmitButton } from '../../ui/submit-button';
 import { markSignedIn } from './session';
 import { SsoButtons } from './sso-buttons';
 import { ssoErrorOf } from './sso-error';
@@ -100,15 +100,9 @@ export function SignInPage() {
           </div>
         ) : null}
         {formError ? <ErrorMessage error={formError} /> : null}
-        <button
-          type="submit"
-          className="button button-primary button-block"
-          disabled={signIn.isPending}
-          aria-busy={signIn.isPending}
-        >
-          {signIn.isPending ? <Spinner /> : null}
+        <SubmitButton pending={signIn.isPending} className="button-block">
           Sign in
-        </button>
+        </SubmitButton>
       </form>
     </main>
   );

@@ -3,7 +3,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
-import { Spinner } from '../../ui/spinner';
+import { SubmitButton } from '../../ui/submit-button';
 
 export function CreateGroupForm() {
   const id = useId();
@@ -39,15 +39,7 @@ export function CreateGroupForm() {
           />
         </div>
         <div className="field form-row-submit">
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={create.isPending}
-            aria-busy={create.isPending}
-          >
-            {create.isPending ? <Spinner /> : null}
-            Create group
-          </button>
+          <SubmitButton pending={create.isPending}>Create group</SubmitButton>
         </div>
       </div>
       {create.error ? <ErrorMessage error={quarryErrorOf(create.error)} /> : null}

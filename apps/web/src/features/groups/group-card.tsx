@@ -6,6 +6,7 @@ import { ConfirmPrompt } from '../../ui/confirm-prompt';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { Spinner } from '../../ui/spinner';
+import { SubmitButton } from '../../ui/submit-button';
 
 type GroupCardProps = { group: GroupSummary; members: MemberSummary[] };
 
@@ -70,15 +71,7 @@ export function GroupCard({ group, members }: GroupCardProps) {
               value={name}
               onChange={(event) => setName(event.target.value)}
             />
-            <button
-              type="submit"
-              className="button button-primary"
-              disabled={rename.isPending}
-              aria-busy={rename.isPending}
-            >
-              {rename.isPending ? <Spinner /> : null}
-              Save
-            </button>
+            <SubmitButton pending={rename.isPending}>Save</SubmitButton>
             <button
               type="button"
               className="button button-quiet"

@@ -7,6 +7,7 @@ import { ErrorMessage } from '../../ui/error-message';
 import { roleLabel } from '../../ui/labels';
 import { hasCode, invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
 import { Spinner } from '../../ui/spinner';
+import { SubmitButton } from '../../ui/submit-button';
 import { markSignedIn, markSignedOut, useSession } from '../auth/session';
 import { useInviteToken } from './invite-token';
 
@@ -183,15 +184,9 @@ function Invitation({ token }: { token: string }) {
           {passwordError ? <ErrorMessage error={passwordError} id={`${id}-password-error`} /> : null}
         </div>
         {formError ? <ErrorMessage error={formError} /> : null}
-        <button
-          type="submit"
-          className="button button-primary button-block"
-          disabled={accept.isPending}
-          aria-busy={accept.isPending}
-        >
-          {accept.isPending ? <Spinner /> : null}
+        <SubmitButton pending={accept.isPending} className="button-block">
           Join workspace
-        </button>
+        </SubmitButton>
       </form>
     </Card>
   );
@@ -239,15 +234,9 @@ function JoinWithAccount({
           />
         </div>
         {error ? <ErrorMessage error={error} /> : null}
-        <button
-          type="submit"
-          className="button button-primary button-block"
-          disabled={join.isPending}
-          aria-busy={join.isPending}
-        >
-          {join.isPending ? <Spinner /> : null}
+        <SubmitButton pending={join.isPending} className="button-block">
           Join workspace
-        </button>
+        </SubmitButton>
       </form>
     </Card>
   );

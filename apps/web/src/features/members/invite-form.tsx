@@ -5,7 +5,7 @@ import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { ROLE_LABELS, ROLES } from '../../ui/labels';
 import { invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
-import { Spinner } from '../../ui/spinner';
+import { SubmitButton } from '../../ui/submit-button';
 import type { CreatedInvite } from './invite-link-notice';
 
 /** Invite someone by email with a role; the link to send them comes back once. */
@@ -69,15 +69,7 @@ export function InviteForm({ onCreated }: { onCreated: (created: CreatedInvite) 
           </select>
         </div>
         <div className="field form-row-submit">
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={create.isPending}
-            aria-busy={create.isPending}
-          >
-            {create.isPending ? <Spinner /> : null}
-            Send invite
-          </button>
+          <SubmitButton pending={create.isPending}>Send invite</SubmitButton>
         </div>
       </div>
       {emailError ? <ErrorMessage error={emailError} id={`${id}-email-error`} /> : null}

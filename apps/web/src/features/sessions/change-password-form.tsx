@@ -3,7 +3,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { hasCode, invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
-import { Spinner } from '../../ui/spinner';
+import { SubmitButton } from '../../ui/submit-button';
 
 /** A new password ends every other session and revokes every API token; this browser stays signed in. */
 export function ChangePasswordForm() {
@@ -78,15 +78,7 @@ export function ChangePasswordForm() {
       </div>
       {formError ? <ErrorMessage error={formError} /> : null}
       <div className="form-actions">
-        <button
-          type="submit"
-          className="button button-primary"
-          disabled={change.isPending}
-          aria-busy={change.isPending}
-        >
-          {change.isPending ? <Spinner /> : null}
-          Change password
-        </button>
+        <SubmitButton pending={change.isPending}>Change password</SubmitButton>
         <span className="muted small" role="status">
           {change.isSuccess ? 'Password changed. Every other session and API token has ended.' : null}
         </span>

@@ -5,7 +5,7 @@ import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { BUILT_IN_GROUP_LABELS, PERMISSION_LABELS, permissionLabel } from '../../ui/labels';
 import { quarryErrorOf } from '../../ui/quarry-error';
-import { Spinner } from '../../ui/spinner';
+import { SubmitButton } from '../../ui/submit-button';
 
 type ShareFormProps = { sharing: ProjectSharing; me: string | undefined; onShared: () => Promise<unknown> };
 
@@ -123,15 +123,7 @@ export function ShareForm({ sharing, me, onShared }: ShareFormProps) {
           </select>
         </div>
         <div className="field share-form-submit">
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={share.isPending}
-            aria-busy={share.isPending}
-          >
-            {share.isPending ? <Spinner /> : null}
-            Share
-          </button>
+          <SubmitButton pending={share.isPending}>Share</SubmitButton>
         </div>
       </div>
       {error ? <ErrorMessage error={error} testId="share-error" /> : null}

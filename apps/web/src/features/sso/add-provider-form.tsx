@@ -4,7 +4,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
-import { Spinner } from '../../ui/spinner';
+import { SubmitButton } from '../../ui/submit-button';
 import { useToast } from '../../ui/toast';
 import { type ProviderField, providerFieldOf } from './provider-field-error';
 
@@ -95,15 +95,7 @@ export function AddProviderForm() {
         it anew.
       </p>
       {error && !field ? <ErrorMessage error={error} /> : null}
-      <button
-        type="submit"
-        className="button button-primary"
-        disabled={create.isPending}
-        aria-busy={create.isPending}
-      >
-        {create.isPending ? <Spinner /> : null}
-        Add provider
-      </button>
+      <SubmitButton pending={create.isPending}>Add provider</SubmitButton>
     </form>
   );
 }

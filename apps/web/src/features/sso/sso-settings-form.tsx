@@ -6,7 +6,7 @@ import { ErrorMessage } from '../../ui/error-message';
 import { roleLabel } from '../../ui/labels';
 import { invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
 import { QueryState } from '../../ui/query-state';
-import { Spinner } from '../../ui/spinner';
+import { SubmitButton } from '../../ui/submit-button';
 import { useToast } from '../../ui/toast';
 
 type Settings = RouterOutputs['sso']['getSettings'];
@@ -106,15 +106,7 @@ function SettingsForm({ saved }: { saved: Settings }) {
         {requiredError ? <ErrorMessage error={requiredError} id={`${id}-required-error`} /> : null}
       </div>
       {formError ? <ErrorMessage error={formError} /> : null}
-      <button
-        type="submit"
-        className="button button-primary"
-        disabled={update.isPending}
-        aria-busy={update.isPending}
-      >
-        {update.isPending ? <Spinner /> : null}
-        Save settings
-      </button>
+      <SubmitButton pending={update.isPending}>Save settings</SubmitButton>
     </form>
   );
 }

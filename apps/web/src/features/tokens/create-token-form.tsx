@@ -4,7 +4,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { invalidFieldOf, quarryErrorOf } from '../../ui/quarry-error';
-import { Spinner } from '../../ui/spinner';
+import { SubmitButton } from '../../ui/submit-button';
 
 const DEFAULT_DAYS = 90;
 const MAX_DAYS = 365;
@@ -93,15 +93,7 @@ export function CreateTokenForm({ onCreated }: { onCreated: (created: CreatedApi
       {daysError ? <ErrorMessage error={daysError} id={`${id}-days-error`} /> : null}
       {formError ? <ErrorMessage error={formError} /> : null}
       <div>
-        <button
-          type="submit"
-          className="button button-primary"
-          disabled={create.isPending}
-          aria-busy={create.isPending}
-        >
-          {create.isPending ? <Spinner /> : null}
-          Create token
-        </button>
+        <SubmitButton pending={create.isPending}>Create token</SubmitButton>
       </div>
     </form>
   );
