@@ -91,9 +91,14 @@ export async function loadProjectsFacts(
     column: typeof projects.id | typeof projectGrants.projectId | typeof projectConnections.projectId,
   ) => (input.projectIds === 'all' ? undefined : inArray(column, [...input.projectIds]));
   if (input.projectIds !== 'all' && input.projectIds.length === 0) return new Map();
-  const [projectRows, workspaceRows, grantRows, imported] = await Promise.all([
+  const [projectRows, workspaceRows, grantRows, imported, membership] = await Promise.all([
     db
-      .select({ id: projects.id, createdBy: projects.createdBy, editorsCanShare: projects.editorsCanShare })
+      .select({
+        id: projects.id,
+        createdBy: projects.createdBy,
+        createdAt: projects.createdAt,
+        editorsCanShare: projects.editorsCanShare,
+      })
       .from(projects)
       .where(and(eq(projects.workspaceId, workspaceId), chosen(projects.id))),
     db
@@ -104,25 +109,32 @@ export async function loadProjectsFacts(
       .select()
       .from(projectGrants)
       .where(and(eq(projectGrants.workspaceId, workspaceId), chosen(projectGrants.projectId))),
+    // Joined through the project's own workspace, not the link row's: an inconsistent row must add
+    // a connection's restrictions (fail closed), never drop them.
     db
       .select({ projectId: projectConnections.projectId, connection: connections })
       .from(projectConnections)
+      .innerJoin(projects, eq(projects.id, projectConnections.projectId))
       .innerJoin(connections, eq(connections.id, projectConnections.connectionId))
+      .where(and(eq(projects.workspaceId, workspaceId), chosen(projectConnections.projectId))),
+    db
+      .select({ since: workspaceMembers.createdAt })
+      .from(workspaceMembers)
       .where(
-        and(
-          eq(projectConnections.workspaceId, workspaceId),
-          eq(connections.workspaceId, workspaceId),
-          chosen(projectConnections.projectId),
-        ),
+        and(eq(workspaceMembers.workspaceId, workspaceId), eq(workspaceMembers.userId, input.actor.userId)),
       ),
   ]);
+  // A creator holds their project only from the membership they made it in: someone removed and
+  // invited back is a newcomer to what they made before, and gets what is shared with them.
+  const memberSince = membership[0]?.since ?? null;
   const projectConnectionsEnabled = workspaceRows[0]?.projectConnectionsEnabled ?? true;
   const facts = new Map<string, LoadedProjectFacts>();
   for (const project of projectRows) {
     facts.set(project.id, {
       editorsCanShare: project.editorsCanShare,
       actor: input.actor,
-      isProjectOwner: project.createdBy === input.actor.userId,
+      isProjectOwner:
+        project.createdBy === input.actor.userId && memberSince !== null && project.createdAt >= memberSince,
       grants: [],
       assets: [],
       connections: [],
