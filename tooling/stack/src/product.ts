@@ -37,7 +37,7 @@ export async function prepareProduct(input: {
   const warehouse = await seedDemoWarehouse(input.warehouseUrl, {
     orders: input.orders,
     readerPassword: input.readerPassword,
-    hardenOtherDatabases: input.hardenOtherDatabases ?? [],
+    ...(input.hardenOtherDatabases ? { hardenOtherDatabases: input.hardenOtherDatabases } : {}),
   });
   const vault = loadVaultFromEnv({ QUARRY_MASTER_KEY: input.masterKey });
   if (!vault.ok) throw new Error(vault.error.message);

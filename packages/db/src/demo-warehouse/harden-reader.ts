@@ -95,11 +95,22 @@ export async function hardenOtherDatabases(
         select has_function_privilege(${role}, 'pg_catalog.pg_stat_get_activity(integer)', 'EXECUTE') as open`;
       if (row?.open) exposed.push(name);
     } catch (error) {
-      // A database dropped meanwhile (parallel tests do) is no longer a way in; anything else is.
-      if ((error as { code?: string }).code !== '3D000') throw error;
+      // A database dropped meanwhile (parallel tests do) is no longer a way in, however the drop
+      // showed (unknown database, a terminated or reset connection); anything else is.
+      if (await stillExists(adminUrl, name)) throw error;
     } finally {
       await other.end({ timeout: 5 });
     }
   }
   return exposed;
+}
+
+async function stillExists(adminUrl: string, name: string): Promise<boolean> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin`select 1 from pg_database where datname = ${name}`;
+    return rows.length > 0;
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
 }

@@ -9,8 +9,9 @@ export type DemoWarehouseOptions = {
   readerPassword: string;
   /**
    * Other databases of the server to close to the reader's view of sessions (see
-   * hardenOtherDatabases): `'all'` on a server Quarry owns (the embedded one); none by default,
-   * since they may be someone else's.
+   * hardenOtherDatabases): `'all'` on a server Quarry owns (the embedded one), `[]` to only
+   * report the ones still open (a server that is someone else's). Unset, no other database is
+   * touched or even looked at: tests share one server whose databases come and go.
    */
   hardenOtherDatabases?: readonly string[] | 'all';
 };
@@ -37,11 +38,7 @@ export async function seedDemoWarehouse(url: string, options: DemoWarehouseOptio
     const existing = marker[0];
     if (existing && existing.version === DEMO_WAREHOUSE_VERSION && existing.orders === options.orders) {
       await ensureReaderRole(sql, options.readerPassword);
-      const exposedDatabases = await hardenOtherDatabases(
-        url,
-        DEMO_WAREHOUSE_ROLE,
-        options.hardenOtherDatabases ?? [],
-      );
+      const exposedDatabases = await otherDatabases(url, options);
       return { seeded: false, orders: existing.orders, exposedDatabases };
     }
     await sql.begin(async (tx) => {
@@ -50,16 +47,17 @@ export async function seedDemoWarehouse(url: string, options: DemoWarehouseOptio
     });
     await sql.unsafe('vacuum analyze');
     await ensureReaderRole(sql, options.readerPassword);
-    const exposedDatabases = await hardenOtherDatabases(
-      url,
-      DEMO_WAREHOUSE_ROLE,
-      options.hardenOtherDatabases ?? [],
-    );
+    const exposedDatabases = await otherDatabases(url, options);
     return { seeded: true, orders: options.orders, exposedDatabases };
   } finally {
     await sql.end({ timeout: 5 });
   }
 }
+
+const otherDatabases = (url: string, options: DemoWarehouseOptions): Promise<string[]> =>
+  options.hardenOtherDatabases === undefined
+    ? Promise.resolve([])
+    : hardenOtherDatabases(url, DEMO_WAREHOUSE_ROLE, options.hardenOtherDatabases);
 
 /**
  * The demo connection logs in as a role that can only read the demo schema, cannot see or signal

@@ -262,9 +262,16 @@ describe('the demo reader through another database of the same server (pg_stat_a
   });
 
   it('names the databases where the reader could still read its sessions, and closes the ones it is told to', async () => {
+    const untouched = await seedDemoWarehouse(warehouse.adminUrl, {
+      orders: ORDERS,
+      readerPassword: TEST_READER_PASSWORD,
+    });
+    // Not asked, the seed neither touches nor looks at other databases (tests share one server).
+    expect(untouched.exposedDatabases).toEqual([]);
     const before = await seedDemoWarehouse(warehouse.adminUrl, {
       orders: ORDERS,
       readerPassword: TEST_READER_PASSWORD,
+      hardenOtherDatabases: [],
     });
     expect(before.exposedDatabases).toContain(other);
 
