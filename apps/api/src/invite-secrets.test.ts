@@ -65,7 +65,7 @@ describe('invite secrets stay out of URLs and logs (AUTH-8)', () => {
 
   it('refuses invites.preview as a GET, so the token can never be put in a query string', async () => {
     const input = encodeURIComponent(
-      JSON.stringify({ json: { token: 'inv_aaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbb' } }),
+      JSON.stringify({ json: { token: `inv_${'a'.repeat(16)}.${'b'.repeat(16)}` } }),
     );
     const res = await fetch(`${api.url}/trpc/invites.preview?input=${input}`);
     expect(res.status).toBe(405);

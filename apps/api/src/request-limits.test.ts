@@ -106,7 +106,7 @@ describe('a batch of sign-in guesses in one HTTP request', () => {
   it('refuses a sign-in batched with an invitation acceptance', async () => {
     const res = await batch([
       ['auth.signIn', { email: h.a.users.editor.email, password: 'a wrong guess' }],
-      ['invites.accept', { token: 'inv_aaaaaaaaaaaaaaaa.bbbb', name: 'X', password: 'long enough' }],
+      ['invites.accept', { token: `inv_${'a'.repeat(16)}.bbbb`, name: 'X', password: 'long enough' }],
     ]);
     expect(res.status).toBe(400);
     expect(((await res.json()) as Refusal).error.code).toBe('request.credential_batch');
