@@ -1,71 +1,29 @@
-import { createSession, hashPassword } from '@quarry/auth';
-import {
-  createTestDatabase,
-  createTestWarehouse,
-  createWorkspaceFixture,
-  type TestDatabase,
-  type TestWarehouse,
-  type WorkspaceFixture,
-} from '@quarry/db/testing';
-import { loadEnv as loadRunnerEnv, type RunningWorker, startWorker } from '@quarry/query-runner';
+import { createSession } from '@quarry/auth';
+import type { TestDatabase, TestWarehouse, WorkspaceFixture } from '@quarry/db/testing';
+import type { RunningWorker } from '@quarry/query-runner';
 import { createQuarryClient, QuarryClientError } from '@quarry/sdk';
 import { firstQuery } from '@quarry/sdk/examples/first-query';
-import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadEnv } from './env';
-import { type RunningApi, startApi } from './server';
+import type { RunningApi } from './server';
+import { type ApiWithRunner, startApiWithRunner } from './testing/start-api-with-runner';
 
 const PASSWORD = 'skeleton password 1';
+let stack: ApiWithRunner;
 let database: TestDatabase;
 let warehouse: TestWarehouse;
 let fixture: WorkspaceFixture;
 let api: RunningApi;
 let runner: RunningWorker;
-let masterKey: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  warehouse = await createTestWarehouse({ orders: 20_000 });
-  masterKey = generateMasterKey();
-  const vault = loadVaultFromEnv({ QUARRY_MASTER_KEY: masterKey });
-  if (!vault.ok) throw new Error(vault.error.message);
-  fixture = await createWorkspaceFixture(database.db, {
-    vault: vault.value,
-    warehouse: warehouse.reader,
-    passwordHash: await hashPassword(PASSWORD),
-  });
-  const common = { DATABASE_URL: database.url, QUARRY_MASTER_KEY: masterKey, LOG_LEVEL: 'silent' };
-  runner = await startWorker(loadRunnerEnv({ ...common, RUNNER_HEALTH_PORT: '0' }));
-  api = await startApi(loadEnv({ ...common, PORT: '0' }));
+  stack = await startApiWithRunner({ orders: 20_000, password: PASSWORD });
+  ({ database, warehouse, fixture, api, runner } = stack);
 });
 
-afterAll(async () => {
-  await api?.close();
-  await runner?.stop();
-  await warehouse?.drop();
-  await database?.drop();
-});
+afterAll(() => stack?.stop());
 
-async function signIn(email: string): Promise<string> {
-  const res = await fetch(`${api.url}/trpc/auth.signIn`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
-    body: JSON.stringify({ json: { email, password: PASSWORD } }),
-  });
-  expect(res.status).toBe(200);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-}
-
-async function tokenFor(email: string): Promise<string> {
-  const cookie = await signIn(email);
-  const res = await fetch(`${api.url}/trpc/tokens.create`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'sec-fetch-site': 'same-origin' },
-    body: JSON.stringify({ json: { name: 'skeleton' } }),
-  });
-  const body = (await res.json()) as { result: { data: { json: { token: string } } } };
-  return body.result.data.json.token;
-}
+const signIn = (email: string) => stack.signIn(email);
+const tokenFor = (email: string) => stack.tokenFor(email, 'skeleton');
 
 describe('the walking skeleton, from sign-in to streamed rows', () => {
   it('runs a query through the API, the queue and the runner, and streams every row back to the SDK', async () => {

@@ -1,0 +1,86 @@
+import { hashPassword } from '@quarry/auth';
+import {
+  createTestDatabase,
+  createTestWarehouse,
+  createWorkspaceFixture,
+  type TestDatabase,
+  type TestWarehouse,
+  type WorkspaceFixture,
+} from '@quarry/db/testing';
+import { loadEnv as loadRunnerEnv, type RunningWorker, startWorker } from '@quarry/query-runner';
+import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
+import { expect } from 'vitest';
+import { loadEnv } from '../env';
+import { type RunningApi, startApi } from '../server';
+
+export type ApiWithRunner = {
+  database: TestDatabase;
+  warehouse: TestWarehouse;
+  fixture: WorkspaceFixture;
+  api: RunningApi;
+  runner: RunningWorker;
+  /** Signs a fixture member in over HTTP, as the SPA does; the session cookie to send back. */
+  signIn: (email: string) => Promise<string>;
+  /** A personal API token of a fixture member, made over HTTP from a signed-in session. */
+  tokenFor: (email: string, name?: string) => Promise<string>;
+  stop: () => Promise<void>;
+};
+
+/**
+ * The API and a query runner in this process, as their own entry points start them (env parsing,
+ * pg-boss, HTTP on a free port), over a fresh database with the workspace fixture (every member's
+ * password is `password`) and a demo warehouse of `orders` orders.
+ */
+export async function startApiWithRunner(input: {
+  orders: number;
+  password: string;
+}): Promise<ApiWithRunner> {
+  const database = await createTestDatabase();
+  const warehouse = await createTestWarehouse({ orders: input.orders });
+  const masterKey = generateMasterKey();
+  const vault = loadVaultFromEnv({ QUARRY_MASTER_KEY: masterKey });
+  if (!vault.ok) throw new Error(vault.error.message);
+  const fixture = await createWorkspaceFixture(database.db, {
+    vault: vault.value,
+    warehouse: warehouse.reader,
+    passwordHash: await hashPassword(input.password),
+  });
+  const common = { DATABASE_URL: database.url, QUARRY_MASTER_KEY: masterKey, LOG_LEVEL: 'silent' };
+  const runner = await startWorker(loadRunnerEnv({ ...common, RUNNER_HEALTH_PORT: '0' }));
+  const api = await startApi(loadEnv({ ...common, PORT: '0' }));
+
+  const signIn = async (email: string): Promise<string> => {
+    const res = await fetch(`${api.url}/trpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+      body: JSON.stringify({ json: { email, password: input.password } }),
+    });
+    expect(res.status).toBe(200);
+    return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  };
+  const tokenFor = async (email: string, name = 'test'): Promise<string> => {
+    const cookie = await signIn(email);
+    const res = await fetch(`${api.url}/trpc/tokens.create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'sec-fetch-site': 'same-origin' },
+      body: JSON.stringify({ json: { name } }),
+    });
+    const body = (await res.json()) as { result: { data: { json: { token: string } } } };
+    return body.result.data.json.token;
+  };
+  return {
+    database,
+    warehouse,
+    fixture,
+    api,
+    runner,
+    signIn,
+    tokenFor,
+    stop: async () => {
+      await api.close();
+      await runner.stop();
+      await warehouse.drop();
+      await database.drop();
+    },
+  };
+}
