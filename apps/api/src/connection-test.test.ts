@@ -17,6 +17,7 @@ beforeAll(async () => {
       QUARRY_MASTER_KEY: h.masterKey,
       LOG_LEVEL: 'silent',
       RUNNER_HEALTH_PORT: '0',
+      QUARRY_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,::1,localhost',
     }),
   );
 }, 60_000);
@@ -34,11 +35,13 @@ async function connectionAs(input: { username: string; port?: number; name: stri
     workspaceId: h.a.workspaceId,
     name: input.name,
     kind: 'postgres',
-    host: h.warehouse.reader.host,
-    port: input.port ?? h.warehouse.reader.port,
-    database: h.warehouse.reader.database,
-    username: input.username,
-    sslMode: 'disable',
+    settings: {
+      host: h.warehouse.reader.host,
+      port: input.port ?? h.warehouse.reader.port,
+      database: h.warehouse.reader.database,
+      username: input.username,
+      sslMode: 'disable',
+    },
     credentials: h.vault.seal(
       JSON.stringify({ password: randomUUID() }),
       connectionCredentialsContext(h.a.workspaceId, id),

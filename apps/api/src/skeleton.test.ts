@@ -112,13 +112,14 @@ describe('the walking skeleton, from sign-in to streamed rows', () => {
 
   it('keeps the connection password as ciphertext in the database', async () => {
     const rows = await database.sql<
-      { credentials: Buffer; host: string }[]
-    >`select credentials, host from connections where id = ${fixture.connectionId}`;
+      { credentials: Buffer; settings: Record<string, unknown> }[]
+    >`select credentials, settings from connections where id = ${fixture.connectionId}`;
     const stored = rows[0]?.credentials;
     expect(stored).toBeInstanceOf(Buffer);
     expect(stored?.includes(Buffer.from(warehouse.reader.password))).toBe(false);
     expect(stored?.toString('latin1')).not.toContain(warehouse.reader.password);
     expect(stored?.[0]).toBe(1);
+    expect(JSON.stringify(rows[0]?.settings)).not.toContain(warehouse.reader.password);
   });
 
   it('never sends a connection password in any API response', async () => {

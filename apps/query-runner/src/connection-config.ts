@@ -1,32 +1,101 @@
-import { PostgresConfig } from '@quarry/connectors';
-import { err, ok, type Result } from '@quarry/contracts';
+import { type PostgresConfig, parseConnection, postgresConfigFrom } from '@quarry/connectors';
+import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
+import type { Db } from '@quarry/db';
+import { writeAuditEvent } from '@quarry/db/audit';
 import { connectionCredentialsContext, type connections } from '@quarry/db/schema';
-import type { Vault } from '@quarry/vault';
+import type { Vault, VaultContext } from '@quarry/vault';
 
 type ConnectionRow = typeof connections.$inferSelect;
 
+/** Why a connection cannot be opened: the vault refused its record, or it is not complete. */
+export type ConfigError = QuarryError & { kind: 'user' | 'system'; vaultCode?: string };
+
+const unwrapFailed = (vaultCode: string): ConfigError => ({
+  code: 'vault.unwrap_failed',
+  message: 'The connection credentials could not be decrypted',
+  hint: 'An Admin should re-enter the connection credentials in Settings → Data sources',
+  kind: 'system',
+  vaultCode,
+});
+
 /**
- * The driver settings of a connection, its password unsealed by the vault under the connection's
- * own context (workspace, record, purpose). The only place the runner opens credentials; a failure
- * carries the vault's code for the log, never anything of the record.
+ * The driver settings of a connection from its kind's settings and its secrets, unsealed by the
+ * vault under the record's own context (workspace, record, purpose). The only place the runner opens
+ * credentials; a failure carries the vault's code for the log, never anything of the record.
  */
-export function connectionConfig(
+export function driverConfig(
   vault: Vault,
+  record: {
+    kind: string;
+    settings: Record<string, unknown>;
+    credentials: Buffer | null;
+    context: VaultContext;
+  },
+): Result<PostgresConfig, ConfigError> {
+  let secrets: Record<string, string> = {};
+  if (record.credentials) {
+    const opened = vault.openText(record.credentials, record.context);
+    if (!opened.ok) return err(unwrapFailed(opened.error.code));
+    secrets = JSON.parse(opened.value) as Record<string, string>;
+  }
+  const parsed = parseConnection({ kind: record.kind, settings: record.settings, secrets });
+  if (!parsed.ok) {
+    return err({
+      code: 'connections.incomplete',
+      message: 'The connection settings are incomplete or no longer valid',
+      hint: 'Open the connection in Settings → Data sources, correct it and save it',
+      kind: 'user',
+    });
+  }
+  if (parsed.value.kind.kind !== 'postgres') {
+    return err({
+      code: 'connections.unknown_kind',
+      message: `This query runner has no driver for ${parsed.value.kind.label}`,
+      hint: 'Update the query runner',
+      kind: 'system',
+    });
+  }
+  return ok(postgresConfigFrom(parsed.value.settings, parsed.value.secrets));
+}
+
+/**
+ * A saved connection's driver settings. Every unwrap of its credentials is audited: which
+ * connection, for whom, and why (a run, with its id, or a test).
+ */
+export async function connectionConfig(
+  deps: { db: Db; vault: Vault; now: () => Date },
   connection: ConnectionRow,
-): Result<PostgresConfig, { code: string }> {
-  const secret = vault.openText(
-    connection.credentials,
-    connectionCredentialsContext(connection.workspaceId, connection.id),
-  );
-  if (!secret.ok) return err({ code: secret.error.code });
-  return ok(
-    PostgresConfig.parse({
-      host: connection.host,
-      port: connection.port,
-      database: connection.database,
-      username: connection.username,
-      password: (JSON.parse(secret.value) as { password: string }).password,
-      sslMode: connection.sslMode,
-    }),
-  );
+  purpose: { userId: string; runId?: string; test?: true },
+): Promise<Result<PostgresConfig, ConfigError>> {
+  if (connection.status === 'draft') {
+    return err({
+      code: 'connections.draft',
+      message: `The connection '${connection.name}' is a draft`,
+      hint: 'An Admin completes and saves it in Settings → Data sources',
+      kind: 'user',
+    });
+  }
+  const config = driverConfig(deps.vault, {
+    kind: connection.kind,
+    settings: connection.settings,
+    credentials: connection.credentials,
+    context: connectionCredentialsContext(connection.workspaceId, connection.id),
+  });
+  if (connection.credentials) {
+    await deps.db.transaction((tx) =>
+      writeAuditEvent(
+        tx,
+        {
+          workspaceId: connection.workspaceId,
+          actorId: purpose.userId,
+          action: 'connection.credentials_unwrap',
+          target: { type: 'connection', id: connection.id },
+          outcome: config.ok || config.error.code !== 'vault.unwrap_failed' ? 'success' : 'failure',
+          details: purpose.runId ? { runId: purpose.runId } : { purpose: 'test' },
+        },
+        deps.now(),
+      ),
+    );
+  }
+  return config;
 }

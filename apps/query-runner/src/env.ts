@@ -1,3 +1,4 @@
+import { parseAllowList } from '@quarry/net-policy';
 import { z } from 'zod';
 
 const Env = z.object({
@@ -21,6 +22,17 @@ const Env = z.object({
     .int()
     .min(1024)
     .default(256 * 1024 * 1024),
+  /**
+   * Internal hosts data connections may reach despite the address policy (CONN-2), comma-separated:
+   * names, addresses or ranges. The embedded demo allows its own loopback warehouse here.
+   */
+  QUARRY_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      const parsed = parseAllowList(value);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error.message });
+    }),
   /** Port for /healthz and /readyz; 0 picks a free one. */
   RUNNER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   HOST: z.string().default('127.0.0.1'),

@@ -8,6 +8,7 @@ import {
   type TestWarehouse,
   type WorkspaceFixture,
 } from '@quarry/db/testing';
+import { LOOPBACK_ALLOW_LIST } from '@quarry/net-policy';
 import { chunkContext, openChunkText, parseColumnsChunk } from '@quarry/results';
 import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
@@ -30,7 +31,14 @@ beforeAll(async () => {
   vault = loaded.value;
   fixture = await createWorkspaceFixture(database.db, { vault, warehouse: warehouse.reader });
   other = await createWorkspaceFixture(database.db, { vault, warehouse: warehouse.reader, name: 'Other' });
-  deps = { db: database.db, sql: database.sql, vault, log: pino({ level: 'silent' }), now: () => new Date() };
+  deps = {
+    db: database.db,
+    sql: database.sql,
+    vault,
+    log: pino({ level: 'silent' }),
+    now: () => new Date(),
+    allowPrivateHosts: LOOPBACK_ALLOW_LIST,
+  };
 });
 afterAll(async () => {
   await warehouse?.drop();

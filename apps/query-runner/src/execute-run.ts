@@ -15,6 +15,7 @@ import type { Db, Sql } from '@quarry/db';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { connections, runs } from '@quarry/db/schema';
+import type { AllowList } from '@quarry/net-policy';
 import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
 import { type ChunkContent, RUN_EVENTS_CHANNEL, writeChunk as storeChunk } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
@@ -30,6 +31,8 @@ export type RunnerDeps = {
   now: () => Date;
   /** Byte limits per value and per run (env QUARRY_RUNNER_MAX_VALUE_BYTES / _MAX_RESULT_BYTES). */
   limits?: ResultLimits;
+  /** Private hosts the operator allowed data connections to reach (CONN-2). */
+  allowPrivateHosts: AllowList;
 };
 
 type RunError = QuarryError & { kind: 'user' | 'system' };
@@ -105,18 +108,11 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
     });
     return;
   }
-  const config = connectionConfig(deps.vault, connection);
+  const config = await connectionConfig(deps, connection, { userId: taken.ownerId, runId: taken.id });
   if (!config.ok) {
-    runLog.error({ code: config.error.code }, 'connection credentials could not be unwrapped');
-    await finish(deps, job, {
-      status: 'failed',
-      error: {
-        code: 'vault.unwrap_failed',
-        message: 'The connection credentials could not be decrypted',
-        hint: 'An Admin should re-enter the connection password',
-        kind: 'system',
-      },
-    });
+    const { vaultCode, ...error } = config.error;
+    if (vaultCode) runLog.error({ code: vaultCode }, 'connection credentials could not be unwrapped');
+    await finish(deps, job, { status: 'failed', error });
     return;
   }
 
@@ -151,6 +147,7 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
   for await (const event of streamPostgres(config.value, taken.source, [], {
     rowLimit: taken.rowLimit,
     timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
+    allow: deps.allowPrivateHosts,
     signal,
     batchSize: FIRST_CHUNK_ROWS,
     limits: deps.limits ?? DEFAULT_RESULT_LIMITS,
@@ -225,6 +222,16 @@ async function authorize(db: Db, run: typeof runs.$inferSelect): Promise<QuarryE
     .from(connections)
     .where(and(eq(connections.id, run.connectionId), eq(connections.workspaceId, run.workspaceId)));
   if (!connection) return null;
+  // Only a connection the project imports is under the project's rules (the engine's facts above);
+  // a project connection serves its own project alone.
+  const imported = facts.connections.some((c) => c.id === connection.id);
+  if (!imported || (connection.scope === 'project' && connection.projectId !== run.projectId)) {
+    return {
+      code: 'run.connection_not_in_project',
+      message: `The connection '${connection.name}' is not part of this project`,
+      hint: 'Add the connection to the project, or choose one of its connections',
+    };
+  }
   const permissions = decideConnectionPermissions({ actor, connection: connectionFacts(connection) });
   if (!permissions.canQuery.allowed) return refused(permissions.canQuery.reason);
   if (!permissions.canViewResults.allowed) return refused(permissions.canViewResults.reason);

@@ -1,49 +1,31 @@
-import { auditReaderRole, connectPostgres, toConnectorError } from '@quarry/connectors';
-import type { ConnectionTestJob, ConnectionTestOutput } from '@quarry/contracts';
-import { connections } from '@quarry/db/schema';
+import { auditReaderRole, connectPostgres, type PostgresConfig, toConnectorError } from '@quarry/connectors';
+import { type ConnectionTestJob, type ConnectionTestOutput, err, ok, type Result } from '@quarry/contracts';
+import { connectionProbeContext, connectionProbes, connections } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
-import { connectionConfig } from './connection-config';
+import { type ConfigError, connectionConfig, driverConfig } from './connection-config';
 import type { RunnerDeps } from './execute-run';
 
 /** Long enough for a slow handshake, short enough that the person waiting gets an answer. */
 const TEST_TIMEOUT_MS = 10_000;
 
+type TestDeps = Pick<RunnerDeps, 'db' | 'vault' | 'log' | 'now' | 'allowPrivateHosts'>;
+
 /**
  * A `connection.test` job: connect as the connection's role, time a round trip, read the server's
  * version and audit the role (what a reader shared by several people should not be able to do).
- * The secret is opened here, never in the API. The connection is loaded scoped by the job's
- * workspace (JOB-6), and nothing is written anywhere but the job's output.
+ * The secret is opened here, never in the API. A saved connection or a probe (unsaved settings,
+ * deleted once read) is loaded scoped by the job's workspace (JOB-6). The host is resolved and
+ * checked before any socket opens (CONN-2). The API decides how much of a failure its caller sees.
  */
-export async function testConnection(
-  deps: Pick<RunnerDeps, 'db' | 'vault' | 'log'>,
-  job: ConnectionTestJob,
-): Promise<ConnectionTestOutput> {
-  const [connection] = await deps.db
-    .select()
-    .from(connections)
-    .where(and(eq(connections.id, job.connectionId), eq(connections.workspaceId, job.workspaceId)));
-  if (!connection) {
-    return {
-      ok: false,
-      error: { code: 'not_found.connection', message: 'No such connection in this workspace' },
-    };
-  }
-  const config = connectionConfig(deps.vault, connection);
+export async function testConnection(deps: TestDeps, job: ConnectionTestJob): Promise<ConnectionTestOutput> {
+  const config = await loadConfig(deps, job);
   if (!config.ok) {
-    deps.log.error(
-      { connectionId: connection.id, code: config.error.code },
-      'connection credentials could not be unwrapped',
-    );
-    return {
-      ok: false,
-      error: {
-        code: 'vault.unwrap_failed',
-        message: 'The connection credentials could not be decrypted',
-        hint: 'Re-enter the connection password',
-      },
-    };
+    const { kind: _kind, vaultCode, ...shown } = config.error;
+    if (vaultCode)
+      deps.log.error({ target: job.target, code: vaultCode }, 'test credentials could not be unwrapped');
+    return { ok: false, error: shown };
   }
-  const sql = connectPostgres(config.value, { timeoutMs: TEST_TIMEOUT_MS });
+  const sql = connectPostgres(config.value, { timeoutMs: TEST_TIMEOUT_MS, allow: deps.allowPrivateHosts });
   try {
     const started = performance.now();
     const [row] = await sql<{ version: string }[]>`select current_setting('server_version') as version`;
@@ -51,19 +33,50 @@ export async function testConnection(
     const warnings = await auditReaderRole(sql);
     return { ok: true, latencyMs, serverVersion: row?.version ?? 'unknown', warnings };
   } catch (error) {
-    const {
-      kind: _kind,
-      transient: _transient,
-      ...typed
-    } = toConnectorError(error, {
-      timeoutMs: TEST_TIMEOUT_MS,
-      cancelled: false,
-    });
-    deps.log.warn({ connectionId: connection.id, code: typed.code, err: error }, 'connection test failed');
-    // The log keeps the driver's words; the Admin gets the typed error without internals.
-    const { details: _details, internal: _internal, ...shown } = typed;
+    const typed = toConnectorError(error, { timeoutMs: TEST_TIMEOUT_MS, cancelled: false });
+    deps.log.warn({ target: job.target, code: typed.code, err: error }, 'connection test failed');
+    // The log keeps the driver's words; the answer carries the typed error without internals.
+    const { kind: _kind, transient: _transient, details: _details, internal: _internal, ...shown } = typed;
     return { ok: false, error: shown };
   } finally {
     await sql.end({ timeout: 2 }).catch(() => {});
   }
+}
+
+async function loadConfig(
+  deps: TestDeps,
+  job: ConnectionTestJob,
+): Promise<Result<PostgresConfig, ConfigError>> {
+  const notFound = (what: string): ConfigError => ({
+    code: `not_found.${what}`,
+    message: what === 'connection' ? 'No such connection in this workspace' : 'The test expired; test again',
+    kind: 'user',
+  });
+  if (job.target.type === 'connection') {
+    const [connection] = await deps.db
+      .select()
+      .from(connections)
+      .where(and(eq(connections.id, job.target.connectionId), eq(connections.workspaceId, job.workspaceId)));
+    if (!connection) return err(notFound('connection'));
+    return connectionConfig(
+      deps,
+      { ...connection, status: 'ready' },
+      { userId: job.requestedBy, test: true },
+    );
+  }
+  // A probe is read once: deleted as it is read, whatever the test's outcome.
+  const [probe] = await deps.db
+    .delete(connectionProbes)
+    .where(
+      and(eq(connectionProbes.id, job.target.probeId), eq(connectionProbes.workspaceId, job.workspaceId)),
+    )
+    .returning();
+  if (!probe || probe.expiresAt.getTime() < deps.now().getTime()) return err(notFound('probe'));
+  const config = driverConfig(deps.vault, {
+    kind: probe.kind,
+    settings: probe.settings,
+    credentials: probe.credentials,
+    context: connectionProbeContext(probe.workspaceId, probe.id),
+  });
+  return config.ok ? ok(config.value) : config;
 }

@@ -1,8 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { createDb, errorForLog } from '@quarry/db';
+import { connectionProbes } from '@quarry/db/schema';
+import { EMPTY_ALLOW_LIST, parseAllowList } from '@quarry/net-policy';
 import { QUEUE_SCHEMA, startQueue } from '@quarry/queue';
 import { sweepExpiredChunks } from '@quarry/results';
 import { loadVaultFromEnv } from '@quarry/vault';
+import { lt } from 'drizzle-orm';
 import pino from 'pino';
 import type { Env } from './env';
 import { executeRun } from './execute-run';
@@ -32,7 +35,17 @@ export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
     applicationName: 'quarry-runner',
   });
   const queue = await startQueue(env.DATABASE_URL, { supervise: true });
+  // Validated by loadEnv; an invalid list never gets here.
+  const allowed = parseAllowList(env.QUARRY_ALLOWED_PRIVATE_HOSTS);
+  const allowPrivateHosts = allowed.ok ? allowed.value : EMPTY_ALLOW_LIST;
+  if (allowPrivateHosts.entries.length > 0) {
+    log.info(
+      { allowed: allowPrivateHosts.entries },
+      'data connections may reach these private hosts (QUARRY_ALLOWED_PRIVATE_HOSTS)',
+    );
+  }
   const deps = {
+    allowPrivateHosts,
     db,
     sql,
     vault: vault.value,
@@ -63,6 +76,8 @@ export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
       async handle() {
         const swept = await sweepExpiredChunks(db, new Date());
         if (swept) log.info({ swept }, 'expired result chunks deleted');
+        // Settings sealed for a test nobody ran (the runner was down) go too.
+        await db.delete(connectionProbes).where(lt(connectionProbes.expiresAt, new Date()));
       },
     },
   });

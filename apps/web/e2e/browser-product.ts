@@ -51,6 +51,7 @@ export async function startBrowserProduct(input: {
     webDist: join(import.meta.dirname, '..', 'dist'),
     logLevel: 'warn',
     quiet: true,
+    allowPrivateHosts: '127.0.0.1,::1,localhost',
     ...(input.apiEnv ? { apiEnv: input.apiEnv } : {}),
   });
   const browser = await launchChromium();

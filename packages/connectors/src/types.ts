@@ -1,4 +1,5 @@
 import type { Cell, Column, QuarryError } from '@quarry/contracts';
+import type { AllowList } from '@quarry/net-policy';
 import { z } from 'zod';
 import type { ResultLimits } from './postgres/result-guard';
 
@@ -29,6 +30,8 @@ export type StreamEvent =
 
 export type StreamOptions = {
   rowLimit: number;
+  /** Private addresses the operator allowed (CONN-2); everything else internal is refused. */
+  allow: AllowList;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Rows per batch fetched from the server and handed on. */

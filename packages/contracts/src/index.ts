@@ -9,9 +9,34 @@ export { BuiltInGroup, ProjectPermission, WorkspaceRole } from './access/roles';
 export { AuditEntry, AuditPage, AuditVerification, ListAuditInput } from './audit/audit';
 export { Email, Me, Password, SignInInput, SwitchWorkspaceInput, WorkspaceChoice } from './auth/sign-in';
 export {
+  AssetUsage,
+  ConnectionDetail,
+  ConnectionName,
+  ConnectionRef,
+  ConnectionSecretsInput,
+  ConnectionSettingsInput,
+  ConnectionSummary,
+  CreateConnectionInput,
+  CreateProjectConnectionInput,
+  ImportConnectionInput,
+  ProjectConnectionsSetting,
+  UpdateConnectionInput,
+} from './connections/connection';
+export {
+  ConnectorFeatures,
+  ConnectorField,
+  ConnectorFieldSection,
+  ConnectorKindId,
+  ConnectorKindInfo,
+  ConnectorTier,
+  TlsRequirement,
+} from './connections/connector-kind';
+export {
   CanRefreshSchema,
   ConnectionPermissions,
   ConnectionScope,
+  ConnectionStatus,
+  PermissionChangePreview,
   UpdateConnectionPermissionsInput,
 } from './connections/permissions';
 export {
@@ -20,6 +45,8 @@ export {
   RoleWarning,
   TestConnectionInput,
   TestConnectionResult,
+  TestNewConnectionInput,
+  TestNewProjectConnectionInput,
 } from './connections/test-connection';
 export {
   AccessErrorCode,
@@ -38,6 +65,7 @@ export {
   QuarryErrorCode,
   RequestErrorCode,
   RunErrorCode,
+  SecretsErrorCode,
   SqlErrorCode,
   SsoErrorCode,
   VaultErrorCode,
@@ -92,6 +120,15 @@ export {
   RunSummary,
   StartRunInput,
 } from './runs/run';
+export {
+  CreateSecretInput,
+  ImportSecretInput,
+  SecretId,
+  SecretName,
+  SecretRef,
+  SecretSummary,
+  UpdateSecretInput,
+} from './secrets/secret';
 export { ChangePasswordInput, RevokeSessionInput, SessionSummary } from './sessions/sessions';
 export {
   DuplicateProjectInput,

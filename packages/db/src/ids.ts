@@ -12,6 +12,8 @@ const PREFIXES = {
   grant: 'gnt',
   invite: 'inv',
   sso: 'sso',
+  secret: 'sec',
+  probe: 'prb',
 } as const;
 export type IdKind = keyof typeof PREFIXES;
 

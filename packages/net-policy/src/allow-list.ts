@@ -54,3 +54,13 @@ const badEntry = (entry: string): QuarryError => ({
   message: `"${entry.trim().slice(0, 100)}" is not a host name, an IP address or a CIDR range`,
   hint: 'List host names, addresses or ranges separated by commas, such as localhost,10.20.0.0/16',
 });
+
+/**
+ * Loopback only: what the embedded demo (its own warehouse on 127.0.0.1) and the tests' local
+ * servers need, and nothing else.
+ */
+export const LOOPBACK_ALLOW_LIST: AllowList = (() => {
+  const parsed = parseAllowList('127.0.0.1,::1,localhost');
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return parsed.value;
+})();

@@ -1,4 +1,10 @@
-export { type AllowList, EMPTY_ALLOW_LIST, normalizeHost, parseAllowList } from './allow-list';
+export {
+  type AllowList,
+  EMPTY_ALLOW_LIST,
+  LOOPBACK_ALLOW_LIST,
+  normalizeHost,
+  parseAllowList,
+} from './allow-list';
 export { type CheckedResponse, type FetchFailed, fetchChecked, lookupFrom } from './fetch-checked';
 export { REFUSED_NAMES, REFUSED_RANGES } from './refused-ranges';
 export {

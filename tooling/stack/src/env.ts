@@ -10,6 +10,8 @@ const Env = z.object({
   /** Ports of the embedded servers for start and for tests/benchmarks. */
   QUARRY_PG_PORT: z.coerce.number().int().default(54329),
   QUARRY_TEST_PG_PORT: z.coerce.number().int().default(54339),
+  /** More private hosts data connections may reach; `npm start` adds the demo warehouse's host. */
+  QUARRY_ALLOWED_PRIVATE_HOSTS: z.string().optional(),
   /** Orders in the demo warehouse of start, of the test run, of the benchmarks. */
   QUARRY_DEMO_ORDERS: z.coerce.number().int().min(1000).default(1_000_000),
   QUARRY_TEST_ORDERS: z.coerce.number().int().min(1000).default(100_000),

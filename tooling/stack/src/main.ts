@@ -92,7 +92,13 @@ async function start(): Promise<void> {
   }
   const webDist = await ensureWebBuild();
   const port = env.PORT;
-  const product = await launchProduct({ databaseUrl, masterKey, port, webDist });
+  // CONN-2 refuses internal addresses; the demo's warehouse is one, so its host is allowed, and said.
+  const warehouseHost = new URL(warehouseUrl).hostname;
+  const allowPrivateHosts = [env.QUARRY_ALLOWED_PRIVATE_HOSTS, warehouseHost].filter(Boolean).join(',');
+  say(
+    `data connections may reach the demo warehouse's host ${warehouseHost} (QUARRY_ALLOWED_PRIVATE_HOSTS=${allowPrivateHosts})`,
+  );
+  const product = await launchProduct({ databaseUrl, masterKey, port, webDist, allowPrivateHosts });
   const line = paint('green', '─'.repeat(60));
   process.stdout.write(
     `\n${line}\n  Quarry is running: ${paint('cyan', product.url)}\n` +

@@ -91,9 +91,15 @@ export async function launchProduct(input: {
   quiet?: boolean;
   /** More environment for the api only, such as QUARRY_ALLOWED_PRIVATE_HOSTS for a loopback identity provider. */
   apiEnv?: Record<string, string>;
+  /**
+   * Private hosts data connections may reach (api and runners): the demo warehouse's own host, so
+   * the demo connection works while every other internal address stays refused (CONN-2).
+   */
+  allowPrivateHosts?: string;
 }): Promise<RunningProduct> {
   const base = {
     ...childEnv(),
+    ...(input.allowPrivateHosts ? { QUARRY_ALLOWED_PRIVATE_HOSTS: input.allowPrivateHosts } : {}),
     DATABASE_URL: input.databaseUrl,
     QUARRY_MASTER_KEY: input.masterKey,
     LOG_LEVEL: input.logLevel ?? 'info',

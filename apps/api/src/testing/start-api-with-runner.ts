@@ -45,7 +45,13 @@ export async function startApiWithRunner(input: {
     warehouse: warehouse.reader,
     passwordHash: await hashPassword(input.password),
   });
-  const common = { DATABASE_URL: database.url, QUARRY_MASTER_KEY: masterKey, LOG_LEVEL: 'silent' };
+  const common = {
+    DATABASE_URL: database.url,
+    QUARRY_MASTER_KEY: masterKey,
+    LOG_LEVEL: 'silent',
+    // The test warehouse is on loopback, which data connections may reach only when allowed.
+    QUARRY_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,::1,localhost',
+  };
   const runner = await startWorker(loadRunnerEnv({ ...common, RUNNER_HEALTH_PORT: '0' }));
   const api = await startApi(loadEnv({ ...common, PORT: '0' }));
 

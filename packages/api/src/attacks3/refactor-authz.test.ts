@@ -82,8 +82,8 @@ beforeAll(async () => {
   // P4: a second connection restricted to the custom group, Workspace Can edit.
   ids.con2 = newId('connection');
   await h.database.sql`
-    insert into connections (id, workspace_id, name, kind, scope, host, port, database, username, credentials, created_by, can_query, can_view_results)
-    values (${ids.con2}, ${h.a.workspaceId}, 'restricted', 'postgres', 'workspace', 'db.internal', 5432, 'x', 'x', ${Buffer.from('sealed')}, ${h.a.users.admin.id}, ${[ids.groupId]}, ${[ids.groupId]})`;
+    insert into connections (id, workspace_id, name, kind, scope, settings, credentials, created_by, can_query, can_view_results)
+    values (${ids.con2}, ${h.a.workspaceId}, 'restricted', 'postgres', 'workspace', ${JSON.stringify({ host: 'db.internal', port: 5432, database: 'x', username: 'x' })}::jsonb, ${Buffer.from('sealed')}, ${h.a.users.admin.id}, ${[ids.groupId]}, ${[ids.groupId]})`;
   ids.p4 = await project('P4 restricted', h.a.users.admin.id);
   await importConnection(ids.p4, ids.con2);
   await grant(ids.p4, { groupId: 'workspace' }, 'can_edit');
@@ -434,8 +434,8 @@ describe('project data connections switched off: list, get, flags and gate agree
   it('agrees for every role while a project connection is imported and the switch is off', async () => {
     const pc = newId('connection');
     await h.database.sql`
-      insert into connections (id, workspace_id, name, kind, scope, project_id, host, port, database, username, credentials, created_by)
-      values (${pc}, ${h.a.workspaceId}, 'p2-private', 'postgres', 'project', ${ids.p2}, 'db.internal', 5432, 'x', 'x', ${Buffer.from('sealed')}, ${h.a.users.admin.id})`;
+      insert into connections (id, workspace_id, name, kind, scope, project_id, settings, credentials, created_by)
+      values (${pc}, ${h.a.workspaceId}, 'p2-private', 'postgres', 'project', ${ids.p2}, ${JSON.stringify({ host: 'db.internal', port: 5432, database: 'x', username: 'x' })}::jsonb, ${Buffer.from('sealed')}, ${h.a.users.admin.id})`;
     await importConnection(ids.p2, pc);
     await h.database.db
       .update(schema.workspaces)

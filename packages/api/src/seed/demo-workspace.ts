@@ -118,7 +118,9 @@ export async function seedDemoWorkspace(
   return { workspaceId, projectId, created: true };
 }
 
-const warehouseFields = (w: DemoWarehouse) => ({
+const warehouseFields = (w: DemoWarehouse) => ({ settings: warehouseSettings(w) });
+
+const warehouseSettings = (w: DemoWarehouse) => ({
   host: w.host,
   port: w.port,
   database: w.database,

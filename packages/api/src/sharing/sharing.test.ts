@@ -451,8 +451,8 @@ describe('duplicating a project', () => {
   it('copies the cells and workspace connections but never a project connection or its credentials', async () => {
     const projectConnection = newId('connection');
     await h.database.sql`
-      insert into connections (id, workspace_id, name, kind, scope, project_id, host, port, database, username, credentials, created_by)
-      values (${projectConnection}, ${h.a.workspaceId}, 'private', 'postgres', 'project', ${h.a.projectId}, 'db.internal', 5432, 'x', 'x', ${Buffer.from('sealed')}, ${h.a.users.admin.id})`;
+      insert into connections (id, workspace_id, name, kind, scope, project_id, settings, credentials, created_by)
+      values (${projectConnection}, ${h.a.workspaceId}, 'private', 'postgres', 'project', ${h.a.projectId}, ${JSON.stringify({ host: 'db.internal', port: 5432, database: 'x', username: 'x' })}::jsonb, ${Buffer.from('sealed')}, ${h.a.users.admin.id})`;
     await h.database
       .sql`insert into project_connections (project_id, connection_id, workspace_id) values (${h.a.projectId}, ${projectConnection}, ${h.a.workspaceId})`;
     await h.database

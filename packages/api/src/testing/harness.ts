@@ -5,7 +5,7 @@ import {
   createWorkspaceFixture,
   type WorkspaceFixture,
 } from '@quarry/db/testing';
-import { type AllowList, parseAllowList } from '@quarry/net-policy';
+import { type AllowList, LOOPBACK_ALLOW_LIST } from '@quarry/net-policy';
 import { startQueue } from '@quarry/queue';
 import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
 import { sessionCookieName } from '../auth/session-cookie';
@@ -18,11 +18,7 @@ import { createCallerFactory } from '../trpc';
 export const FIXTURE_PASSWORD = 'correct horse battery staple';
 
 /** The test OpenID provider listens on loopback, which the address policy refuses unless allowed. */
-export const TEST_ALLOWED_PRIVATE_HOSTS: AllowList = (() => {
-  const parsed = parseAllowList('127.0.0.1,::1,localhost');
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  return parsed.value;
-})();
+export const TEST_ALLOWED_PRIVATE_HOSTS: AllowList = LOOPBACK_ALLOW_LIST;
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 

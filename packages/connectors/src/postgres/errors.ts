@@ -96,6 +96,26 @@ export function toConnectorError(
       transient: false,
     };
   }
+  if (code === 'net.address_refused') {
+    return {
+      code: 'net.address_refused',
+      message: 'Quarry does not connect to internal, loopback, link-local or metadata addresses',
+      hint: "Use the database server's public or private network name; an administrator can allow a private host in QUARRY_ALLOWED_PRIVATE_HOSTS",
+      kind: 'user',
+      transient: false,
+      internal: message,
+    };
+  }
+  if (code === 'net.unresolvable') {
+    return {
+      code: 'net.unresolvable',
+      message: 'The database host name does not resolve to an address',
+      hint: 'Check the host name in the connection settings',
+      kind: 'user',
+      transient: false,
+      internal: message,
+    };
+  }
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'CONNECT_TIMEOUT') {
     return {
       code: 'connector.unreachable',

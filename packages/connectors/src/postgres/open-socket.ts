@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { type AllowList, resolveAndCheckHost } from '@quarry/net-policy';
 import type { PostgresConfig } from '../types';
 
 const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
@@ -16,9 +17,16 @@ const failure = (code: string, message: string) => Object.assign(new Error(messa
  */
 export async function openPostgresSocket(
   config: Pick<PostgresConfig, 'host' | 'port' | 'sslMode'>,
+  allow: AllowList,
 ): Promise<Socket> {
+  // CONN-2: resolved and checked now, at connect time, and the socket goes to the address checked,
+  // so a name cannot resolve to something else between the check and the connect.
+  const checked = await resolveAndCheckHost(config.host, { allow });
+  if (!checked.ok) throw Object.assign(new Error(checked.error.message), { code: checked.error.code });
+  const [target] = checked.value;
+  if (!target) throw failure('net.unresolvable', 'the host has no address');
   const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
-  const raw = tcpConnect({ host: config.host, port: config.port });
+  const raw = tcpConnect({ host: target.address, port: config.port, family: target.family });
   try {
     await once(raw, 'connect', { signal });
     if (config.sslMode === 'disable') return raw;
@@ -31,6 +39,7 @@ export async function openPostgresSocket(
       socket: raw,
       host: config.host,
       ...(isIP(config.host) ? {} : { servername: config.host }),
+      // The certificate is checked against the name the Admin entered, not the address.
       rejectUnauthorized: config.sslMode === 'verify-full',
     });
     await once(secure, 'secureConnect', { signal });

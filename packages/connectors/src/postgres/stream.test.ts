@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createTestWarehouse, type TestWarehouse } from '@quarry/db/testing';
+import { LOOPBACK_ALLOW_LIST as LOOPBACK } from '@quarry/net-policy';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectorError, PostgresConfig, StreamEvent, StreamOptions } from '../types';
@@ -22,7 +23,7 @@ afterAll(async () => {
   await warehouse?.drop();
 });
 
-const defaults: StreamOptions = { rowLimit: 100_000, timeoutMs: 10_000 };
+const defaults: StreamOptions = { rowLimit: 100_000, timeoutMs: 10_000, allow: LOOPBACK };
 
 async function collect(
   text: string,

@@ -1,4 +1,5 @@
 import type { Cell, Column } from '@quarry/contracts';
+import type { AllowList } from '@quarry/net-policy';
 import postgres from 'postgres';
 import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
 import { toConnectorError } from './errors';
@@ -16,13 +17,19 @@ export const DEFAULT_RESULT_LIMITS: ResultLimits = {
 
 export function connectPostgres(
   config: PostgresConfig,
-  options: { timeoutMs: number; limits?: ResultLimits; onLimit?: (error: ResultLimitError) => void },
+  options: {
+    timeoutMs: number;
+    /** Private addresses the operator allowed (CONN-2); everything else internal is refused. */
+    allow: AllowList;
+    limits?: ResultLimits;
+    onLimit?: (error: ResultLimitError) => void;
+  },
 ) {
   const limits = options.limits ?? DEFAULT_RESULT_LIMITS;
   // TLS is negotiated in openPostgresSocket, so the driver itself is told `ssl: false` and reads
   // plaintext that the result guard has already seen.
   const socket = async () => {
-    const opened = await openPostgresSocket(config);
+    const opened = await openPostgresSocket(config, options.allow);
     const guard = createResultGuard(limits, (error) => {
       options.onLimit?.(error);
       opened.destroy(error);
@@ -73,6 +80,7 @@ export async function* streamPostgres(
   const limited: { error: ResultLimitError | null } = { error: null };
   const sql = connectPostgres(config, {
     timeoutMs: options.timeoutMs,
+    allow: options.allow,
     ...(options.limits ? { limits: options.limits } : {}),
     onLimit: (error) => {
       limited.error = error;

@@ -89,8 +89,10 @@ export const NotFoundSubject = z.enum([
   'group_member',
   'invite',
   'member',
+  'probe',
   'project',
   'run',
+  'secret',
   'session',
   'sso_provider',
   'token',
@@ -150,6 +152,7 @@ export type SsoErrorCode = z.infer<typeof SsoErrorCode>;
 export const RunErrorCode = z.enum([
   'run.cancelled',
   'run.connection_deleted',
+  'run.connection_not_in_project',
   'run.failed',
   'run.interrupted',
   'run.no_connection',
@@ -166,8 +169,23 @@ export type SqlErrorCode = z.infer<typeof SqlErrorCode>;
 
 /** Connections: Test connection and the connector underneath. */
 export const ConnectionErrorCode = z.enum([
+  /** Only Admins may do this to a workspace connection, or Can edit holders to a project connection. */
+  'connections.cannot_manage',
+  /** A draft cannot be queried until it is completed. */
+  'connections.draft',
+  /** The stored settings no longer satisfy the kind's schema. */
+  'connections.incomplete',
+  /** A field of the form was refused; `details.field` names it. */
+  'connections.invalid_settings',
+  /** The connection is already part of the project. */
+  'connections.already_imported',
+  /** Another connection of the workspace has this name. */
+  'connections.name_taken',
+  /** A project connection cannot be imported into another project or be the workspace default. */
+  'connections.project_scoped',
   'connections.test_failed',
   'connections.test_timeout',
+  'connections.unknown_kind',
   'connector.auth_failed',
   'connector.database_not_found',
   'connector.failed',
@@ -175,6 +193,10 @@ export const ConnectionErrorCode = z.enum([
   'connector.unreachable',
 ]);
 export type ConnectionErrorCode = z.infer<typeof ConnectionErrorCode>;
+
+/** Shared secrets. */
+export const SecretsErrorCode = z.enum(['secrets.already_imported', 'secrets.name_taken']);
+export type SecretsErrorCode = z.infer<typeof SecretsErrorCode>;
 
 /** The address policy (SSRF defence) for every outbound connection. */
 export const NetErrorCode = z.enum([
@@ -254,6 +276,7 @@ export const QuarryErrorCode = z.enum([
   ...RunErrorCode.options,
   ...SqlErrorCode.options,
   ...ConnectionErrorCode.options,
+  ...SecretsErrorCode.options,
   ...NetErrorCode.options,
   ...VaultErrorCode.options,
   ...AuditErrorCode.options,

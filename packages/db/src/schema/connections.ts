@@ -1,43 +1,77 @@
-import { CanRefreshSchema, ConnectionScope } from '@quarry/contracts';
-import { integer, pgTable, text } from 'drizzle-orm/pg-core';
-import { bytea, createdAt, enumValues, updatedAt, workspaceId } from './columns';
+import { CanRefreshSchema, ConnectionScope, ConnectionStatus } from '@quarry/contracts';
+import { sql } from 'drizzle-orm';
+import { boolean, index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { at, bytea, createdAt, enumValues, updatedAt, workspaceId } from './columns';
+import { projects } from './projects';
 
 /**
- * A data connection. Fields are structured (CONN-1): no raw connection string. The password and
- * any other secret live only in `credentials`, sealed by the vault with context
- * (workspace, connection id, 'connection.credentials').
+ * A data connection, described by its connector kind (`@quarry/connectors`' registry): `settings`
+ * holds the kind's non-secret settings, validated by its schema (CONN-1: structured fields, never a
+ * connection string); `credentials` holds the kind's secret fields as one JSON object, sealed by
+ * the vault with context (workspace, connection id, 'connection.credentials'). A draft may be
+ * incomplete and may have no credentials yet.
  */
-export const connections = pgTable('connections', {
-  id: text('id').primaryKey(),
-  workspaceId: workspaceId(),
-  name: text('name').notNull(),
-  /** 'postgres' for now; the connectors issue adds more. */
-  kind: text('kind').notNull(),
-  scope: text('scope', { enum: enumValues(ConnectionScope) })
-    .notNull()
-    .default('workspace'),
-  projectId: text('project_id'),
-  host: text('host').notNull(),
-  port: integer('port').notNull(),
-  database: text('database').notNull(),
-  username: text('username').notNull(),
-  sslMode: text('ssl_mode').notNull().default('require'),
-  credentials: bytea('credentials').notNull(),
-  /** Permission facts (the seed's defaults): groups with access, Can query, Can view results. */
-  groupsWithAccess: text('groups_with_access').array().notNull().default(['workspace']),
-  canQuery: text('can_query').array(),
-  canViewResults: text('can_view_results').array(),
-  canRefreshSchema: text('can_refresh_schema', { enum: enumValues(CanRefreshSchema) })
-    .notNull()
-    .default('can_query'),
-  createdBy: text('created_by').notNull(),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const connections = pgTable(
+  'connections',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: workspaceId(),
+    name: text('name').notNull(),
+    /** A registered connector kind: 'postgres' first. */
+    kind: text('kind').notNull(),
+    scope: text('scope', { enum: enumValues(ConnectionScope) })
+      .notNull()
+      .default('workspace'),
+    /** The one project a project connection serves; null for workspace connections. */
+    projectId: text('project_id').references(() => projects.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: enumValues(ConnectionStatus) })
+      .notNull()
+      .default('ready'),
+    settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+    credentials: bytea('credentials'),
+    /** The workspace's default connection for new SQL cells (one at most). */
+    isDefault: boolean('is_default').notNull().default(false),
+    /** Permission facts (the seed's defaults): groups with access, Can query, Can view results. */
+    groupsWithAccess: text('groups_with_access').array().notNull().default(['workspace']),
+    canQuery: text('can_query').array(),
+    canViewResults: text('can_view_results').array(),
+    canRefreshSchema: text('can_refresh_schema', { enum: enumValues(CanRefreshSchema) })
+      .notNull()
+      .default('can_query'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('connections_one_default').on(t.workspaceId).where(sql`${t.isDefault}`),
+    index('connections_workspace_idx').on(t.workspaceId),
+  ],
+);
 
 /** The vault context a connection's credentials are sealed under: moved rows fail to decrypt. */
 export const connectionCredentialsContext = (workspaceId: string, connectionId: string) => ({
   workspaceId,
   recordId: connectionId,
   purpose: 'connection.credentials',
+});
+
+/**
+ * Settings under test before they are saved ("Test connection" on an unsaved form). The runner reads
+ * one by id (JOB-4: the job carries ids only), and the row is deleted when the test ends or expires.
+ */
+export const connectionProbes = pgTable('connection_probes', {
+  id: text('id').primaryKey(),
+  workspaceId: workspaceId(),
+  kind: text('kind').notNull(),
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
+  credentials: bytea('credentials').notNull(),
+  requestedBy: text('requested_by').notNull(),
+  expiresAt: at('expires_at').notNull(),
+  createdAt: createdAt(),
+});
+
+export const connectionProbeContext = (workspaceId: string, probeId: string) => ({
+  workspaceId,
+  recordId: probeId,
+  purpose: 'connection.probe',
 });

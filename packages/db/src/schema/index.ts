@@ -1,10 +1,16 @@
 export { apiTokens } from './api-tokens';
 export { auditEvents } from './audit-events';
-export { connectionCredentialsContext, connections } from './connections';
+export {
+  connectionCredentialsContext,
+  connectionProbeContext,
+  connectionProbes,
+  connections,
+} from './connections';
 export { groupMembers, groups } from './groups';
 export { invites } from './invites';
 export { cells, projectConnections, projectGrants, projects } from './projects';
 export { runChunks, runs } from './runs';
+export { projectSecrets, secrets, secretValueContext } from './secrets';
 export { sessions } from './sessions';
 export { signInAttempts } from './sign-in-attempts';
 export { ssoConsumedFlows, ssoProviders, userIdentities } from './sso';

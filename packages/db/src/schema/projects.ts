@@ -58,6 +58,8 @@ export const cells = pgTable(
     kind: text('kind').notNull().default('sql'),
     connectionId: text('connection_id').references(() => connections.id, { onDelete: 'set null' }),
     source: text('source').notNull().default(''),
+    /** The name of the connection this cell used until it was deleted, so the cell can say so. */
+    deletedConnectionName: text('deleted_connection_name'),
     updatedAt: updatedAt(),
   },
   (t) => [index('cells_project_idx').on(t.projectId)],

@@ -136,11 +136,13 @@ export async function createWorkspaceFixture(
       workspaceId,
       name: 'warehouse',
       kind: 'postgres',
-      host: input.warehouse.host,
-      port: input.warehouse.port,
-      database: input.warehouse.database,
-      username: input.warehouse.username,
-      sslMode: 'disable',
+      settings: {
+        host: input.warehouse.host,
+        port: input.warehouse.port,
+        database: input.warehouse.database,
+        username: input.warehouse.username,
+        sslMode: 'disable',
+      },
       credentials: input.vault.seal(
         JSON.stringify({ password: input.warehouse.password }),
         connectionCredentialsContext(workspaceId, connectionId),

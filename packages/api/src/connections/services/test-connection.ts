@@ -34,7 +34,11 @@ export async function testConnection(
     .where(and(eq(connections.id, input.connectionId), eq(connections.workspaceId, workspaceId)));
   if (!connection) return err(notFound('connection'));
 
-  const jobId = await ctx.deps.queue.send('connection.test', { connectionId: connection.id, workspaceId });
+  const jobId = await ctx.deps.queue.send('connection.test', {
+    workspaceId,
+    target: { type: 'connection', connectionId: connection.id },
+    requestedBy: ctx.actor.userId,
+  });
   const deadline = Date.now() + (options.waitMs ?? TEST_CONNECTION_WAIT_MS);
   while (Date.now() < deadline) {
     const [job] = await ctx.deps.sql<{ state: string; output: unknown }[]>`
