@@ -122,7 +122,10 @@ export {
 } from './runs/run';
 export {
   CreateSecretInput,
+  DeleteSecretResult,
   ImportSecretInput,
+  ProjectSecret,
+  ProjectSecretsInput,
   SecretId,
   SecretName,
   SecretRef,

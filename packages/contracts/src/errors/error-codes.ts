@@ -76,6 +76,8 @@ export type AccessReasonCode = z.infer<typeof AccessReasonCode>;
 export const AccessErrorCode = z.enum([
   ...AccessReasonCode.options,
   'access.insufficient_permission',
+  /** Refused: importing a workspace asset the caller has no access to (the message names it). */
+  'access.no_asset_access',
   'access.not_a_member',
   'access.session_required',
 ]);

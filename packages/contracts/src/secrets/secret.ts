@@ -47,3 +47,14 @@ export type SecretSummary = z.infer<typeof SecretSummary>;
 
 export const ImportSecretInput = z.object({ projectId: ProjectId, secretId: SecretId });
 export type ImportSecretInput = z.infer<typeof ImportSecretInput>;
+
+/** What deleting a secret did: how many projects lost their import of it. */
+export const DeleteSecretResult = z.object({ removedFromProjects: z.number().int().nonnegative() });
+export type DeleteSecretResult = z.infer<typeof DeleteSecretResult>;
+
+export const ProjectSecretsInput = z.object({ projectId: ProjectId });
+export type ProjectSecretsInput = z.infer<typeof ProjectSecretsInput>;
+
+/** A secret imported into a project, by name only: the value never leaves the server. */
+export const ProjectSecret = z.object({ id: SecretId, name: z.string() });
+export type ProjectSecret = z.infer<typeof ProjectSecret>;
