@@ -13,6 +13,10 @@ import { z } from 'zod';
  * - `project:view|explore|edit|full` the caller's effective permission on `input.projectId`
  * - `project:share`       change the project's sharing: Full access, or Can edit unless re-sharing is off
  * - `run:owner`           the caller started the run named by `input.runId`
+ * - `connection:create_workspace` Admins: create (and test unsaved) workspace data connections
+ * - `connection:manage`   edit, test, delete the connection named by `input.connectionId`: Admins
+ *                         for a workspace connection; Can edit on its project (and a role that may
+ *                         create project connections) for a project connection
  * - `public`              no caller needed (sign-in, health)
  */
 export const ProcedurePermission = z.enum([
@@ -28,5 +32,7 @@ export const ProcedurePermission = z.enum([
   'project:full',
   'project:share',
   'run:owner',
+  'connection:create_workspace',
+  'connection:manage',
 ]);
 export type ProcedurePermission = z.infer<typeof ProcedurePermission>;

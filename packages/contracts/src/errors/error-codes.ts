@@ -69,6 +69,10 @@ export const AccessReasonCode = z.enum([
   'access.web_sharing_view_only',
   /** Duplicating a project needs Can edit on it. */
   'access.cannot_duplicate',
+  /** Managing a project data connection needs Can edit on its project. */
+  'access.cannot_manage_connection',
+  /** The actor is in none of the groups with access to a workspace asset. */
+  'access.no_asset_access',
 ]);
 export type AccessReasonCode = z.infer<typeof AccessReasonCode>;
 
@@ -185,6 +189,8 @@ export const ConnectionErrorCode = z.enum([
   'connections.name_taken',
   /** A project connection cannot be imported into another project or be the workspace default. */
   'connections.project_scoped',
+  /** The project does not import this connection (a cell can only use what its project imports). */
+  'connections.not_in_project',
   'connections.test_failed',
   'connections.test_timeout',
   'connections.unknown_kind',
