@@ -95,6 +95,7 @@ export {
 export {
   AccessReason,
   AppCell,
+  CellConnectionNote,
   CellId,
   ConnectionId,
   GetProjectInput,

@@ -8,12 +8,24 @@ export const ProjectId = z.string().max(MAX_ID_LENGTH).startsWith('prj_');
 export const CellId = z.string().max(MAX_ID_LENGTH).startsWith('cel_');
 export const ConnectionId = z.string().max(MAX_ID_LENGTH).startsWith('con_');
 
+/**
+ * Why a cell has no usable connection, so the cell can say so and offer to pick another: the
+ * connection it used was deleted, removed from the project, or is a project connection while Admins
+ * have switched those off. The SPA words it; `connectionName` is the connection's name.
+ */
+export const CellConnectionNote = z.object({
+  reason: z.enum(['connection_deleted', 'connection_removed', 'project_connections_disabled']),
+  connectionName: z.string(),
+});
+export type CellConnectionNote = z.infer<typeof CellConnectionNote>;
+
 export const SqlCell = z.object({
   id: CellId,
   kind: z.literal('sql'),
   position: z.number().int(),
   connectionId: ConnectionId.nullable(),
   source: z.string(),
+  connectionNote: CellConnectionNote.nullable().default(null),
 });
 export type SqlCell = z.infer<typeof SqlCell>;
 
@@ -83,5 +95,7 @@ export const UpdateCellInput = z.object({
   projectId: ProjectId,
   cellId: CellId,
   source: z.string().max(100_000, { message: 'A SQL cell holds at most 100,000 characters' }),
+  /** The cell's connection: one the project imports, or null for none; absent keeps it. */
+  connectionId: ConnectionId.nullable().optional(),
 });
 export type UpdateCellInput = z.infer<typeof UpdateCellInput>;
