@@ -3,6 +3,8 @@ export { isAdmin } from './actor';
 export type { AssetKind, WorkspaceAsset } from './asset-access';
 export { ASSET_KIND_LABELS, assetsWithoutAccess, describeAsset, hasAssetAccess } from './asset-access';
 export { grantablePermissions, projectCapabilities, workspaceCapabilities } from './capabilities';
+export { decideConnectionImport, decideConnectionManagement } from './connection-management';
+export { decideConnectionPermissionChange } from './connection-permission-change';
 export type { ConnectionCheck, ConnectionDecision, ConnectionFacts } from './connection-permissions';
 export {
   decideCanQuery,
