@@ -87,6 +87,8 @@ export async function seedDemoWorkspace(
       name: 'Demo warehouse',
       kind: 'postgres',
       scope: 'workspace',
+      // New SQL cells use it unless someone picks another.
+      isDefault: true,
       ...warehouseFields(input.warehouse),
       credentials: vault.seal(
         JSON.stringify({ password: input.warehouse.password }),
