@@ -12,3 +12,11 @@ export {
   startSsoSignIn,
 } from './sso/index';
 export { type Actor, createCallerFactory, type Meta } from './trpc';
+export {
+  DEFAULT_ROTATION_BATCH_SIZE,
+  type RotationCounts,
+  type RotationFailure,
+  type RotationProgress,
+  type RotationReport,
+  rotateSealedRecords,
+} from './vault-rotation/rotate-sealed-records';
