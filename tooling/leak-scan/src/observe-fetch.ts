@@ -1,0 +1,40 @@
+import { leakScan } from './leak-scan';
+
+const INSTALLED = Symbol.for('quarry.leak-scan.fetch');
+type Holder = { [INSTALLED]?: typeof fetch };
+
+const pathOf = (url: string) => {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+};
+
+/** Hands a response's headers and body (read from a clone, so the test still reads the original) to the scan. */
+export function observeResponse(response: Response, where: string): void {
+  const scan = leakScan();
+  scan.observe([...response.headers].map(([k, v]) => `${k}: ${v}`).join('\n'), `${where} (headers)`);
+  // An event stream never ends: a clone read to its end would hold the connection open. None of
+  // ours is one today; a subscription transport would need its events observed as they pass.
+  if (response.headers.get('content-type')?.includes('text/event-stream')) return;
+  const copy = response.clone();
+  scan.track(copy.text().then((text) => scan.observe(text, where)));
+}
+
+/**
+ * Every `fetch` of this test process (the tests' own requests to the API and the product's calls
+ * made in-process) has its response observed as `response:<path>`. Idempotent.
+ */
+export function installFetchObserver(): void {
+  const holder = globalThis as Holder;
+  if (holder[INSTALLED]) return;
+  const original = globalThis.fetch;
+  holder[INSTALLED] = original;
+  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const response = await original(input, init);
+    const url = response.url || (input instanceof Request ? input.url : String(input));
+    observeResponse(response, `response:${pathOf(url)}`);
+    return response;
+  };
+}
