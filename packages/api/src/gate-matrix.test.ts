@@ -23,7 +23,7 @@ type Row = {
 };
 
 let h: ApiHarness;
-const ids = { groupId: '', inviteId: '', runId: '', providerId: 'sso_nonexistent' };
+const ids = { groupId: '', inviteId: '', runId: '', providerId: 'sso_nonexistent', secretId: '' };
 
 const own = { anonymous: 'UNAUTHORIZED', otherWorkspace: 'gate', viewer: 'gate', guest: 'gate' } as const;
 const admin = {
@@ -151,6 +151,17 @@ const MATRIX: Record<string, Row> = {
     }),
     ...adminOf,
   },
+  'secrets.list': { input: () => undefined, ...own },
+  'secrets.create': { input: () => ({ name: 'MATRIX', value: crypto.randomUUID() }), ...admin },
+  'secrets.update': {
+    input: () => ({ secretId: ids.secretId, name: 'RENAMED', groupsWithAccess: ['workspace'] }),
+    ...adminOf,
+  },
+  'secrets.delete': { input: () => ({ secretId: ids.secretId }), ...adminOf },
+  'secrets.usage': { input: () => ({ secretId: ids.secretId }), ...adminOf },
+  'secrets.importIntoProject': { input: () => ({ ...project(), secretId: ids.secretId }), ...editProject },
+  'secrets.removeFromProject': { input: () => ({ ...project(), secretId: ids.secretId }), ...editProject },
+  'secrets.forProject': { input: project, ...editProject },
   'runs.start': { input: () => ({ ...project(), cellId: h.a.cellId, source: 'select 2' }), ...editProject },
   'runs.get': { input: () => ({ runId: ids.runId }), ...runOwner },
   'runs.events': { input: () => ({ runId: ids.runId }), ...runOwner },
@@ -193,6 +204,7 @@ beforeAll(async () => {
   const adminA = await h.as(h.a, 'admin');
   ids.groupId = (await adminA.groups.create({ name: 'Matrix group' })).id;
   ids.inviteId = (await adminA.invites.create({ email: 'pending@example.test', role: 'viewer' })).invite.id;
+  ids.secretId = (await adminA.secrets.create({ name: 'MATRIX_SECRET', value: crypto.randomUUID() })).id;
   const editor = await h.as(h.a, 'editor');
   ids.runId = (
     await editor.runs.start({ projectId: h.a.projectId, cellId: h.a.cellId, source: 'select 1' })

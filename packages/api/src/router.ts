@@ -6,6 +6,7 @@ import { invitesRouter } from './invites/router';
 import { membersRouter } from './members/router';
 import { projectsRouter } from './projects/router';
 import { runsRouter } from './runs/router';
+import { secretsRouter } from './secrets/router';
 import { sessionsRouter } from './sessions/router';
 import { sharingRouter } from './sharing/router';
 import { ssoRouter } from './sso/router';
@@ -24,6 +25,7 @@ export const appRouter = router({
   projects: projectsRouter,
   sharing: sharingRouter,
   connections: connectionsRouter,
+  secrets: secretsRouter,
   runs: runsRouter,
   audit: auditRouter,
   workspace: workspaceRouter,

@@ -7,7 +7,9 @@ import {
   groups,
   projectConnections,
   projectGrants,
+  projectSecrets,
   projects,
+  secrets,
   workspaceMembers,
   workspaces,
 } from './schema/index';
@@ -78,7 +80,7 @@ export async function loadProjectFacts(
 }
 
 /**
- * The facts of many projects of one workspace in four queries, whatever their number (the project
+ * The facts of many projects of one workspace in six queries, whatever their number (the project
  * list decides every project the caller might see). `projectIds: 'all'` reads every project of the
  * workspace. Projects of other workspaces are simply absent from the map.
  */
@@ -88,10 +90,14 @@ export async function loadProjectsFacts(
 ): Promise<Map<string, LoadedProjectFacts>> {
   const { workspaceId } = input;
   const chosen = (
-    column: typeof projects.id | typeof projectGrants.projectId | typeof projectConnections.projectId,
+    column:
+      | typeof projects.id
+      | typeof projectGrants.projectId
+      | typeof projectConnections.projectId
+      | typeof projectSecrets.projectId,
   ) => (input.projectIds === 'all' ? undefined : inArray(column, [...input.projectIds]));
   if (input.projectIds !== 'all' && input.projectIds.length === 0) return new Map();
-  const [projectRows, workspaceRows, grantRows, imported, membership] = await Promise.all([
+  const [projectRows, workspaceRows, grantRows, imported, importedSecrets, membership] = await Promise.all([
     db
       .select({
         id: projects.id,
@@ -117,6 +123,19 @@ export async function loadProjectsFacts(
       .innerJoin(projects, eq(projects.id, projectConnections.projectId))
       .innerJoin(connections, eq(connections.id, projectConnections.connectionId))
       .where(and(eq(projects.workspaceId, workspaceId), chosen(projectConnections.projectId))),
+    // Shared secrets are assets too, read the same way: through the project's own workspace, so a
+    // stray link row can only add a restriction. Never the value.
+    db
+      .select({
+        projectId: projectSecrets.projectId,
+        id: secrets.id,
+        name: secrets.name,
+        groupsWithAccess: secrets.groupsWithAccess,
+      })
+      .from(projectSecrets)
+      .innerJoin(projects, eq(projects.id, projectSecrets.projectId))
+      .innerJoin(secrets, eq(secrets.id, projectSecrets.secretId))
+      .where(and(eq(projects.workspaceId, workspaceId), chosen(projectSecrets.projectId))),
     db
       .select({ since: workspaceMembers.createdAt })
       .from(workspaceMembers)
@@ -158,6 +177,11 @@ export async function loadProjectsFacts(
       groupsWithAccess: connection.groupsWithAccess,
     });
     project.connections.push(connectionFacts(connection));
+  }
+  for (const { projectId, ...secret } of importedSecrets) {
+    const project = facts.get(projectId);
+    if (!project) continue;
+    project.assets.push({ kind: 'secret', ...secret });
   }
   return facts;
 }

@@ -1,17 +1,19 @@
 import { decideDuplicateProject } from '@quarry/access';
 import { err, ok, type Result } from '@quarry/contracts';
 import { newId } from '@quarry/db';
-import { cells, connections, projectConnections, projects } from '@quarry/db/schema';
+import { cells, connections, projectConnections, projectSecrets, projects, secrets } from '@quarry/db/schema';
 import { and, asc, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { auditChange, type ServiceContext } from '../../service-context';
 import type { ProjectScope } from '../../trpc';
 
 /**
- * Copies a project's cells and its workspace connections for the caller, who gets Full access on
- * the copy. Project connections are never copied: their credentials belong to the original project,
- * and cells that used one keep their SQL but lose the connection. The copy is a new project, so
- * the caller needs the role that creates projects as well as Can edit on the original.
+ * Copies a project's cells, its workspace connections and its shared-secret imports for the caller,
+ * who gets Full access on the copy. Project connections are never copied: their credentials belong to
+ * the original project, and cells that used one keep their SQL but lose the connection. A secret is a
+ * workspace asset: the copy imports the same secret (its value stays sealed in its one row), which
+ * the caller may use, since Can edit on the original means access to every asset it uses. The copy is
+ * a new project, so the caller needs the role that creates projects as well as Can edit on the original.
  */
 export async function duplicateProject(
   ctx: ServiceContext,
@@ -37,6 +39,11 @@ export async function duplicateProject(
     .innerJoin(connections, eq(connections.id, projectConnections.connectionId))
     .where(eq(projectConnections.projectId, source.id));
   const reusable = new Set(imported.filter((c) => c.scope === 'workspace').map((c) => c.id));
+  const importedSecrets = await db
+    .select({ id: secrets.id })
+    .from(projectSecrets)
+    .innerJoin(secrets, eq(secrets.id, projectSecrets.secretId))
+    .where(and(eq(projectSecrets.projectId, source.id), eq(secrets.workspaceId, actor.workspaceId)));
   const sourceCells = await db
     .select()
     .from(cells)
@@ -49,6 +56,14 @@ export async function duplicateProject(
       .values({ id: projectId, workspaceId: actor.workspaceId, name: input.name, createdBy: actor.userId });
     for (const connectionId of reusable) {
       await tx.insert(projectConnections).values({ projectId, connectionId, workspaceId: actor.workspaceId });
+    }
+    for (const secret of importedSecrets) {
+      await tx.insert(projectSecrets).values({
+        projectId,
+        secretId: secret.id,
+        workspaceId: actor.workspaceId,
+        importedBy: actor.userId,
+      });
     }
     for (const cell of sourceCells) {
       await tx.insert(cells).values({
