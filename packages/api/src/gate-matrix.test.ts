@@ -138,9 +138,47 @@ const MATRIX: Record<string, Row> = {
   'sharing.shareWithWeb': { input: () => ({ ...project(), enabled: true }), ...editProject },
   'sharing.setEditorsCanShare': { input: () => ({ ...project(), enabled: false }), ...editProject },
   'sharing.duplicate': { input: () => ({ ...project(), name: 'copy' }), ...editProject },
+  'connections.kinds': { input: () => undefined, ...own },
   'connections.list': { input: () => undefined, ...own },
-  'connections.permissions': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
+  'connections.get': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
+  // Incomplete settings: a caller the gate lets through is refused by validation, nothing is created.
+  'connections.create': { input: () => ({ name: 'Matrix', kind: 'postgres', settings: {} }), ...admin },
+  'connections.createForProject': {
+    input: () => ({ ...project(), name: 'Matrix', kind: 'postgres', settings: {} }),
+    ...editProject,
+  },
+  'connections.update': {
+    input: () => ({ connectionId: h.a.connectionId, name: 'Matrix', settings: {} }),
+    ...adminOf,
+  },
+  'connections.delete': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
+  'connections.usage': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
+  'connections.setDefault': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
   'connections.test': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
+  'connections.testNew': { input: () => ({ kind: 'postgres', settings: {} }), ...admin },
+  'connections.testNewForProject': {
+    input: () => ({ ...project(), kind: 'postgres', settings: {} }),
+    ...editProject,
+  },
+  'connections.importIntoProject': {
+    input: () => ({ ...project(), connectionId: h.a.connectionId }),
+    ...editProject,
+  },
+  'connections.removeFromProject': {
+    input: () => ({ ...project(), connectionId: h.a.connectionId }),
+    ...editProject,
+  },
+  'connections.permissions': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
+  'connections.previewPermissions': {
+    input: () => ({
+      connectionId: h.a.connectionId,
+      groupsWithAccess: ['workspace'],
+      canQuery: null,
+      canViewResults: null,
+      canRefreshSchema: 'can_query',
+    }),
+    ...adminOf,
+  },
   'connections.updatePermissions': {
     input: () => ({
       connectionId: h.a.connectionId,
@@ -151,6 +189,8 @@ const MATRIX: Record<string, Row> = {
     }),
     ...adminOf,
   },
+  'connections.projectConnectionsSetting': { input: () => undefined, ...own },
+  'connections.setProjectConnectionsEnabled': { input: () => ({ enabled: true }), ...admin },
   'secrets.list': { input: () => undefined, ...own },
   'secrets.create': { input: () => ({ name: 'MATRIX', value: crypto.randomUUID() }), ...admin },
   'secrets.update': {

@@ -1,4 +1,5 @@
 import {
+  decideConnectionManagement,
   decideProjectPermission,
   decideShareManagement,
   decideWorkspaceAction,
@@ -11,7 +12,7 @@ import {
 import type { SessionAuthMethod } from '@quarry/auth';
 import type { ProcedurePermission, QuarryError, WorkspaceRole } from '@quarry/contracts';
 import { loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
-import { runs } from '@quarry/db/schema';
+import { connections, runs } from '@quarry/db/schema';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
 import superjson from 'superjson';
@@ -155,6 +156,7 @@ function holdsNul(value: unknown, depth = 0): boolean {
 
 const ProjectScoped = z.object({ projectId: z.string() });
 const RunScoped = z.object({ runId: z.string() });
+const ConnectionScoped = z.object({ connectionId: z.string() });
 
 /**
  * The one gate. Every procedure declares `meta.permission`; this resolves it through
@@ -218,6 +220,11 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
     return pass(actor);
   }
 
+  if (permission === 'connection:manage') {
+    await gateConnectionManagement(ctx, actor, await getRawInput());
+    return pass(actor);
+  }
+
   const required = permission === 'project:share' ? 'can_edit' : projectPermissionRequiredBy(permission);
   if (!required) {
     const check = decideWorkspaceAction({ role: actor.role, action: permission as WorkspaceAction });
@@ -257,6 +264,45 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
   }
   return pass(actor, { id: parsed.data.projectId, decision, facts });
 });
+
+/**
+ * `connection:manage`: the connection named by `input.connectionId`, in the caller's workspace
+ * (NOT_FOUND otherwise), managed by Admins (workspace connection) or by Can edit holders on its
+ * project (project connection), as the engine decides. Someone the project is closed to is told the
+ * connection does not exist.
+ */
+async function gateConnectionManagement(ctx: Context, actor: Actor, input: unknown): Promise<void> {
+  const parsed = ConnectionScoped.safeParse(input);
+  if (!parsed.success) throw new QuarryTRPCError(notFound('connection'));
+  const [connection] = await ctx.deps.db
+    .select({ scope: connections.scope, projectId: connections.projectId })
+    .from(connections)
+    .where(and(eq(connections.id, parsed.data.connectionId), eq(connections.workspaceId, actor.workspaceId)));
+  if (!connection) throw new QuarryTRPCError(notFound('connection'));
+  if (connection.scope === 'workspace' || !connection.projectId) {
+    const check = decideConnectionManagement({ role: actor.role, scope: 'workspace' });
+    if (!check.allowed) refuse(check.reason);
+    return;
+  }
+  const member = await loadMemberActor(ctx.deps.db, { workspaceId: actor.workspaceId, userId: actor.userId });
+  if (!member) throw new QuarryTRPCError(notFound('connection'));
+  const facts = await loadProjectFacts(ctx.deps.db, {
+    workspaceId: actor.workspaceId,
+    projectId: connection.projectId,
+    actor: member,
+  });
+  if (!facts) throw new QuarryTRPCError(notFound('connection'));
+  const decision = decideProjectPermission(facts);
+  if (decision.effective === 'none' && decision.granted === 'none')
+    throw new QuarryTRPCError(notFound('connection'));
+  const check = decideConnectionManagement({
+    role: actor.role,
+    scope: 'project',
+    projectPermission: decision.effective,
+    projectConnectionsEnabled: facts.projectConnectionsEnabled ?? true,
+  });
+  if (!check.allowed) refuse(check.reason);
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

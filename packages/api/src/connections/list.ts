@@ -1,8 +1,11 @@
+import { ConnectionSummary } from '@quarry/contracts';
 import { z } from 'zod';
+import { unwrapOrThrow } from '../errors';
 import { workspaceProcedure } from '../trpc';
 import { listConnections } from './services/list-connections';
 
+/** The connections the caller may see (see the service); never settings or credentials. */
 export const list = workspaceProcedure
   .meta({ permission: 'workspace:member' })
-  .output(z.array(z.object({ id: z.string(), name: z.string(), kind: z.string(), scope: z.string() })))
-  .query(({ ctx }) => listConnections(ctx));
+  .output(z.array(ConnectionSummary))
+  .query(({ ctx }) => listConnections(ctx).then(unwrapOrThrow));

@@ -1,17 +1,47 @@
 import type { TRPCRouterRecord } from '@trpc/server';
+import { create } from './create';
+import { createForProject } from './create-for-project';
+import { deleteProcedure } from './delete';
+import { get } from './get';
+import { importIntoProject } from './import-into-project';
+import { kinds } from './kinds';
 import { list } from './list';
 import { permissions } from './permissions';
+import { previewPermissions } from './preview-permissions';
+import { projectConnectionsSetting } from './project-connections-setting';
+import { removeFromProject } from './remove-from-project';
+import { setDefault } from './set-default';
+import { setProjectConnectionsEnabled } from './set-project-connections-enabled';
 import { testConnection } from './test-connection';
+import { testNew } from './test-new';
+import { testNewForProject } from './test-new-for-project';
+import { update } from './update';
 import { updatePermissions } from './update-permissions';
+import { usage } from './usage';
 
 /**
- * The permission facts of data connections (groups with access, Can query, Can view results, Can
- * refresh schema). The settings pages arrive with the vault & assets issue; the facts and their
- * enforcement are here now. Never returns credentials.
+ * Data connections: the connector kinds, workspace and project connections (create, edit, test,
+ * delete, import), their permission facts and the workspace switch for project connections.
+ * Credentials are write-only: no procedure returns one.
  */
 export const connectionsRouter = {
+  kinds,
   list,
-  permissions,
+  get,
+  create,
+  createForProject,
+  update,
+  delete: deleteProcedure,
+  usage,
+  setDefault,
   test: testConnection,
+  testNew,
+  testNewForProject,
+  importIntoProject,
+  removeFromProject,
+  permissions,
+  previewPermissions,
   updatePermissions,
+  projectConnectionsSetting,
+  setProjectConnectionsEnabled,
 } satisfies TRPCRouterRecord;

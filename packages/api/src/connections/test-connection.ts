@@ -1,14 +1,14 @@
 import { TestConnectionInput, TestConnectionResult } from '@quarry/contracts';
 import { unwrapOrThrow } from '../errors';
 import { workspaceProcedure } from '../trpc';
-import { testConnection as testWorkspaceConnection } from './services/test-connection';
+import { testConnection as testSavedConnection } from './services/test-connection';
 
 /**
- * Admins only: the answer says whether a host and port answer (CONN-3) and what the role can do.
+ * A saved connection, or unsaved edits of it. Only Admins learn why a test failed (CONN-3).
  * A mutation because it makes the runner open a connection.
  */
 export const testConnection = workspaceProcedure
-  .meta({ permission: 'workspace:admin' })
+  .meta({ permission: 'connection:manage' })
   .input(TestConnectionInput)
   .output(TestConnectionResult)
-  .mutation(({ ctx, input }) => testWorkspaceConnection(ctx, input).then(unwrapOrThrow));
+  .mutation(({ ctx, input }) => testSavedConnection(ctx, input).then(unwrapOrThrow));

@@ -3,6 +3,7 @@ import { connections } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import type { ServiceContext } from '../../service-context';
+import { projectScopedPermissions } from './preview-permissions';
 
 export const toConnectionPermissions = (row: typeof connections.$inferSelect): ConnectionPermissions => ({
   connectionId: row.id,
@@ -23,5 +24,6 @@ export async function connectionPermissions(
     .from(connections)
     .where(and(eq(connections.id, input.connectionId), eq(connections.workspaceId, ctx.actor.workspaceId)));
   if (!row) return err(notFound('connection'));
+  if (row.scope === 'project') return err(projectScopedPermissions);
   return ok(toConnectionPermissions(row));
 }

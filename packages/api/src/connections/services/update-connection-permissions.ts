@@ -10,6 +10,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { auditChange, type ServiceContext } from '../../service-context';
 import { toConnectionPermissions } from './connection-permissions';
+import { projectScopedPermissions } from './preview-permissions';
 
 const BUILT_IN = new Set(['workspace', 'workspace_guests', 'public']);
 
@@ -37,6 +38,7 @@ export async function updateConnectionPermissions(
       .from(connections)
       .where(and(eq(connections.id, input.connectionId), eq(connections.workspaceId, actor.workspaceId)));
     if (!before) return null;
+    if (before.scope === 'project') return 'project_scoped' as const;
     const [after] = await tx
       .update(connections)
       .set({
@@ -59,5 +61,6 @@ export async function updateConnectionPermissions(
     return after;
   });
   if (!updated) return err(notFound('connection'));
+  if (updated === 'project_scoped') return err(projectScopedPermissions);
   return ok(toConnectionPermissions(updated));
 }

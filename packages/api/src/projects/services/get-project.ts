@@ -1,7 +1,7 @@
 import { canSeeProjectLogic } from '@quarry/access';
-import { err, ok, type ProjectDetail, type Result } from '@quarry/contracts';
-import { cells, connections, projectConnections, projects } from '@quarry/db/schema';
-import { and, asc, eq } from 'drizzle-orm';
+import { type CellConnectionNote, err, ok, type ProjectDetail, type Result } from '@quarry/contracts';
+import { cells, connections, projectConnections, projects, workspaces } from '@quarry/db/schema';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import type { ServiceContext } from '../../service-context';
 import type { ProjectScope } from '../../trpc';
@@ -36,18 +36,32 @@ export async function getProject(ctx: ServiceContext, scope: ProjectScope): Prom
       cells: places.map((c) => ({ id: c.id, kind: 'sql' as const, position: c.position })),
     });
   }
-  const [cellRows, connectionRows] = await Promise.all([
+  const [cellRows, connectionRows, workspaceRows] = await Promise.all([
     db
       .select()
       .from(cells)
       .where(and(eq(cells.projectId, scope.id), eq(cells.workspaceId, workspaceId)))
       .orderBy(asc(cells.position)),
     db
-      .select({ id: connections.id, name: connections.name, kind: connections.kind })
+      .select({
+        id: connections.id,
+        name: connections.name,
+        kind: connections.kind,
+        scope: connections.scope,
+      })
       .from(projectConnections)
       .innerJoin(connections, eq(connections.id, projectConnections.connectionId))
-      .where(eq(projectConnections.projectId, scope.id)),
+      .where(and(eq(projectConnections.projectId, scope.id), eq(connections.workspaceId, workspaceId))),
+    db
+      .select({ projectConnectionsEnabled: workspaces.projectConnectionsEnabled })
+      .from(workspaces)
+      .where(eq(workspaces.id, workspaceId)),
   ]);
+  const notes = await connectionNotes(ctx, {
+    cells: cellRows,
+    imported: connectionRows,
+    projectConnectionsEnabled: workspaceRows[0]?.projectConnectionsEnabled ?? true,
+  });
   return ok({
     ...header,
     logicHidden: false,
@@ -57,7 +71,53 @@ export async function getProject(ctx: ServiceContext, scope: ProjectScope): Prom
       position: c.position,
       connectionId: c.connectionId,
       source: c.source,
+      connectionNote: notes.get(c.id) ?? null,
     })),
-    connections: connectionRows,
+    connections: connectionRows.map(({ id, name, kind }) => ({ id, name, kind })),
   });
+}
+
+/**
+ * Why a cell has no usable connection: the one it used was deleted (no connection of that name is
+ * left) or removed from the project (it still exists), or it is a project connection while Admins
+ * switched those off.
+ */
+async function connectionNotes(
+  ctx: ServiceContext,
+  input: {
+    cells: { id: string; connectionId: string | null; deletedConnectionName: string | null }[];
+    imported: { id: string; name: string; scope: 'workspace' | 'project' }[];
+    projectConnectionsEnabled: boolean;
+  },
+): Promise<Map<string, CellConnectionNote>> {
+  const notes = new Map<string, CellConnectionNote>();
+  const lost = [
+    ...new Set(
+      input.cells.flatMap((c) =>
+        !c.connectionId && c.deletedConnectionName ? [c.deletedConnectionName] : [],
+      ),
+    ),
+  ];
+  const remaining = lost.length
+    ? await ctx.deps.db
+        .select({ name: connections.name })
+        .from(connections)
+        .where(and(eq(connections.workspaceId, ctx.actor.workspaceId), inArray(connections.name, lost)))
+    : [];
+  const stillThere = new Set(remaining.map((r) => r.name));
+  const imported = new Map(input.imported.map((c) => [c.id, c]));
+  for (const cell of input.cells) {
+    if (!cell.connectionId && cell.deletedConnectionName) {
+      notes.set(cell.id, {
+        reason: stillThere.has(cell.deletedConnectionName) ? 'connection_removed' : 'connection_deleted',
+        connectionName: cell.deletedConnectionName,
+      });
+      continue;
+    }
+    const connection = cell.connectionId ? imported.get(cell.connectionId) : undefined;
+    if (connection?.scope === 'project' && !input.projectConnectionsEnabled) {
+      notes.set(cell.id, { reason: 'project_connections_disabled', connectionName: connection.name });
+    }
+  }
+  return notes;
 }

@@ -1,0 +1,207 @@
+import { connectorKind } from '@quarry/connectors';
+import { type ConnectionSummary, err, ok, type QuarryError, type Result } from '@quarry/contracts';
+import { writeAuditEvent } from '@quarry/db/audit';
+import {
+  connectionCredentialsContext,
+  connections,
+  projectConnections,
+  projects,
+  workspaces,
+} from '@quarry/db/schema';
+import { and, asc, count, eq, inArray, ne } from 'drizzle-orm';
+import type { ServiceContext, Tx } from '../../service-context';
+
+export type ConnectionRow = typeof connections.$inferSelect;
+type Reader = Pick<Tx, 'select'>;
+
+/** One connection of the caller's workspace, or undefined (another workspace's id included). */
+export async function loadConnection(
+  db: Reader,
+  workspaceId: string,
+  connectionId: string,
+): Promise<ConnectionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(connections)
+    .where(and(eq(connections.id, connectionId), eq(connections.workspaceId, workspaceId)));
+  return row;
+}
+
+/** Whether another connection of the workspace already has this name (names are compared as typed). */
+export async function nameTaken(
+  db: Reader,
+  input: { workspaceId: string; name: string; exceptId?: string },
+): Promise<boolean> {
+  const [row] = await db
+    .select({ id: connections.id })
+    .from(connections)
+    .where(
+      and(
+        eq(connections.workspaceId, input.workspaceId),
+        eq(connections.name, input.name),
+        input.exceptId ? ne(connections.id, input.exceptId) : undefined,
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
+}
+
+export const nameTakenError = (name: string): QuarryError => ({
+  code: 'connections.name_taken',
+  message: `A connection named '${name}' already exists in this workspace`,
+  hint: 'Choose another name',
+  details: { field: 'name' },
+});
+
+/**
+ * The kind's secret fields sealed as one JSON object under the connection's own context, or null
+ * when none holds a value (a draft, or a server without a password).
+ */
+export function sealSecrets(
+  ctx: ServiceContext,
+  record: { workspaceId: string; connectionId: string },
+  secrets: Record<string, string>,
+): Buffer | null {
+  if (Object.keys(secrets).length === 0) return null;
+  return ctx.deps.vault.seal(
+    JSON.stringify(secrets),
+    connectionCredentialsContext(record.workspaceId, record.connectionId),
+  );
+}
+
+/**
+ * A connection's stored secrets, opened only to merge them with an edit (or an unsaved test) before
+ * they are sealed again. Audited like every unwrap; the values never leave the calling service.
+ */
+export async function openStoredSecrets(
+  ctx: ServiceContext,
+  row: ConnectionRow,
+  purpose: 'edit' | 'test_edit',
+): Promise<Result<Record<string, string>>> {
+  if (!row.credentials) return ok({});
+  const opened = ctx.deps.vault.openText(
+    row.credentials,
+    connectionCredentialsContext(row.workspaceId, row.id),
+  );
+  await ctx.deps.db.transaction((tx) =>
+    writeAuditEvent(
+      tx,
+      {
+        workspaceId: row.workspaceId,
+        actorId: ctx.actor.userId,
+        action: 'connection.credentials_unwrap',
+        target: { type: 'connection', id: row.id },
+        outcome: opened.ok ? 'success' : 'failure',
+        ip: ctx.request.ip,
+        requestId: ctx.request.requestId,
+        details: { purpose },
+      },
+      ctx.deps.now(),
+    ),
+  );
+  if (!opened.ok) {
+    ctx.deps.log.error(
+      { connectionId: row.id, code: opened.error.code },
+      'stored credentials could not be opened',
+    );
+    return err({
+      code: 'vault.unwrap_failed',
+      message: 'The stored credentials could not be decrypted',
+      hint: 'Enter every credential again and save',
+    });
+  }
+  return ok(JSON.parse(opened.value) as Record<string, string>);
+}
+
+/** The names of the secret fields holding a stored value; the values are dropped at once. */
+export function storedSecretNames(ctx: ServiceContext, row: ConnectionRow): string[] {
+  if (!row.credentials) return [];
+  const opened = ctx.deps.vault.openText(
+    row.credentials,
+    connectionCredentialsContext(row.workspaceId, row.id),
+  );
+  if (!opened.ok) return [];
+  return Object.entries(JSON.parse(opened.value) as Record<string, string>)
+    .filter(([, value]) => value !== '')
+    .map(([name]) => name);
+}
+
+/** How many projects import each connection. */
+export async function usageCounts(db: Reader, workspaceId: string): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ connectionId: projectConnections.connectionId, n: count() })
+    .from(projectConnections)
+    .innerJoin(projects, eq(projects.id, projectConnections.projectId))
+    .where(eq(projects.workspaceId, workspaceId))
+    .groupBy(projectConnections.connectionId);
+  return new Map(rows.map((r) => [r.connectionId, r.n]));
+}
+
+/** The names of the projects project connections serve. */
+export async function projectNames(
+  db: Reader,
+  workspaceId: string,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: projects.id, name: projects.name })
+    .from(projects)
+    .where(and(eq(projects.workspaceId, workspaceId), inArray(projects.id, [...new Set(ids)])));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+export const PROJECT_CONNECTIONS_DISABLED = {
+  code: 'access.project_connections_disabled',
+  message: 'Project data connections are switched off in this workspace',
+} as const;
+
+/** A row as a list shows it: never a setting value, never a secret. */
+export function toSummary(
+  row: ConnectionRow,
+  extra: {
+    projectName: string | undefined;
+    usageCount: number;
+    canManage: boolean;
+    projectConnectionsEnabled: boolean;
+  },
+): ConnectionSummary {
+  const kind = connectorKind(row.kind);
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    kindLabel: kind?.label ?? row.kind,
+    tier: kind?.tier ?? 3,
+    scope: row.scope,
+    project: row.projectId ? { id: row.projectId, name: extra.projectName ?? '' } : null,
+    status: row.status,
+    isDefault: row.isDefault,
+    usageCount: extra.usageCount,
+    canManage: extra.canManage,
+    unavailable:
+      row.scope === 'project' && !extra.projectConnectionsEnabled
+        ? { ...PROJECT_CONNECTIONS_DISABLED }
+        : null,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The workspace switch for project data connections (on unless an Admin switched it off). */
+export async function projectConnectionsEnabled(db: Reader, workspaceId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ enabled: workspaces.projectConnectionsEnabled })
+    .from(workspaces)
+    .where(eq(workspaces.id, workspaceId));
+  return row?.enabled ?? true;
+}
+
+/** The projects importing a connection, by name. */
+export async function usageOf(db: Reader, workspaceId: string, connectionId: string) {
+  return db
+    .select({ projectId: projects.id, name: projects.name })
+    .from(projectConnections)
+    .innerJoin(projects, eq(projects.id, projectConnections.projectId))
+    .where(and(eq(projectConnections.connectionId, connectionId), eq(projects.workspaceId, workspaceId)))
+    .orderBy(asc(projects.name));
+}

@@ -1,0 +1,134 @@
+import { decideConnectionImport } from '@quarry/access';
+import { err, type ImportConnectionInput, ok, type QuarryError, type Result } from '@quarry/contracts';
+import { connectionFacts, loadMemberActor } from '@quarry/db/access-facts';
+import { cells, projectConnections } from '@quarry/db/schema';
+import { and, eq } from 'drizzle-orm';
+import { notFound } from '../../errors';
+import { auditChange, type ServiceContext } from '../../service-context';
+import { loadConnection } from './connection-record';
+
+const projectScoped = (name: string): QuarryError => ({
+  code: 'connections.project_scoped',
+  message: `'${name}' is a project connection: it serves its own project only`,
+  hint: 'Use a workspace connection, or ask an Admin to share one with the workspace',
+});
+
+/**
+ * Imports a ready workspace connection into a project the caller can edit (the gate checked Can
+ * edit). The engine decides whether the caller may use it: access to it and Can query on it.
+ */
+export async function importConnection(
+  ctx: ServiceContext,
+  input: ImportConnectionInput,
+): Promise<Result<{ connectionId: string; projectId: string }>> {
+  const { db } = ctx.deps;
+  const { workspaceId, userId } = ctx.actor;
+  const row = await loadConnection(db, workspaceId, input.connectionId);
+  if (!row) return err(notFound('connection'));
+  const member = await loadMemberActor(db, { workspaceId, userId });
+  if (!member) return err(notFound('connection'));
+  const asset = {
+    kind: 'connection' as const,
+    id: row.id,
+    name: row.name,
+    groupsWithAccess: row.groupsWithAccess,
+  };
+  const check = decideConnectionImport({ actor: member, asset, connection: connectionFacts(row) });
+  if (!check.allowed)
+    return err({ ...check.reason, hint: 'Ask an Admin to give you access to this connection' });
+  if (row.scope === 'project') return err(projectScoped(row.name));
+  if (row.status === 'draft') {
+    return err({
+      code: 'connections.draft',
+      message: `The connection '${row.name}' is a draft`,
+      hint: 'An Admin completes and saves it first',
+    });
+  }
+  const imported = await db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(projectConnections)
+      .values({ projectId: input.projectId, connectionId: row.id, workspaceId })
+      .onConflictDoNothing()
+      .returning({ projectId: projectConnections.projectId });
+    if (inserted.length === 0) return false;
+    await auditChange(tx, ctx, {
+      action: 'connection.import',
+      target: { type: 'connection', id: row.id },
+      details: { name: row.name, projectId: input.projectId },
+    });
+    return true;
+  });
+  if (!imported) {
+    return err({
+      code: 'connections.already_imported',
+      message: `The project already uses '${row.name}'`,
+      hint: 'Pick it in a cell',
+    });
+  }
+  return ok({ connectionId: row.id, projectId: input.projectId });
+}
+
+/**
+ * Stops a project importing a workspace connection (the gate checked Can edit). Its cells lose the
+ * connection and keep its name, so each says it was removed and offers another.
+ */
+export async function removeConnection(
+  ctx: ServiceContext,
+  input: ImportConnectionInput,
+): Promise<Result<{ connectionId: string; projectId: string }>> {
+  const { workspaceId } = ctx.actor;
+  const outcome = await ctx.deps.db.transaction(
+    async (tx): Promise<Result<{ connectionId: string; projectId: string }>> => {
+      const row = await loadConnection(tx, workspaceId, input.connectionId);
+      if (!row) return err(notFound('connection'));
+      if (row.scope === 'project') {
+        return err({
+          code: 'connections.project_scoped',
+          message: `'${row.name}' is this project's own connection`,
+          hint: 'Delete it in the project’s data connections instead',
+        });
+      }
+      const removed = await tx
+        .delete(projectConnections)
+        .where(
+          and(
+            eq(projectConnections.projectId, input.projectId),
+            eq(projectConnections.connectionId, row.id),
+            eq(projectConnections.workspaceId, workspaceId),
+          ),
+        )
+        .returning({ projectId: projectConnections.projectId });
+      if (removed.length === 0) {
+        return err({
+          code: 'connections.not_in_project',
+          message: `The project does not use '${row.name}'`,
+          hint: 'Reload the project',
+        });
+      }
+      const now = ctx.deps.now();
+      const cleared = await tx
+        .update(cells)
+        .set({ connectionId: null, deletedConnectionName: row.name, updatedAt: now })
+        .where(
+          and(
+            eq(cells.projectId, input.projectId),
+            eq(cells.workspaceId, workspaceId),
+            eq(cells.connectionId, row.id),
+          ),
+        )
+        .returning({ id: cells.id });
+      await auditChange(
+        tx,
+        ctx,
+        {
+          action: 'connection.remove_from_project',
+          target: { type: 'connection', id: row.id },
+          details: { name: row.name, projectId: input.projectId, cells: cleared.length },
+        },
+        now,
+      );
+      return ok({ connectionId: row.id, projectId: input.projectId });
+    },
+  );
+  return outcome;
+}
