@@ -25,6 +25,8 @@ describe('the route tree', () => {
     { path: '/settings/groups', page: '/authed/settings/settings/groups' },
     { path: '/settings/sessions', page: '/authed/settings/settings/sessions' },
     { path: '/settings/sso', page: '/authed/settings/settings/sso' },
+    { path: '/settings/data-sources', page: '/authed/settings/settings/data-sources' },
+    { path: '/settings/secrets', page: '/authed/settings/settings/secrets' },
     { path: '/settings/audit', page: '/authed/settings/settings/audit' },
     { path: '/settings', page: '/authed/$' },
     { path: '/projects/prj_123', page: '/authed/projects/$projectId', params: { projectId: 'prj_123' } },

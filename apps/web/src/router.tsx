@@ -17,11 +17,13 @@ import {
 } from './features/auth/auth-gate';
 import { AuthedLayout } from './features/auth/authed-layout';
 import { SignInPage } from './features/auth/sign-in-page';
+import { DataSourcesPage } from './features/connections/data-sources-page';
 import { GroupsPage } from './features/groups/groups-page';
 import { InvitePage } from './features/invites/invite-page';
 import { MembersPage } from './features/members/members-page';
 import { ProjectPage } from './features/projects/project-page';
 import { ProjectsPage } from './features/projects/projects-page';
+import { SecretsPage } from './features/secrets/secrets-page';
 import { SessionsPage } from './features/sessions/sessions-page';
 import { SettingsLayout } from './features/settings/settings-layout';
 import { NotFoundPage } from './features/shell/not-found-page';
@@ -93,6 +95,8 @@ const settingsPage = <const Path extends `settings/${string}`>(path: Path, compo
 
 const membersRoute = settingsPage('settings/members', MembersPage);
 const groupsRoute = settingsPage('settings/groups', GroupsPage);
+const dataSourcesRoute = settingsPage('settings/data-sources', DataSourcesPage);
+const secretsRoute = settingsPage('settings/secrets', SecretsPage);
 const ssoRoute = settingsPage('settings/sso', SsoPage);
 const auditRoute = settingsPage('settings/audit', AuditPage);
 const sessionsRoute = settingsPage('settings/sessions', SessionsPage);
@@ -107,7 +111,16 @@ export const routeTree = rootRoute.addChildren([
   authedRoute.addChildren([
     projectsRoute,
     projectRoute,
-    settingsRoute.addChildren([membersRoute, groupsRoute, ssoRoute, auditRoute, sessionsRoute, tokensRoute]),
+    settingsRoute.addChildren([
+      membersRoute,
+      groupsRoute,
+      dataSourcesRoute,
+      secretsRoute,
+      ssoRoute,
+      auditRoute,
+      sessionsRoute,
+      tokensRoute,
+    ]),
     notFoundRoute,
   ]),
 ]);

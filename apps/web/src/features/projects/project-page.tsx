@@ -7,6 +7,7 @@ import { quarryErrorOf } from '../../ui/quarry-error';
 import { ShareButton } from '../sharing/share-button';
 import { AppCellView } from './app-cell';
 import { PermissionBadge } from './permission-badge';
+import { ProjectConnections } from './project-connections';
 import { SqlCellView } from './sql-cell';
 
 export function ProjectPage({ projectId }: { projectId: string }) {
@@ -32,6 +33,19 @@ export function ProjectPage({ projectId }: { projectId: string }) {
           {data.logicHidden ? null : <ShareButton projectId={data.id} projectName={data.name} />}
         </div>
       </div>
+      {data.reasons.length > 0 ? (
+        <ul
+          className="notice project-reasons"
+          data-testid="project-reasons"
+          aria-label="Why your access is limited"
+        >
+          {data.reasons.map((reason) => (
+            <li key={`${reason.code}:${reason.message}`} data-code={reason.code}>
+              {reason.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {data.logicHidden ? <AppView project={data} /> : <LogicView project={data} />}
     </section>
   );
@@ -65,6 +79,7 @@ function LogicView({ project: data }: { project: ProjectWithLogic }) {
   const cells = byPosition(data.cells);
   return (
     <>
+      <ProjectConnections project={data} />
       {cells.length === 0 ? <p className="muted">This project has no cells yet.</p> : null}
       <div className="cells">
         {cells.map((cell, index) => (

@@ -5,6 +5,7 @@ import { quarryErrorOf } from '../../ui/quarry-error';
 import { RunResults } from '../runs/run-results';
 import { sqlErrorPositionOf } from '../runs/sql-position';
 import { useRunStream } from '../runs/use-run-stream';
+import { CellConnectionNoteView, CellConnectionPicker } from './cell-connection';
 import { ConnectionLabel } from './connection-label';
 import { sqlDialectFor } from './sql-dialect';
 import { SqlEditor } from './sql-editor';
@@ -39,7 +40,19 @@ export function SqlCellView({ projectId, cell, connections, editable, index }: S
     <article className="cell" data-cell-id={cell.id}>
       <div className="cell-toolbar">
         <h2 className="cell-title">Cell {index + 1}</h2>
-        <ConnectionLabel connectionId={cell.connectionId} connections={connections} />
+        {editable ? (
+          <CellConnectionPicker
+            projectId={projectId}
+            cellId={cell.id}
+            cellLabel={`Cell ${index + 1}`}
+            connectionId={cell.connectionId}
+            connections={connections}
+            source={source}
+            onSaved={saving.markSaved}
+          />
+        ) : (
+          <ConnectionLabel connectionId={cell.connectionId} connections={connections} />
+        )}
         <span className="cell-save muted" aria-live="polite">
           {saving.status === 'pending' ? 'Saving…' : null}
         </span>
@@ -59,6 +72,7 @@ export function SqlCellView({ projectId, cell, connections, editable, index }: S
           </button>
         </div>
       </div>
+      {cell.connectionNote ? <CellConnectionNoteView note={cell.connectionNote} editable={editable} /> : null}
       <SqlEditor
         value={source}
         onChange={setSource}

@@ -10,6 +10,8 @@ type Entry = { to: NonNullable<LinkProps['to']>; label: string; needs: keyof Wor
 export const SETTINGS_PAGES: readonly Entry[] = [
   { to: '/settings/members', label: 'Members', needs: 'manageMembers' },
   { to: '/settings/groups', label: 'Groups', needs: 'manageGroups' },
+  { to: '/settings/data-sources', label: 'Data sources', needs: 'manageConnections' },
+  { to: '/settings/secrets', label: 'Secrets', needs: 'manageConnections' },
   { to: '/settings/sso', label: 'Single sign-on', needs: 'manageSso' },
   { to: '/settings/audit', label: 'Audit log', needs: 'viewAudit' },
   { to: '/settings/sessions', label: 'My sessions', needs: null },

@@ -1,0 +1,26 @@
+import type { ConnectionScope, ConnectorFieldSection } from '@quarry/contracts';
+
+/** The seed's support tiers, as the list shows them. */
+export const tierLabel = (tier: number): string => `Tier ${tier}`;
+
+export const TIER_HELP: Readonly<Record<number, string>> = {
+  1: 'Fully supported and actively maintained',
+  2: 'Stable and supported; new features may arrive later',
+  3: 'Supported, without every feature (such as chart cells)',
+};
+
+export const SCOPE_LABELS: Readonly<Record<ConnectionScope, string>> = {
+  workspace: 'Workspace',
+  project: 'Project',
+};
+
+/** The form's sections, in order. */
+export const SECTIONS: readonly { section: ConnectorFieldSection; title: string }[] = [
+  { section: 'connection', title: 'Connection' },
+  { section: 'credentials', title: 'Credentials' },
+  { section: 'tls', title: 'SSL/TLS' },
+];
+
+export const STORED_SECRET_PLACEHOLDER = '•••• stored — leave blank to keep';
+
+export const projectsCount = (count: number): string => (count === 1 ? '1 project' : `${count} projects`);
