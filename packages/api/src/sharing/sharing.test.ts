@@ -475,4 +475,32 @@ describe('duplicating a project', () => {
       .sql`delete from cells where connection_id = ${projectConnection} or source = 'select secret'`;
     await h.database.sql`delete from connections where id = ${projectConnection}`;
   });
+
+  it("copies the project's shared-secret imports, never a value: the copy imports the same sealed secret", async () => {
+    const admin = await h.as(h.a, 'admin');
+    const value = `value-${crypto.randomUUID()}`;
+    const secret = await admin.secrets.create({ name: 'COPIED_SECRET', value });
+    await admin.secrets.importIntoProject({ projectId: h.a.projectId, secretId: secret.id });
+    try {
+      const editor = await h.as(h.a, 'editor');
+      const copy = await editor.sharing.duplicate({ projectId: h.a.projectId, name: 'Copy with secret' });
+      expect(JSON.stringify(copy)).not.toContain(value);
+      expect(await editor.secrets.forProject({ projectId: copy.projectId })).toEqual([
+        { id: secret.id, name: 'COPIED_SECRET' },
+      ]);
+      const imports = await h.database
+        .sql`select secret_id, workspace_id, imported_by from project_secrets where project_id = ${copy.projectId}`;
+      expect(imports).toEqual([
+        { secret_id: secret.id, workspace_id: h.a.workspaceId, imported_by: h.a.users.editor.id },
+      ]);
+      // Still one sealed row for the secret: nothing of its value was copied anywhere.
+      expect(await h.database.sql`select id from secrets where name = 'COPIED_SECRET'`).toHaveLength(1);
+      expect(await admin.secrets.usage({ secretId: secret.id })).toEqual([
+        { projectId: copy.projectId, name: 'Copy with secret' },
+        { projectId: h.a.projectId, name: 'Fixture project' },
+      ]);
+    } finally {
+      await admin.secrets.delete({ secretId: secret.id });
+    }
+  });
 });
