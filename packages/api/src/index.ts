@@ -16,6 +16,7 @@ export {
   DEFAULT_ROTATION_BATCH_SIZE,
   type RotationCounts,
   type RotationFailure,
+  type RotationFailureCode,
   type RotationProgress,
   type RotationReport,
   rotateSealedRecords,

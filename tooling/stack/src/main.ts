@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '@quarry/db/demo-warehouse';
@@ -8,7 +8,7 @@ import { generateMasterKey } from '@quarry/vault';
 import { ensureChromium, reportMissingChromium } from './browser';
 import { childEnv, env } from './env';
 import { paint, say } from './log';
-import { persistedSecret, root } from './paths';
+import { dataDir, persistedSecret, root } from './paths';
 import { answers, dropDatabase, ensureDatabase, type Server, startEmbedded } from './postgres';
 import { launchProduct, prepareProduct } from './product';
 import { printTestSummary } from './test-summary';
@@ -281,10 +281,14 @@ switch (command) {
       server = await startEmbedded('postgres', env.QUARRY_PG_PORT);
       databaseUrl = await ensureDatabase(server.adminUrl, 'quarry');
     }
+    // …and the master key `npm start` uses: QUARRY_MASTER_KEY, else .data/master.key (never generated here).
+    const keyFile = join(dataDir, 'master.key');
+    const masterKey =
+      env.QUARRY_MASTER_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
     const code = await run(
       process.execPath,
       ['--import', 'tsx', join(root, 'apps', 'api', 'src', 'cli', 'main.ts'), ...args],
-      childEnv({ DATABASE_URL: databaseUrl }),
+      childEnv({ DATABASE_URL: databaseUrl, ...(masterKey ? { QUARRY_MASTER_KEY: masterKey } : {}) }),
     );
     await server?.stop();
     process.exit(code);

@@ -213,8 +213,13 @@ describe('rotateSealedRecords', () => {
     const report = await rotateSealedRecords({ db: database.db, vault: rotating, batchSize: 2 });
     expect(report.completed).toBe(true);
     expect(report.failures).toEqual([
-      { kind: 'connection.credentials', id: connection.id, code: 'vault.unknown_key' },
-      { kind: 'secret.value', id: secret.id, code: 'vault.tampered' },
+      {
+        kind: 'connection.credentials',
+        id: connection.id,
+        code: 'vault.unknown_key',
+        keyId: underC.activeKeyId,
+      },
+      { kind: 'secret.value', id: secret.id, code: 'vault.tampered', keyId: underA.activeKeyId },
     ]);
     expect(total(report, 'failed')).toBe(2);
     expect(total(report, 'rewrapped')).toBe(sealed.size - 2);
@@ -242,7 +247,9 @@ describe('rotateSealedRecords', () => {
     if (!first || !second) throw new Error('fixture missing');
     await database.sql`update secrets set value = ${first.value} where id = ${second.id}`;
     const report = await rotateSealedRecords({ db: database.db, vault: rotating });
-    expect(report.failures).toEqual([{ kind: 'secret.value', id: second.id, code: 'vault.tampered' }]);
+    expect(report.failures).toEqual([
+      { kind: 'secret.value', id: second.id, code: 'vault.tampered', keyId: underA.activeKeyId },
+    ]);
   });
 
   it('refuses a batch size that is not a positive integer', async () => {

@@ -19,8 +19,11 @@ export type RotationCounts = {
 /** Why a record could not be re-wrapped: the vault's error, or it changed on every attempt. */
 export type RotationFailureCode = VaultErrorCode | 'rotation.kept_changing';
 
-/** A record that was not re-wrapped: its kind and primary key (`run_…:3` for a chunk), never its bytes. */
-export type RotationFailure = { kind: string; id: string; code: RotationFailureCode };
+/**
+ * A record that was not re-wrapped: its kind, its primary key (`run_…:3` for a chunk) and, when its
+ * header is readable, the id of the key it is sealed under (a hash prefix, safe to print). Never its bytes.
+ */
+export type RotationFailure = { kind: string; id: string; code: RotationFailureCode; keyId?: string };
 
 export type RotationProgress = { kind: string; batch: number; counts: RotationCounts };
 
@@ -56,7 +59,7 @@ const MAX_ATTEMPTS = 5;
 
 type Outcome =
   | { result: 'rewrapped' | 'alreadyCurrent' | 'vanished' }
-  | { result: 'failed'; code: RotationFailureCode };
+  | { result: 'failed'; code: RotationFailureCode; keyId?: string };
 
 const zeroCounts = (): RotationCounts => ({
   checked: 0,
@@ -97,12 +100,14 @@ export async function rotateSealedRecords(input: RotateSealedRecordsInput): Prom
       if (record === null) return { result: 'vanished' };
       const keyId = vault.keyIdOf(record);
       if (keyId.ok && keyId.value === vault.activeKeyId) return { result: 'alreadyCurrent' };
+      const failed = (code: RotationFailureCode): Outcome =>
+        keyId.ok ? { result: 'failed', code, keyId: keyId.value } : { result: 'failed', code };
       const rewrapped = vault.rewrap(record, context);
-      if (!rewrapped.ok) return { result: 'failed', code: rewrapped.error.code };
+      if (!rewrapped.ok) return failed(rewrapped.error.code);
       // `rewrap` checks the wrapped key only; opening the result checks the body too, so a record
       // reported as re-wrapped is one the new key alone can open.
       const opened = vault.open(rewrapped.value, context);
-      if (!opened.ok) return { result: 'failed', code: opened.error.code };
+      if (!opened.ok) return failed(opened.error.code);
       opened.value.fill(0);
       await input.beforeWrite?.({ kind: entry.kind, keys: row.keys });
       if (await swapRecord(db, entry, { keys: row.keys, previous: record, next: rewrapped.value }))
@@ -123,8 +128,15 @@ export async function rotateSealedRecords(input: RotateSealedRecordsInput): Prom
         const outcome = await rotateOne(entry, row);
         counts.checked += 1;
         counts[outcome.result] += 1;
-        if (outcome.result === 'failed')
-          report.failures.push({ kind: entry.kind, id: row.keys.join(':'), code: outcome.code });
+        if (outcome.result === 'failed') {
+          const { code, keyId } = outcome;
+          report.failures.push({
+            kind: entry.kind,
+            id: row.keys.join(':'),
+            code,
+            ...(keyId ? { keyId } : {}),
+          });
+        }
       }
       const last = rows.at(-1);
       if (last) {
