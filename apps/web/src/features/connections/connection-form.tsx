@@ -162,7 +162,7 @@ export function ConnectionForm({ kinds, mode, onSaved }: ConnectionFormProps) {
           ) : null}
         </div>
         <div className="field">
-          <label htmlFor={`${id}-kind`}>Database</label>
+          <label htmlFor={`${id}-kind`}>Database type</label>
           <select
             id={`${id}-kind`}
             name="kind"
@@ -228,7 +228,7 @@ export function ConnectionForm({ kinds, mode, onSaved }: ConnectionFormProps) {
             <Spinner /> Testing the connection…
           </span>
         ) : tested ? (
-          <TestResult result={tested} />
+          <TestResult result={tested} kindLabel={kind.label} />
         ) : null}
       </div>
       <div className="form-actions connection-actions">
@@ -254,11 +254,15 @@ export function ConnectionForm({ kinds, mode, onSaved }: ConnectionFormProps) {
   );
 }
 
-function TestResult({ result }: { result: TestConnectionResult }) {
+function TestResult({ result, kindLabel }: { result: TestConnectionResult; kindLabel: string }) {
+  // Servers answer "15.2 (Debian …)" or "PostgreSQL 15.2 …": name the database once either way.
+  const version = result.serverVersion.startsWith(kindLabel)
+    ? result.serverVersion
+    : `${kindLabel} ${result.serverVersion}`;
   return (
     <div className="connection-test-ok" data-testid="connection-test-ok">
       <p className="status status-on">
-        Connected in {result.latencyMs} ms · {result.serverVersion}
+        Connected in {result.latencyMs} ms · {version}
       </p>
       {result.warnings.length > 0 ? (
         <div className="connection-warnings">
