@@ -74,6 +74,9 @@ const inputsFor = (path: string): unknown => {
     'sharing.shareWithWeb': { projectId: ids.projectId, enabled: true },
     'sharing.setEditorsCanShare': { projectId: ids.projectId, enabled: false },
     'sharing.duplicate': { projectId: ids.projectId, name: 'copy' },
+    'secrets.importIntoProject': { projectId: ids.projectId, secretId: 'sec_nonexistent' },
+    'secrets.removeFromProject': { projectId: ids.projectId, secretId: 'sec_nonexistent' },
+    'secrets.forProject': { projectId: ids.projectId },
   };
   return table[path];
 };
