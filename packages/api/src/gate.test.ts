@@ -77,6 +77,10 @@ const inputsFor = (path: string): unknown => {
     'secrets.importIntoProject': { projectId: ids.projectId, secretId: 'sec_nonexistent' },
     'secrets.removeFromProject': { projectId: ids.projectId, secretId: 'sec_nonexistent' },
     'secrets.forProject': { projectId: ids.projectId },
+    'connections.createForProject': { projectId: ids.projectId, name: 'x', kind: 'postgres', settings: {} },
+    'connections.testNewForProject': { projectId: ids.projectId, kind: 'postgres', settings: {} },
+    'connections.importIntoProject': { projectId: ids.projectId, connectionId: h.a.connectionId },
+    'connections.removeFromProject': { projectId: ids.projectId, connectionId: h.a.connectionId },
   };
   return table[path];
 };

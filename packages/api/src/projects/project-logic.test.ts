@@ -49,7 +49,14 @@ describe('Can view is the app only (issue 7, item 10)', () => {
     expect(detail.permission).toBe('can_explore');
     if (detail.logicHidden) throw new Error('an explorer should see the logic');
     expect(detail.cells).toEqual([
-      { id: h.a.cellId, kind: 'sql', position: 0, connectionId: h.a.connectionId, source: SECRET_SQL },
+      {
+        id: h.a.cellId,
+        kind: 'sql',
+        position: 0,
+        connectionId: h.a.connectionId,
+        source: SECRET_SQL,
+        connectionNote: null,
+      },
     ]);
     expect(detail.connections.map((c) => c.id)).toEqual([h.a.connectionId]);
   });
