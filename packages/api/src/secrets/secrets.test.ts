@@ -356,6 +356,14 @@ describe('values are write-only', () => {
       expect(await refused(admin.secrets.create(bad))).toMatchObject({ code: 'BAD_REQUEST' });
     }
     expect(await stateOfA()).toEqual(before);
+    // Two Admins racing for one name: one wins, the other is told why, nobody gets a server error.
+    const racers = await Promise.allSettled(
+      Array.from({ length: 4 }, () => admin.secrets.create({ name: 'RACED', value: newValue() })),
+    );
+    expect(racers.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const loser of racers.filter((r) => r.status === 'rejected')) {
+      expect(await refused(Promise.reject(loser.reason))).toMatchObject({ quarry: 'secrets.name_taken' });
+    }
     // Another workspace may use the name.
     const other = await h.as(h.b, 'admin');
     expect((await other.secrets.create({ name: 'TAKEN', value: newValue() })).name).toBe('TAKEN');
