@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sweepStoredSecretsOnDrop } from '@quarry/api/testing';
 import { createTestDatabase, TEST_READER_PASSWORD, type TestDatabase } from '@quarry/db/testing';
+import { leakScan, observe, registerSecret, watchVault } from '@quarry/leak-scan';
 import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
-import { generateMasterKey } from '@quarry/vault';
-import type { Browser, Page } from 'playwright-core';
+import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './chromium';
 
 /** The demo Admin every browser test's product is seeded with. */
@@ -34,6 +36,7 @@ export async function startBrowserProduct(input: {
   const database = await createTestDatabase({ migrate: false });
   const warehouse = await createTestDatabase({ migrate: false });
   const masterKey = generateMasterKey();
+  watchForLeaks(masterKey);
   await prepareProduct({
     databaseUrl: database.url,
     warehouseUrl: warehouse.url,
@@ -49,12 +52,14 @@ export async function startBrowserProduct(input: {
     masterKey,
     port: input.port,
     webDist: join(import.meta.dirname, '..', 'dist'),
-    logLevel: 'warn',
+    // Info and below are not printed (quiet) but reach the leak scan, line by line.
+    logLevel: 'info',
     quiet: true,
+    onOutput: (name, line) => observe(line, `log:${name}`),
     allowPrivateHosts: '127.0.0.1,::1,localhost',
     ...(input.apiEnv ? { apiEnv: input.apiEnv } : {}),
   });
-  const browser = await launchChromium();
+  const browser = observePages(await launchChromium());
   mkdirSync(artifacts, { recursive: true });
   return {
     database,
@@ -67,6 +72,42 @@ export async function startBrowserProduct(input: {
       await database.drop();
     },
   };
+}
+
+/**
+ * The leak scan's part (issue 9 item 4): the demo Admin's password is a credential; a vault under
+ * the product's master key lets the sweep at the database's drop open every credential and secret
+ * the api process sealed (the demo connection's included), and check them against every log line
+ * of the processes and every /trpc and /auth response the pages received.
+ */
+function watchForLeaks(masterKey: string): void {
+  registerSecret(ADMIN.password, 'user.password');
+  const vault = loadVaultFromEnv({ QUARRY_MASTER_KEY: masterKey });
+  if (!vault.ok) throw new Error(vault.error.message);
+  watchVault(vault.value);
+  sweepStoredSecretsOnDrop();
+}
+
+/** Every context (and so every page: newPage makes its own context) hands its API responses to the scan. */
+function observePages(browser: Browser): Browser {
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args: Parameters<Browser['newContext']>): Promise<BrowserContext> => {
+    const context = await newContext(...args);
+    context.on('response', (response) => {
+      const path = new URL(response.url()).pathname;
+      if (!path.startsWith('/trpc') && !path.startsWith('/auth')) return;
+      // A redirect or a closed page has no body to read; what it had is not lost, it was never sent.
+      leakScan().track(
+        response.text().then(
+          (text) => observe(text, `page:${path}`),
+          () => undefined,
+        ),
+      );
+      observe(JSON.stringify(response.headers()), `page:${path} (headers)`);
+    });
+    return context;
+  };
+  return browser;
 }
 
 /** Fills the sign-in form the page shows and submits it. */

@@ -13,4 +13,5 @@ export { observeCaller } from './observe-caller';
 export { installFetchObserver, observeResponse } from './observe-fetch';
 export { type ObservingLogger, observingLogger, observingLogStream } from './observing-logger';
 export { textForScan } from './serialize';
+export { registerSweeper, type Sweeper, sweepTestDatabase } from './sweep';
 export { registerSealed, registerSealedRecord, SECRET_PURPOSES, watchVault } from './watch-vault';

@@ -12,10 +12,11 @@ export const SECRET_PURPOSES: ReadonlySet<string> = new Set([
 ]);
 
 type VaultContext = { workspaceId: string; recordId: string; purpose: string };
-type Sealer = Opener & { seal(plaintext: Uint8Array | string, context: VaultContext): Buffer };
+type Sealer = Partial<Opener> & { seal(plaintext: Uint8Array | string, context: VaultContext): Buffer };
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
-const watched = new WeakSet<object>();
+/** Each vault's watched twin, and the twins themselves, so watching twice wraps once. */
+const twins = new WeakMap<object, object>();
 
 /** Registers a sealed plaintext and, when it is a JSON object, each of its string fields. */
 export function registerSealed(plaintext: Uint8Array | string, purpose: string): void {
@@ -42,8 +43,9 @@ export function registerSealed(plaintext: Uint8Array | string, purpose: string):
  * product sealed under the same master key in its own vault.
  */
 export function watchVault<V extends Sealer>(vault: V): V {
-  if (watched.has(vault)) return vault;
-  leakScan().rememberVault(vault);
+  const twin = twins.get(vault);
+  if (twin) return twin as V;
+  if (vault.openText) leakScan().rememberVault({ openText: vault.openText });
   const wrapped: V = Object.freeze({
     ...vault,
     seal(plaintext: Uint8Array | string, context: VaultContext): Buffer {
@@ -51,7 +53,8 @@ export function watchVault<V extends Sealer>(vault: V): V {
       return vault.seal(plaintext, context);
     },
   });
-  watched.add(wrapped);
+  twins.set(vault, wrapped);
+  twins.set(wrapped, wrapped);
   return wrapped;
 }
 

@@ -1,4 +1,6 @@
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { seedDemoWorkspace } from '@quarry/api/seed';
 import { createDb, runMigrations } from '@quarry/db';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '@quarry/db/demo-warehouse';
@@ -89,6 +91,11 @@ export async function launchProduct(input: {
   webDist?: string;
   logLevel?: string;
   quiet?: boolean;
+  /**
+   * Every line each process writes (stdout and stderr, every level, whatever `quiet` prints), with
+   * the process's name: tests hand them to the leak scan.
+   */
+  onOutput?: (name: string, line: string) => void;
   /** More environment for the api only, such as QUARRY_ALLOWED_PRIVATE_HOSTS for a loopback identity provider. */
   apiEnv?: Record<string, string>;
   /**
@@ -137,6 +144,8 @@ export async function launchProduct(input: {
       quiet: input.quiet,
     }),
   );
+  const onOutput = input.onOutput;
+  if (onOutput) for (const managed of processes) tapOutput(managed, (line) => onOutput(managed.name, line));
   const stop = () => stopAll(processes);
   const url = `http://localhost:${input.port}`;
   const ready = await Promise.all([
@@ -148,4 +157,21 @@ export async function launchProduct(input: {
     throw new Error('Quarry did not become ready within 60 s; see the log lines above');
   }
   return { url, processes, stop };
+}
+
+/**
+ * Reads each line a managed process writes, alongside startProcess's own printing, and again from
+ * the child a supervised process restarts (startProcess's exit listener, registered first, has
+ * spawned it by the time this one runs). Attached in the tick of the spawn, so no line is missed.
+ */
+function tapOutput(managed: Managed, onLine: (line: string) => void): void {
+  const tap = (child: ChildProcess) => {
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) createInterface({ input: stream }).on('line', onLine);
+    }
+    child.once('exit', () => {
+      if (managed.child !== child) tap(managed.child);
+    });
+  };
+  tap(managed.child);
 }

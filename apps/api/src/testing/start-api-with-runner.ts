@@ -1,3 +1,4 @@
+import { sweepStoredSecretsOnDrop } from '@quarry/api/testing';
 import { hashPassword } from '@quarry/auth';
 import {
   createTestDatabase,
@@ -7,6 +8,7 @@ import {
   type TestWarehouse,
   type WorkspaceFixture,
 } from '@quarry/db/testing';
+import { observingLogStream, watchVault } from '@quarry/leak-scan';
 import { loadEnv as loadRunnerEnv, type RunningWorker, startWorker } from '@quarry/query-runner';
 import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import { expect } from 'vitest';
@@ -40,8 +42,11 @@ export async function startApiWithRunner(input: {
   const masterKey = generateMasterKey();
   const vault = loadVaultFromEnv({ QUARRY_MASTER_KEY: masterKey });
   if (!vault.ok) throw new Error(vault.error.message);
+  // Watched: the fixture's seals register their secrets, and the sweep at the database's drop opens
+  // what the API and the runner sealed under the same master key.
+  sweepStoredSecretsOnDrop();
   const fixture = await createWorkspaceFixture(database.db, {
-    vault: vault.value,
+    vault: watchVault(vault.value),
     warehouse: warehouse.reader,
     passwordHash: await hashPassword(input.password),
   });
@@ -53,7 +58,11 @@ export async function startApiWithRunner(input: {
     QUARRY_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,::1,localhost',
   };
   const runner = await startWorker(loadRunnerEnv({ ...common, RUNNER_HEALTH_PORT: '0' }));
-  const api = await startApi(loadEnv({ ...common, PORT: '0' }));
+  // The API logs at info into the leak scan (nothing reaches stdout). The runner's pino writes to
+  // stdout only (startWorker takes no destination), so it stays silent here.
+  const api = await startApi(loadEnv({ ...common, PORT: '0', LOG_LEVEL: 'info' }), {
+    logDestination: observingLogStream('api'),
+  });
 
   const signIn = async (email: string): Promise<string> => {
     const res = await fetch(`${api.url}/trpc/auth.signIn`, {

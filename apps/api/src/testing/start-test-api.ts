@@ -1,4 +1,5 @@
 import { type ApiHarness, FIXTURE_PASSWORD } from '@quarry/api/testing';
+import { observingLogStream } from '@quarry/leak-scan';
 import { loadEnv } from '../env';
 import { type RunningApi, startApi } from '../server';
 
@@ -13,7 +14,9 @@ export type TestApi = RunningApi & {
 
 /**
  * The real API process (env parsing, logger, Hono app, tRPC, node's HTTP server) on a free port
- * over the harness's database, logging at info into `logLines`.
+ * over the harness's database, logging at info into `logLines`. The leak scan reads every log line,
+ * and every response a test fetches (its setup file observes `fetch`); the harness's vault, under
+ * the same master key, lets the scan open what this API seals when the database is dropped.
  */
 export async function startTestApi(h: ApiHarness, env: Record<string, string> = {}): Promise<TestApi> {
   const logLines: string[] = [];
@@ -25,7 +28,7 @@ export async function startTestApi(h: ApiHarness, env: Record<string, string> = 
       LOG_LEVEL: 'info',
       ...env,
     }),
-    { logDestination: { write: (line: string) => void logLines.push(line) } },
+    { logDestination: observingLogStream('api', (line) => void logLines.push(line)) },
   );
   const mutate = (path: string, input: unknown, headers: Record<string, string> = {}) =>
     fetch(`${api.url}/trpc/${path}`, {

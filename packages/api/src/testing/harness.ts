@@ -5,6 +5,7 @@ import {
   createWorkspaceFixture,
   type WorkspaceFixture,
 } from '@quarry/db/testing';
+import { observeCaller, observingLogger, registerSecret, watchVault } from '@quarry/leak-scan';
 import { type AllowList, LOOPBACK_ALLOW_LIST } from '@quarry/net-policy';
 import { startQueue } from '@quarry/queue';
 import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
@@ -14,19 +15,28 @@ import type { Deps, Logger } from '../deps';
 import { appRouter } from '../router';
 import { startRunNotifier } from '../runs/run-notifier';
 import { createCallerFactory } from '../trpc';
+import { sweepStoredSecretsOnDrop } from './leak-scan-sweep';
 
 export const FIXTURE_PASSWORD = 'correct horse battery staple';
 
 /** The test OpenID provider listens on loopback, which the address policy refuses unless allowed. */
 export const TEST_ALLOWED_PRIVATE_HOSTS: AllowList = LOOPBACK_ALLOW_LIST;
 
-export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+/**
+ * Writes nothing; the leak scan reads each call as a log line would carry it (`log:api`), so a
+ * credential handed to the logger fails the test file.
+ */
+export const silentLogger: Logger = observingLogger('api');
 
 const createCaller = createCallerFactory(appRouter);
 
 /**
  * A real stack for procedure tests: a fresh migrated database, a small demo warehouse, pg-boss,
  * the vault, and two workspaces (A and B) each with a member of every role.
+ *
+ * Leak scan (issue 9 item 4): the vault registers every credential and secret it seals, and every
+ * caller hands each procedure's output and error to the scan, which fails the test file if one of
+ * those values appears.
  */
 export async function createApiHarness(options: { orders?: number } = {}) {
   const database = await createTestDatabase();
@@ -34,7 +44,8 @@ export async function createApiHarness(options: { orders?: number } = {}) {
   const masterKey = generateMasterKey();
   const loaded = loadVaultFromEnv({ QUARRY_MASTER_KEY: masterKey });
   if (!loaded.ok) throw new Error(loaded.error.message);
-  const vault: Vault = loaded.value;
+  const vault: Vault = watchVault(loaded.value);
+  sweepStoredSecretsOnDrop();
   const queue = await startQueue(database.url, { supervise: false });
   const notifier = await startRunNotifier(database.sql);
   const deps: Deps = {
@@ -49,6 +60,8 @@ export async function createApiHarness(options: { orders?: number } = {}) {
     allowPrivateHosts: TEST_ALLOWED_PRIVATE_HOSTS,
     now: () => new Date(),
   };
+  // Every fixture member's sign-in password is a stored credential too (hashed): never echoed.
+  registerSecret(FIXTURE_PASSWORD, 'user.password');
   const passwordHash = await hashPassword(FIXTURE_PASSWORD);
   const a = await createWorkspaceFixture(database.db, {
     vault,
@@ -67,7 +80,7 @@ export async function createApiHarness(options: { orders?: number } = {}) {
   const callerWithHeaders = async (headers: Headers) => {
     const resHeaders = new Headers();
     const ctx = await createContext({ deps, headers, resHeaders, request });
-    return { caller: createCaller(ctx), resHeaders };
+    return { caller: observeCaller(createCaller(ctx)), resHeaders };
   };
 
   return {

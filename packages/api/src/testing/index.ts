@@ -6,3 +6,4 @@ export {
   silentLogger,
   TEST_ALLOWED_PRIVATE_HOSTS,
 } from './harness';
+export { sweepStoredSecretsOnDrop } from './leak-scan-sweep';

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { createDb, type DbClient } from '../client';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '../demo-warehouse/index';
+import { sweepForLeakScan } from './leak-scan-sweep';
 
 /**
  * Tests share one cluster-wide reader role, so every test process of a run must agree on its
@@ -28,7 +29,10 @@ export function withDatabase(url: string, database: string): string {
 
 export type TestDatabase = DbClient & { url: string; name: string; drop: () => Promise<void> };
 
-/** A fresh, migrated database for one test file; `drop()` removes it. */
+/**
+ * A fresh, migrated database for one test file; `drop()` removes it, after the leak scan has read
+ * its audit rows and sealed records.
+ */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const admin = postgres(testAdminUrl(), { max: 1, onnotice: () => {} });
   const name = `quarry_t_${randomBytes(6).toString('hex')}`;
@@ -40,18 +44,33 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   const url = withDatabase(testAdminUrl(), name);
   if (options.migrate !== false) await runMigrations(url);
   const client = createDb(url, { max: 5, applicationName: 'quarry-test' });
+  // A database its test closed early (the warehouse, once seeded) has nothing left to sweep.
+  let closed = false;
+  const close = async () => {
+    closed = true;
+    await client.close();
+  };
   return {
     ...client,
+    close,
     url,
     name,
     drop: async () => {
-      await client.close();
+      // The database goes either way; a sweep that failed fails the drop after it.
+      const sweepFailure = closed
+        ? undefined
+        : await sweepForLeakScan(client).then(
+            () => undefined,
+            (error: unknown) => error ?? new Error('The leak scan sweep failed'),
+          );
+      await close();
       const dropper = postgres(testAdminUrl(), { max: 1, onnotice: () => {} });
       try {
         await dropper.unsafe(`drop database if exists "${name}" with (force)`);
       } finally {
         await dropper.end({ timeout: 5 });
       }
+      if (sweepFailure !== undefined) throw sweepFailure;
     },
   };
 }

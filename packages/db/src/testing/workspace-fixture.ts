@@ -1,4 +1,5 @@
 import type { WorkspaceRole } from '@quarry/contracts';
+import { watchVault } from '@quarry/leak-scan';
 import type { Db } from '../client';
 import { newId } from '../ids';
 import {
@@ -143,7 +144,8 @@ export async function createWorkspaceFixture(
         username: input.warehouse.username,
         sslMode: 'disable',
       },
-      credentials: input.vault.seal(
+      // Watched, so the fixture's warehouse password counts as a stored credential for the leak scan.
+      credentials: watchVault(input.vault).seal(
         JSON.stringify({ password: input.warehouse.password }),
         connectionCredentialsContext(workspaceId, connectionId),
       ),
