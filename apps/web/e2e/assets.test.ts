@@ -211,6 +211,7 @@ describe.runIf(browserAvailable)('workspace assets in real Chromium', () => {
     expect(changeText).toContain('Can edit');
     expect(changeText).toContain('Can explore');
     expect(changeText).toContain(`no Can query on connection '${WORKSPACE_CONNECTION}'`);
+    await change.scrollIntoViewIfNeeded();
     await shot(admin, '6-permissions-preview');
     await permissions.getByRole('button', { name: 'Save permissions' }).click();
     await expect.poll(() => permissions.textContent()).toContain('No unsaved changes.');
@@ -271,7 +272,51 @@ describe.runIf(browserAvailable)('workspace assets in real Chromium', () => {
     await secretDialog.waitFor({ state: 'detached' });
     const secretRow = admin.getByTestId('secret-row').filter({ hasText: 'FINANCE_API_KEY' });
     await expect.poll(() => secretRow.textContent()).toContain(`Workspace, ${GROUP}`);
+    // The Admin imports it into the demo project; its usage then lists that project.
+    await admin.getByRole('link', { name: 'Projects', exact: true }).click();
+    await admin.getByRole('link', { name: 'Orders overview' }).click();
+    await admin.getByLabel('Secret to import').selectOption({ label: 'FINANCE_API_KEY' });
+    await admin.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect.poll(() => admin.getByTestId('project-secrets').textContent()).toContain('FINANCE_API_KEY');
+    await shot(admin, '10-project-assets');
+    await admin.getByRole('link', { name: 'Settings' }).click();
+    await admin.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Secrets' }).click();
+    await expect.poll(() => secretRow.textContent()).toContain('1 project');
+    await secretRow.getByRole('button', { name: '1 project' }).click();
+    await expect
+      .poll(() =>
+        admin.getByRole('dialog', { name: 'Projects that use it' }).getByTestId('usage-list').textContent(),
+      )
+      .toBe('Orders overview');
+    await admin.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
     expect(await admin.content()).not.toContain(secretValue);
-    await shot(admin, '10-secrets');
+    await shot(admin, '11-secrets');
+
+    // Deleting the workspace connection lists the projects it leaves first, and cannot be undone.
+    await admin
+      .getByRole('navigation', { name: 'Settings' })
+      .getByRole('link', { name: 'Data sources' })
+      .click();
+    await row.getByRole('button', { name: `Actions for ${WORKSPACE_CONNECTION}` }).click();
+    await admin.getByRole('menuitem', { name: 'Delete' }).click();
+    const confirm = admin.getByRole('alertdialog', { name: `Delete ${WORKSPACE_CONNECTION}?` });
+    await expect.poll(() => confirm.getByTestId('usage-list').textContent()).toBe('Orders overview');
+    expect(await confirm.textContent()).toContain('cannot be undone');
+    await shot(admin, '12-delete');
+    await confirm.getByRole('button', { name: 'Yes, delete' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await row.waitFor({ state: 'detached' });
+
+    // Switching project connections off stops the Editor's: their cell says why.
+    await admin.getByRole('switch', { name: 'Allow project data connections' }).click();
+    await expect
+      .poll(() => admin.getByRole('switch', { name: 'Allow project data connections' }).isChecked())
+      .toBe(false);
+    await editor.reload();
+    const note = editor.getByTestId('cell-connection-note');
+    await note.waitFor();
+    expect(await note.getAttribute('data-reason')).toBe('project_connections_disabled');
+    expect(await note.textContent()).toContain(`“${PROJECT_CONNECTION}” is a project data connection`);
+    await shot(editor, '13-project-connections-off');
   });
 });

@@ -14,9 +14,13 @@ type ConnectionFieldsProps = {
   errorFor: (name: string) => QuarryError | null;
 };
 
-type FieldProps = Omit<ConnectionFieldsProps, 'kind'> & { field: ConnectorField };
+type FieldProps = Omit<ConnectionFieldsProps, 'kind'> & {
+  field: ConnectorField;
+  /** The section's title says it already (a lone "SSL/TLS" field under "SSL/TLS"): label it for screen readers only. */
+  labelHidden: boolean;
+};
 
-function FieldInput({ id, field, values, onChange, storedSecrets, errorFor }: FieldProps) {
+function FieldInput({ id, field, labelHidden, values, onChange, storedSecrets, errorFor }: FieldProps) {
   const inputId = `${id}-${field.name}`;
   const error = errorFor(field.name);
   const describedBy = [field.help ? `${inputId}-help` : null, error ? `${inputId}-error` : null]
@@ -34,7 +38,9 @@ function FieldInput({ id, field, values, onChange, storedSecrets, errorFor }: Fi
   const stored = storedSecrets.includes(field.name);
   return (
     <div className="field" data-field={field.name}>
-      <label htmlFor={inputId}>{field.label}</label>
+      <label htmlFor={inputId} className={labelHidden ? 'visually-hidden' : undefined}>
+        {field.label}
+      </label>
       {field.input === 'select' ? (
         <select {...common}>
           {field.required ? null : <option value="">Default</option>}
@@ -98,7 +104,12 @@ export function ConnectionFields({ kind, ...rest }: ConnectionFieldsProps) {
             <legend>{title}</legend>
             <div className="connection-section-fields">
               {fields.map((field) => (
-                <FieldInput key={field.name} field={field} {...rest} />
+                <FieldInput
+                  key={field.name}
+                  field={field}
+                  labelHidden={fields.length === 1 && field.label === title}
+                  {...rest}
+                />
               ))}
             </div>
           </fieldset>

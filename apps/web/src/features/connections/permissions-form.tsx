@@ -242,8 +242,7 @@ function Preview({ preview }: PreviewProps) {
               <tr>
                 <th scope="col">Person</th>
                 <th scope="col">Project</th>
-                <th scope="col">Now</th>
-                <th scope="col">After saving</th>
+                <th scope="col">Change</th>
                 <th scope="col">Why</th>
               </tr>
             </thead>
@@ -254,19 +253,21 @@ function Preview({ preview }: PreviewProps) {
                     {change.name} <span className="muted small">{change.email}</span>
                   </th>
                   <td>{change.projectName}</td>
-                  <td>
+                  <td className="permission-change-levels">
                     <span className={`permission permission-${change.before}`}>
                       {permissionLabel(change.before)}
                     </span>
-                  </td>
-                  <td>
+                    <span aria-hidden="true"> → </span>
+                    <span className="visually-hidden"> becomes </span>
                     <span className={`permission permission-${change.after}`}>
                       {permissionLabel(change.after)}
                     </span>
                   </td>
                   <td className="small">
                     {change.reasons.map((reason) => (
-                      <p key={reason.code}>{reason.message}</p>
+                      <p key={reason.code} className="permission-reason">
+                        {reason.message}
+                      </p>
                     ))}
                   </td>
                 </tr>

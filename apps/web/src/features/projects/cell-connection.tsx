@@ -23,7 +23,7 @@ type CellConnectionNoteViewProps = { note: CellConnectionNote; editable: boolean
 export function CellConnectionNoteView({ note, editable }: CellConnectionNoteViewProps) {
   return (
     <div
-      className="notice cell-connection-note"
+      className="cell-connection-note"
       role="note"
       data-testid="cell-connection-note"
       data-reason={note.reason}

@@ -7,6 +7,7 @@ import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { AddConnectionDialog } from './add-connection-dialog';
 import { ImportConnectionDialog } from './import-connection-dialog';
+import { ProjectSecrets } from './project-secrets';
 import '../connections/connections.css';
 
 /**
@@ -85,6 +86,7 @@ export function ProjectConnections({ project }: { project: ProjectWithLogic }) {
       ) : remove.error ? (
         <ErrorMessage error={quarryErrorOf(remove.error)} />
       ) : null}
+      {editable ? <ProjectSecrets projectId={project.id} projectName={project.name} /> : null}
       {open === 'add' ? (
         <AddConnectionDialog
           projectId={project.id}

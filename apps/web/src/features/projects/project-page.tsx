@@ -9,6 +9,7 @@ import { AppCellView } from './app-cell';
 import { PermissionBadge } from './permission-badge';
 import { ProjectConnections } from './project-connections';
 import { SqlCellView } from './sql-cell';
+import '../connections/connections.css';
 
 export function ProjectPage({ projectId }: { projectId: string }) {
   const project = useQuery(trpc.projects.get.queryOptions({ projectId }));
@@ -34,11 +35,7 @@ export function ProjectPage({ projectId }: { projectId: string }) {
         </div>
       </div>
       {data.reasons.length > 0 ? (
-        <ul
-          className="notice project-reasons"
-          data-testid="project-reasons"
-          aria-label="Why your access is limited"
-        >
+        <ul className="project-reasons" data-testid="project-reasons" aria-label="Why your access is limited">
           {data.reasons.map((reason) => (
             <li key={`${reason.code}:${reason.message}`} data-code={reason.code}>
               {reason.message}

@@ -137,7 +137,7 @@ export function SecretsPage() {
               <tbody>
                 {data.map((secret) => (
                   <tr key={secret.id} data-testid="secret-row">
-                    <th scope="row" className="mono">
+                    <th scope="row" className="secret-name">
                       {secret.name}
                     </th>
                     <td>{groupsText(groups.data ?? [], secret.groupsWithAccess)}</td>
