@@ -7,6 +7,8 @@ import type { RunnerDeps } from './execute-run';
 
 /** Long enough for a slow handshake, short enough that the person waiting gets an answer. */
 const TEST_TIMEOUT_MS = 10_000;
+/** The whole test, handshake and role audit included; the API's CONN-3 floor is above it. */
+const TEST_DEADLINE_MS = 11_000;
 
 type TestDeps = Pick<RunnerDeps, 'db' | 'vault' | 'log' | 'now' | 'allowPrivateHosts'>;
 
@@ -26,22 +28,45 @@ export async function testConnection(deps: TestDeps, job: ConnectionTestJob): Pr
     return { ok: false, error: shown };
   }
   const sql = connectPostgres(config.value, { timeoutMs: TEST_TIMEOUT_MS, allow: deps.allowPrivateHosts });
+  // The driver reconnects, without end, to a server that accepts and then hangs up (something that
+  // is not PostgreSQL): the whole test has a deadline of its own, just past the connect timeout.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TestDeadline()), TEST_DEADLINE_MS);
+  });
   try {
     const started = performance.now();
-    const [row] = await sql<{ version: string }[]>`select current_setting('server_version') as version`;
-    const latencyMs = Math.round(performance.now() - started);
-    const warnings = await auditReaderRole(sql);
-    return { ok: true, latencyMs, serverVersion: row?.version ?? 'unknown', warnings };
+    const work = async () => {
+      const [row] = await sql<{ version: string }[]>`select current_setting('server_version') as version`;
+      const latencyMs = Math.round(performance.now() - started);
+      const warnings = await auditReaderRole(sql);
+      return { ok: true as const, latencyMs, serverVersion: row?.version ?? 'unknown', warnings };
+    };
+    return await Promise.race([work(), deadline]);
   } catch (error) {
+    if (error instanceof TestDeadline) {
+      deps.log.warn({ target: job.target }, 'connection test passed its deadline');
+      return {
+        ok: false,
+        error: {
+          code: 'connector.failed',
+          message: `The server did not complete a PostgreSQL sign-in within ${TEST_DEADLINE_MS / 1000} s`,
+          hint: 'Check the host and port (is a PostgreSQL server listening there?), then test again',
+        },
+      };
+    }
     const typed = toConnectorError(error, { timeoutMs: TEST_TIMEOUT_MS, cancelled: false });
     deps.log.warn({ target: job.target, code: typed.code, err: error }, 'connection test failed');
     // The log keeps the driver's words; the answer carries the typed error without internals.
     const { kind: _kind, transient: _transient, details: _details, internal: _internal, ...shown } = typed;
     return { ok: false, error: shown };
   } finally {
-    await sql.end({ timeout: 2 }).catch(() => {});
+    clearTimeout(timer);
+    await sql.end({ timeout: 0 }).catch(() => {});
   }
 }
+
+class TestDeadline extends Error {}
 
 async function loadConfig(
   deps: TestDeps,
