@@ -259,6 +259,15 @@ describe.runIf(browserAvailable)('workspace assets in real Chromium', () => {
       select scope, project_id from connections where name = ${PROJECT_CONNECTION}`;
     expect(projectConnection).toEqual({ scope: 'project', project_id: ownProject });
     expect(await editor.content()).not.toContain(TEST_READER_PASSWORD);
+    // The Editor manages their project connection from the project: its password stays stored.
+    await editor.getByRole('button', { name: `Edit ${PROJECT_CONNECTION}` }).click();
+    const editing = editor.getByRole('dialog', { name: `Edit ${PROJECT_CONNECTION}` });
+    const editForm = editing.getByRole('form', { name: 'Data connection' });
+    await editForm.getByLabel('Password', { exact: true }).waitFor();
+    expect(await editForm.getByLabel('Password', { exact: true }).inputValue()).toBe('');
+    expect(await editing.getByRole('tab', { name: 'Permissions' }).count()).toBe(0);
+    await testConnection(editForm);
+    await editing.getByRole('button', { name: 'Close' }).click();
 
     // Settings → Secrets: the Admin shares one with the group; its value is never shown.
     await admin.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Secrets' }).click();
