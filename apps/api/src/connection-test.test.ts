@@ -128,7 +128,7 @@ async function ports(): Promise<{ closed: number; notPostgres: number; stop: () 
   };
 }
 
-const readerSettings = (over: Record<string, unknown> = {}) => ({
+const readerSettings = (over: Record<string, string | number> = {}) => ({
   host: h.warehouse.reader.host,
   port: h.warehouse.reader.port,
   database: h.warehouse.reader.database,
@@ -172,7 +172,7 @@ describe('CONN-3: a non-Admin’s test does not tell an open port from a closed 
     const { closed, notPostgres, stop } = await ports();
     try {
       const admin = await h.as(h.a, 'admin');
-      const test = (settings: Record<string, unknown>) =>
+      const test = (settings: Record<string, string | number | boolean | null>) =>
         refusal(
           admin.connections.testNew({ kind: 'postgres', settings, secrets: { password: randomUUID() } }),
         );
