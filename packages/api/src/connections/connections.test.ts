@@ -8,6 +8,7 @@ import {
   projectConnections,
   projectGrants,
   projects,
+  runs,
 } from '@quarry/db/schema';
 import { TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
@@ -497,7 +498,23 @@ describe('usage, removal and deletion', () => {
       { projectId: h.a.projectId, name: expect.any(String) },
     ]);
 
+    // A past run on it keeps its history: runs.connection_id is not a foreign key.
+    const runId = newId('run');
+    await h.database.db.insert(runs).values({
+      id: runId,
+      workspaceId: h.a.workspaceId,
+      projectId: h.a.projectId,
+      cellId,
+      ownerId: h.a.users.admin.id,
+      connectionId: target.id,
+      source: 'select 2',
+      rowLimit: 10,
+      status: 'succeeded',
+    });
+
     expect(await admin.connections.delete({ connectionId: target.id })).toEqual({ removedFromProjects: 1 });
+    const [run] = await h.database.db.select().from(runs).where(eq(runs.id, runId));
+    expect(run?.connectionId).toBe(target.id);
 
     const project = await admin.projects.get({ projectId: h.a.projectId });
     if (project.logicHidden) throw new Error('an Admin sees the logic');
