@@ -78,7 +78,7 @@ export async function startBrowserProduct(input: {
  * The leak scan's part (issue 9 item 4): the demo Admin's password is a credential; a vault under
  * the product's master key lets the sweep at the database's drop open every credential and secret
  * the api process sealed (the demo connection's included), and check them against every log line
- * of the processes and every /trpc and /auth response the pages received.
+ * of the processes and every /trpc and /auth/sso response the pages received.
  */
 function watchForLeaks(masterKey: string): void {
   registerSecret(ADMIN.password, 'user.password');
@@ -95,7 +95,8 @@ function observePages(browser: Browser): Browser {
     const context = await newContext(...args);
     context.on('response', (response) => {
       const path = new URL(response.url()).pathname;
-      if (!path.startsWith('/trpc') && !path.startsWith('/auth')) return;
+      // The API's routes; an identity provider's pages are not Quarry's answers.
+      if (!/^\/(trpc|auth\/sso)(\/|$)/.test(path)) return;
       // A redirect or a closed page has no body to read; what it had is not lost, it was never sent.
       leakScan().track(
         response.text().then(

@@ -155,7 +155,7 @@ describe('observing what the tests see', () => {
     expect((await leakScan().takeLeaks()).map((l) => l.where)).toEqual(['log:api']);
   });
 
-  it('observes the body of every fetch response in the test process, which the test still reads', async () => {
+  it('observes the body of every API response the test process fetches, which the test still reads', async () => {
     const secret = randomUUID();
     leakScan().registerSecret(secret, 'sso.client_secret');
     const server = createServer((_req, res) => {
@@ -167,6 +167,9 @@ describe('observing what the tests see', () => {
       const { port } = server.address() as AddressInfo;
       const res = await fetch(`http://127.0.0.1:${port}/trpc/sso.providers`);
       expect(await res.json()).toEqual({ clientSecret: secret });
+      // An identity provider's registration answer carries the secret it issues: not Quarry's.
+      const reg = await fetch(`http://127.0.0.1:${port}/reg`, { method: 'POST' });
+      expect(await reg.json()).toEqual({ clientSecret: secret });
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

@@ -23,8 +23,15 @@ export function observeResponse(response: Response, where: string): void {
 }
 
 /**
- * Every `fetch` of this test process (the tests' own requests to the API and the product's calls
- * made in-process) has its response observed as `response:<path>`. Idempotent.
+ * The API's own routes. Other servers the tests talk to answer with secrets by design: the test
+ * identity provider's client registration (`/reg`) hands the client its secret, which Quarry then
+ * stores sealed; that is the provider's answer, not a Quarry response.
+ */
+const API_PATH = /^\/(trpc|auth\/sso)(\/|$)/;
+
+/**
+ * Every `fetch` of this test process to an API route (/trpc, /auth/sso: the tests' own requests to
+ * the API, whichever server it runs in) has its response observed as `response:<path>`. Idempotent.
  */
 export function installFetchObserver(): void {
   const holder = globalThis as Holder;
@@ -34,7 +41,8 @@ export function installFetchObserver(): void {
   globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
     const response = await original(input, init);
     const url = response.url || (input instanceof Request ? input.url : String(input));
-    observeResponse(response, `response:${pathOf(url)}`);
+    const path = pathOf(url);
+    if (API_PATH.test(path)) observeResponse(response, `response:${path}`);
     return response;
   };
 }
