@@ -117,6 +117,16 @@ describe('write-only credentials', () => {
     for (const answer of answers) expect(JSON.stringify(answer)).not.toContain(password);
     const detail = await admin.connections.get({ connectionId: created.id });
     expect(detail.storedSecrets).toEqual(['password']);
+    // Every opening of the record in the API is audited, with why.
+    const unwraps = await h.database.db
+      .select({ details: auditEvents.details })
+      .from(auditEvents)
+      .where(
+        and(eq(auditEvents.action, 'connection.credentials_unwrap'), eq(auditEvents.targetId, created.id)),
+      );
+    expect(unwraps.map((u) => u.details)).toEqual(
+      expect.arrayContaining([{ purpose: 'secret_names' }, { purpose: 'edit' }]),
+    );
     expect(detail.settings).toMatchObject({ database: 'sales', host: 'db.example.com' });
   });
 

@@ -71,12 +71,13 @@ export function sealSecrets(
 
 /**
  * A connection's stored secrets, opened only to merge them with an edit (or an unsaved test) before
- * they are sealed again. Audited like every unwrap; the values never leave the calling service.
+ * they are sealed again, or to name the fields that hold one. Audited like every unwrap; the values
+ * never leave the calling service.
  */
 export async function openStoredSecrets(
   ctx: ServiceContext,
   row: ConnectionRow,
-  purpose: 'edit' | 'test_edit',
+  purpose: 'edit' | 'test_edit' | 'secret_names',
 ): Promise<Result<Record<string, string>>> {
   if (!row.credentials) return ok({});
   const opened = ctx.deps.vault.openText(
@@ -113,15 +114,14 @@ export async function openStoredSecrets(
   return ok(JSON.parse(opened.value) as Record<string, string>);
 }
 
-/** The names of the secret fields holding a stored value; the values are dropped at once. */
-export function storedSecretNames(ctx: ServiceContext, row: ConnectionRow): string[] {
-  if (!row.credentials) return [];
-  const opened = ctx.deps.vault.openText(
-    row.credentials,
-    connectionCredentialsContext(row.workspaceId, row.id),
-  );
+/**
+ * The names of the secret fields holding a stored value, for the edit form; the values are dropped
+ * at once. Opening the record is audited like every unwrap.
+ */
+export async function storedSecretNames(ctx: ServiceContext, row: ConnectionRow): Promise<string[]> {
+  const opened = await openStoredSecrets(ctx, row, 'secret_names');
   if (!opened.ok) return [];
-  return Object.entries(JSON.parse(opened.value) as Record<string, string>)
+  return Object.entries(opened.value)
     .filter(([, value]) => value !== '')
     .map(([name]) => name);
 }

@@ -35,7 +35,7 @@ export async function getConnection(
       projectConnectionsEnabled: enabled,
     }),
     settings: row.settings,
-    storedSecrets: storedSecretNames(ctx, row),
+    storedSecrets: await storedSecretNames(ctx, row),
     canRefreshSchema: row.canRefreshSchema,
   });
 }
