@@ -197,6 +197,19 @@ describe('creating connections', () => {
     expect(refused).toMatchObject({ code: 'CONFLICT', quarry: 'connections.name_taken' });
   });
 
+  it('saves one of two connections created at once under the same name, and refuses the other', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const name = uniqueName('race');
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 4 }, () =>
+        admin.connections.create({ name, kind: 'postgres', settings: settings() }),
+      ),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const rows = await h.database.db.select().from(connections).where(eq(connections.name, name));
+    expect(rows).toHaveLength(1);
+  });
+
   it('refuses a connection string, a file-reading driver option and server options (CONN-1)', async () => {
     const admin = await h.as(h.a, 'admin');
     const attempts: Array<[Record<string, unknown>, string]> = [

@@ -8,7 +8,7 @@ import {
   projects,
   workspaces,
 } from '@quarry/db/schema';
-import { and, asc, count, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { ServiceContext, Tx } from '../../service-context';
 
 export type ConnectionRow = typeof connections.$inferSelect;
@@ -27,12 +27,19 @@ export async function loadConnection(
   return row;
 }
 
-/** Whether another connection of the workspace already has this name (names are compared as typed). */
+/**
+ * Whether another connection of the workspace already has this name (names are compared as typed).
+ * Inside the transaction that saves the name: a lock per workspace keeps two saves of one name from
+ * both passing the check.
+ */
 export async function nameTaken(
-  db: Reader,
+  tx: Pick<Tx, 'select' | 'execute'>,
   input: { workspaceId: string; name: string; exceptId?: string },
 ): Promise<boolean> {
-  const [row] = await db
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`connection-names:${input.workspaceId}`}, 0))`,
+  );
+  const [row] = await tx
     .select({ id: connections.id })
     .from(connections)
     .where(
