@@ -64,9 +64,13 @@ export async function fakePostgres(): Promise<{ port: number; passwords: string[
 }
 
 /** A listener that accepts and then says nothing (a port that is open but not PostgreSQL, or a tarpit). */
-export async function silentListener(reply?: Buffer): Promise<{ port: number; close: () => Promise<void> }> {
+export async function silentListener(
+  reply?: Buffer,
+  onConnection?: () => void,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
+    onConnection?.();
     sockets.add(socket);
     socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
