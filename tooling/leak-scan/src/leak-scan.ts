@@ -51,6 +51,8 @@ export type LeakScan = {
   assertNoLeaks(): Promise<void>;
   /** How many distinct secrets are registered (tests of the scan). */
   secretCount(): number;
+  /** How many observations each kind of place gave (`response`, `log`, `audit`, `page`): coverage. */
+  observedCounts(): Record<string, number>;
 };
 
 const sha8 = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 8);
@@ -72,6 +74,7 @@ export function createLeakScan(): LeakScan {
   const found = new Map<string, Leak>();
   const pending = new Set<Promise<unknown>>();
   const openers: Opener[] = [];
+  const counts: Record<string, number> = {};
 
   const check = (secret: Secret, observation: Observation) => {
     for (const { form, text } of secret.forms) {
@@ -125,6 +128,8 @@ export function createLeakScan(): LeakScan {
     observe(text, where) {
       if (typeof text !== 'string' || text.length < MIN_SECRET_LENGTH) return;
       const observation = { where, text };
+      const kind = where.split(':')[0] ?? where;
+      counts[kind] = (counts[kind] ?? 0) + 1;
       for (const secret of secrets.values()) check(secret, observation);
       kept.push(observation);
       keptChars += text.length;
@@ -164,6 +169,7 @@ export function createLeakScan(): LeakScan {
       );
     },
     secretCount: () => secrets.size,
+    observedCounts: () => ({ ...counts }),
   };
 }
 
