@@ -6,7 +6,11 @@ import { createServer, type Server, type Socket } from 'node:net';
  * (AuthenticationCleartextPassword, which the PostgreSQL protocol lets any server ask for), records
  * it, then refuses the login. What an attacker's "database" would do.
  */
-export async function fakePostgres(): Promise<{ port: number; passwords: string[]; close: () => Promise<void> }> {
+export async function fakePostgres(): Promise<{
+  port: number;
+  passwords: string[];
+  close: () => Promise<void>;
+}> {
   const passwords: string[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {

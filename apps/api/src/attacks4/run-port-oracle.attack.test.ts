@@ -38,9 +38,14 @@ async function probeByRun(projectId: string, port: number, database = 'analytics
     secrets: { password: randomUUID() },
   });
   const cellId = newId('cell');
-  await h.database.db
-    .insert(cells)
-    .values({ id: cellId, workspaceId: h.a.workspaceId, projectId, position: 0, kind: 'sql', source: 'select 1' });
+  await h.database.db.insert(cells).values({
+    id: cellId,
+    workspaceId: h.a.workspaceId,
+    projectId,
+    position: 0,
+    kind: 'sql',
+    source: 'select 1',
+  });
   await editor.projects.updateCell({ projectId, cellId, source: 'select 1', connectionId: connection.id });
   const started = Date.now();
   const run = await editor.runs.start({ projectId, cellId, source: 'select 1' });
@@ -67,7 +72,13 @@ describe('one test against a port that answers something other than PostgreSQL',
       await admin.connections
         .testNew({
           kind: 'postgres',
-          settings: { host: '127.0.0.1', port: target.port, database: 'analytics', username: 'reader', sslMode: 'disable' },
+          settings: {
+            host: '127.0.0.1',
+            port: target.port,
+            database: 'analytics',
+            username: 'reader',
+            sslMode: 'disable',
+          },
           secrets: { password: randomUUID() },
         })
         .catch(() => undefined);
@@ -79,31 +90,31 @@ describe('one test against a port that answers something other than PostgreSQL',
 });
 
 describe('CONN-3 through a run instead of Test connection', () => {
-  it.fails(
-    "does not tell an Editor whether a port is open by how their run on a project connection to it failed",
-    async () => {
-      // Test connection hides the cause from non-Admins; a run does not: an Editor makes a project
-      // connection to host:port, runs `select 1` on it, and reads the run's error code.
-      const projectId = newId('project');
-      await h.database.db
-        .insert(projects)
-        .values({ id: projectId, workspaceId: h.a.workspaceId, name: 'scanner', createdBy: h.a.users.admin.id });
-      await h.database.db.insert(projectGrants).values({
-        id: newId('grant'),
-        workspaceId: h.a.workspaceId,
-        projectId,
-        userId: h.a.users.editor.id,
-        permission: 'can_edit',
-      });
-      // Port 9: nothing listens. The warehouse's port: PostgreSQL listens (asked for a database that
-      // is not there, so nothing is read either way).
-      const closed = await probeByRun(projectId, 9);
-      const open = await probeByRun(projectId, h.warehouse.reader.port, `nope_${randomUUID().slice(0, 6)}`);
-      const summary = JSON.stringify([closed.error?.code, open.error?.code]);
-      expect(closed.status, summary).toBe('failed');
-      expect(open.status, summary).toBe('failed');
-      expect(open.error?.code, summary).toBe(closed.error?.code);
-      expect(open.error?.message, summary).toBe(closed.error?.message);
-    },
-  );
+  it.fails('does not tell an Editor whether a port is open by how their run on a project connection to it failed', async () => {
+    // Test connection hides the cause from non-Admins; a run does not: an Editor makes a project
+    // connection to host:port, runs `select 1` on it, and reads the run's error code.
+    const projectId = newId('project');
+    await h.database.db.insert(projects).values({
+      id: projectId,
+      workspaceId: h.a.workspaceId,
+      name: 'scanner',
+      createdBy: h.a.users.admin.id,
+    });
+    await h.database.db.insert(projectGrants).values({
+      id: newId('grant'),
+      workspaceId: h.a.workspaceId,
+      projectId,
+      userId: h.a.users.editor.id,
+      permission: 'can_edit',
+    });
+    // Port 9: nothing listens. The warehouse's port: PostgreSQL listens (asked for a database that
+    // is not there, so nothing is read either way).
+    const closed = await probeByRun(projectId, 9);
+    const open = await probeByRun(projectId, h.warehouse.reader.port, `nope_${randomUUID().slice(0, 6)}`);
+    const summary = JSON.stringify([closed.error?.code, open.error?.code]);
+    expect(closed.status, summary).toBe('failed');
+    expect(open.status, summary).toBe('failed');
+    expect(open.error?.code, summary).toBe(closed.error?.code);
+    expect(open.error?.message, summary).toBe(closed.error?.message);
+  });
 });

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
 import { newId } from '@quarry/db';
 import { cells, connectionProbeContext, connectionProbes, projectGrants, projects } from '@quarry/db/schema';
-import { QUEUE_SCHEMA } from '@quarry/queue';
 import { loadEnv as loadRunnerEnv, type RunningWorker, startWorker } from '@quarry/query-runner';
+import { QUEUE_SCHEMA } from '@quarry/queue';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakePostgres, silentListener } from './fake-postgres';
@@ -85,93 +85,139 @@ async function runOutcome(runId: string) {
 }
 
 describe('a stored password sent to a host of the attacker’s choosing', () => {
-  it.fails(
-    "does not send a project connection's stored password to a host another editor of the project typed into Test connection",
-    async () => {
-      // The Manager's project connection holds the Manager's warehouse password. The Editor shares
-      // Can edit on the project and so "manages" it: Test connection with unsaved edits (only the
-      // host and port changed, the password left blank) makes the runner log in to the Editor's
-      // server with the Manager's stored password, which that server asks for in clear text.
-      const collector = await fakePostgres();
-      try {
-        const projectId = await projectOfA([
-          { userId: h.a.users.manager.id, permission: 'can_edit' },
-          { userId: h.a.users.editor.id, permission: 'can_edit' },
-        ]);
-        const password = randomUUID();
-        const own = await (await h.as(h.a, 'manager')).connections.createForProject({
-          projectId,
-          name: uniqueName('managers own'),
-          kind: 'postgres',
-          settings: { host: 'db.example.com', port: 5432, database: 'analytics', username: 'manager', sslMode: 'require' },
-          secrets: { password },
-        });
-        const editor = await h.as(h.a, 'editor');
-        await answer(
-          editor.connections.test({
-            connectionId: own.id,
-            settings: { host: '127.0.0.1', port: collector.port, database: 'analytics', username: 'manager', sslMode: 'disable' },
-          }),
-        );
-        expect(collector.passwords).not.toContain(password);
-      } finally {
-        await collector.close();
-      }
-    },
-  );
+  it.fails("does not send a project connection's stored password to a host another editor of the project typed into Test connection", async () => {
+    // The Manager's project connection holds the Manager's warehouse password. The Editor shares
+    // Can edit on the project and so "manages" it: Test connection with unsaved edits (only the
+    // host and port changed, the password left blank) makes the runner log in to the Editor's
+    // server with the Manager's stored password, which that server asks for in clear text.
+    const collector = await fakePostgres();
+    try {
+      const projectId = await projectOfA([
+        { userId: h.a.users.manager.id, permission: 'can_edit' },
+        { userId: h.a.users.editor.id, permission: 'can_edit' },
+      ]);
+      const password = randomUUID();
+      const own = await (await h.as(h.a, 'manager')).connections.createForProject({
+        projectId,
+        name: uniqueName('managers own'),
+        kind: 'postgres',
+        settings: {
+          host: 'db.example.com',
+          port: 5432,
+          database: 'analytics',
+          username: 'manager',
+          sslMode: 'require',
+        },
+        secrets: { password },
+      });
+      const editor = await h.as(h.a, 'editor');
+      await answer(
+        editor.connections.test({
+          connectionId: own.id,
+          settings: {
+            host: '127.0.0.1',
+            port: collector.port,
+            database: 'analytics',
+            username: 'manager',
+            sslMode: 'disable',
+          },
+        }),
+      );
+      expect(collector.passwords).not.toContain(password);
+    } finally {
+      await collector.close();
+    }
+  });
 
-  it.fails(
-    "does not send a workspace connection's stored password to a new host an Admin types into Test connection without re-entering it",
-    async () => {
-      // Write-only credentials hold against Admins too (issue 9 item 4); pointing the saved
-      // connection at one's own server must ask for the password again.
-      const collector = await fakePostgres();
-      try {
-        const admin = await h.as(h.a, 'admin');
-        await answer(
-          admin.connections.test({
-            connectionId: h.a.connectionId,
-            settings: {
-              host: '127.0.0.1',
-              port: collector.port,
-              database: h.warehouse.reader.database,
-              username: h.warehouse.reader.username,
-              sslMode: 'disable',
-            },
-          }),
-        );
-        expect(collector.passwords).not.toContain(h.warehouse.reader.password);
-      } finally {
-        await collector.close();
-      }
-    },
-  );
+  it.fails("does not send a workspace connection's stored password to a new host an Admin types into Test connection without re-entering it", async () => {
+    // Write-only credentials hold against Admins too (issue 9 item 4); pointing the saved
+    // connection at one's own server must ask for the password again.
+    const collector = await fakePostgres();
+    try {
+      const admin = await h.as(h.a, 'admin');
+      await answer(
+        admin.connections.test({
+          connectionId: h.a.connectionId,
+          settings: {
+            host: '127.0.0.1',
+            port: collector.port,
+            database: h.warehouse.reader.database,
+            username: h.warehouse.reader.username,
+            sslMode: 'disable',
+          },
+        }),
+      );
+      expect(collector.passwords).not.toContain(h.warehouse.reader.password);
+    } finally {
+      await collector.close();
+    }
+  });
 });
 
 describe("CONN-2: Quarry's own database", () => {
-  it.fails(
-    "refuses an Editor's project connection to Quarry's own database even where loopback is allowed for the demo warehouse",
-    async () => {
-      // The allow list names the warehouse's host (127.0.0.1, as the embedded demo does), and
-      // Quarry's own database lives on the same server. CONN-2: "Quarry's own database and API are
-      // refused unless an Admin allows them"; nothing checks it, so an Editor's run reads Quarry's
-      // own tables whenever its server lets the role in (here, trust on loopback).
-      const own = new URL(h.database.url);
-      const projectId = await projectOfA([{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
-      const editor = await h.as(h.a, 'editor');
-      const created = await editor.connections.createForProject({
-        projectId,
-        name: uniqueName('quarry itself'),
-        kind: 'postgres',
-        settings: {
-          host: own.hostname,
-          port: Number(own.port || 5432),
-          database: own.pathname.slice(1),
-          username: decodeURIComponent(own.username) || 'postgres',
-          sslMode: 'disable',
-        },
-        secrets: own.password ? { password: decodeURIComponent(own.password) } : {},
-      });
+  it.fails("refuses an Editor's project connection to Quarry's own database even where loopback is allowed for the demo warehouse", async () => {
+    // The allow list names the warehouse's host (127.0.0.1, as the embedded demo does), and
+    // Quarry's own database lives on the same server. CONN-2: "Quarry's own database and API are
+    // refused unless an Admin allows them"; nothing checks it, so an Editor's run reads Quarry's
+    // own tables whenever its server lets the role in (here, trust on loopback).
+    const own = new URL(h.database.url);
+    const projectId = await projectOfA([{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
+    const editor = await h.as(h.a, 'editor');
+    const created = await editor.connections.createForProject({
+      projectId,
+      name: uniqueName('quarry itself'),
+      kind: 'postgres',
+      settings: {
+        host: own.hostname,
+        port: Number(own.port || 5432),
+        database: own.pathname.slice(1),
+        username: decodeURIComponent(own.username) || 'postgres',
+        sslMode: 'disable',
+      },
+      secrets: own.password ? { password: decodeURIComponent(own.password) } : {},
+    });
+    const cellId = newId('cell');
+    await h.database.db.insert(cells).values({
+      id: cellId,
+      workspaceId: h.a.workspaceId,
+      projectId,
+      position: 0,
+      kind: 'sql',
+      connectionId: created.id,
+      source: 'select 1',
+    });
+    const run = await editor.runs.start({
+      projectId,
+      cellId,
+      source: 'select count(*) as sessions from sessions',
+    });
+    const finished = await runOutcome(run.id);
+    expect(finished.status).toBe('failed');
+    expect(finished.error).toMatchObject({ code: 'net.address_refused' });
+  });
+});
+
+describe('a cell pointed past the API at a connection its project does not use', () => {
+  it("refuses the run in the runner: a workspace connection not imported, and another project's own connection", async () => {
+    // The state a race between updateCell and removeFromProject leaves (packages/api attacks4):
+    // the runner re-checks the import from the database (JOB-4) and reads nothing.
+    const projectId = await projectOfA([{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
+    const otherProject = await projectOfA([{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
+    const editor = await h.as(h.a, 'editor');
+    const otherOwn = await editor.connections.createForProject({
+      projectId: otherProject,
+      name: uniqueName('other own'),
+      kind: 'postgres',
+      settings: {
+        host: h.warehouse.reader.host,
+        port: h.warehouse.reader.port,
+        database: h.warehouse.reader.database,
+        username: h.warehouse.reader.username,
+        sslMode: 'disable',
+      },
+      secrets: { password: h.warehouse.reader.password },
+    });
+    for (const connectionId of [h.a.connectionId, otherOwn.id]) {
       const cellId = newId('cell');
       await h.database.db.insert(cells).values({
         id: cellId,
@@ -179,19 +225,19 @@ describe("CONN-2: Quarry's own database", () => {
         projectId,
         position: 0,
         kind: 'sql',
-        connectionId: created.id,
+        connectionId,
         source: 'select 1',
       });
-      const run = await editor.runs.start({
-        projectId,
-        cellId,
-        source: 'select count(*) as sessions from sessions',
-      });
+      const run = await editor.runs.start({ projectId, cellId, source: 'select count(*) from orders' });
       const finished = await runOutcome(run.id);
-      expect(finished.status).toBe('failed');
-      expect(finished.error).toMatchObject({ code: 'net.address_refused' });
-    },
-  );
+      expect(finished.status, connectionId).toBe('failed');
+      expect(finished.error, connectionId).toMatchObject({ code: 'run.connection_not_in_project' });
+      const [chunks] = await h.deps.sql<
+        { n: number }[]
+      >`select count(*)::int as n from run_chunks where run_id = ${run.id}`;
+      expect(chunks?.n ?? 0).toBe(0);
+    }
+  });
 });
 
 describe('CONN-2 at connect time', () => {
@@ -220,19 +266,33 @@ describe('CONN-2 at connect time', () => {
       'fd00:ec2::254',
     ];
     const answers = await Promise.all(
-      hosts.map((host) => answer(admin.connections.test({ connectionId: h.a.connectionId, settings: { ...base, host } }))),
+      hosts.map((host) =>
+        answer(admin.connections.test({ connectionId: h.a.connectionId, settings: { ...base, host } })),
+      ),
     );
     hosts.forEach((host, i) => {
       const a = answers[i];
       expect(a?.ok, host).toBe(false);
-      if (a && !a.ok) expect(a.quarry, host).toMatch(/^net\.(address_refused|unresolvable)$|^connections\.invalid_settings$/);
+      if (a && !a.ok)
+        expect(a.quarry, host).toMatch(
+          /^net\.(address_refused|unresolvable)$|^connections\.invalid_settings$/,
+        );
     });
     // Host with a path, user-info or options never reaches the runner at all. ('127.0.0.1:5432' is
     // saved, since the pattern lets colons through for IPv6, but it never resolves: the socket goes
     // to the checked address and the port field, so it carries no second port.)
-    for (const host of ['user@127.0.0.1', '/var/run/postgresql', '127.0.0.1/x', 'h?sslrootcert=/etc/passwd']) {
+    for (const host of [
+      'user@127.0.0.1',
+      '/var/run/postgresql',
+      '127.0.0.1/x',
+      'h?sslrootcert=/etc/passwd',
+    ]) {
       const refused = await answer(
-        admin.connections.update({ connectionId: h.a.connectionId, name: 'warehouse', settings: { ...base, host } }),
+        admin.connections.update({
+          connectionId: h.a.connectionId,
+          name: 'warehouse',
+          settings: { ...base, host },
+        }),
       );
       expect(refused.ok, host).toBe(false);
     }
@@ -257,7 +317,13 @@ describe('probes and forged test jobs', () => {
       id: probeId,
       workspaceId: h.a.workspaceId,
       kind: 'postgres',
-      settings: { host: h.warehouse.reader.host, port: h.warehouse.reader.port, database: h.warehouse.reader.database, username: h.warehouse.reader.username, sslMode: 'disable' },
+      settings: {
+        host: h.warehouse.reader.host,
+        port: h.warehouse.reader.port,
+        database: h.warehouse.reader.database,
+        username: h.warehouse.reader.username,
+        sslMode: 'disable',
+      },
       credentials: h.vault.seal(
         JSON.stringify({ password: h.warehouse.reader.password }),
         connectionProbeContext(h.a.workspaceId, probeId),
@@ -270,15 +336,23 @@ describe('probes and forged test jobs', () => {
       target: { type: 'probe', probeId },
       requestedBy: h.b.users.admin.id,
     });
-    expect(await jobOutput(String(forgedProbe))).toMatchObject({ ok: false, error: { code: 'not_found.probe' } });
+    expect(await jobOutput(String(forgedProbe))).toMatchObject({
+      ok: false,
+      error: { code: 'not_found.probe' },
+    });
     // The probe of A is untouched by B's job.
-    expect((await h.deps.sql<{ id: string }[]>`select id from connection_probes`).map((r) => r.id)).toEqual([probeId]);
+    expect((await h.deps.sql<{ id: string }[]>`select id from connection_probes`).map((r) => r.id)).toEqual([
+      probeId,
+    ]);
     const forgedConnection = await h.deps.queue.send('connection.test', {
       workspaceId: h.b.workspaceId,
       target: { type: 'connection', connectionId: h.a.connectionId },
       requestedBy: h.b.users.admin.id,
     });
-    expect(await jobOutput(String(forgedConnection))).toMatchObject({ ok: false, error: { code: 'not_found.connection' } });
+    expect(await jobOutput(String(forgedConnection))).toMatchObject({
+      ok: false,
+      error: { code: 'not_found.connection' },
+    });
     await h.deps.sql`delete from connection_probes where id = ${probeId}`;
   });
 });
@@ -295,7 +369,13 @@ describe('CONN-3: what an Editor learns from Test connection', () => {
         editor.connections.testNewForProject({
           projectId,
           kind: 'postgres',
-          settings: { host: '127.0.0.1', port, database: 'analytics', username: 'reader', sslMode: 'disable' },
+          settings: {
+            host: '127.0.0.1',
+            port,
+            database: 'analytics',
+            username: 'reader',
+            sslMode: 'disable',
+          },
           secrets: { password: randomUUID() },
         }),
       );

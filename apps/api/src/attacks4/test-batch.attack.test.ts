@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
 import { newId } from '@quarry/db';
 import { projectGrants, projects } from '@quarry/db/schema';
-import { QUEUE_SCHEMA } from '@quarry/queue';
 import { loadEnv as loadRunnerEnv, type RunningWorker, startWorker } from '@quarry/query-runner';
+import { QUEUE_SCHEMA } from '@quarry/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInOverHttp, startAttackApi } from '../attacks/attack-helpers';
 import type { TestApi } from '../testing/start-test-api';
@@ -39,54 +39,51 @@ async function testJobs(): Promise<number> {
 }
 
 describe('password guesses against a warehouse, batched through Test connection', () => {
-  it.fails(
-    'refuses an HTTP request that carries more than one connection test, as it does more than one sign-in (AUTH-7)',
-    async () => {
-      // Each test is a login attempt with a password the caller chose, made by Quarry's runner from
-      // inside the operator's network (QUARRY_ALLOWED_PRIVATE_HOSTS). An Editor batches ten per
-      // request, with no limit on requests: a password-guessing service against any database the
-      // runner can reach, which the Editor cannot reach themselves.
-      const projectId = newId('project');
-      await h.database.db.insert(projects).values({
-        id: projectId,
-        workspaceId: h.a.workspaceId,
-        name: `guesses ${randomUUID().slice(0, 6)}`,
-        createdBy: h.a.users.admin.id,
-      });
-      await h.database.db.insert(projectGrants).values({
-        id: newId('grant'),
-        workspaceId: h.a.workspaceId,
+  it.fails('refuses an HTTP request that carries more than one connection test, as it does more than one sign-in (AUTH-7)', async () => {
+    // Each test is a login attempt with a password the caller chose, made by Quarry's runner from
+    // inside the operator's network (QUARRY_ALLOWED_PRIVATE_HOSTS). An Editor batches ten per
+    // request, with no limit on requests: a password-guessing service against any database the
+    // runner can reach, which the Editor cannot reach themselves.
+    const projectId = newId('project');
+    await h.database.db.insert(projects).values({
+      id: projectId,
+      workspaceId: h.a.workspaceId,
+      name: `guesses ${randomUUID().slice(0, 6)}`,
+      createdBy: h.a.users.admin.id,
+    });
+    await h.database.db.insert(projectGrants).values({
+      id: newId('grant'),
+      workspaceId: h.a.workspaceId,
+      projectId,
+      userId: h.a.users.editor.id,
+      permission: 'can_edit',
+    });
+    const cookie = await signInOverHttp(api.url, { email: h.a.users.editor.email });
+    const guesses = Array.from({ length: 10 }, () => ({
+      json: {
         projectId,
-        userId: h.a.users.editor.id,
-        permission: 'can_edit',
-      });
-      const cookie = await signInOverHttp(api.url, { email: h.a.users.editor.email });
-      const guesses = Array.from({ length: 10 }, () => ({
-        json: {
-          projectId,
-          kind: 'postgres',
-          settings: {
-            host: '127.0.0.1',
-            port: 9,
-            database: 'analytics',
-            username: 'reader',
-            sslMode: 'disable',
-          },
-          secrets: { password: randomUUID() },
+        kind: 'postgres',
+        settings: {
+          host: '127.0.0.1',
+          port: 9,
+          database: 'analytics',
+          username: 'reader',
+          sslMode: 'disable',
         },
-      }));
-      const before = await testJobs();
-      const paths = Array.from({ length: 10 }, () => 'connections.testNewForProject').join(',');
-      const response = await fetch(`${api.url}/trpc/${paths}?batch=1`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', cookie },
-        body: JSON.stringify(Object.fromEntries(guesses.map((g, i) => [String(i), g]))),
-      });
-      const text = await response.text();
-      const sent = (await testJobs()) - before;
-      expect(sent, `${response.status} ${text.slice(0, 200)}`).toBeLessThanOrEqual(1);
-      expect(response.status).toBe(400);
-      expect(text).toContain('request.credential_batch');
-    },
-  );
+        secrets: { password: randomUUID() },
+      },
+    }));
+    const before = await testJobs();
+    const paths = Array.from({ length: 10 }, () => 'connections.testNewForProject').join(',');
+    const response = await fetch(`${api.url}/trpc/${paths}?batch=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin', cookie },
+      body: JSON.stringify(Object.fromEntries(guesses.map((g, i) => [String(i), g]))),
+    });
+    const text = await response.text();
+    const sent = (await testJobs()) - before;
+    expect(sent, `${response.status} ${text.slice(0, 200)}`).toBeLessThanOrEqual(1);
+    expect(response.status).toBe(400);
+    expect(text).toContain('request.credential_batch');
+  });
 });

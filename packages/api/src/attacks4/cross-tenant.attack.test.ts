@@ -52,7 +52,8 @@ describe("another workspace's Admin holding workspace A's ids", () => {
         ['test', () => bAdmin.connections.test({ connectionId })],
         [
           'test with edits',
-          () => bAdmin.connections.test({ connectionId, settings: settings({ host: 'attacker.example.net' }) }),
+          () =>
+            bAdmin.connections.test({ connectionId, settings: settings({ host: 'attacker.example.net' }) }),
         ],
         ['setDefault', () => bAdmin.connections.setDefault({ connectionId })],
         ['permissions', () => bAdmin.connections.permissions({ connectionId })],
@@ -78,8 +79,14 @@ describe("another workspace's Admin holding workspace A's ids", () => {
               canRefreshSchema: 'can_query',
             }),
         ],
-        ['importIntoProject (own project)', () => bAdmin.connections.importIntoProject({ projectId: projectB, connectionId })],
-        ['removeFromProject (A project)', () => bAdmin.connections.removeFromProject({ projectId: projectA, connectionId })],
+        [
+          'importIntoProject (own project)',
+          () => bAdmin.connections.importIntoProject({ projectId: projectB, connectionId }),
+        ],
+        [
+          'removeFromProject (A project)',
+          () => bAdmin.connections.removeFromProject({ projectId: projectA, connectionId }),
+        ],
         [
           'updateCell (own cell)',
           () =>
@@ -114,7 +121,10 @@ describe("another workspace's Admin holding workspace A's ids", () => {
             secrets: {},
           }),
       ],
-      ['import B connection into A project', () => bAdmin.connections.importIntoProject({ projectId: projectA, connectionId: h.b.connectionId })],
+      [
+        'import B connection into A project',
+        () => bAdmin.connections.importIntoProject({ projectId: projectA, connectionId: h.b.connectionId }),
+      ],
       ['secrets.usage', () => bAdmin.secrets.usage({ secretId: secretA.id })],
       [
         'secrets.update',
@@ -127,9 +137,15 @@ describe("another workspace's Admin holding workspace A's ids", () => {
           }),
       ],
       ['secrets.delete', () => bAdmin.secrets.delete({ secretId: secretA.id })],
-      ['secrets.importIntoProject', () => bAdmin.secrets.importIntoProject({ projectId: projectB, secretId: secretA.id })],
+      [
+        'secrets.importIntoProject',
+        () => bAdmin.secrets.importIntoProject({ projectId: projectB, secretId: secretA.id }),
+      ],
       ['secrets.forProject', () => bAdmin.secrets.forProject({ projectId: projectA })],
-      ['secrets.removeFromProject', () => bAdmin.secrets.removeFromProject({ projectId: projectA, secretId: secretA.id })],
+      [
+        'secrets.removeFromProject',
+        () => bAdmin.secrets.removeFromProject({ projectId: projectA, secretId: secretA.id }),
+      ],
     );
     for (const [name, attempt] of attempts) {
       const refused = await refusal(attempt());
@@ -173,7 +189,11 @@ describe("another workspace's Admin holding workspace A's ids", () => {
     expect(
       (
         await refusal(
-          aAdmin.secrets.create({ name: `s_${randomUUID().slice(0, 8)}`, value: randomUUID(), groupsWithAccess: [groupId] }),
+          aAdmin.secrets.create({
+            name: `s_${randomUUID().slice(0, 8)}`,
+            value: randomUUID(),
+            groupsWithAccess: [groupId],
+          }),
         )
       ).code,
     ).toBe('NOT_FOUND');
@@ -225,7 +245,10 @@ describe('members of the same workspace without the right to manage', () => {
               canRefreshSchema: 'can_query',
             }),
         ],
-        ['setProjectConnectionsEnabled', () => member.connections.setProjectConnectionsEnabled({ enabled: false })],
+        [
+          'setProjectConnectionsEnabled',
+          () => member.connections.setProjectConnectionsEnabled({ enabled: false }),
+        ],
         [
           'create',
           () =>
@@ -236,7 +259,10 @@ describe('members of the same workspace without the right to manage', () => {
               secrets: {},
             }),
         ],
-        ['testNew', () => member.connections.testNew({ kind: 'postgres', settings: settings(), secrets: {} })],
+        [
+          'testNew',
+          () => member.connections.testNew({ kind: 'postgres', settings: settings(), secrets: {} }),
+        ],
       ];
       for (const [name, attempt] of attempts) {
         expect((await refusal(attempt())).code, `${role} ${name}`).toBe('FORBIDDEN');
@@ -257,12 +283,42 @@ describe('members of the same workspace without the right to manage', () => {
     const connectionId = own.id;
     for (const [name, attempt] of [
       ['get', () => editor.connections.get({ connectionId })],
-      ['update', () => editor.connections.update({ connectionId, name: own.name, settings: settings({ host: 'attacker.example.net' }) })],
+      [
+        'update',
+        () =>
+          editor.connections.update({
+            connectionId,
+            name: own.name,
+            settings: settings({ host: 'attacker.example.net' }),
+          }),
+      ],
       ['delete', () => editor.connections.delete({ connectionId })],
-      ['test', () => editor.connections.test({ connectionId, settings: settings({ host: 'attacker.example.net' }) })],
+      [
+        'test',
+        () => editor.connections.test({ connectionId, settings: settings({ host: 'attacker.example.net' }) }),
+      ],
       ['usage', () => editor.connections.usage({ connectionId })],
-      ['createForProject', () => editor.connections.createForProject({ projectId, name: uniqueName('x'), kind: 'postgres', settings: settings(), secrets: {} })],
-      ['testNewForProject', () => editor.connections.testNewForProject({ projectId, kind: 'postgres', settings: settings(), secrets: {} })],
+      [
+        'createForProject',
+        () =>
+          editor.connections.createForProject({
+            projectId,
+            name: uniqueName('x'),
+            kind: 'postgres',
+            settings: settings(),
+            secrets: {},
+          }),
+      ],
+      [
+        'testNewForProject',
+        () =>
+          editor.connections.testNewForProject({
+            projectId,
+            kind: 'postgres',
+            settings: settings(),
+            secrets: {},
+          }),
+      ],
     ] as Array<[string, () => Promise<unknown>]>) {
       expect((await refusal(attempt())).code, name).toBe('FORBIDDEN');
     }
@@ -279,8 +335,12 @@ describe('members of the same workspace without the right to manage', () => {
     const own = await projectConnection(h, h.a, 'editor', projectId);
     // An Admin imports a workspace connection restricted to a group the Editor is not in.
     const groupId = newId('group');
-    await h.database.db.insert(groups).values({ id: groupId, workspaceId: h.a.workspaceId, name: uniqueName('finance') });
-    await h.database.db.insert(groupMembers).values({ groupId, userId: h.a.users.manager.id, workspaceId: h.a.workspaceId });
+    await h.database.db
+      .insert(groups)
+      .values({ id: groupId, workspaceId: h.a.workspaceId, name: uniqueName('finance') });
+    await h.database.db
+      .insert(groupMembers)
+      .values({ groupId, userId: h.a.users.manager.id, workspaceId: h.a.workspaceId });
     const restricted = await workspaceConnection(h, h.a);
     const admin = await h.as(h.a, 'admin');
     await admin.connections.updatePermissions({
@@ -294,19 +354,40 @@ describe('members of the same workspace without the right to manage', () => {
     const before = await rawConnection(h, own.id);
     const editor = await h.as(h.a, 'editor');
     expect(
-      (await refusal(editor.connections.update({ connectionId: own.id, name: own.name, settings: settings({ host: 'attacker.example.net' }) }))).code,
+      (
+        await refusal(
+          editor.connections.update({
+            connectionId: own.id,
+            name: own.name,
+            settings: settings({ host: 'attacker.example.net' }),
+          }),
+        )
+      ).code,
     ).toBe('FORBIDDEN');
     expect((await refusal(editor.connections.get({ connectionId: own.id }))).code).toBe('FORBIDDEN');
     expect((await refusal(editor.connections.delete({ connectionId: own.id }))).code).toBe('FORBIDDEN');
     expect(
-      (await refusal(editor.connections.createForProject({ projectId, name: uniqueName('again'), kind: 'postgres', settings: settings(), secrets: {} }))).code,
+      (
+        await refusal(
+          editor.connections.createForProject({
+            projectId,
+            name: uniqueName('again'),
+            kind: 'postgres',
+            settings: settings(),
+            secrets: {},
+          }),
+        )
+      ).code,
     ).toBe('FORBIDDEN');
     // Nor can they take the restricted connection out to get their Can edit back.
     expect(
       (await refusal(editor.connections.removeFromProject({ projectId, connectionId: restricted.id }))).code,
     ).toBe('FORBIDDEN');
     expect(await rawConnection(h, own.id)).toEqual(before);
-    const links = await h.database.db.select().from(projectConnections).where(eq(projectConnections.projectId, projectId));
+    const links = await h.database.db
+      .select()
+      .from(projectConnections)
+      .where(eq(projectConnections.projectId, projectId));
     expect(links.map((l) => l.connectionId).sort()).toEqual([own.id, restricted.id].sort());
   });
 
@@ -322,7 +403,17 @@ describe('members of the same workspace without the right to manage', () => {
       const member = await h.as(h.a, role);
       expect((await refusal(member.connections.get({ connectionId: own.id }))).code, role).toBe('FORBIDDEN');
       expect(
-        (await refusal(member.connections.createForProject({ projectId, name: uniqueName(role), kind: 'postgres', settings: settings(), secrets: {} }))).code,
+        (
+          await refusal(
+            member.connections.createForProject({
+              projectId,
+              name: uniqueName(role),
+              kind: 'postgres',
+              settings: settings(),
+              secrets: {},
+            }),
+          )
+        ).code,
         role,
       ).toBe('FORBIDDEN');
     }
@@ -333,19 +424,52 @@ describe('members of the same workspace without the right to manage', () => {
       const connectionId = own.id;
       for (const [name, attempt] of [
         ['get', () => editor.connections.get({ connectionId })],
-        ['update', () => editor.connections.update({ connectionId, name: own.name, settings: settings({ host: 'attacker.example.net' }) })],
+        [
+          'update',
+          () =>
+            editor.connections.update({
+              connectionId,
+              name: own.name,
+              settings: settings({ host: 'attacker.example.net' }),
+            }),
+        ],
         ['delete', () => editor.connections.delete({ connectionId })],
         ['test', () => editor.connections.test({ connectionId })],
-        ['createForProject', () => editor.connections.createForProject({ projectId, name: uniqueName('x'), kind: 'postgres', settings: settings(), secrets: {} })],
-        ['testNewForProject', () => editor.connections.testNewForProject({ projectId, kind: 'postgres', settings: settings(), secrets: {} })],
+        [
+          'createForProject',
+          () =>
+            editor.connections.createForProject({
+              projectId,
+              name: uniqueName('x'),
+              kind: 'postgres',
+              settings: settings(),
+              secrets: {},
+            }),
+        ],
+        [
+          'testNewForProject',
+          () =>
+            editor.connections.testNewForProject({
+              projectId,
+              kind: 'postgres',
+              settings: settings(),
+              secrets: {},
+            }),
+        ],
       ] as Array<[string, () => Promise<unknown>]>) {
         expect((await refusal(attempt())).code, name).toBe('FORBIDDEN');
       }
       // And a cell cannot be pointed at it any more: the project is downgraded to Can explore.
-      const [cell] = await (await h.as(h.a, 'admin')).projects.get({ projectId }).then((p) => (p as { cells: { id: string }[] }).cells);
+      const [cell] = await (await h.as(h.a, 'admin')).projects
+        .get({ projectId })
+        .then((p) => (p as { cells: { id: string }[] }).cells);
       if (cell) {
         expect(
-          (await refusal(editor.projects.updateCell({ projectId, cellId: cell.id, source: 'select 1', connectionId }))).code,
+          (
+            await refusal(
+              editor.projects.updateCell({ projectId, cellId: cell.id, source: 'select 1', connectionId }),
+            )
+          ).code,
         ).toBe('FORBIDDEN');
       }
     } finally {

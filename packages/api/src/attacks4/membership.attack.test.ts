@@ -40,11 +40,41 @@ describe('one person in two workspaces (AUTH-9)', () => {
     const inA = await sessionIn(person.id, h.a.workspaceId);
     for (const [name, attempt] of [
       ['get', () => inA.connections.get({ connectionId: wsConn.id })],
-      ['update', () => inA.connections.update({ connectionId: wsConn.id, name: wsConn.name, settings: settings({ host: 'attacker.example.net' }) })],
+      [
+        'update',
+        () =>
+          inA.connections.update({
+            connectionId: wsConn.id,
+            name: wsConn.name,
+            settings: settings({ host: 'attacker.example.net' }),
+          }),
+      ],
       ['setDefault', () => inA.connections.setDefault({ connectionId: wsConn.id })],
-      ['updatePermissions', () => inA.connections.updatePermissions({ connectionId: wsConn.id, groupsWithAccess: ['public'], canQuery: ['public'], canViewResults: null, canRefreshSchema: 'can_query' })],
-      ['create', () => inA.connections.create({ name: uniqueName('x'), kind: 'postgres', settings: settings(), secrets: {} })],
-      ['secrets.create', () => inA.secrets.create({ name: `x_${randomUUID().slice(0, 6)}`, value: randomUUID() })],
+      [
+        'updatePermissions',
+        () =>
+          inA.connections.updatePermissions({
+            connectionId: wsConn.id,
+            groupsWithAccess: ['public'],
+            canQuery: ['public'],
+            canViewResults: null,
+            canRefreshSchema: 'can_query',
+          }),
+      ],
+      [
+        'create',
+        () =>
+          inA.connections.create({
+            name: uniqueName('x'),
+            kind: 'postgres',
+            settings: settings(),
+            secrets: {},
+          }),
+      ],
+      [
+        'secrets.create',
+        () => inA.secrets.create({ name: `x_${randomUUID().slice(0, 6)}`, value: randomUUID() }),
+      ],
     ] as Array<[string, () => Promise<unknown>]>) {
       expect((await refusal(attempt())).code, name).toBe('FORBIDDEN');
     }
@@ -64,8 +94,12 @@ describe('one person in two workspaces (AUTH-9)', () => {
     expect((await editor.connections.get({ connectionId: own.id })).id).toBe(own.id);
     // With the session still open, an Admin imports a connection restricted to a group without them.
     const groupId = newId('group');
-    await h.database.db.insert(groups).values({ id: groupId, workspaceId: h.a.workspaceId, name: uniqueName('g') });
-    await h.database.db.insert(groupMembers).values({ groupId, userId: h.a.users.manager.id, workspaceId: h.a.workspaceId });
+    await h.database.db
+      .insert(groups)
+      .values({ id: groupId, workspaceId: h.a.workspaceId, name: uniqueName('g') });
+    await h.database.db
+      .insert(groupMembers)
+      .values({ groupId, userId: h.a.users.manager.id, workspaceId: h.a.workspaceId });
     const restricted = await workspaceConnection(h, h.a);
     const admin = await h.as(h.a, 'admin');
     await admin.connections.updatePermissions({
@@ -78,7 +112,14 @@ describe('one person in two workspaces (AUTH-9)', () => {
     await admin.connections.importIntoProject({ projectId, connectionId: restricted.id });
     expect((await refusal(editor.connections.get({ connectionId: own.id }))).code).toBe('FORBIDDEN');
     expect(
-      (await refusal(editor.connections.test({ connectionId: own.id, settings: settings({ host: 'attacker.example.net' }) }))).code,
+      (
+        await refusal(
+          editor.connections.test({
+            connectionId: own.id,
+            settings: settings({ host: 'attacker.example.net' }),
+          }),
+        )
+      ).code,
     ).toBe('FORBIDDEN');
   });
 });
@@ -107,7 +148,8 @@ describe('deletion racing an import', () => {
         .select()
         .from(projectConnections)
         .where(eq(projectConnections.connectionId, target.id));
-      if ((await rawConnection(h, target.id)) !== undefined || links.length > 0) leftovers.push(`round ${round}`);
+      if ((await rawConnection(h, target.id)) !== undefined || links.length > 0)
+        leftovers.push(`round ${round}`);
     }
     return { internal, leftovers };
   }

