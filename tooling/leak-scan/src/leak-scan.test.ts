@@ -23,6 +23,7 @@ describe('the leak scan', () => {
     scan.registerSecret(secret, 'connection.credentials');
     scan.observe(JSON.stringify({ result: { data: { password: secret } } }), 'response:connections.get');
     scan.observe(JSON.stringify({ id: unrelated }), 'response:connections.list');
+    expect(scan.observedCounts()).toEqual({ response: 2 });
     const leaks = await scan.leaks();
     expect(leaks).toEqual([
       {
