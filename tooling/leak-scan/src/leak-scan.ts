@@ -146,7 +146,8 @@ export function createLeakScan(): LeakScan {
       void settled.then(() => pending.delete(settled));
     },
     rememberVault(vault) {
-      if (!openers.includes(vault)) openers.push(vault);
+      // A vault and its watched twin share their methods: remember the pair once.
+      if (!openers.some((known) => known.openText === vault.openText)) openers.push(vault);
     },
     vaults: () => openers,
     leaks,

@@ -43,9 +43,10 @@ export function registerSealed(plaintext: Uint8Array | string, purpose: string):
  * product sealed under the same master key in its own vault.
  */
 export function watchVault<V extends Sealer>(vault: V): V {
+  // Remembered by this file's scan even when the twin already exists (a module kept across files).
+  if (vault.openText) leakScan().rememberVault({ openText: vault.openText });
   const twin = twins.get(vault);
   if (twin) return twin as V;
-  if (vault.openText) leakScan().rememberVault({ openText: vault.openText });
   const wrapped: V = Object.freeze({
     ...vault,
     seal(plaintext: Uint8Array | string, context: VaultContext): Buffer {
