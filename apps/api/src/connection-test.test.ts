@@ -210,7 +210,7 @@ describe('testing new and edited connections', () => {
     const created = await admin.connections.create({
       name: `edited ${randomUUID().slice(0, 8)}`,
       kind: 'postgres',
-      settings: readerSettings({ port: 1 }),
+      settings: readerSettings({ database: 'not_the_warehouse' }),
       secrets: { password },
     });
     // Unsaved edits are tested with the stored password merged in.

@@ -210,7 +210,7 @@ describe('smuggling a connection where it does not belong', () => {
     expect(await cellConnection(h.a.cellId)).toBe(h.a.connectionId);
   });
 
-  it.fails("hides a project connection's name from an Editor who cannot open its project, when they import it by id", async () => {
+  it("hides a project connection's name from an Editor who cannot open its project, when they import it by id", async () => {
     // The gate answers NOT_FOUND to someone the project is closed to ("the connection does not exist");
     // importing it by id into a project of their own answers with its name instead.
     const hiddenProject = await projectIn(h, h.a, [{ userId: h.a.users.manager.id, permission: 'can_edit' }]);
@@ -227,7 +227,7 @@ describe('smuggling a connection where it does not belong', () => {
 });
 
 describe('stored credentials redirected', () => {
-  it.fails("does not let a second editor of a project point another member's project connection at a new host while keeping the stored password", async () => {
+  it("does not let a second editor of a project point another member's project connection at a new host while keeping the stored password", async () => {
     // The Manager's project connection holds the Manager's own warehouse password. The Editor, who
     // shares Can edit on the project but never had that password, changes only the host and leaves
     // the password blank ("keeps the stored one"): every test and run then sends the Manager's
@@ -525,7 +525,7 @@ describe('races', () => {
     }
   });
 
-  it.fails('leaves no cell pointing at a connection its project no longer imports when an edit races the removal', async () => {
+  it('leaves no cell pointing at a connection its project no longer imports when an edit races the removal', async () => {
     // updateCell checks the import and then writes the cell; removeFromProject deletes the import and
     // clears the cells using it. Neither locks what the other reads, so the cell can be written after
     // the clearing: it then names a connection the project does not import. (The runner refuses

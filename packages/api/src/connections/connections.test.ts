@@ -4,6 +4,7 @@ import {
   auditEvents,
   cells,
   connectionCredentialsContext,
+  connectionProbes,
   connections,
   projectConnections,
   projectGrants,
@@ -137,11 +138,11 @@ describe('write-only credentials', () => {
     await admin.connections.update({
       connectionId: created.id,
       name: created.name,
-      settings: settings({ port: 6543 }),
+      settings: settings({ database: 'sales' }),
     });
     const after = await rawRow(created.id);
     expect(after?.credentials?.equals(before ?? Buffer.alloc(0))).toBe(true);
-    expect(after?.settings).toMatchObject({ port: 6543 });
+    expect(after?.settings).toMatchObject({ database: 'sales' });
   });
 
   it('replaces the stored password when a new one is sent, sealed again', async () => {
@@ -160,6 +161,49 @@ describe('write-only credentials', () => {
       connectionCredentialsContext(h.a.workspaceId, created.id),
     );
     expect(opened.ok && JSON.parse(opened.value)).toEqual({ password: replacement });
+  });
+});
+
+describe('stored credentials only go where they were entered for', () => {
+  it('refuses an edit that moves the host, the port or TLS while keeping the stored password, and changes nothing', async () => {
+    const editor = await h.as(h.a, 'editor');
+    const password = randomUUID();
+    const own = await editor.connections.createForProject({
+      projectId: h.a.projectId,
+      name: uniqueName('moved'),
+      kind: 'postgres',
+      settings: settings(),
+      secrets: { password },
+    });
+    const before = await rawRow(own.id);
+    for (const moved of [{ host: 'collector.example' }, { port: 6543 }, { sslMode: 'disable' }]) {
+      const refused = await refusal(
+        editor.connections.update({ connectionId: own.id, name: own.name, settings: settings(moved) }),
+      );
+      expect(refused, JSON.stringify(moved)).toMatchObject({
+        quarry: 'connections.invalid_settings',
+        details: { field: 'password' },
+      });
+      const tested = await refusal(
+        editor.connections.test({
+          connectionId: own.id,
+          settings: settings(moved),
+          secrets: { password: '' },
+        }),
+      );
+      expect(tested.quarry).toBe('connections.invalid_settings');
+    }
+    expect(await rawRow(own.id)).toEqual(before);
+    expect(await h.database.db.select().from(connectionProbes)).toEqual([]);
+    // Typing the password again for the new host is fine.
+    const moved = await editor.connections.update({
+      connectionId: own.id,
+      name: own.name,
+      settings: settings({ host: 'collector.example' }),
+      secrets: { password: randomUUID() },
+    });
+    expect(moved.status).toBe('ready');
+    await editor.connections.delete({ connectionId: own.id });
   });
 });
 

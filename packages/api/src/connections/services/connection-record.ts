@@ -212,3 +212,37 @@ export async function usageOf(db: Reader, workspaceId: string, connectionId: str
     .where(and(eq(projectConnections.connectionId, connectionId), eq(projects.workspaceId, workspaceId)))
     .orderBy(asc(projects.name));
 }
+
+/**
+ * Settings that say where the credentials are sent. Changing one needs every stored secret typed
+ * again: otherwise anyone who may edit a connection could point it at a server of their own and
+ * have Quarry hand it a password they never knew.
+ */
+const DESTINATION_SETTINGS = ['host', 'port', 'sslMode'] as const;
+
+/**
+ * Refuses keeping stored secrets (fields sent blank) when the edit changes where they are sent; null
+ * when nothing stored would follow the connection somewhere new.
+ */
+export function keptSecretsRedirected(input: {
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  stored: Record<string, string>;
+  sent: Record<string, string>;
+}): QuarryError | null {
+  const moved = DESTINATION_SETTINGS.filter(
+    (field) =>
+      field in input.before &&
+      field in input.after &&
+      JSON.stringify(input.before[field]) !== JSON.stringify(input.after[field]),
+  );
+  if (moved.length === 0) return null;
+  const kept = Object.keys(input.stored).find((name) => (input.sent[name] ?? '') === '');
+  if (kept === undefined) return null;
+  return {
+    code: 'connections.invalid_settings',
+    message: `Enter the ${kept} again: the ${moved[0] === 'sslMode' ? 'SSL/TLS setting' : moved[0]} changed, and a stored ${kept} only goes where it was first entered for`,
+    hint: 'Type the credentials for the new server, then save or test again',
+    details: { field: kept },
+  };
+}

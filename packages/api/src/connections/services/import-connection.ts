@@ -1,6 +1,6 @@
-import { decideConnectionImport } from '@quarry/access';
+import { decideConnectionImport, decideProjectPermission } from '@quarry/access';
 import { err, type ImportConnectionInput, ok, type QuarryError, type Result } from '@quarry/contracts';
-import { connectionFacts, loadMemberActor } from '@quarry/db/access-facts';
+import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { cells, projectConnections } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
@@ -11,6 +11,12 @@ const projectScoped = (name: string): QuarryError => ({
   code: 'connections.project_scoped',
   message: `'${name}' is a project connection: it serves its own project only`,
   hint: 'Use a workspace connection, or ask an Admin to share one with the workspace',
+});
+
+const alreadyImported = (name: string): QuarryError => ({
+  code: 'connections.already_imported',
+  message: `The project already uses '${name}'`,
+  hint: 'Pick it in a cell',
 });
 
 /**
@@ -27,6 +33,18 @@ export async function importConnection(
   if (!row) return err(notFound('connection'));
   const member = await loadMemberActor(db, { workspaceId, userId });
   if (!member) return err(notFound('connection'));
+  if (row.scope === 'project') {
+    // Someone its project is closed to is told it does not exist, as the gate tells them elsewhere.
+    const home = row.projectId
+      ? await loadProjectFacts(db, { workspaceId, projectId: row.projectId, actor: member })
+      : null;
+    const decision = home ? decideProjectPermission(home) : null;
+    if (!decision || (decision.effective === 'none' && decision.granted === 'none')) {
+      return err(notFound('connection'));
+    }
+    if (row.projectId === input.projectId) return err(alreadyImported(row.name));
+    return err(projectScoped(row.name));
+  }
   const asset = {
     kind: 'connection' as const,
     id: row.id,
@@ -36,7 +54,6 @@ export async function importConnection(
   const check = decideConnectionImport({ actor: member, asset, connection: connectionFacts(row) });
   if (!check.allowed)
     return err({ ...check.reason, hint: 'Ask an Admin to give you access to this connection' });
-  if (row.scope === 'project') return err(projectScoped(row.name));
   if (row.status === 'draft') {
     return err({
       code: 'connections.draft',
@@ -58,13 +75,7 @@ export async function importConnection(
     });
     return true;
   });
-  if (!imported) {
-    return err({
-      code: 'connections.already_imported',
-      message: `The project already uses '${row.name}'`,
-      hint: 'Pick it in a cell',
-    });
-  }
+  if (!imported) return err(alreadyImported(row.name));
   return ok({ connectionId: row.id, projectId: input.projectId });
 }
 

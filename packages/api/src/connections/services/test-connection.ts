@@ -20,7 +20,12 @@ import { and, eq, lt } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import type { ServiceContext } from '../../service-context';
 import type { ProjectScope } from '../../trpc';
-import { loadConnection, openStoredSecrets, projectConnectionsEnabled } from './connection-record';
+import {
+  keptSecretsRedirected,
+  loadConnection,
+  openStoredSecrets,
+  projectConnectionsEnabled,
+} from './connection-record';
 
 /** The runner's own connect timeout is 10 s; this leaves room for it to pick the job up. */
 export const TEST_CONNECTION_WAIT_MS = 20_000;
@@ -66,6 +71,13 @@ export async function testConnection(
     stored: stored.value,
   });
   if (!parsed.ok) return parsed;
+  const redirected = keptSecretsRedirected({
+    before: row.settings,
+    after: parsed.value.settings,
+    stored: stored.value,
+    sent: input.secrets ?? {},
+  });
+  if (redirected) return err(redirected);
   const probeId = await createProbe(ctx, { ...parsed.value, kind: row.kind });
   return runTest(ctx, { type: 'probe', probeId }, { connectionId: row.id, kind: row.kind }, options);
 }

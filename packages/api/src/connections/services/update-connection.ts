@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { auditChange, type ServiceContext } from '../../service-context';
 import {
+  keptSecretsRedirected,
   loadConnection,
   nameTaken,
   nameTakenError,
@@ -50,6 +51,13 @@ export async function updateConnection(
     draft,
   });
   if (!parsed.ok) return parsed;
+  const redirected = keptSecretsRedirected({
+    before: row.settings,
+    after: parsed.value.settings,
+    stored,
+    sent: input.secrets,
+  });
+  if (redirected) return err(redirected);
   const credentials = sentSecret
     ? sealSecrets(ctx, { workspaceId, connectionId: row.id }, parsed.value.secrets)
     : row.credentials;

@@ -24,7 +24,9 @@ export async function updateCell(
             eq(projectConnections.connectionId, input.connectionId),
             eq(connections.workspaceId, workspaceId),
           ),
-        );
+        )
+        // Held until the cell is saved: a removal of the import waits, then clears this cell too.
+        .for('share', { of: projectConnections });
       if (!imported) {
         return err({
           code: 'connections.not_in_project',
