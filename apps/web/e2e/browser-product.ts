@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sweepStoredSecretsOnDrop } from '@quarry/api/testing';
 import { createTestDatabase, TEST_READER_PASSWORD, type TestDatabase } from '@quarry/db/testing';
-import { leakScan, observe, registerSecret, watchVault } from '@quarry/leak-scan';
+import { leakScan, observe, registerInputSecrets, registerSecret, watchVault } from '@quarry/leak-scan';
 import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
 import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -93,6 +93,11 @@ function observePages(browser: Browser): Browser {
   const newContext = browser.newContext.bind(browser);
   browser.newContext = async (...args: Parameters<Browser['newContext']>): Promise<BrowserContext> => {
     const context = await newContext(...args);
+    // What a page sends as a credential counts from then on (the api process seals it out of reach).
+    context.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith('/trpc/')) registerInputSecrets(path, request.postData());
+    });
     context.on('response', (response) => {
       const path = new URL(response.url()).pathname;
       // The API's routes; an identity provider's pages are not Quarry's answers.

@@ -1,3 +1,4 @@
+export { registerInputSecrets } from './input-secrets';
 export {
   createLeakScan,
   type Leak,

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import { describe, expect, it } from 'vitest';
+import { registerInputSecrets } from './input-secrets';
 import { createLeakScan, leakScan } from './leak-scan';
 import { observeCaller } from './observe-caller';
 import { observingLogger } from './observing-logger';
@@ -181,5 +182,31 @@ describe('observing what the tests see', () => {
     expect(textForScan({ data: Buffer.from('plain bytes') })).toBe('{"data":"plain bytes"}');
     expect(textForScan(new Error('boom', { cause: new Error('root') }))).toContain('"message":"root"');
     expect(textForScan({ n: 12n, when: new Date(0) })).toBe('{"n":"12","when":"1970-01-01T00:00:00.000Z"}');
+  });
+});
+
+describe('credentials a test sends over HTTP', () => {
+  it("registers a connection's secrets, a secret's value and a client secret, in batches too, and nothing else", async () => {
+    const scan = leakScan();
+    const password = randomUUID();
+    const value = randomUUID();
+    const clientSecret = randomUUID();
+    const name = randomUUID();
+    registerInputSecrets(
+      '/trpc/connections.testNew',
+      JSON.stringify({ json: { kind: 'postgres', settings: { host: name }, secrets: { password } } }),
+    );
+    registerInputSecrets(
+      '/trpc/secrets.create,sso.createProvider',
+      JSON.stringify({ 0: { json: { name, value } }, 1: { json: { name, clientSecret } } }),
+    );
+    registerInputSecrets('/trpc/projects.rename', JSON.stringify({ json: { name, value: name } }));
+    scan.observe(JSON.stringify([password, value, clientSecret]), 'response:crafted');
+    scan.observe(JSON.stringify({ name }), 'response:projects.rename');
+    expect((await scan.takeLeaks()).map((leak) => [leak.where, leak.origin])).toEqual([
+      ['response:crafted', 'input.connection_secret'],
+      ['response:crafted', 'input.secret_value'],
+      ['response:crafted', 'input.client_secret'],
+    ]);
   });
 });

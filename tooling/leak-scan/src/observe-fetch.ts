@@ -1,3 +1,4 @@
+import { registerInputSecrets } from './input-secrets';
 import { leakScan } from './leak-scan';
 
 const INSTALLED = Symbol.for('quarry.leak-scan.fetch');
@@ -31,7 +32,8 @@ const API_PATH = /^\/(trpc|auth\/sso)(\/|$)/;
 
 /**
  * Every `fetch` of this test process to an API route (/trpc, /auth/sso: the tests' own requests to
- * the API, whichever server it runs in) has its response observed as `response:<path>`. Idempotent.
+ * the API, whichever server it runs in) has its response observed as `response:<path>`, and the
+ * credentials its JSON body sends registered (input-secrets.ts). Idempotent.
  */
 export function installFetchObserver(): void {
   const holder = globalThis as Holder;
@@ -39,6 +41,9 @@ export function installFetchObserver(): void {
   const original = globalThis.fetch;
   holder[INSTALLED] = original;
   globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const requestPath = pathOf(input instanceof Request ? input.url : String(input));
+    if (API_PATH.test(requestPath) && typeof init?.body === 'string')
+      registerInputSecrets(requestPath, init.body);
     const response = await original(input, init);
     const url = response.url || (input instanceof Request ? input.url : String(input));
     const path = pathOf(url);
