@@ -224,6 +224,21 @@ describe('smuggling a connection where it does not belong', () => {
     expect(refused.text).not.toContain(hidden.name);
     expect(refused.code).toBe('NOT_FOUND');
   });
+
+  it.fails("hides a project connection's name from an Editor who cannot open its project, when they remove it by id from a project of theirs", async () => {
+    // The sibling of the import above (fixed in b2b7c4a): removeFromProject loads the connection
+    // by id in the workspace and refuses a project connection with "'<name>' is this project's own
+    // connection", whoever asks.
+    const hiddenProject = await projectIn(h, h.a, [{ userId: h.a.users.manager.id, permission: 'can_edit' }]);
+    const hidden = await projectConnection(h, h.a, 'manager', hiddenProject);
+    const mine = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
+    const editor = await h.as(h.a, 'editor');
+    const refused = await refusal(
+      editor.connections.removeFromProject({ projectId: mine, connectionId: hidden.id }),
+    );
+    expect(refused.text).not.toContain(hidden.name);
+    expect(refused.code).toBe('NOT_FOUND');
+  });
 });
 
 describe('stored credentials redirected', () => {
@@ -231,7 +246,7 @@ describe('stored credentials redirected', () => {
     // The Manager's project connection holds the Manager's own warehouse password. The Editor, who
     // shares Can edit on the project but never had that password, changes only the host and leaves
     // the password blank ("keeps the stored one"): every test and run then sends the Manager's
-    // password to the host the Editor chose (see apps/api/src/attacks4/credential-redirect).
+    // password to the host the Editor chose (see apps/api/src/attacks4/runner.attack.test.ts).
     const projectId = await projectIn(h, h.a, [
       { userId: h.a.users.manager.id, permission: 'can_edit' },
       { userId: h.a.users.editor.id, permission: 'can_edit' },
