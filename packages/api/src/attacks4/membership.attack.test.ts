@@ -158,7 +158,7 @@ describe('deletion racing an import', () => {
     expect((await race()).leftovers).toEqual([]);
   });
 
-  it.fails('answers the import that lost the race with a typed error, not an internal one', async () => {
+  it('answers the import that lost the race with a typed error, not an internal one', async () => {
     // importConnection reads the connection outside its transaction, then inserts the import; a
     // delete committing in between makes the insert break the foreign key: a 500, where the
     // caller should hear that the connection no longer exists (robustness, no data exposed).

@@ -12,7 +12,7 @@ import {
   runs,
 } from '@quarry/db/schema';
 import { TRPCError } from '@trpc/server';
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuarryTRPCError } from '../errors';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
@@ -354,11 +354,15 @@ describe('creating connections', () => {
       await admin.connections.setProjectConnectionsEnabled({ enabled: true });
       await admin.connections.delete({ connectionId: existing.id });
     }
-    const [audit] = await h.database.db
+    const audits = await h.database.db
       .select()
       .from(auditEvents)
-      .where(eq(auditEvents.action, 'workspace.project_connections_change'));
-    expect(audit?.details).toEqual({ before: true, after: false });
+      .where(eq(auditEvents.action, 'workspace.project_connections_change'))
+      .orderBy(asc(auditEvents.id));
+    expect(audits.map((a) => a.details)).toEqual([
+      { before: true, after: false },
+      { before: false, after: true },
+    ]);
   });
 });
 

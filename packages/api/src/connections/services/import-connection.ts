@@ -1,7 +1,7 @@
 import { decideConnectionImport, decideProjectPermission } from '@quarry/access';
 import { err, type ImportConnectionInput, ok, type QuarryError, type Result } from '@quarry/contracts';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
-import { cells, projectConnections } from '@quarry/db/schema';
+import { cells, connections, projectConnections } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { auditChange, type ServiceContext } from '../../service-context';
@@ -62,6 +62,13 @@ export async function importConnection(
     });
   }
   const imported = await db.transaction(async (tx) => {
+    // Held until the import is saved: a delete committing in between would break the foreign key.
+    const [still] = await tx
+      .select({ id: connections.id })
+      .from(connections)
+      .where(and(eq(connections.id, row.id), eq(connections.workspaceId, workspaceId)))
+      .for('share');
+    if (!still) return 'gone' as const;
     const inserted = await tx
       .insert(projectConnections)
       .values({ projectId: input.projectId, connectionId: row.id, workspaceId })
@@ -75,6 +82,7 @@ export async function importConnection(
     });
     return true;
   });
+  if (imported === 'gone') return err(notFound('connection'));
   if (!imported) return err(alreadyImported(row.name));
   return ok({ connectionId: row.id, projectId: input.projectId });
 }
