@@ -225,7 +225,7 @@ describe('smuggling a connection where it does not belong', () => {
     expect(refused.code).toBe('NOT_FOUND');
   });
 
-  it.fails("hides a project connection's name from an Editor who cannot open its project, when they remove it by id from a project of theirs", async () => {
+  it("hides a project connection's name from an Editor who cannot open its project, when they remove it by id from a project of theirs", async () => {
     // The sibling of the import above (fixed in b2b7c4a): removeFromProject loads the connection
     // by id in the workspace and refuses a project connection with "'<name>' is this project's own
     // connection", whoever asks.

@@ -100,7 +100,10 @@ export async function removeConnection(
     async (tx): Promise<Result<{ connectionId: string; projectId: string }>> => {
       const row = await loadConnection(tx, workspaceId, input.connectionId);
       if (!row) return err(notFound('connection'));
+      // A connection this project does not use is not named to the caller: they may have no
+      // access to it, or its project may be closed to them.
       if (row.scope === 'project') {
+        if (row.projectId !== input.projectId) return err(notFound('connection'));
         return err({
           code: 'connections.project_scoped',
           message: `'${row.name}' is this project's own connection`,
@@ -117,13 +120,7 @@ export async function removeConnection(
           ),
         )
         .returning({ projectId: projectConnections.projectId });
-      if (removed.length === 0) {
-        return err({
-          code: 'connections.not_in_project',
-          message: `The project does not use '${row.name}'`,
-          hint: 'Reload the project',
-        });
-      }
+      if (removed.length === 0) return err(notFound('connection'));
       const now = ctx.deps.now();
       const cleared = await tx
         .update(cells)
