@@ -27,16 +27,22 @@ export function registerInputSecrets(path: string, body: string | null | undefin
   for (const [procedure, input] of inputs) walk(procedure, input, undefined);
 }
 
-function walk(procedure: string, value: unknown, key: string | undefined): void {
-  if (value === null || typeof value !== 'object') return;
-  for (const [field, child] of Object.entries(value)) {
-    if (typeof child === 'string') {
-      if (key === 'secrets') registerSecret(child, 'input.connection_secret');
+/** Inputs are shallow (contracts nest a few levels); a hostile test body may be 10,000 deep. */
+const MAX_DEPTH = 16;
+
+function walk(procedure: string, root: unknown, rootKey: string | undefined): void {
+  const stack: { value: unknown; key: string | undefined; depth: number }[] = [
+    { value: root, key: rootKey, depth: 0 },
+  ];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { value, key, depth } = item;
+    if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) continue;
+    for (const [field, child] of Object.entries(value)) {
+      if (typeof child !== 'string') stack.push({ value: child, key: field, depth: depth + 1 });
+      else if (key === 'secrets') registerSecret(child, 'input.connection_secret');
       else if (field === 'clientSecret') registerSecret(child, 'input.client_secret');
       else if (field === 'value' && procedure.startsWith('secrets.'))
         registerSecret(child, 'input.secret_value');
-    } else {
-      walk(procedure, child, field);
     }
   }
 }

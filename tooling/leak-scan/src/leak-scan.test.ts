@@ -210,3 +210,16 @@ describe('credentials a test sends over HTTP', () => {
     ]);
   });
 });
+
+describe('what the scan must survive', () => {
+  it('still registers the credential in a request body that also nests 10,000 levels deep', async () => {
+    const password = randomUUID();
+    const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    registerInputSecrets(
+      '/trpc/connections.testNew',
+      `{"json":{"secrets":{"password":${JSON.stringify(password)}},"deep":${deep}}}`,
+    );
+    leakScan().observe(`{"error":"${password}"}`, 'response:/trpc/connections.testNew');
+    expect((await leakScan().takeLeaks()).map((leak) => leak.origin)).toEqual(['input.connection_secret']);
+  });
+});
