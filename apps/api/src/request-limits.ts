@@ -12,6 +12,11 @@ export const CREDENTIAL_PROCEDURES: readonly string[] = [
   'invites.accept',
   'invites.join',
   'sessions.changePassword',
+  // A connection test is a login attempt with a password the caller chose, made by the runner from
+  // inside the operator's network: one per request, like a sign-in (AUTH-7).
+  'connections.test',
+  'connections.testNew',
+  'connections.testNewForProject',
 ];
 
 /**
@@ -51,8 +56,8 @@ export function callLimitRefusal(procedures: readonly string[] | null): QuarryEr
   if (credentials > 1) {
     return {
       code: 'request.credential_batch',
-      message: 'One request checks at most one password or invitation',
-      hint: 'Send each sign-in, invitation acceptance or password change in a request of its own',
+      message: 'One request checks at most one password, invitation or connection',
+      hint: 'Send each sign-in, invitation acceptance, password change or connection test in a request of its own',
     };
   }
   return null;
