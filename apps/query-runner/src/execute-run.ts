@@ -1,12 +1,14 @@
 import {
   decideConnectionPermissions,
   decideProjectPermission,
+  isAdmin,
   meetsProjectPermission,
   type Reason,
 } from '@quarry/access';
 import {
   type ConnectorError,
   DEFAULT_RESULT_LIMITS,
+  type OwnDatabase,
   type ResultLimits,
   streamPostgres,
 } from '@quarry/connectors';
@@ -33,7 +35,23 @@ export type RunnerDeps = {
   limits?: ResultLimits;
   /** Private hosts the operator allowed data connections to reach (CONN-2). */
   allowPrivateHosts: AllowList;
+  /** Quarry's own database, which no data connection reaches whatever is allowed (CONN-2). */
+  ownDatabase?: OwnDatabase;
 };
+
+/**
+ * Failures of connecting and signing in. Shown as they are to Admins; anyone else gets one answer
+ * for all of them, no sooner than this floor (past the 10 s connect timeout), so a run on a
+ * connection they typed cannot tell an open port from a closed or filtered one (CONN-3).
+ */
+const CONNECT_PHASE_CODES = new Set([
+  'connector.unreachable',
+  'connector.auth_failed',
+  'connector.database_not_found',
+  'connector.tls_unavailable',
+  'connector.failed',
+]);
+export const NON_ADMIN_CONNECT_FLOOR_MS = 13_000;
 
 type RunError = QuarryError & { kind: 'user' | 'system' };
 
@@ -87,7 +105,8 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
   runLog.info({ connectionId: taken.connectionId }, 'run started');
 
   // JOB-4: the payload carried ids only; authorization is decided again here, from the database.
-  const refusal = await authorize(db, taken);
+  const owner = { isAdmin: false };
+  const refusal = await authorize(db, taken, owner);
   if (refusal) {
     await finish(deps, job, { status: 'failed', error: { ...refusal, kind: 'user' } });
     return;
@@ -144,15 +163,19 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
     await writeChunk({ kind: 'rows', rows });
   };
 
+  const connectingSince = performance.now();
+  let connected = false;
   for await (const event of streamPostgres(config.value, taken.source, [], {
     rowLimit: taken.rowLimit,
     timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
     allow: deps.allowPrivateHosts,
+    ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
     signal,
     batchSize: FIRST_CHUNK_ROWS,
     limits: deps.limits ?? DEFAULT_RESULT_LIMITS,
   })) {
     if (event.type === 'columns') {
+      connected = true;
       const { columns } = event;
       await writeChunk({ kind: 'columns', columns });
     } else if (event.type === 'rows') {
@@ -167,15 +190,39 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
       await finish(deps, job, { status: 'succeeded', rowCount, truncated: event.truncated });
       runLog.info({ rowCount, truncated: event.truncated }, 'run succeeded');
     } else {
-      const error = shownError(event.error);
+      let error = shownError(event.error);
       // The driver's own text (addresses, ports) goes to the log only (item 17).
       runLog.info({ code: error.code, kind: error.kind, internal: event.error.internal }, 'run failed');
+      if (!connected && !owner.isAdmin && CONNECT_PHASE_CODES.has(error.code)) {
+        await sleepUntil(connectingSince + NON_ADMIN_CONNECT_FLOOR_MS, signal);
+        error = {
+          code: 'connector.connect_failed',
+          message: 'Quarry could not connect to the database and sign in',
+          hint: 'Ask whoever set up the connection to test it in Settings → Data sources, or from the project',
+          kind: 'system',
+        };
+      }
       await finish(deps, job, {
         status: error.code === 'run.cancelled' ? 'cancelled' : 'failed',
         error,
       });
     }
   }
+}
+
+/** Waits until `at` (a performance.now() time), or until the run is cancelled. */
+function sleepUntil(at: number, signal: AbortSignal): Promise<void> {
+  const wait = at - performance.now();
+  if (wait <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, wait);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** What the run's owner is shown: the typed error without anything meant for the log. */
@@ -201,10 +248,15 @@ function rowTextBytes(row: Cell[]): number {
 }
 
 /** The results gate and the authoring check, through the same engine the API uses. */
-async function authorize(db: Db, run: typeof runs.$inferSelect): Promise<QuarryError | null> {
+async function authorize(
+  db: Db,
+  run: typeof runs.$inferSelect,
+  owner: { isAdmin: boolean },
+): Promise<QuarryError | null> {
   const actor = await loadMemberActor(db, { workspaceId: run.workspaceId, userId: run.ownerId });
   const refused = (reason: Reason): QuarryError => ({ code: reason.code, message: reason.message });
   if (!actor) return { code: 'access.not_a_member', message: 'You are no longer a member of this workspace' };
+  owner.isAdmin = isAdmin(actor);
   const facts = await loadProjectFacts(db, { workspaceId: run.workspaceId, projectId: run.projectId, actor });
   if (!facts) return { code: 'not_found.project', message: 'The project of this run no longer exists' };
   const decision = decideProjectPermission(facts);

@@ -10,7 +10,7 @@ const TEST_TIMEOUT_MS = 10_000;
 /** The whole test, handshake and role audit included; the API's CONN-3 floor is above it. */
 const TEST_DEADLINE_MS = 11_000;
 
-type TestDeps = Pick<RunnerDeps, 'db' | 'vault' | 'log' | 'now' | 'allowPrivateHosts'>;
+type TestDeps = Pick<RunnerDeps, 'db' | 'vault' | 'log' | 'now' | 'allowPrivateHosts' | 'ownDatabase'>;
 
 /**
  * A `connection.test` job: connect as the connection's role, time a round trip, read the server's
@@ -27,7 +27,11 @@ export async function testConnection(deps: TestDeps, job: ConnectionTestJob): Pr
       deps.log.error({ target: job.target, code: vaultCode }, 'test credentials could not be unwrapped');
     return { ok: false, error: shown };
   }
-  const sql = connectPostgres(config.value, { timeoutMs: TEST_TIMEOUT_MS, allow: deps.allowPrivateHosts });
+  const sql = connectPostgres(config.value, {
+    timeoutMs: TEST_TIMEOUT_MS,
+    allow: deps.allowPrivateHosts,
+    ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
+  });
   // The driver reconnects, without end, to a server that accepts and then hangs up (something that
   // is not PostgreSQL): the whole test has a deadline of its own, just past the connect timeout.
   let timer: NodeJS.Timeout | undefined;

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { ownDatabaseFrom } from '@quarry/connectors';
 import { createDb, errorForLog } from '@quarry/db';
 import { connectionProbes } from '@quarry/db/schema';
 import { EMPTY_ALLOW_LIST, parseAllowList } from '@quarry/net-policy';
@@ -44,8 +45,10 @@ export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
       'data connections may reach these private hosts (QUARRY_ALLOWED_PRIVATE_HOSTS)',
     );
   }
+  const ownDatabase = ownDatabaseFrom(env.DATABASE_URL);
   const deps = {
     allowPrivateHosts,
+    ...(ownDatabase ? { ownDatabase } : {}),
     db,
     sql,
     vault: vault.value,

@@ -6,6 +6,7 @@ export {
   postgresConfigFrom,
   postgresKind,
 } from './postgres/kind';
+export { type OwnDatabase, ownDatabaseFrom } from './postgres/own-database';
 export type { ResultLimits } from './postgres/result-guard';
 export { auditReaderRole, type RoleWarning } from './postgres/role-audit';
 export { connectPostgres, DEFAULT_RESULT_LIMITS, streamPostgres } from './postgres/stream';

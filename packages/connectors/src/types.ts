@@ -1,6 +1,7 @@
 import type { Cell, Column, QuarryError } from '@quarry/contracts';
 import type { AllowList } from '@quarry/net-policy';
 import { z } from 'zod';
+import type { OwnDatabase } from './postgres/own-database';
 import type { ResultLimits } from './postgres/result-guard';
 
 /** CONN-1: structured fields only; no connection string, no driver option that reads files. */
@@ -32,6 +33,8 @@ export type StreamOptions = {
   rowLimit: number;
   /** Private addresses the operator allowed (CONN-2); everything else internal is refused. */
   allow: AllowList;
+  /** Quarry's own database, refused whatever the allow list says (CONN-2). */
+  ownDatabase?: OwnDatabase;
   timeoutMs: number;
   signal?: AbortSignal;
   /** Rows per batch fetched from the server and handed on. */

@@ -217,7 +217,7 @@ describe('the redirect fix, attacked', () => {
 });
 
 describe("CONN-2: Quarry's own database", () => {
-  it.fails("refuses an Editor's project connection to Quarry's own database even where loopback is allowed for the demo warehouse", async () => {
+  it("refuses an Editor's project connection to Quarry's own database even where loopback is allowed for the demo warehouse", async () => {
     // The allow list names the warehouse's host (127.0.0.1, as the embedded demo does), and
     // Quarry's own database lives on the same server. CONN-2: "Quarry's own database and API are
     // refused unless an Admin allows them"; nothing checks it, so an Editor's run reads Quarry's

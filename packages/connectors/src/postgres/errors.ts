@@ -106,6 +106,26 @@ export function toConnectorError(
       internal: message,
     };
   }
+  if (code === 'HANDSHAKE_FAILED') {
+    return {
+      code: 'connector.failed',
+      message: 'The server at that host and port closed the connection before a PostgreSQL sign-in',
+      hint: 'Check the host and port (is a PostgreSQL server listening there?), then try again',
+      kind: 'system',
+      transient: false,
+      internal: message,
+    };
+  }
+  if (code === 'net.own_database') {
+    return {
+      code: 'net.address_refused',
+      message: 'Quarry does not connect to its own database',
+      hint: 'Point the connection at your warehouse, not at the database Quarry keeps its own data in',
+      kind: 'user',
+      transient: false,
+      internal: message,
+    };
+  }
   if (code === 'net.unresolvable') {
     return {
       code: 'net.unresolvable',

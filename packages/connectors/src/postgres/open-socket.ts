@@ -3,6 +3,7 @@ import { isIP, type Socket, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { type AllowList, resolveAndCheckHost } from '@quarry/net-policy';
 import type { PostgresConfig } from '../types';
+import { type OwnDatabase, reachesOwnDatabase } from './own-database';
 
 const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -16,8 +17,9 @@ const failure = (code: string, message: string) => Object.assign(new Error(messa
  * `verify-full` (certificate and host name checked).
  */
 export async function openPostgresSocket(
-  config: Pick<PostgresConfig, 'host' | 'port' | 'sslMode'>,
+  config: Pick<PostgresConfig, 'host' | 'port' | 'sslMode' | 'database'>,
   allow: AllowList,
+  ownDatabase?: OwnDatabase,
 ): Promise<Socket> {
   // CONN-2: resolved and checked now, at connect time, and the socket goes to the address checked,
   // so a name cannot resolve to something else between the check and the connect.
@@ -25,6 +27,16 @@ export async function openPostgresSocket(
   if (!checked.ok) throw Object.assign(new Error(checked.error.message), { code: checked.error.code });
   const [target] = checked.value;
   if (!target) throw failure('net.unresolvable', 'the host has no address');
+  // Allowing the demo warehouse's loopback host must not open the way to Quarry's own database.
+  if (
+    ownDatabase &&
+    (await reachesOwnDatabase(
+      { address: target.address, port: config.port, database: config.database },
+      ownDatabase,
+    ))
+  ) {
+    throw failure('net.own_database', "the connection points at Quarry's own database");
+  }
   const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
   const raw = tcpConnect({ host: target.address, port: config.port, family: target.family });
   try {

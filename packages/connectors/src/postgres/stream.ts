@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
 import { toConnectorError } from './errors';
 import { openPostgresSocket } from './open-socket';
+import type { OwnDatabase } from './own-database';
 import { createResultGuard, type ResultLimitError, type ResultLimits } from './result-guard';
 import { columnFor, toCell } from './types-map';
 
@@ -15,21 +16,36 @@ export const DEFAULT_RESULT_LIMITS: ResultLimits = {
   maxResultBytes: 256 * 1024 * 1024,
 };
 
+/** Sockets one client may open: its connection, a retry, and cancel requests. */
+const MAX_SOCKETS_PER_CLIENT = 4;
+
 export function connectPostgres(
   config: PostgresConfig,
   options: {
     timeoutMs: number;
     /** Private addresses the operator allowed (CONN-2); everything else internal is refused. */
     allow: AllowList;
+    /** Quarry's own database, refused whatever the allow list says (CONN-2). */
+    ownDatabase?: OwnDatabase;
     limits?: ResultLimits;
     onLimit?: (error: ResultLimitError) => void;
   },
 ) {
   const limits = options.limits ?? DEFAULT_RESULT_LIMITS;
+  // postgres.js reconnects at once, without end, when a server hangs up during the handshake: a
+  // port that answers something else would take thousands of connections from one test or run.
+  // One client needs its connection and a cancel request; past a few sockets it is refused.
+  let sockets = 0;
   // TLS is negotiated in openPostgresSocket, so the driver itself is told `ssl: false` and reads
   // plaintext that the result guard has already seen.
   const socket = async () => {
-    const opened = await openPostgresSocket(config, options.allow);
+    sockets += 1;
+    if (sockets > MAX_SOCKETS_PER_CLIENT) {
+      throw Object.assign(new Error('the server closed the connection before it was ready'), {
+        code: 'HANDSHAKE_FAILED',
+      });
+    }
+    const opened = await openPostgresSocket(config, options.allow, options.ownDatabase);
     const guard = createResultGuard(limits, (error) => {
       options.onLimit?.(error);
       opened.destroy(error);
@@ -81,6 +97,7 @@ export async function* streamPostgres(
   const sql = connectPostgres(config, {
     timeoutMs: options.timeoutMs,
     allow: options.allow,
+    ...(options.ownDatabase ? { ownDatabase: options.ownDatabase } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     onLimit: (error) => {
       limited.error = error;

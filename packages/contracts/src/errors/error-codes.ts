@@ -195,6 +195,8 @@ export const ConnectionErrorCode = z.enum([
   'connections.test_timeout',
   'connections.unknown_kind',
   'connector.auth_failed',
+  /** A run's connection failed before the query started; why is shown to Admins only (CONN-3). */
+  'connector.connect_failed',
   'connector.database_not_found',
   'connector.failed',
   'connector.tls_unavailable',
