@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -11,8 +12,13 @@ export const HostName = z
   .min(1, 'Enter the host name or address of the database server')
   .max(253, 'A host name has at most 253 characters')
   .regex(
-    /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9_.:-]*[A-Za-z0-9])?)$/,
+    /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?)$/,
     'Enter a host name or an IP address only (no scheme, path, port or options)',
+  )
+  // A colon belongs to an IPv6 address only: `db.example.com:5432` carries a second port.
+  .refine(
+    (host) => !host.includes(':') || isIP(host.replace(/^\[|\]$/g, '')) === 6,
+    'Enter the port in the Port field, not after the host',
   );
 
 /** A database, schema or role name: printable, no NUL, within PostgreSQL's 63 bytes and MySQL's 64. */

@@ -38,10 +38,18 @@ describe('the PostgreSQL kind', () => {
     ['a host with options', 'db.example.com?sslmode=disable'],
     ['user-info', 'user@db.example.com'],
     ['whitespace', 'db example.com'],
+    ['a port after the name', 'db.example.com:5432'],
+    ['a port after an address', '127.0.0.1:5432'],
   ])('refuses %s as the host, beside the host field', (_what, host) => {
     const error = refusal({ ...good, host });
     expect(error.details.field).toBe('host');
-    expect(error.message).toMatch(/host name or an IP address/);
+    expect(error.message).toMatch(/host name or an IP address|Port field/);
+  });
+
+  it('takes IPv6 addresses, bare or in brackets', () => {
+    for (const host of ['::1', '[2001:db8::5]', 'fd00::1']) {
+      expect(parseConnection({ kind: 'postgres', settings: { ...good, host }, secrets: {} }).ok).toBe(true);
+    }
   });
 
   it('refuses an unknown secret field and a kind that does not exist', () => {
