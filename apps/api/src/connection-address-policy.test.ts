@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
-import { loadEnv as loadRunnerEnv, type RunningWorker, startWorker } from '@quarry/query-runner';
+import type { RunningWorker } from '@quarry/query-runner';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRunner } from './testing/start-test-runner';
 
 /**
  * CONN-1 and CONN-2 end to end: the API refuses what is not a structured field, and a runner with
@@ -18,16 +19,12 @@ let accepted = 0;
 
 beforeAll(async () => {
   h = await createApiHarness({ orders: 10 });
-  runner = await startWorker(
-    loadRunnerEnv({
-      DATABASE_URL: h.database.url,
-      QUARRY_MASTER_KEY: h.masterKey,
-      LOG_LEVEL: 'silent',
-      RUNNER_HEALTH_PORT: '0',
-      // Nothing private is allowed: the address policy as a real deployment has it.
-      QUARRY_ALLOWED_PRIVATE_HOSTS: '',
-    }),
-  );
+  runner = await startTestRunner({
+    databaseUrl: h.database.url,
+    masterKey: h.masterKey,
+    // Nothing private is allowed: the address policy as a real deployment has it.
+    allowPrivateHosts: '',
+  });
   listener = createServer((socket) => {
     accepted += 1;
     socket.destroy();

@@ -3,24 +3,17 @@ import { type AddressInfo, createServer } from 'node:net';
 import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
 import { newId } from '@quarry/db';
 import { connectionCredentialsContext, connections } from '@quarry/db/schema';
-import { loadEnv as loadRunnerEnv, type RunningWorker, startWorker } from '@quarry/query-runner';
+import type { RunningWorker } from '@quarry/query-runner';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRunner } from './testing/start-test-runner';
 
 let h: ApiHarness;
 let runner: RunningWorker;
 
 beforeAll(async () => {
   h = await createApiHarness({ orders: 10 });
-  runner = await startWorker(
-    loadRunnerEnv({
-      DATABASE_URL: h.database.url,
-      QUARRY_MASTER_KEY: h.masterKey,
-      LOG_LEVEL: 'silent',
-      RUNNER_HEALTH_PORT: '0',
-      QUARRY_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,::1,localhost',
-    }),
-  );
+  runner = await startTestRunner({ databaseUrl: h.database.url, masterKey: h.masterKey });
 }, 60_000);
 
 afterAll(async () => {

@@ -19,16 +19,23 @@ export type RunningWorker = { state: () => WorkerState; healthUrl: string; stop:
  * The runner process: takes `run.execute` jobs and executes them. States are explicit
  * (starting → running → draining → stopped) and shutdown is bounded.
  */
-export async function startWorker(env: Readonly<Env>): Promise<RunningWorker> {
+export async function startWorker(
+  env: Readonly<Env>,
+  options: { logDestination?: pino.DestinationStream } = {},
+): Promise<RunningWorker> {
   let state: WorkerState = 'starting';
-  const log = pino({
-    name: 'query-runner',
-    level: env.LOG_LEVEL,
-    base: { service: 'query-runner' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    // A failed query's bound values never reach the log.
-    serializers: { err: errorForLog },
-  });
+  const log = pino(
+    {
+      name: 'query-runner',
+      level: env.LOG_LEVEL,
+      base: { service: 'query-runner' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // A failed query's bound values never reach the log.
+      serializers: { err: errorForLog },
+    },
+    // Tests pass a stream that scans every line for stored secrets; the product logs to stdout.
+    options.logDestination ?? pino.destination(1),
+  );
   const vault = loadVaultFromEnv(env);
   if (!vault.ok) throw new Error(`${vault.error.message}${vault.error.hint ? ` (${vault.error.hint})` : ''}`);
   const { db, sql, close } = createDb(env.DATABASE_URL, {

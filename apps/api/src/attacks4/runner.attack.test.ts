@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
 import { newId } from '@quarry/db';
 import { cells, connectionProbeContext, connectionProbes, projectGrants, projects } from '@quarry/db/schema';
-import { loadEnv as loadRunnerEnv, type RunningWorker, startWorker } from '@quarry/query-runner';
+import type { RunningWorker } from '@quarry/query-runner';
 import { QUEUE_SCHEMA } from '@quarry/queue';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRunner } from '../testing/start-test-runner';
 import { fakePostgres, silentListener } from './fake-postgres';
 
 let h: ApiHarness;
@@ -13,16 +14,7 @@ let runner: RunningWorker;
 
 beforeAll(async () => {
   h = await createApiHarness({ orders: 10 });
-  runner = await startWorker(
-    loadRunnerEnv({
-      DATABASE_URL: h.database.url,
-      QUARRY_MASTER_KEY: h.masterKey,
-      LOG_LEVEL: 'silent',
-      RUNNER_HEALTH_PORT: '0',
-      // As the embedded demo does for its warehouse, and the tests for their loopback servers.
-      QUARRY_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,::1,localhost',
-    }),
-  );
+  runner = await startTestRunner({ databaseUrl: h.database.url, masterKey: h.masterKey });
 }, 60_000);
 
 afterAll(async () => {

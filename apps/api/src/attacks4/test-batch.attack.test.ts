@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
 import { newId } from '@quarry/db';
 import { projectGrants, projects } from '@quarry/db/schema';
-import { loadEnv as loadRunnerEnv, type RunningWorker, startWorker } from '@quarry/query-runner';
+import type { RunningWorker } from '@quarry/query-runner';
 import { QUEUE_SCHEMA } from '@quarry/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInOverHttp, startAttackApi } from '../attacks/attack-helpers';
 import type { TestApi } from '../testing/start-test-api';
+import { startTestRunner } from '../testing/start-test-runner';
 
 let h: ApiHarness;
 let api: TestApi & { quarry: string };
@@ -14,15 +15,7 @@ let runner: RunningWorker;
 
 beforeAll(async () => {
   h = await createApiHarness({ orders: 10 });
-  runner = await startWorker(
-    loadRunnerEnv({
-      DATABASE_URL: h.database.url,
-      QUARRY_MASTER_KEY: h.masterKey,
-      LOG_LEVEL: 'silent',
-      RUNNER_HEALTH_PORT: '0',
-      QUARRY_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,::1,localhost',
-    }),
-  );
+  runner = await startTestRunner({ databaseUrl: h.database.url, masterKey: h.masterKey });
   api = await startAttackApi(h);
 }, 60_000);
 

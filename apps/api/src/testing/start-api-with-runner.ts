@@ -9,11 +9,12 @@ import {
   type WorkspaceFixture,
 } from '@quarry/db/testing';
 import { observingLogStream, watchVault } from '@quarry/leak-scan';
-import { loadEnv as loadRunnerEnv, type RunningWorker, startWorker } from '@quarry/query-runner';
+import type { RunningWorker } from '@quarry/query-runner';
 import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import { expect } from 'vitest';
 import { loadEnv } from '../env';
 import { type RunningApi, startApi } from '../server';
+import { startTestRunner, TEST_PRIVATE_HOSTS } from './start-test-runner';
 
 export type ApiWithRunner = {
   database: TestDatabase;
@@ -55,11 +56,10 @@ export async function startApiWithRunner(input: {
     QUARRY_MASTER_KEY: masterKey,
     LOG_LEVEL: 'silent',
     // The test warehouse is on loopback, which data connections may reach only when allowed.
-    QUARRY_ALLOWED_PRIVATE_HOSTS: '127.0.0.1,::1,localhost',
+    QUARRY_ALLOWED_PRIVATE_HOSTS: TEST_PRIVATE_HOSTS,
   };
-  const runner = await startWorker(loadRunnerEnv({ ...common, RUNNER_HEALTH_PORT: '0' }));
-  // The API logs at info into the leak scan (nothing reaches stdout). The runner's pino writes to
-  // stdout only (startWorker takes no destination), so it stays silent here.
+  const runner = await startTestRunner({ databaseUrl: database.url, masterKey });
+  // The API logs at info into the leak scan too (nothing reaches stdout).
   const api = await startApi(loadEnv({ ...common, PORT: '0', LOG_LEVEL: 'info' }), {
     logDestination: observingLogStream('api'),
   });
