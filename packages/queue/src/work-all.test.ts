@@ -48,11 +48,16 @@ describe('the handler map', () => {
       'connection.test': { concurrency: 1, handle: record('connection.test') },
       'run.chunks.sweep': { concurrency: 1, handle: record('run.chunks.sweep') },
     } satisfies JobHandlers);
-    const id = await queue.send('connection.test', { connectionId: 'con_abc', workspaceId: 'wsp_abc' });
+    const payload = {
+      workspaceId: 'wsp_abc',
+      target: { type: 'connection' as const, connectionId: 'con_abc' },
+      requestedBy: 'usr_abc',
+    };
+    const id = await queue.send('connection.test', payload);
     await until(() => received.some((r) => r.name === 'connection.test'));
     expect(received).toContainEqual({
       name: 'connection.test',
-      payload: { connectionId: 'con_abc', workspaceId: 'wsp_abc' },
+      payload,
     });
     await until(async () => (await queue.boss.getJobById('connection.test', id))?.state === 'completed');
     expect((await queue.boss.getJobById('connection.test', id))?.output).toEqual({
