@@ -29,6 +29,11 @@ export const connections = pgTable(
       .default('ready'),
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
     credentials: bytea('credentials'),
+    /**
+     * The names of the secret fields `credentials` holds a value for (never the values): the edit
+     * form shows which are stored without anything opening the record.
+     */
+    storedSecrets: text('stored_secrets').array().notNull().default([]),
     /** The workspace's default connection for new SQL cells (one at most). */
     isDefault: boolean('is_default').notNull().default(false),
     /** Permission facts (the seed's defaults): groups with access, Can query, Can view results. */

@@ -78,13 +78,12 @@ export function sealSecrets(
 
 /**
  * A connection's stored secrets, opened only to merge them with an edit (or an unsaved test) before
- * they are sealed again, or to name the fields that hold one. Audited like every unwrap; the values
- * never leave the calling service.
+ * they are sealed again. Audited like every unwrap; the values never leave the calling service.
  */
 export async function openStoredSecrets(
   ctx: ServiceContext,
   row: ConnectionRow,
-  purpose: 'edit' | 'test_edit' | 'secret_names',
+  purpose: 'edit' | 'test_edit',
 ): Promise<Result<Record<string, string>>> {
   if (!row.credentials) return ok({});
   const opened = ctx.deps.vault.openText(
@@ -119,18 +118,6 @@ export async function openStoredSecrets(
     });
   }
   return ok(JSON.parse(opened.value) as Record<string, string>);
-}
-
-/**
- * The names of the secret fields holding a stored value, for the edit form; the values are dropped
- * at once. Opening the record is audited like every unwrap.
- */
-export async function storedSecretNames(ctx: ServiceContext, row: ConnectionRow): Promise<string[]> {
-  const opened = await openStoredSecrets(ctx, row, 'secret_names');
-  if (!opened.ok) return [];
-  return Object.entries(opened.value)
-    .filter(([, value]) => value !== '')
-    .map(([name]) => name);
 }
 
 /** How many projects import each connection. */
@@ -218,7 +205,14 @@ export async function usageOf(db: Reader, workspaceId: string, connectionId: str
  * again: otherwise anyone who may edit a connection could point it at a server of their own and
  * have Quarry hand it a password they never knew.
  */
-const DESTINATION_SETTINGS = ['host', 'port', 'sslMode'] as const;
+const DESTINATION_SETTINGS = ['host', 'port', 'sslMode', 'username'] as const;
+
+const DESTINATION_LABELS: Record<(typeof DESTINATION_SETTINGS)[number], string> = {
+  host: 'host',
+  port: 'port',
+  sslMode: 'SSL/TLS setting',
+  username: 'user name',
+};
 
 /**
  * Refuses keeping stored secrets (fields sent blank) when the edit changes where they are sent; null
@@ -230,18 +224,17 @@ export function keptSecretsRedirected(input: {
   stored: Record<string, string>;
   sent: Record<string, string>;
 }): QuarryError | null {
+  // A draft saved with a password and no host yet counts as moving too: the password was typed
+  // for no server in particular, and completing the draft sends it to the one named now.
   const moved = DESTINATION_SETTINGS.filter(
-    (field) =>
-      field in input.before &&
-      field in input.after &&
-      JSON.stringify(input.before[field]) !== JSON.stringify(input.after[field]),
+    (field) => JSON.stringify(input.before[field]) !== JSON.stringify(input.after[field]),
   );
   if (moved.length === 0) return null;
   const kept = Object.keys(input.stored).find((name) => (input.sent[name] ?? '') === '');
   if (kept === undefined) return null;
   return {
     code: 'connections.invalid_settings',
-    message: `Enter the ${kept} again: the ${moved[0] === 'sslMode' ? 'SSL/TLS setting' : moved[0]} changed, and a stored ${kept} only goes where it was first entered for`,
+    message: `Enter the ${kept} again: the ${DESTINATION_LABELS[moved[0] ?? 'host']} changed, and a stored ${kept} only goes where it was first entered for`,
     hint: 'Type the credentials for the new server, then save or test again',
     details: { field: kept },
   };

@@ -108,6 +108,7 @@ async function insertConnection(
         status: input.draft ? 'draft' : 'ready',
         settings: parsed.value.settings,
         credentials,
+        storedSecrets: credentials ? Object.keys(parsed.value.secrets) : [],
         createdBy: userId,
       })
       .returning();

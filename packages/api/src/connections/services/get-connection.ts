@@ -5,7 +5,6 @@ import {
   loadConnection,
   projectConnectionsEnabled,
   projectNames,
-  storedSecretNames,
   toSummary,
   usageOf,
 } from './connection-record';
@@ -35,7 +34,8 @@ export async function getConnection(
       projectConnectionsEnabled: enabled,
     }),
     settings: row.settings,
-    storedSecrets: await storedSecretNames(ctx, row),
+    // Read from the row: a query opens nothing and writes nothing (AUTH-5).
+    storedSecrets: row.storedSecrets,
     canRefreshSchema: row.canRefreshSchema,
   });
 }

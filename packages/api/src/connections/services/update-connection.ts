@@ -72,6 +72,11 @@ export async function updateConnection(
         name: input.name,
         settings: parsed.value.settings,
         credentials,
+        storedSecrets: sentSecret
+          ? credentials
+            ? Object.keys(parsed.value.secrets)
+            : []
+          : row.storedSecrets,
         status: draft ? 'draft' : 'ready',
         updatedAt: ctx.deps.now(),
       })
