@@ -64,6 +64,7 @@ export {
   NotFoundSubject,
   QuarryErrorCode,
   RequestErrorCode,
+  RotationErrorCode,
   RunErrorCode,
   SecretsErrorCode,
   SqlErrorCode,

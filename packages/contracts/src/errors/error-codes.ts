@@ -228,6 +228,10 @@ export const VaultErrorCode = z.enum([
 ]);
 export type VaultErrorCode = z.infer<typeof VaultErrorCode>;
 
+/** `quarry vault rotate`: a record the app kept changing while it was being re-wrapped. */
+export const RotationErrorCode = z.enum(['rotation.kept_changing']);
+export type RotationErrorCode = z.infer<typeof RotationErrorCode>;
+
 /** The audit log's hash chain did not verify. */
 export const AuditErrorCode = z.enum(['audit.chain_broken']);
 export type AuditErrorCode = z.infer<typeof AuditErrorCode>;
@@ -289,6 +293,7 @@ export const QuarryErrorCode = z.enum([
   ...SecretsErrorCode.options,
   ...NetErrorCode.options,
   ...VaultErrorCode.options,
+  ...RotationErrorCode.options,
   ...AuditErrorCode.options,
   ...RequestErrorCode.options,
   ...ClientErrorCode.options,
