@@ -746,4 +746,19 @@ describe('previewPermissions', () => {
     expect(preview.changes.find((c) => c.userId === h.a.users.admin.id)).toBeUndefined();
     expect(await rawRow(h.a.connectionId)).toEqual(before);
   });
+
+  it("answers another workspace's group as if it did not exist", async () => {
+    const theirs = await (await h.as(h.b, 'admin')).groups.create({ name: uniqueName('theirs') });
+    const admin = await h.as(h.a, 'admin');
+    const refused = await refusal(
+      admin.connections.previewPermissions({
+        connectionId: h.a.connectionId,
+        groupsWithAccess: ['workspace'],
+        canQuery: [theirs.id],
+        canViewResults: null,
+        canRefreshSchema: 'can_query',
+      }),
+    );
+    expect(refused).toMatchObject({ code: 'NOT_FOUND', quarry: 'not_found.group' });
+  });
 });

@@ -11,6 +11,7 @@ import { loadProjectsFacts } from '@quarry/db/access-facts';
 import { groupMembers, users, workspaceMembers } from '@quarry/db/schema';
 import { and, eq, isNull } from 'drizzle-orm';
 import { notFound } from '../../errors';
+import { checkWorkspaceGroups } from '../../groups/services/check-workspace-groups';
 import type { ServiceContext } from '../../service-context';
 import { loadConnection, usageOf } from './connection-record';
 
@@ -34,6 +35,11 @@ export async function previewConnectionPermissions(
   const row = await loadConnection(db, workspaceId, input.connectionId);
   if (!row) return err(notFound('connection'));
   if (row.scope === 'project') return err(projectScopedPermissions);
+  const named = await checkWorkspaceGroups(db, {
+    workspaceId,
+    groups: [...input.groupsWithAccess, ...(input.canQuery ?? []), ...(input.canViewResults ?? [])],
+  });
+  if (!named.ok) return named;
   const usage = await usageOf(db, workspaceId, row.id);
   if (usage.length === 0) return ok({ changes: [] });
   const [members, memberships] = await Promise.all([

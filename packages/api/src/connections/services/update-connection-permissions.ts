@@ -5,14 +5,13 @@ import {
   type Result,
   type UpdateConnectionPermissionsInput,
 } from '@quarry/contracts';
-import { connections, groups } from '@quarry/db/schema';
-import { and, eq, inArray } from 'drizzle-orm';
+import { connections } from '@quarry/db/schema';
+import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
+import { checkWorkspaceGroups } from '../../groups/services/check-workspace-groups';
 import { auditChange, type ServiceContext } from '../../service-context';
 import { toConnectionPermissions } from './connection-permissions';
 import { projectScopedPermissions } from './preview-permissions';
-
-const BUILT_IN = new Set(['workspace', 'workspace_guests', 'public']);
 
 /**
  * Sets who may use a connection. Every custom group named must be this workspace's; the change and
@@ -23,15 +22,11 @@ export async function updateConnectionPermissions(
   input: UpdateConnectionPermissionsInput,
 ): Promise<Result<ConnectionPermissions>> {
   const { actor } = ctx;
-  const named = [...input.groupsWithAccess, ...(input.canQuery ?? []), ...(input.canViewResults ?? [])];
-  const custom = [...new Set(named.filter((g) => !BUILT_IN.has(g)))];
-  if (custom.length) {
-    const found = await ctx.deps.db
-      .select({ id: groups.id })
-      .from(groups)
-      .where(and(eq(groups.workspaceId, actor.workspaceId), inArray(groups.id, custom)));
-    if (found.length !== custom.length) return err(notFound('group'));
-  }
+  const named = await checkWorkspaceGroups(ctx.deps.db, {
+    workspaceId: actor.workspaceId,
+    groups: [...input.groupsWithAccess, ...(input.canQuery ?? []), ...(input.canViewResults ?? [])],
+  });
+  if (!named.ok) return named;
   const updated = await ctx.deps.db.transaction(async (tx) => {
     const [before] = await tx
       .select()

@@ -1,8 +1,8 @@
 import { type CreateSecretInput, ok, type Result, type SecretSummary } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { secrets, secretValueContext } from '@quarry/db/schema';
+import { checkWorkspaceGroups } from '../../groups/services/check-workspace-groups';
 import { auditChange, type ServiceContext } from '../../service-context';
-import { checkSecretGroups } from './secret-groups';
 import { checkSecretName, lockWorkspaceSecrets } from './secret-names';
 import { toSecretSummary } from './secret-summaries';
 
@@ -18,9 +18,9 @@ export async function createSecret(
   const { workspaceId, userId } = ctx.actor;
   const now = ctx.deps.now();
   return ctx.deps.db.transaction(async (tx) => {
-    const groupsWithAccess = await checkSecretGroups(tx, {
+    const groupsWithAccess = await checkWorkspaceGroups(tx, {
       workspaceId,
-      groupsWithAccess: input.groupsWithAccess,
+      groups: input.groupsWithAccess,
     });
     if (!groupsWithAccess.ok) return groupsWithAccess;
     await lockWorkspaceSecrets(tx, workspaceId);

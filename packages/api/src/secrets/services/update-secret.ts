@@ -2,8 +2,8 @@ import { err, ok, type Result, type SecretSummary, type UpdateSecretInput } from
 import { secrets, secretValueContext } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
+import { checkWorkspaceGroups } from '../../groups/services/check-workspace-groups';
 import { auditChange, type ServiceContext } from '../../service-context';
-import { checkSecretGroups } from './secret-groups';
 import { checkSecretName, lockWorkspaceSecrets } from './secret-names';
 import { secretFacts, toSecretSummary, usageCounts } from './secret-summaries';
 
@@ -19,9 +19,9 @@ export async function updateSecret(
   const { workspaceId } = ctx.actor;
   const now = ctx.deps.now();
   return ctx.deps.db.transaction(async (tx) => {
-    const groupsWithAccess = await checkSecretGroups(tx, {
+    const groupsWithAccess = await checkWorkspaceGroups(tx, {
       workspaceId,
-      groupsWithAccess: input.groupsWithAccess,
+      groups: input.groupsWithAccess,
     });
     if (!groupsWithAccess.ok) return groupsWithAccess;
     await lockWorkspaceSecrets(tx, workspaceId);

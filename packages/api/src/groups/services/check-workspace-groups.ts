@@ -7,14 +7,15 @@ import type { Tx } from '../../service-context';
 const BUILT_IN = new Set<string>(BuiltInGroup.options);
 
 /**
- * The groups with access, once each, after checking every custom group is this workspace's: another
- * workspace's group id answers NOT_FOUND, as if it did not exist.
+ * Groups named by an asset's permissions (groups with access, Can query, Can view results), once
+ * each, after checking every custom group is this workspace's: another workspace's group id
+ * answers NOT_FOUND, as if it did not exist.
  */
-export async function checkSecretGroups(
+export async function checkWorkspaceGroups(
   tx: Pick<Tx, 'select'>,
-  input: { workspaceId: string; groupsWithAccess: readonly string[] },
+  input: { workspaceId: string; groups: readonly string[] },
 ): Promise<Result<string[]>> {
-  const unique = [...new Set(input.groupsWithAccess)];
+  const unique = [...new Set(input.groups)];
   const custom = unique.filter((g) => !BUILT_IN.has(g));
   if (custom.length) {
     const found = await tx
