@@ -1,8 +1,6 @@
 import { AlertDialog } from 'radix-ui';
 import type { ReactNode } from 'react';
-import { ErrorMessage } from './error-message';
-import { quarryErrorOf } from './quarry-error';
-import { Spinner } from './spinner';
+import { DangerActions } from './danger-actions';
 
 type ConfirmPromptProps = {
   /** What will happen, as a question. */
@@ -40,20 +38,12 @@ export function ConfirmPrompt({
             <AlertDialog.Description className="visually-hidden">
               {confirmLabel} to go ahead, or Cancel.
             </AlertDialog.Description>
-            {error ? <ErrorMessage error={quarryErrorOf(error)} /> : null}
-            <div className="dialog-actions">
-              <AlertDialog.Cancel className="button button-quiet">Cancel</AlertDialog.Cancel>
-              <button
-                type="button"
-                className="button button-danger"
-                onClick={onConfirm}
-                disabled={pending}
-                aria-busy={pending}
-              >
-                {pending ? <Spinner /> : null}
-                {confirmLabel}
-              </button>
-            </div>
+            <DangerActions
+              confirmLabel={confirmLabel}
+              pending={pending}
+              onConfirm={onConfirm}
+              error={error}
+            />
           </div>
         </AlertDialog.Content>
       </AlertDialog.Portal>

@@ -24,3 +24,9 @@ export const SECTIONS: readonly { section: ConnectorFieldSection; title: string 
 export const STORED_SECRET_PLACEHOLDER = '•••• stored — leave blank to keep';
 
 export const projectsCount = (count: number): string => (count === 1 ? '1 project' : `${count} projects`);
+
+/** The toast after deleting a connection or a secret: how many projects lost it, if any. */
+export const deletedMessage = (name: string, removedFromProjects: number): string =>
+  removedFromProjects > 0
+    ? `${name} deleted and removed from ${projectsCount(removedFromProjects)}`
+    : `${name} deleted`;

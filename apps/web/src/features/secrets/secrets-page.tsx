@@ -1,17 +1,13 @@
 import type { GroupSummary, SecretSummary } from '@quarry/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { AlertDialog } from 'radix-ui';
 import { useState } from 'react';
 import { trpc } from '../../trpc';
-import { Dialog } from '../../ui/dialog';
-import { ErrorMessage } from '../../ui/error-message';
-import { quarryErrorOf } from '../../ui/quarry-error';
+import { ListTable } from '../../ui/list-table';
 import { QueryState } from '../../ui/query-state';
-import { Spinner } from '../../ui/spinner';
 import { useToast } from '../../ui/toast';
-import { projectsCount } from '../connections/connection-labels';
+import { deletedMessage } from '../connections/connection-labels';
 import { groupName } from '../connections/group-checklist';
-import { UsageList } from '../connections/usage-list';
+import { DeleteUsedAsset, UsageCell, UsageDialog } from '../connections/usage-list';
 import { SecretDialog } from './secret-dialog';
 import '../connections/connections.css';
 
@@ -28,60 +24,42 @@ function DeleteSecret({ secret, onClose }: { secret: SecretSummary; onClose: () 
   const remove = useMutation(
     trpc.secrets.delete.mutationOptions({
       onSuccess: async (result) => {
-        toast(
-          result.removedFromProjects > 0
-            ? `${secret.name} deleted and removed from ${projectsCount(result.removedFromProjects)}`
-            : `${secret.name} deleted`,
-        );
+        toast(deletedMessage(secret.name, result.removedFromProjects));
         onClose();
         await queryClient.invalidateQueries({ queryKey: trpc.secrets.list.queryKey() });
       },
     }),
   );
   return (
-    <AlertDialog.Root open onOpenChange={(open) => (open ? undefined : onClose())}>
-      <AlertDialog.Portal>
-        <AlertDialog.Overlay className="dialog-overlay" />
-        <AlertDialog.Content className="dialog dialog-small">
-          <div className="dialog-header">
-            <AlertDialog.Title className="dialog-title">Delete {secret.name}?</AlertDialog.Title>
-          </div>
-          <div className="dialog-body">
-            <AlertDialog.Description>
-              It is removed from every project that imports it; code there that reads it stops working. This
-              cannot be undone.
-            </AlertDialog.Description>
-            <h3 className="share-heading">Projects that use it</h3>
-            <UsageList usage={usage} empty="No project uses it." />
-            {remove.error ? <ErrorMessage error={quarryErrorOf(remove.error)} /> : null}
-            <div className="dialog-actions">
-              <AlertDialog.Cancel className="button button-quiet">Cancel</AlertDialog.Cancel>
-              <button
-                type="button"
-                className="button button-danger"
-                disabled={remove.isPending || usage.isPending}
-                aria-busy={remove.isPending}
-                onClick={() => remove.mutate({ secretId: secret.id })}
-              >
-                {remove.isPending ? <Spinner /> : null}
-                Yes, delete
-              </button>
-            </div>
-          </div>
-        </AlertDialog.Content>
-      </AlertDialog.Portal>
-    </AlertDialog.Root>
+    <DeleteUsedAsset
+      name={secret.name}
+      description={
+        <>
+          It is removed from every project that imports it; code there that reads it stops working. This
+          cannot be undone.
+        </>
+      }
+      usage={usage}
+      remove={remove}
+      onConfirm={() => remove.mutate({ secretId: secret.id })}
+      onClose={onClose}
+    />
   );
 }
 
-function UsageDialog({ secret, onClose }: { secret: SecretSummary; onClose: () => void }) {
+function SecretUsage({ secret, onClose }: { secret: SecretSummary; onClose: () => void }) {
   const usage = useQuery(trpc.secrets.usage.queryOptions({ secretId: secret.id }));
   return (
-    <Dialog title="Projects that use it" subtitle={secret.name} onClose={onClose}>
-      <UsageList usage={usage} empty="No project imports this secret yet." />
-    </Dialog>
+    <UsageDialog
+      name={secret.name}
+      usage={usage}
+      empty="No project imports this secret yet."
+      onClose={onClose}
+    />
   );
 }
+
+const COLUMNS = ['Name', 'Groups with access', 'Usage'] as const;
 
 const groupsText = (groups: readonly GroupSummary[], ids: readonly string[]) =>
   ids.map((id) => groupName(groups, id)).join(', ');
@@ -122,64 +100,42 @@ export function SecretsPage() {
         }
       >
         {(data) => (
-          <div className="table-scroll">
-            <table className="data-table" data-testid="secrets">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Groups with access</th>
-                  <th scope="col">Usage</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.map((secret) => (
-                  <tr key={secret.id} data-testid="secret-row">
-                    <th scope="row" className="secret-name">
-                      {secret.name}
-                    </th>
-                    <td>{groupsText(groups.data ?? [], secret.groupsWithAccess)}</td>
-                    <td>
+          <ListTable columns={COLUMNS} testId="secrets">
+            {data.map((secret) => (
+              <tr key={secret.id} data-testid="secret-row">
+                <th scope="row" className="secret-name">
+                  {secret.name}
+                </th>
+                <td>{groupsText(groups.data ?? [], secret.groupsWithAccess)}</td>
+                <UsageCell count={secret.usageCount} onOpen={() => setOpen({ type: 'usage', secret })} />
+                <td className="row-actions">
+                  {secret.canManage ? (
+                    <span className="row-buttons">
                       <button
                         type="button"
-                        className="link-button"
-                        onClick={() => setOpen({ type: 'usage', secret })}
+                        className="button button-quiet"
+                        onClick={() => setOpen({ type: 'edit', secret })}
                       >
-                        {projectsCount(secret.usageCount)}
+                        Edit
                       </button>
-                    </td>
-                    <td className="row-actions">
-                      {secret.canManage ? (
-                        <span className="row-buttons">
-                          <button
-                            type="button"
-                            className="button button-quiet"
-                            onClick={() => setOpen({ type: 'edit', secret })}
-                          >
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            className="button button-quiet"
-                            onClick={() => setOpen({ type: 'delete', secret })}
-                          >
-                            Delete
-                          </button>
-                        </span>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                      <button
+                        type="button"
+                        className="button button-quiet"
+                        onClick={() => setOpen({ type: 'delete', secret })}
+                      >
+                        Delete
+                      </button>
+                    </span>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </ListTable>
         )}
       </QueryState>
       {open?.type === 'edit' ? <SecretDialog secret={open.secret} onClose={close} /> : null}
       {open?.type === 'delete' ? <DeleteSecret secret={open.secret} onClose={close} /> : null}
-      {open?.type === 'usage' ? <UsageDialog secret={open.secret} onClose={close} /> : null}
+      {open?.type === 'usage' ? <SecretUsage secret={open.secret} onClose={close} /> : null}
     </section>
   );
 }
