@@ -3,17 +3,17 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { trpc } from '../../trpc';
-import { Dialog } from '../../ui/dialog';
 import { ErrorMessage } from '../../ui/error-message';
+import { ListTable } from '../../ui/list-table';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { QueryState } from '../../ui/query-state';
 import { useToast } from '../../ui/toast';
 import { ConnectionDialog } from './connection-dialog';
-import { projectsCount, SCOPE_LABELS, TIER_HELP, tierLabel } from './connection-labels';
+import { SCOPE_LABELS, TIER_HELP, tierLabel } from './connection-labels';
 import { ConnectionRowMenu } from './connection-row-menu';
 import { DeleteConnection } from './delete-connection';
 import { ProjectConnectionsSwitch } from './project-connections-switch';
-import { UsageList } from './usage-list';
+import { UsageCell, UsageDialog } from './usage-list';
 import './connections.css';
 
 type Open =
@@ -22,14 +22,19 @@ type Open =
   | { type: 'usage'; connection: ConnectionSummary }
   | null;
 
-function UsageDialog({ connection, onClose }: { connection: ConnectionSummary; onClose: () => void }) {
+function ConnectionUsage({ connection, onClose }: { connection: ConnectionSummary; onClose: () => void }) {
   const usage = useQuery(trpc.connections.usage.queryOptions({ connectionId: connection.id }));
   return (
-    <Dialog title="Projects that use it" subtitle={connection.name} onClose={onClose}>
-      <UsageList usage={usage} empty="No project uses this connection yet." />
-    </Dialog>
+    <UsageDialog
+      name={connection.name}
+      usage={usage}
+      empty="No project uses this connection yet."
+      onClose={onClose}
+    />
   );
 }
+
+const COLUMNS = ['Name', 'Kind', 'Scope', 'Usage'] as const;
 
 /** Settings → Data sources: the workspace's connections, and the switch for project connections. */
 export function DataSourcesPage() {
@@ -80,89 +85,67 @@ export function DataSourcesPage() {
         }
       >
         {(data) => (
-          <div className="table-scroll">
-            <table className="data-table connections-table" data-testid="connections">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Scope</th>
-                  <th scope="col">Usage</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.map((connection) => (
-                  <tr key={connection.id} data-testid="connection-row" data-connection-id={connection.id}>
-                    <th scope="row">
-                      <span className="connection-name">{connection.name}</span>
-                      {connection.isDefault ? (
-                        <span className="badge badge-accent badge-inline">Default</span>
-                      ) : null}
-                      {connection.status === 'draft' ? (
-                        <span className="badge badge-inline badge-draft">Draft</span>
-                      ) : null}
-                      {connection.unavailable ? (
-                        <p className="small connection-unavailable" data-code={connection.unavailable.code}>
-                          {connection.unavailable.message}
-                        </p>
-                      ) : null}
-                    </th>
-                    <td>
-                      <span className="nowrap">{connection.kindLabel}</span>{' '}
-                      <span className="badge badge-tier" title={TIER_HELP[connection.tier]}>
-                        {tierLabel(connection.tier)}
-                      </span>
-                    </td>
-                    <td>
-                      {SCOPE_LABELS[connection.scope]}
-                      {connection.project ? (
-                        <>
-                          {': '}
-                          <Link to="/projects/$projectId" params={{ projectId: connection.project.id }}>
-                            {connection.project.name}
-                          </Link>
-                        </>
-                      ) : null}
-                    </td>
-                    <td>
-                      <button
-                        type="button"
-                        className="link-button"
-                        onClick={() => setOpen({ type: 'usage', connection })}
-                      >
-                        {projectsCount(connection.usageCount)}
-                      </button>
-                    </td>
-                    <td className="row-actions">
-                      {connection.canManage ? (
-                        <ConnectionRowMenu
-                          connection={connection}
-                          onEdit={() =>
-                            setOpen({ type: 'edit', connectionId: connection.id, tab: 'settings' })
-                          }
-                          onPermissions={() =>
-                            setOpen({ type: 'edit', connectionId: connection.id, tab: 'permissions' })
-                          }
-                          onSetDefault={() => setDefault.mutate({ connectionId: connection.id })}
-                          onDelete={() => setOpen({ type: 'delete', connection })}
-                        />
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable columns={COLUMNS} testId="connections" className="connections-table">
+            {data.map((connection) => (
+              <tr key={connection.id} data-testid="connection-row" data-connection-id={connection.id}>
+                <th scope="row">
+                  <span className="connection-name">{connection.name}</span>
+                  {connection.isDefault ? (
+                    <span className="badge badge-accent badge-inline">Default</span>
+                  ) : null}
+                  {connection.status === 'draft' ? (
+                    <span className="badge badge-inline badge-draft">Draft</span>
+                  ) : null}
+                  {connection.unavailable ? (
+                    <p className="small connection-unavailable" data-code={connection.unavailable.code}>
+                      {connection.unavailable.message}
+                    </p>
+                  ) : null}
+                </th>
+                <td>
+                  <span className="nowrap">{connection.kindLabel}</span>{' '}
+                  <span className="badge badge-tier" title={TIER_HELP[connection.tier]}>
+                    {tierLabel(connection.tier)}
+                  </span>
+                </td>
+                <td>
+                  {SCOPE_LABELS[connection.scope]}
+                  {connection.project ? (
+                    <>
+                      {': '}
+                      <Link to="/projects/$projectId" params={{ projectId: connection.project.id }}>
+                        {connection.project.name}
+                      </Link>
+                    </>
+                  ) : null}
+                </td>
+                <UsageCell
+                  count={connection.usageCount}
+                  onOpen={() => setOpen({ type: 'usage', connection })}
+                />
+                <td className="row-actions">
+                  {connection.canManage ? (
+                    <ConnectionRowMenu
+                      connection={connection}
+                      onEdit={() => setOpen({ type: 'edit', connectionId: connection.id, tab: 'settings' })}
+                      onPermissions={() =>
+                        setOpen({ type: 'edit', connectionId: connection.id, tab: 'permissions' })
+                      }
+                      onSetDefault={() => setDefault.mutate({ connectionId: connection.id })}
+                      onDelete={() => setOpen({ type: 'delete', connection })}
+                    />
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </ListTable>
         )}
       </QueryState>
       {open?.type === 'edit' ? (
         <ConnectionDialog connectionId={open.connectionId} initialTab={open.tab} onClose={close} />
       ) : null}
       {open?.type === 'delete' ? <DeleteConnection connection={open.connection} onClose={close} /> : null}
-      {open?.type === 'usage' ? <UsageDialog connection={open.connection} onClose={close} /> : null}
+      {open?.type === 'usage' ? <ConnectionUsage connection={open.connection} onClose={close} /> : null}
     </section>
   );
 }

@@ -1,48 +1,11 @@
 import type { ProjectSharing } from '@quarry/contracts';
 import { useMutation } from '@tanstack/react-query';
-import { useId } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
-import { Spinner } from '../../ui/spinner';
+import { Switch } from '../../ui/switch';
 
 type ShareSwitchesProps = { sharing: ProjectSharing; onChanged: () => Promise<unknown> };
-
-type SwitchProps = {
-  label: string;
-  help: string;
-  checked: boolean;
-  busy: boolean;
-  onChange: (checked: boolean) => void;
-};
-
-function Switch({ label, help, checked, busy, onChange }: SwitchProps) {
-  const id = useId();
-  return (
-    <div className="switch-row">
-      <input
-        id={id}
-        type="checkbox"
-        role="switch"
-        aria-checked={checked}
-        className="switch"
-        checked={checked}
-        disabled={busy}
-        aria-busy={busy}
-        aria-describedby={`${id}-help`}
-        onChange={(event) => onChange(event.target.checked)}
-      />
-      <div>
-        <label htmlFor={id}>
-          {label} {busy ? <Spinner /> : null}
-        </label>
-        <p className="field-help muted" id={`${id}-help`}>
-          {help}
-        </p>
-      </div>
-    </div>
-  );
-}
 
 /** The project-wide switches, for Full access holders: the web, and re-sharing by Can edit holders. */
 export function ShareSwitches({ sharing, onChanged }: ShareSwitchesProps) {
