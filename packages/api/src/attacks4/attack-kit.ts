@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { newId } from '@quarry/db';
-import { connections, projectGrants, projects } from '@quarry/db/schema';
-import { TRPCError } from '@trpc/server';
+import { connections } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
-import { QuarryTRPCError } from '../errors';
+import { uniqueName } from '../testing/fixtures';
 import type { ApiHarness } from '../testing/harness';
+
+// The setup every API test shares lives in testing/; these files keep importing it from here.
+export { groupIn, projectIn, type Refusal, refusal, uniqueName } from '../testing/fixtures';
 
 /** Settings of a PostgreSQL connection to a public name that is never contacted by these tests. */
 export const settings = (over: Record<string, unknown> = {}) => ({
@@ -16,57 +17,12 @@ export const settings = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-export const uniqueName = (what: string) => `${what} ${randomUUID().slice(0, 8)}`;
-
-export type Refusal = { code: string; quarry: string; message: string; hint: string; text: string };
-
-/** The refusal a call ended with (its tRPC code and Quarry code), or a thrown test failure. */
-export async function refusal(promise: Promise<unknown>): Promise<Refusal> {
-  try {
-    await promise;
-  } catch (error) {
-    if (!(error instanceof TRPCError)) throw error;
-    const quarry = error instanceof QuarryTRPCError ? error.quarry : undefined;
-    return {
-      code: error.code,
-      quarry: quarry?.code ?? '',
-      message: quarry?.message ?? '',
-      hint: quarry?.hint ?? '',
-      text: JSON.stringify(quarry ?? {}),
-    };
-  }
-  throw new Error('expected a refusal, the call succeeded');
-}
-
 export async function rawConnection(h: ApiHarness, id: string) {
   const [row] = await h.database.db.select().from(connections).where(eq(connections.id, id));
   return row;
 }
 
 type Workspace = ApiHarness['a'];
-type Grant = { userId: string; permission: 'can_view' | 'can_explore' | 'can_edit' | 'full_access' };
-
-/** A project of `workspace` made by its Admin and shared only as `grants` say. */
-export async function projectIn(h: ApiHarness, workspace: Workspace, grants: Grant[] = []) {
-  const id = newId('project');
-  await h.database.db.insert(projects).values({
-    id,
-    workspaceId: workspace.workspaceId,
-    name: uniqueName('project'),
-    createdBy: workspace.users.admin.id,
-  });
-  for (const grant of grants) {
-    await h.database.db.insert(projectGrants).values({
-      id: newId('grant'),
-      workspaceId: workspace.workspaceId,
-      projectId: id,
-      userId: grant.userId,
-      permission: grant.permission,
-    });
-  }
-  return id;
-}
-
 /** A ready workspace connection of `workspace`, made by its Admin, with a generated password. */
 export async function workspaceConnection(h: ApiHarness, workspace: Workspace, name = uniqueName('wh')) {
   const password = randomUUID();

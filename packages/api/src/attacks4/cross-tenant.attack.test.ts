@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { newId } from '@quarry/db';
-import { connections, groupMembers, groups, projectConnections, secrets } from '@quarry/db/schema';
+import { connections, projectConnections, secrets } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
 import {
+  groupIn,
   projectConnection,
   projectIn,
   rawConnection,
@@ -334,13 +334,7 @@ describe('members of the same workspace without the right to manage', () => {
     const projectId = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
     const own = await projectConnection(h, h.a, 'editor', projectId);
     // An Admin imports a workspace connection restricted to a group the Editor is not in.
-    const groupId = newId('group');
-    await h.database.db
-      .insert(groups)
-      .values({ id: groupId, workspaceId: h.a.workspaceId, name: uniqueName('finance') });
-    await h.database.db
-      .insert(groupMembers)
-      .values({ groupId, userId: h.a.users.manager.id, workspaceId: h.a.workspaceId });
+    const groupId = await groupIn(h, h.a, [h.a.users.manager.id], uniqueName('finance'));
     const restricted = await workspaceConnection(h, h.a);
     const admin = await h.as(h.a, 'admin');
     await admin.connections.updatePermissions({

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createSession } from '@quarry/auth';
-import { newId } from '@quarry/db';
-import { groupMembers, groups, projectConnections, workspaceMembers } from '@quarry/db/schema';
+import { projectConnections, workspaceMembers } from '@quarry/db/schema';
 import { joinWorkspace } from '@quarry/db/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionCookieName } from '../auth/session-cookie';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
 import {
+  groupIn,
   projectConnection,
   projectIn,
   rawConnection,
@@ -93,13 +93,7 @@ describe('one person in two workspaces (AUTH-9)', () => {
     const editor = await h.as(h.a, 'editor');
     expect((await editor.connections.get({ connectionId: own.id })).id).toBe(own.id);
     // With the session still open, an Admin imports a connection restricted to a group without them.
-    const groupId = newId('group');
-    await h.database.db
-      .insert(groups)
-      .values({ id: groupId, workspaceId: h.a.workspaceId, name: uniqueName('g') });
-    await h.database.db
-      .insert(groupMembers)
-      .values({ groupId, userId: h.a.users.manager.id, workspaceId: h.a.workspaceId });
+    const groupId = await groupIn(h, h.a, [h.a.users.manager.id], uniqueName('g'));
     const restricted = await workspaceConnection(h, h.a);
     const admin = await h.as(h.a, 'admin');
     await admin.connections.updatePermissions({

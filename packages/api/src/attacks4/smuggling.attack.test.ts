@@ -4,8 +4,6 @@ import {
   cells,
   connectionCredentialsContext,
   connections,
-  groupMembers,
-  groups,
   projectConnections,
   projectSecrets,
 } from '@quarry/db/schema';
@@ -14,6 +12,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
 import {
+  groupIn,
   projectConnection,
   projectIn,
   rawConnection,
@@ -42,16 +41,6 @@ async function cellIn(projectId: string, workspaceId = h.a.workspaceId) {
 async function cellConnection(cellId: string) {
   const [row] = await h.database.db.select({ c: cells.connectionId }).from(cells).where(eq(cells.id, cellId));
   return row?.c ?? null;
-}
-
-/** A custom group of A holding only `userIds`. */
-async function groupOf(userIds: string[]) {
-  const id = newId('group');
-  await h.database.db.insert(groups).values({ id, workspaceId: h.a.workspaceId, name: uniqueName('grp') });
-  for (const userId of userIds) {
-    await h.database.db.insert(groupMembers).values({ groupId: id, userId, workspaceId: h.a.workspaceId });
-  }
-  return id;
 }
 
 /** Every string a refusal carries: its message, its Quarry error, and a validation error's issues. */
@@ -136,7 +125,7 @@ describe('smuggling a connection where it does not belong', () => {
 
   it('refuses importing a workspace connection outside the caller’s groups, one without Can query, and a draft', async () => {
     const projectId = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
-    const finance = await groupOf([h.a.users.manager.id]);
+    const finance = await groupIn(h, h.a, [h.a.users.manager.id]);
     const admin = await h.as(h.a, 'admin');
     const noAccess = await workspaceConnection(h, h.a);
     await admin.connections.updatePermissions({
@@ -283,7 +272,7 @@ describe('stored credentials redirected', () => {
 
 describe('shared secrets', () => {
   it('shows a Viewer and an Editor no secret outside their groups, and refuses the Editor importing one', async () => {
-    const finance = await groupOf([h.a.users.manager.id]);
+    const finance = await groupIn(h, h.a, [h.a.users.manager.id]);
     const admin = await h.as(h.a, 'admin');
     const restricted = await admin.secrets.create({
       name: `fin_${randomUUID().slice(0, 8)}`,
@@ -312,7 +301,7 @@ describe('shared secrets', () => {
   });
 
   it('refuses duplicating a project to an Editor outside the groups of a secret it imports', async () => {
-    const finance = await groupOf([h.a.users.manager.id]);
+    const finance = await groupIn(h, h.a, [h.a.users.manager.id]);
     const admin = await h.as(h.a, 'admin');
     const restricted = await admin.secrets.create({
       name: `dup_${randomUUID().slice(0, 8)}`,

@@ -1,5 +1,15 @@
 export { startTestOp, type TestAccount, type TestOp } from '../sso/testing/oidc-test-provider';
 export {
+  groupIn,
+  loopbackSettings,
+  type ProjectGrant,
+  projectIn,
+  type Refusal,
+  refusal,
+  uniqueName,
+  warehouseSettings,
+} from './fixtures';
+export {
   type ApiHarness,
   createApiHarness,
   FIXTURE_PASSWORD,

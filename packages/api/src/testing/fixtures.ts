@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { newId } from '@quarry/db';
+import { groupMembers, groups, projectGrants, projects } from '@quarry/db/schema';
+import { TRPCError } from '@trpc/server';
+import { QuarryTRPCError } from '../errors';
+import type { ApiHarness } from './harness';
+
+/** A name no other test (nor an earlier run of this one) made: tests share one database. */
+export const uniqueName = (what: string) => `${what} ${randomUUID().slice(0, 8)}`;
+
+export type Refusal = {
+  code: string;
+  quarry: string;
+  message: string;
+  hint: string;
+  details: unknown;
+  /** The whole Quarry error as JSON, for "names nothing it should not" checks. */
+  text: string;
+};
+
+/** The refusal a call ended with (its tRPC code and Quarry code), or a thrown test failure. */
+export async function refusal(promise: Promise<unknown>): Promise<Refusal> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!(error instanceof TRPCError)) throw error;
+    const quarry = error instanceof QuarryTRPCError ? error.quarry : undefined;
+    return {
+      code: error.code,
+      quarry: quarry?.code ?? '',
+      message: quarry?.message ?? '',
+      hint: quarry?.hint ?? '',
+      details: quarry?.details,
+      text: JSON.stringify(quarry ?? {}),
+    };
+  }
+  throw new Error('expected a refusal, the call succeeded');
+}
+
+type Workspace = ApiHarness['a'];
+export type ProjectGrant = {
+  userId: string;
+  permission: 'can_view' | 'can_explore' | 'can_edit' | 'full_access';
+};
+
+/**
+ * A project of `workspace` made by its Admin and shared only as `grants` say, written straight to
+ * the database so a test's setup does not lean on the sharing procedures it may be attacking.
+ */
+export async function projectIn(
+  h: ApiHarness,
+  workspace: Workspace,
+  grants: readonly ProjectGrant[] = [],
+  name = uniqueName('project'),
+) {
+  const id = newId('project');
+  await h.database.db.insert(projects).values({
+    id,
+    workspaceId: workspace.workspaceId,
+    name,
+    createdBy: workspace.users.admin.id,
+  });
+  for (const grant of grants) {
+    await h.database.db.insert(projectGrants).values({
+      id: newId('grant'),
+      workspaceId: workspace.workspaceId,
+      projectId: id,
+      userId: grant.userId,
+      permission: grant.permission,
+    });
+  }
+  return id;
+}
+
+type Setting = string | number | boolean | null;
+
+/** PostgreSQL settings for the test warehouse's read-only login (its password goes in secrets). */
+export const warehouseSettings = (h: ApiHarness, over: Record<string, Setting> = {}) => ({
+  host: h.warehouse.reader.host,
+  port: h.warehouse.reader.port,
+  database: h.warehouse.reader.database,
+  username: h.warehouse.reader.username,
+  sslMode: 'disable',
+  ...over,
+});
+
+/**
+ * PostgreSQL settings for a port on this machine that a test listens on (or leaves closed): what
+ * an attacker's connection to a host and port of their choosing looks like.
+ */
+export const loopbackSettings = (port: number, over: Record<string, unknown> = {}) => ({
+  host: '127.0.0.1',
+  port,
+  database: 'analytics',
+  username: 'reader',
+  sslMode: 'disable',
+  ...over,
+});
+
+/** A custom group of `workspace` holding only `userIds`, written straight to the database. */
+export async function groupIn(
+  h: ApiHarness,
+  workspace: Workspace,
+  userIds: readonly string[],
+  name = uniqueName('grp'),
+) {
+  const id = newId('group');
+  await h.database.db.insert(groups).values({ id, workspaceId: workspace.workspaceId, name });
+  for (const userId of userIds) {
+    await h.database.db
+      .insert(groupMembers)
+      .values({ groupId: id, userId, workspaceId: workspace.workspaceId });
+  }
+  return id;
+}
