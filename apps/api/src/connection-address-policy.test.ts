@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
-import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
+import { type ApiHarness, createApiHarness, loopbackSettings, refusal } from '@quarry/api/testing';
 import type { RunningWorker } from '@quarry/query-runner';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRunner } from './testing/start-test-runner';
 
@@ -40,31 +39,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (!(error instanceof TRPCError)) throw error;
-    const quarry = (error as TRPCError & { quarry?: { code: string; message: string; details?: unknown } })
-      .quarry;
-    return {
-      code: error.code,
-      quarry: quarry?.code ?? '',
-      message: quarry?.message ?? '',
-      details: quarry?.details,
-    };
-  }
-  throw new Error('expected a refusal, the call succeeded');
-}
-
-const settings = (host: string, extra: Record<string, unknown> = {}) => ({
-  host,
-  port,
-  database: 'analytics',
-  username: 'reader',
-  sslMode: 'disable',
-  ...extra,
-});
+const settings = (host: string, extra: Record<string, unknown> = {}) =>
+  loopbackSettings(port, { host, ...extra });
 
 /** Loopback and metadata addresses, spelled every way an attacker might. */
 const HOSTS = [

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
-import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
+import { type ApiHarness, createApiHarness, refusal, warehouseSettings } from '@quarry/api/testing';
 import { newId } from '@quarry/db';
 import { connectionCredentialsContext, connections } from '@quarry/db/schema';
 import type { RunningWorker } from '@quarry/query-runner';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRunner } from './testing/start-test-runner';
 
@@ -43,17 +42,6 @@ async function connectionAs(input: { username: string; port?: number; name: stri
     createdBy: h.a.users.admin.id,
   });
   return id;
-}
-
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (!(error instanceof TRPCError)) throw error;
-    const quarry = (error as TRPCError & { quarry?: { code: string; message: string } }).quarry;
-    return { code: error.code, quarry: quarry?.code, message: quarry?.message ?? '' };
-  }
-  throw new Error('expected a refusal, the call succeeded');
 }
 
 describe('connections.test (issue 7, item 12)', () => {
@@ -121,15 +109,6 @@ async function ports(): Promise<{ closed: number; notPostgres: number; stop: () 
   };
 }
 
-const readerSettings = (over: Record<string, string | number> = {}) => ({
-  host: h.warehouse.reader.host,
-  port: h.warehouse.reader.port,
-  database: h.warehouse.reader.database,
-  username: h.warehouse.reader.username,
-  sslMode: 'disable',
-  ...over,
-});
-
 describe('CONN-3: a non-Admin’s test does not tell an open port from a closed one', () => {
   it('answers an Editor identically, and no sooner than the floor, for a closed port and a port that is not PostgreSQL', async () => {
     const { closed, notPostgres, stop } = await ports();
@@ -141,7 +120,7 @@ describe('CONN-3: a non-Admin’s test does not tell an open port from a closed 
           editor.connections.testNewForProject({
             projectId: h.a.projectId,
             kind: 'postgres',
-            settings: readerSettings({ port }),
+            settings: warehouseSettings(h, { port }),
             secrets: { password: randomUUID() },
           }),
         );
@@ -170,9 +149,9 @@ describe('CONN-3: a non-Admin’s test does not tell an open port from a closed 
           admin.connections.testNew({ kind: 'postgres', settings, secrets: { password: randomUUID() } }),
         );
       const [toClosed, toOther, unknownDatabase] = await Promise.all([
-        test(readerSettings({ port: closed })),
-        test(readerSettings({ port: notPostgres })),
-        test(readerSettings({ database: `nope_${randomUUID().slice(0, 8)}` })),
+        test(warehouseSettings(h, { port: closed })),
+        test(warehouseSettings(h, { port: notPostgres })),
+        test(warehouseSettings(h, { database: `nope_${randomUUID().slice(0, 8)}` })),
       ]);
       expect(toClosed.quarry).toBe('connector.unreachable');
       expect(toOther.quarry).not.toBe(toClosed.quarry);
@@ -190,7 +169,7 @@ describe('testing new and edited connections', () => {
     const admin = await h.as(h.a, 'admin');
     const result = await admin.connections.testNew({
       kind: 'postgres',
-      settings: readerSettings(),
+      settings: warehouseSettings(h),
       secrets: { password: h.warehouse.reader.password },
     });
     expect(result).toMatchObject({ ok: true, serverVersion: expect.stringMatching(/^\d+/) });
@@ -203,21 +182,21 @@ describe('testing new and edited connections', () => {
     const created = await admin.connections.create({
       name: `edited ${randomUUID().slice(0, 8)}`,
       kind: 'postgres',
-      settings: readerSettings({ database: 'not_the_warehouse' }),
+      settings: warehouseSettings(h, { database: 'not_the_warehouse' }),
       secrets: { password },
     });
     // Unsaved edits are tested with the stored password merged in.
     expect(
       await admin.connections.test({
         connectionId: created.id,
-        settings: readerSettings(),
+        settings: warehouseSettings(h),
         secrets: { password: '' },
       }),
     ).toMatchObject({ ok: true });
     await admin.connections.update({
       connectionId: created.id,
       name: created.name,
-      settings: readerSettings(),
+      settings: warehouseSettings(h),
       secrets: { password: '' },
     });
     const [row] = await h.database.sql<{ credentials: Buffer }[]>`
@@ -236,7 +215,7 @@ describe('testing new and edited connections', () => {
       projectId: h.a.projectId,
       name: `project ${randomUUID().slice(0, 8)}`,
       kind: 'postgres',
-      settings: readerSettings(),
+      settings: warehouseSettings(h),
       secrets: { password: h.warehouse.reader.password },
     });
     expect(await editor.connections.test({ connectionId: created.id })).toMatchObject({ ok: true });

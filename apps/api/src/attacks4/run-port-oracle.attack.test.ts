@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
+import { type ApiHarness, createApiHarness, loopbackSettings, projectIn } from '@quarry/api/testing';
 import { newId } from '@quarry/db';
-import { cells, projectGrants, projects } from '@quarry/db/schema';
+import { cells } from '@quarry/db/schema';
 import type { RunningWorker } from '@quarry/query-runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRunner } from '../testing/start-test-runner';
+import { until } from '../testing/until';
 import { silentListener } from './fake-postgres';
 
 let h: ApiHarness;
@@ -27,7 +28,7 @@ async function probeByRun(projectId: string, port: number, database = 'analytics
     projectId,
     name: `scan ${port} ${randomUUID().slice(0, 6)}`,
     kind: 'postgres',
-    settings: { host: '127.0.0.1', port, database, username: 'reader', sslMode: 'disable' },
+    settings: loopbackSettings(port, { database }),
     secrets: { password: randomUUID() },
   });
   const cellId = newId('cell');
@@ -42,13 +43,16 @@ async function probeByRun(projectId: string, port: number, database = 'analytics
   await editor.projects.updateCell({ projectId, cellId, source: 'select 1', connectionId: connection.id });
   const started = Date.now();
   const run = await editor.runs.start({ projectId, cellId, source: 'select 1' });
-  const deadline = Date.now() + 25_000;
-  while (Date.now() < deadline) {
-    const seen = await editor.runs.get({ runId: run.id });
-    if (seen.status !== 'queued' && seen.status !== 'running') return { ...seen, ms: Date.now() - started };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the run did not finish');
+  return until(
+    async () => {
+      const seen = await editor.runs.get({ runId: run.id });
+      return seen.status !== 'queued' && seen.status !== 'running'
+        ? { ...seen, ms: Date.now() - started }
+        : undefined;
+    },
+    25_000,
+    'the run did not finish',
+  );
 }
 
 describe('one test against a port that answers something other than PostgreSQL', () => {
@@ -65,13 +69,7 @@ describe('one test against a port that answers something other than PostgreSQL',
       await admin.connections
         .testNew({
           kind: 'postgres',
-          settings: {
-            host: '127.0.0.1',
-            port: target.port,
-            database: 'analytics',
-            username: 'reader',
-            sslMode: 'disable',
-          },
+          settings: loopbackSettings(target.port),
           secrets: { password: randomUUID() },
         })
         .catch(() => undefined);
@@ -86,20 +84,12 @@ describe('CONN-3 through a run instead of Test connection', () => {
   it('does not tell an Editor whether a port is open by how their run on a project connection to it failed', async () => {
     // Test connection hides the cause from non-Admins; a run does not: an Editor makes a project
     // connection to host:port, runs `select 1` on it, and reads the run's error code.
-    const projectId = newId('project');
-    await h.database.db.insert(projects).values({
-      id: projectId,
-      workspaceId: h.a.workspaceId,
-      name: 'scanner',
-      createdBy: h.a.users.admin.id,
-    });
-    await h.database.db.insert(projectGrants).values({
-      id: newId('grant'),
-      workspaceId: h.a.workspaceId,
-      projectId,
-      userId: h.a.users.editor.id,
-      permission: 'can_edit',
-    });
+    const projectId = await projectIn(
+      h,
+      h.a,
+      [{ userId: h.a.users.editor.id, permission: 'can_edit' }],
+      'scanner',
+    );
     // Port 9: nothing listens. The warehouse's port: PostgreSQL listens (asked for a database that
     // is not there, so nothing is read either way).
     const closed = await probeByRun(projectId, 9);

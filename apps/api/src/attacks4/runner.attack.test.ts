@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
+import {
+  type ApiHarness,
+  createApiHarness,
+  loopbackSettings,
+  projectIn,
+  uniqueName,
+  warehouseSettings,
+} from '@quarry/api/testing';
 import { newId } from '@quarry/db';
-import { cells, connectionProbeContext, connectionProbes, projectGrants, projects } from '@quarry/db/schema';
+import { cells, connectionProbeContext, connectionProbes } from '@quarry/db/schema';
 import type { RunningWorker } from '@quarry/query-runner';
 import { QUEUE_SCHEMA } from '@quarry/queue';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRunner } from '../testing/start-test-runner';
+import { until } from '../testing/until';
 import { fakePostgres, silentListener } from './fake-postgres';
 
 let h: ApiHarness;
@@ -22,8 +30,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const uniqueName = (what: string) => `${what} ${randomUUID().slice(0, 8)}`;
-
 type Answer = { ok: true; value: unknown } | { ok: false; code: string; quarry: string; text: string };
 
 async function answer(promise: Promise<unknown>): Promise<Answer> {
@@ -36,44 +42,49 @@ async function answer(promise: Promise<unknown>): Promise<Answer> {
   }
 }
 
-async function projectOfA(grants: Array<{ userId: string; permission: 'can_edit' | 'can_view' }>) {
-  const id = newId('project');
-  await h.database.db
-    .insert(projects)
-    .values({ id, workspaceId: h.a.workspaceId, name: uniqueName('project'), createdBy: h.a.users.admin.id });
-  for (const grant of grants) {
-    await h.database.db.insert(projectGrants).values({
-      id: newId('grant'),
-      workspaceId: h.a.workspaceId,
-      projectId: id,
-      userId: grant.userId,
-      permission: grant.permission,
-    });
-  }
-  return id;
-}
-
 /** What the runner answered a `connection.test` job, once it did. */
-async function jobOutput(jobId: string): Promise<unknown> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const [job] = await h.deps.sql<{ state: string; output: unknown }[]>`
-      select state, output from ${h.deps.sql(QUEUE_SCHEMA)}.job where id = ${jobId}`;
-    if (job && job.state !== 'created' && job.state !== 'active' && job.state !== 'retry') return job.output;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the runner did not answer the job');
-}
+const jobOutput = (jobId: string): Promise<unknown> =>
+  until(
+    async () => {
+      const [job] = await h.deps.sql<{ state: string; output: unknown }[]>`
+        select state, output from ${h.deps.sql(QUEUE_SCHEMA)}.job where id = ${jobId}`;
+      return job && job.state !== 'created' && job.state !== 'active' && job.state !== 'retry'
+        ? { output: job.output }
+        : undefined;
+    },
+    20_000,
+    'the runner did not answer the job',
+  ).then((done) => done.output);
 
-async function runOutcome(runId: string) {
-  const deadline = Date.now() + 25_000;
-  while (Date.now() < deadline) {
-    const [run] = await h.deps.sql<{ status: string; error: unknown }[]>`
-      select status, error from runs where id = ${runId}`;
-    if (run && run.status !== 'queued' && run.status !== 'running') return run;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the run did not finish');
+const runOutcome = (runId: string) =>
+  until(
+    async () => {
+      const [run] = await h.deps.sql<{ status: string; error: unknown }[]>`
+        select status, error from runs where id = ${runId}`;
+      return run && run.status !== 'queued' && run.status !== 'running' ? run : undefined;
+    },
+    25_000,
+    'the run did not finish',
+  );
+
+/**
+ * A project of A on which the Manager and the Editor both hold Can edit, and the Manager's own
+ * connection there with a password only the Manager typed: what the Editor then tries to leak.
+ */
+async function managersConnection(name: string, settings: Record<string, string | number | boolean | null>) {
+  const projectId = await projectIn(h, h.a, [
+    { userId: h.a.users.manager.id, permission: 'can_edit' },
+    { userId: h.a.users.editor.id, permission: 'can_edit' },
+  ]);
+  const password = randomUUID();
+  const own = await (await h.as(h.a, 'manager')).connections.createForProject({
+    projectId,
+    name: uniqueName(name),
+    kind: 'postgres',
+    settings,
+    secrets: { password },
+  });
+  return { projectId, own, password };
 }
 
 describe('a stored password sent to a host of the attacker’s choosing', () => {
@@ -86,23 +97,12 @@ describe('a stored password sent to a host of the attacker’s choosing', () => 
     // server with the Manager's stored password, which that server asks for in clear text.
     const collector = await fakePostgres();
     try {
-      const projectId = await projectOfA([
-        { userId: h.a.users.manager.id, permission: 'can_edit' },
-        { userId: h.a.users.editor.id, permission: 'can_edit' },
-      ]);
-      const password = randomUUID();
-      const own = await (await h.as(h.a, 'manager')).connections.createForProject({
-        projectId,
-        name: uniqueName('managers own'),
-        kind: 'postgres',
-        settings: {
-          host: 'db.example.com',
-          port: 5432,
-          database: 'analytics',
-          username: 'manager',
-          sslMode: 'require',
-        },
-        secrets: { password },
+      const { own, password } = await managersConnection('managers own', {
+        host: 'db.example.com',
+        port: 5432,
+        database: 'analytics',
+        username: 'manager',
+        sslMode: 'require',
       });
       const editor = await h.as(h.a, 'editor');
       await answer(
@@ -132,13 +132,7 @@ describe('a stored password sent to a host of the attacker’s choosing', () => 
       await answer(
         admin.connections.test({
           connectionId: h.a.connectionId,
-          settings: {
-            host: '127.0.0.1',
-            port: collector.port,
-            database: h.warehouse.reader.database,
-            username: h.warehouse.reader.username,
-            sslMode: 'disable',
-          },
+          settings: warehouseSettings(h, { host: '127.0.0.1', port: collector.port }),
         }),
       );
       expect(collector.passwords).not.toContain(h.warehouse.reader.password);
@@ -154,11 +148,6 @@ describe('the redirect fix, attacked', () => {
     // moves. Then the TLS mode alone, then the same moves saved rather than tested.
     const collector = await fakePostgres();
     try {
-      const projectId = await projectOfA([
-        { userId: h.a.users.manager.id, permission: 'can_edit' },
-        { userId: h.a.users.editor.id, permission: 'can_edit' },
-      ]);
-      const password = randomUUID();
       const base = {
         host: '127.0.0.1',
         // Not the default port, so leaving it out would move it.
@@ -167,13 +156,7 @@ describe('the redirect fix, attacked', () => {
         username: 'manager',
         sslMode: 'require',
       };
-      const own = await (await h.as(h.a, 'manager')).connections.createForProject({
-        projectId,
-        name: uniqueName('same host'),
-        kind: 'postgres',
-        settings: base,
-        secrets: { password },
-      });
+      const { own } = await managersConnection('same host', base);
       const editor = await h.as(h.a, 'editor');
       const moves = [
         { port: collector.port, sslMode: 'disable' },
@@ -215,7 +198,7 @@ describe("CONN-2: Quarry's own database", () => {
     // refused unless an Admin allows them"; nothing checks it, so an Editor's run reads Quarry's
     // own tables whenever its server lets the role in (here, trust on loopback).
     const own = new URL(h.database.url);
-    const projectId = await projectOfA([{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
+    const projectId = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
     const editor = await h.as(h.a, 'editor');
     const created = await editor.connections.createForProject({
       projectId,
@@ -255,20 +238,14 @@ describe('a cell pointed past the API at a connection its project does not use',
   it("refuses the run in the runner: a workspace connection not imported, and another project's own connection", async () => {
     // The state a race between updateCell and removeFromProject leaves (packages/api attacks4):
     // the runner re-checks the import from the database (JOB-4) and reads nothing.
-    const projectId = await projectOfA([{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
-    const otherProject = await projectOfA([{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
+    const projectId = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
+    const otherProject = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
     const editor = await h.as(h.a, 'editor');
     const otherOwn = await editor.connections.createForProject({
       projectId: otherProject,
       name: uniqueName('other own'),
       kind: 'postgres',
-      settings: {
-        host: h.warehouse.reader.host,
-        port: h.warehouse.reader.port,
-        database: h.warehouse.reader.database,
-        username: h.warehouse.reader.username,
-        sslMode: 'disable',
-      },
+      settings: warehouseSettings(h),
       secrets: { password: h.warehouse.reader.password },
     });
     for (const connectionId of [h.a.connectionId, otherOwn.id]) {
@@ -413,7 +390,7 @@ describe('probes and forged test jobs', () => {
 
 describe('CONN-3: what an Editor learns from Test connection', () => {
   it('answers a closed port, an open port that is not PostgreSQL and a silent port alike, in the same time', async () => {
-    const projectId = await projectOfA([{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
+    const projectId = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
     const editor = await h.as(h.a, 'editor');
     const http = await silentListener(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'));
     const silent = await silentListener();
@@ -423,13 +400,7 @@ describe('CONN-3: what an Editor learns from Test connection', () => {
         editor.connections.testNewForProject({
           projectId,
           kind: 'postgres',
-          settings: {
-            host: '127.0.0.1',
-            port,
-            database: 'analytics',
-            username: 'reader',
-            sslMode: 'disable',
-          },
+          settings: loopbackSettings(port),
           secrets: { password: randomUUID() },
         }),
       );

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
-import { newId } from '@quarry/db';
-import { projectGrants, projects } from '@quarry/db/schema';
+import {
+  type ApiHarness,
+  createApiHarness,
+  loopbackSettings,
+  projectIn,
+  uniqueName,
+} from '@quarry/api/testing';
 import type { RunningWorker } from '@quarry/query-runner';
 import { QUEUE_SCHEMA } from '@quarry/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,32 +41,18 @@ describe('password guesses against a warehouse, batched through Test connection'
     // inside the operator's network (QUARRY_ALLOWED_PRIVATE_HOSTS). An Editor batches ten per
     // request, with no limit on requests: a password-guessing service against any database the
     // runner can reach, which the Editor cannot reach themselves.
-    const projectId = newId('project');
-    await h.database.db.insert(projects).values({
-      id: projectId,
-      workspaceId: h.a.workspaceId,
-      name: `guesses ${randomUUID().slice(0, 6)}`,
-      createdBy: h.a.users.admin.id,
-    });
-    await h.database.db.insert(projectGrants).values({
-      id: newId('grant'),
-      workspaceId: h.a.workspaceId,
-      projectId,
-      userId: h.a.users.editor.id,
-      permission: 'can_edit',
-    });
+    const projectId = await projectIn(
+      h,
+      h.a,
+      [{ userId: h.a.users.editor.id, permission: 'can_edit' }],
+      uniqueName('guesses'),
+    );
     const cookie = await signInOverHttp(api.url, { email: h.a.users.editor.email });
     const guesses = Array.from({ length: 10 }, () => ({
       json: {
         projectId,
         kind: 'postgres',
-        settings: {
-          host: '127.0.0.1',
-          port: 9,
-          database: 'analytics',
-          username: 'reader',
-          sslMode: 'disable',
-        },
+        settings: loopbackSettings(9),
         secrets: { password: randomUUID() },
       },
     }));
