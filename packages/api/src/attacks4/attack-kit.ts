@@ -1,21 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { connections } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
-import { uniqueName } from '../testing/fixtures';
+import { exampleSettings as settings, uniqueName } from '../testing/fixtures';
 import type { ApiHarness } from '../testing/harness';
 
 // The setup every API test shares lives in testing/; these files keep importing it from here.
-export { groupIn, projectIn, type Refusal, refusal, uniqueName } from '../testing/fixtures';
-
-/** Settings of a PostgreSQL connection to a public name that is never contacted by these tests. */
-export const settings = (over: Record<string, unknown> = {}) => ({
-  host: 'db.example.com',
-  port: 5432,
-  database: 'analytics',
-  username: 'reader',
-  sslMode: 'require',
-  ...over,
-});
+export {
+  exampleSettings as settings,
+  groupIn,
+  projectIn,
+  type Refusal,
+  refusal,
+  uniqueName,
+} from '../testing/fixtures';
 
 export async function rawConnection(h: ApiHarness, id: string) {
   const [row] = await h.database.db.select().from(connections).where(eq(connections.id, id));

@@ -7,14 +7,11 @@ import {
   connectionProbes,
   connections,
   projectConnections,
-  projectGrants,
-  projects,
   runs,
 } from '@quarry/db/schema';
-import { TRPCError } from '@trpc/server';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QuarryTRPCError } from '../errors';
+import { projectIn, refusal, exampleSettings as settings, uniqueName } from '../testing/fixtures';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
 
 let h: ApiHarness;
@@ -23,32 +20,6 @@ beforeAll(async () => {
   h = await createApiHarness({ orders: 10 });
 }, 60_000);
 afterAll(() => h?.close());
-
-const settings = (over: Record<string, unknown> = {}) => ({
-  host: 'db.example.com',
-  port: 5432,
-  database: 'analytics',
-  username: 'reader',
-  sslMode: 'require',
-  ...over,
-});
-const uniqueName = (what: string) => `${what} ${randomUUID().slice(0, 8)}`;
-
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (!(error instanceof TRPCError)) throw error;
-    const quarry = error instanceof QuarryTRPCError ? error.quarry : undefined;
-    return {
-      code: error.code,
-      quarry: quarry?.code ?? '',
-      message: quarry?.message ?? '',
-      details: quarry?.details,
-    };
-  }
-  throw new Error('expected a refusal, the call succeeded');
-}
 
 async function rawRow(id: string) {
   const [row] = await h.database.db.select().from(connections).where(eq(connections.id, id));
@@ -66,27 +37,6 @@ async function workspaceConnection(over: { name?: string } = {}) {
     secrets: { password },
   });
   return { ...created, password, answer: created };
-}
-
-/** A project of A created by its Admin, shared with `grants`. */
-async function projectOfA(grants: Array<{ userId: string; permission: 'can_view' | 'can_edit' }>) {
-  const id = newId('project');
-  await h.database.db.insert(projects).values({
-    id,
-    workspaceId: h.a.workspaceId,
-    name: uniqueName('project'),
-    createdBy: h.a.users.admin.id,
-  });
-  for (const grant of grants) {
-    await h.database.db.insert(projectGrants).values({
-      id: newId('grant'),
-      workspaceId: h.a.workspaceId,
-      projectId: id,
-      userId: grant.userId,
-      permission: grant.permission,
-    });
-  }
-  return id;
 }
 
 describe('write-only credentials', () => {
@@ -326,7 +276,7 @@ describe('creating connections', () => {
       { projectId: h.a.projectId, name: expect.any(String) },
     ]);
     // A project connection is not imported elsewhere, nor shared as a workspace one.
-    const other = await projectOfA([{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
+    const other = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
     expect(
       (await refusal(editor.connections.importIntoProject({ projectId: other, connectionId: created.id })))
         .quarry,
@@ -545,7 +495,7 @@ describe('refusals on every connection procedure', () => {
   it('lets an Editor manage a project connection only where they can edit its project', async () => {
     const admin = await h.as(h.a, 'admin');
     const editor = await h.as(h.a, 'editor');
-    const viewOnly = await projectOfA([{ userId: h.a.users.editor.id, permission: 'can_view' }]);
+    const viewOnly = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_view' }]);
     const theirs = await admin.connections.createForProject({
       projectId: viewOnly,
       name: uniqueName('view only'),
@@ -554,7 +504,7 @@ describe('refusals on every connection procedure', () => {
     });
     const refused = await refusal(editor.connections.get({ connectionId: theirs.id }));
     expect(refused).toMatchObject({ code: 'FORBIDDEN', quarry: 'access.cannot_manage_connection' });
-    const closed = await projectOfA([]);
+    const closed = await projectIn(h, h.a, []);
     const hidden = await admin.connections.createForProject({
       projectId: closed,
       name: uniqueName('closed'),

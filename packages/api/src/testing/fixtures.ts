@@ -74,6 +74,16 @@ export async function projectIn(
 
 type Setting = string | number | boolean | null;
 
+/** Settings of a PostgreSQL connection to a public name that these tests never contact. */
+export const exampleSettings = (over: Record<string, unknown> = {}) => ({
+  host: 'db.example.com',
+  port: 5432,
+  database: 'analytics',
+  username: 'reader',
+  sslMode: 'require',
+  ...over,
+});
+
 /** PostgreSQL settings for the test warehouse's read-only login (its password goes in secrets). */
 export const warehouseSettings = (h: ApiHarness, over: Record<string, Setting> = {}) => ({
   host: h.warehouse.reader.host,

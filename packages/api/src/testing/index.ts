@@ -1,5 +1,6 @@
 export { startTestOp, type TestAccount, type TestOp } from '../sso/testing/oidc-test-provider';
 export {
+  exampleSettings,
   groupIn,
   loopbackSettings,
   type ProjectGrant,
