@@ -4,6 +4,7 @@ import { type FormEvent, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ConfirmPrompt } from '../../ui/confirm-prompt';
 import { ErrorMessage } from '../../ui/error-message';
+import { PickForm } from '../../ui/pick-form';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { Spinner } from '../../ui/spinner';
 import { SubmitButton } from '../../ui/submit-button';
@@ -49,11 +50,6 @@ export function GroupCard({ group, members }: GroupCardProps) {
     event.preventDefault();
     if (rename.isPending) return;
     rename.mutate({ groupId: group.id, name });
-  };
-  const submitAdd = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (addMember.isPending || !adding) return;
-    addMember.mutate({ groupId: group.id, userId: adding });
   };
 
   return (
@@ -152,28 +148,20 @@ export function GroupCard({ group, members }: GroupCardProps) {
         <p className="muted small">Nobody is in this group yet.</p>
       )}
       {removeMember.error ? <ErrorMessage error={quarryErrorOf(removeMember.error)} /> : null}
-      <form className="inline-form" onSubmit={submitAdd} noValidate>
-        <label className="visually-hidden" htmlFor={`${id}-add`}>
-          Member to add to {group.name}
-        </label>
-        <select id={`${id}-add`} value={adding} onChange={(event) => setAdding(event.target.value)}>
-          <option value="">Add a member…</option>
-          {candidates.map((member) => (
-            <option key={member.userId} value={member.userId}>
-              {member.name} ({member.email})
-            </option>
-          ))}
-        </select>
-        <button
-          type="submit"
-          className="button"
-          disabled={!adding || addMember.isPending}
-          aria-busy={addMember.isPending}
-        >
-          {addMember.isPending ? <Spinner /> : null}
-          Add
-        </button>
-      </form>
+      <PickForm
+        id={`${id}-add`}
+        label={`Member to add to ${group.name}`}
+        placeholder="Add a member…"
+        options={candidates.map((member) => ({
+          value: member.userId,
+          label: `${member.name} (${member.email})`,
+        }))}
+        value={adding}
+        onChange={setAdding}
+        action="Add"
+        pending={addMember.isPending}
+        onPick={(userId) => addMember.mutate({ groupId: group.id, userId })}
+      />
       {addMember.error ? <ErrorMessage error={quarryErrorOf(addMember.error)} /> : null}
     </article>
   );

@@ -1,10 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ConfirmPrompt } from '../../ui/confirm-prompt';
 import { ErrorMessage } from '../../ui/error-message';
+import { PickForm } from '../../ui/pick-form';
 import { quarryErrorOf } from '../../ui/quarry-error';
-import { Spinner } from '../../ui/spinner';
 import '../connections/connections.css';
 
 type ProjectSecretsProps = { projectId: string; projectName: string };
@@ -43,46 +43,26 @@ export function ProjectSecrets({ projectId, projectName }: ProjectSecretsProps) 
   );
   const inProject = new Set((imported.data ?? []).map((secret) => secret.id));
   const candidates = (available.data ?? []).filter((secret) => !inProject.has(secret.id));
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (importIt.isPending || !chosen) return;
-    importIt.mutate({ projectId, secretId: chosen });
-  };
 
   return (
     <div className="project-secrets">
       <div className="project-connections-head">
         <h2 id={`${id}-title`}>Secrets</h2>
         {candidates.length > 0 ? (
-          <form className="inline-form" onSubmit={submit} noValidate>
-            <label className="visually-hidden" htmlFor={`${id}-secret`}>
-              Secret to import
-            </label>
-            <select
-              id={`${id}-secret`}
-              value={chosen}
-              onChange={(event) => {
-                importIt.reset();
-                setChosen(event.target.value);
-              }}
-            >
-              <option value="">Import a secret…</option>
-              {candidates.map((secret) => (
-                <option key={secret.id} value={secret.id}>
-                  {secret.name}
-                </option>
-              ))}
-            </select>
-            <button
-              type="submit"
-              className="button"
-              disabled={!chosen || importIt.isPending}
-              aria-busy={importIt.isPending}
-            >
-              {importIt.isPending ? <Spinner /> : null}
-              Import
-            </button>
-          </form>
+          <PickForm
+            id={`${id}-secret`}
+            label="Secret to import"
+            placeholder="Import a secret…"
+            options={candidates.map((secret) => ({ value: secret.id, label: secret.name }))}
+            value={chosen}
+            onChange={(secretId) => {
+              importIt.reset();
+              setChosen(secretId);
+            }}
+            action="Import"
+            pending={importIt.isPending}
+            onPick={(secretId) => importIt.mutate({ projectId, secretId })}
+          />
         ) : null}
       </div>
       {imported.error ? <ErrorMessage error={quarryErrorOf(imported.error)} /> : null}
