@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type ApiHarness, createApiHarness, loopbackSettings, projectIn } from '@quarry/api/testing';
-import { newId } from '@quarry/db';
-import { cells } from '@quarry/db/schema';
+import {
+  type ApiHarness,
+  createApiHarness,
+  loopbackSettings,
+  projectIn,
+  sqlCellIn,
+} from '@quarry/api/testing';
 import type { RunningWorker } from '@quarry/query-runner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRunner } from '../testing/start-test-runner';
@@ -31,15 +35,7 @@ async function probeByRun(projectId: string, port: number, database = 'analytics
     settings: loopbackSettings(port, { database }),
     secrets: { password: randomUUID() },
   });
-  const cellId = newId('cell');
-  await h.database.db.insert(cells).values({
-    id: cellId,
-    workspaceId: h.a.workspaceId,
-    projectId,
-    position: 0,
-    kind: 'sql',
-    source: 'select 1',
-  });
+  const cellId = await sqlCellIn(h, h.a, projectId);
   await editor.projects.updateCell({ projectId, cellId, source: 'select 1', connectionId: connection.id });
   const started = Date.now();
   const run = await editor.runs.start({ projectId, cellId, source: 'select 1' });

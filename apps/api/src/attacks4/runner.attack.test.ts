@@ -4,11 +4,12 @@ import {
   createApiHarness,
   loopbackSettings,
   projectIn,
+  sqlCellIn,
   uniqueName,
   warehouseSettings,
 } from '@quarry/api/testing';
 import { newId } from '@quarry/db';
-import { cells, connectionProbeContext, connectionProbes } from '@quarry/db/schema';
+import { connectionProbeContext, connectionProbes } from '@quarry/db/schema';
 import type { RunningWorker } from '@quarry/query-runner';
 import { QUEUE_SCHEMA } from '@quarry/queue';
 import { TRPCError } from '@trpc/server';
@@ -213,16 +214,7 @@ describe("CONN-2: Quarry's own database", () => {
       },
       secrets: own.password ? { password: decodeURIComponent(own.password) } : {},
     });
-    const cellId = newId('cell');
-    await h.database.db.insert(cells).values({
-      id: cellId,
-      workspaceId: h.a.workspaceId,
-      projectId,
-      position: 0,
-      kind: 'sql',
-      connectionId: created.id,
-      source: 'select 1',
-    });
+    const cellId = await sqlCellIn(h, h.a, projectId, created.id);
     const run = await editor.runs.start({
       projectId,
       cellId,
@@ -249,16 +241,7 @@ describe('a cell pointed past the API at a connection its project does not use',
       secrets: { password: h.warehouse.reader.password },
     });
     for (const connectionId of [h.a.connectionId, otherOwn.id]) {
-      const cellId = newId('cell');
-      await h.database.db.insert(cells).values({
-        id: cellId,
-        workspaceId: h.a.workspaceId,
-        projectId,
-        position: 0,
-        kind: 'sql',
-        connectionId,
-        source: 'select 1',
-      });
+      const cellId = await sqlCellIn(h, h.a, projectId, connectionId);
       const run = await editor.runs.start({ projectId, cellId, source: 'select count(*) from orders' });
       const finished = await runOutcome(run.id);
       expect(finished.status, connectionId).toBe('failed');

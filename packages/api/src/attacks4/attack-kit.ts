@@ -11,6 +11,7 @@ export {
   projectIn,
   type Refusal,
   refusal,
+  sqlCellIn,
   uniqueName,
 } from '../testing/fixtures';
 

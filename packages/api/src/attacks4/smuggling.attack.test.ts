@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { newId } from '@quarry/db';
 import {
   cells,
   connectionCredentialsContext,
@@ -18,6 +17,7 @@ import {
   rawConnection,
   refusal,
   settings,
+  sqlCellIn,
   uniqueName,
   workspaceConnection,
 } from './attack-kit';
@@ -28,15 +28,6 @@ beforeAll(async () => {
   h = await createApiHarness({ orders: 10 });
 }, 60_000);
 afterAll(() => h?.close());
-
-/** A SQL cell in `projectId` with no connection. */
-async function cellIn(projectId: string, workspaceId = h.a.workspaceId) {
-  const id = newId('cell');
-  await h.database.db
-    .insert(cells)
-    .values({ id, workspaceId, projectId, position: 0, kind: 'sql', source: 'select 1' });
-  return id;
-}
 
 async function cellConnection(cellId: string) {
   const [row] = await h.database.db.select({ c: cells.connectionId }).from(cells).where(eq(cells.id, cellId));
@@ -112,7 +103,7 @@ describe('smuggling a connection where it does not belong', () => {
       .where(eq(projectConnections.connectionId, own.id));
     expect(links.map((l) => l.projectId)).toEqual([first]);
     // Nor point a cell of the second project at it.
-    const cellId = await cellIn(second);
+    const cellId = await sqlCellIn(h, h.a, second);
     expect(
       (
         await refusal(
@@ -172,7 +163,7 @@ describe('smuggling a connection where it does not belong', () => {
 
   it("refuses a cell connection the project does not import, another project's, or another workspace's", async () => {
     const projectId = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
-    const cellId = await cellIn(projectId);
+    const cellId = await sqlCellIn(h, h.a, projectId);
     const notImported = await workspaceConnection(h, h.a);
     const editor = await h.as(h.a, 'editor');
     for (const connectionId of [notImported.id, h.a.connectionId, h.b.connectionId]) {
@@ -537,7 +528,7 @@ describe('races', () => {
     const admin = await h.as(h.a, 'admin');
     const editor = await h.as(h.a, 'editor');
     const projectId = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'can_edit' }]);
-    const cellId = await cellIn(projectId);
+    const cellId = await sqlCellIn(h, h.a, projectId);
     const shared = await workspaceConnection(h, h.a);
     const stranded: number[] = [];
     for (let round = 0; round < 30; round++) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { newId } from '@quarry/db';
-import { groupMembers, groups, projectGrants, projects } from '@quarry/db/schema';
+import { cells, groupMembers, groups, projectGrants, projects } from '@quarry/db/schema';
 import { TRPCError } from '@trpc/server';
 import { QuarryTRPCError } from '../errors';
 import type { ApiHarness } from './harness';
@@ -121,5 +121,30 @@ export async function groupIn(
       .insert(groupMembers)
       .values({ groupId: id, userId, workspaceId: workspace.workspaceId });
   }
+  return id;
+}
+
+/**
+ * A SQL cell (`select 1`) at the top of `projectId`, written straight to the database: a cell's
+ * connection set this way skips the API's checks, as a race between two requests could leave it.
+ */
+export async function sqlCellIn(
+  h: ApiHarness,
+  workspace: Workspace,
+  projectId: string,
+  connectionId?: string,
+) {
+  const id = newId('cell');
+  await h.database.db
+    .insert(cells)
+    .values({
+      id,
+      workspaceId: workspace.workspaceId,
+      projectId,
+      position: 0,
+      kind: 'sql',
+      connectionId,
+      source: 'select 1',
+    });
   return id;
 }

@@ -7,6 +7,7 @@ export {
   projectIn,
   type Refusal,
   refusal,
+  sqlCellIn,
   uniqueName,
   warehouseSettings,
 } from './fixtures';
