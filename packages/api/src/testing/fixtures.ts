@@ -135,16 +135,14 @@ export async function sqlCellIn(
   connectionId?: string,
 ) {
   const id = newId('cell');
-  await h.database.db
-    .insert(cells)
-    .values({
-      id,
-      workspaceId: workspace.workspaceId,
-      projectId,
-      position: 0,
-      kind: 'sql',
-      connectionId,
-      source: 'select 1',
-    });
+  await h.database.db.insert(cells).values({
+    id,
+    workspaceId: workspace.workspaceId,
+    projectId,
+    position: 0,
+    kind: 'sql',
+    connectionId,
+    source: 'select 1',
+  });
   return id;
 }
