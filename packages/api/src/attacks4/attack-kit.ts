@@ -5,16 +5,6 @@ import { exampleSettings as settings, uniqueName } from '../testing/fixtures';
 import type { ApiHarness } from '../testing/harness';
 
 // The setup every API test shares lives in testing/; these files keep importing it from here.
-export {
-  exampleSettings as settings,
-  groupIn,
-  projectIn,
-  type Refusal,
-  refusal,
-  sqlCellIn,
-  uniqueName,
-} from '../testing/fixtures';
-
 export async function rawConnection(h: ApiHarness, id: string) {
   const [row] = await h.database.db.select().from(connections).where(eq(connections.id, id));
   return row;

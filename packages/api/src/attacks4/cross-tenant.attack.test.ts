@@ -2,17 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { connections, projectConnections, secrets } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupIn, projectIn, refusal, exampleSettings as settings, uniqueName } from '../testing/fixtures';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
-import {
-  groupIn,
-  projectConnection,
-  projectIn,
-  rawConnection,
-  refusal,
-  settings,
-  uniqueName,
-  workspaceConnection,
-} from './attack-kit';
+import { projectConnection, rawConnection, workspaceConnection } from './attack-kit';
 
 let h: ApiHarness;
 

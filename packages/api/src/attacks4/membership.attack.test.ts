@@ -5,17 +5,9 @@ import { joinWorkspace } from '@quarry/db/testing';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionCookieName } from '../auth/session-cookie';
+import { groupIn, projectIn, refusal, exampleSettings as settings, uniqueName } from '../testing/fixtures';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
-import {
-  groupIn,
-  projectConnection,
-  projectIn,
-  rawConnection,
-  refusal,
-  settings,
-  uniqueName,
-  workspaceConnection,
-} from './attack-kit';
+import { projectConnection, rawConnection, workspaceConnection } from './attack-kit';
 
 let h: ApiHarness;
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { projectSecrets, secrets } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectIn, refusal } from '../testing/fixtures';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
-import { projectIn, refusal } from './attack-kit';
 
 let h: ApiHarness;
 

@@ -9,18 +9,16 @@ import {
 import { TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiHarness, createApiHarness } from '../testing/harness';
 import {
   groupIn,
-  projectConnection,
   projectIn,
-  rawConnection,
   refusal,
-  settings,
+  exampleSettings as settings,
   sqlCellIn,
   uniqueName,
-  workspaceConnection,
-} from './attack-kit';
+} from '../testing/fixtures';
+import { type ApiHarness, createApiHarness } from '../testing/harness';
+import { projectConnection, rawConnection, workspaceConnection } from './attack-kit';
 
 let h: ApiHarness;
 
