@@ -234,17 +234,9 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
 
   const parsed = ProjectScoped.safeParse(await getRawInput());
   if (!parsed.success) throw new QuarryTRPCError(notFound('project'));
-  const member = await loadMemberActor(ctx.deps.db, { workspaceId: actor.workspaceId, userId: actor.userId });
-  if (!member) throw new QuarryTRPCError(notFound('project'));
-  const facts = await loadProjectFacts(ctx.deps.db, {
-    workspaceId: actor.workspaceId,
-    projectId: parsed.data.projectId,
-    actor: member,
-  });
-  if (!facts) throw new QuarryTRPCError(notFound('project'));
-  const decision = decideProjectPermission(facts);
-  if (decision.effective === 'none' && decision.granted === 'none')
-    throw new QuarryTRPCError(notFound('project'));
+  const decided = await decideForMember(ctx, actor, parsed.data.projectId);
+  if (!decided) throw new QuarryTRPCError(notFound('project'));
+  const { facts, decision } = decided;
   if (!meetsProjectPermission(decision.effective, required)) {
     const why = decision.reasons.at(-1);
     refuse(
@@ -266,6 +258,29 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
 });
 
 /**
+ * The caller's permission on a project of their workspace, from their current membership; null when
+ * they are not a member any more, the project is not in the workspace, or nothing reaches them (all
+ * answered NOT_FOUND, so ids do not leak).
+ */
+async function decideForMember(
+  ctx: Context,
+  actor: Actor,
+  projectId: string,
+): Promise<{ facts: ProjectScope['facts']; decision: ProjectDecision } | null> {
+  const member = await loadMemberActor(ctx.deps.db, { workspaceId: actor.workspaceId, userId: actor.userId });
+  if (!member) return null;
+  const facts = await loadProjectFacts(ctx.deps.db, {
+    workspaceId: actor.workspaceId,
+    projectId,
+    actor: member,
+  });
+  if (!facts) return null;
+  const decision = decideProjectPermission(facts);
+  if (decision.effective === 'none' && decision.granted === 'none') return null;
+  return { facts, decision };
+}
+
+/**
  * `connection:manage`: the connection named by `input.connectionId`, in the caller's workspace
  * (NOT_FOUND otherwise), managed by Admins (workspace connection) or by Can edit holders on its
  * project (project connection), as the engine decides. Someone the project is closed to is told the
@@ -284,17 +299,9 @@ async function gateConnectionManagement(ctx: Context, actor: Actor, input: unkno
     if (!check.allowed) refuse(check.reason);
     return;
   }
-  const member = await loadMemberActor(ctx.deps.db, { workspaceId: actor.workspaceId, userId: actor.userId });
-  if (!member) throw new QuarryTRPCError(notFound('connection'));
-  const facts = await loadProjectFacts(ctx.deps.db, {
-    workspaceId: actor.workspaceId,
-    projectId: connection.projectId,
-    actor: member,
-  });
-  if (!facts) throw new QuarryTRPCError(notFound('connection'));
-  const decision = decideProjectPermission(facts);
-  if (decision.effective === 'none' && decision.granted === 'none')
-    throw new QuarryTRPCError(notFound('connection'));
+  const decided = await decideForMember(ctx, actor, connection.projectId);
+  if (!decided) throw new QuarryTRPCError(notFound('connection'));
+  const { facts, decision } = decided;
   const check = decideConnectionManagement({
     role: actor.role,
     scope: 'project',
