@@ -32,8 +32,8 @@ export async function testConnection(deps: TestDeps, job: ConnectionTestJob): Pr
     allow: deps.allowPrivateHosts,
     ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
   });
-  // The driver reconnects, without end, to a server that accepts and then hangs up (something that
-  // is not PostgreSQL): the whole test has a deadline of its own, just past the connect timeout.
+  // connectPostgres caps the sockets a client opens; a server that answers slowly at every step
+  // could still stretch the test, so the whole test has a deadline just past the connect timeout.
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TestDeadline()), TEST_DEADLINE_MS);
