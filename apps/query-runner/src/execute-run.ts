@@ -2,6 +2,7 @@ import {
   decideConnectionPermissions,
   decideProjectPermission,
   isAdmin,
+  type MemberActor,
   meetsProjectPermission,
   type Reason,
 } from '@quarry/access';
@@ -105,7 +106,8 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
   runLog.info({ connectionId: taken.connectionId }, 'run started');
 
   // JOB-4: the payload carried ids only; authorization is decided again here, from the database.
-  const owner = { isAdmin: false };
+  const owner = await loadMemberActor(db, { workspaceId: taken.workspaceId, userId: taken.ownerId });
+  const ownerIsAdmin = owner !== null && isAdmin(owner);
   const refusal = await authorize(db, taken, owner);
   if (refusal) {
     await finish(deps, job, { status: 'failed', error: { ...refusal, kind: 'user' } });
@@ -193,7 +195,7 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
       let error = shownError(event.error);
       // The driver's own text (addresses, ports) goes to the log only (item 17).
       runLog.info({ code: error.code, kind: error.kind, internal: event.error.internal }, 'run failed');
-      if (!connected && !owner.isAdmin && CONNECT_PHASE_CODES.has(error.code)) {
+      if (!connected && !ownerIsAdmin && CONNECT_PHASE_CODES.has(error.code)) {
         await sleepUntil(connectingSince + NON_ADMIN_CONNECT_FLOOR_MS, signal);
         error = {
           code: 'connector.connect_failed',
@@ -251,12 +253,10 @@ function rowTextBytes(row: Cell[]): number {
 async function authorize(
   db: Db,
   run: typeof runs.$inferSelect,
-  owner: { isAdmin: boolean },
+  actor: MemberActor | null,
 ): Promise<QuarryError | null> {
-  const actor = await loadMemberActor(db, { workspaceId: run.workspaceId, userId: run.ownerId });
   const refused = (reason: Reason): QuarryError => ({ code: reason.code, message: reason.message });
   if (!actor) return { code: 'access.not_a_member', message: 'You are no longer a member of this workspace' };
-  owner.isAdmin = isAdmin(actor);
   const facts = await loadProjectFacts(db, { workspaceId: run.workspaceId, projectId: run.projectId, actor });
   if (!facts) return { code: 'not_found.project', message: 'The project of this run no longer exists' };
   const decision = decideProjectPermission(facts);
