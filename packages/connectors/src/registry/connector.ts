@@ -1,0 +1,113 @@
+import type { Duplex } from 'node:stream';
+import type { Result, RoleWarning } from '@quarry/contracts';
+import type { AllowList } from '@quarry/net-policy';
+import type { OwnDatabase } from '../postgres/own-database';
+import type { ConnectorError, StreamEvent } from '../types';
+import type { ConnectorKind } from './connector-kind';
+
+/**
+ * Opens the byte stream a driver speaks over, to `host:port` as the connection's settings name
+ * them: a TCP socket to the address checked by CONN-2, or a channel through the connection's SSH
+ * tunnel. Drivers never open sockets of their own.
+ */
+export type Dialer = (target: { host: string; port: number }, signal: AbortSignal) => Promise<Duplex>;
+
+/** What every connector call gets from the runner: the network policy, and how to reach the host. */
+export type ConnectContext = {
+  /** Private addresses the operator allowed (CONN-2); everything else internal is refused. */
+  allow: AllowList;
+  /** Quarry's own database, refused whatever the allow list says (CONN-2). */
+  ownDatabase?: OwnDatabase;
+  /** The path to the database when not a direct socket (an SSH tunnel); direct when absent. */
+  dial?: Dialer;
+  /** Server-side limit of one statement, and the bound of a test or an introspection step. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+};
+
+/** A test's answer: the round trip, what the server says it is, and what its role should not do. */
+export type TestOutcome = { latencyMs: number; serverVersion: string; warnings: RoleWarning[] };
+
+/**
+ * Schema filtering (the seed's "Schema filtering"): include/exclude rules by database, schema and
+ * table name, each a pattern where `*` matches any run of characters (case-insensitive). An object
+ * is kept when it matches some include rule (or there are none) and no exclude rule. An absent part
+ * of a rule matches everything. Filtering hides objects from the browser and skips them in refresh;
+ * it is not a permission.
+ */
+export type SchemaFilterRule = { database?: string; schema?: string; table?: string };
+export type SchemaFilter = { include: SchemaFilterRule[]; exclude: SchemaFilterRule[] };
+
+export type SchemaColumn = {
+  name: string;
+  /** The database's own type name, as its catalog spells it (`numeric(12,2)`, `bigint unsigned`). */
+  dbType: string;
+  nullable: boolean;
+  comment: string | null;
+  primaryKey: boolean;
+  /** 1-based position in the table. */
+  position: number;
+};
+
+export type SchemaObjectKind = 'table' | 'view' | 'materialized_view';
+
+export type SchemaTable = {
+  database: string;
+  schema: string;
+  name: string;
+  kind: SchemaObjectKind;
+  comment: string | null;
+  columns: SchemaColumn[];
+};
+
+/** Progress of an introspection: tables read so far, out of `total` once the catalog said it. */
+export type IntrospectProgress = { done: number; total: number | null };
+
+export type StreamRequest = {
+  sql: string;
+  /** Bound as real parameters, never spliced into the text (CONN-4). */
+  params: readonly (string | number | boolean | null)[];
+  rowLimit: number;
+  /** Rows per batch fetched from the server and handed on. */
+  batchSize?: number;
+  /**
+   * Names the warehouse session (PostgreSQL `application_name`, MySQL connection attributes), so an
+   * orphaned query can be found and cancelled by `cancel` after its runner died.
+   */
+  tag?: string;
+  /**
+   * Statements run with bound values inside the run's transaction before the user's SQL (the
+   * reader's identity at the warehouse, CONN-5). Each is `{ text, params }`; their results are
+   * discarded.
+   */
+  preamble?: readonly { text: string; params: readonly (string | number | boolean | null)[] }[];
+};
+
+/**
+ * One database kind: its declaration (settings, secrets, tier, features, TLS modes, dialect) and
+ * what the runner does with it. Errors are values (`ConnectorError`), never thrown. The runner and
+ * the API reach drivers only through a `Connector` from the registry.
+ */
+export type Connector<Config = unknown> = {
+  declaration: ConnectorKind;
+  /** The driver's settings from a parsed connection (settings and unsealed secrets). */
+  configFrom(settings: Record<string, unknown>, secrets: Record<string, string>): Config;
+  /** Connects, signs in, times a round trip and audits the role. */
+  test(config: Config, context: ConnectContext): Promise<Result<TestOutcome, ConnectorError>>;
+  /** Reads databases, schemas, tables, views and columns, skipping what the filter leaves out. */
+  introspect(
+    config: Config,
+    filter: SchemaFilter,
+    context: ConnectContext & { onProgress?: (progress: IntrospectProgress) => void },
+  ): Promise<Result<SchemaTable[], ConnectorError>>;
+  /**
+   * Runs one statement and yields its columns, then batches of rows as they arrive, then the end
+   * (or an error). `context.signal` cancels the query on the server, not only the reading.
+   */
+  stream(config: Config, request: StreamRequest, context: ConnectContext): AsyncGenerator<StreamEvent>;
+  /**
+   * Cancels, on the server, every query of sessions named `tag` (see `StreamRequest.tag`): what a
+   * runner does for a run whose first runner died. Answers how many it cancelled.
+   */
+  cancel(config: Config, tag: string, context: ConnectContext): Promise<Result<number, ConnectorError>>;
+};
