@@ -22,7 +22,7 @@ export type ConnectorKind = {
 /** What a field's `.meta()` may say, read by `describeKind`. */
 export type FieldMeta = {
   label: string;
-  section: 'connection' | 'credentials' | 'tls';
+  section: 'connection' | 'credentials' | 'tls' | 'ssh';
   help?: string;
   placeholder?: string;
   multiline?: boolean;

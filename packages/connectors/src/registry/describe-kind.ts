@@ -41,7 +41,7 @@ function describeField(name: string, schema: z.ZodType, secret: boolean): Connec
     required: !optional && fallback === undefined && !secret,
     secret,
   };
-  if (meta.multiline && !secret) field.input = 'textarea';
+  if (meta.multiline) field.input = secret ? 'secret_textarea' : 'textarea';
   if (typeof fallback === 'string' || typeof fallback === 'number' || typeof fallback === 'boolean')
     field.default = fallback;
   if (def.type === 'enum' && def.entries) {

@@ -16,7 +16,7 @@ export const TlsRequirement = z.enum(['required', 'enabled_by_default', 'configu
 export type TlsRequirement = z.infer<typeof TlsRequirement>;
 
 /** Where a field is shown in the connection form. */
-export const ConnectorFieldSection = z.enum(['connection', 'credentials', 'tls']);
+export const ConnectorFieldSection = z.enum(['connection', 'credentials', 'tls', 'ssh']);
 export type ConnectorFieldSection = z.infer<typeof ConnectorFieldSection>;
 
 /**
@@ -27,7 +27,8 @@ export const ConnectorField = z.object({
   name: z.string(),
   label: z.string(),
   section: ConnectorFieldSection,
-  input: z.enum(['text', 'integer', 'select', 'secret', 'textarea']),
+  /** `secret_textarea`: a write-only value of several lines (a private key in PEM). */
+  input: z.enum(['text', 'integer', 'select', 'secret', 'textarea', 'secret_textarea']),
   required: z.boolean(),
   /** A secret: write-only; left blank on edit, the stored value is kept. */
   secret: z.boolean(),

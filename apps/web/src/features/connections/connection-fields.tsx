@@ -52,6 +52,15 @@ function FieldInput({ id, field, labelHidden, values, onChange, storedSecrets, e
         </select>
       ) : field.input === 'textarea' ? (
         <textarea {...common} className="mono" rows={4} spellCheck={false} placeholder={field.placeholder} />
+      ) : field.input === 'secret_textarea' ? (
+        <textarea
+          {...common}
+          className="mono secret-text"
+          rows={4}
+          spellCheck={false}
+          autoComplete="off"
+          placeholder={stored ? STORED_SECRET_PLACEHOLDER : field.placeholder}
+        />
       ) : field.input === 'secret' ? (
         <input
           {...common}

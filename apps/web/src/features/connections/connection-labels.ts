@@ -19,6 +19,7 @@ export const SECTIONS: readonly { section: ConnectorFieldSection; title: string 
   { section: 'connection', title: 'Connection' },
   { section: 'credentials', title: 'Credentials' },
   { section: 'tls', title: 'SSL/TLS' },
+  { section: 'ssh', title: 'SSH tunnel' },
 ];
 
 export const STORED_SECRET_PLACEHOLDER = '•••• stored — leave blank to keep';
