@@ -80,7 +80,19 @@ export type TestWarehouse = {
   adminUrl: string;
   /** How a Quarry connection reaches it: the read-only demo role. */
   reader: { host: string; port: number; database: string; username: string; password: string };
+  /** Ready to be a PostgreSQL connection's settings (the reader's password is `reader.password`). */
+  settings: TestWarehouseSettings;
   drop: () => Promise<void>;
+};
+
+/** A PostgreSQL connection's settings reaching a test warehouse. */
+export type TestWarehouseSettings = {
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  sslMode: 'disable' | 'require' | 'verify-ca' | 'verify-full';
+  caCertificate?: string;
 };
 
 /** A fresh demo warehouse with `orders` orders, for tests that need real rows. */
@@ -89,14 +101,22 @@ export async function createTestWarehouse(options: { orders: number }): Promise<
   await database.close();
   await seedDemoWarehouse(database.url, { orders: options.orders, readerPassword: TEST_READER_PASSWORD });
   const url = new URL(database.url);
+  const reader = {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    database: database.name,
+    username: DEMO_WAREHOUSE_ROLE,
+    password: TEST_READER_PASSWORD,
+  };
   return {
     adminUrl: database.url,
-    reader: {
-      host: url.hostname,
-      port: Number(url.port || 5432),
-      database: database.name,
-      username: DEMO_WAREHOUSE_ROLE,
-      password: TEST_READER_PASSWORD,
+    reader,
+    settings: {
+      host: reader.host,
+      port: reader.port,
+      database: reader.database,
+      username: reader.username,
+      sslMode: 'disable',
     },
     drop: database.drop,
   };
