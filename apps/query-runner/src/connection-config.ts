@@ -1,4 +1,4 @@
-import { type PostgresConfig, parseConnection, postgresConfigFrom } from '@quarry/connectors';
+import { type BoundConnector, connectorOf, parseConnection } from '@quarry/connectors';
 import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import { writeAuditEvent } from '@quarry/db/audit';
@@ -19,9 +19,10 @@ const unwrapFailed = (vaultCode: string): ConfigError => ({
 });
 
 /**
- * The driver settings of a connection from its kind's settings and its secrets, unsealed by the
- * vault under the record's own context (workspace, record, purpose). The only place the runner opens
- * credentials; a failure carries the vault's code for the log, never anything of the record.
+ * A connection's connector, with the driver settings from its kind's settings and its secrets bound
+ * in, unsealed by the vault under the record's own context (workspace, record, purpose). The only
+ * place the runner opens credentials; a failure carries the vault's code for the log, never
+ * anything of the record.
  */
 export function driverConfig(
   vault: Vault,
@@ -31,7 +32,7 @@ export function driverConfig(
     credentials: Buffer | null;
     context: VaultContext;
   },
-): Result<PostgresConfig, ConfigError> {
+): Result<BoundConnector, ConfigError> {
   let secrets: Record<string, string> = {};
   if (record.credentials) {
     const opened = vault.openText(record.credentials, record.context);
@@ -47,26 +48,18 @@ export function driverConfig(
       kind: 'user',
     });
   }
-  if (parsed.value.kind.kind !== 'postgres') {
-    return err({
-      code: 'connections.unknown_kind',
-      message: `This query runner has no driver for ${parsed.value.kind.label}`,
-      hint: 'Update the query runner',
-      kind: 'system',
-    });
-  }
-  return ok(postgresConfigFrom(parsed.value.settings, parsed.value.secrets));
+  return ok(connectorOf(parsed.value));
 }
 
 /**
- * A saved connection's driver settings. Every unwrap of its credentials is audited: which
+ * A saved connection's connector, its settings bound in. Every unwrap of its credentials is audited: which
  * connection, for whom, and why (a run, with its id, or a test).
  */
 export async function connectionConfig(
   deps: { db: Db; vault: Vault; now: () => Date },
   connection: ConnectionRow,
   purpose: { userId: string; runId?: string; test?: true },
-): Promise<Result<PostgresConfig, ConfigError>> {
+): Promise<Result<BoundConnector, ConfigError>> {
   if (connection.status === 'draft') {
     return err({
       code: 'connections.draft',

@@ -11,7 +11,6 @@ import {
   DEFAULT_RESULT_LIMITS,
   type OwnDatabase,
   type ResultLimits,
-  streamPostgres,
 } from '@quarry/connectors';
 import type { Cell, QuarryError, RunExecuteJob } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
@@ -129,9 +128,9 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
     });
     return;
   }
-  const config = await connectionConfig(deps, connection, { userId: taken.ownerId, runId: taken.id });
-  if (!config.ok) {
-    const { vaultCode, ...error } = config.error;
+  const connector = await connectionConfig(deps, connection, { userId: taken.ownerId, runId: taken.id });
+  if (!connector.ok) {
+    const { vaultCode, ...error } = connector.error;
     if (vaultCode) runLog.error({ code: vaultCode }, 'connection credentials could not be unwrapped');
     await finish(deps, job, { status: 'failed', error });
     return;
@@ -167,15 +166,24 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
 
   const connectingSince = performance.now();
   let connected = false;
-  for await (const event of streamPostgres(config.value, taken.source, [], {
-    rowLimit: taken.rowLimit,
-    timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
-    allow: deps.allowPrivateHosts,
-    ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
-    signal,
-    batchSize: FIRST_CHUNK_ROWS,
-    limits: deps.limits ?? DEFAULT_RESULT_LIMITS,
-  })) {
+  const events = connector.value.stream(
+    // The session is named for the run, so a query left behind by a dead runner can be cancelled.
+    {
+      sql: taken.source,
+      params: [],
+      rowLimit: taken.rowLimit,
+      batchSize: FIRST_CHUNK_ROWS,
+      tag: runTag(taken.id),
+    },
+    {
+      timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
+      allow: deps.allowPrivateHosts,
+      ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
+      signal,
+      limits: deps.limits ?? DEFAULT_RESULT_LIMITS,
+    },
+  );
+  for await (const event of events) {
     if (event.type === 'columns') {
       connected = true;
       const { columns } = event;
@@ -211,6 +219,9 @@ export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: A
     }
   }
 }
+
+/** The warehouse session's name for a run (PostgreSQL's application_name holds 63 bytes). */
+export const runTag = (runId: string): string => `quarry-run:${runId}`.slice(0, 63);
 
 /** Waits until `at` (a performance.now() time), or until the run is cancelled. */
 function sleepUntil(at: number, signal: AbortSignal): Promise<void> {

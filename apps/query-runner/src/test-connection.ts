@@ -1,14 +1,15 @@
-import { auditReaderRole, connectPostgres, type PostgresConfig, toConnectorError } from '@quarry/connectors';
+import type { BoundConnector } from '@quarry/connectors';
 import { type ConnectionTestJob, type ConnectionTestOutput, err, ok, type Result } from '@quarry/contracts';
 import { connectionProbeContext, connectionProbes, connections } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { type ConfigError, connectionConfig, driverConfig } from './connection-config';
 import type { RunnerDeps } from './execute-run';
 
-/** Long enough for a slow handshake, short enough that the person waiting gets an answer. */
+/**
+ * Long enough for a slow handshake, short enough that the person waiting gets an answer; the
+ * connector bounds the whole test just past it, and the API's CONN-3 floor is above that.
+ */
 const TEST_TIMEOUT_MS = 10_000;
-/** The whole test, handshake and role audit included; the API's CONN-3 floor is above it. */
-const TEST_DEADLINE_MS = 11_000;
 
 type TestDeps = Pick<RunnerDeps, 'db' | 'vault' | 'log' | 'now' | 'allowPrivateHosts' | 'ownDatabase'>;
 
@@ -20,62 +21,29 @@ type TestDeps = Pick<RunnerDeps, 'db' | 'vault' | 'log' | 'now' | 'allowPrivateH
  * checked before any socket opens (CONN-2). The API decides how much of a failure its caller sees.
  */
 export async function testConnection(deps: TestDeps, job: ConnectionTestJob): Promise<ConnectionTestOutput> {
-  const config = await loadConfig(deps, job);
-  if (!config.ok) {
-    const { kind: _kind, vaultCode, ...shown } = config.error;
+  const connector = await loadConnector(deps, job);
+  if (!connector.ok) {
+    const { kind: _kind, vaultCode, ...shown } = connector.error;
     if (vaultCode)
       deps.log.error({ target: job.target, code: vaultCode }, 'test credentials could not be unwrapped');
     return { ok: false, error: shown };
   }
-  const sql = connectPostgres(config.value, {
+  const outcome = await connector.value.test({
     timeoutMs: TEST_TIMEOUT_MS,
     allow: deps.allowPrivateHosts,
     ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
   });
-  // connectPostgres caps the sockets a client opens; a server that answers slowly at every step
-  // could still stretch the test, so the whole test has a deadline just past the connect timeout.
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TestDeadline()), TEST_DEADLINE_MS);
-  });
-  try {
-    const started = performance.now();
-    const work = async () => {
-      const [row] = await sql<{ version: string }[]>`select current_setting('server_version') as version`;
-      const latencyMs = Math.round(performance.now() - started);
-      const warnings = await auditReaderRole(sql);
-      return { ok: true as const, latencyMs, serverVersion: row?.version ?? 'unknown', warnings };
-    };
-    return await Promise.race([work(), deadline]);
-  } catch (error) {
-    if (error instanceof TestDeadline) {
-      deps.log.warn({ target: job.target }, 'connection test passed its deadline');
-      return {
-        ok: false,
-        error: {
-          code: 'connector.failed',
-          message: `The server did not complete a PostgreSQL sign-in within ${TEST_DEADLINE_MS / 1000} s`,
-          hint: 'Check the host and port (is a PostgreSQL server listening there?), then test again',
-        },
-      };
-    }
-    const typed = toConnectorError(error, { timeoutMs: TEST_TIMEOUT_MS, cancelled: false });
-    deps.log.warn({ target: job.target, code: typed.code, err: error }, 'connection test failed');
-    // The log keeps the driver's words; the answer carries the typed error without internals.
-    const { kind: _kind, transient: _transient, details: _details, internal: _internal, ...shown } = typed;
-    return { ok: false, error: shown };
-  } finally {
-    clearTimeout(timer);
-    await sql.end({ timeout: 0 }).catch(() => {});
-  }
+  if (outcome.ok) return { ok: true, ...outcome.value };
+  // The log keeps the driver's words; the answer carries the typed error without internals.
+  const { kind: _kind, transient: _transient, details: _details, internal, ...shown } = outcome.error;
+  deps.log.warn({ target: job.target, code: shown.code, internal }, 'connection test failed');
+  return { ok: false, error: shown };
 }
 
-class TestDeadline extends Error {}
-
-async function loadConfig(
+async function loadConnector(
   deps: TestDeps,
   job: ConnectionTestJob,
-): Promise<Result<PostgresConfig, ConfigError>> {
+): Promise<Result<BoundConnector, ConfigError>> {
   const notFound = (what: string): ConfigError => ({
     code: `not_found.${what}`,
     message: what === 'connection' ? 'No such connection in this workspace' : 'The test expired; test again',

@@ -11,9 +11,25 @@ export type { ResultLimits } from './postgres/result-guard';
 export { auditReaderRole, type RoleWarning } from './postgres/role-audit';
 export { connectPostgres, DEFAULT_RESULT_LIMITS, streamPostgres } from './postgres/stream';
 export { columnFor, toCell } from './postgres/types-map';
+export { type BoundConnector, bindConnector, connectorOf } from './registry/bound-connector';
+export type {
+  ConnectContext,
+  Connector,
+  Dialer,
+  IntrospectProgress,
+  QueryParam,
+  SchemaColumn,
+  SchemaFilter,
+  SchemaFilterRule,
+  SchemaObjectKind,
+  SchemaTable,
+  SessionQuery,
+  StreamRequest,
+  TestOutcome,
+} from './registry/connector';
 export type { ConnectorKind, FieldMeta } from './registry/connector-kind';
 export { describeKind } from './registry/describe-kind';
 export { HostName } from './registry/host-name';
-export { CONNECTOR_KINDS, connectorKind } from './registry/kinds';
+export { CONNECTOR_KINDS, CONNECTORS, connectorFor, connectorKind } from './registry/kinds';
 export { type ParsedConnection, parseConnection, type SettingsError } from './registry/parse-connection';
 export { type ConnectorError, PostgresConfig, type StreamEvent, type StreamOptions } from './types';

@@ -29,6 +29,8 @@ export function connectPostgres(
     ownDatabase?: OwnDatabase;
     limits?: ResultLimits;
     onLimit?: (error: ResultLimitError) => void;
+    /** The session's `application_name`: a run's tag, so an orphaned query can be found and cancelled. */
+    tag?: string;
   },
 ) {
   const limits = options.limits ?? DEFAULT_RESULT_LIMITS;
@@ -67,7 +69,7 @@ export function connectPostgres(
     prepare: false,
     onnotice: () => {},
     // The server enforces the limit, so a runaway query stops even if this process dies.
-    connection: { application_name: 'quarry-runner', statement_timeout: options.timeoutMs },
+    connection: { application_name: options.tag ?? 'quarry-runner', statement_timeout: options.timeoutMs },
   };
   // postgres.js accepts `socket` but its types do not declare it.
   return postgres(driverOptions as postgres.Options<Record<string, postgres.PostgresType>>);
@@ -99,6 +101,7 @@ export async function* streamPostgres(
     allow: options.allow,
     ...(options.ownDatabase ? { ownDatabase: options.ownDatabase } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.tag ? { tag: options.tag } : {}),
     onLimit: (error) => {
       limited.error = error;
     },
@@ -124,6 +127,16 @@ export async function* streamPostgres(
     // Set locally too, and as a first query of the transaction: after it, `set transaction read
     // write` is refused ("must be set before any query").
     await sql`select set_config('statement_timeout', ${String(options.timeoutMs)}, true)`;
+    // What the run sets before the user's SQL (the reader's identity, CONN-5): bound values, on
+    // this session, inside this transaction, gone with the connection.
+    if (options.prepare) {
+      await options.prepare(
+        (statement, values) =>
+          sql.unsafe(statement, values as (string | number | boolean | null)[]) as unknown as Promise<
+            Record<string, unknown>[]
+          >,
+      );
+    }
     if (cancelled) throw new Error('aborted before start');
     startedAt = performance.now();
     for await (const batch of query.cursor(batchSize)) {

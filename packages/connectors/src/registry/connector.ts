@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Result, RoleWarning } from '@quarry/contracts';
 import type { AllowList } from '@quarry/net-policy';
 import type { OwnDatabase } from '../postgres/own-database';
+import type { ResultLimits } from '../postgres/result-guard';
 import type { ConnectorError, StreamEvent } from '../types';
 import type { ConnectorKind } from './connector-kind';
 
@@ -11,6 +12,14 @@ import type { ConnectorKind } from './connector-kind';
  * tunnel. Drivers never open sockets of their own.
  */
 export type Dialer = (target: { host: string; port: number }, signal: AbortSignal) => Promise<Duplex>;
+
+export type QueryParam = string | number | boolean | null;
+
+/** One statement with bound parameters on the run's session, answering its rows as objects. */
+export type SessionQuery = (
+  text: string,
+  params: readonly QueryParam[],
+) => Promise<Record<string, unknown>[]>;
 
 /** What every connector call gets from the runner: the network policy, and how to reach the host. */
 export type ConnectContext = {
@@ -23,6 +32,8 @@ export type ConnectContext = {
   /** Server-side limit of one statement, and the bound of a test or an introspection step. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Byte limits on one value and on a whole result (the operator's; DEFAULT_RESULT_LIMITS when unset). */
+  limits?: ResultLimits;
 };
 
 /** A test's answer: the round trip, what the server says it is, and what its role should not do. */
@@ -66,7 +77,7 @@ export type IntrospectProgress = { done: number; total: number | null };
 export type StreamRequest = {
   sql: string;
   /** Bound as real parameters, never spliced into the text (CONN-4). */
-  params: readonly (string | number | boolean | null)[];
+  params: readonly QueryParam[];
   rowLimit: number;
   /** Rows per batch fetched from the server and handed on. */
   batchSize?: number;
@@ -76,11 +87,11 @@ export type StreamRequest = {
    */
   tag?: string;
   /**
-   * Statements run with bound values inside the run's transaction before the user's SQL (the
-   * reader's identity at the warehouse, CONN-5). Each is `{ text, params }`; their results are
-   * discarded.
+   * Runs inside the run's transaction, on the run's own session, before the user's SQL: what sets
+   * the reader's identity at the warehouse with bound values (CONN-5). It may read (the session's
+   * own facts) before it sets anything.
    */
-  preamble?: readonly { text: string; params: readonly (string | number | boolean | null)[] }[];
+  prepare?: (query: SessionQuery) => Promise<void>;
 };
 
 /**
