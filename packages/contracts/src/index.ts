@@ -123,6 +123,42 @@ export {
   StartRunInput,
 } from './runs/run';
 export {
+  BrowsedColumn,
+  BrowsedDatabase,
+  BrowsedTable,
+  MAX_SCHEMA_SEARCH_LIMIT,
+  SchemaColumnsInput,
+  SchemaObjectKind,
+  SchemaSearchHit,
+  SchemaSearchInput,
+  SchemaSearchResult,
+  SchemaTableDetail,
+  SchemaTree,
+} from './schema/browse';
+export { SchemaErrorCode } from './schema/errors';
+export {
+  EMPTY_SCHEMA_FILTER,
+  MAX_SCHEMA_FILTER_PATTERN_LENGTH,
+  MAX_SCHEMA_FILTER_RULES,
+  SchemaFilter,
+  SchemaFilterPattern,
+  SchemaFilterRule,
+} from './schema/filter';
+export {
+  RefreshCadence,
+  RefreshPermission,
+  SchemaConnectionInput,
+  SchemaRefresh,
+  SchemaRefreshId,
+  SchemaRefreshJob,
+  SchemaRefreshStatus,
+  SchemaRefreshStatusInput,
+  SchemaRefreshTrigger,
+  SchemaSettings,
+  SchemaTableId,
+  UpdateSchemaSettingsInput,
+} from './schema/refresh';
+export {
   CreateSecretInput,
   DeleteSecretResult,
   ImportSecretInput,

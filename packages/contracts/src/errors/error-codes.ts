@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SchemaErrorCode } from '../schema/errors';
 
 /**
  * Every error code Quarry sends, one zod enum per domain. `QuarryError['code']` stays a string on
@@ -98,6 +99,8 @@ export const NotFoundSubject = z.enum([
   'probe',
   'project',
   'run',
+  'schema_refresh',
+  'schema_table',
   'secret',
   'session',
   'sso_provider',
@@ -297,6 +300,7 @@ export const QuarryErrorCode = z.enum([
   ...AuditErrorCode.options,
   ...RequestErrorCode.options,
   ...ClientErrorCode.options,
+  ...SchemaErrorCode.options,
 ]);
 export type QuarryErrorCode = z.infer<typeof QuarryErrorCode>;
 
