@@ -1,0 +1,6 @@
+export {
+  createCertificateAuthority,
+  type Issued,
+  issueClientCertificate,
+  issueServerCertificate,
+} from './issue';
