@@ -13,7 +13,7 @@ import { Spinner } from '../../ui/spinner';
 import { SubmitButton } from '../../ui/submit-button';
 import { connectionFieldOf } from './connection-field-error';
 import { ConnectionFields } from './connection-fields';
-import { TIER_HELP, tierLabel } from './connection-labels';
+import { featureLabels, TIER_HELP, tierLabel } from './connection-labels';
 import { type FieldValues, initialValues, payloadOf } from './connection-values';
 import './connections.css';
 
@@ -190,6 +190,14 @@ export function ConnectionForm({ kinds, mode, onSaved }: ConnectionFormProps) {
         </span>{' '}
         {TIER_HELP[kind.tier]}.
       </p>
+      <ul
+        className="connection-kind-features muted small"
+        aria-label={`What ${kind.label} connections support`}
+      >
+        {featureLabels(kind).map((label) => (
+          <li key={label}>{label}</li>
+        ))}
+      </ul>
       <ConnectionFields
         id={id}
         kind={kind}
