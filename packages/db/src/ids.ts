@@ -14,6 +14,8 @@ const PREFIXES = {
   sso: 'sso',
   secret: 'sec',
   probe: 'prb',
+  schema_refresh: 'srf',
+  schema_table: 'stb',
 } as const;
 export type IdKind = keyof typeof PREFIXES;
 

@@ -1,4 +1,10 @@
-import { CanRefreshSchema, ConnectionScope, ConnectionStatus } from '@quarry/contracts';
+import {
+  CanRefreshSchema,
+  ConnectionScope,
+  ConnectionStatus,
+  RefreshCadence,
+  type SchemaFilter,
+} from '@quarry/contracts';
 import { sql } from 'drizzle-orm';
 import { boolean, index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { at, bytea, createdAt, enumValues, updatedAt, workspaceId } from './columns';
@@ -43,6 +49,16 @@ export const connections = pgTable(
     canRefreshSchema: text('can_refresh_schema', { enum: enumValues(CanRefreshSchema) })
       .notNull()
       .default('can_query'),
+    /**
+     * How often the schema is refreshed on its own; null means the seed's default: daily for a
+     * workspace connection, never for a project connection (scheduled refresh is workspace-only).
+     */
+    refreshCadence: text('refresh_cadence', { enum: enumValues(RefreshCadence) }),
+    /** Schema filtering: what the data browser hides and refresh skips (not a permission). */
+    schemaFilter: jsonb('schema_filter')
+      .$type<SchemaFilter>()
+      .notNull()
+      .default({ include: [], exclude: [] }),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -10,6 +10,7 @@ export { groupMembers, groups } from './groups';
 export { invites } from './invites';
 export { cells, projectConnections, projectGrants, projects } from './projects';
 export { runChunks, runs } from './runs';
+export { schemaColumns, schemaRefreshes, schemaTables } from './schema-catalog';
 export { projectSecrets, secrets, secretValueContext } from './secrets';
 export { sessions } from './sessions';
 export { signInAttempts } from './sign-in-attempts';
