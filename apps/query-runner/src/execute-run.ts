@@ -24,6 +24,7 @@ import type { Vault } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { connectionConfig } from './connection-config';
+import type { RunCancellations } from './run-cancellations';
 
 export type RunnerDeps = {
   db: Db;
@@ -37,6 +38,8 @@ export type RunnerDeps = {
   allowPrivateHosts: AllowList;
   /** Quarry's own database, which no data connection reaches whatever is allowed (CONN-2). */
   ownDatabase?: OwnDatabase;
+  /** Where `runs.cancel` reaches the runs this runner holds; without it only the job's signal stops a run. */
+  cancellations?: RunCancellations;
 };
 
 /**
@@ -74,7 +77,22 @@ const LIMIT_SETTINGS: Record<string, string> = {
  * update; a retry that finds its run already `running` means the earlier attempt died mid-run,
  * and the run fails with that reason instead of sending rows twice.
  */
-export async function executeRun(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal): Promise<void> {
+export async function executeRun(
+  deps: RunnerDeps,
+  job: RunExecuteJob,
+  jobSignal: AbortSignal,
+): Promise<void> {
+  // Watched before the run is taken: a cancel that lands after the take finds it held here, and
+  // one that lands before finds the run no longer queued, so it is never taken.
+  const watched = deps.cancellations?.watch(job.runId, jobSignal);
+  try {
+    await execute(deps, job, watched?.signal ?? jobSignal);
+  } finally {
+    watched?.release();
+  }
+}
+
+async function execute(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal): Promise<void> {
   const { db, log } = deps;
   const runLog = log.child({ runId: job.runId });
   const [taken] = await db

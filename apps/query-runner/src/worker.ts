@@ -10,6 +10,7 @@ import { lt } from 'drizzle-orm';
 import pino from 'pino';
 import type { Env } from './env';
 import { executeRun } from './execute-run';
+import { startRunCancellations } from './run-cancellations';
 import { testConnection } from './test-connection';
 
 export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
@@ -53,7 +54,9 @@ export async function startWorker(
     );
   }
   const ownDatabase = ownDatabaseFrom(env.DATABASE_URL);
+  const cancellations = await startRunCancellations(sql);
   const deps = {
+    cancellations,
     allowPrivateHosts,
     ...(ownDatabase ? { ownDatabase } : {}),
     db,
@@ -123,6 +126,7 @@ export async function startWorker(
       state = 'draining';
       log.info({}, 'draining: no new runs; finishing what is running');
       await queue.stop({ graceful: true, timeoutMs: 10_000 });
+      await cancellations.close();
       await new Promise<void>((resolve) => health.close(() => resolve()));
       await close();
       state = 'stopped';

@@ -9,3 +9,4 @@ export {
   jobNames,
   RUN_STATEMENT_TIMEOUT_MS,
 } from './catalog';
+export { RUN_CANCEL_CHANNEL } from './run-cancel';

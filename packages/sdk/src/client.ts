@@ -49,6 +49,8 @@ export type QueryResult = {
   columns: () => Column[];
   /** Rows as arrays in column order, streamed as the runner produces them. */
   rows: AsyncIterable<Cell[]>;
+  /** Stops the run, on the database server too; reading `rows` then ends with `run.cancelled`. */
+  cancel: () => Promise<RunSummary>;
 };
 
 /** The typed client for programs. Every procedure of the API is on `.api`, typed from AppRouter. */
@@ -94,7 +96,8 @@ export function createQuarryClient(options: QuarryClientOptions) {
           else if (event.type === 'error') throw new QuarryClientError(event.error);
         }
       }
-      return { run, columns: () => columns, rows: rows() };
+      const cancel = () => call(() => api.runs.cancel.mutate({ runId: run.id }));
+      return { run, columns: () => columns, rows: rows(), cancel };
     },
   };
 }

@@ -1,10 +1,11 @@
 import type { RunEvent } from '@quarry/contracts';
 import { newId } from '@quarry/db';
-import { connections, runChunks, runs } from '@quarry/db/schema';
+import { auditEvents, connections, runChunks, runs } from '@quarry/db/schema';
 import { chunkContext, RUN_CHUNK_TTL_MS, sealColumns, sealRows } from '@quarry/results';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, createApiHarness } from '../testing';
+import { refusal, sqlCellIn } from '../testing/fixtures';
 
 let h: ApiHarness;
 
@@ -108,9 +109,13 @@ describe('caps on queued and running runs (item 14)', () => {
   it('accepts exactly 25 of 30 parallel starts by one Editor and refuses the rest with runs.too_many_active', async () => {
     await settle(h.b.workspaceId);
     const editor = await h.as(h.b, 'editor');
+    // Thirty cells: running one cell again cancels its earlier run instead of adding to the count.
+    const cellIds = await Promise.all(
+      Array.from({ length: 30 }, () => sqlCellIn(h, h.b, h.b.projectId, h.b.connectionId)),
+    );
     const results = await Promise.allSettled(
-      Array.from({ length: 30 }, (_, i) =>
-        editor.runs.start({ projectId: h.b.projectId, cellId: h.b.cellId, source: `select ${i}` }),
+      cellIds.map((cellId, i) =>
+        editor.runs.start({ projectId: h.b.projectId, cellId, source: `select ${i}` }),
       ),
     );
     const accepted = results.filter((r) => r.status === 'fulfilled');
@@ -137,10 +142,11 @@ describe('caps on queued and running runs (item 14)', () => {
     h.deps.runCaps = { perUser: 25, perWorkspace: 3 };
     try {
       const callers = await Promise.all([h.as(h.b, 'editor'), h.as(h.b, 'manager'), h.as(h.b, 'admin')]);
+      const cellIds = await Promise.all([1, 2].map(() => sqlCellIn(h, h.b, h.b.projectId, h.b.connectionId)));
       const results = await Promise.allSettled(
         callers.flatMap((caller) =>
-          [1, 2].map((i) =>
-            caller.runs.start({ projectId: h.b.projectId, cellId: h.b.cellId, source: `select ${i}` }),
+          cellIds.map((cellId, i) =>
+            caller.runs.start({ projectId: h.b.projectId, cellId, source: `select ${i}` }),
           ),
         ),
       );
@@ -156,6 +162,94 @@ describe('caps on queued and running runs (item 14)', () => {
     } finally {
       h.deps.runCaps = undefined;
       await settle(h.b.workspaceId);
+    }
+  });
+});
+
+describe('cancelling runs (issue 11, item 4)', () => {
+  it("cancels the caller's queued run, audits it, and answers a finished run unchanged", async () => {
+    const editor = await h.as(h.a, 'editor');
+    const cellId = await sqlCellIn(h, h.a, h.a.projectId, h.a.connectionId);
+    const run = await editor.runs.start({ projectId: h.a.projectId, cellId, source: 'select 1' });
+    await expect(editor.runs.cancel({ runId: run.id })).resolves.toMatchObject({
+      status: 'cancelled',
+      error: { code: 'run.cancelled', message: 'The run was cancelled' },
+    });
+    const [audited] = await h.database.db
+      .select({ actorId: auditEvents.actorId })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'run.cancel'), eq(auditEvents.targetId, run.id)));
+    expect(audited?.actorId).toBe(h.a.users.editor.id);
+    // Cancelling again changes nothing and writes no second entry.
+    await expect(editor.runs.cancel({ runId: run.id })).resolves.toMatchObject({ status: 'cancelled' });
+    const entries = await h.database.db
+      .select({ id: auditEvents.id })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, 'run.cancel'), eq(auditEvents.targetId, run.id)));
+    expect(entries).toHaveLength(1);
+  });
+
+  it('keeps the outcome of a run that already finished', async () => {
+    const editor = await h.as(h.a, 'editor');
+    const id = await finishedRun(new Date(Date.now() + 60_000));
+    await expect(editor.runs.cancel({ runId: id })).resolves.toMatchObject({
+      status: 'succeeded',
+      rowCount: 1,
+    });
+  });
+
+  it("refuses another member's run and another workspace's run as not found, changing neither", async () => {
+    const owner = await h.as(h.a, 'editor');
+    const cellId = await sqlCellIn(h, h.a, h.a.projectId, h.a.connectionId);
+    const run = await owner.runs.start({ projectId: h.a.projectId, cellId, source: 'select 1' });
+    const colleague = await h.as(h.a, 'admin');
+    const stranger = await h.as(h.b, 'admin');
+    expect(await refusal(colleague.runs.cancel({ runId: run.id }))).toMatchObject({
+      code: 'NOT_FOUND',
+      quarry: 'not_found.run',
+    });
+    expect(await refusal(stranger.runs.cancel({ runId: run.id }))).toMatchObject({
+      code: 'NOT_FOUND',
+      quarry: 'not_found.run',
+    });
+    const [row] = await h.database.db.select({ status: runs.status }).from(runs).where(eq(runs.id, run.id));
+    expect(row?.status).toBe('queued');
+    await owner.runs.cancel({ runId: run.id });
+  });
+
+  it("running a cell again cancels the caller's earlier run of that cell, not a colleague's nor another cell's", async () => {
+    const editor = await h.as(h.a, 'editor');
+    const manager = await h.as(h.a, 'manager');
+    const cellId = await sqlCellIn(h, h.a, h.a.projectId, h.a.connectionId);
+    const otherCellId = await sqlCellIn(h, h.a, h.a.projectId, h.a.connectionId);
+    const first = await editor.runs.start({ projectId: h.a.projectId, cellId, source: 'select 1' });
+    const colleagues = await manager.runs.start({ projectId: h.a.projectId, cellId, source: 'select 1' });
+    const elsewhere = await editor.runs.start({
+      projectId: h.a.projectId,
+      cellId: otherCellId,
+      source: 'select 1',
+    });
+    const second = await editor.runs.start({ projectId: h.a.projectId, cellId, source: 'select 2' });
+    const statusOf = async (id: string) =>
+      (
+        await h.database.db
+          .select({ status: runs.status, error: runs.error })
+          .from(runs)
+          .where(eq(runs.id, id))
+      )[0];
+    expect(await statusOf(first.id)).toMatchObject({
+      status: 'cancelled',
+      error: { code: 'run.cancelled', message: 'The run was cancelled: the cell was run again' },
+    });
+    expect((await statusOf(colleagues.id))?.status).toBe('queued');
+    expect((await statusOf(elsewhere.id))?.status).toBe('queued');
+    expect((await statusOf(second.id))?.status).toBe('queued');
+    for (const [caller, id] of [
+      [editor, second.id],
+      [editor, elsewhere.id],
+      [manager, colleagues.id],
+    ] as const) {
+      await caller.runs.cancel({ runId: id });
     }
   });
 });

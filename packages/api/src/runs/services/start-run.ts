@@ -14,6 +14,7 @@ import type { Deps } from '../../deps';
 import { notFound } from '../../errors';
 import { auditChange } from '../../service-context';
 import type { Actor } from '../../trpc';
+import { cancelRunsWhere } from './cancel-runs';
 import { toRunSummary } from './run-summary';
 
 /** Queued plus running runs one member, and one workspace, may have at once (item 14). */
@@ -58,16 +59,26 @@ export async function startRun(
     await tx.execute(
       sql`select pg_advisory_xact_lock(hashtextextended(${`runs.active:${actor.workspaceId}`}, 0))`,
     );
+    // The caller's active runs of this cell do not count: this start cancels them below.
+    const ofThisCell = and(eq(runs.ownerId, actor.userId), eq(runs.cellId, cell.id));
     const [active] = await tx
       .select({
-        mine: sql<number>`count(*) filter (where ${runs.ownerId} = ${actor.userId})::int`,
-        all: sql<number>`count(*)::int`,
+        mine: sql<number>`count(*) filter (where ${runs.ownerId} = ${actor.userId} and not (${ofThisCell}))::int`,
+        all: sql<number>`count(*) filter (where not (${ofThisCell}))::int`,
       })
       .from(runs)
       .where(and(eq(runs.workspaceId, actor.workspaceId), inArray(runs.status, ['queued', 'running'])));
     if ((active?.mine ?? 0) >= caps.perUser) return { refused: tooManyActive('you', caps.perUser) };
     if ((active?.all ?? 0) >= caps.perWorkspace)
       return { refused: tooManyActive('this workspace', caps.perWorkspace) };
+    // Running a cell again stops its earlier run, on the server too: its result is about to be
+    // replaced, and a query nobody reads should not keep the warehouse busy.
+    const superseded = await cancelRunsWhere(
+      tx,
+      and(eq(runs.workspaceId, actor.workspaceId), ofThisCell),
+      'superseded',
+      now,
+    );
     await tx.update(cells).set({ source: input.source, updatedAt: now }).where(eq(cells.id, cell.id));
     const [row] = await tx
       .insert(runs)
@@ -90,7 +101,13 @@ export async function startRun(
       {
         action: 'run.start',
         target: { type: 'run', id: runId },
-        details: { projectId: input.projectId, cellId: cell.id, connectionId, via: actor.via.kind },
+        details: {
+          projectId: input.projectId,
+          cellId: cell.id,
+          connectionId,
+          via: actor.via.kind,
+          ...(superseded.length ? { cancelled: superseded.map((r) => r.id) } : {}),
+        },
       },
       now,
     );

@@ -1,0 +1,38 @@
+import type { QuarryError } from '@quarry/contracts';
+import { runs } from '@quarry/db/schema';
+import { RUN_CANCEL_CHANNEL } from '@quarry/queue';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { Tx } from '../../service-context';
+
+/** Who or what cancelled, in the error the run ends with. */
+export type CancelReason = 'cancelled' | 'superseded';
+
+const CANCEL_ERRORS: Record<CancelReason, QuarryError & { kind: 'user' }> = {
+  cancelled: { code: 'run.cancelled', message: 'The run was cancelled', kind: 'user' },
+  superseded: {
+    code: 'run.cancelled',
+    message: 'The run was cancelled: the cell was run again',
+    kind: 'user',
+  },
+};
+
+/**
+ * Moves the queued or running runs `where` selects to `cancelled` (guarded: a run that already
+ * finished keeps its outcome) and tells the runners, in the same transaction, so the notice goes
+ * out exactly when the change is visible. Answers the ids cancelled.
+ */
+export async function cancelRunsWhere(tx: Tx, where: SQL | undefined, reason: CancelReason, now: Date) {
+  const cancelled = await tx
+    .update(runs)
+    .set({ status: 'cancelled', error: CANCEL_ERRORS[reason], finishedAt: now })
+    .where(and(where, inArray(runs.status, ['queued', 'running'])))
+    .returning({ id: runs.id });
+  for (const run of cancelled) {
+    await tx.execute(sql`select pg_notify(${RUN_CANCEL_CHANNEL}, ${run.id})`);
+  }
+  return cancelled;
+}
+
+/** One run of the caller's workspace, by id. */
+export const runOfWorkspace = (runId: string, workspaceId: string) =>
+  and(eq(runs.id, runId), eq(runs.workspaceId, workspaceId));
