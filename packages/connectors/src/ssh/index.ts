@@ -1,0 +1,13 @@
+export { TunnelDialError, tunnelErrorOf } from './errors';
+export {
+  type SshFieldIssue,
+  type SshTunnelConfig,
+  sshSecretsShape,
+  sshSettingsShape,
+  sshTunnelFieldIssue,
+  sshTunnelFrom,
+} from './fields';
+export { fingerprintOf, hostKeyChanged, sameFingerprint } from './host-key';
+export { type OpenTunnelOptions, openTunnel, type Tunnel } from './open-tunnel';
+export { parsePrivateKey, privateKeyTextIssue } from './private-key';
+export { checkTunnelTarget } from './tunnel-target';
