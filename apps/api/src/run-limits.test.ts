@@ -1,3 +1,5 @@
+import { newId } from '@quarry/db';
+import { cells } from '@quarry/db/schema';
 import type { TestDatabase, WorkspaceFixture } from '@quarry/db/testing';
 import { createQuarryClient, QuarryClientError } from '@quarry/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,15 +112,28 @@ describe('one Editor cannot fill the queue (item 14, over HTTP)', () => {
   it('accepts exactly 25 of 30 parallel runs.start requests by one user', async () => {
     // Sleeps outlast the burst, so the runner does not drain the queue while the starts are counted.
     const cookie = await signIn(fixture.users.editor.email);
+    // Thirty cells: running one cell again cancels its earlier run instead of adding to the count.
+    const cellIds = Array.from({ length: 30 }, () => newId('cell'));
+    await database.db.insert(cells).values(
+      cellIds.map((id, position) => ({
+        id,
+        workspaceId: fixture.workspaceId,
+        projectId: fixture.projectId,
+        position: position + 1,
+        kind: 'sql' as const,
+        connectionId: fixture.connectionId,
+        source: 'select 1',
+      })),
+    );
     const statuses = await Promise.all(
-      Array.from({ length: 30 }, async (_, i) => {
+      cellIds.map(async (cellId, i) => {
         const res = await fetch(`${api.url}/trpc/runs.start`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', cookie, 'sec-fetch-site': 'same-origin' },
           body: JSON.stringify({
             json: {
               projectId: fixture.projectId,
-              cellId: fixture.cellId,
+              cellId,
               source: `select pg_sleep(5), ${i}`,
             },
           }),

@@ -205,6 +205,7 @@ const MATRIX: Record<string, Row> = {
   'runs.start': { input: () => ({ ...project(), cellId: h.a.cellId, source: 'select 2' }), ...editProject },
   'runs.get': { input: () => ({ runId: ids.runId }), ...runOwner },
   'runs.events': { input: () => ({ runId: ids.runId }), ...runOwner },
+  'runs.cancel': { input: () => ({ runId: ids.runId }), ...runOwner },
   'audit.list': { input: () => ({}), ...admin },
   'audit.export': { input: () => ({}), ...admin },
   'audit.verify': { input: () => undefined, ...admin },

@@ -65,6 +65,7 @@ const inputsFor = (path: string): unknown => {
     'runs.start': { projectId: ids.projectId, cellId: ids.cellId, source: 'select 2' },
     'runs.get': { runId: ids.runId },
     'runs.events': { runId: ids.runId },
+    'runs.cancel': { runId: ids.runId },
     'sharing.get': { projectId: ids.projectId },
     'sharing.share': {
       projectId: ids.projectId,
@@ -120,7 +121,7 @@ describe('the permission gate', () => {
 
   it("answers NOT_FOUND to a colleague asking for someone else's run", async () => {
     const colleague = await h.as(h.a, 'admin');
-    for (const path of ['runs.get', 'runs.events']) {
+    for (const path of ['runs.get', 'runs.events', 'runs.cancel']) {
       expect((await refusal(callPath(colleague, path, { runId: runOfAEditor }))).code).toBe('NOT_FOUND');
     }
   });
