@@ -12,7 +12,14 @@ export const PostgresConfig = z.object({
   database: z.string().min(1).max(63),
   username: z.string().min(1).max(63),
   password: z.string().max(1024),
-  sslMode: z.enum(['disable', 'require', 'verify-full']),
+  /** Always encrypted (the seed: PostgreSQL TLS is Required); see openPostgresSocket for each mode. */
+  // TRANSITION: 'disable' goes once the tests reach the TLS test server.
+  sslMode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']),
+  /** PEM text, never a path (CONN-1): the CA (or bundle) the server's certificate must chain to. */
+  caCertificate: z.string().optional(),
+  /** PEM text: a client certificate and its unencrypted key, for `cert` authentication. */
+  clientCertificate: z.string().optional(),
+  clientKey: z.string().optional(),
 });
 export type PostgresConfig = z.infer<typeof PostgresConfig>;
 

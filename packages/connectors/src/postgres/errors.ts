@@ -78,6 +78,18 @@ export function toConnectorError(
       transient: false,
     };
   }
+  // `cert` authentication refused (no certificate, or one whose name is not the role's): 28000 too.
+  if (code === '28000' && /certificate/i.test(message)) {
+    return {
+      code: 'connector.tls_client_certificate_refused',
+      message:
+        'The database server requires a client certificate for this user and did not accept this connection’s',
+      hint: "Paste the client certificate and key issued for this user name (its common name must be the user name), in the connection's TLS settings",
+      kind: 'system',
+      transient: false,
+      internal: message,
+    };
+  }
   if (code === '28P01' || code === '28000') {
     return {
       code: 'connector.auth_failed',
@@ -146,16 +158,8 @@ export function toConnectorError(
       internal: message,
     };
   }
-  if (code === 'TLS_REFUSED') {
-    return {
-      code: 'connector.tls_unavailable',
-      message: 'The database server does not accept encrypted connections',
-      hint: 'Enable TLS on the server, or set the connection to not require it',
-      kind: 'system',
-      transient: false,
-      internal: message,
-    };
-  }
+  const tls = tlsError(code, message);
+  if (tls) return tls;
   // A SQLSTATE; no class starts with E, which keeps Node's EPIPE out.
   if (/^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code)) {
     const position = e.position ? Number(e.position) : null;
@@ -180,4 +184,100 @@ export function toConnectorError(
     transient: true,
     internal: message.slice(0, 300),
   };
+}
+
+/** Node's (OpenSSL's) codes for a server certificate that does not chain to a trusted authority. */
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'CERT_CHAIN_TOO_LONG',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+]);
+
+/** TLS alerts the server sends when it refuses the client certificate (or its absence). */
+const CLIENT_REFUSED = new Set([
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED',
+  'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE',
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED',
+]);
+
+/** A typed error for what went wrong in TLS, or null when the failure was not TLS's. */
+function tlsError(code: string, message: string): ConnectorError | null {
+  const base = { kind: 'system' as const, transient: false, internal: message.slice(0, 300) };
+  if (code === 'TLS_REFUSED') {
+    return {
+      ...base,
+      code: 'connector.tls_unavailable',
+      message:
+        'The database server does not offer TLS, and PostgreSQL connections in Quarry are always encrypted',
+      hint: 'Turn TLS on at the server (ssl = on, with a certificate and key), then test again',
+    };
+  }
+  if (code === 'TLS_NO_CA') {
+    return {
+      ...base,
+      code: 'connector.tls_untrusted',
+      message: "Verify CA needs the CA certificate that signed the server's certificate",
+      hint: "Paste the CA certificate in the connection's TLS settings, or choose Verify certificate and host name",
+    };
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return {
+      ...base,
+      code: 'connector.tls_untrusted',
+      message:
+        code === 'CERT_HAS_EXPIRED'
+          ? "The database server's certificate has expired"
+          : "The database server's certificate is not valid yet (check the server's and Quarry's clocks)",
+      hint: 'Ask whoever runs the server to renew its certificate',
+    };
+  }
+  if (UNTRUSTED.has(code)) {
+    return {
+      ...base,
+      code: 'connector.tls_untrusted',
+      message: "The database server's certificate is not signed by the CA certificate this connection trusts",
+      hint: "Paste the CA certificate that signed the server's certificate (your provider publishes it), or check that you reach the right server",
+    };
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return {
+      ...base,
+      code: 'connector.tls_host_mismatch',
+      message: "The database server's certificate does not name the host this connection reaches",
+      hint: 'Enter the host exactly as the certificate names it, or choose Verify CA to check the certificate without the name',
+    };
+  }
+  if (CLIENT_REFUSED.has(code)) {
+    return {
+      ...base,
+      code: 'connector.tls_client_certificate_refused',
+      message: 'The database server refused the client certificate (or expected one and got none)',
+      hint: "Paste a client certificate signed by the authority the server trusts, with its key, in the connection's TLS settings",
+    };
+  }
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
+    return {
+      ...base,
+      code: 'connector.failed',
+      message: 'The TLS handshake with the database server failed',
+      hint: 'Check that the server accepts TLS 1.2 or later, and the TLS settings of the connection',
+    };
+  }
+  return null;
 }

@@ -1,7 +1,9 @@
 import { once } from 'node:events';
-import { isIP, type Socket, connect as tcpConnect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { isIP, connect as tcpConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { type AllowList, resolveAndCheckHost } from '@quarry/net-policy';
+import { pemBlocks } from '../tls/pem-text';
 import type { PostgresConfig } from '../types';
 import { type OwnDatabase, reachesOwnDatabase } from './own-database';
 
@@ -10,17 +12,80 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 const failure = (code: string, message: string) => Object.assign(new Error(message), { code });
 
+export type PostgresTlsConfig = Pick<
+  PostgresConfig,
+  'host' | 'sslMode' | 'caCertificate' | 'clientCertificate' | 'clientKey'
+>;
+
+/**
+ * Node's TLS options for a mode. `require` encrypts without checking the certificate; `verify-ca`
+ * checks the chain against the pasted CA but not the name (what libpq's verify-ca does: a CA that
+ * signs only this server's certificates makes the name moot); `verify-full` checks both, against the
+ * pasted CA or, when none is pasted, the public authorities Node ships.
+ */
+export function postgresTlsOptions(config: PostgresTlsConfig): ConnectionOptions {
+  const ca = config.caCertificate ? pemBlocks(config.caCertificate).map((block) => block.pem) : undefined;
+  const client =
+    config.clientCertificate && config.clientKey
+      ? { cert: config.clientCertificate, key: config.clientKey }
+      : {};
+  const base: ConnectionOptions = {
+    // SNI carries names only; an address is sent as none.
+    ...(isIP(config.host.replace(/^\[|\]$/g, '')) ? {} : { servername: config.host }),
+    host: config.host.replace(/^\[|\]$/g, ''),
+    minVersion: 'TLSv1.2',
+    ...client,
+  };
+  switch (config.sslMode) {
+    case 'disable':
+    case 'require':
+      return { ...base, rejectUnauthorized: false };
+    case 'verify-ca':
+      // The chain is checked by OpenSSL (rejectUnauthorized); the host name is not.
+      return { ...base, ca, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+    case 'verify-full':
+      // The certificate is checked against the name the Admin entered, not the address it resolved to.
+      return { ...base, ...(ca ? { ca } : {}), rejectUnauthorized: true };
+  }
+}
+
+/**
+ * Asks a PostgreSQL server on `stream` for TLS (SSLRequest) and completes the handshake as the mode
+ * says. The server answering `N` does not offer TLS: refused, never continued in plaintext.
+ */
+export async function negotiatePostgresTls(
+  stream: Duplex,
+  config: PostgresTlsConfig,
+  signal: AbortSignal,
+): Promise<TLSSocket> {
+  stream.write(SSL_REQUEST);
+  const [reply] = (await once(stream, 'data', { signal })) as [Buffer];
+  if (reply[0] !== 0x53) {
+    throw failure('TLS_REFUSED', 'the server does not accept TLS connections');
+  }
+  if (reply.length > 1) {
+    // Bytes after `S` before our ClientHello would be read as TLS by us: someone is in the middle.
+    throw failure('TLS_REFUSED', 'the server sent data before the TLS handshake');
+  }
+  if (config.sslMode === 'verify-ca' && !config.caCertificate) {
+    // Without a CA, verify-ca would check the chain against the public authorities and no name at all.
+    throw failure('TLS_NO_CA', 'verify-ca without a CA certificate');
+  }
+  const secure = tlsConnect({ ...postgresTlsOptions(config), socket: stream });
+  await once(secure, 'secureConnect', { signal });
+  return secure;
+}
+
 /**
  * Opens the socket the driver speaks PostgreSQL over, negotiating TLS here rather than in the
  * driver, so that what the driver reads is plaintext we can watch (the result guard) before the
- * driver buffers it. Same modes as before: `disable`, `require` (encrypted, unverified) and
- * `verify-full` (certificate and host name checked).
+ * driver buffers it. Every mode encrypts: `require`, `verify-ca` and `verify-full`.
  */
 export async function openPostgresSocket(
-  config: Pick<PostgresConfig, 'host' | 'port' | 'sslMode' | 'database'>,
+  config: Pick<PostgresConfig, 'host' | 'port' | 'database'> & PostgresTlsConfig,
   allow: AllowList,
   ownDatabase?: OwnDatabase,
-): Promise<Socket> {
+): Promise<TLSSocket> {
   // CONN-2: resolved and checked now, at connect time, and the socket goes to the address checked,
   // so a name cannot resolve to something else between the check and the connect.
   const checked = await resolveAndCheckHost(config.host, { allow });
@@ -41,21 +106,9 @@ export async function openPostgresSocket(
   const raw = tcpConnect({ host: target.address, port: config.port, family: target.family });
   try {
     await once(raw, 'connect', { signal });
-    if (config.sslMode === 'disable') return raw;
-    raw.write(SSL_REQUEST);
-    const [reply] = (await once(raw, 'data', { signal })) as [Buffer];
-    if (reply[0] !== 0x53) {
-      throw failure('TLS_REFUSED', 'the server does not accept TLS connections');
-    }
-    const secure = tlsConnect({
-      socket: raw,
-      host: config.host,
-      ...(isIP(config.host) ? {} : { servername: config.host }),
-      // The certificate is checked against the name the Admin entered, not the address.
-      rejectUnauthorized: config.sslMode === 'verify-full',
-    });
-    await once(secure, 'secureConnect', { signal });
-    return secure;
+    // TRANSITION: plaintext only until the tests move to the TLS test server (removed with them).
+    if ((config.sslMode as string) === 'disable') return raw as unknown as TLSSocket;
+    return await negotiatePostgresTls(raw, config, signal);
   } catch (error) {
     raw.destroy();
     if (signal.aborted) throw failure('CONNECT_TIMEOUT', 'connecting timed out');

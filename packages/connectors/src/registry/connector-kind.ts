@@ -17,7 +17,16 @@ export type ConnectorKind = {
   tls: { requirement: TlsRequirement; modes: readonly string[]; default: string };
   settings: z.ZodObject;
   secrets: z.ZodObject;
+  /**
+   * What no single field can say (a mode that needs another field, a key that must match its
+   * certificate), checked on complete connections after both schemas passed. Cross-field rules live
+   * here because a zod object with refinements cannot be made partial for drafts.
+   */
+  check?: (settings: Record<string, unknown>, secrets: Record<string, string>) => SettingsIssue | null;
 };
+
+/** A refusal of a whole connection, shown beside `field`. */
+export type SettingsIssue = { field: string; message: string; hint: string };
 
 /** What a field's `.meta()` may say, read by `describeKind`. */
 export type FieldMeta = {

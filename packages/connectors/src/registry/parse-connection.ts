@@ -79,6 +79,18 @@ export function parseConnection(input: {
   }
   const secrets = secretsSchema.safeParse(declared);
   if (!secrets.success) return err(fieldError(secrets.error, 'secrets'));
+  const issue = input.draft
+    ? null
+    : (kind.check?.(settings.data as Record<string, unknown>, secrets.data as Record<string, string>) ??
+      null);
+  if (issue) {
+    return err({
+      code: 'connections.invalid_settings',
+      message: issue.message,
+      hint: issue.hint,
+      details: { field: issue.field },
+    });
+  }
   return ok({
     kind,
     settings: settings.data as Record<string, unknown>,
