@@ -10,6 +10,7 @@ import { lt } from 'drizzle-orm';
 import pino from 'pino';
 import type { Env } from './env';
 import { executeRun } from './execute-run';
+import { refreshSchema } from './refresh-schema';
 import { startRunCancellations } from './run-cancellations';
 import { testConnection } from './test-connection';
 
@@ -84,6 +85,10 @@ export async function startWorker(
     },
     // Its answer is the job's output, which the API waits for.
     'connection.test': { concurrency: 2, handle: (payload) => testConnection(deps, payload) },
+    'schema.refresh': {
+      concurrency: 1,
+      handle: (payload, job) => refreshSchema(deps, payload, { jobId: job.id, signal: job.signal }),
+    },
     'run.chunks.sweep': {
       concurrency: 1,
       async handle() {

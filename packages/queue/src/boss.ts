@@ -17,6 +17,13 @@ export type Queue = {
     payload: JobPayload<N>,
     options?: { singletonKey?: string },
   ): Promise<string>;
+  /**
+   * A recurring job of the catalog under its own `key` (one schedule per key and job, replaced when
+   * set again), stored in pg-boss, so whichever process sends each tick.
+   */
+  schedule<N extends JobName>(name: N, key: string, cron: string, payload: JobPayload<N>): Promise<void>;
+  /** Removes the schedule `key` of a job; nothing happens when there is none. */
+  unschedule(name: JobName, key: string): Promise<void>;
   /** Works one job; a worker process uses `workAll`, so none of its jobs can lack a handler. */
   work<N extends JobName>(name: N, options: { concurrency: number }, handler: JobHandler<N>): Promise<string>;
   /** Works every job of the catalog, each with its handler from the map. */
@@ -88,6 +95,12 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
       if (!id) throw new Error(`queue refused job ${name}`);
       return id;
     },
+    async schedule(name, key, cron, payload) {
+      // Parsed like a sent payload: a schedule can only ever send what `send` would.
+      const data = jobCatalog[name].schema.parse(payload);
+      await boss.schedule(name, cron, data, { key, tz: 'UTC' });
+    },
+    unschedule: (name, key) => boss.unschedule(name, key),
     work,
     async workAll(handlers) {
       for (const name of jobNames) await workOne(name, handlers);

@@ -1,4 +1,4 @@
-import { ConnectionTestJob, RunExecuteJob } from '@quarry/contracts';
+import { ConnectionTestJob, RunExecuteJob, SchemaRefreshJob } from '@quarry/contracts';
 import { z } from 'zod';
 
 /** The longest a SQL cell may run before the database cancels it (statement_timeout). */
@@ -51,6 +51,26 @@ export const jobCatalog = {
       retentionSeconds: 5 * 60,
       deleteAfterSeconds: 10 * 60,
       deadLetter: 'connection.test.dead',
+      notify: true,
+    },
+  },
+  /**
+   * Reads a connection's schema into the metadata store: sent by the Refresh button and by a new
+   * connection, and by each workspace connection's own pg-boss schedule (key: the connection id).
+   * Retried after a runner died under it: the refresh is keyed by its id (or by the scheduled job's
+   * id), so a retry carries on the same refresh (JOB-1).
+   */
+  'schema.refresh': {
+    schema: SchemaRefreshJob,
+    queue: {
+      // Introspection reads in batches with a statement timeout each; a whole refresh of a very
+      // large warehouse stays well inside this.
+      expireInSeconds: 30 * 60,
+      retryLimit: 2,
+      retryDelay: 30,
+      retentionSeconds: 60 * 60,
+      deleteAfterSeconds: 60 * 60,
+      deadLetter: 'schema.refresh.dead',
       notify: true,
     },
   },

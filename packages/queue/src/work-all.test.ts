@@ -47,6 +47,7 @@ describe('the handler map', () => {
       'run.execute': { concurrency: 1, handle: record('run.execute') },
       'connection.test': { concurrency: 1, handle: record('connection.test') },
       'run.chunks.sweep': { concurrency: 1, handle: record('run.chunks.sweep') },
+      'schema.refresh': { concurrency: 1, handle: record('schema.refresh') },
     } satisfies JobHandlers);
     const payload = {
       workspaceId: 'wsp_abc',
