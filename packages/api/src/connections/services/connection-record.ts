@@ -8,7 +8,7 @@ import {
   projects,
   workspaces,
 } from '@quarry/db/schema';
-import { and, asc, count, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, getTableColumns, inArray, ne, sql } from 'drizzle-orm';
 import type { ServiceContext, Tx } from '../../service-context';
 
 export type ConnectionRow = typeof connections.$inferSelect;
@@ -150,9 +150,13 @@ export const PROJECT_CONNECTIONS_DISABLED = {
   message: 'Project data connections are switched off in this workspace',
 } as const;
 
+/** A connection's columns except its sealed credentials: what a list reads (it never opens them). */
+const { credentials: _sealed, ...listed } = getTableColumns(connections);
+export const LISTED_CONNECTION_COLUMNS = listed;
+
 /** A row as a list shows it: never a setting value, never a secret. */
 export function toSummary(
-  row: ConnectionRow,
+  row: Omit<ConnectionRow, 'credentials'>,
   extra: {
     projectName: string | undefined;
     usageCount: number;

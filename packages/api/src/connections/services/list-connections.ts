@@ -9,7 +9,13 @@ import { loadMemberActor, loadProjectsFacts } from '@quarry/db/access-facts';
 import { connections } from '@quarry/db/schema';
 import { asc, eq } from 'drizzle-orm';
 import type { ServiceContext } from '../../service-context';
-import { projectConnectionsEnabled, projectNames, toSummary, usageCounts } from './connection-record';
+import {
+  LISTED_CONNECTION_COLUMNS,
+  projectConnectionsEnabled,
+  projectNames,
+  toSummary,
+  usageCounts,
+} from './connection-record';
 
 /**
  * The connections the caller may see: every one for Admins; for anyone else the ready workspace
@@ -21,7 +27,7 @@ export async function listConnections(ctx: ServiceContext): Promise<Result<Conne
   const { workspaceId, userId, role } = ctx.actor;
   const [rows, usage, enabled, member] = await Promise.all([
     db
-      .select()
+      .select(LISTED_CONNECTION_COLUMNS)
       .from(connections)
       .where(eq(connections.workspaceId, workspaceId))
       .orderBy(asc(connections.name)),
