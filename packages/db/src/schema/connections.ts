@@ -59,6 +59,11 @@ export const connections = pgTable(
       .$type<SchemaFilter>()
       .notNull()
       .default({ include: [], exclude: [] }),
+    /**
+     * The SSH tunnel's host key fingerprint (`SHA256:…`), pinned by the first successful test and
+     * checked on every connection after; null when none is pinned (no tunnel, or not tested yet).
+     */
+    sshHostKey: text('ssh_host_key'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
