@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '@quarry/contracts';
 import { z } from 'zod';
-import type { FieldMeta } from '../registry/connector-kind';
+import type { FieldMeta, SettingsIssue } from '../registry/connector-kind';
 import { HostName, ObjectName, Port } from '../registry/host-name';
 import type { ConnectorError } from '../types';
 import { MAX_PRIVATE_KEY_CHARS, PRIVATE_KEY_MESSAGES, privateKeyTextIssue } from './private-key';
@@ -62,24 +62,29 @@ export type SshTunnelConfig = {
   passphrase?: string;
 };
 
-export type SshFieldIssue = { field: 'sshUsername' | 'sshPrivateKey'; message: string };
+const COMPLETE_OR_CLEAR = 'Complete the SSH tunnel section, or clear the SSH host to connect directly';
 
 /**
- * The tunnel's fields that go together: with an SSH host, a user name and a private key. For a
- * saved (non-draft) connection; null when complete or when there is no tunnel.
+ * The tunnel's fields that go together: with an SSH host, a user name and a private key. A kind's
+ * `check` (complete connections only); null when complete or when there is no tunnel.
  */
 export function sshTunnelFieldIssue(
   settings: Record<string, unknown>,
   secrets: Record<string, string>,
-): SshFieldIssue | null {
+): SettingsIssue | null {
   if (typeof settings.sshHost !== 'string' || settings.sshHost === '') return null;
   if (typeof settings.sshUsername !== 'string' || settings.sshUsername === '') {
-    return { field: 'sshUsername', message: 'Enter the user name Quarry signs in to the SSH server with' };
+    return {
+      field: 'sshUsername',
+      message: 'Enter the user name Quarry signs in to the SSH server with',
+      hint: COMPLETE_OR_CLEAR,
+    };
   }
   if (!secrets.sshPrivateKey) {
     return {
       field: 'sshPrivateKey',
-      message: "Paste the private key of the SSH user (its public half is in the user's authorized_keys)",
+      message: "Paste the SSH user's private key (its public half is in the user's authorized_keys)",
+      hint: COMPLETE_OR_CLEAR,
     };
   }
   return null;
@@ -99,7 +104,7 @@ export function sshTunnelFrom(
     return err({
       code: 'ssh.incomplete',
       message: issue.message,
-      hint: 'Complete the SSH tunnel section of the connection, or clear the SSH host to connect directly',
+      hint: issue.hint,
       details: { field: issue.field },
       kind: 'user',
       transient: false,

@@ -1,0 +1,92 @@
+import { err, ok, type Result } from '@quarry/contracts';
+import type { BoundConnector } from '../registry/bound-connector';
+import type { ConnectContext, TestOutcome } from '../registry/connector';
+import type { ConnectorError, StreamEvent } from '../types';
+import type { SshTunnelConfig } from './fields';
+import { openTunnel, type Tunnel } from './open-tunnel';
+
+/** The longest a tunnel takes to open, whatever the statement timeout of the run it serves. */
+export const TUNNEL_OPEN_TIMEOUT_MS = 10_000;
+
+/** How a connection's SSH host key is pinned: trust on the first successful test, checked after. */
+export type HostKeyPin = {
+  /** The fingerprint pinned for this connection (`SHA256:…`), or null when none is yet. */
+  pinned: string | null;
+  /**
+   * A test accepts an unpinned server and reports its key (the caller pins it when the test
+   * passes); a run, an introspection or a cancel refuses one, so no query ever goes through a
+   * server nobody has looked at.
+   */
+  purpose: 'test' | 'use';
+};
+
+/** A test's outcome through a tunnel: the SSH server's host key fingerprint as well. */
+export type TunneledTestOutcome = TestOutcome & { sshHostKey?: string };
+
+export const hostKeyNotPinned = (): ConnectorError => ({
+  code: 'ssh.host_key_not_pinned',
+  message: "The SSH server's host key is not pinned yet",
+  hint: "Test the connection to pin the SSH server's host key (an Admin, in Settings → Data sources)",
+  kind: 'system',
+  transient: false,
+});
+
+/**
+ * A connector that reaches its database through an SSH tunnel: every call opens the tunnel, hands
+ * the connector the tunnel's dialer (`context.dial`) and closes the tunnel when the call is done,
+ * so nothing of one run's SSH session outlives it.
+ */
+export function withTunnel(bound: BoundConnector, tunnel: SshTunnelConfig, pin: HostKeyPin): BoundConnector {
+  const open = async (context: ConnectContext): Promise<Result<Tunnel, ConnectorError>> => {
+    if (pin.purpose === 'use' && pin.pinned === null) return err(hostKeyNotPinned());
+    return openTunnel(tunnel, {
+      allow: context.allow,
+      pinnedHostKey: pin.pinned,
+      timeoutMs: Math.min(context.timeoutMs, TUNNEL_OPEN_TIMEOUT_MS),
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+  };
+  const through = async <T>(
+    context: ConnectContext,
+    call: (context: ConnectContext, tunnel: Tunnel) => Promise<Result<T, ConnectorError>>,
+  ): Promise<Result<T, ConnectorError>> => {
+    const opened = await open(context);
+    if (!opened.ok) return opened;
+    try {
+      return await call({ ...context, dial: opened.value.dial }, opened.value);
+    } finally {
+      await opened.value.close();
+    }
+  };
+  return {
+    declaration: bound.declaration,
+    test: (context) =>
+      through(context, async (tunneled, tunnel) => {
+        const outcome = await bound.test(tunneled);
+        return outcome.ok
+          ? ok<TunneledTestOutcome>({ ...outcome.value, sshHostKey: tunnel.hostKey })
+          : outcome;
+      }),
+    introspect: (filter, context) => through(context, (tunneled) => bound.introspect(filter, tunneled)),
+    cancel: (tag, context) => through(context, (tunneled) => bound.cancel(tag, tunneled)),
+    stream: (request, context) => streamThrough(open, bound, request, context),
+  };
+}
+
+async function* streamThrough(
+  open: (context: ConnectContext) => Promise<Result<Tunnel, ConnectorError>>,
+  bound: BoundConnector,
+  request: Parameters<BoundConnector['stream']>[0],
+  context: ConnectContext,
+): AsyncGenerator<StreamEvent> {
+  const opened = await open(context);
+  if (!opened.ok) {
+    yield { type: 'error', error: opened.error };
+    return;
+  }
+  try {
+    yield* bound.stream(request, { ...context, dial: opened.value.dial });
+  } finally {
+    await opened.value.close();
+  }
+}
