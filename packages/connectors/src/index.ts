@@ -32,4 +32,22 @@ export { describeKind } from './registry/describe-kind';
 export { HostName } from './registry/host-name';
 export { CONNECTOR_KINDS, CONNECTORS, connectorFor, connectorKind } from './registry/kinds';
 export { type ParsedConnection, parseConnection, type SettingsError } from './registry/parse-connection';
+export {
+  checkTunnelTarget,
+  fingerprintOf,
+  type HostKeyPin,
+  hostKeyNotPinned,
+  openTunnel,
+  type SshTunnelConfig,
+  sshSecretsShape,
+  sshSettingsShape,
+  sshTunnelFieldIssue,
+  sshTunnelFrom,
+  TUNNEL_OPEN_TIMEOUT_MS,
+  type Tunnel,
+  TunnelDialError,
+  type TunneledTestOutcome,
+  tunnelErrorOf,
+  withTunnel,
+} from './ssh';
 export { type ConnectorError, PostgresConfig, type StreamEvent, type StreamOptions } from './types';
