@@ -1,9 +1,13 @@
 import { err, ok, type Result } from '@quarry/contracts';
-import { type ParsedKey, utils } from 'ssh2';
+import ssh2, { type ParsedKey } from 'ssh2';
 import type { ConnectorError } from '../types';
 
 /** The longest key text accepted: an RSA 16384-bit key in PEM is about 12,700 characters. */
 export const MAX_PRIVATE_KEY_CHARS = 20_000;
+
+// ssh2 is CommonJS and Node's ESM loader cannot see `utils` as a named export (vitest can, the
+// product's processes cannot): take it from the module object.
+const { utils } = ssh2;
 
 export type PrivateKeyIssue = 'file_path' | 'public_key' | 'unreadable';
 
