@@ -5,10 +5,11 @@ import { trpc } from '../../trpc';
 import { Dialog } from '../../ui/dialog';
 import { QueryState } from '../../ui/query-state';
 import { useToast } from '../../ui/toast';
+import { SchemaSettingsPanel, SchemaSettingsTrigger } from '../schema-browser/schema-settings-tab';
 import { ConnectionForm, type SavedConnection } from './connection-form';
 import { PermissionsTab } from './permissions-form';
 
-type Tab = 'settings' | 'permissions';
+type Tab = 'settings' | 'permissions' | 'schema';
 
 type ConnectionDialogProps = {
   /** The connection to edit; null creates a new workspace connection. */
@@ -59,7 +60,9 @@ export function ConnectionDialog({ connectionId, initialTab = 'settings', onClos
               {(connection) => (
                 <Tabs.Root
                   value={tab}
-                  onValueChange={(value) => setTab(value === 'permissions' ? 'permissions' : 'settings')}
+                  onValueChange={(value) =>
+                    setTab(value === 'permissions' || value === 'schema' ? value : 'settings')
+                  }
                 >
                   <Tabs.List className="tabs" aria-label="Connection">
                     <Tabs.Trigger className="tab" value="settings">
@@ -70,6 +73,7 @@ export function ConnectionDialog({ connectionId, initialTab = 'settings', onClos
                         Permissions
                       </Tabs.Trigger>
                     ) : null}
+                    <SchemaSettingsTrigger />
                   </Tabs.List>
                   <Tabs.Content value="settings" className="tab-panel">
                     <ConnectionForm
@@ -84,6 +88,7 @@ export function ConnectionDialog({ connectionId, initialTab = 'settings', onClos
                       <PermissionsTab connectionId={connection.id} />
                     </Tabs.Content>
                   ) : null}
+                  <SchemaSettingsPanel connectionId={connection.id} />
                 </Tabs.Root>
               )}
             </QueryState>

@@ -4,6 +4,7 @@ import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { permissionLabel } from '../../ui/labels';
 import { quarryErrorOf } from '../../ui/quarry-error';
+import { DataBrowser } from '../schema-browser/data-browser';
 import { ShareButton } from '../sharing/share-button';
 import { AppCellView } from './app-cell';
 import { PermissionBadge } from './permission-badge';
@@ -75,21 +76,24 @@ function LogicView({ project: data }: { project: ProjectWithLogic }) {
   const editable = data.can.edit;
   const cells = byPosition(data.cells);
   return (
-    <>
-      <ProjectConnections project={data} />
-      {cells.length === 0 ? <p className="muted">This project has no cells yet.</p> : null}
-      <div className="cells">
-        {cells.map((cell, index) => (
-          <SqlCellView
-            key={cell.id}
-            projectId={data.id}
-            cell={cell}
-            connections={data.connections}
-            editable={editable}
-            index={index}
-          />
-        ))}
+    <div className="project-workspace">
+      <DataBrowser project={data} />
+      <div className="project-workspace-main">
+        <ProjectConnections project={data} />
+        {cells.length === 0 ? <p className="muted">This project has no cells yet.</p> : null}
+        <div className="cells">
+          {cells.map((cell, index) => (
+            <SqlCellView
+              key={cell.id}
+              projectId={data.id}
+              cell={cell}
+              connections={data.connections}
+              editable={editable}
+              index={index}
+            />
+          ))}
+        </div>
       </div>
-    </>
+    </div>
   );
 }

@@ -1,0 +1,91 @@
+import type { SchemaSearchHit, SchemaSearchResult } from '@quarry/contracts';
+import { highlightMatches } from './highlight-match';
+import type { TableRef } from './quote-identifier';
+import { KIND_LABELS } from './schema-labels';
+
+const TYPE_LABELS: Readonly<Record<SchemaSearchHit['type'], string>> = {
+  database: 'database',
+  schema: 'schema',
+  table: 'table',
+  column: 'column',
+};
+
+/** The name a hit is about: the column of a column hit, the table of a table hit, and so on. */
+const hitName = (hit: SchemaSearchHit): string => hit.column ?? hit.table ?? hit.schema ?? hit.database;
+
+/** Where a hit lives, above its own name: `warehouse › public › orders`. */
+const hitPath = (hit: SchemaSearchHit): string[] => {
+  const parts = [hit.database, hit.schema, hit.table, hit.column].filter(
+    (part): part is string => part !== null,
+  );
+  return parts.slice(0, -1);
+};
+
+type SearchResultsProps = {
+  q: string;
+  result: SchemaSearchResult;
+  onInsert: ((ref: TableRef) => void) | null;
+};
+
+/** Every name that matched, with the match marked and the path to it; tables and columns offer a select. */
+export function SearchResults({ q, result, onInsert }: SearchResultsProps) {
+  if (result.hits.length === 0) {
+    return (
+      <p className="muted small schema-search-empty" data-testid="schema-search-empty">
+        No database, schema, table or column is named like “{q}”.
+      </p>
+    );
+  }
+  return (
+    <>
+      <ul className="schema-hits" data-testid="schema-search-results" aria-label={`Names matching ${q}`}>
+        {result.hits.map((hit) => {
+          const path = hitPath(hit);
+          const table = hit.table;
+          return (
+            <li
+              key={`${hit.type}\u0000${path.join('\u0000')}\u0000${hitName(hit)}`}
+              className="schema-hit"
+              data-testid="schema-hit"
+              data-type={hit.type}
+            >
+              <span className="schema-hit-main">
+                <span className={`schema-hit-type schema-hit-type-${hit.type}`}>
+                  {hit.type === 'table' && hit.tableKind ? KIND_LABELS[hit.tableKind] : TYPE_LABELS[hit.type]}
+                </span>
+                <span className="schema-name">
+                  {highlightMatches(hitName(hit), q).map((segment, index) =>
+                    segment.match ? (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: segments are fixed for one render
+                      <mark key={index}>{segment.text}</mark>
+                    ) : (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: segments are fixed for one render
+                      <span key={index}>{segment.text}</span>
+                    ),
+                  )}
+                </span>
+                {hit.dbType ? <span className="schema-type">{hit.dbType}</span> : null}
+              </span>
+              {path.length > 0 ? <span className="schema-hit-path muted">{path.join(' › ')}</span> : null}
+              {onInsert && table !== null ? (
+                <button
+                  type="button"
+                  className="schema-insert"
+                  aria-label={`Insert a select of ${hit.schema ? `${hit.schema}.` : ''}${table} into the SQL cell`}
+                  onClick={() => onInsert({ database: hit.database, schema: hit.schema, table })}
+                >
+                  Select
+                </button>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+      {result.truncated ? (
+        <p className="muted small" data-testid="schema-search-truncated">
+          Showing the first {result.hits.length} matches: type more of the name to narrow them.
+        </p>
+      ) : null}
+    </>
+  );
+}
