@@ -1,11 +1,12 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createTestWarehouse, type TestWarehouse, testAdminUrl } from '@quarry/db/testing';
+import { createTestWarehouse, type TestWarehouse } from '@quarry/db/testing';
 import { LOOPBACK_ALLOW_LIST as LOOPBACK } from '@quarry/net-policy';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionQuery } from '../../registry/connector';
 import type { PostgresConfig, StreamEvent } from '../../types';
-import { streamPostgres } from '../stream';
+import { connectPostgres, streamPostgres } from '../stream';
+import { auditIdentityRoles } from './audit';
 import {
   buildClaims,
   generateIdentityKey,
@@ -28,6 +29,11 @@ const ALT_READER = `qi_alt_${suffix}`;
 const ALT_PLAIN = `qi_plain_${suffix}`;
 /** Owns the objects a reader could have created before (outside Quarry) to shadow others. */
 const EVIL = `qi_evil_${suffix}`;
+/** A role with BYPASSRLS, granted to the login role only inside the audit's test. */
+const BYPASS = `qi_bypass_${suffix}`;
+/** The Quarry connection's login role. */
+const LOGIN = `qi_login_${suffix}`;
+const LOGIN_PASSWORD = randomBytes(18).toString('hex');
 const KEY = generateIdentityKey();
 const WRONG_KEY = generateIdentityKey();
 const WORKSPACE = 'wsp_identity_test';
@@ -56,9 +62,13 @@ let readerRole: string;
 beforeAll(async () => {
   warehouse = await createTestWarehouse({ orders: 10 });
   admin = postgres(warehouse.adminUrl, { max: 1, onnotice: () => {} });
-  config = { ...warehouse.reader, sslMode: 'disable' };
-  readerRole = warehouse.reader.username;
+  // A login role of this file's own, like the demo reader (no BYPASSRLS, owns nothing), but not the
+  // shared one, whose password parallel test processes on the same server reset.
+  readerRole = LOGIN;
+  config = { ...warehouse.settings, username: LOGIN, password: LOGIN_PASSWORD };
   await admin.unsafe(`
+    create role ${LOGIN} login password '${LOGIN_PASSWORD}';
+    grant connect on database "${warehouse.reader.database}" to ${LOGIN};
     create role ${ALT_READER} nologin;
     create role ${ALT_PLAIN} nologin;
     create role ${EVIL} nologin;
@@ -87,11 +97,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await admin?.end({ timeout: 5 });
-  await warehouse?.drop();
+  if (!warehouse) return;
+  await warehouse.drop();
   // Roles are cluster-wide: they go once the database that held their objects and grants is gone.
-  const server = postgres(testAdminUrl(), { max: 1, onnotice: () => {} });
+  const serverUrl = new URL(warehouse.adminUrl);
+  serverUrl.pathname = '/postgres';
+  const server = postgres(serverUrl.toString(), { max: 1, onnotice: () => {} });
   try {
-    for (const role of [ALT_READER, ALT_PLAIN, EVIL, OWNER, `qi_member_${suffix}`]) {
+    for (const role of [LOGIN, ALT_READER, ALT_PLAIN, EVIL, BYPASS, OWNER, `qi_member_${suffix}`]) {
       await server.unsafe(`drop role if exists ${role}`);
     }
   } finally {
@@ -132,7 +145,7 @@ async function createShadowingObjects() {
 type RunOptions = { key?: string; runId?: string; ttlMs?: number; schema?: string };
 
 /**
- * A run's session as the stream opens it (own connection, READ ONLY transaction, the identity
+ * A run's session as the stream opens it (its connection, READ ONLY transaction, the identity
  * step, then the cell), with the cell free to run any number of statements: more than a cell can
  * (one statement over the extended protocol), so what holds here holds for cells too.
  */
@@ -141,16 +154,7 @@ async function inRun<T>(
   cell: (q: SessionQuery, sql: postgres.Sql) => Promise<T>,
   options: RunOptions = {},
 ): Promise<T> {
-  const sql = postgres({
-    host: config.host,
-    port: config.port,
-    database: config.database,
-    username: config.username,
-    password: config.password,
-    max: 1,
-    prepare: false,
-    onnotice: () => {},
-  });
+  const sql = connectPostgres(config, { timeoutMs: 10_000, allow: LOOPBACK });
   const q: SessionQuery = (text, params) =>
     sql.unsafe(text, params as (string | number | boolean | null)[]) as unknown as Promise<
       Record<string, unknown>[]
@@ -242,12 +246,13 @@ describe('identity passthrough with a real row-level security policy', () => {
     const { rows, error } = await cell(
       alice,
       `select ${SCHEMA}.reader_id(), ${SCHEMA}.reader_email(), ${SCHEMA}.reader_workspace_id(),
-              ${SCHEMA}.reader_run_id() like 'run_%', ${SCHEMA}.reader_group_ids(), ${SCHEMA}.reader_groups()`,
+              ${SCHEMA}.reader_run_id() like 'run_%',
+              pg_catalog.array_to_string(${SCHEMA}.reader_group_ids(), ','),
+              pg_catalog.array_to_string(${SCHEMA}.reader_groups(), ',')`,
     );
 
     expect(error).toBeNull();
-    // The stream hands arrays on as JSON text.
-    expect(rows).toEqual([['usr_alice', 'alice@example.com', WORKSPACE, true, '["grp_sales"]', '["Sales"]']]);
+    expect(rows).toEqual([['usr_alice', 'alice@example.com', WORKSPACE, true, 'grp_sales', 'Sales']]);
   });
 
   it('shows no row to a run that passes no identity', async () => {
@@ -267,7 +272,9 @@ describe('identity passthrough with a real row-level security policy', () => {
   it('shows the reader’s rows in a parallel plan too (the verifier runs in the leader)', async () => {
     const { plan, ids } = await inRun(alice, async (q) => {
       await q(
-        `select set_config('force_parallel_mode', 'on', true),
+        // Renamed debug_parallel_query in PostgreSQL 16.
+        `select set_config(case when current_setting('server_version_num')::int >= 160000
+                        then 'debug_parallel_query' else 'force_parallel_mode' end, 'on', true),
                       set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true),
                       set_config('min_parallel_table_scan_size', '0', true)`,
         [],
@@ -633,5 +640,39 @@ describe('the install SQL', () => {
       ]);
       expect(row?.mac.toString('hex')).toBe(createHmac('sha256', key).update(data).digest('hex'));
     }
+  });
+});
+
+describe('the limits, audited', () => {
+  it('names a role the login role may become that RLS does not bind, and tables it owns unforced', async () => {
+    const before = await inRun(null, (q) => auditIdentityRoles(q));
+    await admin.unsafe(`
+      create role ${BYPASS} nologin bypassrls;
+      grant select on public.identity_notes to ${BYPASS};
+      create table public.identity_owned (id int);
+      alter table public.identity_owned owner to ${ALT_READER};
+      alter table public.identity_owned enable row level security;`);
+    let after: Awaited<ReturnType<typeof auditIdentityRoles>>;
+    let asBypass: number[];
+    try {
+      await admin.unsafe(`grant ${BYPASS} to ${readerRole}`);
+      after = await inRun(null, (q) => auditIdentityRoles(q));
+      // What the warning is about: such a role reads every row, with anyone's identity or none.
+      asBypass = await inRun(alice, async (q) => {
+        await q(`set role ${BYPASS}`, []);
+        return visible(q);
+      });
+    } finally {
+      await admin.unsafe(`revoke ${BYPASS} from ${readerRole}`);
+    }
+
+    expect(before).toEqual([]);
+    expect(
+      after.map((w) => [w.code, w.message.includes(BYPASS) || w.message.includes('identity_owned')]),
+    ).toEqual([
+      ['identity.role_bypasses_rls', true],
+      ['identity.role_owns_rls_tables', true],
+    ]);
+    expect(asBypass).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 });

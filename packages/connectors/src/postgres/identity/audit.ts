@@ -1,0 +1,52 @@
+import type { SessionQuery } from '../../registry/connector';
+
+/** What lets a connection's role read past the warehouse's policies, whatever the identity says. */
+export type IdentityWarning = {
+  code: 'identity.role_bypasses_rls' | 'identity.role_owns_rls_tables';
+  message: string;
+  /** Run by a superuser (or the objects' owner) at the warehouse. */
+  fix: string;
+};
+
+type Facts = { escaping: string[]; owned: string[] };
+
+/**
+ * Row-level security binds neither a superuser, nor a role with BYPASSRLS, nor a table's owner
+ * (unless the table forces it): if the connection's login role is, or may `SET ROLE` to, such a
+ * role, any cell can read every row, signed identity or not. Reads the catalogs only; what the
+ * connection's test shows when identity passthrough is on.
+ */
+export async function auditIdentityRoles(query: SessionQuery): Promise<IdentityWarning[]> {
+  const [row] = await query(
+    `select
+      array(select pg_catalog.quote_ident(r.rolname) from pg_catalog.pg_roles r
+            where (r.rolsuper or r.rolbypassrls)
+              and pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER') order by 1) as escaping,
+      array(select c.oid::pg_catalog.regclass::text from pg_catalog.pg_class c
+            where c.relrowsecurity and not c.relforcerowsecurity
+              and pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER') order by 1) as owned`,
+    [],
+  );
+  const facts = (row ?? { escaping: [], owned: [] }) as Facts;
+  const warnings: IdentityWarning[] = [];
+  if (facts.escaping.length > 0) {
+    warnings.push({
+      code: 'identity.role_bypasses_rls',
+      message: `This connection's role is, or may switch to, a role that row-level security does not bind: ${facts.escaping.join(', ')}`,
+      fix: facts.escaping
+        .map(
+          (role) =>
+            `alter role ${role} nosuperuser nobypassrls; -- or revoke ${role} from the connection's role`,
+        )
+        .join('\n'),
+    });
+  }
+  if (facts.owned.length > 0) {
+    warnings.push({
+      code: 'identity.role_owns_rls_tables',
+      message: `This connection's role owns (or may act as the owner of) tables with row-level security, which binds their owner only when forced: ${facts.owned.join(', ')}`,
+      fix: facts.owned.map((table) => `alter table ${table} force row level security;`).join('\n'),
+    });
+  }
+  return warnings;
+}
