@@ -81,6 +81,10 @@ export async function connectMysql(
     jsonStrings: true,
     rowsAsArray: true,
     namedPlaceholders: false,
+    // FLOAT and DOUBLE as the server's text: mysql2 would parseFloat them, and a reader must see
+    // what the database wrote (`1e308`, `1.23457`), as every other type's text.
+    typeCast: (field: { type: string; string: () => string | null }, next: () => unknown) =>
+      field.type === 'FLOAT' || field.type === 'DOUBLE' ? field.string() : next(),
     // Seen in performance_schema.session_connect_attrs where the server keeps it (MySQL); MariaDB
     // without performance_schema does not, so the statement also carries the tag (stream.ts).
     connectAttributes: { program_name: 'quarry', ...(options.tag ? { quarry_tag: options.tag } : {}) },

@@ -73,9 +73,9 @@ describe.skipIf(!url)('streamMysql', () => {
     expect(events[0]).toEqual({
       type: 'columns',
       columns: [
-        { name: 'id', type: 'bigint', dbType: 'bigint' },
-        { name: 'total', type: 'number', dbType: 'decimal' },
-        { name: 'status', type: 'string', dbType: 'varchar' },
+        { name: 'id', type: 'integer', dbType: 'bigint' },
+        { name: 'total', type: 'decimal', dbType: 'decimal' },
+        { name: 'status', type: 'text', dbType: 'varchar' },
       ],
     });
     const sizes = events.slice(1, -1).map((e) => (e.type === 'rows' ? e.rows.length : -1));
@@ -90,7 +90,7 @@ describe.skipIf(!url)('streamMysql', () => {
 
   it('yields the columns and an end with no rows for an empty result, and no columns for a statement without rows', async () => {
     expect(await collect('SELECT id FROM orders WHERE 1 = 0')).toEqual([
-      { type: 'columns', columns: [{ name: 'id', type: 'bigint', dbType: 'bigint' }] },
+      { type: 'columns', columns: [{ name: 'id', type: 'integer', dbType: 'bigint' }] },
       { type: 'end', rowCount: 0, truncated: false },
     ]);
     expect(await collect('DO 1')).toEqual([
@@ -112,7 +112,8 @@ describe.skipIf(!url)('streamMysql', () => {
       expect(events.at(-1)).toEqual({ type: 'end', rowCount: 0, truncated: false });
     }
     const echoed = await collect('SELECT ? AS a, ? AS b, ? AS c, ? AS d', [attempts[1] ?? '', 42, null, '']);
-    expect(rowsOf(echoed)).toEqual([[attempts[1], 42, null, '']]);
+    // A JS number is bound as a DOUBLE, whose text the server writes.
+    expect(rowsOf(echoed)).toEqual([[attempts[1], '42', null, '']]);
     const [count] = rowsOf(await collect('SELECT COUNT(*) FROM orders'));
     expect(count).toEqual(['5000']);
   });
@@ -175,8 +176,9 @@ describe.skipIf(!url)('streamMysql', () => {
     const events = await pending;
     expect(Date.now() - started).toBeLessThan(5000);
     expect(errorOf(events).code).toBe('run.cancelled');
-    // The server-side statement is gone, not merely left unread.
-    expect(await running(`/* quarry:${tag} */%`)).toEqual([]);
+    // The server-side statement is gone, not merely left unread (a killed thread takes a moment
+    // to leave PROCESSLIST; SLEEP(60) would hold it for a minute).
+    expect(await waitFor(async () => (await running(`/* quarry:${tag} */%`)).length === 0, 2000)).toBe(true);
   });
 
   it('cancels while the reader holds a batch, and stops the server', async () => {
@@ -221,7 +223,7 @@ describe.skipIf(!url)('streamMysql', () => {
     );
     expect(error.code).toBe('sql.timeout');
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(await running(`/* quarry:${tag} */%`)).toEqual([]);
+    expect(await waitFor(async () => (await running(`/* quarry:${tag} */%`)).length === 0, 2000)).toBe(true);
   });
 
   it('stops a result with a value over the value limit, and a result over the result limit', async () => {

@@ -1,6 +1,6 @@
 import type { Cell, Column } from '@quarry/contracts';
 import type { FieldPacket } from 'mysql2';
-import type { ConnectContext, StreamRequest } from '../registry/connector';
+import type { ConnectContext, QueryParam, StreamRequest } from '../registry/connector';
 import type { StreamEvent } from '../types';
 import { connectMysql, type MysqlSession } from './connect';
 import { toConnectorError } from './errors';
@@ -50,6 +50,30 @@ function channel(onDrained: () => void) {
 }
 
 /**
+ * The statement to send, its parameters bound at the server (CONN-4). With none, the SQL itself.
+ * With some, the SQL and the values are bound into session variables by a prepared `SET` (the
+ * binary protocol, whose result format does not matter for a SET), then prepared and executed in
+ * SQL: `EXECUTE … USING @quarry_p1, …` answers over the text protocol, so every result reaches the
+ * reader as the server's text, the same with parameters as without. The tag starts both the
+ * prepared text and the EXECUTE, so PROCESSLIST shows it whichever the server reports.
+ */
+async function bindParameters(
+  session: MysqlSession,
+  text: string,
+  params: readonly QueryParam[],
+  tag: string,
+): Promise<string> {
+  if (params.length === 0) return text;
+  const names = params.map((_, i) => `@quarry_p${i + 1}`);
+  await session.query(`SET @quarry_sql = ?, ${names.map((name) => `${name} = ?`).join(', ')}`, [
+    text,
+    ...params,
+  ]);
+  await session.query('PREPARE quarry_statement FROM @quarry_sql');
+  return `${tag}EXECUTE quarry_statement USING ${names.join(', ')}`;
+}
+
+/**
  * Runs one statement with bound parameters and yields its columns, then batches of rows as they
  * arrive, then the end. Rows are read as the reader takes them: after each full batch the
  * connection is paused (the socket stops reading, TCP backpressure stops the server) until the
@@ -58,7 +82,7 @@ function channel(onDrained: () => void) {
  * The session is its own (closed afterwards, rolling back), set read-only (the session's default and
  * a READ ONLY transaction, so a procedure that commits cannot start a writable one); one statement
  * per call, so `COMMIT; DELETE …` is a syntax error. With parameters the statement is prepared on
- * the server and the values bound (CONN-4); without, it goes as text. The server enforces the
+ * the server and the values bound (CONN-4, `bindParameters`); without, it goes as text. The server enforces the
  * timeout (MariaDB `max_statement_time`, MySQL `max_execution_time`) and our watchdog backs it up
  * with `KILL QUERY` (MariaDB's `SET STATEMENT max_statement_time=0 FOR …` would lift the first).
  * `sql_select_limit` stops a plain SELECT one row past the limit at the server; a statement with its
@@ -90,7 +114,8 @@ export async function* streamMysql(
   context.signal?.addEventListener('abort', onAbort, { once: true });
   let columns: Column[] | null = null;
   let rowCount = 0;
-  const text = `${request.tag ? tagPrefix(request.tag) : ''}${request.sql}`;
+  const tag = request.tag ? tagPrefix(request.tag) : '';
+  const text = `${tag}${request.sql}`;
   try {
     if (context.signal?.aborted) {
       cancelled = true;
@@ -109,7 +134,8 @@ export async function* streamMysql(
     await active.query('START TRANSACTION READ ONLY');
     // What the run sets before the user's SQL (the reader's identity, CONN-5): bound values, on
     // this session, inside this transaction, gone with the connection.
-    if (request.prepare) await request.prepare((statement, values) => active.query(statement, values));
+    if (request.prepare) await request.prepare((sql, values) => active.query(sql, values));
+    const statement = await bindParameters(active, text, request.params, tag);
     if (cancelled) throw new Error('aborted before start');
     active.armGuard();
     watchdog = setTimeout(() => {
@@ -118,10 +144,7 @@ export async function* streamMysql(
       queue.push({ type: 'stop' });
     }, context.timeoutMs + WATCHDOG_GRACE_MS);
     running = true;
-    const command =
-      request.params.length > 0
-        ? active.connection.execute({ sql: text, values: [...request.params], rowsAsArray: true })
-        : active.connection.query({ sql: text, rowsAsArray: true });
+    const command = active.connection.query({ sql: statement, rowsAsArray: true });
     let resultSets = 0;
     let batch: unknown[][] = [];
     let received = 0;

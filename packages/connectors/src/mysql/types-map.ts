@@ -57,6 +57,8 @@ const NAMES: Record<number, [string, ColumnType]> = {
   [T.NULL]: ['null', 'other'],
   [T.DATE]: ['date', 'date'],
   [T.NEWDATE]: ['date', 'date'],
+  // Wall-clock text without a zone: DATETIME as stored, TIMESTAMP in the session's time zone, which
+  // the server writes without an offset (so not `timestamptz`, whose text carries one).
   [T.DATETIME]: ['datetime', 'timestamp'],
   [T.DATETIME2]: ['datetime', 'timestamp'],
   [T.TIMESTAMP]: ['timestamp', 'timestamp'],
@@ -125,11 +127,13 @@ export function columnFor(field: FieldPacket): Column {
 }
 
 /**
- * How one column's driver values become JSON-safe cells, exactly (see the mapping in the module's
- * README rows): DECIMAL and BIGINT arrive as text and stay text; dates and times are the server's
- * own text, never moved to another zone, with the column's fractional digits written out in both
- * protocols (the binary protocol drops `.000000`); zero dates stay text; BIT is its bit string, as
- * wide as the column; bytes are `\x` and hex, as PostgreSQL's bytea; JSON is its text.
+ * How one column's driver values become JSON-safe cells, exactly: the server's own text for every
+ * type except integers of 32 bits or fewer (and YEAR), which mysql2 parses exactly into numbers.
+ * DECIMAL, BIGINT, FLOAT and DOUBLE arrive as the server's text (connect.ts); dates and times as
+ * the server writes them, never moved to another zone, zero dates included; BIT as its bit
+ * string, as wide as the column; bytes as `\x` and hex, as PostgreSQL's bytea; JSON as its text.
+ * Fractional seconds are written out to the column's digits, as the text protocol does, for any
+ * value that reaches here without them.
  */
 export function cellDecoder(field: FieldPacket): (value: unknown) => Cell {
   const code = typeOf(field);
@@ -137,7 +141,6 @@ export function cellDecoder(field: FieldPacket): (value: unknown) => Cell {
     const width = Math.max(1, Math.min(64, field.columnLength ?? 1));
     return (value) => (Buffer.isBuffer(value) ? bitString(value, width) : toCell(value));
   }
-  if (code === T.FLOAT) return (value) => (typeof value === 'number' ? floatCell(value) : toCell(value));
   if (FRACTIONAL_TIME.has(code) && field.decimals > 0 && field.decimals <= 6) {
     const digits = field.decimals;
     return (value) => (typeof value === 'string' ? withFraction(value, digits) : toCell(value));
@@ -169,14 +172,6 @@ function bitString(bytes: Buffer, width: number): string {
   return BigInt(`0x${bytes.toString('hex')}`)
     .toString(2)
     .padStart(width, '0');
-}
-
-/**
- * FLOAT as the server writes it in the text protocol (6 significant digits, FLT_DIG): the binary
- * protocol hands over the float32 itself (3.14 arrives as 3.140000104904175).
- */
-function floatCell(value: number): Cell {
-  return Number.isFinite(value) ? Number(value.toPrecision(6)) : String(value);
 }
 
 /** `12:00:00` in a TIME(6) column is `12:00:00.000000`, as the text protocol writes it. */
