@@ -37,7 +37,15 @@ function describeField(name: string, schema: z.ZodType, secret: boolean): Connec
     name,
     label: meta.label ?? name,
     section: meta.section ?? (secret ? 'credentials' : 'connection'),
-    input: secret ? 'secret' : def.type === 'number' ? 'integer' : def.type === 'enum' ? 'select' : 'text',
+    input: secret
+      ? 'secret'
+      : def.type === 'number'
+        ? 'integer'
+        : def.type === 'enum'
+          ? 'select'
+          : def.type === 'boolean'
+            ? 'switch'
+            : 'text',
     required: !optional && fallback === undefined && !secret,
     secret,
   };

@@ -27,8 +27,11 @@ export const ConnectorField = z.object({
   name: z.string(),
   label: z.string(),
   section: ConnectorFieldSection,
-  /** `secret_textarea`: a write-only value of several lines (a private key in PEM). */
-  input: z.enum(['text', 'integer', 'select', 'secret', 'textarea', 'secret_textarea']),
+  /**
+   * `secret_textarea`: a write-only value of several lines (a private key in PEM); `switch`: a
+   * setting that is on or off.
+   */
+  input: z.enum(['text', 'integer', 'select', 'secret', 'textarea', 'secret_textarea', 'switch']),
   required: z.boolean(),
   /** A secret: write-only; left blank on edit, the stored value is kept. */
   secret: z.boolean(),

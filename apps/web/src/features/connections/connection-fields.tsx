@@ -69,6 +69,18 @@ function FieldInput({ id, field, labelHidden, values, onChange, storedSecrets, e
           spellCheck={false}
           placeholder={stored ? STORED_SECRET_PLACEHOLDER : field.placeholder}
         />
+      ) : field.input === 'switch' ? (
+        <input
+          id={inputId}
+          name={field.name}
+          type="checkbox"
+          role="switch"
+          className="switch"
+          checked={values[field.name] === 'true'}
+          aria-checked={values[field.name] === 'true'}
+          aria-describedby={describedBy || undefined}
+          onChange={(event) => onChange(field.name, event.target.checked ? 'true' : 'false')}
+        />
       ) : field.input === 'integer' ? (
         <input
           {...common}

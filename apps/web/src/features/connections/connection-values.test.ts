@@ -76,3 +76,34 @@ describe('payloadOf', () => {
     expect(payloadOf(KIND, { host: 'h', port: '54x', sslMode: '', password: '' }).settings.port).toBe('54x');
   });
 });
+
+describe('a switch setting', () => {
+  const kind = {
+    kind: 'postgres',
+    label: 'PostgreSQL',
+    tier: 1 as const,
+    dialect: 'postgresql' as const,
+    features: { schemaBrowsing: true, chartCells: true, ctePushDown: true, ssh: true, tls: true },
+    defaultPort: 5432,
+    tls: { requirement: 'required' as const, modes: ['require'], default: 'require' },
+    fields: [
+      {
+        name: 'passIdentity',
+        label: "Pass the reader's identity",
+        section: 'credentials' as const,
+        input: 'switch' as const,
+        required: false,
+        secret: false,
+        default: false,
+      },
+    ],
+  };
+
+  it('starts from its default and sends a boolean, on or off', () => {
+    const values = initialValues(kind);
+    expect(values).toEqual({ passIdentity: 'false' });
+    expect(payloadOf(kind, values).settings).toEqual({ passIdentity: false });
+    expect(payloadOf(kind, { passIdentity: 'true' }).settings).toEqual({ passIdentity: true });
+    expect(initialValues(kind, { passIdentity: true })).toEqual({ passIdentity: 'true' });
+  });
+});

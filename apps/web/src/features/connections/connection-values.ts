@@ -23,7 +23,8 @@ export function initialValues(kind: ConnectorKindInfo, saved?: Record<string, un
   return values;
 }
 
-const settingOf = (field: ConnectorField, text: string): string | number => {
+const settingOf = (field: ConnectorField, text: string): string | number | boolean => {
+  if (field.input === 'switch') return text === 'true';
   if (field.input !== 'integer') return field.input === 'textarea' ? text : text.trim();
   const number = Number(text.trim());
   // Not a whole number: sent as typed, so the server's refusal lands next to the field.
@@ -37,8 +38,8 @@ const settingOf = (field: ConnectorField, text: string): string | number => {
 export function payloadOf(
   kind: ConnectorKindInfo,
   values: FieldValues,
-): { settings: Record<string, string | number>; secrets: Record<string, string> } {
-  const settings: Record<string, string | number> = {};
+): { settings: Record<string, string | number | boolean>; secrets: Record<string, string> } {
+  const settings: Record<string, string | number | boolean> = {};
   const secrets: Record<string, string> = {};
   for (const field of kind.fields) {
     const text = values[field.name] ?? '';
