@@ -23,7 +23,7 @@ type SqlCellViewProps = {
 export function SqlCellView({ projectId, cell, connections, editable, index }: SqlCellViewProps) {
   const id = useId();
   const [source, setSource] = useState(cell.source);
-  const { view, run } = useRunStream({ projectId, cellId: cell.id });
+  const { view, run, cancel } = useRunStream({ projectId, cellId: cell.id });
   const saving = useSaveCell({ projectId, cellId: cell.id, initialSource: cell.source });
   const busy = view.phase === 'queued' || view.phase === 'running';
   const kind = connections.find((connection) => connection.id === cell.connectionId)?.kind;
@@ -60,6 +60,11 @@ export function SqlCellView({ projectId, cell, connections, editable, index }: S
           <span className="shortcut muted" id={`${id}-shortcut`}>
             Ctrl/⌘ + Enter
           </span>
+          {busy && editable ? (
+            <button type="button" className="button" onClick={() => void cancel()}>
+              Cancel
+            </button>
+          ) : null}
           <button
             type="button"
             className="button button-primary"

@@ -30,6 +30,10 @@ export function useRunStream(input: { projectId: string; cellId: string }) {
   const stream = useRef<AbortController | null>(null);
   const start = useMutation(trpc.runs.start.mutationOptions());
   const startRun = start.mutateAsync;
+  const cancelMutation = useMutation(trpc.runs.cancel.mutationOptions());
+  const cancelRun = cancelMutation.mutateAsync;
+  /** The run the open stream follows, once runs.start has answered. */
+  const runId = useRef<string | null>(null);
 
   const flushNow = useCallback(() => {
     if (frame.current !== null) cancelAnimationFrame(frame.current);
@@ -65,6 +69,7 @@ export function useRunStream(input: { projectId: string; cellId: string }) {
         const summary = await startRun({ projectId, cellId, source, rowLimit: CELL_ROW_LIMIT });
         onStarted?.();
         if (!isCurrent()) return;
+        runId.current = summary.id;
         if (summary.status === 'failed' || summary.status === 'cancelled') {
           live.current = failedRun(live.current, summary.error ?? STREAM_ENDED);
           flushNow();
@@ -91,11 +96,30 @@ export function useRunStream(input: { projectId: string; cellId: string }) {
         live.current = failedRun(live.current, quarryErrorOf(error));
         flushNow();
       } finally {
-        if (stream.current === controller) stream.current = null;
+        if (stream.current === controller) {
+          stream.current = null;
+          runId.current = null;
+        }
       }
     },
     [projectId, cellId, startRun, flushNow, flushSoon],
   );
 
-  return { view, run };
+  /**
+   * Stops the run on the server (runs.cancel), not only the reading: the stream then ends with the
+   * run's `run.cancelled` error, which the cell shows. A cancel refused (the run just finished) is
+   * shown the same way as any error.
+   */
+  const cancel = useCallback(async () => {
+    const id = runId.current;
+    if (!id) return;
+    try {
+      await cancelRun({ runId: id });
+    } catch (error) {
+      live.current = failedRun(live.current, quarryErrorOf(error));
+      flushNow();
+    }
+  }, [cancelRun, flushNow]);
+
+  return { view, run, cancel };
 }
