@@ -22,7 +22,7 @@ it('hides an unexpected failure behind a generic typed error: no SQL, no paramet
     deps: {
       db: broken.db,
       sql: broken.sql,
-      queue: { send: async () => 'job' },
+      queue: { send: async () => 'job', schedule: async () => {}, unschedule: async () => {} },
       vault: vault.value,
       notifier: { wait: async () => {}, close: async () => {} },
       log: pino({ level: 'silent' }),

@@ -14,7 +14,7 @@ export type Logger = {
 export type Deps = {
   db: Db;
   sql: Sql;
-  queue: Pick<Queue, 'send'>;
+  queue: Pick<Queue, 'send' | 'schedule' | 'unschedule'>;
   vault: Vault;
   notifier: RunNotifier;
   log: Logger;

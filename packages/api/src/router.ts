@@ -6,6 +6,7 @@ import { invitesRouter } from './invites/router';
 import { membersRouter } from './members/router';
 import { projectsRouter } from './projects/router';
 import { runsRouter } from './runs/router';
+import { schemaRouter } from './schema/router';
 import { secretsRouter } from './secrets/router';
 import { sessionsRouter } from './sessions/router';
 import { sharingRouter } from './sharing/router';
@@ -27,6 +28,7 @@ export const appRouter = router({
   connections: connectionsRouter,
   secrets: secretsRouter,
   runs: runsRouter,
+  schema: schemaRouter,
   audit: auditRouter,
   workspace: workspaceRouter,
 });

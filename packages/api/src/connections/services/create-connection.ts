@@ -11,6 +11,7 @@ import {
 } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { connections, projectConnections } from '@quarry/db/schema';
+import { startSchemaOfNewConnection } from '../../schema/services/new-connection-schema';
 import { auditChange, type ServiceContext } from '../../service-context';
 import type { ProjectScope } from '../../trpc';
 import {
@@ -132,6 +133,7 @@ async function insertConnection(
     return row;
   });
   if (!created) return err(nameTakenError(input.name));
+  await startSchemaOfNewConnection(ctx.deps, created);
   const names = await projectNames(ctx.deps.db, workspaceId, created.projectId ? [created.projectId] : []);
   return ok(
     toSummary(created, {

@@ -2,6 +2,7 @@ import { err, ok, type Result } from '@quarry/contracts';
 import { cells, connections, projectConnections } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
+import { removeRefreshSchedule } from '../../schema/services/refresh-schedule';
 import { auditChange, type ServiceContext } from '../../service-context';
 import { loadConnection, usageOf } from './connection-record';
 
@@ -48,5 +49,6 @@ export async function deleteConnection(
     return usage.length;
   });
   if (removed === null) return err(notFound('connection'));
+  await removeRefreshSchedule(ctx.deps, input.connectionId).catch(() => {});
   return ok({ removedFromProjects: removed });
 }
