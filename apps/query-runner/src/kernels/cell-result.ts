@@ -2,13 +2,19 @@ import { err, ok, type Result } from '@quarry/contracts';
 import { z } from 'zod';
 import { type KernelError, kernelError } from './kernel-errors';
 
+// A result may hold a million rows: checked in one loop, without zod copying every row.
+const Rows = z.custom<unknown[][]>(
+  (v) => Array.isArray(v) && v.every((row) => Array.isArray(row)),
+  'Rows must be arrays of values',
+);
+
 /** What a JS cell hands back: a table the next cells and the results gate read, or a JSON value. */
 export const CellResult = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('table'),
       columns: z.array(z.string()),
-      rows: z.array(z.array(z.unknown())),
+      rows: Rows,
     })
     .refine((t) => new Set(t.columns).size === t.columns.length, 'Column names must be unique')
     .refine(

@@ -233,3 +233,40 @@ describe('what a cell sees of its world', () => {
     if (!r.ok) expect(r.error.message).toMatch(/^SyntaxError: /);
   });
 });
+
+// The isolate's memoryLimit is a guideline (KRN-1): these get past it, and the kernel process's own
+// caps (isolated-vm's catastrophic-error abort, the RSS watchdog) must end them without the runner.
+describe('allocation bombs that get past the isolate’s memory limit', () => {
+  let roomy: KernelPool;
+  let logLines: string[];
+  beforeAll(() => {
+    ({ pool: roomy, logLines } = startTestPool({
+      size: 2,
+      limits: { memoryMb: 64, cpuMs: 8000, wallMs: 10_000 },
+      hostRssMb: 250,
+    }));
+  });
+  afterAll(() => roomy.close());
+
+  it.each([
+    ['Map growth until V8 gives up', 'const m = new Map(); for (let i = 0; ; i++) m.set("k" + i, { i });'],
+    [
+      'a doubled string, flattened',
+      'let s = "x"; for (let i = 0; i < 28; i++) s += s; return s.indexOf("y");',
+    ],
+  ])('ends %s with kernel.out_of_memory, replacing the kernel process', async (_name, code) => {
+    const before = (await roomy.memory()).kernels.map((k) => k.pid);
+    const { value: r, stallMs } = await longestStall(
+      Promise.all([runOnce(roomy, code), expectNeighbourServed(roomy)]).then(([x]) => x),
+    );
+    expect(r).toMatchObject({ ok: false, error: { code: 'kernel.out_of_memory' } });
+    expect(stallMs).toBeLessThan(500);
+    await expectRecovered(roomy, 2);
+    const after = (await roomy.memory()).kernels.map((k) => k.pid);
+    expect(after.filter((pid) => !before.includes(pid))).toHaveLength(1);
+    expect(
+      logLines.some((l) => l.includes('kernel process exited') && l.includes('kernel.out_of_memory')),
+    ).toBe(true);
+    await expectNeighbourServed(roomy);
+  });
+});

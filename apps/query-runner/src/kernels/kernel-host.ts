@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   };
 
   const die = (code: 'kernel.out_of_memory' | 'kernel.crashed', message: string, exitCode: number) => {
-    send({ type: 'fatal', error: kernelError(code, message) });
+    send({ type: 'fatal', error: kernelError(code, message, { limit: 'process' }) });
     process.stderr.write(`kernel host: ${message}\n`);
     // Give the IPC message a moment to leave; the pool kills us anyway if we linger.
     setTimeout(() => process.exit(exitCode), 50).unref();
@@ -101,12 +101,19 @@ async function main(): Promise<void> {
         // KRN-5: a fresh isolate for each run; no snapshot, no cached data.
         const isolate = new Isolate({
           memoryLimit: m.limits.memoryMb,
+          // isolated-vm's advice: the process cannot be trusted after this, so it ends here.
           onCatastrophicError: (message: string) => {
             process.stderr.write(`kernel host: catastrophic isolate error: ${message}\n`);
-            send({
-              type: 'fatal',
-              error: kernelError('kernel.crashed', 'The cell’s isolate failed beyond recovery'),
-            });
+            const error = /memory/i.test(message)
+              ? kernelError(
+                  'kernel.out_of_memory',
+                  'The cell used more memory than its kernel could recover from',
+                  {
+                    limit: 'isolate',
+                  },
+                )
+              : kernelError('kernel.crashed', 'The cell’s isolate failed beyond recovery');
+            send({ type: 'fatal', error });
             process.abort();
           },
         });

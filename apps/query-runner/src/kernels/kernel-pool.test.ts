@@ -80,6 +80,41 @@ describe('the kernel pool', () => {
     });
   });
 
+  it('takes 100,000 rows × 7 fields in and hands them back transformed, under the default limits', async () => {
+    const big = startTestPool({ size: 1 });
+    try {
+      const rows = Array.from({ length: 100_000 }, (_, i) => [
+        i,
+        i % 977,
+        'paid',
+        i / 100,
+        '2026-01-01T00:00:00Z',
+        'eu',
+        `note ${i}`,
+      ]);
+      const r = await runOnce(
+        big.pool,
+        'return orders.rows.map(([id, customer, status, amount, at, region, note]) => ({ id, customer, status, amount: amount * 2, at, region, note }));',
+        { orders: { columns: ['id', 'customer', 'status', 'amount', 'at', 'region', 'note'], rows } },
+      );
+      expect(r.ok).toBe(true);
+      if (!r.ok || r.value.result.kind !== 'table') return;
+      expect(r.value.result.columns).toEqual(['id', 'customer', 'status', 'amount', 'at', 'region', 'note']);
+      expect(r.value.result.rows).toHaveLength(100_000);
+      expect(r.value.result.rows[99_999]).toEqual([
+        99_999,
+        99_999 % 977,
+        'paid',
+        1999.98,
+        '2026-01-01T00:00:00Z',
+        'eu',
+        'note 99999',
+      ]);
+    } finally {
+      await big.pool.close();
+    }
+  });
+
   it('fills missing fields of an array of objects with null, columns in order of first appearance', async () => {
     const r = await runOnce(pool, 'return [{ a: 1 }, { b: 2, a: 3 }];');
     expect(r).toMatchObject({

@@ -94,9 +94,11 @@ export function spawnKernelProcess(options: KernelProcessOptions): KernelProcess
     send: (m) => {
       if (!child.connected) return false;
       try {
-        return child.send(m, (e) => {
+        // `send` returning false only means a backlog (a large input); a real failure comes to the callback.
+        child.send(m, (e) => {
           if (e) child.kill('SIGKILL');
         });
+        return true;
       } catch {
         child.kill('SIGKILL');
         return false;
