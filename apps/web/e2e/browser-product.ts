@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sweepStoredSecretsOnDrop } from '@quarry/api/testing';
-import { createTestDatabase, TEST_READER_PASSWORD, type TestDatabase } from '@quarry/db/testing';
+import {
+  createTestDatabase,
+  createTlsTestDatabase,
+  TEST_READER_PASSWORD,
+  type TestDatabase,
+  testTlsSettings,
+} from '@quarry/db/testing';
 import { leakScan, observe, registerInputSecrets, registerSecret, watchVault } from '@quarry/leak-scan';
 import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
 import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
@@ -34,7 +40,8 @@ export async function startBrowserProduct(input: {
   beforeLaunch?: (database: TestDatabase) => Promise<void>;
 }): Promise<BrowserProduct> {
   const database = await createTestDatabase({ migrate: false });
-  const warehouse = await createTestDatabase({ migrate: false });
+  // On the TLS test server: the demo connection checks its certificate (verify-ca), as npm start's does.
+  const warehouse = await createTlsTestDatabase();
   const masterKey = generateMasterKey();
   watchForLeaks(masterKey);
   await prepareProduct({
@@ -45,6 +52,7 @@ export async function startBrowserProduct(input: {
     adminEmail: ADMIN.email,
     adminPassword: ADMIN.password,
     readerPassword: TEST_READER_PASSWORD,
+    warehouseTls: testTlsSettings(),
   });
   await input.beforeLaunch?.(database);
   const product = await launchProduct({

@@ -10,6 +10,8 @@ const Env = z.object({
   /** Ports of the embedded servers for start and for tests/benchmarks. */
   QUARRY_PG_PORT: z.coerce.number().int().default(54329),
   QUARRY_TEST_PG_PORT: z.coerce.number().int().default(54339),
+  /** Port of the embedded PostgreSQL with TLS that test warehouses live on. */
+  QUARRY_TEST_TLS_PG_PORT: z.coerce.number().int().default(54359),
   /** More private hosts data connections may reach; `npm start` adds the demo warehouse's host. */
   QUARRY_ALLOWED_PRIVATE_HOSTS: z.string().optional(),
   /** Orders in the demo warehouse of start, of the test run, of the benchmarks. */

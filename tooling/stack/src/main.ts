@@ -10,8 +10,9 @@ import { childEnv, env } from './env';
 import { paint, say } from './log';
 import { dataDir, persistedSecret, root } from './paths';
 import { answers, dropDatabase, ensureDatabase, type Server, startEmbedded } from './postgres';
-import { launchProduct, prepareProduct } from './product';
+import { type DemoWarehouseTls, launchProduct, prepareProduct } from './product';
 import { printTestSummary } from './test-summary';
+import { exportsOf, servesTls, startTlsTestServer, tlsTestEnv, writeTlsTestEnv } from './tls-test-server';
 
 const MACHINE_PG = 'postgres://postgres@127.0.0.1:5432/postgres';
 const pnpm = join(root, '.tooling', 'bin', process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm');
@@ -58,10 +59,15 @@ async function start(): Promise<void> {
     server = { adminUrl: admin.toString(), kind: 'external', stop: async () => {} };
     say(`using the PostgreSQL at DATABASE_URL (${admin.host})`);
   } else {
-    server = await startEmbedded('postgres', env.QUARRY_PG_PORT);
+    // The demo connection honours "TLS required": the embedded server serves TLS with a
+    // certificate generated at the first start, and the connection checks it against that CA.
+    server = await startEmbedded('postgres', env.QUARRY_PG_PORT, {
+      tls: { hosts: ['127.0.0.1', 'localhost'] },
+    });
     databaseUrl = await ensureDatabase(server.adminUrl, 'quarry');
   }
   const warehouseUrl = await ensureDatabase(server.adminUrl, 'quarry_demo_warehouse');
+  const warehouseTls = await demoWarehouseTls(server);
   const adminEmail = 'admin@quarry.local';
   const adminPassword = persistedSecret(
     'demo-admin-password',
@@ -79,6 +85,7 @@ async function start(): Promise<void> {
     adminEmail,
     adminPassword,
     readerPassword: persistedSecret('demo-reader-password', () => crypto.randomUUID()),
+    warehouseTls,
     // The embedded server is Quarry's own: close every database to the reader's view of sessions.
     hardenOtherDatabases: server.kind === 'external' ? [] : 'all',
   });
@@ -132,6 +139,29 @@ async function start(): Promise<void> {
   }
 }
 
+/**
+ * How the demo connection reaches its warehouse over TLS. The embedded server's own CA: verify-ca.
+ * A server at DATABASE_URL: `require` when it serves TLS (Quarry has no CA of it; an Admin can paste
+ * one and choose Verify CA). When it does not, the demo connection cannot work (PostgreSQL
+ * connections are always encrypted): the log says so, and what to do.
+ */
+async function demoWarehouseTls(server: Server): Promise<DemoWarehouseTls> {
+  if (server.tls) return { sslMode: 'verify-ca', caCertificate: server.tls.caCertificate };
+  if (await servesTls(server.adminUrl)) {
+    say(
+      'the PostgreSQL at DATABASE_URL serves TLS; the demo connection encrypts without checking its certificate (sslMode require): paste its CA in Settings → Data sources and choose Verify CA to check it',
+    );
+  } else {
+    say(
+      paint(
+        'yellow',
+        'the PostgreSQL at DATABASE_URL does not serve TLS (ssl = off), and Quarry connects to warehouses over TLS only: the demo connection will fail with "does not offer TLS" until the server has ssl = on with a certificate and key (ssl_cert_file, ssl_key_file), then a restart',
+      ),
+    );
+  }
+  return { sslMode: 'require' };
+}
+
 /** Where tests create their databases: DATABASE_URL, else the machine's in CI, else embedded. */
 async function testServer(): Promise<Server> {
   if (env.DATABASE_URL) return { adminUrl: env.DATABASE_URL, kind: 'external', stop: async () => {} };
@@ -148,10 +178,12 @@ async function withTestEnvironment(
 ): Promise<number> {
   const server = await testServer();
   say(`tests use PostgreSQL: ${server.kind}`);
+  const tlsServer = await startTlsTestServer({ detached: false });
+  say(`test warehouses live on an embedded PostgreSQL with TLS on port ${env.QUARRY_TEST_TLS_PG_PORT}`);
   const warehouseName = `quarry_test_wh_${Date.now().toString(36)}`;
   const readerPassword = TEST_READER_PASSWORD;
   try {
-    const warehouseAdminUrl = await ensureDatabase(server.adminUrl, warehouseName);
+    const warehouseAdminUrl = await ensureDatabase(tlsServer.adminUrl, warehouseName);
     say(`seeding the test warehouse (${orders.toLocaleString('en')} orders)…`);
     await seedDemoWarehouse(warehouseAdminUrl, { orders, readerPassword });
     const reader = new URL(warehouseAdminUrl);
@@ -162,10 +194,12 @@ async function withTestEnvironment(
       QUARRY_TEST_ADMIN_URL: server.adminUrl,
       QUARRY_TEST_READER_PASSWORD: readerPassword,
       QUARRY_TEST_WAREHOUSE_URL: reader.toString(),
+      ...tlsTestEnv(tlsServer),
       MYSQL_URL: env.MYSQL_URL ?? (env.CI === 'true' ? 'mysql://root@127.0.0.1:3306/test' : ''),
     });
   } finally {
-    await dropDatabase(server.adminUrl, warehouseName).catch(() => {});
+    await dropDatabase(tlsServer.adminUrl, warehouseName).catch(() => {});
+    await tlsServer.stop();
     await server.stop();
   }
 }
@@ -270,6 +304,17 @@ switch (command) {
   case 'test':
     process.exit(await test(args));
     break;
+  case 'tls-test-server': {
+    // For bare vitest runs: the TLS test server, left running, and its environment as exports.
+    const server = await startTlsTestServer({ detached: true });
+    const file = writeTlsTestEnv(server);
+    process.stdout.write(`${exportsOf(tlsTestEnv(server))}\n`);
+    say(
+      `the TLS test server stays up on port ${env.QUARRY_TEST_TLS_PG_PORT}; its environment is in ${file} (source it)`,
+    );
+    process.exit(0);
+    break;
+  }
   case 'bench':
     process.exit(await bench(args));
     break;
@@ -305,6 +350,8 @@ switch (command) {
     );
     break;
   default:
-    process.stderr.write(`unknown command ${command}; use start, test, bench or example\n`);
+    process.stderr.write(
+      `unknown command ${command}; use start, test, bench, tls-test-server, quarry or example\n`,
+    );
     process.exit(2);
 }

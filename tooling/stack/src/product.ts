@@ -9,6 +9,9 @@ import { childEnv } from './env';
 import { root } from './paths';
 import { type Managed, startProcess, stopAll, waitForHttp } from './processes';
 
+/** The demo connection's TLS: verify-ca against the embedded server's CA, or require elsewhere. */
+export type DemoWarehouseTls = { sslMode: 'require' } | { sslMode: 'verify-ca'; caCertificate: string };
+
 export type PreparedProduct = {
   workspaceId: string;
   projectId: string;
@@ -29,6 +32,8 @@ export async function prepareProduct(input: {
   adminEmail: string;
   adminPassword: string;
   readerPassword: string;
+  /** How the demo connection checks the warehouse's TLS (see main.ts's demoWarehouseTls). */
+  warehouseTls: DemoWarehouseTls;
   /**
    * The server's other databases to close to the demo reader's view of sessions: `'all'` on a
    * server Quarry owns (the embedded one), none on someone else's.
@@ -57,9 +62,7 @@ export async function prepareProduct(input: {
           database: wh.pathname.slice(1),
           username: DEMO_WAREHOUSE_ROLE,
           password: input.readerPassword,
-          // The demo warehouse is this machine's own loopback server; TLS arrives with the
-          // connectors issue, which gives the embedded server a certificate.
-          sslMode: 'disable',
+          ...input.warehouseTls,
         },
       },
     );

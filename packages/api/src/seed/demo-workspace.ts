@@ -21,7 +21,10 @@ export type DemoWarehouse = {
   database: string;
   username: string;
   password: string;
-  sslMode: 'disable' | 'require' | 'verify-full';
+  /** Always encrypted (PostgreSQL TLS is required); verify-ca checks against `caCertificate`. */
+  sslMode: 'require' | 'verify-ca' | 'verify-full';
+  /** PEM text of the CA that signed the warehouse's certificate (the embedded server's own). */
+  caCertificate?: string;
 };
 
 export const DEMO_SQL = `-- Revenue by channel over the last 90 days of orders
@@ -128,4 +131,5 @@ const warehouseSettings = (w: DemoWarehouse) => ({
   database: w.database,
   username: w.username,
   sslMode: w.sslMode,
+  ...(w.caCertificate ? { caCertificate: w.caCertificate } : {}),
 });

@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import { createDb, type DbClient } from '../client';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '../demo-warehouse/index';
 import { sweepForLeakScan } from './leak-scan-sweep';
+import { createTlsTestDatabase, testTlsSettings } from './tls-server';
 
 /**
  * Tests share one cluster-wide reader role, so every test process of a run must agree on its
@@ -85,20 +86,22 @@ export type TestWarehouse = {
   drop: () => Promise<void>;
 };
 
-/** A PostgreSQL connection's settings reaching a test warehouse. */
+/** A PostgreSQL connection's settings reaching a test warehouse: TLS, checked against the test CA. */
 export type TestWarehouseSettings = {
   host: string;
   port: number;
   database: string;
   username: string;
-  sslMode: 'disable' | 'require' | 'verify-ca' | 'verify-full';
-  caCertificate?: string;
+  sslMode: 'verify-ca';
+  caCertificate: string;
 };
 
-/** A fresh demo warehouse with `orders` orders, for tests that need real rows. */
+/**
+ * A fresh demo warehouse with `orders` orders on the TLS test server, for tests that need real
+ * rows, reached over TLS (verify-ca against the test CA) as its read-only role.
+ */
 export async function createTestWarehouse(options: { orders: number }): Promise<TestWarehouse> {
-  const database = await createTestDatabase({ migrate: false });
-  await database.close();
+  const database = await createTlsTestDatabase();
   await seedDemoWarehouse(database.url, { orders: options.orders, readerPassword: TEST_READER_PASSWORD });
   const url = new URL(database.url);
   const reader = {
@@ -116,12 +119,18 @@ export async function createTestWarehouse(options: { orders: number }): Promise<
       port: reader.port,
       database: reader.database,
       username: reader.username,
-      sslMode: 'disable',
+      ...testTlsSettings(),
     },
     drop: database.drop,
   };
 }
 
+export {
+  createTlsTestDatabase,
+  type TestTlsServer,
+  testTlsServer,
+  testTlsSettings,
+} from './tls-server';
 export {
   addWorkspaceMember,
   createUser,

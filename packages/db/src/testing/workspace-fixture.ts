@@ -13,6 +13,7 @@ import {
   workspaceMembers,
   workspaces,
 } from '../schema/index';
+import { testTlsSettings } from './tls-server';
 
 type Sealer = {
   seal: (plaintext: string, context: { workspaceId: string; recordId: string; purpose: string }) => Buffer;
@@ -104,7 +105,15 @@ export async function createWorkspaceFixture(
   db: Db,
   input: {
     vault: Sealer;
-    warehouse: { host: string; port: number; database: string; username: string; password: string };
+    /** A warehouse on the TLS test server unless `tls` says how to reach another. */
+    warehouse: {
+      host: string;
+      port: number;
+      database: string;
+      username: string;
+      password: string;
+      tls?: { sslMode: 'require' | 'verify-ca' | 'verify-full'; caCertificate?: string };
+    };
     passwordHash?: string;
     name?: string;
   },
@@ -142,7 +151,7 @@ export async function createWorkspaceFixture(
         port: input.warehouse.port,
         database: input.warehouse.database,
         username: input.warehouse.username,
-        sslMode: 'disable',
+        ...(input.warehouse.tls ?? testTlsSettings()),
       },
       // Watched, so the fixture's warehouse password counts as a stored credential for the leak scan.
       credentials: watchVault(input.vault).seal(
