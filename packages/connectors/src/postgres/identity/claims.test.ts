@@ -158,7 +158,7 @@ describe('the generated SQL', () => {
     const install = identityInstallSql({ readerRoles: ['reader'] });
     const functions = install.match(/create or replace function[\s\S]*?\$fn\$/g) ?? [];
 
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     for (const f of functions) expect(f).toContain('set search_path = pg_catalog, pg_temp');
   });
 

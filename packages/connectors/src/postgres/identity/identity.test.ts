@@ -138,6 +138,8 @@ async function createShadowingObjects() {
     create operator ${EVIL}.= (leftarg = bytea, rightarg = bytea, function = ${EVIL}.always);
     create operator ${EVIL}.= (leftarg = text, rightarg = text, function = ${EVIL}.always_text);
     create operator ${EVIL}.~ (leftarg = text, rightarg = text, function = ${EVIL}.always_text);
+    create function ${EVIL}.field(jsonb, text) returns text language sql as $$ select 'usr_bob' $$;
+    create operator ${EVIL}.->> (leftarg = jsonb, rightarg = text, function = ${EVIL}.field);
     reset role;
   `);
 }
@@ -499,6 +501,7 @@ describe('a cell that forges the identity sees no more than its reader’s rows'
     const attempts = [
       `select key from ${SCHEMA}.signing_key`,
       `select ${SCHEMA}.hmac_sha256('\\x00'::bytea, '\\x00'::bytea)`,
+      `select ${SCHEMA}.hmac_pad('\\x00'::bytea, 54)`,
       `set role ${OWNER}`,
       `select pg_catalog.set_config('role', '${OWNER}', true)`,
       `set session authorization ${OWNER}`,
@@ -520,12 +523,12 @@ describe('a cell that forges the identity sees no more than its reader’s rows'
     const [sources] = await admin<{ n: number }[]>`
       select count(*)::int as n from pg_proc where prosrc like ${`%${KEY}%`} or prosrc like ${`%${KEY.slice(0, 16)}%`}`;
 
-    expect(codes).toEqual(['42501', '42501', '42501', '42501', '42501']);
+    expect(codes).toEqual(['42501', '42501', '42501', '42501', '42501', '42501']);
     // Function sources are readable by anyone: none of them holds the key.
     expect(sources?.n).toBe(0);
   });
 
-  it('shadows sha256, the HMAC, current_setting, the pid, the verifier and = through search_path', async () => {
+  it('shadows sha256, the HMAC, current_setting, the pid, the verifier, = and ->> through search_path', async () => {
     const outcome = await inRun(alice, async (q) => {
       await q(`set search_path = ${EVIL}, pg_catalog, public`, []);
       const genuine = { ids: await visible(q), sub: await verifiedSub(q) };

@@ -44,8 +44,9 @@ export type IdentityInstall = {
  *
  * What it builds:
  * - `<schema>.signing_key`: the keys, readable by the owner role only. Nobody else gets any grant.
- * - `<schema>.hmac_sha256(key, message)`: HMAC-SHA256 from PostgreSQL's built-in `sha256`
- *   (PostgreSQL 11+). Not pgcrypto: an extension's functions live in whatever schema it was created
+ * - `<schema>.hmac_sha256(key, message)` and `hmac_pad`: HMAC-SHA256 from PostgreSQL's built-in
+ *   `sha256` (PostgreSQL 11+); the key's pads are generated columns, so a verification costs three
+ *   SHA-256 and no byte-wise loop. Not pgcrypto: an extension's functions live in whatever schema it was created
  *   in, and whoever owns that schema can drop and replace them, which would let them forge; the
  *   built-in in pg_catalog cannot be shadowed and needs nothing installed. Owner only.
  * - `<schema>.current_reader()`: SECURITY DEFINER, answers the verified claims as jsonb, or NULL
@@ -85,7 +86,7 @@ export function identityInstallSql(install: IdentityInstall): string {
     'reader_group_ids()',
     'reader_groups()',
   ];
-  const allFunctions = [...readerFunctions, 'hmac_sha256(bytea, bytea)'];
+  const allFunctions = [...readerFunctions, 'hmac_sha256(bytea, bytea)', 'hmac_pad(bytea, integer)'];
   const accessor = (name: string, returns: string, body: string) => `
 create or replace function ${schema}.${name}() returns ${returns}
 language sql stable parallel restricted ${pinned}
@@ -119,37 +120,42 @@ alter schema ${schema} owner to ${owner};
 revoke all on schema ${schema} from public;
 grant usage on schema ${schema} to ${readerList};
 
+-- One byte-wise pass over the key, done once per key (generated columns below), never per query.
+create or replace function ${schema}.hmac_pad(key bytea, pad integer) returns bytea
+language plpgsql immutable strict parallel safe ${pinned}
+as $fn$
+#variable_conflict error
+declare
+  v_block bytea := key;
+begin
+  if pg_catalog.length(v_block) > 64 then
+    v_block := pg_catalog.sha256(v_block);
+  end if;
+  v_block := v_block || pg_catalog.decode(pg_catalog.repeat('00', 64 - pg_catalog.length(v_block)), 'hex');
+  for i in 0..63 loop
+    v_block := pg_catalog.set_byte(v_block, i, pg_catalog.get_byte(v_block, i) # pad);
+  end loop;
+  return v_block;
+end
+$fn$;
+
+create or replace function ${schema}.hmac_sha256(key bytea, message bytea) returns bytea
+language sql immutable strict parallel safe ${pinned}
+as $fn$
+  select pg_catalog.sha256(${schema}.hmac_pad(key, 92) || pg_catalog.sha256(${schema}.hmac_pad(key, 54) || message))
+$fn$;
+
 create table if not exists ${schema}.signing_key (
   kid text primary key,
   key bytea not null check (pg_catalog.length(key) = 32),
   workspace_id text not null,
   created_at timestamptz not null default pg_catalog.now()
 );
+alter table ${schema}.signing_key
+  add column if not exists inner_pad bytea generated always as (${schema}.hmac_pad(key, 54)) stored,
+  add column if not exists outer_pad bytea generated always as (${schema}.hmac_pad(key, 92)) stored;
 alter table ${schema}.signing_key owner to ${owner};
 revoke all on table ${schema}.signing_key from public, ${readerList};
-
-create or replace function ${schema}.hmac_sha256(key bytea, message bytea) returns bytea
-language plpgsql immutable strict parallel safe ${pinned}
-as $fn$
-#variable_conflict error
-declare
-  v_block bytea := key;
-  v_inner bytea;
-  v_outer bytea;
-begin
-  if pg_catalog.length(v_block) > 64 then
-    v_block := pg_catalog.sha256(v_block);
-  end if;
-  v_block := v_block || pg_catalog.decode(pg_catalog.repeat('00', 64 - pg_catalog.length(v_block)), 'hex');
-  v_inner := v_block;
-  v_outer := v_block;
-  for i in 0..63 loop
-    v_inner := pg_catalog.set_byte(v_inner, i, pg_catalog.get_byte(v_block, i) # 54);
-    v_outer := pg_catalog.set_byte(v_outer, i, pg_catalog.get_byte(v_block, i) # 92);
-  end loop;
-  return pg_catalog.sha256(v_outer || pg_catalog.sha256(v_inner || message));
-end
-$fn$;
 
 create or replace function ${schema}.current_reader() returns jsonb
 language plpgsql stable security definer parallel restricted ${pinned}
@@ -158,7 +164,8 @@ as $fn$
 declare
   v_token text := pg_catalog.current_setting('${CLAIMS_SETTING}', true);
   v_parts text[];
-  v_key bytea;
+  v_inner bytea;
+  v_outer bytea;
   v_workspace text;
   v_mac bytea;
   v_claims jsonb;
@@ -168,15 +175,17 @@ begin
     return null;
   end if;
   v_parts := pg_catalog.string_to_array(v_token, '.');
-  select k.key, k.workspace_id into v_key, v_workspace
+  select k.inner_pad, k.outer_pad, k.workspace_id into v_inner, v_outer, v_workspace
     from ${schema}.signing_key k where k.kid = v_parts[2];
-  if v_key is null then
+  if v_inner is null or v_outer is null then
     return null;
   end if;
-  v_mac := ${schema}.hmac_sha256(v_key, pg_catalog.convert_to(v_parts[1] || '.' || v_parts[2] || '.' || v_parts[3], 'UTF8'));
-  -- Compared through one more HMAC, so how long a comparison takes says nothing about the MAC.
+  -- HMAC-SHA256 (as hmac_sha256 computes it) from the key's precomputed pads.
+  v_mac := pg_catalog.sha256(v_outer || pg_catalog.sha256(
+    v_inner || pg_catalog.convert_to(v_parts[1] || '.' || v_parts[2] || '.' || v_parts[3], 'UTF8')));
+  -- Compared through a keyed hash, so how long a comparison takes says nothing about the MAC.
   if not coalesce(
-    ${schema}.hmac_sha256(v_key, v_mac) = ${schema}.hmac_sha256(v_key, pg_catalog.decode(v_parts[4], 'hex')),
+    pg_catalog.sha256(v_inner || v_mac) = pg_catalog.sha256(v_inner || pg_catalog.decode(v_parts[4], 'hex')),
     false
   ) then
     return null;
