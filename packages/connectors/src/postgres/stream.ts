@@ -6,7 +6,7 @@ import { toConnectorError } from './errors';
 import { openPostgresSocket } from './open-socket';
 import type { OwnDatabase } from './own-database';
 import { createResultGuard, type ResultLimitError, type ResultLimits } from './result-guard';
-import { columnFor, toCell } from './types-map';
+import { columnFor, EXACT_TEXT_SETTINGS, EXACT_TEXT_TYPES, toCell } from './types-map';
 
 type StatementColumns = { statement?: { columns?: { name: string; type: number }[] } };
 
@@ -31,6 +31,8 @@ export function connectPostgres(
     onLimit?: (error: ResultLimitError) => void;
     /** The session's `application_name`: a run's tag, so an orphaned query can be found and cancelled. */
     tag?: string;
+    /** Values as the server's text (EXACT_TEXT_TYPES), for results; Quarry's own queries leave it off. */
+    exactText?: boolean;
   },
 ) {
   const limits = options.limits ?? DEFAULT_RESULT_LIMITS;
@@ -68,8 +70,16 @@ export function connectPostgres(
     connect_timeout: 10,
     prepare: false,
     onnotice: () => {},
-    // The server enforces the limit, so a runaway query stops even if this process dies.
-    connection: { application_name: options.tag ?? 'quarry-runner', statement_timeout: options.timeoutMs },
+    // Results are the server's text: no Date, float, JSON or Buffer on the way (types-map.ts), and
+    // arrays stay PostgreSQL's array text because their element types are never fetched.
+    ...(options.exactText ? { types: EXACT_TEXT_TYPES, fetch_types: false } : {}),
+    // The server enforces the limit, so a runaway query stops even if this process dies. The
+    // settings that shape the text are pinned, whatever the server's defaults.
+    connection: {
+      application_name: options.tag ?? 'quarry-runner',
+      statement_timeout: options.timeoutMs,
+      ...EXACT_TEXT_SETTINGS,
+    },
   };
   // postgres.js accepts `socket` but its types do not declare it.
   return postgres(driverOptions as postgres.Options<Record<string, postgres.PostgresType>>);
@@ -102,6 +112,7 @@ export async function* streamPostgres(
     ...(options.ownDatabase ? { ownDatabase: options.ownDatabase } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.tag ? { tag: options.tag } : {}),
+    exactText: true,
     onLimit: (error) => {
       limited.error = error;
     },
@@ -141,7 +152,7 @@ export async function* streamPostgres(
     startedAt = performance.now();
     for await (const batch of query.cursor(batchSize)) {
       if (!columns) {
-        columns = describe(query);
+        columns = describe(query, sql.parameters.TimeZone);
         yield { type: 'columns', columns };
         if (cancelled) throw new Error('aborted while streaming');
       }
@@ -160,7 +171,7 @@ export async function* streamPostgres(
       // fetches; leaving the loop closes the cursor.
       if (cancelled) throw new Error('aborted while streaming');
     }
-    if (!columns) yield { type: 'columns', columns: describe(query) };
+    if (!columns) yield { type: 'columns', columns: describe(query, sql.parameters.TimeZone) };
     yield { type: 'end', rowCount, truncated };
   } catch (error) {
     yield {
@@ -179,7 +190,8 @@ export async function* streamPostgres(
 
 const toRow = (row: unknown): Cell[] => (row as unknown[]).map(toCell);
 
-function describe(query: unknown): Column[] {
+/** The statement's columns; `timeZone` is the session's as the server last reported it. */
+function describe(query: unknown, timeZone: string | undefined): Column[] {
   const columns = (query as StatementColumns).statement?.columns ?? [];
-  return columns.map((c) => columnFor(c.name, c.type));
+  return columns.map((c) => columnFor(c.name, c.type, timeZone));
 }

@@ -32,12 +32,63 @@ export type RunSummary = z.infer<typeof RunSummary>;
 
 export const RunInput = z.object({ runId: RunId });
 
-/** The logical type of a result column, from the database's type. */
-export const ColumnType = z.enum(['number', 'bigint', 'string', 'boolean', 'date', 'json', 'bytes', 'other']);
+/**
+ * The logical type of a result column: what a reader formats and sorts it by. Values are the
+ * database's own text (see `Cell`); the logical type says how to read that text.
+ *
+ * - `integer`: whole numbers (int2/int4 arrive as JS numbers; int8, oid, xid and MySQL's BIGINT as
+ *   decimal text, exact beyond 2^53).
+ * - `decimal`: exact decimal text (numeric/DECIMAL), every digit kept; PostgreSQL also writes
+ *   `NaN`, `Infinity` and `-Infinity`.
+ * - `float`: the server's shortest exact text of a float (`1e-07`, `-0`, `Infinity`, `NaN`).
+ * - `boolean`: `true` / `false`.
+ * - `text`: character strings (text, varchar, char(n) with its padding, name).
+ * - `date`: a calendar date, `2026-01-15`, `0044-03-15 BC`, `infinity`; never an instant.
+ * - `time`: a time of day, `13:45:00.123456`, with its offset for timetz (`13:45:00+02`).
+ * - `timestamp`: a wall-clock date and time without a zone, `2026-01-15 13:45:00.123456`; never UTC.
+ * - `timestamptz`: an instant, written in the column's `timeZone` with its offset,
+ *   `2026-01-15 13:45:00.123456+00`.
+ * - `interval`: PostgreSQL's interval text, `1 year 2 mons 3 days 04:05:06.000007`.
+ * - `json`: JSON text exactly as the server wrote it (jsonb's key order and spacing included).
+ * - `bytes`: `\x` and hex, as PostgreSQL's bytea.
+ * - `uuid`: a UUID's text.
+ * - `array`: an array in the database's own array text, `{1,NULL,"a b"}`, `{{1,2},{3,4}}`.
+ * - `other`: anything else (ranges, enums, network, geometric, bit strings, money, xml, …) as the
+ *   database's text.
+ */
+export const ColumnType = z.enum([
+  'integer',
+  'decimal',
+  'float',
+  'boolean',
+  'text',
+  'date',
+  'time',
+  'timestamp',
+  'timestamptz',
+  'interval',
+  'json',
+  'bytes',
+  'uuid',
+  'array',
+  'other',
+]);
 export type ColumnType = z.infer<typeof ColumnType>;
-export const Column = z.object({ name: z.string(), type: ColumnType, dbType: z.string() });
+export const Column = z.object({
+  name: z.string(),
+  type: ColumnType,
+  /** The database's name for the type: `int8`, `numeric`, `timestamptz`, `int4[]`, `oid:16390`. */
+  dbType: z.string(),
+  /** For `timestamptz` columns: the session time zone the server wrote the instants in (`UTC`). */
+  timeZone: z.string().optional(),
+});
 export type Column = z.infer<typeof Column>;
 
+/**
+ * One value: the database's own text, except booleans (true/false), integers of 32 bits or fewer
+ * (JS numbers, exact: PostgreSQL's int2/int4) and NULL (null, never confused with ''). Nothing is
+ * parsed on the way, so no digit, microsecond, infinity or BC date is lost.
+ */
 export const Cell = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export type Cell = z.infer<typeof Cell>;
 
