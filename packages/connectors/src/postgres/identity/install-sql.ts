@@ -45,10 +45,11 @@ export type IdentityInstall = {
  * What it builds:
  * - `<schema>.signing_key`: the keys, readable by the owner role only. Nobody else gets any grant.
  * - `<schema>.hmac_sha256(key, message)` and `hmac_pad`: HMAC-SHA256 from PostgreSQL's built-in
- *   `sha256` (PostgreSQL 11+); the key's pads are generated columns, so a verification costs three
- *   SHA-256 and no byte-wise loop. Not pgcrypto: an extension's functions live in whatever schema it was created
- *   in, and whoever owns that schema can drop and replace them, which would let them forge; the
- *   built-in in pg_catalog cannot be shadowed and needs nothing installed. Owner only.
+ *   `sha256`; the key's pads are generated columns (PostgreSQL 12+), so a verification costs
+ *   three SHA-256 and no byte-wise loop. Not pgcrypto: an extension's functions live in whatever
+ *   schema it was created in, and whoever owns that schema can drop and replace them, which would
+ *   let them forge; the built-in in pg_catalog cannot be shadowed and needs nothing installed.
+ *   Owner only.
  * - `<schema>.current_reader()`: SECURITY DEFINER, answers the verified claims as jsonb, or NULL
  *   unless the token in the claims setting is well formed, signed by a key in the table, for that
  *   key's workspace, bound to this very session (`pg_backend_pid()`) and transaction (its start
