@@ -304,6 +304,62 @@ describe('a kernel that stops answering', () => {
   });
 });
 
+describe('kernels that cannot start', () => {
+  it('fail waiting runs with kernel.crashed instead of keeping them waiting, and log why', async () => {
+    // A host that finds a secret-looking variable in its environment refuses to start (KRN-1).
+    const { pool, logLines } = startTestPool({ size: 1, hostEnv: { LEAKED_API_TOKEN: 'x' } });
+    try {
+      const r = await pool.acquire({ runId: 'never', permission: 'can_view' });
+      expect(r).toMatchObject({ ok: false, error: { code: 'kernel.crashed', kind: 'system' } });
+      expect(logLines.some((l) => l.includes('failed to start') && l.includes('LEAKED_API_TOKEN'))).toBe(
+        true,
+      );
+      expect(await pool.acquire({ runId: 'again', permission: 'can_view' })).toMatchObject({
+        ok: false,
+        error: { code: 'kernel.crashed' },
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('a cancelled run', () => {
+  it('stops waiting for a kernel when its signal aborts', async () => {
+    const { pool } = startTestPool({ size: 1 });
+    try {
+      const held = await pool.acquire({ runId: 'held', permission: 'can_view' });
+      if (!held.ok) throw new Error(held.error.message);
+      const controller = new AbortController();
+      const waiting = pool.acquire({ runId: 'cancelled', permission: 'can_view', signal: controller.signal });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(pool.stats().queued).toBe(1);
+      controller.abort();
+      expect(await waiting).toMatchObject({ ok: false, error: { code: 'kernel.closed' } });
+      expect(pool.stats().queued).toBe(0);
+      held.value.release();
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('ends a running cell at once when its run releases the kernel', async () => {
+    const { pool } = startTestPool({ size: 1 });
+    try {
+      const s = await pool.acquire({ runId: 'to-cancel', permission: 'can_view' });
+      if (!s.ok) throw new Error(s.error.message);
+      const running = s.value.runCell({ cellId: 'c', code: 'while (true) {}', inputs: {} });
+      await new Promise((r) => setTimeout(r, 100));
+      s.value.release();
+      expect(await running).toMatchObject({ ok: false, error: { code: 'kernel.closed' } });
+      // The kernel is free for the next run, whose isolate is fresh.
+      expect(await runOnce(pool, 'return 7')).toMatchObject({ ok: true, value: { result: { value: 7 } } });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('closing the pool', () => {
   it('stops every kernel and fails waiting runs with kernel.closed', async () => {
     const { pool } = startTestPool({ size: 1 });

@@ -42,6 +42,8 @@ export type AcquireInput = {
   /** The project's secrets by name; dropped for any other permission. */
   secrets?: Readonly<Record<string, string>>;
   limits?: Partial<KernelLimits>;
+  /** Aborting gives up the wait for a kernel (a cancelled run); a held session is ended by `release`. */
+  signal?: AbortSignal;
 };
 
 export type CellRunInput = {
@@ -261,7 +263,13 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
       } else waiter.resolve(err(opened.error));
       return;
     }
-    waiter.resolve(ok(session(k, sessionId, waiter.input.runId, opened.value, runLimits)));
+    const held = session(k, sessionId, waiter.input.runId, opened.value, runLimits);
+    if (waiter.input.signal?.aborted) {
+      held.release();
+      waiter.resolve(err(cancelled()));
+      return;
+    }
+    waiter.resolve(ok(held));
   };
 
   const session = (
@@ -366,7 +374,25 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
     acquire: (input) =>
       new Promise((resolve) => {
         if (closing) return resolve(err(kernelError('kernel.closed', 'The kernel pool is closed')));
-        queue.push({ input, resolve, attempts: 0 });
+        if (input.signal?.aborted) return resolve(err(cancelled()));
+        const serving = [...kernels].some((k) => k.state === 'idle' || k.state === 'busy');
+        if (startFailures >= MAX_OPEN_ATTEMPTS && !serving) {
+          return resolve(
+            err(kernelError('kernel.crashed', 'Kernel processes fail to start; see the runner’s log')),
+          );
+        }
+        const waiter: Waiter = { input, resolve, attempts: 0 };
+        queue.push(waiter);
+        input.signal?.addEventListener(
+          'abort',
+          () => {
+            const at = queue.indexOf(waiter);
+            if (at < 0) return;
+            queue.splice(at, 1);
+            resolve(err(cancelled()));
+          },
+          { once: true },
+        );
         dispatch();
       }),
     stats: () => {
@@ -393,6 +419,8 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
     },
   };
 }
+
+const cancelled = () => kernelError('kernel.closed', 'The run was cancelled before it got a kernel');
 
 /** A run may ask for tighter limits than the pool's, never looser ones. */
 function lower(base: KernelLimits, asked: Partial<KernelLimits> | undefined): KernelLimits {
