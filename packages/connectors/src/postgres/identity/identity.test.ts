@@ -16,7 +16,7 @@ import {
   SessionFacts,
   signClaims,
 } from './claims';
-import { identityInstallSql, identityKeySql } from './install-sql';
+import { identityInstallSql, identityKeyRevokeSql, identityKeySql } from './install-sql';
 import { IdentityError, identityPrepare, SESSION_FACTS_SQL, SET_CLAIMS_SQL } from './prepare';
 import { samplePolicySql } from './sample-policy';
 
@@ -613,6 +613,34 @@ describe('the install SQL', () => {
     await admin.unsafe(identityKeySql({ schema: SCHEMA, key: KEY, workspaceId: WORKSPACE }));
 
     expect((await cell(alice, 'select id from public.identity_notes order by id')).ids).toEqual(ALICE_ROWS);
+  });
+
+  it('rotates a key: the new one verifies at once, the removed one stops at once', async () => {
+    const next = generateIdentityKey();
+    await admin.unsafe(identityKeySql({ schema: SCHEMA, key: next, workspaceId: WORKSPACE }));
+    const withNext = await inRun(alice, visible, { key: next });
+    await admin.unsafe(identityKeyRevokeSql({ schema: SCHEMA, key: next }));
+    const afterRemoval = await inRun(null, (q) =>
+      identityPrepare(prepareInput(alice, { key: next }))(q).catch((e: IdentityError) => e.error.code),
+    );
+
+    expect(withNext).toEqual(ALICE_ROWS);
+    expect(afterRemoval).toBe('connector.identity_rejected');
+  });
+
+  it('verifies claims only for the workspace its key was generated for, with two keys installed', async () => {
+    const otherKey = generateIdentityKey();
+    await admin.unsafe(identityKeySql({ schema: SCHEMA, key: otherKey, workspaceId: 'wsp_other' }));
+    try {
+      // The other workspace's Admin holds otherKey and signs claims naming this workspace's reader.
+      const outcome = await inRun(null, async (q) => {
+        await setToken(q, signClaims(await claimsForThisSession(q, bob), otherKey));
+        return { ids: await visible(q), sub: await verifiedSub(q) };
+      });
+      expect(outcome).toEqual({ ids: [], sub: null });
+    } finally {
+      await admin.unsafe(identityKeyRevokeSql({ schema: SCHEMA, key: otherKey }));
+    }
   });
 
   it('refuses a reader role that can act as the owner of the key', async () => {
