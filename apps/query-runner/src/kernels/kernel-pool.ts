@@ -89,6 +89,8 @@ type Kernel = {
   /** What the kernel is waiting to hear about, if anything. */
   waiting: Waiting | undefined;
   sessionId: string | undefined;
+  /** The run holding the kernel, for the log line when the kernel dies under it. */
+  runId: string | undefined;
 };
 
 type Waiting =
@@ -130,7 +132,7 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
       ...(options.hostEntry ? { hostEntry: options.hostEntry } : {}),
       ...(options.hostEnv ? { env: options.hostEnv } : {}),
     });
-    const k: Kernel = { proc, state: 'starting', waiting: undefined, sessionId: undefined };
+    const k: Kernel = { proc, state: 'starting', waiting: undefined, sessionId: undefined, runId: undefined };
     kernels.add(k);
     const startTimer = setTimeout(
       () => proc.kill(kernelError('kernel.crashed', 'The kernel process did not start in time')),
@@ -195,6 +197,7 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
     log.warn(
       {
         pid: k.proc.pid,
+        runId: k.runId,
         exitCode: info.code,
         signal: info.signal,
         reason: why.code,
@@ -226,6 +229,7 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
   const free = (k: Kernel) => {
     if (k.state === 'dead') return;
     k.sessionId = undefined;
+    k.runId = undefined;
     k.state = 'idle';
     dispatch();
   };
@@ -243,6 +247,7 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
     const sessionId = `${waiter.input.runId}:${randomUUID()}`;
     k.state = 'busy';
     k.sessionId = sessionId;
+    k.runId = waiter.input.runId;
     const runLimits = lower(limits, waiter.input.limits);
     const secrets =
       waiter.input.secrets && SECRETS_PERMISSIONS.has(waiter.input.permission)
