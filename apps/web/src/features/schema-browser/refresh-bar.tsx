@@ -104,7 +104,9 @@ export function RefreshBar({ input, tree }: RefreshBarProps) {
           error={{
             code: refresh.error.code,
             message: refresh.error.message,
-            hint: 'The tree shows the last schema read. Try again, or check the connection in its settings',
+            hint: tree.lastRefreshed
+              ? 'The tree shows the schema as last read. Try again, or check the connection in its settings'
+              : 'Try again, or check the connection in its settings',
           }}
           testId="schema-refresh-failed"
         />
