@@ -2,6 +2,7 @@ import type { TRPCRouterRecord } from '@trpc/server';
 import { create } from './create';
 import { createForProject } from './create-for-project';
 import { deleteProcedure } from './delete';
+import { forgetSshHostKey } from './forget-ssh-host-key';
 import { get } from './get';
 import { importIntoProject } from './import-into-project';
 import { kinds } from './kinds';
@@ -35,6 +36,7 @@ export const connectionsRouter = {
   usage,
   setDefault,
   test: testConnection,
+  forgetSshHostKey,
   testNew,
   testNewForProject,
   importIntoProject,

@@ -89,6 +89,8 @@ export const ConnectionDetail = ConnectionSummary.extend({
   /** Names of the secret fields that hold a stored value (the values themselves never leave). */
   storedSecrets: z.array(z.string()),
   canRefreshSchema: CanRefreshSchema,
+  /** The SSH tunnel's pinned host key fingerprint (`SHA256:…`); null when none is pinned. */
+  sshHostKey: z.string().nullable(),
 });
 export type ConnectionDetail = z.infer<typeof ConnectionDetail>;
 

@@ -42,6 +42,11 @@ export const TestConnectionResult = z.object({
   latencyMs: z.number().int().nonnegative(),
   serverVersion: z.string().max(200),
   warnings: z.array(RoleWarning).max(50),
+  /**
+   * Through an SSH tunnel: the SSH server's host key fingerprint as OpenSSH prints it (`SHA256:…`),
+   * for the Admin to compare with the server's; a saved connection's first successful test pins it.
+   */
+  sshHostKey: z.string().max(100).optional(),
 });
 export type TestConnectionResult = z.infer<typeof TestConnectionResult>;
 

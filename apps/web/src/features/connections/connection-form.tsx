@@ -15,6 +15,7 @@ import { connectionFieldOf } from './connection-field-error';
 import { ConnectionFields } from './connection-fields';
 import { featureLabels, TIER_HELP, tierLabel } from './connection-labels';
 import { type FieldValues, initialValues, payloadOf } from './connection-values';
+import { SshHostKey } from './ssh-host-key';
 import './connections.css';
 
 /** What the form creates or edits. */
@@ -206,6 +207,7 @@ export function ConnectionForm({ kinds, mode, onSaved }: ConnectionFormProps) {
         storedSecrets={editing?.storedSecrets ?? []}
         errorFor={errorFor}
       />
+      {editing ? <SshHostKey connection={editing} /> : null}
       {mode.type === 'new-project' && mode.canShare ? (
         <div className="switch-row connection-share">
           <input
@@ -272,6 +274,11 @@ function TestResult({ result, kindLabel }: { result: TestConnectionResult; kindL
       <p className="status status-on">
         Connected in {result.latencyMs} ms · {version}
       </p>
+      {result.sshHostKey ? (
+        <p className="small" data-testid="connection-test-ssh-host-key">
+          Through the SSH server with host key <code className="mono">{result.sshHostKey}</code>
+        </p>
+      ) : null}
       {result.warnings.length > 0 ? (
         <div className="connection-warnings">
           <p className="notice-warning">

@@ -209,13 +209,26 @@ export async function usageOf(db: Reader, workspaceId: string, connectionId: str
  * again: otherwise anyone who may edit a connection could point it at a server of their own and
  * have Quarry hand it a password they never knew.
  */
-const DESTINATION_SETTINGS = ['host', 'port', 'sslMode', 'username'] as const;
+const DESTINATION_SETTINGS = [
+  'host',
+  'port',
+  'sslMode',
+  'username',
+  // Through a tunnel the SSH server connects to the database: a server of one's own there could
+  // answer as the database and ask for the stored password.
+  'sshHost',
+  'sshPort',
+  'sshUsername',
+] as const;
 
 const DESTINATION_LABELS: Record<(typeof DESTINATION_SETTINGS)[number], string> = {
   host: 'host',
   port: 'port',
   sslMode: 'SSL/TLS setting',
   username: 'user name',
+  sshHost: 'SSH host',
+  sshPort: 'SSH port',
+  sshUsername: 'SSH user name',
 };
 
 /**

@@ -37,5 +37,6 @@ export async function getConnection(
     // Read from the row: a query opens nothing and writes nothing (AUTH-5).
     storedSecrets: row.storedSecrets,
     canRefreshSchema: row.canRefreshSchema,
+    sshHostKey: row.sshHostKey,
   });
 }

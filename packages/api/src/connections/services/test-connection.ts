@@ -1,5 +1,5 @@
 import { decideWorkspaceAction } from '@quarry/access';
-import { parseConnection } from '@quarry/connectors';
+import { parseConnection, TUNNEL_OPEN_TIMEOUT_MS } from '@quarry/connectors';
 import {
   type ConnectionTestJob,
   ConnectionTestOutput,
@@ -36,6 +36,12 @@ export const TEST_CONNECTION_WAIT_MS = 20_000;
  * not PostgreSQL take the same time.
  */
 export const NON_ADMIN_TEST_FLOOR_MS = 13_000;
+/**
+ * Through an SSH tunnel the runner first opens the tunnel (bounded by TUNNEL_OPEN_TIMEOUT_MS), so
+ * the floor and the wait grow by as much: a target the SSH server cannot reach (refused at once)
+ * and a filtered one (silent until the timeout) still take the same time.
+ */
+const tunnelAllowance = (tunneled: boolean) => (tunneled ? TUNNEL_OPEN_TIMEOUT_MS : 0);
 /** Unsaved settings under test live this long at most; the runner deletes them as it reads them. */
 const PROBE_TTL_MS = 2 * 60_000;
 const POLL_MS = 100;
@@ -58,7 +64,7 @@ export async function testConnection(
     return runTest(
       ctx,
       { type: 'connection', connectionId: row.id },
-      { connectionId: row.id, kind: row.kind },
+      { connectionId: row.id, kind: row.kind, tunneled: hasTunnel(row.settings) },
       options,
     );
   }
@@ -79,7 +85,12 @@ export async function testConnection(
   });
   if (redirected) return err(redirected);
   const probeId = await createProbe(ctx, { ...parsed.value, kind: row.kind });
-  return runTest(ctx, { type: 'probe', probeId }, { connectionId: row.id, kind: row.kind }, options);
+  return runTest(
+    ctx,
+    { type: 'probe', probeId },
+    { connectionId: row.id, kind: row.kind, tunneled: hasTunnel(parsed.value.settings) },
+    options,
+  );
 }
 
 /** "Test connection" on the form of a new workspace connection (Admins). */
@@ -91,7 +102,12 @@ export async function testNewConnection(
   const parsed = parseConnection({ kind: input.kind, settings: input.settings, secrets: input.secrets });
   if (!parsed.ok) return parsed;
   const probeId = await createProbe(ctx, { ...parsed.value, kind: parsed.value.kind.kind });
-  return runTest(ctx, { type: 'probe', probeId }, { kind: parsed.value.kind.kind }, options);
+  return runTest(
+    ctx,
+    { type: 'probe', probeId },
+    { kind: parsed.value.kind.kind, tunneled: hasTunnel(parsed.value.settings) },
+    options,
+  );
 }
 
 /** The same from a project (the gate checked Can edit on it), for whoever may create a project connection. */
@@ -140,12 +156,16 @@ async function createProbe(
 async function runTest(
   ctx: ServiceContext,
   target: ConnectionTestJob['target'],
-  about: { connectionId?: string; kind: string },
+  about: { connectionId?: string; kind: string; tunneled: boolean },
   options: Options,
 ): Promise<Result<TestConnectionResult>> {
   const started = Date.now();
   const { workspaceId, userId } = ctx.actor;
-  const result = await sendAndWait(ctx, target, options.waitMs ?? TEST_CONNECTION_WAIT_MS);
+  const result = await sendAndWait(
+    ctx,
+    target,
+    options.waitMs ?? TEST_CONNECTION_WAIT_MS + tunnelAllowance(about.tunneled),
+  );
   if (target.type === 'probe') {
     // Never picked up (no runner): the unsaved settings do not outlive the test.
     await ctx.deps.db
@@ -176,9 +196,9 @@ async function runTest(
   // CONN-3: anyone but an Admin learns only that it failed, and not sooner than the floor, so
   // neither the answer nor its timing tells an open port from a closed or filtered one. The address
   // policy's refusal says nothing about the port and tells them what to change.
-  const wait = started + NON_ADMIN_TEST_FLOOR_MS - Date.now();
+  const wait = started + NON_ADMIN_TEST_FLOOR_MS + tunnelAllowance(about.tunneled) - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  if (result.error.code === 'net.address_refused') return result;
+  if (SAID_TO_EVERYONE.has(result.error.code)) return result;
   return err(couldNotConnect);
 }
 
@@ -227,3 +247,14 @@ const couldNotConnect: QuarryError = {
   message: 'Quarry could not connect and sign in with these settings',
   hint: 'Check every field (host, port, database, user name, password, SSL/TLS), or ask an Admin',
 };
+
+/**
+ * Failures that say nothing about whether a port is open, so anyone who may test is told them: the
+ * address policy's refusal, and the SSH tunnel's own (a changed host key can only come from a saved
+ * connection's server, whose reachability its managers already know; a key that does not parse is
+ * refused before any connection).
+ */
+const SAID_TO_EVERYONE = new Set(['net.address_refused', 'ssh.host_key_changed', 'ssh.key_invalid']);
+
+const hasTunnel = (settings: Record<string, unknown>) =>
+  typeof settings.sshHost === 'string' && settings.sshHost !== '';

@@ -78,6 +78,9 @@ export async function updateConnection(
             : []
           : row.storedSecrets,
         status: draft ? 'draft' : 'ready',
+        // A pinned SSH host key belongs to the server it was seen on: a new SSH host or port is
+        // pinned again by its first successful test.
+        ...(sshServerChanged(changedSettings) ? { sshHostKey: null } : {}),
         updatedAt: ctx.deps.now(),
       })
       .where(eq(connections.id, row.id))
@@ -114,3 +117,6 @@ export async function updateConnection(
     }),
   );
 }
+
+const sshServerChanged = (changedSettings: readonly string[]) =>
+  changedSettings.includes('sshHost') || changedSettings.includes('sshPort');
