@@ -675,8 +675,8 @@ describe('the install SQL', () => {
 });
 
 describe('the limits, audited', () => {
-  it('names a role the login role may become that RLS does not bind, and tables it owns unforced', async () => {
-    const before = await inRun(null, (q) => auditIdentityRoles(q));
+  it('names roles the login role may become that RLS does not bind or that read the key, and tables it owns unforced', async () => {
+    const before = await inRun(null, (q) => auditIdentityRoles(q, SCHEMA));
     await admin.unsafe(`
       create role ${BYPASS} nologin bypassrls;
       grant select on public.identity_notes to ${BYPASS};
@@ -685,25 +685,33 @@ describe('the limits, audited', () => {
       alter table public.identity_owned enable row level security;`);
     let after: Awaited<ReturnType<typeof auditIdentityRoles>>;
     let asBypass: number[];
+    let keyAsOwner: number;
     try {
-      await admin.unsafe(`grant ${BYPASS} to ${readerRole}`);
-      after = await inRun(null, (q) => auditIdentityRoles(q));
+      await admin.unsafe(`grant ${BYPASS}, ${OWNER} to ${readerRole}`);
+      after = await inRun(null, (q) => auditIdentityRoles(q, SCHEMA));
       // What the warning is about: such a role reads every row, with anyone's identity or none.
       asBypass = await inRun(alice, async (q) => {
         await q(`set role ${BYPASS}`, []);
         return visible(q);
       });
+      // And a role that may act as the key's owner reads the key, so it could sign anyone.
+      keyAsOwner = await inRun(null, async (q) => {
+        await q(`set role ${OWNER}`, []);
+        return (await q(`select key from ${SCHEMA}.signing_key`, [])).length;
+      });
     } finally {
-      await admin.unsafe(`revoke ${BYPASS} from ${readerRole}`);
+      await admin.unsafe(`revoke ${BYPASS}, ${OWNER} from ${readerRole}`);
     }
 
     expect(before).toEqual([]);
     expect(
-      after.map((w) => [w.code, w.message.includes(BYPASS) || w.message.includes('identity_owned')]),
+      after.map((w) => [w.code, [BYPASS, 'identity_owned', OWNER].some((name) => w.message.includes(name))]),
     ).toEqual([
       ['identity.role_bypasses_rls', true],
       ['identity.role_owns_rls_tables', true],
+      ['identity.role_reads_key', true],
     ]);
     expect(asBypass).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(keyAsOwner).toBeGreaterThan(0);
   });
 });
