@@ -1,3 +1,4 @@
+export { cloudSqlMysqlKind, MysqlSettings, mariadbKind, mysqlConnectors, mysqlKind } from './mysql';
 export { toConnectorError } from './postgres/errors';
 export {
   POSTGRES_SSL_MODES,

@@ -251,7 +251,14 @@ describe('creating connections', () => {
       expect(refused, field).toMatchObject({ quarry: 'connections.invalid_settings', details: { field } });
     }
     const kinds = await admin.connections.kinds();
-    expect(kinds.map((k) => k.kind)).toEqual(['postgres']);
+    expect(kinds.map((k) => k.kind)).toEqual(
+      expect.arrayContaining(['postgres', 'mysql', 'mariadb', 'cloudsql_mysql']),
+    );
+    expect(kinds.find((k) => k.kind === 'mysql')).toMatchObject({
+      tier: 1,
+      dialect: 'mysql',
+      defaultPort: 3306,
+    });
   });
 
   it('lets an Editor create a project connection in a project they can edit, imported there only', async () => {

@@ -1,3 +1,4 @@
+import { mysqlConnectors } from '../mysql';
 import { postgresConnector } from '../postgres/connector';
 import { postgresKind } from '../postgres/kind';
 import type { Connector } from './connector';
@@ -8,7 +9,7 @@ import type { ConnectorKind } from './connector-kind';
  * nothing outside a connector's folder knows its driver.
  */
 export const CONNECTORS: ReadonlyMap<string, Connector> = new Map(
-  ([postgresConnector(postgresKind)] as Connector[]).map((connector) => [
+  ([postgresConnector(postgresKind), ...mysqlConnectors] as Connector[]).map((connector) => [
     connector.declaration.kind,
     connector,
   ]),
