@@ -25,43 +25,65 @@ describe('formatValue', () => {
     {
       name: 'right-aligns an int4 with grouping',
       value: 1234567,
-      column: column('number', 'int4'),
+      column: column('integer', 'int4'),
       shown: { text: '1,234,567', kind: 'number', align: 'end' },
     },
     {
       name: 'keeps every digit of an int8 sent as text',
       value: '9007199254740993',
-      column: column('bigint', 'int8'),
+      column: column('integer', 'int8'),
       shown: { text: '9,007,199,254,740,993', kind: 'number', align: 'end' },
     },
     {
       name: 'keeps the scale of a numeric',
       value: '1500.50',
-      column: column('number', 'numeric'),
+      column: column('decimal', 'numeric'),
       shown: { text: '1,500.50', kind: 'number', align: 'end' },
+    },
+    {
+      name: 'keeps 40 digits of a numeric',
+      value: '-1234567890123456789012345678901234567890.0123456789',
+      column: column('decimal', 'numeric'),
+      shown: {
+        text: '-1,234,567,890,123,456,789,012,345,678,901,234,567,890.0123456789',
+        kind: 'number',
+        align: 'end',
+      },
+    },
+    {
+      name: 'shows a float’s text as the database wrote it',
+      value: '1e-07',
+      column: column('float', 'float8'),
+      shown: { text: '1e-07', kind: 'number', align: 'end' },
+    },
+    {
+      name: 'shows -0 and Infinity of a float',
+      value: '-Infinity',
+      column: column('float', 'float8'),
+      shown: { text: '-Infinity', kind: 'number', align: 'end' },
     },
     {
       name: 'shows NULL in a text column as NULL',
       value: null,
-      column: column('string', 'text'),
+      column: column('text', 'text'),
       shown: { text: 'NULL', kind: 'null', align: 'start' },
     },
     {
       name: 'tells an empty string apart from NULL',
       value: '',
-      column: column('string', 'text'),
+      column: column('text', 'text'),
       shown: { text: 'empty', kind: 'empty', align: 'start' },
     },
     {
       name: 'shows a text that reads NULL as text',
       value: 'NULL',
-      column: column('string', 'text'),
+      column: column('text', 'text'),
       shown: { text: 'NULL', kind: 'text', align: 'start' },
     },
     {
       name: 'keeps NULL right-aligned in a number column',
       value: null,
-      column: column('number', 'int4'),
+      column: column('integer', 'int4'),
       shown: { text: 'NULL', kind: 'null', align: 'end' },
     },
     {
@@ -72,33 +94,63 @@ describe('formatValue', () => {
     },
     {
       name: 'shows a timestamptz in the viewer’s zone with the zone',
-      value: '2026-01-15T09:30:00.000Z',
-      column: column('date', 'timestamptz'),
+      value: '2026-01-15 09:30:00+00',
+      column: column('timestamptz', 'timestamptz'),
       shown: { text: '2026-01-15 10:30:00 GMT+1', kind: 'date', align: 'start' },
     },
     {
-      name: 'keeps the milliseconds of a timestamptz that has them',
-      value: '2026-07-01T23:59:59.123Z',
-      column: column('date', 'timestamptz'),
-      shown: { text: '2026-07-02 01:59:59.123 GMT+2', kind: 'date', align: 'start' },
+      name: 'keeps the microseconds of a timestamptz',
+      value: '2026-07-01 23:59:59.123456+00',
+      column: column('timestamptz', 'timestamptz'),
+      shown: { text: '2026-07-02 01:59:59.123456 GMT+2', kind: 'date', align: 'start' },
+    },
+    {
+      name: 'reads a timestamptz written with another offset',
+      value: '2026-01-15 15:00:00.5+05:30',
+      column: column('timestamptz', 'timestamptz'),
+      shown: { text: '2026-01-15 10:30:00.5 GMT+1', kind: 'date', align: 'start' },
+    },
+    {
+      name: 'shows an infinite timestamptz as written',
+      value: 'infinity',
+      column: column('timestamptz', 'timestamptz'),
+      shown: { text: 'infinity', kind: 'date', align: 'start' },
+    },
+    {
+      name: 'shows a BC timestamptz as written',
+      value: '0044-03-15 12:00:00+00 BC',
+      column: column('timestamptz', 'timestamptz'),
+      shown: { text: '0044-03-15 12:00:00+00 BC', kind: 'date', align: 'start' },
     },
     {
       name: 'never moves a date into the viewer’s zone',
-      value: '2026-01-15T00:00:00.000Z',
+      value: '2026-01-15',
       column: column('date', 'date'),
       shown: { text: '2026-01-15', kind: 'date', align: 'start' },
     },
     {
-      name: 'shows a timestamp without zone as its wall-clock time',
-      value: '2026-01-15T23:30:00.000Z',
-      column: column('date', 'timestamp'),
-      shown: { text: '2026-01-15 23:30:00', kind: 'date', align: 'start' },
+      name: 'shows a BC date as written',
+      value: '0044-03-15 BC',
+      column: column('date', 'date'),
+      shown: { text: '0044-03-15 BC', kind: 'date', align: 'start' },
     },
     {
-      name: 'leaves a date it cannot read as sent',
-      value: 'infinity',
-      column: column('date', 'timestamptz'),
-      shown: { text: 'infinity', kind: 'date', align: 'start' },
+      name: 'shows a timestamp without zone as its wall-clock time, never as UTC',
+      value: '2026-01-15 23:30:00.000001',
+      column: column('timestamp', 'timestamp'),
+      shown: { text: '2026-01-15 23:30:00.000001', kind: 'date', align: 'start' },
+    },
+    {
+      name: 'shows an interval as written',
+      value: '1 year 2 mons 3 days 04:05:06.000007',
+      column: column('interval', 'interval'),
+      shown: { text: '1 year 2 mons 3 days 04:05:06.000007', kind: 'date', align: 'start' },
+    },
+    {
+      name: 'shows an array in the database’s text',
+      value: '{1,NULL,"a b"}',
+      column: column('array', 'text[]'),
+      shown: { text: '{1,NULL,"a b"}', kind: 'text', align: 'start' },
     },
   ] satisfies Array<{ name: string; value: ResultCell; column: Column; shown: FormattedValue }>)(
     '$name',
@@ -108,7 +160,11 @@ describe('formatValue', () => {
   );
 
   it('names the zone of the viewer, whichever it is', () => {
-    const shown = formatValue('2026-01-15T09:30:00.000Z', column('date', 'timestamptz'), 'America/New_York');
+    const shown = formatValue(
+      '2026-01-15 09:30:00+00',
+      column('timestamptz', 'timestamptz'),
+      'America/New_York',
+    );
     expect(shown.text).toBe('2026-01-15 04:30:00 EST');
   });
 });
@@ -119,7 +175,7 @@ describe('rawText', () => {
     { value: '', text: '' },
     { value: 1234.5, text: '1234.5' },
     { value: true, text: 'true' },
-    { value: '2026-01-15T09:30:00.000Z', text: '2026-01-15T09:30:00.000Z' },
+    { value: '2026-01-15 09:30:00.123456+00', text: '2026-01-15 09:30:00.123456+00' },
   ] satisfies Array<{ value: ResultCell; text: string }>)('gives $value as sent', ({ value, text }) => {
     expect(rawText(value)).toBe(text);
   });

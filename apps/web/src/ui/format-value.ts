@@ -47,44 +47,59 @@ function zonedFormat(timeZone: string): Intl.DateTimeFormat {
 export const viewerTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /** "2026-11-27 15:04:05 GMT+1": an instant in a zone, the zone shown, milliseconds only when set. */
-export function formatInstant(date: Date, timeZone: string): string {
+export function formatInstant(date: Date, timeZone: string, fraction?: string): string {
   const parts: Record<string, string> = {};
   for (const part of zonedFormat(timeZone).formatToParts(date)) parts[part.type] = part.value;
   const millis =
-    parts.fractionalSecond && parts.fractionalSecond !== '000' ? `.${parts.fractionalSecond}` : '';
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}${millis} ${parts.timeZoneName}`;
+    fraction !== undefined
+      ? fraction && `.${fraction}`
+      : parts.fractionalSecond && parts.fractionalSecond !== '000'
+        ? `.${parts.fractionalSecond}`
+        : '';
+  return `${(parts.year ?? '').padStart(4, '0')}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}${millis} ${parts.timeZoneName}`;
 }
+
+const TIMESTAMPTZ =
+  /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([+-])(\d{2})(?::(\d{2}))?(?::(\d{2}))?$/;
 
 /**
- * A calendar date or a wall-clock time without a zone, from the ISO text the runner sends: these
- * name no instant, so they are shown as written, never moved into the viewer's zone.
+ * A timestamptz, as the server wrote it (`2026-01-15 09:30:00.123456+00`), in the viewer's zone
+ * with every digit of its fraction: the zone moves whole seconds, so the fraction is the server's.
+ * Infinities, BC years and years past 9999 are shown as the server wrote them.
  */
-function formatWallClock(iso: string, dbType: string): string | null {
-  const match = /^(\d{4,}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?Z$/.exec(iso);
-  if (!match) return null;
-  const [, day = '', time = '', fraction = ''] = match;
-  if (dbType === 'date') return day;
-  const millis = fraction && !/^\.0+$/.test(fraction) ? fraction : '';
-  return `${day} ${time}${millis}`;
+function formatTimestamptz(text: string, timeZone: string): string {
+  const m = TIMESTAMPTZ.exec(text);
+  if (!m) return text;
+  const n = (i: number) => Number(m[i] ?? 0);
+  const offset = (m[8] === '-' ? -1 : 1) * (n(9) * 3600 + n(10) * 60 + n(11));
+  const date = new Date(0);
+  date.setUTCFullYear(n(1), n(2) - 1, n(3));
+  date.setUTCHours(n(4), n(5), n(6) - offset, 0);
+  return Number.isNaN(date.getTime()) ? text : formatInstant(date, timeZone, m[7] ?? '');
 }
 
-function formatDateCell(value: string, column: Column, timeZone: string): string {
-  // timestamptz is an instant: shown in the viewer's zone. date and timestamp are not.
-  if (column.dbType !== 'timestamptz') return formatWallClock(value, column.dbType) ?? value;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? value : formatInstant(date, timeZone);
-}
+const NUMERIC_TYPES = new Set<Column['type']>(['integer', 'decimal', 'float']);
+const TEMPORAL_TYPES = new Set<Column['type']>(['date', 'time', 'timestamp', 'timestamptz', 'interval']);
 
-/** One result value as a person reads it, by its column's type. */
+/** Whether a column holds numbers: right-aligned and sorted by value. */
+export const isNumeric = (type: Column['type']): boolean => NUMERIC_TYPES.has(type);
+
+/**
+ * One result value as a person reads it, by its column's logical type. Values are the database's
+ * text (contracts' Cell): numbers get their digits grouped, every digit kept; a timestamptz is
+ * shown in the viewer's zone; a date, a timestamp without zone, a time and an interval are shown
+ * as the database wrote them, never moved to a zone.
+ */
 export function formatValue(value: ResultCell, column: Column, timeZone: string): FormattedValue {
-  const numeric = column.type === 'number' || column.type === 'bigint';
+  const numeric = isNumeric(column.type);
   const align = numeric ? 'end' : 'start';
   if (value === null) return { text: 'NULL', kind: 'null', align };
   if (typeof value === 'boolean') return { text: value ? 'true' : 'false', kind: 'boolean', align };
   if (value === '') return { text: 'empty', kind: 'empty', align };
   if (numeric) return { text: groupDigits(value), kind: 'number', align };
   if (typeof value === 'number') return { text: String(value), kind: 'text', align };
-  if (column.type === 'date') return { text: formatDateCell(value, column, timeZone), kind: 'date', align };
+  if (column.type === 'timestamptz') return { text: formatTimestamptz(value, timeZone), kind: 'date', align };
+  if (TEMPORAL_TYPES.has(column.type)) return { text: value, kind: 'date', align };
   return { text: value, kind: 'text', align };
 }
 

@@ -1,7 +1,8 @@
 import type { Column, Cell as ResultCell } from '@quarry/contracts';
 import { createContext, memo, useContext, useMemo, useState } from 'react';
+import { compareCells } from '../../ui/compare-values';
 import { type DataColumns, DataTable, dataColumns } from '../../ui/data-table';
-import { formatValue, rawText, viewerTimeZone } from '../../ui/format-value';
+import { formatValue, isNumeric, rawText, viewerTimeZone } from '../../ui/format-value';
 import './results-table.css';
 
 type ResultRow = ResultCell[];
@@ -10,23 +11,19 @@ type InspectState = { inspected: Inspected | null; inspect: (at: Inspected) => v
 
 const InspectContext = createContext<InspectState>({ inspected: null, inspect: () => {}, timeZone: 'UTC' });
 
-const collator = new Intl.Collator(undefined, { numeric: true });
-
-/** Ascending order of two non-NULL values of one column (NULLs go last before this is asked). */
-function compareCells(type: Column['type']) {
-  if (type === 'number' || type === 'bigint') return (a: ResultCell, b: ResultCell) => Number(a) - Number(b);
-  if (type === 'boolean') return (a: ResultCell, b: ResultCell) => Number(a) - Number(b);
-  // The runner sends instants as ISO text in UTC, which sorts as text.
-  if (type === 'date')
-    return (a: ResultCell, b: ResultCell) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
-  return (a: ResultCell, b: ResultCell) => collator.compare(String(a), String(b));
-}
-
 function initialWidth(column: Column): number {
   if (column.type === 'boolean') return 100;
-  if (column.type === 'number' || column.type === 'bigint') return 140;
-  if (column.type === 'date') return 230;
+  if (isNumeric(column.type)) return 140;
+  if (column.type === 'date') return 130;
+  if (column.type === 'timestamp' || column.type === 'timestamptz') return 260;
   return 200;
+}
+
+/** The header's tooltip: the database's type, and for an instant the zones it was written and shown in. */
+function headerTitle(column: Column, timeZone: string): string {
+  if (column.type !== 'timestamptz') return column.dbType;
+  const written = column.timeZone ? `written by the database in ${column.timeZone}, ` : '';
+  return `${column.dbType}, ${written}shown in ${timeZone}`;
 }
 
 /** One value, formatted by its column's type; a click shows it exactly as the database sent it. */
@@ -58,22 +55,16 @@ function ResultValue({
 
 function resultColumns(columns: Column[], timeZone: string): DataColumns<ResultRow> {
   const helper = dataColumns<ResultRow>();
-  return columns.map((column, index) =>
-    helper.accessor((row) => row[index] ?? undefined, {
+  return columns.map((column, index) => {
+    const compare = compareCells(column.type);
+    return helper.accessor((row) => row[index] ?? undefined, {
       // Positional ids: a query may return two columns with one name.
       id: `c${index}`,
-      header: () => (
-        <span title={column.dbType === 'timestamptz' ? `timestamptz, shown in ${timeZone}` : column.dbType}>
-          {column.name}
-        </span>
-      ),
+      header: () => <span title={headerTitle(column, timeZone)}>{column.name}</span>,
       size: initialWidth(column),
       sortUndefined: 'last',
-      sortFn: (a, b, id) => {
-        const compare = compareCells(column.type);
-        return compare(a.getValue(id) as ResultCell, b.getValue(id) as ResultCell);
-      },
-      meta: { align: column.type === 'number' || column.type === 'bigint' ? 'end' : 'start' },
+      sortFn: (a, b, id) => compare(a.getValue(id) as ResultCell, b.getValue(id) as ResultCell),
+      meta: { align: isNumeric(column.type) ? 'end' : 'start' },
       cell: (info) => (
         <ResultValue
           value={info.row.original[index] ?? null}
@@ -82,8 +73,8 @@ function resultColumns(columns: Column[], timeZone: string): DataColumns<ResultR
           index={index}
         />
       ),
-    }),
-  );
+    });
+  });
 }
 
 /** The raw text of the value last clicked, its place and its type, with a way to copy it. */

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { applyRunEvent, failedRun, queuedRun, type RunView } from './run-view';
 
 const COLUMNS: Column[] = [
-  { name: 'id', type: 'number', dbType: 'int4' },
-  { name: 'status', type: 'string', dbType: 'text' },
+  { name: 'id', type: 'integer', dbType: 'int4' },
+  { name: 'status', type: 'text', dbType: 'text' },
 ];
 const SQL_ERROR = { code: 'sql.syntax', message: 'syntax error at or near "form"', hint: 'Fix the SQL' };
 
