@@ -1,4 +1,10 @@
-import { type BoundConnector, connectorOf, parseConnection } from '@quarry/connectors';
+import {
+  type BoundConnector,
+  connectorOf,
+  parseConnection,
+  sshTunnelFrom,
+  withTunnel,
+} from '@quarry/connectors';
 import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import { writeAuditEvent } from '@quarry/db/audit';
@@ -23,6 +29,10 @@ const unwrapFailed = (vaultCode: string): ConfigError => ({
  * in, unsealed by the vault under the record's own context (workspace, record, purpose). The only
  * place the runner opens credentials; a failure carries the vault's code for the log, never
  * anything of the record.
+ *
+ * A connection with an SSH host reaches its database through a tunnel opened for each call, whose
+ * host key must be the one pinned (`sshHostKey`). A test (`purpose: 'test'`) accepts a server not
+ * pinned yet and reports its key, which the test pins when it passes; anything else refuses it.
  */
 export function driverConfig(
   vault: Vault,
@@ -31,6 +41,9 @@ export function driverConfig(
     settings: Record<string, unknown>;
     credentials: Buffer | null;
     context: VaultContext;
+    /** The connection's pinned SSH host key; null or absent when none is (and for probes). */
+    sshHostKey?: string | null;
+    purpose?: 'test' | 'use';
   },
 ): Result<BoundConnector, ConfigError> {
   let secrets: Record<string, string> = {};
@@ -48,7 +61,19 @@ export function driverConfig(
       kind: 'user',
     });
   }
-  return ok(connectorOf(parsed.value));
+  const tunnel = sshTunnelFrom(parsed.value.settings, parsed.value.secrets);
+  if (!tunnel.ok) {
+    const { transient: _transient, internal: _internal, ...error } = tunnel.error;
+    return err(error);
+  }
+  const connector = connectorOf(parsed.value);
+  if (!tunnel.value) return ok(connector);
+  return ok(
+    withTunnel(connector, tunnel.value, {
+      pinned: record.sshHostKey ?? null,
+      purpose: record.purpose ?? 'use',
+    }),
+  );
 }
 
 /**
@@ -73,6 +98,8 @@ export async function connectionConfig(
     settings: connection.settings,
     credentials: connection.credentials,
     context: connectionCredentialsContext(connection.workspaceId, connection.id),
+    sshHostKey: connection.sshHostKey,
+    purpose: purpose.test ? 'test' : 'use',
   });
   if (connection.credentials) {
     await deps.db.transaction((tx) =>

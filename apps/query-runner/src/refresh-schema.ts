@@ -78,6 +78,7 @@ export async function refreshSchema(
     settings: connection.settings,
     credentials: connection.credentials,
     context: connectionCredentialsContext(connection.workspaceId, connection.id),
+    sshHostKey: connection.sshHostKey,
   });
   if (connection.credentials) await auditUnwrap(deps, connection, refresh, connector.ok);
   if (!connector.ok) {

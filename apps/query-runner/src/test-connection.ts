@@ -1,7 +1,8 @@
-import type { BoundConnector } from '@quarry/connectors';
+import type { BoundConnector, TunneledTestOutcome } from '@quarry/connectors';
 import { type ConnectionTestJob, type ConnectionTestOutput, err, ok, type Result } from '@quarry/contracts';
+import { writeAuditEvent } from '@quarry/db/audit';
 import { connectionProbeContext, connectionProbes, connections } from '@quarry/db/schema';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type ConfigError, connectionConfig, driverConfig } from './connection-config';
 import type { RunnerDeps } from './execute-run';
 
@@ -28,12 +29,18 @@ export async function testConnection(deps: TestDeps, job: ConnectionTestJob): Pr
       deps.log.error({ target: job.target, code: vaultCode }, 'test credentials could not be unwrapped');
     return { ok: false, error: shown };
   }
-  const outcome = await connector.value.test({
+  const outcome = await connector.value.connector.test({
     timeoutMs: TEST_TIMEOUT_MS,
     allow: deps.allowPrivateHosts,
     ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
   });
-  if (outcome.ok) return { ok: true, ...outcome.value };
+  if (outcome.ok) {
+    const { sshHostKey, ...tested } = outcome.value as TunneledTestOutcome;
+    if (sshHostKey && job.target.type === 'connection') {
+      await pinHostKey(deps, job, connector.value.settings, sshHostKey);
+    }
+    return { ok: true, ...tested, ...(sshHostKey ? { sshHostKey } : {}) };
+  }
   // The log keeps the driver's words; the answer carries the typed error without internals.
   const { kind: _kind, transient: _transient, details: _details, internal, ...shown } = outcome.error;
   deps.log.warn({ target: job.target, code: shown.code, internal }, 'connection test failed');
@@ -43,7 +50,7 @@ export async function testConnection(deps: TestDeps, job: ConnectionTestJob): Pr
 async function loadConnector(
   deps: TestDeps,
   job: ConnectionTestJob,
-): Promise<Result<BoundConnector, ConfigError>> {
+): Promise<Result<{ connector: BoundConnector; settings: Record<string, unknown> }, ConfigError>> {
   const notFound = (what: string): ConfigError => ({
     code: `not_found.${what}`,
     message: what === 'connection' ? 'No such connection in this workspace' : 'The test expired; test again',
@@ -55,11 +62,12 @@ async function loadConnector(
       .from(connections)
       .where(and(eq(connections.id, job.target.connectionId), eq(connections.workspaceId, job.workspaceId)));
     if (!connection) return err(notFound('connection'));
-    return connectionConfig(
+    const config = await connectionConfig(
       deps,
       { ...connection, status: 'ready' },
       { userId: job.requestedBy, test: true },
     );
+    return config.ok ? ok({ connector: config.value, settings: connection.settings }) : config;
   }
   // A probe is read once: deleted as it is read, whatever the test's outcome.
   const [probe] = await deps.db
@@ -74,6 +82,50 @@ async function loadConnector(
     settings: probe.settings,
     credentials: probe.credentials,
     context: connectionProbeContext(probe.workspaceId, probe.id),
+    // Unsaved settings pin nothing: the test shows the key it saw, saving and testing pins it.
+    purpose: 'test',
   });
-  return config.ok ? ok(config.value) : config;
+  return config.ok ? ok({ connector: config.value, settings: probe.settings }) : config;
+}
+
+/**
+ * Pins the SSH server's host key after the first successful test of a saved connection (trust on
+ * first use): only while none is pinned, and only if the connection's settings are still those
+ * tested, so a test that raced an edit (a new SSH host) cannot pin the old server's key.
+ */
+async function pinHostKey(
+  deps: TestDeps,
+  job: ConnectionTestJob,
+  tested: Record<string, unknown>,
+  fingerprint: string,
+): Promise<void> {
+  if (job.target.type !== 'connection') return;
+  const connectionId = job.target.connectionId;
+  await deps.db.transaction(async (tx) => {
+    const pinned = await tx
+      .update(connections)
+      .set({ sshHostKey: fingerprint })
+      .where(
+        and(
+          eq(connections.id, connectionId),
+          eq(connections.workspaceId, job.workspaceId),
+          isNull(connections.sshHostKey),
+          sql`${connections.settings} = ${JSON.stringify(tested)}::jsonb`,
+        ),
+      )
+      .returning({ id: connections.id });
+    if (pinned.length === 0) return;
+    await writeAuditEvent(
+      tx,
+      {
+        workspaceId: job.workspaceId,
+        actorId: job.requestedBy,
+        action: 'connection.ssh_host_key_pin',
+        target: { type: 'connection', id: connectionId },
+        outcome: 'success',
+        details: { fingerprint },
+      },
+      deps.now(),
+    );
+  });
 }
