@@ -9,7 +9,7 @@ export type IdentityWarning = {
   fix: string;
 };
 
-type Facts = { escaping: string[]; owned: string[]; key_readers: string[] };
+type Facts = { login: string; escaping: string[]; owned: string[]; key_readers: string[] };
 
 /**
  * Row-level security binds neither a superuser, nor a role with BYPASSRLS, nor a table's owner
@@ -22,7 +22,7 @@ export async function auditIdentityRoles(
   schema: string = DEFAULT_IDENTITY_SCHEMA,
 ): Promise<IdentityWarning[]> {
   const [row] = await query(
-    `select
+    `select pg_catalog.quote_ident(session_user) as login,
       array(select pg_catalog.quote_ident(r.rolname) from pg_catalog.pg_roles r
             where (r.rolsuper or r.rolbypassrls)
               and pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER') order by 1) as escaping,
@@ -35,16 +35,18 @@ export async function auditIdentityRoles(
                    or pg_catalog.has_table_privilege(session_user, c.oid, 'SELECT'))) as key_readers`,
     [schema],
   );
-  const facts = (row ?? { escaping: [], owned: [], key_readers: [] }) as Facts;
+  if (!row) return [];
+  const facts = row as Facts;
   const warnings: IdentityWarning[] = [];
   if (facts.escaping.length > 0) {
     warnings.push({
       code: 'identity.role_bypasses_rls',
       message: `This connection's role is, or may switch to, a role that row-level security does not bind: ${facts.escaping.join(', ')}`,
       fix: facts.escaping
-        .map(
-          (role) =>
-            `alter role ${role} nosuperuser nobypassrls; -- or revoke ${role} from the connection's role`,
+        .map((role) =>
+          role === facts.login
+            ? `alter role ${role} nosuperuser nobypassrls;`
+            : `revoke ${role} from ${facts.login}; -- or: alter role ${role} nosuperuser nobypassrls;`,
         )
         .join('\n'),
     });
@@ -60,7 +62,7 @@ export async function auditIdentityRoles(
     warnings.push({
       code: 'identity.role_reads_key',
       message: `This connection's role can read the identity signing key (it is, or may act as, ${facts.key_readers.join(', ')}, or was granted the table): any cell could sign anyone's identity`,
-      fix: `revoke ${facts.key_readers.join(', ')} from <the connection's role>;\nrevoke all on ${schema}.signing_key from <the connection's role>;`,
+      fix: `revoke ${facts.key_readers.join(', ')} from ${facts.login};\nrevoke all on ${schema}.signing_key from ${facts.login};`,
     });
   }
   return warnings;
