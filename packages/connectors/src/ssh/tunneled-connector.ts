@@ -1,7 +1,8 @@
 import { err, ok, type Result } from '@quarry/contracts';
 import type { BoundConnector } from '../registry/bound-connector';
-import type { ConnectContext, TestOutcome } from '../registry/connector';
+import type { ConnectContext, Dialer, TestOutcome } from '../registry/connector';
 import type { ConnectorError, StreamEvent } from '../types';
+import { tunnelErrorOf } from './errors';
 import type { SshTunnelConfig } from './fields';
 import { openTunnel, type Tunnel } from './open-tunnel';
 
@@ -52,8 +53,10 @@ export function withTunnel(bound: BoundConnector, tunnel: SshTunnelConfig, pin: 
   ): Promise<Result<T, ConnectorError>> => {
     const opened = await open(context);
     if (!opened.ok) return opened;
+    const dialed = watchDials(opened.value);
     try {
-      return await call({ ...context, dial: opened.value.dial }, opened.value);
+      const result = await call({ ...context, dial: dialed.dial }, opened.value);
+      return result.ok ? result : err(dialed.failure() ?? result.error);
     } finally {
       await opened.value.close();
     }
@@ -84,9 +87,32 @@ async function* streamThrough(
     yield { type: 'error', error: opened.error };
     return;
   }
+  const dialed = watchDials(opened.value);
   try {
-    yield* bound.stream(request, { ...context, dial: opened.value.dial });
+    for await (const event of bound.stream(request, { ...context, dial: dialed.dial })) {
+      yield event.type === 'error' ? { type: 'error', error: dialed.failure() ?? event.error } : event;
+    }
   } finally {
     await opened.value.close();
   }
+}
+
+/**
+ * The tunnel's dialer, remembering why a dial failed: a driver reports a stream it could not get
+ * in its own words (a lost connection), while the tunnel knows the cause (the SSH server could not
+ * reach the database), which is what the person should read.
+ */
+function watchDials(tunnel: Tunnel): { dial: Dialer; failure: () => ConnectorError | undefined } {
+  let failure: ConnectorError | undefined;
+  return {
+    dial: async (target, signal) => {
+      try {
+        return await tunnel.dial(target, signal);
+      } catch (error) {
+        failure ??= tunnelErrorOf(error);
+        throw error;
+      }
+    },
+    failure: () => failure,
+  };
 }
