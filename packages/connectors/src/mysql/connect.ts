@@ -1,9 +1,10 @@
+import { isIP } from 'node:net';
 import mysql, { type Connection, type FieldPacket } from 'mysql2';
 import type { ResultLimitError } from '../postgres/result-guard';
 import { DEFAULT_RESULT_LIMITS } from '../postgres/stream';
 import type { ConnectContext, QueryParam } from '../registry/connector';
 import type { MysqlConfig } from './kind';
-import { CONNECT_TIMEOUT_MS, openMysqlSocket } from './open-socket';
+import { CONNECT_TIMEOUT_MS, failure, openMysqlSocket } from './open-socket';
 import { createMysqlResultGuard } from './result-guard';
 
 /** One signed-in MySQL session, on a socket Quarry opened, with its result guard. */
@@ -57,6 +58,12 @@ export async function connectMysql(
     onLimit?: (error: ResultLimitError) => void;
   } = {},
 ): Promise<MysqlSession> {
+  // mysql2 checks the certificate's name only against a host name (it sends no name for an IP
+  // address, and Node then checks `localhost`): verify-full with an address is refused rather than
+  // checked against the wrong name.
+  if (config.sslMode === 'verify-full' && isIP(config.host.replace(/^\[|\]$/g, '')) !== 0) {
+    throw failure('TLS_NAME_REQUIRED', 'verify-full needs a host name');
+  }
   const socket = await openMysqlSocket(config, context);
   const limits = context.limits ?? DEFAULT_RESULT_LIMITS;
   const ssl = sslFor(config);

@@ -116,17 +116,36 @@ export function toConnectorError(error: unknown, context: ErrorContext): Connect
       internal: message,
     };
   }
+  if (code === 'TLS_NAME_REQUIRED') {
+    return {
+      code: 'connections.invalid_settings',
+      message: 'Verifying the host name needs the host as a name, not an IP address',
+      hint: "Enter the host name the server's certificate was issued for, or choose Verify the certificate authority",
+      details: { field: 'host' },
+      kind: 'user',
+      transient: false,
+    };
+  }
   if (SHARED_CODES.has(code))
     return toPostgresError(error, { timeoutMs: context.timeoutMs, cancelled: false });
-  if (/CERT|SELF_SIGNED|ERR_TLS|UNABLE_TO_(GET|VERIFY)/.test(code)) {
+  // mysql2 replaces the TLS error's own code with HANDSHAKE_SSL_ERROR; its message says which check failed.
+  if (code === 'HANDSHAKE_SSL_ERROR' || /CERT|SELF_SIGNED|ERR_TLS|UNABLE_TO_(GET|VERIFY)/.test(code)) {
+    const nameMismatch = /altnames|does not match|ALTNAME/i.test(`${code} ${message}`);
+    const untrusted = /certificate|CERT|SELF_SIGNED|UNABLE_TO/i.test(`${code} ${message}`);
     return {
       code: 'connector.failed',
-      message: "The database server's certificate could not be verified",
-      hint: "Paste the certificate authority that signed the server's certificate, or check the host name it was issued for",
-      details: { tls: code },
+      message: nameMismatch
+        ? "The database server's certificate was not issued for this host name"
+        : untrusted
+          ? "The database server's certificate could not be verified"
+          : 'The encrypted connection to the database server could not be set up',
+      hint: nameMismatch
+        ? 'Enter the host name the certificate names, or choose Verify the certificate authority'
+        : "Paste the certificate authority that signed the server's certificate",
+      details: { tls: nameMismatch ? 'name_mismatch' : untrusted ? 'untrusted' : 'handshake' },
       kind: 'system',
       transient: false,
-      internal: message,
+      internal: message.slice(0, 300),
     };
   }
   if (code === 'PROTOCOL_CONNECTION_LOST' || code === 'ECONNRESET' || code === 'EPIPE') {

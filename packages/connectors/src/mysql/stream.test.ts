@@ -135,6 +135,15 @@ describe.skipIf(!url)('streamMysql', () => {
     expect(count).toEqual(['1']);
   });
 
+  it('never reads a file for the server: LOAD DATA LOCAL is refused by the client capability (CONN-1)', async () => {
+    const error = errorOf(await collect("LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE secrets"));
+    // The server was told at sign-in that this client takes no LOCAL files, so it never asks for
+    // one: MariaDB's ER_LOAD_INFILE_CAPABILITY_DISABLED (MySQL answers 1148).
+    expect(error.details).toMatchObject({ errno: 4166 });
+    const [count] = rowsOf(await collect('SELECT COUNT(*) FROM secrets'));
+    expect(count).toEqual(['1']);
+  });
+
   it('gives a syntax error its position in the SQL as written (the tag comment does not shift it)', async () => {
     const sql = 'SELECT id\nFROM orders\nWHERE id = = 3';
     const error = errorOf(await collect(sql, [], { tag: 'run_syntax' }));
