@@ -44,9 +44,9 @@ describe('the walking skeleton, from sign-in to streamed rows', () => {
     expect(count).toBe(12_345);
     expect(firstId).toBe('1');
     expect(result.columns().map((c) => [c.name, c.type])).toEqual([
-      ['id', 'bigint'],
-      ['status', 'string'],
-      ['total', 'number'],
+      ['id', 'integer'],
+      ['status', 'text'],
+      ['total', 'decimal'],
     ]);
     const summary = await client.api.runs.get.query({ runId: result.run.id });
     expect(summary).toMatchObject({ status: 'succeeded', rowCount: 12_345, truncated: false });

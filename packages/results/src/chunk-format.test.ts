@@ -16,7 +16,7 @@ describe('run chunks', () => {
     const sealed = sealRows(vault, context, [['1', 'delivered', null]]);
     expect(sealed.includes(Buffer.from('delivered'))).toBe(false);
     expect(JSON.parse(openChunkText(vault, context, sealed))).toEqual([['1', 'delivered', null]]);
-    const columns = [{ name: 'id', type: 'bigint' as const, dbType: 'int8' }];
+    const columns = [{ name: 'id', type: 'integer' as const, dbType: 'int8' }];
     expect(parseColumnsChunk(openChunkText(vault, context, sealColumns(vault, context, columns)))).toEqual(
       columns,
     );

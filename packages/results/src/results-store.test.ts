@@ -43,7 +43,7 @@ describe('the results store', () => {
   it('hands the reader back what the runner wrote, in order, sealed at rest', async () => {
     const runId = await newRun();
     const now = new Date();
-    const columns = [{ name: 'secret', type: 'string' as const, dbType: 'text' }];
+    const columns = [{ name: 'secret', type: 'text' as const, dbType: 'text' }];
     await writeChunk(database.db, vault, {
       workspaceId,
       runId,

@@ -45,9 +45,26 @@ export class QuarryClientError extends Error {
 
 export type QueryResult = {
   run: RunSummary;
-  /** Set once the first chunk arrives; always before the first row. */
+  /**
+   * Set once the first chunk arrives; always before the first row. Each column has its `name`, the
+   * database's `dbType` (`int8`, `numeric`, `timestamptz`, `int4[]`; `oid:N` for a type of the
+   * database's own) and a logical `type` to format and sort by (`integer`, `decimal`, `float`,
+   * `boolean`, `text`, `date`, `time`, `timestamp`, `timestamptz`, `interval`, `json`, `bytes`,
+   * `uuid`, `array`, `other`; see contracts' ColumnType). A `timestamptz` column names the
+   * `timeZone` its values were written in (`UTC` unless the SQL set another).
+   */
   columns: () => Column[];
-  /** Rows as arrays in column order, streamed as the runner produces them. */
+  /**
+   * Rows as arrays in column order, streamed as the runner produces them. Each value is exactly
+   * the database's own text, never parsed on the way: int8 and numeric keep every digit
+   * (`'9007199254740993'`), floats keep `'Infinity'`, `'NaN'` and `'-0'`, timestamps keep their
+   * microseconds, BC years and infinities (`'2024-02-29 13:45:00.123456'`, `'0044-03-15 BC'`,
+   * `'infinity'`), a timestamp without time zone is its wall-clock text (never UTC), a date is a
+   * date (`'2024-02-29'`), json and jsonb are the server's JSON text (parse it yourself), bytea is
+   * `\x…` hex text, arrays are PostgreSQL's array text (`'{1,NULL,3}'`). Three exceptions: booleans
+   * are `true`/`false`, 16- and 32-bit integers (int2/int4, MySQL's INT and smaller) are JS
+   * numbers, and NULL is `null`, never `''`.
+   */
   rows: AsyncIterable<Cell[]>;
   /** Stops the run, on the database server too; reading `rows` then ends with `run.cancelled`. */
   cancel: () => Promise<RunSummary>;

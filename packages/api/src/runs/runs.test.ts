@@ -41,7 +41,7 @@ async function finishedRun(expiresAt: Date): Promise<string> {
   await h.database.db
     .insert(runChunks)
     .values([
-      chunk(0, 0, (c) => sealColumns(h.vault, c, [{ name: 'secret', type: 'string', dbType: 'text' }])),
+      chunk(0, 0, (c) => sealColumns(h.vault, c, [{ name: 'secret', type: 'text', dbType: 'text' }])),
       chunk(1, 1, (c) => sealRows(h.vault, c, [['the secret row']])),
     ]);
   return id;
