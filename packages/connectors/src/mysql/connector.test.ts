@@ -172,32 +172,38 @@ describe.skipIf(!url)('the MySQL connector', () => {
   });
 
   describe('cancel()', () => {
-    it("kills, on the server, the running query of a session named by the run's tag", async () => {
-      const tag = `run_orphan_${randomBytes(3).toString('hex')}`;
-      const events: StreamEvent[] = [];
-      const orphan = (async () => {
-        for await (const event of connector.stream(
-          db.config,
-          { sql: 'SELECT SLEEP(60)', params: [], rowLimit: 10, tag },
-          loopbackContext(),
-        ))
-          events.push(event);
-      })();
-      const deadline = Date.now() + 5000;
-      let cancelled = 0;
-      while (Date.now() < deadline && cancelled === 0) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const result = await connector.cancel(db.config, tag, loopbackContext());
-        if (!result.ok) throw new Error(result.error.message);
-        cancelled = result.value;
-      }
-      expect(cancelled).toBe(1);
-      await orphan;
-      const last = events.at(-1);
-      expect(last?.type === 'error' && last.error.code).toBe('run.cancelled');
-      // Another tag's session is left alone.
-      const none = await connector.cancel(db.config, `${tag}_not`, loopbackContext());
-      expect(none).toEqual({ ok: true, value: 0 });
-    });
+    it.each([
+      ['as text', 'SELECT SLEEP(60)', []],
+      ['with bound parameters', 'SELECT SLEEP(?)', [60]],
+    ])(
+      "kills, on the server, the running query of a session named by the run's tag (%s)",
+      async (_how, sql, params) => {
+        const tag = `run_orphan_${randomBytes(3).toString('hex')}`;
+        const events: StreamEvent[] = [];
+        const orphan = (async () => {
+          for await (const event of connector.stream(
+            db.config,
+            { sql, params, rowLimit: 10, tag },
+            loopbackContext(),
+          ))
+            events.push(event);
+        })();
+        const deadline = Date.now() + 5000;
+        let cancelled = 0;
+        while (Date.now() < deadline && cancelled === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          const result = await connector.cancel(db.config, tag, loopbackContext());
+          if (!result.ok) throw new Error(result.error.message);
+          cancelled = result.value;
+        }
+        expect(cancelled).toBe(1);
+        await orphan;
+        const last = events.at(-1);
+        expect(last?.type === 'error' && last.error.code).toBe('run.cancelled');
+        // Another tag's session is left alone.
+        const none = await connector.cancel(db.config, `${tag}_not`, loopbackContext());
+        expect(none).toEqual({ ok: true, value: 0 });
+      },
+    );
   });
 });

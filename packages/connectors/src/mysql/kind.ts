@@ -1,3 +1,4 @@
+import { sshSecretsShape, sshSettingsShape } from '../ssh/fields';
 import { z } from 'zod';
 import type { ConnectorKind, FieldMeta } from '../registry/connector-kind';
 import { HostName, ObjectName, Port } from '../registry/host-name';
@@ -52,6 +53,7 @@ export const mysqlSettings = (defaults: { sslHelp: string }) =>
           placeholder: '-----BEGIN CERTIFICATE-----',
         }),
       ),
+    ...sshSettingsShape,
   });
 
 export const MysqlSettings = mysqlSettings({
@@ -65,6 +67,7 @@ export const MysqlSecrets = z.strictObject({
     .max(1024, 'A password has at most 1024 characters')
     .optional()
     .meta(meta({ label: 'Password', section: 'credentials' })),
+  ...sshSecretsShape,
 });
 export type MysqlSecrets = z.infer<typeof MysqlSecrets>;
 

@@ -212,6 +212,24 @@ describe.skipIf(!url)('streamMysql', () => {
     expect(await waitFor(async () => (await running(`/* quarry:${tag} */%`)).length === 0, 5000)).toBe(true);
   });
 
+  it('stops the statement at the server when the reader stops reading early', async () => {
+    const tag = 'run_reader_left';
+    for await (const event of streamMysql(
+      db.config,
+      {
+        sql: "SELECT seq, REPEAT('x', 8000), SLEEP(0.01) FROM seq_1_to_100000",
+        params: [],
+        rowLimit: 200_000,
+        batchSize: 2,
+        tag,
+      },
+      loopbackContext(),
+    )) {
+      if (event.type === 'rows') break;
+    }
+    expect(await waitFor(async () => (await running(`/* quarry:${tag} */%`)).length === 0, 2000)).toBe(true);
+  });
+
   it('stops a query at the timeout, enforced by the server', async () => {
     const started = Date.now();
     const error = errorOf(await collect('SELECT SLEEP(30)', [], {}, { timeoutMs: 1000 }));

@@ -140,6 +140,18 @@ describe.skipIf(!mariadbd)('MySQL over TLS', () => {
     expect(await cipherOf(config({ sslMode: 'disable' }))).toBe('');
   });
 
+  it('holds the result limits on the decrypted bytes', async () => {
+    if (!connector) throw new Error('no connector');
+    let error: ConnectorError | null = null;
+    for await (const event of connector.stream(
+      config({ sslMode: 'require' }),
+      { sql: "SELECT REPEAT('x', 3000000)", params: [], rowLimit: 10 },
+      loopbackContext({ limits: { maxValueBytes: 1_000_000, maxResultBytes: 100_000_000 } }),
+    ))
+      if (event.type === 'error') error = event.error;
+    expect(error?.code).toBe('run.value_too_large');
+  });
+
   it('verify-ca accepts the CA that signed the certificate, whatever the host name, and refuses another CA', async () => {
     expect(await cipherOf(config({ sslMode: 'verify-ca', caCertificate: authority.certificate }))).not.toBe(
       '',
