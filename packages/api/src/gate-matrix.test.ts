@@ -66,6 +66,13 @@ const ownMissing = {
   viewer: 'NOT_FOUND',
   guest: 'NOT_FOUND',
 } as const;
+/** Can query on A's connection: the Workspace group by default, which holds the Viewer but not the Guest. */
+const canQueryOf = {
+  anonymous: 'UNAUTHORIZED',
+  otherWorkspace: 'NOT_FOUND',
+  viewer: 'gate',
+  guest: 'FORBIDDEN',
+} as const;
 const open = { anonymous: 'gate', otherWorkspace: 'gate', viewer: 'gate', guest: 'gate' } as const;
 
 const project = () => ({ projectId: h.a.projectId });
@@ -170,6 +177,21 @@ const MATRIX: Record<string, Row> = {
     ...editProject,
   },
   'connections.permissions': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
+  // Schema browsing: any member with Can query (the Viewer, through Workspace; not the Guest).
+  'schema.browse': { input: () => ({ connectionId: h.a.connectionId }), ...canQueryOf },
+  'schema.search': { input: () => ({ connectionId: h.a.connectionId, q: 'orders' }), ...canQueryOf },
+  'schema.columns': {
+    input: () => ({ connectionId: h.a.connectionId, tableId: 'stb_nosuchtable' }),
+    ...canQueryOf,
+    viewer: 'NOT_FOUND',
+  },
+  'schema.refresh': { input: () => ({ connectionId: h.a.connectionId }), ...canQueryOf },
+  'schema.refreshStatus': { input: () => ({ refreshId: 'srf_nosuchrefresh' }), ...ownMissing },
+  'schema.settings': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
+  'schema.updateSettings': {
+    input: () => ({ connectionId: h.a.connectionId, cadence: 'off', filter: { include: [], exclude: [] } }),
+    ...adminOf,
+  },
   'connections.previewPermissions': {
     input: () => ({
       connectionId: h.a.connectionId,
