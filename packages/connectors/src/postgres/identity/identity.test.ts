@@ -19,6 +19,7 @@ import {
 import { identityInstallSql, identityKeyRevokeSql, identityKeySql } from './install-sql';
 import { IdentityError, identityPrepare, SESSION_FACTS_SQL, SET_CLAIMS_SQL } from './prepare';
 import { samplePolicySql } from './sample-policy';
+import { identitySelfCheck } from './self-check';
 
 const suffix = randomBytes(4).toString('hex');
 const SCHEMA = 'quarry_identity';
@@ -602,6 +603,38 @@ describe('the runner’s identity step', () => {
     );
 
     expect((error as IdentityError).error.code).toBe('connector.identity_rejected');
+  });
+});
+
+describe('the connection test’s self-check', () => {
+  it('passes with the warehouse’s key and no role that reads past RLS', async () => {
+    const outcome = await inRun(null, (q) =>
+      identitySelfCheck(q, { key: KEY, schema: SCHEMA, workspaceId: WORKSPACE }),
+    );
+
+    expect(outcome).toEqual({ ok: true, value: [] });
+  });
+
+  it.each([
+    [
+      'another key',
+      { key: WRONG_KEY, schema: SCHEMA, workspaceId: WORKSPACE },
+      'connector.identity_rejected',
+    ],
+    [
+      'another workspace',
+      { key: KEY, schema: SCHEMA, workspaceId: 'wsp_other' },
+      'connector.identity_rejected',
+    ],
+    [
+      'no install',
+      { key: KEY, schema: 'quarry_not_here', workspaceId: WORKSPACE },
+      'connector.identity_not_installed',
+    ],
+  ])('fails with %s, saying which', async (_, input, code) => {
+    const outcome = await inRun(null, (q) => identitySelfCheck(q, input));
+
+    expect(outcome.ok ? null : outcome.error.code).toBe(code);
   });
 });
 
