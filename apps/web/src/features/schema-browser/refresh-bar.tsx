@@ -95,7 +95,7 @@ export function RefreshBar({ input, tree }: RefreshBarProps) {
         ) : null}
         {refresh?.status === 'succeeded' ? (
           <p className="small muted" data-testid="schema-refresh-done">
-            Refresh finished. {countsText(refresh)}
+            Refresh finished: {countsText(refresh)?.toLowerCase()}.
           </p>
         ) : null}
       </div>

@@ -55,9 +55,12 @@ describe('refreshedBy', () => {
 describe('countsText', () => {
   it('says what changed, or that nothing did', () => {
     expect(countsText(refresh({ counts: { added: 3, removed: 1, changed: 0 } }))).toBe(
-      'Tables 3 added, 1 removed',
+      '3 tables added, 1 removed',
     );
     expect(countsText(refresh({ counts: { added: 0, removed: 0, changed: 0 } }))).toBe('Nothing changed');
+    expect(countsText(refresh({ counts: { added: 0, removed: 1, changed: 1200 } }))).toBe(
+      '1 table removed, 1,200 changed',
+    );
     expect(countsText(refresh({}))).toBeNull();
   });
 });

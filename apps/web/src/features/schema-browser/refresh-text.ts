@@ -30,11 +30,14 @@ export function refreshedBy(last: NonNullable<SchemaTree['lastRefreshed']>): str
 export function countsText(refresh: SchemaRefresh): string | null {
   if (!refresh.counts) return null;
   const { added, removed, changed } = refresh.counts;
-  if (added + removed + changed === 0) return 'Nothing changed';
   const parts = [
-    added > 0 ? `${formatCount(added)} added` : null,
-    removed > 0 ? `${formatCount(removed)} removed` : null,
-    changed > 0 ? `${formatCount(changed)} changed` : null,
-  ].filter((part) => part !== null);
-  return `Tables ${parts.join(', ')}`;
+    [added, 'added'],
+    [removed, 'removed'],
+    [changed, 'changed'],
+  ] as const;
+  const said = parts.filter(([count]) => count > 0).map(([count, what]) => `${formatCount(count)} ${what}`);
+  if (said.length === 0) return 'Nothing changed';
+  const first = parts.find(([count]) => count > 0)?.[0] ?? 0;
+  // The noun goes with the first count: "1 table added, 2 removed".
+  return `${said[0]?.replace(' ', first === 1 ? ' table ' : ' tables ')}${said.length > 1 ? `, ${said.slice(1).join(', ')}` : ''}`;
 }

@@ -13,13 +13,27 @@ const TYPE_LABELS: Readonly<Record<SchemaSearchHit['type'], string>> = {
 /** The name a hit is about: the column of a column hit, the table of a table hit, and so on. */
 const hitName = (hit: SchemaSearchHit): string => hit.column ?? hit.table ?? hit.schema ?? hit.database;
 
-/** Where a hit lives, above its own name: `warehouse › public › orders`. */
+/**
+ * Where a hit lives, short: its schema and table (a connection reads one database in PostgreSQL,
+ * so the database name would only crowd the line); the database stands in where there is no
+ * schema (MySQL). The full path is the line's tooltip.
+ */
 const hitPath = (hit: SchemaSearchHit): string[] => {
-  const parts = [hit.database, hit.schema, hit.table, hit.column].filter(
-    (part): part is string => part !== null,
-  );
-  return parts.slice(0, -1);
+  const container = hit.schema ?? hit.database;
+  switch (hit.type) {
+    case 'database':
+      return [];
+    case 'schema':
+      return [hit.database];
+    case 'table':
+      return [container];
+    case 'column':
+      return hit.table ? [container, hit.table] : [container];
+  }
 };
+
+const fullPath = (hit: SchemaSearchHit): string =>
+  [hit.database, hit.schema, hit.table, hit.column].filter((part) => part !== null).join(' › ');
 
 type SearchResultsProps = {
   q: string;
@@ -64,9 +78,13 @@ export function SearchResults({ q, result, onInsert }: SearchResultsProps) {
                     ),
                   )}
                 </span>
-                {hit.dbType ? <span className="schema-type">{hit.dbType}</span> : null}
               </span>
-              {path.length > 0 ? <span className="schema-hit-path muted">{path.join(' › ')}</span> : null}
+              {path.length > 0 || hit.dbType ? (
+                <span className="schema-hit-path muted" title={fullPath(hit)}>
+                  {path.join(' › ')}
+                  {hit.dbType ? <span className="schema-type"> · {hit.dbType}</span> : null}
+                </span>
+              ) : null}
               {onInsert && table !== null ? (
                 <button
                   type="button"
