@@ -3,7 +3,6 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '@quarry/db/demo-warehouse';
-import { TEST_READER_PASSWORD } from '@quarry/db/testing';
 import { generateMasterKey } from '@quarry/vault';
 import { ensureChromium, reportMissingChromium } from './browser';
 import { childEnv, env } from './env';
@@ -181,7 +180,7 @@ async function withTestEnvironment(
   const tlsServer = await startTlsTestServer({ detached: false });
   say(`test warehouses live on an embedded PostgreSQL with TLS on port ${env.QUARRY_TEST_TLS_PG_PORT}`);
   const warehouseName = `quarry_test_wh_${Date.now().toString(36)}`;
-  const readerPassword = TEST_READER_PASSWORD;
+  const readerPassword = tlsServer.readerPassword;
   try {
     const warehouseAdminUrl = await ensureDatabase(tlsServer.adminUrl, warehouseName);
     say(`seeding the test warehouse (${orders.toLocaleString('en')} orders)…`);
@@ -192,8 +191,8 @@ async function withTestEnvironment(
     return await body({
       ...childEnv(),
       QUARRY_TEST_ADMIN_URL: server.adminUrl,
-      QUARRY_TEST_READER_PASSWORD: readerPassword,
       QUARRY_TEST_WAREHOUSE_URL: reader.toString(),
+      // With QUARRY_TEST_READER_PASSWORD: the TLS test server's own.
       ...tlsTestEnv(tlsServer),
       MYSQL_URL: env.MYSQL_URL ?? (env.CI === 'true' ? 'mysql://root@127.0.0.1:3306/test' : ''),
     });

@@ -1,15 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { env } from './env';
-import { dataDir } from './paths';
+import { dataDir, persistedSecret } from './paths';
 import { type Server, startEmbedded } from './postgres';
 import type { ServerTls } from './tls';
 
 /** The role of the TLS test server that signs in by client certificate only (pg_hba `cert`). */
 export const TLS_CLIENT_USER = 'quarry_cert_reader';
 
-export type TlsTestServer = Server & { tls: ServerTls };
+export type TlsTestServer = Server & {
+  tls: ServerTls;
+  /**
+   * The password of the warehouses' shared reader role (cluster-wide): kept with the server, so
+   * every test process using it, npm test's and bare vitest runs alike, sets and uses the same one.
+   */
+  readerPassword: string;
+};
 
 /**
  * The PostgreSQL test warehouses live on: embedded, TLS on, its certificate naming `localhost` only
@@ -30,7 +38,8 @@ export async function startTlsTestServer(options: { detached: boolean }): Promis
   } finally {
     await sql.end({ timeout: 5 });
   }
-  return { ...server, tls };
+  const readerPassword = persistedSecret('test-tls-postgres.reader-password', () => randomUUID());
+  return { ...server, tls, readerPassword };
 }
 
 /** What the tests read to reach the TLS test server (see @quarry/db/testing's testTlsServer). */
@@ -38,6 +47,7 @@ export function tlsTestEnv(server: TlsTestServer): Record<string, string> {
   return {
     QUARRY_TEST_TLS_ADMIN_URL: server.adminUrl,
     QUARRY_TEST_TLS_CA: server.tls.caCertificate,
+    QUARRY_TEST_READER_PASSWORD: server.readerPassword,
     ...(server.tls.client
       ? {
           QUARRY_TEST_TLS_CLIENT_USER: server.tls.client.user,

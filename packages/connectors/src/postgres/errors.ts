@@ -263,7 +263,7 @@ function tlsError(code: string, message: string): ConnectorError | null {
       hint: 'Enter the host exactly as the certificate names it, or choose Verify CA to check the certificate without the name',
     };
   }
-  if (CLIENT_REFUSED.has(code)) {
+  if (CLIENT_REFUSED.has(code) || code === 'TLS_CLIENT_CERTIFICATE_CLOSED') {
     return {
       ...base,
       code: 'connector.tls_client_certificate_refused',

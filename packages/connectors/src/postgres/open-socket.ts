@@ -73,7 +73,27 @@ export async function negotiatePostgresTls(
   }
   const secure = tlsConnect({ ...postgresTlsOptions(config), socket: stream });
   await once(secure, 'secureConnect', { signal });
+  if (config.clientCertificate && secure.getProtocol() === 'TLSv1.3') watchClientCertificateVerdict(secure);
   return secure;
+}
+
+/**
+ * Under TLS 1.3 the server judges the client certificate after the client's handshake is done, so
+ * its refusal (an alert, then a close) races the startup message we send: the driver may see only
+ * `write ECONNRESET`. A reset before the server sent a single byte, on a connection that presented
+ * a client certificate, is that refusal, and is named so (a TLS 1.2 server refuses inside the
+ * handshake, with the alert's own code).
+ */
+function watchClientCertificateVerdict(secure: TLSSocket): void {
+  let answered = false;
+  secure.prependListener('data', () => {
+    answered = true;
+  });
+  secure.prependListener('error', (error: NodeJS.ErrnoException) => {
+    if (!answered && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+      error.code = 'TLS_CLIENT_CERTIFICATE_CLOSED';
+    }
+  });
 }
 
 /**

@@ -3,14 +3,16 @@ import postgres from 'postgres';
 import { createDb, type DbClient } from '../client';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '../demo-warehouse/index';
 import { sweepForLeakScan } from './leak-scan-sweep';
-import { createTlsTestDatabase, testTlsSettings } from './tls-server';
+import { createTlsTestDatabase, testTlsSettings, tlsTestVars } from './tls-server';
 
 /**
- * Tests share one cluster-wide reader role, so every test process of a run must agree on its
- * password: `npm test` draws one per run and hands it down; a bare vitest run (trust auth on the
- * machine's server) draws its own. Never a fixed password on a login role.
+ * Tests share one cluster-wide reader role on the TLS test server, so every test process must agree
+ * on its password: the server keeps one (`npm test` and the tls-test-server script hand it down as
+ * QUARRY_TEST_READER_PASSWORD; a bare vitest run reads it from .data/test-tls.json). Never a fixed
+ * password on a login role.
  */
-export const TEST_READER_PASSWORD = process.env.QUARRY_TEST_READER_PASSWORD ?? randomUUID();
+export const TEST_READER_PASSWORD =
+  process.env.QUARRY_TEST_READER_PASSWORD ?? tlsTestVars().QUARRY_TEST_READER_PASSWORD ?? randomUUID();
 
 import { runMigrations } from '../migrate';
 

@@ -25,13 +25,16 @@ export type TestTlsServer = {
 
 const TLS_ENV_FILE = join(import.meta.dirname, '..', '..', '..', '..', '.data', 'test-tls.json');
 
+/** QUARRY_TEST_TLS_* (and the reader's password) from the environment, else from .data/test-tls.json. */
+export function tlsTestVars(): Record<string, string | undefined> {
+  if (process.env.QUARRY_TEST_TLS_ADMIN_URL) return process.env;
+  const root = process.env.QUARRY_ROOT;
+  const file = root ? join(root, '.data', 'test-tls.json') : TLS_ENV_FILE;
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+}
+
 export function testTlsServer(): TestTlsServer {
-  const fromFile = (): Record<string, string> => {
-    const root = process.env.QUARRY_ROOT;
-    const file = root ? join(root, '.data', 'test-tls.json') : TLS_ENV_FILE;
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
-  };
-  const vars = process.env.QUARRY_TEST_TLS_ADMIN_URL ? process.env : fromFile();
+  const vars = tlsTestVars();
   const adminUrl = vars.QUARRY_TEST_TLS_ADMIN_URL;
   const caCertificate = vars.QUARRY_TEST_TLS_CA;
   if (!adminUrl || !caCertificate) {
