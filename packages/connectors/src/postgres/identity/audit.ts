@@ -32,7 +32,8 @@ export async function auditIdentityRoles(
       array(select pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(c.relowner)) from pg_catalog.pg_class c
             where c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident($1) || '.signing_key')
               and (pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER')
-                   or pg_catalog.has_table_privilege(session_user, c.oid, 'SELECT'))) as key_readers`,
+                   or (pg_catalog.has_table_privilege(session_user, c.oid, 'SELECT')
+                       and not (c.relrowsecurity and c.relforcerowsecurity)))) as key_readers`,
     [schema],
   );
   if (!row) return [];

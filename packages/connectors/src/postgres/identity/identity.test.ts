@@ -529,6 +529,23 @@ describe('a cell that forges the identity sees no more than its reader’s rows'
     expect(sources?.n).toBe(0);
   });
 
+  it('reads every table through pg_read_all_data, and still not the key', async () => {
+    await admin.unsafe(`grant pg_read_all_data to ${readerRole}`);
+    let outcome: { keys: number; ids: number[]; warnings: string[] };
+    try {
+      outcome = await inRun(alice, async (q) => ({
+        keys: (await q(`select key from ${SCHEMA}.signing_key`, [])).length,
+        ids: await visible(q),
+        warnings: (await auditIdentityRoles(q, SCHEMA)).map((w) => w.code),
+      }));
+    } finally {
+      await admin.unsafe(`revoke pg_read_all_data from ${readerRole}`);
+    }
+
+    // SELECT on every table, row-level security still on: no key row, and only alice's rows.
+    expect(outcome).toEqual({ keys: 0, ids: ALICE_ROWS, warnings: [] });
+  });
+
   it('shadows sha256, the HMAC, current_setting, the pid, the verifier, = and ->> through search_path', async () => {
     const outcome = await inRun(alice, async (q) => {
       await q(`set search_path = ${EVIL}, pg_catalog, public`, []);

@@ -43,7 +43,9 @@ export type IdentityInstall = {
  * reader role. It creates no key: `identityKeySql` adds one.
  *
  * What it builds:
- * - `<schema>.signing_key`: the keys, readable by the owner role only. Nobody else gets any grant.
+ * - `<schema>.signing_key`: the keys, readable by the owner role only: nobody else gets any grant,
+ *   and forced row-level security hides its rows from anyone else who reads all tables anyway
+ *   (`pg_read_all_data`).
  * - `<schema>.hmac_sha256(key, message)` and `hmac_pad`: HMAC-SHA256 from PostgreSQL's built-in
  *   `sha256`; the key's pads are generated columns (PostgreSQL 12+), so a verification costs
  *   three SHA-256 and no byte-wise loop. Not pgcrypto: an extension's functions live in whatever
@@ -157,6 +159,13 @@ alter table ${schema}.signing_key
   add column if not exists outer_pad bytea generated always as (${schema}.hmac_pad(key, 92)) stored;
 alter table ${schema}.signing_key owner to ${owner};
 revoke all on table ${schema}.signing_key from public, ${readerList};
+-- Grants are not the only way to SELECT: members of pg_read_all_data (PostgreSQL 14+, a common
+-- choice for an analytics role) read every table. Row-level security still binds them, so the
+-- keys show to the owner, as whom the verifier runs, and to no one else.
+alter table ${schema}.signing_key enable row level security;
+alter table ${schema}.signing_key force row level security;
+drop policy if exists owner_only on ${schema}.signing_key;
+create policy owner_only on ${schema}.signing_key to ${owner} using (true);
 
 create or replace function ${schema}.current_reader() returns jsonb
 language plpgsql stable security definer parallel restricted ${pinned}
