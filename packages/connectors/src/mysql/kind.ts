@@ -1,7 +1,7 @@
-import { sshSecretsShape, sshSettingsShape } from '../ssh/fields';
 import { z } from 'zod';
 import type { ConnectorKind, FieldMeta } from '../registry/connector-kind';
 import { HostName, ObjectName, Port } from '../registry/host-name';
+import { sshSecretsShape, sshSettingsShape, sshTunnelFieldIssue } from '../ssh/fields';
 
 const meta = (m: FieldMeta) => m;
 
@@ -74,7 +74,7 @@ export type MysqlSecrets = z.infer<typeof MysqlSecrets>;
 /** What the MySQL connector connects with: the settings and the unsealed password. */
 export type MysqlConfig = MysqlSettings & { password: string };
 
-const features = { schemaBrowsing: true, chartCells: true, ctePushDown: true, ssh: false, tls: true };
+const features = { schemaBrowsing: true, chartCells: true, ctePushDown: true, ssh: true, tls: true };
 
 const mysqlDeclaration = (kind: string, label: string, sslHelp: string): ConnectorKind => ({
   kind,
@@ -86,6 +86,8 @@ const mysqlDeclaration = (kind: string, label: string, sslHelp: string): Connect
   tls: { requirement: 'configurable', modes: MYSQL_SSL_MODES, default: 'require' },
   settings: kind === 'mysql' ? MysqlSettings : mysqlSettings({ sslHelp }),
   secrets: MysqlSecrets,
+  // The SSH tunnel's fields go together (host, user name, key).
+  check: sshTunnelFieldIssue,
 });
 
 export const mysqlKind = mysqlDeclaration(

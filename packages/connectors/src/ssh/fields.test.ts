@@ -66,9 +66,14 @@ describe('the private key field (CONN-1: the key text, never a file)', () => {
 });
 
 describe('the tunnel settings', () => {
-  it('leave the tunnel off without an SSH host, and default the port to 22', () => {
-    expect(settings.parse({})).toEqual({ sshPort: 22 });
-    expect(sshTunnelFrom({ sshPort: 22 }, {})).toEqual({ ok: true, value: null });
+  it('leave the tunnel off without an SSH host, and take port 22 when none is given', () => {
+    expect(settings.parse({})).toEqual({});
+    expect(sshTunnelFrom({}, {})).toEqual({ ok: true, value: null });
+    const noPort = sshTunnelFrom(
+      { sshHost: 'bastion', sshUsername: 'quarry' },
+      { sshPrivateKey: plain.privateKey },
+    );
+    expect(noPort.ok && noPort.value?.port).toBe(22);
   });
 
   it('take an SSH host as a name or address only (CONN-1)', () => {
@@ -121,7 +126,13 @@ describe('the tunnel settings', () => {
     const byName = Object.fromEntries(info.fields.map((field) => [field.name, field]));
     expect(Object.values(byName).every((field) => field.section === 'ssh')).toBe(true);
     expect(byName.sshHost).toMatchObject({ input: 'text', required: false, label: 'SSH host' });
-    expect(byName.sshPort).toMatchObject({ input: 'integer', default: 22, min: 1, max: 65535 });
+    expect(byName.sshPort).toMatchObject({
+      input: 'integer',
+      placeholder: '22',
+      min: 1,
+      max: 65535,
+      required: false,
+    });
     expect(byName.sshPrivateKey).toMatchObject({ input: 'secret_textarea', secret: true });
     expect(byName.sshPassphrase).toMatchObject({ input: 'secret', secret: true });
   });

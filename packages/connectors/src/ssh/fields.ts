@@ -21,7 +21,9 @@ export const sshSettingsShape = {
       help: 'Leave empty to connect directly. When set, Quarry signs in to this SSH server and reaches the database from there: the database host is then resolved by the SSH server',
     }),
   ),
-  sshPort: Port.default(22).meta(meta({ label: 'SSH port', section: 'ssh' })),
+  // Optional rather than defaulted: a kind's driver settings type stays free of tunnel fields it
+  // need not set (`sshTunnelFrom` reads 22 when absent).
+  sshPort: Port.optional().meta(meta({ label: 'SSH port', section: 'ssh', placeholder: '22' })),
   sshUsername: ObjectName('SSH user name')
     .optional()
     .meta(meta({ label: 'SSH user name', section: 'ssh', placeholder: 'quarry' })),
