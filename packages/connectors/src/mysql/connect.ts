@@ -40,6 +40,14 @@ function sslFor(config: MysqlConfig) {
   };
 }
 
+/**
+ * FLOAT and DOUBLE as the server's text: mysql2 would parseFloat them, and a reader must see what
+ * the database wrote (`1e308`, `1.23457`), as every other type's text. For the text protocol only
+ * (the user's statement): mysql2's binary parser hands a typeCast wrappers it cannot read.
+ */
+export const floatsAsText = (field: { type: string; string: () => string | null }, next: () => unknown) =>
+  field.type === 'FLOAT' || field.type === 'DOUBLE' ? field.string() : next();
+
 /** Characters allowed in a session tag: it is written into a SQL comment and a connection attribute. */
 export const isSafeTag = (tag: string) => /^[A-Za-z0-9_.:-]{1,64}$/.test(tag);
 
@@ -88,10 +96,6 @@ export async function connectMysql(
     jsonStrings: true,
     rowsAsArray: true,
     namedPlaceholders: false,
-    // FLOAT and DOUBLE as the server's text: mysql2 would parseFloat them, and a reader must see
-    // what the database wrote (`1e308`, `1.23457`), as every other type's text.
-    typeCast: (field: { type: string; string: () => string | null }, next: () => unknown) =>
-      field.type === 'FLOAT' || field.type === 'DOUBLE' ? field.string() : next(),
     // Seen in performance_schema.session_connect_attrs where the server keeps it (MySQL); MariaDB
     // without performance_schema does not, so the statement also carries the tag (stream.ts).
     connectAttributes: { program_name: 'quarry', ...(options.tag ? { quarry_tag: options.tag } : {}) },

@@ -279,11 +279,14 @@ describe.skipIf(!url)('streamMysql', () => {
   });
 
   it('runs what the run prepares on the same session, inside the transaction, before the SQL', async () => {
+    const read: Record<string, unknown>[][] = [];
     const events = await collect('SELECT @quarry_reader AS reader, @@in_transaction AS in_tx', [], {
       prepare: async (query) => {
+        read.push(await query('SELECT CONNECTION_ID() > ? AS later, 1.5e0 AS f, ? AS echoed', [0, 'x']));
         await query('SET @quarry_reader = ?', ['usr_1']);
       },
     });
+    expect(read).toEqual([[{ later: 1, f: 1.5, echoed: 'x' }]]);
     expect(rowsOf(events)).toEqual([['usr_1', '1']]);
   });
 });

@@ -2,7 +2,7 @@ import type { Cell, Column } from '@quarry/contracts';
 import type { FieldPacket } from 'mysql2';
 import type { ConnectContext, QueryParam, StreamRequest } from '../registry/connector';
 import type { StreamEvent } from '../types';
-import { connectMysql, type MysqlSession } from './connect';
+import { connectMysql, floatsAsText, type MysqlSession } from './connect';
 import { toConnectorError } from './errors';
 import { killQuery } from './kill';
 import type { MysqlConfig } from './kind';
@@ -79,15 +79,15 @@ async function bindParameters(
  * connection is paused (the socket stops reading, TCP backpressure stops the server) until the
  * next batch is asked for, so memory holds about one batch whatever the result's size.
  *
- * The session is its own (closed afterwards, rolling back), set read-only (the session's default and
- * a READ ONLY transaction, so a procedure that commits cannot start a writable one); one statement
- * per call, so `COMMIT; DELETE …` is a syntax error. With parameters the statement is prepared on
- * the server and the values bound (CONN-4, `bindParameters`); without, it goes as text. The server enforces the
- * timeout (MariaDB `max_statement_time`, MySQL `max_execution_time`) and our watchdog backs it up
- * with `KILL QUERY` (MariaDB's `SET STATEMENT max_statement_time=0 FOR …` would lift the first).
- * `sql_select_limit` stops a plain SELECT one row past the limit at the server; a statement with its
- * own LIMIT is cut here and killed at the server. The signal kills the query on
- * the server (`KILL QUERY` over a second connection).
+ * The session is its own (closed afterwards, rolling back), set read-only (the session's default
+ * and a READ ONLY transaction, so a procedure that commits cannot start a writable one); one
+ * statement per call, so `COMMIT; DELETE …` is a syntax error. Parameters are bound at the server
+ * (CONN-4, `bindParameters`). The server enforces the timeout (MariaDB `max_statement_time`, MySQL
+ * `max_execution_time`) and our watchdog backs it up with `KILL QUERY` (MariaDB's
+ * `SET STATEMENT max_statement_time=0 FOR …` would lift the first). `sql_select_limit` stops a
+ * plain SELECT one row past the limit at the server; a statement with its own LIMIT is cut here and
+ * killed at the server. The signal kills the query on the server (`KILL QUERY` over a second
+ * connection), as does a reader that stops reading early.
  */
 export async function* streamMysql(
   config: MysqlConfig,
@@ -127,8 +127,9 @@ export async function* streamMysql(
     });
     const active = session;
     const { mariadb } = await isMariadb(active);
+    const selectLimit = Math.floor(request.rowLimit) + 1;
     await active.query(
-      `SET ${timeoutSetting(mariadb, context.timeoutMs)}, SESSION sql_select_limit = ${Math.floor(request.rowLimit) + 1}`,
+      `SET ${timeoutSetting(mariadb, context.timeoutMs)}${Number.isSafeInteger(selectLimit) && selectLimit > 0 ? `, SESSION sql_select_limit = ${selectLimit}` : ''}`,
     );
     await active.query('SET SESSION TRANSACTION READ ONLY');
     await active.query('START TRANSACTION READ ONLY');
@@ -144,7 +145,7 @@ export async function* streamMysql(
       queue.push({ type: 'stop' });
     }, context.timeoutMs + WATCHDOG_GRACE_MS);
     running = true;
-    const command = active.connection.query({ sql: statement, rowsAsArray: true });
+    const command = active.connection.query({ sql: statement, rowsAsArray: true, typeCast: floatsAsText });
     let resultSets = 0;
     let batch: unknown[][] = [];
     let received = 0;

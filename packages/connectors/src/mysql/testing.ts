@@ -81,7 +81,7 @@ export async function createMysqlTestDatabase(url: URL): Promise<MysqlTestDataba
   };
   return {
     name,
-    config: { host, port, database: name, username: user, password, sslMode: 'disable' },
+    config: { host, port, database: name, username: user, password, sslMode: 'disable', sshPort: 22 },
     admin,
     client,
     drop: async () => {

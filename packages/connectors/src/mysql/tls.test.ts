@@ -96,6 +96,7 @@ function config(overrides: Partial<MysqlConfig>): MysqlConfig {
     username: 'root',
     password: '',
     sslMode: 'require',
+    sshPort: 22,
     ...overrides,
   };
 }
