@@ -50,10 +50,19 @@ export const schemaColumns = pgTable(
     nullable: boolean('nullable').notNull(),
     comment: text('comment'),
     primaryKey: boolean('primary_key').notNull(),
+    /**
+     * The name lowercased once, when written: search matches it with a plain LIKE, several times
+     * faster than ILIKE over a warehouse's hundred thousand columns.
+     */
+    searchName: text('search_name')
+      .notNull()
+      .generatedAlwaysAs(sql`lower(name)`),
   },
   (t) => [
     primaryKey({ columns: [t.tableId, t.position] }),
     index('schema_columns_connection_idx').on(t.connectionId),
+    // Search reads one connection's lowercased names from the index alone where it can.
+    index('schema_columns_search_idx').on(t.connectionId, t.searchName),
   ],
 );
 

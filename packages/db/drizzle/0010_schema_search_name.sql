@@ -1,0 +1,2 @@
+ALTER TABLE "schema_columns" ADD COLUMN "search_name" text GENERATED ALWAYS AS (lower(name)) STORED NOT NULL;--> statement-breakpoint
+CREATE INDEX "schema_columns_search_idx" ON "schema_columns" USING btree ("connection_id","search_name");
