@@ -33,33 +33,44 @@ export async function searchSchema(
   const q = input.q.toLowerCase();
   const pattern = containsPattern(q);
   const prefix = `${containsPattern(q).slice(1)}`;
+  const scope = sql`connection_id = ${connection.id} and workspace_id = ${connection.workspaceId}`;
+  // Each kind of name is ranked and cut to the limit on its own rows first (a scan of one
+  // connection's names), so what is joined and sorted at the end is a few hundred rows at most,
+  // however many names match and whatever the planner believes of freshly refreshed rows.
+  const take = input.limit + 1;
   const rows = (await ctx.deps.db.execute(sql`
-    with t as (
-      select id, database, schema, name, kind from schema_tables
-      where connection_id = ${connection.id} and workspace_id = ${connection.workspaceId}
-    ),
-    hits as (
-      select 'database' as type, database, null::text as schema, null::text as table_name,
-             null::text as column_name, null::text as table_id, null::text as table_kind,
-             null::text as db_type, database as matched
-      from t where database ilike ${pattern} group by database
+    with names as (
+      (select 0 as kind_rank, 'database' as type, database, null::text as schema, null::text as table_id,
+              null::text as column_name, null::text as db_type, database as matched
+       from schema_tables where ${scope} and database ilike ${pattern}
+       group by database
+       order by lower(database) = ${q} desc, lower(database) like ${prefix} desc, length(database), database
+       limit ${take})
       union all
-      select 'schema', database, schema, null, null, null, null, null, schema
-      from t where schema ilike ${pattern} group by database, schema
+      (select 1, 'schema', database, schema, null, null, null, schema
+       from schema_tables where ${scope} and schema ilike ${pattern}
+       group by database, schema
+       order by lower(schema) = ${q} desc, lower(schema) like ${prefix} desc, length(schema), database, schema
+       limit ${take})
       union all
-      select 'table', database, schema, name, null, id, kind, null, name
-      from t where name ilike ${pattern}
+      (select 2, 'table', database, schema, id, null, null, name
+       from schema_tables where ${scope} and name ilike ${pattern}
+       order by lower(name) = ${q} desc, lower(name) like ${prefix} desc, length(name), database, schema, name
+       limit ${take})
       union all
-      select 'column', t.database, t.schema, t.name, c.name, t.id, t.kind, c.db_type, c.name
-      from schema_columns c join t on t.id = c.table_id
-      where c.connection_id = ${connection.id} and c.workspace_id = ${connection.workspaceId}
-        and c.name ilike ${pattern}
+      (select 3, 'column', null, null, table_id, name, db_type, name
+       from schema_columns where ${scope} and search_name like ${pattern}
+       order by search_name = ${q} desc, search_name like ${prefix} desc, length(name), table_id, position
+       limit ${take})
     )
-    select type, database, schema, table_name, column_name, table_id, table_kind, db_type from hits
-    order by lower(matched) = ${q} desc, lower(matched) like ${prefix} desc, length(matched),
-             case type when 'database' then 0 when 'schema' then 1 when 'table' then 2 else 3 end,
-             database, schema, table_name, column_name
-    limit ${input.limit + 1}`)) as unknown as HitRow[];
+    select n.type, coalesce(t.database, n.database) as database, coalesce(t.schema, n.schema) as schema,
+           t.name as table_name, n.column_name, n.table_id, t.kind as table_kind, n.db_type
+    from names n
+    left join schema_tables t
+      on t.id = n.table_id and t.connection_id = ${connection.id} and t.workspace_id = ${connection.workspaceId}
+    order by lower(n.matched) = ${q} desc, lower(n.matched) like ${prefix} desc, length(n.matched),
+             n.kind_rank, 2, 3, 4, n.column_name
+    limit ${take}`)) as unknown as HitRow[];
   const hits = rows.slice(0, input.limit).map(
     (r): SchemaSearchHit => ({
       type: r.type,
