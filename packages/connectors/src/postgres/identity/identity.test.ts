@@ -141,6 +141,10 @@ async function createShadowingObjects() {
     create operator ${EVIL}.~ (leftarg = text, rightarg = text, function = ${EVIL}.always_text);
     create function ${EVIL}.field(jsonb, text) returns text language sql as $$ select 'usr_bob' $$;
     create operator ${EVIL}.->> (leftarg = jsonb, rightarg = text, function = ${EVIL}.field);
+    create function ${EVIL}.set_claims(token text) returns text language sql
+      as $$ select pg_catalog.set_config('quarry.claims', token, true) $$;
+    create function ${EVIL}.set_claims_as_owner(token text) returns text language sql security definer
+      as $$ select pg_catalog.set_config('quarry.claims', token, true) $$;
     reset role;
   `);
 }
@@ -470,12 +474,17 @@ describe('a cell that forges the identity sees no more than its reader’s rows'
       `select n.id from public.identity_notes n
        where n.owner_id = (select ${SCHEMA}.reader_id() from (select pg_catalog.set_config('quarry.claims', $1, true)) s)
        order by 1`,
+      // A function the reader made earlier (a run creates nothing), plain or SECURITY DEFINER.
+      `select n.id from ${EVIL}.set_claims($1) s, public.identity_notes n order by 1`,
+      `select n.id from public.identity_notes n where ${EVIL}.set_claims_as_owner($1) is not null order by 1`,
       `select x.id from (select pg_catalog.set_config('quarry.claims', $1, true)) s,
          lateral (select id from public.identity_notes) x order by 1`,
     ];
     for (const statement of statements) {
       for (const token of [bobsToken, forged]) {
-        const { ids } = await cell(alice, statement, [token]);
+        const { ids, error } = await cell(alice, statement, [token]);
+        // Each runs (a refusal would prove nothing) and shows no more than alice's rows.
+        expect(error).toBeNull();
         expectNoMoreThan(ids, ALICE_ROWS);
       }
     }
