@@ -129,7 +129,9 @@ describe.runIf(browserAvailable)('the data browser in real Chromium', () => {
     const tables = await panel
       .locator('[data-table]')
       .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-table')));
-    expect(tables).toEqual(expect.arrayContaining(['customers', 'orders', 'order_items', 'products']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['customers', 'orders', 'order_items', 'products', 'quarry_demo_meta']),
+    );
     expect(await panel.locator('[data-table="daily_revenue"] .schema-kind').textContent()).toBe('view');
     expect(await panel.locator('[data-table="orders"] .schema-kind').textContent()).toBe('table');
     await expect
@@ -185,6 +187,45 @@ describe.runIf(browserAvailable)('the data browser in real Chromium', () => {
       .poll(() => panel.getByTestId('schema-last-refreshed').textContent())
       .toMatch(/by Demo Admin$/);
 
+    // Settings → Data sources → the connection's Schema tab: a cadence, and a rule that hides the
+    // demo's bookkeeping table; a rule naming nothing is refused beside it.
+    await admin.getByRole('link', { name: 'Settings' }).click();
+    await admin
+      .getByRole('navigation', { name: 'Settings' })
+      .getByRole('link', { name: 'Data sources' })
+      .click();
+    await admin.getByRole('button', { name: 'Actions for Demo warehouse' }).click();
+    await admin.getByRole('menuitem', { name: 'Edit' }).click();
+    const dialog = admin.getByRole('dialog');
+    await dialog.getByRole('tab', { name: 'Schema' }).click();
+    const form = dialog.getByRole('form', { name: 'Schema settings' });
+    await form.getByLabel('Refresh the schema').selectOption('weekly');
+    const hide = form.getByTestId('schema-rules-exclude');
+    await hide.getByRole('button', { name: '+ Add a rule' }).click();
+    await form.getByRole('button', { name: 'Save schema settings' }).click();
+    expect(await hide.getByRole('alert').textContent()).toBe(
+      'A rule names a database, a schema or a table pattern',
+    );
+    await shot(admin, '6-settings-invalid');
+    await hide.getByLabel('Table').fill('quarry_*');
+    await form.getByRole('button', { name: 'Save schema settings' }).click();
+    await admin.getByTestId('toast').getByText('Schema settings saved').waitFor();
+    expect(await hide.getByRole('alert').count()).toBe(0);
+    await shot(admin, '7-settings-saved');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    const saved = await running.database.sql<{ refresh_cadence: string; schema_filter: unknown }[]>`
+      select refresh_cadence, schema_filter from connections where name = 'Demo warehouse'`;
+    expect(saved[0]).toEqual({
+      refresh_cadence: 'weekly',
+      schema_filter: { include: [], exclude: [{ table: 'quarry_*' }] },
+    });
+    // The new filter refreshes the schema at once; the hidden table leaves the tree.
+    await openDemoProject(admin);
+    await expect
+      .poll(() => panel.locator('[data-table="quarry_demo_meta"]').count(), { timeout: 30_000 })
+      .toBe(0);
+    await panel.locator('[data-table="orders"]').waitFor();
+
     // An Editor where Can refresh schema is "Admins only" sees Refresh disabled, and why.
     const invite = (await callApi(admin, 'invites.create', { email: EDITOR.email, role: 'editor' })) as {
       link: string;
@@ -215,6 +256,6 @@ describe.runIf(browserAvailable)('the data browser in real Chromium', () => {
     const reason = (await editorPanel.getByTestId('schema-refresh-reason').textContent()) ?? '';
     expect(reason).toMatch(/admin/i);
     expect(await refresh.getAttribute('title')).toBe(reason);
-    await shot(editorPage, '6-editor-refresh-disabled');
+    await shot(editorPage, '8-editor-refresh-disabled');
   });
 });

@@ -170,6 +170,7 @@ function SettingsForm({ connectionId, initial, scheduleAvailable }: SettingsForm
         onAdd={addRule}
         onRemove={removeRule}
       />
+      <p className="field-help muted">Saving a changed filter refreshes the schema at once.</p>
       <FieldError message={errors.form} />
       {saveError && !invalidFieldOf(saveError) ? <ErrorMessage error={saveError} /> : null}
       <SubmitButton pending={save.isPending}>Save schema settings</SubmitButton>
