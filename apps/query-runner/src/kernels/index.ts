@@ -12,3 +12,4 @@ export {
   type KernelSession,
 } from './kernel-pool';
 export { KernelLimits } from './kernel-protocol';
+export { withKernelSession } from './with-kernel-session';

@@ -50,6 +50,13 @@ async function main(): Promise<void> {
   };
   let session: Session | undefined;
 
+  const die = (code: 'kernel.out_of_memory' | 'kernel.crashed', message: string, exitCode: number) => {
+    send({ type: 'fatal', error: kernelError(code, message, { limit: 'process' }) });
+    process.stderr.write(`kernel host: ${message}\n`);
+    // Give the IPC message a moment to leave; the pool kills us anyway if we linger.
+    setTimeout(() => process.exit(exitCode), 50).unref();
+  };
+  const rssCap = rssCapBytes(process.argv);
   const endSession = (reason: 'ended' | 'idle' | 'failed') => {
     if (!session) return;
     const s = session;
@@ -57,6 +64,12 @@ async function main(): Promise<void> {
     clearTimeout(s.idle);
     s.running?.abort('wall');
     if (!s.isolate.isDisposed) s.isolate.dispose();
+    // A process still above its cap with the run's isolate gone would hand the next run its debt:
+    // it goes instead, before the pool can give it another run.
+    if (process.memoryUsage.rss() > rssCap) {
+      die('kernel.out_of_memory', 'The kernel process stayed above its memory cap after its run', 71);
+      return;
+    }
     send({ type: 'closed', sessionId: s.id, reason });
   };
   const armIdle = (s: Session) => {
@@ -66,16 +79,8 @@ async function main(): Promise<void> {
     }, s.limits.idleMs);
   };
 
-  const die = (code: 'kernel.out_of_memory' | 'kernel.crashed', message: string, exitCode: number) => {
-    send({ type: 'fatal', error: kernelError(code, message, { limit: 'process' }) });
-    process.stderr.write(`kernel host: ${message}\n`);
-    // Give the IPC message a moment to leave; the pool kills us anyway if we linger.
-    setTimeout(() => process.exit(exitCode), 50).unref();
-  };
-
   // The isolate's memoryLimit is a guideline (KRN-1): past the RSS cap the running cell is ended,
   // and if the process stays above it, the process goes.
-  const rssCap = rssCapBytes(process.argv);
   let overCap = 0;
   setInterval(() => {
     if (process.memoryUsage.rss() <= rssCap) {

@@ -9,6 +9,7 @@ import {
   runOnce,
   startTestPool,
 } from './testing/pool-harness';
+import { withKernelSession } from './with-kernel-session';
 
 const SILENT_HOST = new URL('./testing/silent-kernel-host.ts', import.meta.url).pathname;
 const isAlive = (pid: number | undefined) => {
@@ -268,6 +269,29 @@ describe('the kernel pool', () => {
       error: { code: 'kernel.closed' },
     });
     s.value.release();
+    await expectRecovered(pool, 2);
+  });
+
+  it('runs a notebook’s JS cells in one session that is given back even when the work throws', async () => {
+    const sum = await withKernelSession(pool, { runId: 'notebook', permission: 'can_view' }, async (s) => {
+      const first = await s.runCell({
+        cellId: 'a',
+        code: 'return [{ n: 1 }, { n: 2 }, { n: 3 }];',
+        inputs: {},
+      });
+      if (!first.ok) return first;
+      return s.runCell({
+        cellId: 'b',
+        code: 'return a.rows.reduce((t, [n]) => t + n, 0);',
+        inputs: { a: first.value.result },
+      });
+    });
+    expect(sum).toMatchObject({ ok: true, value: { result: { kind: 'value', value: 6 } } });
+    await expect(
+      withKernelSession(pool, { runId: 'throws', permission: 'can_view' }, async () => {
+        throw new Error('the runner failed between cells');
+      }),
+    ).rejects.toThrow('the runner failed between cells');
     await expectRecovered(pool, 2);
   });
 
