@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKey, type TestKey } from '@quarry/connectors/testing/sshd';
 import { auditEvents, connections } from '@quarry/db/schema';
 import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,5 +90,111 @@ describe('the pinned SSH host key', () => {
       secrets: {},
     });
     expect(await pinOf(created.id)).toBe(PINNED);
+  });
+});
+
+/** A MySQL connection of A through an SSH tunnel, its host key pinned. */
+async function tunneledConnection() {
+  const admin = await h.as(h.a, 'admin');
+  const created = await admin.connections.create({
+    name: uniqueName('tunnel'),
+    kind: 'mysql',
+    settings: mysqlSettings(),
+    secrets: { password: randomUUID(), sshPrivateKey: SSH_KEY },
+  });
+  await h.database.db.update(connections).set({ sshHostKey: PINNED }).where(eq(connections.id, created.id));
+  return created;
+}
+
+const mysqlSettings = (over: Record<string, string | number> = {}) => ({
+  host: 'db.internal',
+  port: 3306,
+  database: 'analytics',
+  username: 'reader',
+  sslMode: 'require',
+  sshHost: 'bastion.example.com',
+  sshPort: 22,
+  sshUsername: 'quarry',
+  ...over,
+});
+
+/** A key pair made for these tests (it opens nothing). */
+let key: TestKey;
+let SSH_KEY = '';
+const keyDir = mkdtempSync(join(tmpdir(), 'quarry-api-ssh-'));
+beforeAll(() => {
+  key = generateKey(keyDir);
+  SSH_KEY = key.privateKey;
+});
+afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
+
+describe('a connection through an SSH tunnel', () => {
+  it('forgets the pinned key when the SSH server changes, and keeps it otherwise', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const created = await tunneledConnection();
+    await admin.connections.update({
+      connectionId: created.id,
+      name: created.name,
+      settings: mysqlSettings({ database: 'other' }),
+      secrets: {},
+    });
+    expect(await pinOf(created.id)).toBe(PINNED);
+    await admin.connections.update({
+      connectionId: created.id,
+      name: created.name,
+      settings: mysqlSettings({ database: 'other', sshHost: 'bastion2.example.com' }),
+      secrets: { password: randomUUID(), sshPrivateKey: SSH_KEY },
+    });
+    expect(await pinOf(created.id)).toBeNull();
+  });
+
+  it('asks for the stored secrets again when the SSH host, port or user changes (they go where they were entered for)', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const created = await tunneledConnection();
+    const moves: Record<string, string | number>[] = [
+      { sshHost: 'attacker.example.com' },
+      { sshPort: 2222 },
+      { sshUsername: 'someone' },
+    ];
+    for (const moved of moves) {
+      const refused = await refusal(
+        admin.connections.update({
+          connectionId: created.id,
+          name: created.name,
+          settings: mysqlSettings(moved),
+          secrets: {},
+        }),
+      );
+      expect(refused.quarry, JSON.stringify(moved)).toBe('connections.invalid_settings');
+      expect(refused.message).toMatch(/again: the SSH (host|port|user name) changed/);
+    }
+    expect(await pinOf(created.id)).toBe(PINNED);
+  });
+
+  it('needs the SSH user and key with an SSH host, and refuses a public key or a path as the key', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const create = (settings: Record<string, string | number>, secrets: Record<string, string>) =>
+      refusal(admin.connections.create({ name: uniqueName('bad'), kind: 'mysql', settings, secrets }));
+    const { sshUsername: _user, ...withoutUser } = mysqlSettings();
+    const noUser = await create(withoutUser, { sshPrivateKey: SSH_KEY });
+    expect(noUser.details).toEqual({ field: 'sshUsername' });
+    const noKey = await create(mysqlSettings(), {});
+    expect(noKey.details).toEqual({ field: 'sshPrivateKey' });
+    const path = await create(mysqlSettings(), { sshPrivateKey: '/home/me/.ssh/id_ed25519' });
+    expect(path.message).toMatch(/not the path of its file/);
+    const publicKey = await create(mysqlSettings(), {
+      sshPrivateKey: key.publicKey,
+    });
+    expect(publicKey.message).toMatch(/This is a public key/);
+  });
+
+  it('never answers the private key back', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const created = await tunneledConnection();
+    const detail = await admin.connections.get({ connectionId: created.id });
+    expect(detail.storedSecrets.sort()).toEqual(['password', 'sshPrivateKey']);
+    const answered = JSON.stringify([detail, await admin.connections.list()]);
+    expect(answered).not.toContain('PRIVATE KEY');
+    expect(answered).not.toContain(SSH_KEY.split('\n')[1]);
   });
 });
