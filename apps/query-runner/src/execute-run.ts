@@ -24,6 +24,7 @@ import type { Vault } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { connectionConfig } from './connection-config';
+import { loadReaderFacts } from './reader-identity';
 import type { RunCancellations } from './run-cancellations';
 
 export type RunnerDeps = {
@@ -182,6 +183,10 @@ async function execute(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal
     await writeChunk({ kind: 'rows', rows });
   };
 
+  // Who reads, as Quarry's database says now: what a connection that passes the reader's identity
+  // to the warehouse signs (CONN-5). The gate above refused a run without a member owner.
+  const reader = owner ? await loadReaderFacts(db, { workspaceId: taken.workspaceId, actor: owner }) : null;
+
   const connectingSince = performance.now();
   let connected = false;
   const events = connector.value.stream(
@@ -192,6 +197,7 @@ async function execute(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal
       rowLimit: taken.rowLimit,
       batchSize: FIRST_CHUNK_ROWS,
       tag: runTag(taken.id),
+      ...(reader ? { reader: { runId: taken.id, ...reader } } : {}),
     },
     {
       timeoutMs: RUN_STATEMENT_TIMEOUT_MS,

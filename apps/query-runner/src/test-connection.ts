@@ -30,6 +30,7 @@ export async function testConnection(deps: TestDeps, job: ConnectionTestJob): Pr
     return { ok: false, error: shown };
   }
   const outcome = await connector.value.connector.test({
+    workspaceId: job.workspaceId,
     timeoutMs: TEST_TIMEOUT_MS,
     allow: deps.allowPrivateHosts,
     ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),

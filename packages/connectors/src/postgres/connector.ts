@@ -1,12 +1,24 @@
-import { err, ok } from '@quarry/contracts';
-import type { ConnectContext, Connector, TestOutcome } from '../registry/connector';
+import { err, ok, type Result } from '@quarry/contracts';
+import type { ConnectContext, Connector, StreamRequest, TestOutcome } from '../registry/connector';
 import type { ConnectorKind } from '../registry/connector-kind';
 import type { ConnectorError, PostgresConfig } from '../types';
 import { toConnectorError } from './errors';
+import { identityPrepare } from './identity/prepare';
+import { identitySelfCheck } from './identity/self-check';
+import { type IdentityConfig, identityConfigFrom } from './identity/settings';
 import { introspectPostgres } from './introspect';
 import { postgresConfigFrom } from './kind';
 import { auditReaderRole } from './role-audit';
 import { connectPostgres, streamPostgres } from './stream';
+
+/**
+ * A PostgreSQL connection's driver settings and whether its runs pass the reader's identity (a
+ * misconfigured identity is kept as its error: every run and test refuses with it).
+ */
+export type PostgresConnection = PostgresConfig & { identity?: Result<IdentityConfig, ConnectorError> };
+
+/** How long signed claims verify past the run's own statement timeout. */
+const IDENTITY_MARGIN_MS = 60_000;
 
 /** The whole test, handshake and role audit included, just past the 10 s connect timeout. */
 const TEST_DEADLINE_MS = 11_000;
@@ -22,7 +34,9 @@ const connectOptions = (context: ConnectContext) => ({
  * Connects as the connection's role, times a round trip, reads the server's version and audits the
  * role (what a reader shared by several people should not be able to do).
  */
-async function testPostgres(config: PostgresConfig, context: ConnectContext) {
+async function testPostgres(config: PostgresConnection, context: ConnectContext) {
+  if (config.identity && !config.identity.ok) return err(config.identity.error);
+  const identity = config.identity?.value;
   const sql = connectPostgres(config, connectOptions(context));
   // connectPostgres caps the sockets a client opens; a server that answers slowly at every step
   // could still stretch the test, so the whole test has a deadline.
@@ -35,7 +49,22 @@ async function testPostgres(config: PostgresConfig, context: ConnectContext) {
     const work = async (): Promise<TestOutcome> => {
       const [row] = await sql<{ version: string }[]>`select current_setting('server_version') as version`;
       const latencyMs = Math.round(performance.now() - started);
-      const warnings = await auditReaderRole(sql);
+      const warnings: TestOutcome['warnings'] = await auditReaderRole(sql);
+      if (identity) {
+        // A wrong key, a missing install or a role that may bypass the policies shows here, with
+        // its own message, rather than as runs that quietly show no rows.
+        const checked = await sql.begin('read only', (tx) =>
+          identitySelfCheck(
+            (text, params) =>
+              tx.unsafe(text, params as (string | number | boolean | null)[]) as unknown as Promise<
+                Record<string, unknown>[]
+              >,
+            { key: identity.key, schema: identity.schema, workspaceId: context.workspaceId ?? '' },
+          ),
+        );
+        if (!checked.ok) throw new IdentityFailure(checked.error);
+        warnings.push(...checked.value.map((w) => ({ ...w, code: w.code.replace('identity.', 'role.') })));
+      }
       return { latencyMs, serverVersion: row?.version ?? 'unknown', warnings };
     };
     const outcome = await Promise.race([work(), deadline]);
@@ -50,11 +79,62 @@ async function testPostgres(config: PostgresConfig, context: ConnectContext) {
     }
     return ok(outcome);
   } catch (error) {
+    if (error instanceof IdentityFailure) return err(error.error);
     return err(toConnectorError(error, { timeoutMs: context.timeoutMs, cancelled: false }));
   } finally {
     clearTimeout(timer);
     await sql.end({ timeout: 0 }).catch(() => {});
   }
+}
+
+class IdentityFailure extends Error {
+  constructor(readonly error: ConnectorError) {
+    super(error.message);
+  }
+}
+
+/**
+ * The run's prepare step with the reader's identity added in front of any other: refused when the
+ * connection passes identity and the run names no reader.
+ */
+function withIdentity(
+  config: PostgresConnection,
+  request: StreamRequest,
+  context: ConnectContext,
+): Result<StreamRequest, ConnectorError> {
+  if (config.identity && !config.identity.ok) return err(config.identity.error);
+  const identity = config.identity?.value;
+  if (!identity) return ok(request);
+  const { reader } = request;
+  if (!reader) {
+    return err({
+      code: 'connector.identity_denied',
+      message: "This connection passes the reader's identity, and this query names no reader",
+      hint: 'Run it as a signed-in member',
+      kind: 'system',
+      transient: false,
+    });
+  }
+  const signIn = identityPrepare({
+    key: identity.key,
+    schema: identity.schema,
+    reader: {
+      userId: reader.userId,
+      email: reader.email,
+      workspaceId: reader.workspaceId,
+      groups: reader.groups,
+    },
+    runId: reader.runId,
+    ttlMs: context.timeoutMs + IDENTITY_MARGIN_MS,
+  });
+  const then = request.prepare;
+  return ok({
+    ...request,
+    prepare: async (query) => {
+      await signIn(query);
+      await then?.(query);
+    },
+  });
 }
 
 /**
@@ -76,21 +156,31 @@ async function cancelPostgres(config: PostgresConfig, tag: string, context: Conn
 }
 
 /** A PostgreSQL connector under a kind's declaration (PostgreSQL itself, or a preset of its protocol). */
-export function postgresConnector(declaration: ConnectorKind): Connector<PostgresConfig> {
+export function postgresConnector(declaration: ConnectorKind): Connector<PostgresConnection> {
   return {
     declaration,
-    configFrom: postgresConfigFrom,
+    configFrom: (settings, secrets) => ({
+      ...postgresConfigFrom(settings, secrets),
+      identity: identityConfigFrom(settings, secrets),
+    }),
     test: testPostgres,
     introspect: introspectPostgres,
-    stream: (config, request, context) =>
-      streamPostgres(config, request.sql, request.params, {
+    async *stream(config, original, context) {
+      const request = withIdentity(config, original, context);
+      if (!request.ok) {
+        yield { type: 'error', error: request.error };
+        return;
+      }
+      const { value } = request;
+      yield* streamPostgres(config, value.sql, value.params, {
         ...connectOptions(context),
-        rowLimit: request.rowLimit,
+        rowLimit: value.rowLimit,
         ...(context.signal ? { signal: context.signal } : {}),
-        ...(request.batchSize ? { batchSize: request.batchSize } : {}),
-        ...(request.tag ? { tag: request.tag } : {}),
-        ...(request.prepare ? { prepare: request.prepare } : {}),
-      }),
+        ...(value.batchSize ? { batchSize: value.batchSize } : {}),
+        ...(value.tag ? { tag: value.tag } : {}),
+        ...(value.prepare ? { prepare: value.prepare } : {}),
+      });
+    },
     cancel: cancelPostgres,
   };
 }

@@ -3,6 +3,7 @@ import type { AllowList } from '@quarry/net-policy';
 import postgres from 'postgres';
 import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
 import { toConnectorError } from './errors';
+import { IdentityError } from './identity/prepare';
 import { openPostgresSocket } from './open-socket';
 import type { OwnDatabase } from './own-database';
 import { createResultGuard, type ResultLimitError, type ResultLimits } from './result-guard';
@@ -176,11 +177,15 @@ export async function* streamPostgres(
   } catch (error) {
     yield {
       type: 'error',
-      error: toConnectorError(limited.error ?? error, {
-        timeoutMs: options.timeoutMs,
-        cancelled,
-        elapsedMs: performance.now() - startedAt,
-      }),
+      // The reader's identity refused by the warehouse says so, not "the connection failed".
+      error:
+        error instanceof IdentityError
+          ? error.error
+          : toConnectorError(limited.error ?? error, {
+              timeoutMs: options.timeoutMs,
+              cancelled,
+              elapsedMs: performance.now() - startedAt,
+            }),
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

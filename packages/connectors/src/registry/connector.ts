@@ -34,6 +34,20 @@ export type ConnectContext = {
   signal?: AbortSignal;
   /** Byte limits on one value and on a whole result (the operator's; DEFAULT_RESULT_LIMITS when unset). */
   limits?: ResultLimits;
+  /** The connection's workspace (what a test of identity passthrough signs for). */
+  workspaceId?: string;
+};
+
+/**
+ * Who a run reads as: what a connection that passes the reader's identity to the warehouse signs
+ * (CONN-5), loaded by the runner from Quarry's own database when the run starts.
+ */
+export type Reader = {
+  runId: string;
+  userId: string;
+  email: string;
+  workspaceId: string;
+  groups: { id: string; name: string }[];
 };
 
 /** A test's answer: the round trip, what the server says it is, and what its role should not do. */
@@ -92,6 +106,8 @@ export type StreamRequest = {
    * own facts) before it sets anything.
    */
   prepare?: (query: SessionQuery) => Promise<void>;
+  /** Who reads; a connection that passes the reader's identity refuses to run without it. */
+  reader?: Reader;
 };
 
 /**
