@@ -202,6 +202,11 @@ export const ConnectionErrorCode = z.enum([
   'connector.connect_failed',
   'connector.database_not_found',
   'connector.failed',
+  /** Identity passthrough (CONN-5): the warehouse refused the signed claims, or the run named no reader. */
+  'connector.identity_denied',
+  'connector.identity_key_missing',
+  'connector.identity_not_installed',
+  'connector.identity_rejected',
   'connector.tls_unavailable',
   'connector.unreachable',
 ]);
