@@ -52,3 +52,10 @@ export {
   withTunnel,
 } from './ssh';
 export { type ConnectorError, PostgresConfig, type StreamEvent, type StreamOptions } from './types';
+export {
+  DEFAULT_IDENTITY_SCHEMA,
+  IDENTITY_KEY_PSQL_VARIABLE,
+  identityInstallSql,
+  identityKeySqlTemplate,
+} from './postgres/identity/install-sql';
+export { samplePolicySql } from './postgres/identity/sample-policy';

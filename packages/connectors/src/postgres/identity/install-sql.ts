@@ -253,6 +253,28 @@ on conflict (kid) do update set workspace_id = excluded.workspace_id;
 `;
 }
 
+/** The psql variable the key SQL template reads the key from. */
+export const IDENTITY_KEY_PSQL_VARIABLE = 'identity_key';
+
+/**
+ * `identityKeySql` without the key in it: the key comes from a psql variable, so Quarry can show
+ * the statement without ever showing the key, which stays write-only (the Admin made it and pasted
+ * it into the connection). Run it as `psql -v identity_key=<the key> -f key.sql`. The key's id is
+ * derived in SQL exactly as `identityKeyId` derives it.
+ */
+export function identityKeySqlTemplate(input: { schema?: string; workspaceId: string }): string {
+  const schema = sqlName(input.schema ?? DEFAULT_IDENTITY_SCHEMA, 'identity schema');
+  const variable = `:'${IDENTITY_KEY_PSQL_VARIABLE}'`;
+  return `insert into ${schema}.signing_key (kid, key, workspace_id)
+select pg_catalog.left(pg_catalog.encode(pg_catalog.sha256(
+         pg_catalog.convert_to('quarry-identity-kid', 'UTF8') || pg_catalog.decode('00', 'hex') || given.key),
+       'hex'), 16),
+       given.key, ${workspaceLiteral(input.workspaceId)}
+from (select pg_catalog.decode(${variable}, 'hex') as key) as given
+on conflict (kid) do update set workspace_id = excluded.workspace_id;
+`;
+}
+
 /** Retires a key (after the connection got a new one): tokens it signed stop verifying at once. */
 export function identityKeyRevokeSql(input: { schema?: string; key: IdentityKey }): string {
   const schema = sqlName(input.schema ?? DEFAULT_IDENTITY_SCHEMA, 'identity schema');
