@@ -295,6 +295,23 @@ describe('the kernel pool', () => {
     await expectRecovered(pool, 2);
   });
 
+  it('disposes the isolate of a run that hit its CPU limit: the run ends, the kernel is free before release', async () => {
+    const s = await pool.acquire({ runId: 'spins', permission: 'can_view', limits: { cpuMs: 200 } });
+    if (!s.ok) throw new Error(s.error.message);
+    const r = await s.value.runCell({
+      cellId: 'a',
+      code: 'Promise.resolve().then(() => { globalThis.late = 1; }); while (true) {}',
+      inputs: {},
+    });
+    expect(r).toMatchObject({ ok: false, error: { code: 'kernel.timeout', details: { limit: 'cpu' } } });
+    expect(await s.value.runCell({ cellId: 'b', code: 'return 1', inputs: {} })).toMatchObject({
+      ok: false,
+      error: { code: 'kernel.timeout' },
+    });
+    await expectRecovered(pool, 2);
+    s.value.release();
+  });
+
   it('refuses inputs that are not JSON', async () => {
     const r = await runOnce(pool, 'return 1', { n: 1n });
     expect(r).toMatchObject({ ok: false, error: { code: 'kernel.invalid_input' } });

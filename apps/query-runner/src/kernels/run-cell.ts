@@ -77,9 +77,11 @@ export function runCell(input: {
         wallMs: performance.now() - t0,
       });
     } catch (e) {
-      return err(
-        aborted ? abortError(aborted, limits) : isolateFailure(e, isolate, limits, bodyLineCount(input.code)),
-      );
+      if (aborted) return err(abortError(aborted, limits));
+      const failure = isolateFailure(e, isolate, limits, bodyLineCount(input.code));
+      // A cell that hit a limit may have left work queued in its isolate: none of it runs again.
+      if (failure.code !== 'kernel.error' && !isolate.isDisposed) isolate.dispose();
+      return err(failure);
     } finally {
       clearTimeout(wall);
       clearInterval(poll);
