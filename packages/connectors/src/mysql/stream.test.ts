@@ -1,5 +1,8 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectContext, QueryParam, StreamRequest } from '../registry/connector';
+import type { ConnectContext, Dialer, QueryParam, StreamRequest } from '../registry/connector';
 import type { ConnectorError, StreamEvent } from '../types';
 import type { MysqlConfig } from './kind';
 import { streamMysql } from './stream';
@@ -188,6 +191,49 @@ describe.skipIf(!url)('streamMysql', () => {
     // The server-side statement is gone, not merely left unread (a killed thread takes a moment
     // to leave PROCESSLIST; SLEEP(60) would hold it for a minute).
     expect(await waitFor(async () => (await running(`/* quarry:${tag} */%`)).length === 0, 2000)).toBe(true);
+  });
+
+  it('kills the session when the cancel reached the server before the statement did', async () => {
+    // The run's socket holds back the statement's bytes for 300 ms after the signal fires, so the
+    // KILL QUERY (over its own, undelayed socket) arrives first and finds nothing to kill.
+    const controller = new AbortController();
+    const tag = 'run_kill_raced';
+    let delayed = false;
+    const dial: Dialer = async ({ port }) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      await once(socket, 'connect');
+      if (delayed) return socket;
+      delayed = true;
+      let inFlight = Promise.resolve();
+      const wrapper = new Duplex({
+        read() {},
+        write(chunk: Buffer, _encoding, callback) {
+          if (!chunk.includes('SLEEP(60)')) return void socket.write(chunk, callback);
+          controller.abort();
+          inFlight = new Promise((resolve) => setTimeout(() => socket.write(chunk, () => resolve()), 300));
+          callback();
+        },
+        // The bytes sent reach the server, which reads the statement before it sees the close.
+        final(callback) {
+          void inFlight.then(() => setTimeout(() => socket.end(), 200));
+          callback();
+        },
+        destroy(error, callback) {
+          void inFlight.then(() => setTimeout(() => socket.destroy(), 200));
+          callback(error);
+        },
+      });
+      socket.on('data', (data) => wrapper.push(data));
+      socket.on('end', () => wrapper.push(null));
+      socket.on('error', (error) => wrapper.destroy(error));
+      return wrapper;
+    };
+    const events = await collect('SELECT SLEEP(60)', [], { tag }, { signal: controller.signal, dial });
+    expect(errorOf(events).code).toBe('run.cancelled');
+    // Past the moment the held-back statement reached the server: SLEEP does not notice a closed
+    // socket, so without the session's kill it would be running its minute now.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(await running(`/* quarry:${tag} */%`)).toEqual([]);
   });
 
   it('cancels while the reader holds a batch, and stops the server', async () => {

@@ -12,6 +12,10 @@ import { cellDecoder, columnFor, toCell } from './types-map';
 
 /** How long past the timeout our own watchdog waits for the server's before it kills the query. */
 const WATCHDOG_GRACE_MS = 1000;
+/** How long a killed statement has to report its end before its session is killed instead. */
+const KILL_CONFIRM_MS = 1000;
+
+const delay = (ms: number) => new Promise<false>((resolve) => setTimeout(() => resolve(false), ms).unref());
 
 type Item =
   | { type: 'columns'; fields: FieldPacket[] }
@@ -101,10 +105,23 @@ export async function* streamMysql(
   let running = false;
   let finished = false;
   let killing: Promise<unknown> | null = null;
+  /** Resolves when the statement ended at the server (its end or its error reached us). */
+  let settledCommand: Promise<true> | null = null;
   let watchdog: NodeJS.Timeout | undefined;
   const queue = channel(() => session?.connection.resume());
   const kill = () => {
     if (session && !killing) killing = killQuery(config, context, session.threadId).catch(() => false);
+  };
+  /**
+   * A KILL QUERY that reached the server before it began the statement kills nothing, and a closed
+   * socket does not stop a statement that is not writing (SLEEP runs on). So the kill is confirmed:
+   * the statement's end (its error) must arrive soon after; if not, the session itself is killed.
+   */
+  const confirmStopped = async () => {
+    if (!session || !settledCommand) return;
+    session.connection.resume();
+    const stopped = await Promise.race([settledCommand, delay(KILL_CONFIRM_MS)]);
+    if (stopped !== true) await killQuery(config, context, session.threadId, 'connection').catch(() => false);
   };
   const onAbort = () => {
     cancelled = true;
@@ -146,6 +163,9 @@ export async function* streamMysql(
     }, context.timeoutMs + WATCHDOG_GRACE_MS);
     running = true;
     const command = active.connection.query({ sql: statement, rowsAsArray: true, typeCast: floatsAsText });
+    settledCommand = new Promise<true>((resolve) => {
+      command.once('end', () => resolve(true));
+    });
     let resultSets = 0;
     let batch: unknown[][] = [];
     let received = 0;
@@ -166,7 +186,6 @@ export async function* streamMysql(
         // statement at the server (a closed socket alone is noticed only at the server's next
         // flush, which a slow statement reaches seconds later).
         finished = true;
-        active.connection.pause();
         flush();
         queue.push({ type: 'end', truncated: true });
         kill();
@@ -228,7 +247,11 @@ export async function* streamMysql(
     context.signal?.removeEventListener('abort', onAbort);
     // A reader that stopped early (or an error) leaves the statement running: stop it at the server.
     if (running && !finished) kill();
-    if (killing) await killing;
+    finished = true;
+    if (killing) {
+      await killing;
+      await confirmStopped();
+    }
     session?.close();
   }
 }
