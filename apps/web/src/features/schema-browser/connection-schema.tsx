@@ -91,7 +91,8 @@ function SearchableTree({ tree, connectionId, projectId, onInsert }: SearchableT
         <input
           id={`${id}-search`}
           type="search"
-          placeholder={`Search ${formatCount(tree.tableCount)} ${tree.tableCount === 1 ? 'table' : 'tables'} and their columns`}
+          placeholder="Find a table or column"
+          title={`Search the names of ${formatCount(tree.tableCount)} tables, their columns, schemas and databases`}
           value={typed}
           onChange={(event) => setTyped(event.target.value)}
           onKeyDown={(event) => {
