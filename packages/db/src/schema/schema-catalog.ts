@@ -61,8 +61,10 @@ export const schemaColumns = pgTable(
   (t) => [
     primaryKey({ columns: [t.tableId, t.position] }),
     index('schema_columns_connection_idx').on(t.connectionId),
-    // Search reads one connection's lowercased names from the index alone where it can.
-    index('schema_columns_search_idx').on(t.connectionId, t.searchName),
+    // Search walks one connection's lowercased names in byte order ("C", whatever the database's
+    // collation): an exact name and a prefix are index ranges, and a substring search stops as
+    // soon as it has enough names, instead of ranking every match.
+    index('schema_columns_search_c_idx').on(t.connectionId, sql`(${t.searchName} collate "C")`),
   ],
 );
 
