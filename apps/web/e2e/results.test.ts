@@ -54,7 +54,8 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
     await editor.fill(
       [
         'select 1234567::bigint as n, 1500.5::numeric(8,2) as amount, null::text as nothing,',
-        "  ''::text as blank, timestamptz '2026-01-15 09:30:00+00' as at, date '2026-01-15' as day",
+        "  ''::text as blank, timestamptz '2026-01-15 09:30:00.123456+00' as at, date '2026-01-15' as day,",
+        "  timestamp '2026-01-15 23:30:00.5' as wall, 9007199254740993::int8 as big",
       ].join('\n'),
     );
     await editor.press('Control+Enter');
@@ -69,8 +70,10 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
       '1,500.50',
       'NULL',
       'empty',
-      '2026-01-15 10:30:00 GMT+1',
+      '2026-01-15 10:30:00.123456 GMT+1',
       '2026-01-15',
+      '2026-01-15 23:30:00.5',
+      '9,007,199,254,740,993',
     ]);
     expect(await cells.nth(0).evaluate((cell) => getComputedStyle(cell).justifyContent)).toBe('flex-end');
     expect(await cells.nth(2).locator('.result-null').count()).toBe(1);
@@ -79,7 +82,7 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
     // One click shows the value exactly as the database sent it.
     await cells.nth(4).getByRole('button').click();
     const raw = page.getByTestId('raw-value');
-    expect(await raw.locator('pre').textContent()).toBe('2026-01-15T09:30:00.000Z');
+    expect(await raw.locator('pre').textContent()).toBe('2026-01-15 09:30:00.123456+00');
     expect(await raw.textContent()).toContain('timestamptz');
     await cells.nth(0).getByRole('button').click();
     expect(await raw.locator('pre').textContent()).toBe('1234567');
