@@ -163,6 +163,7 @@ const MATRIX: Record<string, Row> = {
   'connections.setDefault': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
   'connections.test': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
   'connections.forgetSshHostKey': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
+  'connections.identitySetup': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
   'connections.testNew': { input: () => ({ kind: 'postgres', settings: {} }), ...admin },
   'connections.testNewForProject': {
     input: () => ({ ...project(), kind: 'postgres', settings: {} }),

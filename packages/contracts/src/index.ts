@@ -18,6 +18,7 @@ export {
   ConnectionSummary,
   CreateConnectionInput,
   CreateProjectConnectionInput,
+  IdentitySetup,
   ImportConnectionInput,
   ProjectConnectionsSetting,
   UpdateConnectionInput,

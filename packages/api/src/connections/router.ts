@@ -4,6 +4,7 @@ import { createForProject } from './create-for-project';
 import { deleteProcedure } from './delete';
 import { forgetSshHostKey } from './forget-ssh-host-key';
 import { get } from './get';
+import { identitySetup } from './identity-setup';
 import { importIntoProject } from './import-into-project';
 import { kinds } from './kinds';
 import { list } from './list';
@@ -37,6 +38,7 @@ export const connectionsRouter = {
   setDefault,
   test: testConnection,
   forgetSshHostKey,
+  identitySetup,
   testNew,
   testNewForProject,
   importIntoProject,

@@ -104,3 +104,18 @@ export type ImportConnectionInput = z.infer<typeof ImportConnectionInput>;
 /** The workspace switch for project data connections (Admins). */
 export const ProjectConnectionsSetting = z.object({ enabled: z.boolean() });
 export type ProjectConnectionsSetting = z.infer<typeof ProjectConnectionsSetting>;
+
+/**
+ * What an Admin runs at the warehouse to turn on identity passthrough (CONN-5): the install (as a
+ * superuser), the key statement as a psql template (the key itself is never shown: the Admin made
+ * it and pasted it into the connection), and a sample row-level security policy.
+ */
+export const IdentitySetup = z.object({
+  schema: z.string(),
+  installSql: z.string(),
+  keySqlTemplate: z.string(),
+  /** The psql variable `keySqlTemplate` reads the key from (`psql -v <name>=<key>`). */
+  keyVariable: z.string(),
+  samplePolicySql: z.string(),
+});
+export type IdentitySetup = z.infer<typeof IdentitySetup>;
