@@ -78,6 +78,19 @@ describe.skipIf(!url)('the MySQL connector', () => {
       ]);
       // The fixes are SQL an administrator runs as they are; after them the account reads only.
       for (const warning of risky.value.warnings) await db.admin.query(warning.fix);
+      // A role's privileges count when the role is active at sign-in (its default role).
+      const role = `${reader}_writer`;
+      await db.admin.query(
+        `CREATE ROLE \`${role}\`; GRANT DELETE ON \`${db.name}\`.* TO \`${role}\`;
+         GRANT \`${role}\` TO '${reader}'@'%'; SET DEFAULT ROLE \`${role}\` FOR '${reader}'@'%'`,
+      );
+      const viaRole = await connector.test(readerConfig(), loopbackContext());
+      if (!viaRole.ok) throw new Error(viaRole.error.message);
+      expect(viaRole.value.warnings.map((w) => [w.code, w.fix])).toEqual([
+        ['role.can_write', `REVOKE DELETE ON \`${db.name}\`.* FROM \`${role}\`;`],
+      ]);
+      for (const warning of viaRole.value.warnings) await db.admin.query(warning.fix);
+      await db.admin.query(`DROP ROLE \`${role}\``);
       const fixed = await connector.test(readerConfig(), loopbackContext());
       if (!fixed.ok) throw new Error(fixed.error.message);
       expect(fixed.value.warnings).toEqual([]);

@@ -7,11 +7,12 @@ describe('parseGrant', () => {
       parseGrant(
         "GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` IDENTIFIED VIA mysql_native_password USING 'invalid' OR unix_socket WITH GRANT OPTION",
       ),
-    ).toEqual({ privileges: ['ALL PRIVILEGES'], target: '*.*', grantOption: true });
+    ).toEqual({ privileges: ['ALL PRIVILEGES'], target: '*.*', grantOption: true, grantee: null });
     expect(parseGrant('GRANT SELECT (a, b), INSERT (c), SHOW VIEW ON `shop`.`orders` TO `r`@`%`')).toEqual({
       privileges: ['SELECT', 'INSERT', 'SHOW VIEW'],
       target: '`shop`.`orders`',
       grantOption: false,
+      grantee: null,
     });
     expect(parseGrant('GRANT EXECUTE ON PROCEDURE `shop`.`p` TO `r`@`%`')?.target).toBe(
       'PROCEDURE `shop`.`p`',
@@ -67,6 +68,20 @@ describe('auditGrants', () => {
         "GRANT SELECT, SHOW VIEW ON `scratch`.* TO 'r''x'@'%';",
       ].join('\n'),
     });
+  });
+
+  it("revokes a role's privilege from the role (MariaDB lists the active role's grants)", () => {
+    const warnings = auditGrants(
+      [
+        'GRANT `writer` TO `r`@`%`',
+        'GRANT SELECT ON `shop`.* TO `r`@`%`',
+        'GRANT INSERT ON `shop`.* TO `writer`',
+      ],
+      'r@%',
+    );
+    expect(warnings).toEqual([
+      expect.objectContaining({ code: 'role.can_write', fix: 'REVOKE INSERT ON `shop`.* FROM `writer`;' }),
+    ]);
   });
 
   it('quotes the account as SQL wants it', () => {

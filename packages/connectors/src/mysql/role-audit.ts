@@ -14,7 +14,11 @@ const OWN_WARNING = new Set([
   'PROXY',
 ]);
 
-type Grant = { privileges: string[]; target: string; grantOption: boolean };
+/**
+ * `grantee`: the role, as the server wrote it, when the grant is a role's (MariaDB lists the active
+ * role's grants with the account's); null for the account's own.
+ */
+type Grant = { privileges: string[]; target: string; grantOption: boolean; grantee: string | null };
 
 /** Splits `SELECT (a, b), INSERT, SHOW VIEW` at the commas outside parentheses. */
 function splitPrivileges(list: string): string[] {
@@ -47,17 +51,23 @@ function splitPrivileges(list: string): string[] {
  * the line can also carry the password's hash (`IDENTIFIED BY PASSWORD '*…'`), never repeated.
  */
 export function parseGrant(line: string): Grant | null {
-  const match = /^GRANT (.+?) ON ((?:(?:FUNCTION|PROCEDURE|PACKAGE(?: BODY)?) )?\S+) TO .+$/s.exec(
+  const match = /^GRANT (.+?) ON ((?:(?:FUNCTION|PROCEDURE|PACKAGE(?: BODY)?) )?\S+) TO (\S+)(?: .*)?$/s.exec(
     line.trim(),
   );
   if (!match) return null;
-  const [, list = '', target = ''] = match;
+  const [, list = '', target = '', grantee = ''] = match;
   const privileges = splitPrivileges(list);
   if (privileges.includes('PROXY')) return null;
   const expanded = privileges.flatMap((p) =>
     p === 'ALL' || p === 'ALL PRIVILEGES' ? ['ALL PRIVILEGES'] : [p],
   );
-  return { privileges: expanded, target, grantOption: /\bWITH\b.*\bGRANT OPTION\b/s.test(line) };
+  return {
+    privileges: expanded,
+    target,
+    grantOption: /\bWITH\b.*\bGRANT OPTION\b/s.test(line),
+    // An account is `user`@`host`; a role has no host.
+    grantee: grantee.includes('@') ? null : grantee,
+  };
 }
 
 /** `root@localhost` (what CURRENT_USER() answers) as an account name in SQL: `'root'@'localhost'`. */
@@ -89,13 +99,16 @@ export function auditGrants(grantLines: readonly string[], currentUser: string):
         code: 'role.superuser',
         message:
           'The connection signs in as an administrator: every Quarry user of it can do anything on this server',
-        fix: `REVOKE ALL PRIVILEGES, GRANT OPTION FROM ${account};\nGRANT SELECT, SHOW VIEW ON \`your_database\`.* TO ${account};`,
+        fix: [
+          ...new Set(admin.map((g) => `REVOKE ALL PRIVILEGES, GRANT OPTION FROM ${g.grantee ?? account};`)),
+          `GRANT SELECT, SHOW VIEW ON \`your_database\`.* TO ${account};`,
+        ].join('\n'),
       },
     ];
   }
   const warnings: RoleWarning[] = [];
   const revoke = (privilege: string, found: Grant[]) =>
-    found.map((g) => `REVOKE ${privilege} ON ${g.target} FROM ${account};`).join('\n');
+    found.map((g) => `REVOKE ${privilege} ON ${g.target} FROM ${g.grantee ?? account};`).join('\n');
   const file = has('FILE').filter(global);
   if (file.length)
     warnings.push({
@@ -121,7 +134,7 @@ export function auditGrants(grantLines: readonly string[], currentUser: string):
       fix: connectionAdmin
         .map((g) => {
           const name = g.privileges.includes('CONNECTION_ADMIN') ? 'CONNECTION_ADMIN' : 'CONNECTION ADMIN';
-          return `REVOKE ${name} ON *.* FROM ${account};`;
+          return `REVOKE ${name} ON *.* FROM ${g.grantee ?? account};`;
         })
         .join('\n'),
     });
@@ -149,6 +162,7 @@ export function auditGrants(grantLines: readonly string[], currentUser: string):
   const writes = grants
     .map((g) => ({
       target: g.target,
+      grantee: g.grantee,
       extra: g.privileges.filter((p) => !READ_PRIVILEGES.has(p) && !OWN_WARNING.has(p)),
     }))
     .filter((g) => g.extra.length > 0);
@@ -161,10 +175,10 @@ export function auditGrants(grantLines: readonly string[], currentUser: string):
         .flatMap((g) =>
           g.extra.includes('ALL PRIVILEGES')
             ? [
-                `REVOKE ALL PRIVILEGES ON ${g.target} FROM ${account};`,
-                `GRANT SELECT, SHOW VIEW ON ${g.target} TO ${account};`,
+                `REVOKE ALL PRIVILEGES ON ${g.target} FROM ${g.grantee ?? account};`,
+                `GRANT SELECT, SHOW VIEW ON ${g.target} TO ${g.grantee ?? account};`,
               ]
-            : [`REVOKE ${g.extra.join(', ')} ON ${g.target} FROM ${account};`],
+            : [`REVOKE ${g.extra.join(', ')} ON ${g.target} FROM ${g.grantee ?? account};`],
         )
         .join('\n'),
     });
