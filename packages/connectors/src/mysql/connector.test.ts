@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { EMPTY_ALLOW_LIST } from '@quarry/net-policy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectorOf } from '../registry/bound-connector';
 import type { IntrospectProgress, SchemaTable } from '../registry/connector';
+import { parseConnection } from '../registry/parse-connection';
 import type { ConnectorError, StreamEvent } from '../types';
 import { mysqlConnectors } from './index';
 import type { MysqlConfig } from './kind';
@@ -181,6 +183,52 @@ describe.skipIf(!url)('the MySQL connector', () => {
       expect(everything.value.some((t) => t.name === 'secret_salaries')).toBe(true);
       for (const system of ['mysql', 'information_schema', 'performance_schema', 'sys'])
         expect(databases.has(system)).toBe(false);
+    });
+  });
+
+  describe('the registry', () => {
+    it('parses a MariaDB connection and hands out its connector, settings bound in', async () => {
+      const parsed = parseConnection({
+        kind: 'mariadb',
+        settings: {
+          host: db.config.host,
+          port: db.config.port,
+          database: db.name,
+          username: reader,
+          sslMode: 'disable',
+        },
+        secrets: { password: readerPassword },
+      });
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      const bound = connectorOf(parsed.value);
+      expect(bound.declaration.kind).toBe('mariadb');
+      const events: StreamEvent[] = [];
+      for await (const event of bound.stream(
+        { sql: 'SELECT CURRENT_USER() AS who', params: [], rowLimit: 10 },
+        loopbackContext(),
+      ))
+        events.push(event);
+      expect(events.at(-2)).toEqual({ type: 'rows', rows: [[`${reader}@%`]] });
+      expect(
+        parseConnection({
+          kind: 'mariadb',
+          settings: { host: 'x.example.com', database: 'd', username: 'u', flags: 'LOCAL_FILES' },
+          secrets: {},
+        }).ok,
+      ).toBe(false);
+    });
+  });
+
+  describe('introspect() cancelled', () => {
+    it('stops at its signal with run.cancelled', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      const result = await connector.introspect(
+        db.config,
+        { include: [], exclude: [] },
+        loopbackContext({ signal: controller.signal }),
+      );
+      expect(result.ok ? 'finished' : result.error.code).toBe('run.cancelled');
     });
   });
 
