@@ -7,6 +7,7 @@ import { QueryState } from '../../ui/query-state';
 import { useToast } from '../../ui/toast';
 import { SchemaSettingsPanel, SchemaSettingsTrigger } from '../schema-browser/schema-settings-tab';
 import { ConnectionForm, type SavedConnection } from './connection-form';
+import { IdentitySetup } from './identity-setup';
 import { PermissionsTab } from './permissions-form';
 
 type Tab = 'settings' | 'permissions' | 'schema';
@@ -82,6 +83,11 @@ export function ConnectionDialog({ connectionId, initialTab = 'settings', onClos
                       mode={{ type: 'edit', connection }}
                       onSaved={onSaved}
                     />
+                    {kindList
+                      .find((kind) => kind.kind === connection.kind)
+                      ?.fields.some((field) => field.name === 'passIdentity') ? (
+                      <IdentitySetup connectionId={connection.id} />
+                    ) : null}
                   </Tabs.Content>
                   {connection.scope === 'workspace' ? (
                     <Tabs.Content value="permissions" className="tab-panel">
