@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TUNNEL_OPEN_TIMEOUT_MS } from '@quarry/connectors';
 import { generateKey, sshdAvailable, startSshd, type TestSshd } from '@quarry/connectors/testing/sshd';
 import { newId } from '@quarry/db';
 import { connectionCredentialsContext, connections, projectConnections, runs } from '@quarry/db/schema';
@@ -15,7 +16,7 @@ import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeRun, type RunnerDeps } from './execute-run';
+import { executeRun, NON_ADMIN_CONNECT_FLOOR_MS, type RunnerDeps } from './execute-run';
 
 /** MariaDB on the machine (MYSQL_URL), reached through the test sshd on loopback. */
 const mysqlUrl = process.env.MYSQL_URL ? new URL(process.env.MYSQL_URL) : null;
@@ -35,7 +36,7 @@ async function sessionsSettleAt(expected: number): Promise<number> {
 }
 
 /** A MySQL connection of the fixture's workspace through the test sshd, imported by its project. */
-async function tunneledConnection(sshHostKey: string | null) {
+async function tunneledConnection(sshHostKey: string | null, targetPort?: number) {
   const id = newId('connection');
   await database.db.insert(connections).values({
     id,
@@ -44,7 +45,7 @@ async function tunneledConnection(sshHostKey: string | null) {
     kind: 'mysql',
     settings: {
       host: mysqlUrl?.hostname ?? '127.0.0.1',
-      port: Number(mysqlUrl?.port || 3306),
+      port: targetPort ?? Number(mysqlUrl?.port || 3306),
       database: mysqlUrl?.pathname.slice(1) || 'test',
       username: decodeURIComponent(mysqlUrl?.username || 'root'),
       sslMode: 'disable',
@@ -133,4 +134,17 @@ describe.skipIf(!sshdAvailable(process.env.CI === 'true') || !mysqlUrl)('a run t
     expect(JSON.stringify(row?.error)).toContain(pinned);
     expect(await sessionsSettleAt(0)).toBe(0);
   });
+
+  it('tells an Admin the SSH server could not reach the database, and anyone else only that it failed, past the floor and the tunnel (CONN-3)', async () => {
+    const connectionId = await tunneledConnection(sshd.hostKey, 1);
+    const asAdmin = await run(connectionId, 'select 1', 'admin');
+    expect(asAdmin?.error).toMatchObject({ code: 'ssh.target_unreachable' });
+    const started = performance.now();
+    const asEditor = await run(connectionId, 'select 1', 'editor');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(
+      NON_ADMIN_CONNECT_FLOOR_MS + TUNNEL_OPEN_TIMEOUT_MS - 50,
+    );
+    expect(asEditor?.error).toMatchObject({ code: 'connector.connect_failed' });
+    expect(await sessionsSettleAt(0)).toBe(0);
+  }, 60_000);
 });

@@ -11,6 +11,7 @@ import {
   DEFAULT_RESULT_LIMITS,
   type OwnDatabase,
   type ResultLimits,
+  TUNNEL_OPEN_TIMEOUT_MS,
 } from '@quarry/connectors';
 import type { Cell, QuarryError, RunExecuteJob } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
@@ -54,6 +55,12 @@ const CONNECT_PHASE_CODES = new Set([
   'connector.database_not_found',
   'connector.tls_unavailable',
   'connector.failed',
+  // Through an SSH tunnel: the SSH server, signing in to it, or what it could reach.
+  'ssh.unreachable',
+  'ssh.timeout',
+  'ssh.handshake_failed',
+  'ssh.auth_failed',
+  'ssh.target_unreachable',
 ]);
 export const NON_ADMIN_CONNECT_FLOOR_MS = 13_000;
 
@@ -228,7 +235,9 @@ async function execute(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal
       // The driver's own text (addresses, ports) goes to the log only (item 17).
       runLog.info({ code: error.code, kind: error.kind, internal: event.error.internal }, 'run failed');
       if (!connected && !ownerIsAdmin && CONNECT_PHASE_CODES.has(error.code)) {
-        await sleepUntil(connectingSince + NON_ADMIN_CONNECT_FLOOR_MS, signal);
+        // A tunnel is opened first (bounded by TUNNEL_OPEN_TIMEOUT_MS): the floor covers it too.
+        const tunnel = typeof connection.settings.sshHost === 'string' ? TUNNEL_OPEN_TIMEOUT_MS : 0;
+        await sleepUntil(connectingSince + NON_ADMIN_CONNECT_FLOOR_MS + tunnel, signal);
         error = {
           code: 'connector.connect_failed',
           message: 'Quarry could not connect to the database and sign in',
