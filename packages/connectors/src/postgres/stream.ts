@@ -7,7 +7,7 @@ import { IdentityError } from './identity/prepare';
 import { openPostgresSocket } from './open-socket';
 import type { OwnDatabase } from './own-database';
 import { createResultGuard, type ResultLimitError, type ResultLimits } from './result-guard';
-import { columnFor, EXACT_TEXT_SETTINGS, EXACT_TEXT_TYPES, toCell } from './types-map';
+import { columnFor, EXACT_TEXT_STARTUP, EXACT_TEXT_TYPES, PIN_TEXT_SETTINGS_SQL, toCell } from './types-map';
 
 type StatementColumns = { statement?: { columns?: { name: string; type: number }[] } };
 
@@ -75,11 +75,12 @@ export function connectPostgres(
     // arrays stay PostgreSQL's array text because their element types are never fetched.
     ...(options.exactText ? { types: EXACT_TEXT_TYPES, fetch_types: false } : {}),
     // The server enforces the limit, so a runaway query stops even if this process dies. The
-    // settings that shape the text are pinned, whatever the server's defaults.
+    // settings that shape the text are pinned, whatever the server's defaults (the rest of them
+    // in streamPostgres's first query).
     connection: {
       application_name: options.tag ?? 'quarry-runner',
       statement_timeout: options.timeoutMs,
-      ...EXACT_TEXT_SETTINGS,
+      ...EXACT_TEXT_STARTUP,
     },
   };
   // postgres.js accepts `socket` but its types do not declare it.
@@ -138,7 +139,10 @@ export async function* streamPostgres(
     await sql.unsafe('start transaction read only');
     // Set locally too, and as a first query of the transaction: after it, `set transaction read
     // write` is refused ("must be set before any query").
-    await sql`select set_config('statement_timeout', ${String(options.timeoutMs)}, true)`;
+    // The same round trip pins the settings that shape the values' text (types-map.ts).
+    await sql.unsafe(`select set_config('statement_timeout', $1, true), ${PIN_TEXT_SETTINGS_SQL}`, [
+      String(options.timeoutMs),
+    ]);
     // What the run sets before the user's SQL (the reader's identity, CONN-5): bound values, on
     // this session, inside this transaction, gone with the connection.
     if (options.prepare) {

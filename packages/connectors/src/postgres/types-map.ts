@@ -16,18 +16,34 @@ export const EXACT_TEXT_TYPES = {
 };
 
 /**
- * Session settings that shape the server's text, sent at startup so the text does not depend on
- * the server's or role's defaults. `extra_float_digits=3` is the shortest exact text on PostgreSQL
- * 12+ (any value above 0 is) and 17 exact digits on older servers, where 1 would lose the last bit.
- * The cell's SQL may change them for its own run.
+ * Session settings that shape the server's text, so it does not depend on the server's, database's
+ * or role's defaults. DateStyle and TimeZone go in the startup message: every server speaking the
+ * protocol knows them, and poolers (PgBouncer) track them per client. The others are unknown to
+ * some (Redshift refuses a startup message naming IntervalStyle or bytea_output; PgBouncer one
+ * naming extra_float_digits), so PIN_TEXT_SETTINGS_SQL sets them inside the run's transaction,
+ * each only where the server has it. `extra_float_digits=3` is the shortest exact text on
+ * PostgreSQL 12+ (any value above 0 is) and 17 exact digits on older servers, where 1 would lose
+ * the last bit. The cell's SQL may change them for its own run.
  */
 export const EXACT_TEXT_SETTINGS = {
   DateStyle: 'ISO, MDY',
-  IntervalStyle: 'postgres',
   TimeZone: 'UTC',
+  IntervalStyle: 'postgres',
   extra_float_digits: '3',
   bytea_output: 'hex',
 } as const;
+
+/** What the startup message carries of EXACT_TEXT_SETTINGS. */
+export const EXACT_TEXT_STARTUP = {
+  DateStyle: EXACT_TEXT_SETTINGS.DateStyle,
+  TimeZone: EXACT_TEXT_SETTINGS.TimeZone,
+} as const;
+
+/**
+ * A select-list expression that sets the rest of EXACT_TEXT_SETTINGS for the transaction (local),
+ * skipping any the server does not have. Static text: no value in it comes from a user.
+ */
+export const PIN_TEXT_SETTINGS_SQL = `(select count(set_config(name, case name when 'IntervalStyle' then '${EXACT_TEXT_SETTINGS.IntervalStyle}' when 'extra_float_digits' then '${EXACT_TEXT_SETTINGS.extra_float_digits}' else '${EXACT_TEXT_SETTINGS.bytea_output}' end, true)) from pg_settings where name in ('IntervalStyle', 'extra_float_digits', 'bytea_output'))`;
 
 // Generated from pg_type (PostgreSQL 15, oid < 10000), the types every server has built in.
 // Base, pseudo, range, multirange and catalog row types: OID → [pg_type name, logical type].
