@@ -19,8 +19,8 @@ type HitRow = {
 
 /**
  * Every database, schema, table and column name of the connection's stored schema that contains
- * `q` (case-insensitive). Exact names first, then prefixes, then shorter names; a
- * container before what it contains (a table before a column of the same name). One statement over
+ * `q` (case-insensitive). Exact names first, then prefixes, then the rest; within each, a container
+ * before what it contains (a table before a column of the same name), then alphabetical. One statement over
  * the connection's rows of the store; filtered objects are not stored, so never found.
  */
 export async function searchSchema(
@@ -32,44 +32,54 @@ export async function searchSchema(
   const { connection } = access.value;
   const q = input.q.toLowerCase();
   const pattern = containsPattern(q);
-  const prefix = `${containsPattern(q).slice(1)}`;
+  const prefix = containsPattern(q).slice(1);
   const scope = sql`connection_id = ${connection.id} and workspace_id = ${connection.workspaceId}`;
-  // Each kind of name is ranked and cut to the limit on its own rows first (a scan of one
-  // connection's names), so what is joined and sorted at the end is a few hundred rows at most,
-  // however many names match and whatever the planner believes of freshly refreshed rows.
   const take = input.limit + 1;
+  // How well a name matches: 0 exact, 1 a prefix, 2 anywhere else.
+  const bucket = (column: 'database' | 'schema' | 'name') => {
+    const name = sql.identifier(column);
+    return sql`case when lower(${name}) = ${q} then 0 when lower(${name}) like ${prefix} then 1 else 2 end`;
+  };
+  // Columns are the many: each bucket is read from the (connection, name in byte order) index and
+  // cut to the limit there, so a common substring stops after enough names instead of ranking
+  // every match. Databases, schemas and tables (thousands, not hundreds of thousands) are ranked
+  // whole. What is joined and sorted at the end is a few hundred rows at most.
   const rows = (await ctx.deps.db.execute(sql`
     with names as (
-      (select 0 as kind_rank, 'database' as type, database, null::text as schema, null::text as table_id,
-              null::text as column_name, null::text as db_type, database as matched
+      (select ${bucket('database')} as bucket, 0 as kind_rank, 'database' as type, database,
+              null::text as schema, null::text as table_id, null::text as column_name,
+              null::text as db_type, lower(database) as matched
        from schema_tables where ${scope} and database ilike ${pattern}
-       group by database
-       order by lower(database) = ${q} desc, lower(database) like ${prefix} desc, length(database), database
-       limit ${take})
+       group by database order by 1, 9 limit ${take})
       union all
-      (select 1, 'schema', database, schema, null, null, null, schema
+      (select ${bucket('schema')}, 1, 'schema', database, schema, null, null, null, lower(schema)
        from schema_tables where ${scope} and schema ilike ${pattern}
-       group by database, schema
-       order by lower(schema) = ${q} desc, lower(schema) like ${prefix} desc, length(schema), database, schema
-       limit ${take})
+       group by database, schema order by 1, 9, database limit ${take})
       union all
-      (select 2, 'table', database, schema, id, null, null, name
+      (select ${bucket('name')}, 2, 'table', database, schema, id, null, null, lower(name)
        from schema_tables where ${scope} and name ilike ${pattern}
-       order by lower(name) = ${q} desc, lower(name) like ${prefix} desc, length(name), database, schema, name
-       limit ${take})
+       order by 1, 9, database, schema limit ${take})
       union all
-      (select 3, 'column', null, null, table_id, name, db_type, name
-       from schema_columns where ${scope} and search_name like ${pattern}
-       order by search_name = ${q} desc, search_name like ${prefix} desc, length(name), table_id, position
-       limit ${take})
+      (select 0, 3, 'column', null, null, table_id, name, db_type, search_name
+       from schema_columns where ${scope} and search_name collate "C" = ${q}
+       order by table_id, position limit ${take})
+      union all
+      (select 1, 3, 'column', null, null, table_id, name, db_type, search_name
+       from schema_columns
+       where ${scope} and search_name collate "C" like ${prefix} and search_name <> ${q}
+       order by search_name collate "C", table_id, position limit ${take})
+      union all
+      (select 2, 3, 'column', null, null, table_id, name, db_type, search_name
+       from schema_columns
+       where ${scope} and search_name like ${pattern} and not (search_name collate "C" like ${prefix})
+       order by search_name collate "C", table_id, position limit ${take})
     )
     select n.type, coalesce(t.database, n.database) as database, coalesce(t.schema, n.schema) as schema,
            t.name as table_name, n.column_name, n.table_id, t.kind as table_kind, n.db_type
     from names n
     left join schema_tables t
       on t.id = n.table_id and t.connection_id = ${connection.id} and t.workspace_id = ${connection.workspaceId}
-    order by lower(n.matched) = ${q} desc, lower(n.matched) like ${prefix} desc, length(n.matched),
-             n.kind_rank, 2, 3, 4, n.column_name
+    order by n.bucket, n.kind_rank, n.matched collate "C", 2, 3, 4
     limit ${take}`)) as unknown as HitRow[];
   const hits = rows.slice(0, input.limit).map(
     (r): SchemaSearchHit => ({
