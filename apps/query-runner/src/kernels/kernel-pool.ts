@@ -111,6 +111,7 @@ type Waiter = {
 
 const SECRETS_PERMISSIONS: ReadonlySet<ProjectPermission> = new Set(['can_edit', 'full_access']);
 const MAX_OPEN_ATTEMPTS = 3;
+const MIN_HOST_RSS_MB = 200;
 
 export function createKernelPool(options: KernelPoolOptions): KernelPool {
   const log = options.log.child({ component: 'kernel-pool' });
@@ -119,6 +120,9 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
   const maxInputBytes = options.maxInputBytes ?? 256 * 1024 * 1024;
   const killGraceMs = options.killGraceMs ?? 2_000;
   const startTimeoutMs = options.startTimeoutMs ?? 20_000;
+  const rssCapMb = options.hostRssMb ?? 1024;
+  // An idle kernel holds ~100 MB; a cap near that would replace kernels forever.
+  if (rssCapMb < MIN_HOST_RSS_MB) throw new Error(`hostRssMb must be at least ${MIN_HOST_RSS_MB}`);
   const kernels = new Set<Kernel>();
   const queue: Waiter[] = [];
   let closing = false;
@@ -128,7 +132,7 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
     if (closing) return;
     const proc = spawnKernelProcess({
       heapMb: options.hostHeapMb ?? 256,
-      rssCapMb: options.hostRssMb ?? 1024,
+      rssCapMb: rssCapMb,
       ...(options.hostEntry ? { hostEntry: options.hostEntry } : {}),
       ...(options.hostEnv ? { env: options.hostEnv } : {}),
     });
@@ -248,6 +252,23 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
     k.state = 'busy';
     k.sessionId = sessionId;
     k.runId = waiter.input.runId;
+    // A kernel a bomb left above its cap would fail the next run for the last one's doing: it is
+    // replaced instead (its own watchdog would end it soon anyway).
+    const rss = await k.proc.rssBytes();
+    if (rss !== null && rss > rssCapMb * 1024 * 1024) {
+      log.warn(
+        { pid: k.proc.pid, rssMb: Math.round(rss / 1024 / 1024) },
+        'kernel above its memory cap between runs',
+      );
+      k.proc.kill(
+        kernelError('kernel.out_of_memory', 'The kernel process stayed above its memory cap', {
+          limit: 'process',
+        }),
+      );
+      queue.unshift(waiter);
+      dispatch();
+      return;
+    }
     const runLimits = lower(limits, waiter.input.limits);
     const secrets =
       waiter.input.secrets && SECRETS_PERMISSIONS.has(waiter.input.permission)
