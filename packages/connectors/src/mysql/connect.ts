@@ -48,9 +48,6 @@ function sslFor(config: MysqlConfig) {
 export const floatsAsText = (field: { type: string; string: () => string | null }, next: () => unknown) =>
   field.type === 'FLOAT' || field.type === 'DOUBLE' ? field.string() : next();
 
-/** Characters allowed in a session tag: it is written into a SQL comment and a connection attribute. */
-export const isSafeTag = (tag: string) => /^[A-Za-z0-9_.:-]{1,64}$/.test(tag);
-
 /**
  * Connects and signs in over a socket from `openMysqlSocket` (CONN-2), with the driver's options
  * fixed here: one statement per call (no `multipleStatements`), no `LOAD DATA LOCAL` (the
@@ -136,7 +133,7 @@ export async function connectMysql(
   };
 }
 
-/** Rows as objects (our own statements name their columns); `rowsAsArray` is set per statement. */
+/** Our own statements' rows, which arrive as arrays (`rowsAsArray`), as objects by column name. */
 function runQuery(
   connection: Connection,
   text: string,
