@@ -70,6 +70,18 @@ describe.skipIf(!sshdAvailable(process.env.CI === 'true') || !url)('a connector 
     expect(await sessionsSettleAt(0)).toBe(0);
   });
 
+  it('introspects and cancels through the pinned server', async () => {
+    await db.admin.query('CREATE TABLE through_tunnel (id INT PRIMARY KEY, note VARCHAR(20))');
+    const pinned = tunneled({ pinned: sshd.hostKey, purpose: 'use' });
+    const read = await pinned.introspect({ include: [], exclude: [] }, loopbackContext());
+    if (!read.ok) throw new Error(read.error.code);
+    const table = read.value.find((t) => t.name === 'through_tunnel');
+    expect(table?.columns.map((c) => c.name)).toEqual(['id', 'note']);
+    const cancelled = await pinned.cancel('quarry-run-none', loopbackContext());
+    expect(cancelled).toEqual({ ok: true, value: 0 });
+    expect(await sessionsSettleAt(0)).toBe(0);
+  });
+
   it('refuses to run through a server whose key is not pinned yet, before connecting to it', async () => {
     const before = sshd.log().length;
     const events = await collect(
