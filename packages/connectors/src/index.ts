@@ -33,6 +33,7 @@ export { describeKind } from './registry/describe-kind';
 export { HostName } from './registry/host-name';
 export { CONNECTOR_KINDS, CONNECTORS, connectorFor, connectorKind } from './registry/kinds';
 export { type ParsedConnection, parseConnection, type SettingsError } from './registry/parse-connection';
+export { isEmptySchemaFilter, matchesSchemaFilter, type SchemaPath } from './registry/schema-filter';
 export {
   checkTunnelTarget,
   fingerprintOf,
