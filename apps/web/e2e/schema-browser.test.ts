@@ -141,9 +141,16 @@ describe.runIf(browserAvailable)('the data browser in real Chromium', () => {
     await shot(admin, '1-tree');
 
     // A table opens to its columns: type, nullability, the primary key marked.
-    await panel.locator('[data-table="orders"]').click();
+    // From the keyboard, as in a file tree: Right opens the table, Down walks into its columns.
+    const orders = panel.locator('[data-table="orders"]');
+    await orders.focus();
+    await orders.press('ArrowRight');
     const id = panel.locator('[data-column="id"]').first();
     await id.waitFor();
+    await admin.keyboard.press('ArrowDown');
+    await expect
+      .poll(() => admin.evaluate(() => document.activeElement?.getAttribute('data-column')))
+      .toBe('id');
     expect(await id.locator('.schema-pk').count()).toBe(1);
     expect(await id.locator('.schema-type').textContent()).toBe('bigint');
     expect(await panel.locator('[data-column="shipped_at"] .schema-null').textContent()).toBe('null');

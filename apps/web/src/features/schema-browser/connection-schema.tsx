@@ -1,6 +1,6 @@
-import type { SchemaTree } from '@quarry/contracts';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import type { SchemaSearchResult, SchemaTree } from '@quarry/contracts';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useId, useState } from 'react';
 import { ErrorMessage } from '../../ui/error-message';
 import { formatCount } from '../../ui/format';
 import { quarryErrorOf } from '../../ui/quarry-error';
@@ -77,11 +77,12 @@ function SearchableTree({ tree, connectionId, projectId, onInsert }: SearchableT
   const [typed, setTyped] = useState('');
   const q = useDebouncedValue(typed.trim(), SEARCH_DEBOUNCE_MS);
   const searching = typed.trim() !== '';
-  const search = useQuery({
-    ...schemaQueries.search({ connectionId, projectId, q }),
-    enabled: q !== '',
-    placeholderData: keepPreviousData,
-  });
+  const search = useQuery({ ...schemaQueries.search({ connectionId, projectId, q }), enabled: q !== '' });
+  // The last answer stays on screen while the next is on its way, marked with the words it answered.
+  const [shown, setShown] = useState<{ q: string; result: SchemaSearchResult } | null>(null);
+  useEffect(() => {
+    if (search.data && q !== '') setShown({ q, result: search.data });
+  }, [search.data, q]);
   return (
     <>
       <div className="schema-search">
@@ -108,8 +109,8 @@ function SearchableTree({ tree, connectionId, projectId, onInsert }: SearchableT
       {searching ? (
         search.error ? (
           <ErrorMessage error={quarryErrorOf(search.error)} />
-        ) : search.data && q !== '' ? (
-          <SearchResults q={q} result={search.data} onInsert={onInsert} />
+        ) : shown ? (
+          <SearchResults q={shown.q} result={shown.result} onInsert={onInsert} />
         ) : null
       ) : null}
       {/* Hidden, not unmounted, while searching: what was open stays open when the search is cleared. */}

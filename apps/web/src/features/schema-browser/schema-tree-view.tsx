@@ -1,13 +1,21 @@
 import type { BrowsedDatabase, SchemaTableDetail } from '@quarry/contracts';
 import { useQueries } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, useCallback, useMemo, useRef, useState } from 'react';
 import { formatCount } from '../../ui/format';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import type { TableRef } from './quote-identifier';
 import { schemaQueries } from './schema-api';
 import { KIND_LABELS, KIND_NAMES } from './schema-labels';
-import { type ColumnsState, defaultExpanded, flattenTree, type TreeRow, tableKey, toggle } from './tree-rows';
+import {
+  type ColumnsState,
+  defaultExpanded,
+  flattenTree,
+  type TreeRow,
+  tableKey,
+  toggle,
+  treeKeyAction,
+} from './tree-rows';
 
 /** One line's height in pixels; fixed, so the virtual list knows where every line is without measuring. */
 const ROW_HEIGHT = 28;
@@ -59,15 +67,48 @@ export function SchemaTreeView({ databases, connectionId, projectId, onInsert }:
   });
 
   const onToggle = (key: string) => setExpanded((current) => toggle(current, key));
+
+  // Lines off screen are not in the page: scroll to one first, then focus it once it is drawn.
+  const focusLine = (index: number) => {
+    const target = Math.max(0, Math.min(rows.length - 1, index));
+    virtualizer.scrollToIndex(target);
+    const focus = (tries: number) => {
+      const line = scroller.current?.querySelector<HTMLElement>(
+        `li[data-index="${target}"] [data-line-focus]`,
+      );
+      if (line) line.focus();
+      else if (tries > 0) requestAnimationFrame(() => focus(tries - 1));
+    };
+    requestAnimationFrame(() => focus(5));
+  };
+
+  /** Arrow keys walk the lines, Right opens and Left folds, Home and End jump, as in a file tree. */
+  const onKeyDown = (event: KeyboardEvent<HTMLUListElement>) => {
+    if (!(event.target instanceof HTMLElement)) return;
+    const line = event.target.closest<HTMLElement>('li[data-index]');
+    const index = Number(line?.dataset.index);
+    const action = treeKeyAction(rows, index, event.key);
+    if (!action) return;
+    event.preventDefault();
+    if (action.type === 'toggle') onToggle(action.key);
+    else focusLine(action.index);
+  };
+
   return (
     <div className="schema-tree" ref={scroller} data-testid="schema-tree">
-      <ul className="schema-tree-inner" aria-label="Schema" style={{ height: virtualizer.getTotalSize() }}>
+      <ul
+        className="schema-tree-inner"
+        aria-label="Schema (arrow keys move between lines)"
+        style={{ height: virtualizer.getTotalSize() }}
+        onKeyDown={onKeyDown}
+      >
         {virtualizer.getVirtualItems().map((item) => {
           const row = rows[item.index];
           if (!row) return null;
           return (
             <li
               key={item.key}
+              data-index={item.index}
               className={`schema-row schema-row-${row.type}`}
               data-depth={row.depth}
               data-testid={`schema-row-${row.type}`}
@@ -106,6 +147,7 @@ function RowContent({ row, onToggle, onInsert }: RowContentProps) {
         <button
           type="button"
           className="schema-toggle"
+          data-line-focus
           aria-expanded={row.expanded}
           onClick={() => onToggle(row.key)}
           title={`${row.type === 'database' ? 'Database' : 'Schema'} ${row.name}`}
@@ -126,6 +168,7 @@ function RowContent({ row, onToggle, onInsert }: RowContentProps) {
           <button
             type="button"
             className="schema-toggle"
+            data-line-focus
             aria-expanded={row.expanded}
             onClick={() => onToggle(tableKey(table.id))}
             title={
@@ -156,7 +199,13 @@ function RowContent({ row, onToggle, onInsert }: RowContentProps) {
     case 'column': {
       const { column } = row;
       return (
-        <span className="schema-column" title={column.comment ?? undefined} data-column={column.name}>
+        <span
+          className="schema-column"
+          title={column.comment ?? undefined}
+          data-column={column.name}
+          data-line-focus
+          tabIndex={-1}
+        >
           <span className="schema-name">{column.name}</span>
           {column.primaryKey ? (
             <span className="schema-pk" title="Primary key">
@@ -175,15 +224,23 @@ function RowContent({ row, onToggle, onInsert }: RowContentProps) {
       );
     }
     case 'columns-loading':
-      return <span className="muted small">Loading columns…</span>;
+      return (
+        <span className="muted small" data-line-focus tabIndex={-1}>
+          Loading columns…
+        </span>
+      );
     case 'columns-error':
       return (
-        <span className="schema-row-error small" role="alert">
+        <span className="schema-row-error small" role="alert" data-line-focus tabIndex={-1}>
           {row.message}
         </span>
       );
     case 'columns-empty':
-      return <span className="muted small">No columns</span>;
+      return (
+        <span className="muted small" data-line-focus tabIndex={-1}>
+          No columns
+        </span>
+      );
   }
 }
 

@@ -8,6 +8,7 @@ import {
   schemaKey,
   tableKey,
   toggle,
+  treeKeyAction,
 } from './tree-rows';
 
 const table = (id: string, name: string, kind: BrowsedTable['kind'] = 'table'): BrowsedTable => ({
@@ -138,5 +139,44 @@ describe('toggle', () => {
     expect(toggle(before, 'd:b')).toEqual(new Set(['d:a', 'd:b']));
     expect(toggle(before, 'd:a')).toEqual(new Set());
     expect(before).toEqual(new Set(['d:a']));
+  });
+});
+
+describe('treeKeyAction', () => {
+  const open = new Set([databaseKey('warehouse'), schemaKey('warehouse', 'public'), tableKey('stb_1')]);
+  const columns = new Map<string, ColumnsState>([
+    ['stb_1', { status: 'loaded', columns: [column('id', 1)] }],
+  ]);
+  // 0 database, 1 public, 2 orders (open), 3 id, 4 daily_revenue, 5 staging (folded)
+  const rows = flattenTree(WAREHOUSE, open, columns);
+
+  it('walks the lines with Up and Down, stopping at the ends', () => {
+    expect(treeKeyAction(rows, 2, 'ArrowDown')).toEqual({ type: 'focus', index: 3 });
+    expect(treeKeyAction(rows, 2, 'ArrowUp')).toEqual({ type: 'focus', index: 1 });
+    expect(treeKeyAction(rows, 0, 'ArrowUp')).toEqual({ type: 'focus', index: 0 });
+    expect(treeKeyAction(rows, 5, 'ArrowDown')).toEqual({ type: 'focus', index: 5 });
+    expect(treeKeyAction(rows, 3, 'Home')).toEqual({ type: 'focus', index: 0 });
+    expect(treeKeyAction(rows, 0, 'End')).toEqual({ type: 'focus', index: 5 });
+  });
+
+  it('opens a folded line with Right, and steps into an open one', () => {
+    expect(treeKeyAction(rows, 5, 'ArrowRight')).toEqual({
+      type: 'toggle',
+      key: schemaKey('warehouse', 'staging'),
+    });
+    expect(treeKeyAction(rows, 2, 'ArrowRight')).toEqual({ type: 'focus', index: 3 });
+    expect(treeKeyAction(rows, 3, 'ArrowRight')).toBeNull();
+  });
+
+  it('folds an open line with Left, and climbs from a column to its table', () => {
+    expect(treeKeyAction(rows, 2, 'ArrowLeft')).toEqual({ type: 'toggle', key: tableKey('stb_1') });
+    expect(treeKeyAction(rows, 3, 'ArrowLeft')).toEqual({ type: 'focus', index: 2 });
+    expect(treeKeyAction(rows, 4, 'ArrowLeft')).toEqual({ type: 'focus', index: 1 });
+    expect(treeKeyAction(rows, 5, 'ArrowLeft')).toEqual({ type: 'focus', index: 0 });
+  });
+
+  it('leaves other keys to the browser', () => {
+    expect(treeKeyAction(rows, 2, 'Enter')).toBeNull();
+    expect(treeKeyAction(rows, 99, 'ArrowDown')).toBeNull();
   });
 });

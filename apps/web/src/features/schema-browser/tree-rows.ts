@@ -125,3 +125,39 @@ export function toggle(expanded: ReadonlySet<string>, key: string): Set<string> 
   else next.add(key);
   return next;
 }
+
+/** What a key does on a line of the tree: focus another line, or open or fold this one. */
+export type TreeKeyAction = { type: 'focus'; index: number } | { type: 'toggle'; key: string };
+
+/**
+ * The file-tree keys: Up and Down walk the lines, Home and End jump to the ends, Right opens a
+ * folded line (or steps into an open one), Left folds an open line (or climbs to its parent).
+ */
+export function treeKeyAction(rows: readonly TreeRow[], index: number, key: string): TreeKeyAction | null {
+  const row = rows[index];
+  if (!row) return null;
+  const last = rows.length - 1;
+  const focus = (to: number): TreeKeyAction => ({ type: 'focus', index: Math.max(0, Math.min(last, to)) });
+  const expandable = row.type === 'database' || row.type === 'schema' || row.type === 'table';
+  const open = expandable && row.expanded;
+  switch (key) {
+    case 'ArrowDown':
+      return focus(index + 1);
+    case 'ArrowUp':
+      return focus(index - 1);
+    case 'Home':
+      return focus(0);
+    case 'End':
+      return focus(last);
+    case 'ArrowRight':
+      if (expandable && !open) return { type: 'toggle', key: row.key };
+      return open ? focus(index + 1) : null;
+    case 'ArrowLeft': {
+      if (open) return { type: 'toggle', key: row.key };
+      const parent = rows.slice(0, index).findLastIndex((above) => above.depth < row.depth);
+      return parent >= 0 ? focus(parent) : null;
+    }
+    default:
+      return null;
+  }
+}
