@@ -59,6 +59,7 @@ export {
   type ErrorDomain,
   GroupsErrorCode,
   InvitesErrorCode,
+  KernelErrorCode,
   MembersErrorCode,
   NetErrorCode,
   NotFoundErrorCode,

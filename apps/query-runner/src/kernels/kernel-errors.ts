@@ -1,30 +1,8 @@
-import type { QuarryError } from '@quarry/contracts';
+import { KernelErrorCode, type QuarryError } from '@quarry/contracts';
 import { z } from 'zod';
 
-/**
- * Every way a JS cell can fail. `user` outcomes are the cell's own doing (a limit hit, an exception,
- * a result we cannot take); `kernel.crashed` is ours to look at, since we cannot tell whether the
- * process died of the cell or of us.
- */
-export const KernelErrorCode = z.enum([
-  /** The cell ran past its CPU-time limit or its wall-clock deadline (`details.limit` says which). */
-  'kernel.timeout',
-  /** The isolate passed its memory limit, or the kernel process its heap or RSS cap. */
-  'kernel.out_of_memory',
-  /** The kernel process died or stopped answering for a reason we cannot name. */
-  'kernel.crashed',
-  /** The serialised result is larger than the cap (KRN-5). */
-  'kernel.result_too_large',
-  /** The cell threw (or did not compile): the user's message, with line and column when known. */
-  'kernel.error',
-  /** The cell returned something that is neither a table nor a JSON value. */
-  'kernel.invalid_result',
-  /** The cell's inputs could not be handed to the kernel (too large, not JSON, a bad name). */
-  'kernel.invalid_input',
-  /** The pool was closed while the run waited for or held a kernel. */
-  'kernel.closed',
-]);
-export type KernelErrorCode = z.infer<typeof KernelErrorCode>;
+/** Every way a JS cell can fail: the codes live in contracts, with every other error code. */
+export { KernelErrorCode };
 
 export const KernelError = z.object({
   code: KernelErrorCode,

@@ -287,6 +287,27 @@ export const ClientErrorCode = z.enum([
 export type ClientErrorCode = z.infer<typeof ClientErrorCode>;
 
 /** Every code, to switch on exhaustively. */
+/** How a JS cell failed in its kernel (KRN-1..5): `user` outcomes but `kernel.crashed`. */
+export const KernelErrorCode = z.enum([
+  /** The cell ran past its CPU-time limit or its wall-clock deadline (`details.limit` says which). */
+  'kernel.timeout',
+  /** The isolate passed its memory limit, or the kernel process its heap or RSS cap. */
+  'kernel.out_of_memory',
+  /** The kernel process died or stopped answering for a reason we cannot name. */
+  'kernel.crashed',
+  /** The serialised result is larger than the cap (KRN-5). */
+  'kernel.result_too_large',
+  /** The cell threw (or did not compile): the user's message, with line and column when known. */
+  'kernel.error',
+  /** The cell returned something that is neither a table nor a JSON value. */
+  'kernel.invalid_result',
+  /** The cell's inputs could not be handed to the kernel (too large, not JSON, a bad name). */
+  'kernel.invalid_input',
+  /** The pool was closed while the run waited for or held a kernel. */
+  'kernel.closed',
+]);
+export type KernelErrorCode = z.infer<typeof KernelErrorCode>;
+
 export const QuarryErrorCode = z.enum([
   ...AuthErrorCode.options,
   ...AccessErrorCode.options,
@@ -306,6 +327,7 @@ export const QuarryErrorCode = z.enum([
   ...RequestErrorCode.options,
   ...ClientErrorCode.options,
   ...SchemaErrorCode.options,
+  ...KernelErrorCode.options,
 ]);
 export type QuarryErrorCode = z.infer<typeof QuarryErrorCode>;
 
