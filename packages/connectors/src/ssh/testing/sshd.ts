@@ -20,10 +20,10 @@ export const SSHD = '/usr/sbin/sshd';
  * Whether the tests can start Debian's OpenSSH server. Under CI (`required`) a missing sshd fails
  * loudly (`.ci/run` installs it); elsewhere the SSH tests are skipped.
  */
-export function sshdAvailable(required: boolean): boolean {
-  const found = existsSync(SSHD);
+export function sshdAvailable(required: boolean, path = SSHD): boolean {
+  const found = existsSync(path);
   if (!found && required) {
-    throw new Error(`${SSHD} is missing: install openssh-server (.ci/run does) to run the SSH tunnel tests`);
+    throw new Error(`${path} is missing: install openssh-server (.ci/run does) to run the SSH tunnel tests`);
   }
   return found;
 }
