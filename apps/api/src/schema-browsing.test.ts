@@ -386,5 +386,22 @@ describe('scheduled refresh and new connections', () => {
     expect(await refreshesOf(draft.id)).toEqual([]);
     const refused = await refusal(admin.schema.refresh({ connectionId: draft.id }));
     expect(refused.quarry).toBe('schema.connection_draft');
+    // Completed, it is new to the schema browser: scheduled, and refreshed at once.
+    await admin.connections.update({
+      connectionId: draft.id,
+      name: draft.name,
+      settings: warehouseSettings(h),
+      secrets: { password: h.warehouse.reader.password },
+    });
+    expect(await scheduleOf(draft.id)).toBeDefined();
+    const first = await until(
+      async () => {
+        const [row] = await refreshesOf(draft.id);
+        return row?.status === 'succeeded' ? row : undefined;
+      },
+      20_000,
+      'the completed draft was not refreshed',
+    );
+    expect(first.trigger).toBe('created');
   });
 });

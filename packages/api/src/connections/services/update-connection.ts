@@ -3,6 +3,7 @@ import { type ConnectionSummary, err, ok, type Result, type UpdateConnectionInpu
 import { connections } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
+import { startSchemaOfNewConnection } from '../../schema/services/new-connection-schema';
 import { auditChange, type ServiceContext } from '../../service-context';
 import {
   keptSecretsRedirected,
@@ -103,6 +104,9 @@ export async function updateConnection(
     return after;
   });
   if (!updated) return err(nameTakenError(input.name));
+  // A draft completed now is a new connection to the schema browser: first refresh, schedule.
+  if (row.status === 'draft' && updated.status === 'ready')
+    await startSchemaOfNewConnection(ctx.deps, updated);
   const [usage, enabled, names] = await Promise.all([
     usageOf(db, workspaceId, row.id),
     projectConnectionsEnabled(db, workspaceId),
