@@ -172,7 +172,7 @@ describe.runIf(browserAvailable)('the data browser in real Chromium', () => {
     const editor = admin.getByLabel('SQL', { exact: true });
     await editor.click();
     await editor.press('Control+A');
-    await hit.getByRole('button', { name: 'Insert a select of public.orders into the SQL cell' }).click();
+    await hit.getByRole('button', { name: 'Insert a select of public.orders into the current cell' }).click();
     await expect.poll(() => admin.locator('.cell .cm-content').first().textContent()).toBe(SELECT_ORDERS);
     expect(await panel.getByTestId('data-browser-notice').textContent()).toBe('Inserted into Cell 1.');
     await shot(admin, '4-inserted');

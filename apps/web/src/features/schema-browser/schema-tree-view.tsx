@@ -186,8 +186,9 @@ function RowContent({ row, onToggle, onInsert }: RowContentProps) {
             <button
               type="button"
               className="schema-insert"
-              aria-label={`Insert a select of ${row.schema}.${table.name} into the SQL cell`}
-              title="Insert select * … limit 100 into the SQL cell"
+              // Not "SQL": the cell's editor is the page's one field labelled so.
+              aria-label={`Insert a select of ${row.schema}.${table.name} into the current cell`}
+              title="Insert select * … limit 100 into the current cell"
               onClick={() => onInsert(ref)}
             >
               Select

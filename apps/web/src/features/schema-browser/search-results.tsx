@@ -89,7 +89,7 @@ export function SearchResults({ q, result, onInsert }: SearchResultsProps) {
                 <button
                   type="button"
                   className="schema-insert"
-                  aria-label={`Insert a select of ${hit.schema ? `${hit.schema}.` : ''}${table} into the SQL cell`}
+                  aria-label={`Insert a select of ${hit.schema ? `${hit.schema}.` : ''}${table} into the current cell`}
                   onClick={() => onInsert({ database: hit.database, schema: hit.schema, table })}
                 >
                   Select
