@@ -405,3 +405,48 @@ describe('scheduled refresh and new connections', () => {
     expect(first.trigger).toBe('created');
   });
 });
+
+describe('a refresh that failed or lost its runner', () => {
+  it('tells the cause to those who manage the connection only, and lets a refresh whose runner went quiet be replaced', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const closed = await admin.connections.create({
+      name: uniqueName('closed port'),
+      kind: 'postgres',
+      settings: warehouseSettings(h, { port: 9 }),
+      secrets: { password: h.warehouse.reader.password },
+    });
+    const failed = await until(
+      async () => {
+        const [row] = await refreshesOf(closed.id);
+        return row?.status === 'failed' ? row : undefined;
+      },
+      20_000,
+      'the refresh of a closed port did not fail',
+    );
+    const asAdmin = await admin.schema.refreshStatus({ refreshId: failed.id });
+    expect(asAdmin.error?.code).toBe('connector.unreachable');
+    const editor = await h.as(h.a, 'editor');
+    const asEditor = await editor.schema.refreshStatus({ refreshId: failed.id });
+    expect(asEditor.error?.code).toBe('schema.refresh_failed');
+    expect(JSON.stringify(asEditor)).not.toMatch(/127\.0\.0\.1|:9\b|unreachable/);
+    expect((await editor.schema.browse({ connectionId: closed.id })).lastFailure?.error?.code).toBe(
+      'schema.refresh_failed',
+    );
+
+    // A refresh left running by a runner that died, quiet for an hour: the next request replaces it.
+    await h.deps.sql`
+      insert into schema_refreshes (id, workspace_id, connection_id, trigger, status, updated_at)
+      values ('srf_stalestalestale1', ${h.a.workspaceId}, ${h.a.connectionId}, 'manual', 'running',
+              now() - interval '1 hour')`;
+    const fresh = await admin.schema.refresh({ connectionId: h.a.connectionId });
+    expect(fresh.id).not.toBe('srf_stalestalestale1');
+    const stale = await admin.schema.refreshStatus({ refreshId: 'srf_stalestalestale1' });
+    expect(stale).toMatchObject({ status: 'failed', error: { code: 'schema.refresh_interrupted' } });
+    await until(
+      async () =>
+        (await admin.schema.refreshStatus({ refreshId: fresh.id })).status === 'succeeded' ? true : undefined,
+      20_000,
+      'the replacing refresh did not finish',
+    );
+  });
+});

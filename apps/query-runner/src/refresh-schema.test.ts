@@ -168,6 +168,17 @@ describe('refreshing a schema', () => {
     expect((await refreshRow(id))?.finishedAt).toEqual(finishedAt);
   });
 
+  it('carries on a refresh its first attempt left running (the runner died after taking it)', async () => {
+    const id = await queueRefresh();
+    await database.db
+      .update(schemaRefreshes)
+      .set({ status: 'running', startedAt: new Date(Date.now() - 60_000), progressDone: 3, progressTotal: 9 })
+      .where(eq(schemaRefreshes.id, id));
+    await refresh(id, 'job-retried');
+    expect(await refreshRow(id)).toMatchObject({ status: 'succeeded' });
+    expect((await refreshRow(id))?.progressDone).toBe((await refreshRow(id))?.progressTotal);
+  });
+
   it('shows progress on the refresh row while it runs', async () => {
     const id = await queueRefresh();
     // Holding the store's table makes the refresh wait at its final write, after it read everything.
