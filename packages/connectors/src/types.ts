@@ -13,8 +13,7 @@ export const PostgresConfig = z.object({
   username: z.string().min(1).max(63),
   password: z.string().max(1024),
   /** Always encrypted (the seed: PostgreSQL TLS is Required); see openPostgresSocket for each mode. */
-  // TRANSITION: 'disable' goes once the tests reach the TLS test server.
-  sslMode: z.enum(['disable', 'require', 'verify-ca', 'verify-full']),
+  sslMode: z.enum(['require', 'verify-ca', 'verify-full']),
   /** PEM text, never a path (CONN-1): the CA (or bundle) the server's certificate must chain to. */
   caCertificate: z.string().optional(),
   /** PEM text: a client certificate and its unencrypted key, for `cert` authentication. */

@@ -13,7 +13,7 @@ const NONE: SchemaFilter = { include: [], exclude: [] };
 
 beforeAll(async () => {
   warehouse = await createTestWarehouse({ orders: 10 });
-  config = { ...warehouse.reader, sslMode: 'disable' };
+  config = { ...warehouse.settings, password: warehouse.reader.password };
   const admin = postgres(warehouse.adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`

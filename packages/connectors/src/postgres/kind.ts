@@ -19,12 +19,9 @@ const SSL_MODE_LABELS: Record<PostgresSslMode, string> = {
   'verify-full': 'Verify certificate and host name',
 };
 
-// TRANSITION: 'disable' is still parsed until the tests move to the TLS test server (same commit).
-const TRANSITION_MODES = [...POSTGRES_SSL_MODES, 'disable'] as const;
-
 const sslModeField = (fallback: PostgresSslMode) =>
   z
-    .enum(TRANSITION_MODES, {
+    .enum(POSTGRES_SSL_MODES, {
       error: (issue) =>
         issue.input === 'disable'
           ? 'PostgreSQL connections are always encrypted: choose Required, Verify CA or Verify certificate and host name'

@@ -37,7 +37,6 @@ export function postgresTlsOptions(config: PostgresTlsConfig): ConnectionOptions
     ...client,
   };
   switch (config.sslMode) {
-    case 'disable':
     case 'require':
       return { ...base, rejectUnauthorized: false };
     case 'verify-ca':
@@ -47,6 +46,40 @@ export function postgresTlsOptions(config: PostgresTlsConfig): ConnectionOptions
       // The certificate is checked against the name the Admin entered, not the address it resolved to.
       return { ...base, ...(ca ? { ca } : {}), rejectUnauthorized: true };
   }
+}
+
+/** The first bytes the server sends, or null when it closes the connection without a word. */
+function firstReply(stream: Duplex, signal: AbortSignal): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('close', onEnd);
+      stream.off('error', onError);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const onData = (chunk: Buffer) => {
+      done();
+      resolve(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(null);
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const onAbort = () => {
+      done();
+      reject(signal.reason);
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('close', onEnd);
+    stream.once('error', onError);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**
@@ -59,9 +92,12 @@ export async function negotiatePostgresTls(
   signal: AbortSignal,
 ): Promise<TLSSocket> {
   stream.write(SSL_REQUEST);
-  const [reply] = (await once(stream, 'data', { signal })) as [Buffer];
-  if (reply[0] !== 0x53) {
-    throw failure('TLS_REFUSED', 'the server does not accept TLS connections');
+  const reply = await firstReply(stream, signal);
+  // `N` is PostgreSQL declining TLS; anything else (an HTTP error page, a closed socket, an old
+  // server's error message) is not a PostgreSQL server that speaks TLS.
+  if (reply?.[0] === 0x4e) throw failure('TLS_REFUSED', 'the server does not accept TLS connections');
+  if (reply?.[0] !== 0x53) {
+    throw failure('HANDSHAKE_FAILED', 'the server did not answer the SSLRequest as PostgreSQL does');
   }
   if (reply.length > 1) {
     // Bytes after `S` before our ClientHello would be read as TLS by us: someone is in the middle.
@@ -126,8 +162,6 @@ export async function openPostgresSocket(
   const raw = tcpConnect({ host: target.address, port: config.port, family: target.family });
   try {
     await once(raw, 'connect', { signal });
-    // TRANSITION: plaintext only until the tests move to the TLS test server (removed with them).
-    if ((config.sslMode as string) === 'disable') return raw as unknown as TLSSocket;
     return await negotiatePostgresTls(raw, config, signal);
   } catch (error) {
     raw.destroy();

@@ -60,7 +60,7 @@ describe('the PostgreSQL family', () => {
       expect(names(kind.kind)).toEqual(names('postgres'));
       expect(Object.keys(kind.secrets.shape).sort()).toEqual(['clientKey', 'password']);
       expect(kind.settings.safeParse({ ...good, sslrootcert: '/etc/passwd' }).success).toBe(false);
-      // TRANSITION: expect(kind.settings.safeParse({ ...good, sslMode: 'disable' }).success).toBe(false);
+      expect(kind.settings.safeParse({ ...good, sslMode: 'disable' }).success).toBe(false);
     }
   });
 

@@ -15,7 +15,7 @@ let config: PostgresConfig;
 beforeAll(async () => {
   warehouse = await createTestWarehouse({ orders: ORDERS });
   admin = postgres(warehouse.adminUrl, { max: 2, onnotice: () => {} });
-  config = { ...warehouse.reader, sslMode: 'disable' };
+  config = { ...warehouse.settings, password: warehouse.reader.password };
 });
 
 afterAll(async () => {
@@ -392,7 +392,8 @@ describe('streamPostgres', () => {
         database: url.pathname.slice(1),
         username: decodeURIComponent(url.username),
         password: decodeURIComponent(url.password),
-        sslMode: 'disable',
+        sslMode: 'verify-ca',
+        caCertificate: warehouse.settings.caCertificate,
       };
     };
     const largeObjects = async () =>

@@ -119,12 +119,7 @@ describe('the PostgreSQL kind', () => {
       max: 65535,
     });
     expect(byName.sslMode).toMatchObject({ section: 'tls', input: 'select', default: 'require' });
-    // TRANSITION: 'disable' is listed until the tests reach the TLS test server.
-    expect(byName.sslMode?.options?.map((o) => o.value).slice(0, 3)).toEqual([
-      'require',
-      'verify-ca',
-      'verify-full',
-    ]);
+    expect(byName.sslMode?.options?.map((o) => o.value)).toEqual(['require', 'verify-ca', 'verify-full']);
     expect(byName.password).toMatchObject({ section: 'credentials', input: 'secret', secret: true });
     expect(byName.caCertificate).toMatchObject({
       section: 'tls',
@@ -150,8 +145,7 @@ describe("the PostgreSQL kind's TLS settings", () => {
   const parse = (settings: Record<string, unknown>, secrets: Record<string, string> = {}) =>
     parseConnection({ kind: 'postgres', settings: { ...good, ...settings }, secrets });
 
-  // TRANSITION: un-skipped with the move of the tests to the TLS test server.
-  it.skip('refuses TLS turned off, saying connections are always encrypted', () => {
+  it('refuses TLS turned off, saying connections are always encrypted', () => {
     const error = refusal({ ...good, sslMode: 'disable' });
     expect(error.details.field).toBe('sslMode');
     expect(error.message).toMatch(/always encrypted/);
