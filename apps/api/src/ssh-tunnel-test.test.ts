@@ -99,4 +99,31 @@ describe.skipIf(!sshdAvailable(process.env.CI === 'true'))('CONN-3 through an SS
       serverVersion: expect.stringMatching(/MariaDB/),
     });
   }, 60_000);
+
+  it('pins the key when the form tests a saved connection as it is, not when it tests edits', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const created = await admin.connections.create({
+      name: `tunnel ${randomUUID().slice(0, 8)}`,
+      kind: 'mysql',
+      settings: tunneled(),
+      secrets: { sshPrivateKey: sshd.key.privateKey },
+    });
+    // The form sends every field, secrets blank: with nothing changed it is the saved connection's test.
+    const edited = await admin.connections.test({
+      connectionId: created.id,
+      settings: tunneled({ port: 3306 }),
+      secrets: { sshPrivateKey: '' },
+    });
+    expect(edited).toMatchObject({ ok: true, sshHostKey: sshd.hostKey });
+    expect((await admin.connections.get({ connectionId: created.id })).sshHostKey).toBe(sshd.hostKey);
+
+    await admin.connections.forgetSshHostKey({ connectionId: created.id });
+    const probe = await admin.connections.test({
+      connectionId: created.id,
+      settings: { ...tunneled(), database: 'mysql' },
+      secrets: {},
+    });
+    expect(probe).toMatchObject({ ok: true, sshHostKey: sshd.hostKey });
+    expect((await admin.connections.get({ connectionId: created.id })).sshHostKey).toBeNull();
+  }, 60_000);
 });

@@ -84,6 +84,17 @@ export async function testConnection(
     sent: input.secrets ?? {},
   });
   if (redirected) return err(redirected);
+  const sentSecret = Object.values(input.secrets ?? {}).some((value) => value !== '');
+  if (!sentSecret && sameSettings(parsed.value.settings, row.settings)) {
+    // The form sends its fields every time: unchanged, this is the saved connection's own test,
+    // which is what pins an SSH server's host key (a probe of edits pins nothing).
+    return runTest(
+      ctx,
+      { type: 'connection', connectionId: row.id },
+      { connectionId: row.id, kind: row.kind, tunneled: hasTunnel(row.settings) },
+      options,
+    );
+  }
   const probeId = await createProbe(ctx, { ...parsed.value, kind: row.kind });
   return runTest(
     ctx,
@@ -258,3 +269,13 @@ const SAID_TO_EVERYONE = new Set(['net.address_refused', 'ssh.host_key_changed',
 
 const hasTunnel = (settings: Record<string, unknown>) =>
   typeof settings.sshHost === 'string' && settings.sshHost !== '';
+
+const sameSettings = (a: Record<string, unknown>, b: Record<string, unknown>) => {
+  const canonical = (settings: Record<string, unknown>) =>
+    JSON.stringify(
+      Object.keys(settings)
+        .sort()
+        .map((key) => [key, settings[key]]),
+    );
+  return canonical(a) === canonical(b);
+};
