@@ -4,7 +4,7 @@ import type {
   QuarryError,
   TestConnectionResult,
 } from '@quarry/contracts';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
@@ -83,7 +83,16 @@ export function ConnectionForm({ kinds, mode, onSaved }: ConnectionFormProps) {
       onSuccess: (connection, input) => saved(connection, input.draft ?? false),
     }),
   );
-  const onTested = (result: TestConnectionResult) => setTested(result);
+  const queryClient = useQueryClient();
+  const onTested = (result: TestConnectionResult) => {
+    setTested(result);
+    // A saved connection's first passing test through a tunnel pins the SSH host key: show it.
+    if (editing && result.sshHostKey && result.sshHostKey !== editing.sshHostKey) {
+      void queryClient.invalidateQueries({
+        queryKey: trpc.connections.get.queryKey({ connectionId: editing.id }),
+      });
+    }
+  };
   const test = useMutation(trpc.connections.test.mutationOptions({ onError, onSuccess: onTested }));
   const testNew = useMutation(trpc.connections.testNew.mutationOptions({ onError, onSuccess: onTested }));
   const testNewForProject = useMutation(
@@ -207,7 +216,7 @@ export function ConnectionForm({ kinds, mode, onSaved }: ConnectionFormProps) {
         storedSecrets={editing?.storedSecrets ?? []}
         errorFor={errorFor}
       />
-      {editing ? <SshHostKey connection={editing} /> : null}
+      {editing ? <SshHostKey key={editing.sshHostKey ?? 'none'} connection={editing} /> : null}
       {mode.type === 'new-project' && mode.canShare ? (
         <div className="switch-row connection-share">
           <input
