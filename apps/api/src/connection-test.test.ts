@@ -21,7 +21,12 @@ afterAll(async () => {
 });
 
 /** A connection of workspace A to the test warehouse's server, as `username`. */
-async function connectionAs(input: { username: string; port?: number; name: string }): Promise<string> {
+async function connectionAs(input: {
+  username: string;
+  port?: number;
+  name: string;
+  password?: string;
+}): Promise<string> {
   const id = newId('connection');
   await h.database.db.insert(connections).values({
     id,
@@ -33,10 +38,11 @@ async function connectionAs(input: { username: string; port?: number; name: stri
       port: input.port ?? h.warehouse.reader.port,
       database: h.warehouse.reader.database,
       username: input.username,
-      sslMode: 'disable',
+      sslMode: 'verify-ca',
+      caCertificate: h.warehouse.settings.caCertificate,
     },
     credentials: h.vault.seal(
-      JSON.stringify({ password: randomUUID() }),
+      JSON.stringify({ password: input.password ?? randomUUID() }),
       connectionCredentialsContext(h.a.workspaceId, id),
     ),
     createdBy: h.a.users.admin.id,
@@ -57,7 +63,9 @@ describe('connections.test (issue 7, item 12)', () => {
   });
 
   it('warns, with the SQL to fix it, when the connection logs in as a superuser', async () => {
-    const connectionId = await connectionAs({ username: 'postgres', name: 'as superuser' });
+    // The TLS test server checks passwords (scram): the superuser's is its admin URL's.
+    const password = decodeURIComponent(new URL(h.warehouse.adminUrl).password);
+    const connectionId = await connectionAs({ username: 'postgres', name: 'as superuser', password });
     const result = await (await h.as(h.a, 'admin')).connections.test({ connectionId });
     expect(result.warnings).toEqual([
       { code: 'role.superuser', message: expect.any(String), fix: 'ALTER ROLE postgres NOSUPERUSER;' },
@@ -146,7 +154,12 @@ describe('CONN-3: a non-Admin’s test does not tell an open port from a closed 
       const admin = await h.as(h.a, 'admin');
       const test = (settings: Record<string, string | number | boolean | null>) =>
         refusal(
-          admin.connections.testNew({ kind: 'postgres', settings, secrets: { password: randomUUID() } }),
+          // The reader's own password: the TLS test server checks it before it looks for the database.
+          admin.connections.testNew({
+            kind: 'postgres',
+            settings,
+            secrets: { password: h.warehouse.reader.password },
+          }),
         );
       const [toClosed, toOther, unknownDatabase] = await Promise.all([
         test(warehouseSettings(h, { port: closed })),

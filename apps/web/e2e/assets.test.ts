@@ -49,7 +49,14 @@ async function callApi(page: Page, path: string, input?: unknown): Promise<unkno
   return answer.body.result.data.json;
 }
 
-type Reader = { host: string; port: number; database: string; username: string; sslMode: string };
+type Reader = {
+  host: string;
+  port: number;
+  database: string;
+  username: string;
+  sslMode: string;
+  caCertificate?: string;
+};
 
 /** Where the test warehouse is, as the seeded demo connection reaches it (its reader role). */
 async function warehouseReader(): Promise<Reader> {
@@ -68,6 +75,8 @@ async function fillConnection(form: Locator, name: string, reader: Reader) {
   await form.getByLabel('User name', { exact: true }).fill(reader.username);
   await form.getByLabel('Password', { exact: true }).fill(TEST_READER_PASSWORD);
   await form.getByLabel('SSL/TLS', { exact: true }).selectOption(reader.sslMode);
+  if (reader.caCertificate)
+    await form.getByLabel('CA certificate', { exact: true }).fill(reader.caCertificate);
 }
 
 const testConnection = async (scope: Locator) => {

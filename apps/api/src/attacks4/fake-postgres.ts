@@ -1,10 +1,14 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createSecureContext, TLSSocket } from 'node:tls';
+import { createCertificateAuthority, issueServerCertificate } from '@quarry/certificates';
 
 /**
  * A TCP listener on loopback that speaks just enough of PostgreSQL's wire protocol to collect a
- * password: it answers an SSLRequest with "no", asks for the password in clear text
- * (AuthenticationCleartextPassword, which the PostgreSQL protocol lets any server ask for), records
- * it, then refuses the login. What an attacker's "database" would do.
+ * password: it accepts TLS (with a certificate of its own making, which `require` does not check),
+ * asks for the password in clear text inside it (AuthenticationCleartextPassword, which the
+ * PostgreSQL protocol lets any server ask for), records it, then refuses the login. What an
+ * attacker's "database" would do.
  */
 export async function fakePostgres(): Promise<{
   port: number;
@@ -13,10 +17,17 @@ export async function fakePostgres(): Promise<{
 }> {
   const passwords: string[] = [];
   const sockets = new Set<Socket>();
+  const ca = await createCertificateAuthority('Attacker CA');
+  const own = await issueServerCertificate(ca, { hosts: ['127.0.0.1', 'localhost'] });
+  const secureContext = createSecureContext({ cert: own.certificate, key: own.privateKey });
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
+    speak(socket);
+  });
+  /** The protocol on `socket`; an SSLRequest switches it to TLS and starts over inside. */
+  const speak = (socket: Duplex) => {
     let buffer = Buffer.alloc(0);
     let stage: 'startup' | 'auth' = 'startup';
     socket.on('data', (data: Buffer) => {
@@ -29,8 +40,12 @@ export async function fakePostgres(): Promise<{
           const code = buffer.readInt32BE(4);
           buffer = buffer.subarray(length);
           if (code === 80877103) {
-            socket.write('N');
-            continue;
+            socket.removeAllListeners('data');
+            socket.write('S');
+            const secure = new TLSSocket(socket, { isServer: true, secureContext });
+            secure.on('error', () => {});
+            speak(secure);
+            return;
           }
           stage = 'auth';
           const ask = Buffer.alloc(9);
@@ -53,7 +68,7 @@ export async function fakePostgres(): Promise<{
         return;
       }
     });
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

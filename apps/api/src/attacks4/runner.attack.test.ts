@@ -114,7 +114,7 @@ describe('a stored password sent to a host of the attacker’s choosing', () => 
             port: collector.port,
             database: 'analytics',
             username: 'manager',
-            sslMode: 'disable',
+            sslMode: 'require',
           },
         }),
       );
@@ -155,14 +155,14 @@ describe('the redirect fix, attacked', () => {
         port: 6543,
         database: 'analytics',
         username: 'manager',
-        sslMode: 'require',
+        sslMode: 'verify-full',
       };
       const { own } = await managersConnection('same host', base);
       const editor = await h.as(h.a, 'editor');
       const moves = [
-        { port: collector.port, sslMode: 'disable' },
+        { port: collector.port, sslMode: 'require' },
         { port: collector.port },
-        { sslMode: 'disable' },
+        { sslMode: 'require' },
       ];
       for (const move of moves) {
         const tested = await answer(
@@ -210,7 +210,8 @@ describe("CONN-2: Quarry's own database", () => {
         port: Number(own.port || 5432),
         database: own.pathname.slice(1),
         username: decodeURIComponent(own.username) || 'postgres',
-        sslMode: 'disable',
+        // Refused before any socket opens, whatever the TLS mode (the server here has TLS off).
+        sslMode: 'require',
       },
       secrets: own.password ? { password: decodeURIComponent(own.password) } : {},
     });
@@ -263,7 +264,8 @@ describe('CONN-2 at connect time', () => {
       port: h.warehouse.reader.port,
       database: h.warehouse.reader.database,
       username: h.warehouse.reader.username,
-      sslMode: 'disable',
+      sslMode: 'verify-ca',
+      caCertificate: h.warehouse.settings.caCertificate,
     };
     const hosts = [
       '169.254.169.254',
@@ -319,7 +321,7 @@ describe('probes and forged test jobs', () => {
     await answer(
       admin.connections.testNew({
         kind: 'postgres',
-        settings: { host: '127.0.0.1', port: 9, database: 'x', username: 'y', sslMode: 'disable' },
+        settings: { host: '127.0.0.1', port: 9, database: 'x', username: 'y', sslMode: 'require' },
         secrets: { password: randomUUID() },
       }),
     );
@@ -336,7 +338,8 @@ describe('probes and forged test jobs', () => {
         port: h.warehouse.reader.port,
         database: h.warehouse.reader.database,
         username: h.warehouse.reader.username,
-        sslMode: 'disable',
+        sslMode: 'verify-ca',
+        caCertificate: h.warehouse.settings.caCertificate,
       },
       credentials: h.vault.seal(
         JSON.stringify({ password: h.warehouse.reader.password }),

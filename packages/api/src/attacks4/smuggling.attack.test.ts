@@ -236,7 +236,7 @@ describe('stored credentials redirected', () => {
       await editor.connections.update({
         connectionId: own.id,
         name: own.name,
-        settings: settings({ host: 'collector.attacker.example', sslMode: 'disable' }),
+        settings: settings({ host: 'collector.attacker.example', sslMode: 'verify-full' }),
         secrets: { password: '' },
       });
     } catch {

@@ -130,7 +130,7 @@ describe('stored credentials only go where they were entered for', () => {
     for (const moved of [
       { host: 'collector.example' },
       { port: 6543 },
-      { sslMode: 'disable' },
+      { sslMode: 'verify-full' },
       { username: 'postgres' },
     ]) {
       const refused = await refusal(

@@ -84,13 +84,12 @@ export const exampleSettings = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-/** PostgreSQL settings for the test warehouse's read-only login (its password goes in secrets). */
+/**
+ * PostgreSQL settings for the test warehouse's read-only login (its password goes in secrets):
+ * over TLS, checked against the TLS test server's CA (verify-ca).
+ */
 export const warehouseSettings = (h: ApiHarness, over: Record<string, Setting> = {}) => ({
-  host: h.warehouse.reader.host,
-  port: h.warehouse.reader.port,
-  database: h.warehouse.reader.database,
-  username: h.warehouse.reader.username,
-  sslMode: 'disable',
+  ...h.warehouse.settings,
   ...over,
 });
 
@@ -103,7 +102,8 @@ export const loopbackSettings = (port: number, over: Record<string, unknown> = {
   port,
   database: 'analytics',
   username: 'reader',
-  sslMode: 'disable',
+  // Encrypted but unchecked: what reaches an attacker's server that has a certificate of its own.
+  sslMode: 'require',
   ...over,
 });
 
