@@ -3,6 +3,7 @@ import { isIP, connect as tcpConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { type AllowList, resolveAndCheckHost } from '@quarry/net-policy';
+import type { Dialer } from '../registry/connector';
 import { pemBlocks } from '../tls/pem-text';
 import type { PostgresConfig } from '../types';
 import { type OwnDatabase, reachesOwnDatabase } from './own-database';
@@ -141,7 +142,21 @@ export async function openPostgresSocket(
   config: Pick<PostgresConfig, 'host' | 'port' | 'database'> & PostgresTlsConfig,
   allow: AllowList,
   ownDatabase?: OwnDatabase,
+  dial?: Dialer,
 ): Promise<TLSSocket> {
+  if (dial) {
+    // Through an SSH tunnel: the dialer reaches host:port as the SSH server sees it (and checks the
+    // target); TLS still runs end to end with the database, over the tunnel's channel.
+    const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
+    const channel = await dial({ host: config.host, port: config.port }, signal);
+    try {
+      return await negotiatePostgresTls(channel, config, signal);
+    } catch (error) {
+      channel.destroy();
+      if (signal.aborted) throw failure('CONNECT_TIMEOUT', 'connecting timed out');
+      throw error;
+    }
+  }
   // CONN-2: resolved and checked now, at connect time, and the socket goes to the address checked,
   // so a name cannot resolve to something else between the check and the connect.
   const checked = await resolveAndCheckHost(config.host, { allow });

@@ -16,10 +16,10 @@ describe('the PostgreSQL family', () => {
       'postgres',
       'redshift',
       'alloydb',
-      'cloudsql-postgres',
+      'cloudsql_postgres',
       'cockroachdb',
       'materialize',
-      'postgres-pooler',
+      'postgres_pooler',
     ]);
   });
 
@@ -27,10 +27,10 @@ describe('the PostgreSQL family', () => {
     ['postgres', 1, 5432, 'require'],
     ['redshift', 2, 5439, 'verify-full'],
     ['alloydb', 1, 5432, 'require'],
-    ['cloudsql-postgres', 1, 5432, 'require'],
+    ['cloudsql_postgres', 1, 5432, 'require'],
     ['cockroachdb', 3, 26257, 'verify-full'],
     ['materialize', 3, 6875, 'verify-full'],
-    ['postgres-pooler', 2, 6543, 'require'],
+    ['postgres_pooler', 2, 6543, 'require'],
   ])('declares %s with tier %i, port %i and TLS %s by default, TLS-only', (id, tier, port, mode) => {
     const kind = kindOf(id);
     expect(kind).toMatchObject({ tier, defaultPort: port, dialect: 'postgresql' });

@@ -32,7 +32,7 @@ const PRESETS: PostgresFlavour[] = [
     tls: { requirement: 'required', default: 'require' },
   },
   {
-    kind: 'cloudsql-postgres',
+    kind: 'cloudsql_postgres',
     label: 'Cloud SQL for PostgreSQL',
     tier: 1,
     defaultPort: 5432,
@@ -53,7 +53,7 @@ const PRESETS: PostgresFlavour[] = [
     tls: { requirement: 'required', default: 'verify-full' },
   },
   {
-    kind: 'postgres-pooler',
+    kind: 'postgres_pooler',
     label: 'PostgreSQL pooler (Supabase, Neon)',
     tier: 2,
     defaultPort: 6543,

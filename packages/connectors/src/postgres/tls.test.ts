@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { createCertificateAuthority, type Issued, issueClientCertificate } from '@quarry/certificates';
 import { createTestWarehouse, type TestWarehouse, testTlsServer } from '@quarry/db/testing';
 import { LOOPBACK_ALLOW_LIST as LOOPBACK } from '@quarry/net-policy';
@@ -8,6 +8,7 @@ import type { ConnectContext } from '../registry/connector';
 import type { PostgresConfig, StreamEvent } from '../types';
 import { postgresConnector } from './connector';
 import { postgresKind } from './kind';
+import { openPostgresSocket } from './open-socket';
 
 /**
  * TLS against real servers: the TLS test server (its certificate names `localhost` only, one role
@@ -140,6 +141,33 @@ describe('PostgreSQL over TLS, against real servers', () => {
       });
       expect(error.code, error.internal).toBe('connector.tls_client_certificate_refused');
     });
+  });
+
+  it("negotiates TLS over a dialer's stream (an SSH tunnel's channel), checking the name the connection names", async () => {
+    const dialed: { host: string; port: number }[] = [];
+    const dial = async (target: { host: string; port: number }) => {
+      dialed.push(target);
+      // A stand-in for the tunnel: the channel reaches the server wherever the name resolves.
+      const socket = connect({ host: '127.0.0.1', port: target.port });
+      await once(socket, 'connect');
+      return socket;
+    };
+    const secure = await openPostgresSocket(
+      { ...base, host: 'localhost', sslMode: 'verify-full' },
+      LOOPBACK,
+      undefined,
+      dial,
+    );
+    try {
+      expect(dialed).toEqual([{ host: 'localhost', port: base.port }]);
+      expect(secure.authorized).toBe(true);
+      expect(secure.getPeerCertificate().subject.CN).toBe('localhost');
+    } finally {
+      secure.destroy();
+    }
+    await expect(
+      openPostgresSocket({ ...base, host: '127.0.0.1', sslMode: 'verify-full' }, LOOPBACK, undefined, dial),
+    ).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
   });
 
   it('never continues in plaintext: a server that declines TLS gets the SSLRequest and nothing else, no password', async () => {
