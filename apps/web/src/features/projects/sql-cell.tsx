@@ -1,5 +1,7 @@
 import type { ProjectWithLogic, SqlCell } from '@quarry/contracts';
+import { useQuery } from '@tanstack/react-query';
 import { useId, useMemo, useState } from 'react';
+import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { RunResults } from '../runs/run-results';
@@ -27,7 +29,9 @@ export function SqlCellView({ projectId, cell, connections, editable, index }: S
   const saving = useSaveCell({ projectId, cellId: cell.id, initialSource: cell.source });
   const busy = view.phase === 'queued' || view.phase === 'running';
   const kind = connections.find((connection) => connection.id === cell.connectionId)?.kind;
-  const dialect = useMemo(() => sqlDialectFor(kind), [kind]);
+  const kinds = useQuery(trpc.connections.kinds.queryOptions());
+  const declared = kinds.data?.find((candidate) => candidate.kind === kind)?.dialect;
+  const dialect = useMemo(() => sqlDialectFor(declared), [declared]);
   const errorAt = useMemo(() => sqlErrorPositionOf(view.error, view.source), [view.error, view.source]);
 
   const runCell = () => {

@@ -1,13 +1,14 @@
-import { PostgreSQL, StandardSQL } from '@codemirror/lang-sql';
+import { MySQL, PostgreSQL, StandardSQL } from '@codemirror/lang-sql';
 import { describe, expect, it } from 'vitest';
 import { sqlDialectFor } from './sql-dialect';
 
 describe('sqlDialectFor', () => {
-  it('highlights a PostgreSQL connection’s cells as PostgreSQL', () => {
-    expect(sqlDialectFor('postgres')).toBe(PostgreSQL);
+  it('highlights each declared dialect as itself', () => {
+    expect(sqlDialectFor('postgresql')).toBe(PostgreSQL);
+    expect(sqlDialectFor('mysql')).toBe(MySQL);
   });
 
-  it.each([null, undefined, '', 'a-kind-from-the-future'])('falls back to standard SQL for %s', (kind) => {
-    expect(sqlDialectFor(kind)).toBe(StandardSQL);
+  it.each([null, undefined])('falls back to standard SQL for %s', (dialect) => {
+    expect(sqlDialectFor(dialect)).toBe(StandardSQL);
   });
 });

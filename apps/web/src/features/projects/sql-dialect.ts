@@ -1,14 +1,16 @@
-import { PostgreSQL, type SQLDialect, StandardSQL } from '@codemirror/lang-sql';
+import { MySQL, PostgreSQL, type SQLDialect, StandardSQL } from '@codemirror/lang-sql';
+import type { ConnectorKindInfo } from '@quarry/contracts';
 
-/**
- * The SQL dialect the editor highlights for each kind of connection, in one place: the connectors
- * issue adds a line here per warehouse it brings (MySQL, MSSQL, …).
- */
-const DIALECTS: Record<string, SQLDialect> = {
-  postgres: PostgreSQL,
+/** The editor's dialect for each SQL dialect a connector declares (`ConnectorKindInfo.dialect`). */
+const DIALECTS: Record<ConnectorKindInfo['dialect'], SQLDialect> = {
+  postgresql: PostgreSQL,
+  mysql: MySQL,
 };
 
-/** The dialect of a cell's connection; standard SQL when the cell has none or its kind is new. */
-export function sqlDialectFor(kind: string | null | undefined): SQLDialect {
-  return (kind ? DIALECTS[kind] : undefined) ?? StandardSQL;
+/**
+ * The dialect of a cell's connection, from its kind's declaration (presets of a protocol share
+ * their dialect); standard SQL when the cell has none or the kind is not known yet.
+ */
+export function sqlDialectFor(dialect: ConnectorKindInfo['dialect'] | null | undefined): SQLDialect {
+  return (dialect ? DIALECTS[dialect] : undefined) ?? StandardSQL;
 }
