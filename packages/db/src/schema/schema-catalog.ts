@@ -54,9 +54,7 @@ export const schemaColumns = pgTable(
      * The name lowercased once, when written: search matches it with a plain LIKE, several times
      * faster than ILIKE over a warehouse's hundred thousand columns.
      */
-    searchName: text('search_name')
-      .notNull()
-      .generatedAlwaysAs(sql`lower(name)`),
+    searchName: text('search_name').notNull().generatedAlwaysAs(sql`lower(name)`),
   },
   (t) => [
     primaryKey({ columns: [t.tableId, t.position] }),
