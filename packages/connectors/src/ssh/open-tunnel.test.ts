@@ -171,12 +171,12 @@ describe.skipIf(!sshdAvailable(process.env.CI === 'true'))('openTunnel against a
 
       const wrong = await open({ privateKey: encrypted.privateKey, passphrase: 'open sesamE' });
       expect(wrong.ok || wrong.error).toMatchObject({
-        code: 'ssh.key_invalid',
+        code: 'ssh.key_passphrase',
         message: 'The passphrase does not decrypt this private key',
       });
       const missing = await open({ privateKey: encrypted.privateKey });
       expect(missing.ok || missing.error).toMatchObject({
-        code: 'ssh.key_invalid',
+        code: 'ssh.key_passphrase',
         message: 'This private key is encrypted and no passphrase was given',
       });
       if (!wrong.ok) expect(JSON.stringify(wrong.error)).not.toContain('sesam');
@@ -217,20 +217,20 @@ describe.skipIf(!sshdAvailable(process.env.CI === 'true'))('openTunnel against a
   it('refuses the SSH host by the address policy (CONN-2), before connecting', async () => {
     const before = sshd.log().length;
     const loopback = await openTunnel(config, { allow: EMPTY_ALLOW_LIST, timeoutMs: TIMEOUT_MS });
-    expect(loopback.ok || loopback.error.code).toBe('net.address_refused');
+    expect(loopback.ok || loopback.error.code).toBe('ssh.address_refused');
     for (const host of ['169.254.169.254', '2130706433', '0x7f000001', 'localhost', '::ffff:127.0.0.1']) {
       const refused = await openTunnel(
         { ...config, host },
         { allow: EMPTY_ALLOW_LIST, timeoutMs: TIMEOUT_MS },
       );
-      expect(refused.ok || refused.error.code, host).toBe('net.address_refused');
+      expect(refused.ok || refused.error.code, host).toBe('ssh.address_refused');
     }
     // The loopback allow list allows loopback, not the metadata service.
     const metadata = await openTunnel(
       { ...config, host: '169.254.169.254' },
       { allow: LOOPBACK, timeoutMs: TIMEOUT_MS },
     );
-    expect(metadata.ok || metadata.error.code).toBe('net.address_refused');
+    expect(metadata.ok || metadata.error.code).toBe('ssh.address_refused');
     await new Promise((r) => setTimeout(r, 200));
     expect(sshd.log().slice(before)).not.toMatch(/Connection from/);
   });

@@ -55,8 +55,9 @@ export async function openTunnel(
   if (!key.ok) return key;
   const checked = await resolveAndCheckHost(config.host, { allow: options.allow });
   if (!checked.ok) {
+    // Codes of their own, so the form shows them beside the SSH host, not the database's.
     return err({
-      code: checked.error.code,
+      code: checked.error.code === 'net.unresolvable' ? 'ssh.host_unresolvable' : 'ssh.address_refused',
       message:
         checked.error.code === 'net.unresolvable'
           ? 'The SSH host name does not resolve to an address'

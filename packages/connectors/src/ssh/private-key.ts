@@ -38,8 +38,14 @@ export const PRIVATE_KEY_MESSAGES: Record<PrivateKeyIssue, string> = {
     'This is not a private key Quarry can read: paste an OpenSSH or PEM private key (RSA, ECDSA or Ed25519), from -----BEGIN to -----END',
 };
 
-const keyError = (message: string, hint: string, internal?: string): ConnectorError => ({
-  code: 'ssh.key_invalid',
+/** `ssh.key_passphrase` for the passphrase (shown beside its field), `ssh.key_invalid` for the key. */
+const keyError = (
+  message: string,
+  hint: string,
+  internal?: string,
+  code: 'ssh.key_invalid' | 'ssh.key_passphrase' = 'ssh.key_invalid',
+): ConnectorError => ({
+  code,
   message,
   hint,
   kind: 'user',
@@ -67,6 +73,8 @@ export function parsePrivateKey(
         keyError(
           'This private key is encrypted and no passphrase was given',
           "Enter the key's passphrase in the SSH tunnel settings",
+          undefined,
+          'ssh.key_passphrase',
         ),
       );
     }
@@ -76,6 +84,7 @@ export function parsePrivateKey(
           'The passphrase does not decrypt this private key',
           "Enter the key's passphrase again (it is case-sensitive), or paste the key it belongs to",
           parsed.message,
+          'ssh.key_passphrase',
         ),
       );
     }

@@ -126,7 +126,7 @@ describe.skipIf(!sshdAvailable(process.env.CI === 'true') || !url)('a connector 
     const result = await tunneled({ pinned: null, purpose: 'test' }).test(
       loopbackContext({ allow: EMPTY_ALLOW_LIST }),
     );
-    expect(result.ok || result.error.code).toBe('net.address_refused');
+    expect(result.ok || result.error.code).toBe('ssh.address_refused');
   });
 
   it('says when the SSH server cannot reach the database, and still closes the tunnel', async () => {

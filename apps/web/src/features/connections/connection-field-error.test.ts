@@ -30,6 +30,20 @@ describe('connectionFieldOf', () => {
     expect(connectionFieldOf(error(code, details), POSTGRES)).toBe(field);
   });
 
+  it("puts the SSH tunnel's errors beside its fields, and a changed host key at the top", () => {
+    const tunneled = [...POSTGRES, 'sshHost', 'sshPort', 'sshUsername', 'sshPrivateKey', 'sshPassphrase'];
+    const cases: Array<[string, string | null]> = [
+      ['ssh.address_refused', 'sshHost'],
+      ['ssh.unreachable', 'sshHost'],
+      ['ssh.auth_failed', 'sshPrivateKey'],
+      ['ssh.key_invalid', 'sshPrivateKey'],
+      ['ssh.key_passphrase', 'sshPassphrase'],
+      ['ssh.target_unreachable', 'host'],
+      ['ssh.host_key_changed', null],
+    ];
+    for (const [code, field] of cases) expect(connectionFieldOf(error(code), tunneled), code).toBe(field);
+  });
+
   it('puts a connector error at the top of a form whose kind has no such field', () => {
     expect(connectionFieldOf(error('connector.database_not_found'), ['account', 'token'])).toBeNull();
   });

@@ -17,6 +17,16 @@ const FIELDS_BY_CODE: Readonly<Record<string, readonly string[]>> = {
   'net.unresolvable': ['host'],
   'connections.name_taken': ['name'],
   'connections.unknown_kind': ['kind'],
+  // The SSH tunnel's own failures, beside its fields; a changed host key concerns the whole form.
+  'ssh.address_refused': ['sshHost'],
+  'ssh.host_unresolvable': ['sshHost'],
+  'ssh.unreachable': ['sshHost', 'sshPort'],
+  'ssh.timeout': ['sshHost', 'sshPort'],
+  'ssh.handshake_failed': ['sshPort', 'sshHost'],
+  'ssh.auth_failed': ['sshPrivateKey', 'sshUsername'],
+  'ssh.key_invalid': ['sshPrivateKey'],
+  'ssh.key_passphrase': ['sshPassphrase'],
+  'ssh.target_unreachable': ['host', 'port'],
 };
 
 /** `settings.host` and `secrets.password` name the kind's own fields. */

@@ -261,11 +261,17 @@ const couldNotConnect: QuarryError = {
 
 /**
  * Failures that say nothing about whether a port is open, so anyone who may test is told them: the
- * address policy's refusal, and the SSH tunnel's own (a changed host key can only come from a saved
+ * address policy's refusal (of the database host or the SSH host), and the SSH tunnel's own (a changed host key can only come from a saved
  * connection's server, whose reachability its managers already know; a key that does not parse is
  * refused before any connection).
  */
-const SAID_TO_EVERYONE = new Set(['net.address_refused', 'ssh.host_key_changed', 'ssh.key_invalid']);
+const SAID_TO_EVERYONE = new Set([
+  'net.address_refused',
+  'ssh.address_refused',
+  'ssh.host_key_changed',
+  'ssh.key_invalid',
+  'ssh.key_passphrase',
+]);
 
 const hasTunnel = (settings: Record<string, unknown>) =>
   typeof settings.sshHost === 'string' && settings.sshHost !== '';
