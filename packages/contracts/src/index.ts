@@ -70,6 +70,7 @@ export {
   RunErrorCode,
   SecretsErrorCode,
   SqlErrorCode,
+  SshErrorCode,
   SsoErrorCode,
   VaultErrorCode,
 } from './errors/error-codes';

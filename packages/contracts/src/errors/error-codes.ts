@@ -212,6 +212,29 @@ export const ConnectionErrorCode = z.enum([
 ]);
 export type ConnectionErrorCode = z.infer<typeof ConnectionErrorCode>;
 
+/** A connection's SSH tunnel (the SSH server, its host key, the key Quarry signs in with). */
+export const SshErrorCode = z.enum([
+  /** The SSH host resolves to an address the policy refuses (CONN-2), or to none. */
+  'ssh.address_refused',
+  'ssh.host_unresolvable',
+  'ssh.unreachable',
+  'ssh.timeout',
+  'ssh.handshake_failed',
+  'ssh.auth_failed',
+  /** The server presents another host key than the pinned one; both fingerprints are in `details`. */
+  'ssh.host_key_changed',
+  /** Runs refuse a tunnel whose host key no test has pinned yet. */
+  'ssh.host_key_not_pinned',
+  'ssh.key_invalid',
+  'ssh.key_passphrase',
+  'ssh.incomplete',
+  /** The SSH server could not (or may not) connect to the database host and port. */
+  'ssh.target_unreachable',
+  /** A metadata or link-local target, refused before asking the SSH server. */
+  'ssh.target_refused',
+]);
+export type SshErrorCode = z.infer<typeof SshErrorCode>;
+
 /** Shared secrets. */
 export const SecretsErrorCode = z.enum(['secrets.already_imported', 'secrets.name_taken']);
 export type SecretsErrorCode = z.infer<typeof SecretsErrorCode>;
@@ -319,6 +342,7 @@ export const QuarryErrorCode = z.enum([
   ...RunErrorCode.options,
   ...SqlErrorCode.options,
   ...ConnectionErrorCode.options,
+  ...SshErrorCode.options,
   ...SecretsErrorCode.options,
   ...NetErrorCode.options,
   ...VaultErrorCode.options,
