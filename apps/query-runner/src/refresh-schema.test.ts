@@ -186,7 +186,7 @@ describe('refreshing a schema', () => {
     let running: Promise<void> = Promise.resolve();
     try {
       await blocker.begin(async (tx) => {
-        await tx`lock table schema_tables in exclusive mode`;
+        await tx`lock table schema_tables in access exclusive mode`;
         running = refresh(id);
         const deadline = Date.now() + 10_000;
         let seen = await refreshRow(id);

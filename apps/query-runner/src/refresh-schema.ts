@@ -27,10 +27,10 @@ type RefreshRow = typeof schemaRefreshes.$inferSelect;
 const INTROSPECT_STATEMENT_TIMEOUT_MS = 60_000;
 /** Progress is written at most this often: the SPA polls it, the database need not see every batch. */
 const PROGRESS_EVERY_MS = 500;
-/** Rows per insert statement: well under PostgreSQL's 65,535 bound parameters at 9 a column row. */
-const INSERT_BATCH = 2_000;
-/** Column rows per JSON document: about 2 MB each. */
-const COLUMN_INSERT_BATCH = 20_000;
+/** Ids per delete statement. */
+const DELETE_BATCH = 2_000;
+/** Rows per JSON document of new tables or columns: a few MB at most. */
+const JSON_INSERT_BATCH = 20_000;
 
 const ACTIVE = ['queued', 'running'] as const;
 
@@ -349,10 +349,10 @@ async function apply(deps: RefreshDeps, connection: ConnectionRow, refresh: Refr
         ),
       );
     const plan = planSchemaChanges(stored, read);
-    for (let i = 0; i < plan.removedIds.length; i += INSERT_BATCH) {
+    for (let i = 0; i < plan.removedIds.length; i += DELETE_BATCH) {
       await tx
         .delete(schemaTables)
-        .where(inArray(schemaTables.id, plan.removedIds.slice(i, i + INSERT_BATCH)));
+        .where(inArray(schemaTables.id, plan.removedIds.slice(i, i + DELETE_BATCH)));
     }
     for (const { id, table } of plan.changed) {
       await tx
@@ -367,30 +367,35 @@ async function apply(deps: RefreshDeps, connection: ConnectionRow, refresh: Refr
         .where(eq(schemaTables.id, id));
     }
     const changedIds = plan.changed.map((c) => c.id);
-    for (let i = 0; i < changedIds.length; i += INSERT_BATCH) {
+    for (let i = 0; i < changedIds.length; i += DELETE_BATCH) {
       await tx
         .delete(schemaColumns)
-        .where(inArray(schemaColumns.tableId, changedIds.slice(i, i + INSERT_BATCH)));
+        .where(inArray(schemaColumns.tableId, changedIds.slice(i, i + DELETE_BATCH)));
     }
     const added = plan.added.map((table) => ({ id: newId('schema_table'), table }));
-    for (let i = 0; i < added.length; i += INSERT_BATCH) {
-      await tx.insert(schemaTables).values(
-        added.slice(i, i + INSERT_BATCH).map(({ id, table }) => ({
-          id,
-          workspaceId: connection.workspaceId,
-          connectionId: connection.id,
-          database: table.database,
-          schema: table.schema,
-          name: table.name,
-          kind: table.kind,
-          comment: table.comment,
-          columnCount: table.columns.length,
-          signature: tableSignature(table),
+    // New tables go in as one JSON document per batch, unpacked by the server, instead of one
+    // bound parameter per value.
+    for (let i = 0; i < added.length; i += JSON_INSERT_BATCH) {
+      const batch = JSON.stringify(
+        added.slice(i, i + JSON_INSERT_BATCH).map(({ id, table }) => ({
+          i: id,
+          d: table.database,
+          s: table.schema,
+          n: table.name,
+          k: table.kind,
+          c: table.comment,
+          m: table.columns.length,
+          g: tableSignature(table),
         })),
       );
+      await tx.execute(sql`
+        insert into schema_tables
+          (id, workspace_id, connection_id, database, schema, name, kind, comment, column_count, signature)
+        select r.i, ${connection.workspaceId}, ${connection.id}, r.d, r.s, r.n, r.k, r.c, r.m, r.g
+        from jsonb_to_recordset(${batch}::jsonb)
+          as r(i text, d text, s text, n text, k text, c text, m int, g text)`);
     }
-    // Columns go in as one JSON document per batch, unpacked by the server: a warehouse's hundred
-    // thousand columns in a handful of statements instead of one bound parameter per value.
+    // Columns likewise: a warehouse's hundred thousand in a handful of statements.
     const columnRows = [...added, ...plan.changed].flatMap(({ id, table }) =>
       table.columns.map((c) => ({
         t: id,
@@ -402,8 +407,8 @@ async function apply(deps: RefreshDeps, connection: ConnectionRow, refresh: Refr
         k: c.primaryKey,
       })),
     );
-    for (let i = 0; i < columnRows.length; i += COLUMN_INSERT_BATCH) {
-      const batch = JSON.stringify(columnRows.slice(i, i + COLUMN_INSERT_BATCH));
+    for (let i = 0; i < columnRows.length; i += JSON_INSERT_BATCH) {
+      const batch = JSON.stringify(columnRows.slice(i, i + JSON_INSERT_BATCH));
       await tx.execute(sql`
         insert into schema_columns
           (table_id, workspace_id, connection_id, position, name, db_type, nullable, comment, primary_key)
