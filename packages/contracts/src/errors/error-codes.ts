@@ -207,7 +207,13 @@ export const ConnectionErrorCode = z.enum([
   'connector.identity_key_missing',
   'connector.identity_not_installed',
   'connector.identity_rejected',
+  /** The server's certificate does not name the host (verify-full). */
+  'connector.tls_host_mismatch',
+  /** The server refused the client certificate, or wanted one and got none. */
+  'connector.tls_client_certificate_refused',
   'connector.tls_unavailable',
+  /** The server's certificate does not chain to the CA the connection trusts (or has expired). */
+  'connector.tls_untrusted',
   'connector.unreachable',
 ]);
 export type ConnectionErrorCode = z.infer<typeof ConnectionErrorCode>;
