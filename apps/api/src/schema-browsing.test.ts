@@ -1,3 +1,4 @@
+import { reconcileSchemaRefresh } from '@quarry/api';
 import {
   type ApiHarness,
   createApiHarness,
@@ -448,5 +449,32 @@ describe('a refresh that failed or lost its runner', () => {
       20_000,
       'the replacing refresh did not finish',
     );
+  });
+});
+
+describe('reconciling at start', () => {
+  it('schedules ready workspace connections written without the API and refreshes those never refreshed, once', async () => {
+    // Workspace B's fixture connection was written straight to the database, like the demo seed's.
+    const scheduleOf = async (connectionId: string) =>
+      (
+        await h.deps.sql<{ cron: string }[]>`
+          select cron from pgboss.schedule where name = 'schema.refresh' and key = ${connectionId}`
+      )[0];
+    expect(await scheduleOf(h.b.connectionId)).toBeUndefined();
+    expect(await refreshesOf(h.b.connectionId)).toEqual([]);
+    await reconcileSchemaRefresh(h.deps);
+    await reconcileSchemaRefresh(h.deps);
+    expect((await scheduleOf(h.b.connectionId))?.cron).toMatch(/^\d+ \d+ \* \* \*$/);
+    const first = await until(
+      async () => {
+        const rows = await refreshesOf(h.b.connectionId);
+        return rows.length === 1 && rows[0]?.status === 'succeeded' ? rows : undefined;
+      },
+      20_000,
+      'the reconciled refresh did not finish',
+    );
+    expect(first[0]).toMatchObject({ trigger: 'created', requested_by: h.b.users.admin.id });
+    await reconcileSchemaRefresh(h.deps);
+    expect(await refreshesOf(h.b.connectionId)).toHaveLength(1);
   });
 });

@@ -3,6 +3,7 @@ export type { Deps, Logger } from './deps';
 export { QuarryTRPCError, trpcCodeFor } from './errors';
 export { type AppRouter, appRouter } from './router';
 export { type RunNotifier, startRunNotifier } from './runs/run-notifier';
+export { reconcileSchemaRefresh } from './schema/services/reconcile-schema-refresh';
 export {
   completeSsoSignIn,
   passwordSignInAllowed,
