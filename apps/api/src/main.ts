@@ -1,7 +1,7 @@
 import { loadEnv } from './env';
 import { startApi } from './server';
 
-const api = await startApi(loadEnv());
+const api = await startApi(loadEnv(), { reconcileSchemas: true });
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -1,5 +1,5 @@
 import { type ServerType, serve } from '@hono/node-server';
-import { startRunNotifier } from '@quarry/api';
+import { reconcileSchemaRefresh, startRunNotifier } from '@quarry/api';
 import { createDb } from '@quarry/db';
 import { EMPTY_ALLOW_LIST, parseAllowList } from '@quarry/net-policy';
 import { QUEUE_SCHEMA, startQueue } from '@quarry/queue';
@@ -15,7 +15,15 @@ export type RunningApi = { url: string; close: () => Promise<void> };
 /** Wires the API process: database pool, vault, queue (send only), run notifier, HTTP server. */
 export async function startApi(
   env: Readonly<Env>,
-  options: { logDestination?: DestinationStream } = {},
+  options: {
+    logDestination?: DestinationStream;
+    /**
+     * Schedules every workspace connection's schema refresh and starts a first refresh where none
+     * ran (connections seeded or saved before schema browsing). The product does; tests that start
+     * an API for something else do not, so no refresh job runs behind their backs.
+     */
+    reconcileSchemas?: boolean;
+  } = {},
 ): Promise<RunningApi> {
   const log = createLogger('api', env.LOG_LEVEL, options.logDestination);
   const vault = loadVaultFromEnv(env);
@@ -60,6 +68,14 @@ export async function startApi(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   log.info({ url: publicUrl, port }, 'api listening');
+  if (options.reconcileSchemas) {
+    // Schema browsing must not keep the API from serving: a failure here is logged and retried at
+    // the next start, and every refresh can also be started by hand.
+    await reconcileSchemaRefresh({ db, queue, now: () => new Date(), log }).then(
+      (done) => log.info(done, 'schema refresh schedules reconciled'),
+      (error: unknown) => log.error({ err: error }, 'could not reconcile schema refresh schedules'),
+    );
+  }
   return {
     url: `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${port}`,
     close: async () => {
