@@ -170,6 +170,15 @@ describe('PostgreSQL over TLS, against real servers', () => {
     ).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
   });
 
+  it("refuses Quarry's own database on a server and still reaches the warehouse beside it (CONN-2), over TLS", async () => {
+    // As npm start has it: Quarry's database and the demo warehouse on one server, loopback allowed.
+    const own = { host: base.host, port: base.port, database: 'postgres' };
+    const beside = await connector.test(base, { ...context, ownDatabase: own });
+    expect(beside.ok).toBe(true);
+    const error = await connector.test({ ...base, database: 'postgres' }, { ...context, ownDatabase: own });
+    expect(!error.ok && error.error.code).toBe('net.address_refused');
+  });
+
   it('never continues in plaintext: a server that declines TLS gets the SSLRequest and nothing else, no password', async () => {
     const received: Buffer[] = [];
     const server = createServer((socket: Socket) => {
