@@ -20,7 +20,7 @@ describe('the PostgreSQL kind', () => {
       settings: { host: 'db.example.com', database: 'analytics', username: 'reader' },
       secrets: { password: 'pw' },
     });
-    expect(parsed.ok && parsed.value.settings).toEqual({ ...good, sslMode: 'require' });
+    expect(parsed.ok && parsed.value.settings).toMatchObject({ ...good, sslMode: 'require' });
   });
 
   it.each([
