@@ -8,12 +8,14 @@ import { ensureChromium, reportMissingChromium } from './browser';
 import { childEnv, env } from './env';
 import { paint, say } from './log';
 import { dataDir, persistedSecret, root } from './paths';
-import { answers, dropDatabase, ensureDatabase, type Server, startEmbedded } from './postgres';
+import { answers, dropDatabase, ensureDatabase, type Server, servesTls, startEmbedded } from './postgres';
 import { type DemoWarehouseTls, launchProduct, prepareProduct } from './product';
 import { printTestSummary } from './test-summary';
-import { exportsOf, servesTls, startTlsTestServer, tlsTestEnv, writeTlsTestEnv } from './tls-test-server';
+import { exportsOf, startTlsTestServer, tlsTestEnv, writeTlsTestEnv } from './tls-test-server';
 
 const MACHINE_PG = 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The names the embedded server's certificate carries: what a demo connection may enter as its host. */
+const EMBEDDED_TLS_HOSTS = ['127.0.0.1', 'localhost'];
 const pnpm = join(root, '.tooling', 'bin', process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm');
 
 /**
@@ -60,9 +62,7 @@ async function start(): Promise<void> {
   } else {
     // The demo connection honours "TLS required": the embedded server serves TLS with a
     // certificate generated at the first start, and the connection checks it against that CA.
-    server = await startEmbedded('postgres', env.QUARRY_PG_PORT, {
-      tls: { hosts: ['127.0.0.1', 'localhost'] },
-    });
+    server = await startEmbedded('postgres', env.QUARRY_PG_PORT, { tls: { hosts: EMBEDDED_TLS_HOSTS } });
     databaseUrl = await ensureDatabase(server.adminUrl, 'quarry');
   }
   const warehouseUrl = await ensureDatabase(server.adminUrl, 'quarry_demo_warehouse');
@@ -322,7 +322,8 @@ switch (command) {
     let databaseUrl = env.DATABASE_URL;
     let server: Server | null = null;
     if (!databaseUrl) {
-      server = await startEmbedded('postgres', env.QUARRY_PG_PORT);
+      // Started as npm start starts it (TLS on), should npm start find it running.
+      server = await startEmbedded('postgres', env.QUARRY_PG_PORT, { tls: { hosts: EMBEDDED_TLS_HOSTS } });
       databaseUrl = await ensureDatabase(server.adminUrl, 'quarry');
     }
     // …and the master key `npm start` uses: QUARRY_MASTER_KEY, else .data/master.key (never generated here).

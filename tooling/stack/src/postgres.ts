@@ -18,6 +18,19 @@ export type Server = {
 
 const noop = async () => {};
 
+/** Whether the server at `url` has TLS on (`show ssl`). */
+export async function servesTls(url: string): Promise<boolean> {
+  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ ssl: string }[]>`show ssl`;
+    return row?.ssl === 'on';
+  } catch {
+    return false;
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => {});
+  }
+}
+
 export async function answers(url: string): Promise<boolean> {
   const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
   try {
@@ -106,6 +119,14 @@ export async function startEmbedded(
   });
   if (await answers(adminUrl)) {
     say(`PostgreSQL under .data/${name} is already running on port ${port}; using it`);
+    if (tls && !(await servesTls(adminUrl))) {
+      say(
+        paint(
+          'yellow',
+          `it was started without TLS, so connections to it that require TLS fail: stop it (pg_ctl stop -D .data/${name}) and start again`,
+        ),
+      );
+    }
     return server(noop);
   }
   if (options.detached) {

@@ -76,16 +76,3 @@ export function writeTlsTestEnv(server: TlsTestServer): string {
   writeFileSync(join(dataDir, 'test-tls.json'), `${JSON.stringify(vars, null, 2)}\n`, { mode: 0o600 });
   return file;
 }
-
-/** Whether the server at `url` has TLS on (`show ssl`). */
-export async function servesTls(url: string): Promise<boolean> {
-  const sql = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
-  try {
-    const [row] = await sql<{ ssl: string }[]>`show ssl`;
-    return row?.ssl === 'on';
-  } catch {
-    return false;
-  } finally {
-    await sql.end({ timeout: 1 }).catch(() => {});
-  }
-}
