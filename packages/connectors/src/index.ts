@@ -1,5 +1,14 @@
 export { cloudSqlMysqlKind, MysqlSettings, mariadbKind, mysqlConnectors, mysqlKind } from './mysql';
 export { toConnectorError } from './postgres/errors';
+export { generateIdentityKey } from './postgres/identity/claims';
+export {
+  DEFAULT_IDENTITY_SCHEMA,
+  IDENTITY_KEY_PSQL_VARIABLE,
+  identityInstallSql,
+  identityKeySql,
+  identityKeySqlTemplate,
+} from './postgres/identity/install-sql';
+export { samplePolicySql } from './postgres/identity/sample-policy';
 export {
   POSTGRES_SSL_MODES,
   PostgresSecrets,
@@ -53,10 +62,3 @@ export {
   withTunnel,
 } from './ssh';
 export { type ConnectorError, PostgresConfig, type StreamEvent, type StreamOptions } from './types';
-export {
-  DEFAULT_IDENTITY_SCHEMA,
-  IDENTITY_KEY_PSQL_VARIABLE,
-  identityInstallSql,
-  identityKeySqlTemplate,
-} from './postgres/identity/install-sql';
-export { samplePolicySql } from './postgres/identity/sample-policy';

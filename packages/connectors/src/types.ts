@@ -3,7 +3,7 @@ import type { AllowList } from '@quarry/net-policy';
 import { z } from 'zod';
 import type { OwnDatabase } from './postgres/own-database';
 import type { ResultLimits } from './postgres/result-guard';
-import type { StreamRequest } from './registry/connector';
+import type { Dialer, StreamRequest } from './registry/connector';
 
 /** CONN-1: structured fields only; no connection string, no driver option that reads files. */
 export const PostgresConfig = z.object({
@@ -50,6 +50,8 @@ export type StreamOptions = {
   limits?: ResultLimits;
   /** The session's name at the server (`application_name`), for finding an orphaned query. */
   tag?: string;
+  /** Reaches the server through an SSH tunnel's channel instead of a checked socket. */
+  dial?: Dialer;
   /** Run before the user's SQL, inside its transaction (see `StreamRequest.prepare`). */
   prepare?: StreamRequest['prepare'];
 };

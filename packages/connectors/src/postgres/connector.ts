@@ -28,6 +28,7 @@ const connectOptions = (context: ConnectContext) => ({
   allow: context.allow,
   ...(context.ownDatabase ? { ownDatabase: context.ownDatabase } : {}),
   ...(context.limits ? { limits: context.limits } : {}),
+  ...(context.dial ? { dial: context.dial } : {}),
 });
 
 /**

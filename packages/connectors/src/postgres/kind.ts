@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { ConnectorKind, FieldMeta, SettingsIssue } from '../registry/connector-kind';
 import { HostName, ObjectName, Port } from '../registry/host-name';
+import { sshSecretsShape, sshSettingsShape, sshTunnelFieldIssue } from '../ssh/fields';
 import { CertificateText, keyMatchesCertificate, PrivateKeyText } from '../tls/pem-text';
 import type { PostgresConfig } from '../types';
+import { identitySecretsShape, identitySettingsShape } from './identity/settings';
 
 const meta = (m: FieldMeta) => m;
 
@@ -40,7 +42,11 @@ const sslModeField = (fallback: PostgresSslMode) =>
 const portField = (fallback: number) =>
   Port.default(fallback).meta(meta({ label: 'Port', section: 'connection' }));
 
-/** PostgreSQL's settings: exactly these fields (CONN-1: no connection string, no driver option, no file path). */
+/**
+ * PostgreSQL's settings: exactly these fields (CONN-1: no connection string, no driver option, no
+ * file path), the SSH tunnel's, and identity passthrough's (declared by the kinds that are
+ * PostgreSQL itself; see `postgresFlavour`).
+ */
 export const PostgresSettings = z.strictObject({
   host: HostName.meta(meta({ label: 'Host', section: 'connection', placeholder: 'db.example.com' })),
   port: portField(5432),
@@ -69,6 +75,8 @@ export const PostgresSettings = z.strictObject({
         help: 'Only for a server that asks for one (PostgreSQL `cert` authentication), as PEM text, with its key below',
       }),
     ),
+  ...sshSettingsShape,
+  ...identitySettingsShape,
 });
 export type PostgresSettings = z.infer<typeof PostgresSettings>;
 
@@ -88,6 +96,8 @@ export const PostgresSecrets = z.strictObject({
         help: "The client certificate's private key, as PEM text without a passphrase. Sealed by the vault, never shown again",
       }),
     ),
+  ...sshSecretsShape,
+  ...identitySecretsShape,
 });
 export type PostgresSecrets = z.infer<typeof PostgresSecrets>;
 
@@ -136,7 +146,16 @@ export function checkPostgresTls(
 /** One PostgreSQL-protocol kind: PostgreSQL itself or a preset, sharing every field but port and TLS default. */
 export type PostgresFlavour = Pick<ConnectorKind, 'kind' | 'label' | 'tier' | 'defaultPort'> & {
   tls: { requirement: ConnectorKind['tls']['requirement']; default: PostgresSslMode };
+  /**
+   * Whether it can pass the reader's identity: PostgreSQL itself (and its managed services) has the
+   * row-level security the signed claims serve; Redshift, CockroachDB and Materialize do not.
+   */
+  identity: boolean;
 };
+
+/** The kinds that cannot pass identity declare none of its fields. */
+const WITHOUT_IDENTITY_SETTINGS = { passIdentity: true, identitySchema: true } as const;
+const WITHOUT_IDENTITY_SECRETS = { identityKey: true } as const;
 
 /** The declaration of a PostgreSQL-protocol kind; the fields are PostgresSettings' with this port and TLS default. */
 export function postgresFlavour(flavour: PostgresFlavour): ConnectorKind {
@@ -145,15 +164,18 @@ export function postgresFlavour(flavour: PostgresFlavour): ConnectorKind {
     label: flavour.label,
     tier: flavour.tier,
     dialect: 'postgresql',
-    features: { schemaBrowsing: true, chartCells: true, ctePushDown: true, ssh: false, tls: true },
+    features: { schemaBrowsing: true, chartCells: true, ctePushDown: true, ssh: true, tls: true },
     defaultPort: flavour.defaultPort,
     tls: { requirement: flavour.tls.requirement, modes: POSTGRES_SSL_MODES, default: flavour.tls.default },
-    settings: PostgresSettings.extend({
-      port: portField(flavour.defaultPort),
-      sslMode: sslModeField(flavour.tls.default),
-    }),
-    secrets: PostgresSecrets,
-    check: checkPostgresTls,
+    settings: (flavour.identity ? PostgresSettings : PostgresSettings.omit(WITHOUT_IDENTITY_SETTINGS)).extend(
+      {
+        port: portField(flavour.defaultPort),
+        sslMode: sslModeField(flavour.tls.default),
+      },
+    ),
+    secrets: flavour.identity ? PostgresSecrets : PostgresSecrets.omit(WITHOUT_IDENTITY_SECRETS),
+    check: (settings, secrets) =>
+      sshTunnelFieldIssue(settings, secrets) ?? checkPostgresTls(settings, secrets),
   };
 }
 
@@ -163,6 +185,7 @@ export const postgresKind: ConnectorKind = postgresFlavour({
   tier: 1,
   defaultPort: 5432,
   tls: { requirement: 'required', default: 'require' },
+  identity: true,
 });
 
 /** Text left blank in the form means none. */

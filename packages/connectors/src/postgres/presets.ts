@@ -23,6 +23,7 @@ const PRESETS: PostgresFlavour[] = [
     tier: 2,
     defaultPort: 5439,
     tls: { requirement: 'required', default: 'verify-full' },
+    identity: false,
   },
   {
     kind: 'alloydb',
@@ -30,6 +31,7 @@ const PRESETS: PostgresFlavour[] = [
     tier: 1,
     defaultPort: 5432,
     tls: { requirement: 'required', default: 'require' },
+    identity: true,
   },
   {
     kind: 'cloudsql_postgres',
@@ -37,6 +39,7 @@ const PRESETS: PostgresFlavour[] = [
     tier: 1,
     defaultPort: 5432,
     tls: { requirement: 'required', default: 'require' },
+    identity: true,
   },
   {
     kind: 'cockroachdb',
@@ -44,6 +47,7 @@ const PRESETS: PostgresFlavour[] = [
     tier: 3,
     defaultPort: 26257,
     tls: { requirement: 'required', default: 'verify-full' },
+    identity: false,
   },
   {
     kind: 'materialize',
@@ -51,6 +55,7 @@ const PRESETS: PostgresFlavour[] = [
     tier: 3,
     defaultPort: 6875,
     tls: { requirement: 'required', default: 'verify-full' },
+    identity: false,
   },
   {
     kind: 'postgres_pooler',
@@ -58,6 +63,7 @@ const PRESETS: PostgresFlavour[] = [
     tier: 2,
     defaultPort: 6543,
     tls: { requirement: 'required', default: 'require' },
+    identity: true,
   },
 ];
 

@@ -1,6 +1,7 @@
 import type { Cell, Column } from '@quarry/contracts';
 import type { AllowList } from '@quarry/net-policy';
 import postgres from 'postgres';
+import type { Dialer } from '../registry/connector';
 import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
 import { toConnectorError } from './errors';
 import { IdentityError } from './identity/prepare';
@@ -32,6 +33,8 @@ export function connectPostgres(
     onLimit?: (error: ResultLimitError) => void;
     /** The session's `application_name`: a run's tag, so an orphaned query can be found and cancelled. */
     tag?: string;
+    /** Reaches the server through an SSH tunnel's channel instead of a checked socket. */
+    dial?: Dialer;
     /** Values as the server's text (EXACT_TEXT_TYPES), for results; Quarry's own queries leave it off. */
     exactText?: boolean;
   },
@@ -50,7 +53,7 @@ export function connectPostgres(
         code: 'HANDSHAKE_FAILED',
       });
     }
-    const opened = await openPostgresSocket(config, options.allow, options.ownDatabase);
+    const opened = await openPostgresSocket(config, options.allow, options.ownDatabase, options.dial);
     const guard = createResultGuard(limits, (error) => {
       options.onLimit?.(error);
       opened.destroy(error);
@@ -114,6 +117,7 @@ export async function* streamPostgres(
     ...(options.ownDatabase ? { ownDatabase: options.ownDatabase } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.tag ? { tag: options.tag } : {}),
+    ...(options.dial ? { dial: options.dial } : {}),
     exactText: true,
     onLimit: (error) => {
       limited.error = error;

@@ -1,6 +1,6 @@
 import { mysqlConnectors } from '../mysql';
 import { postgresConnector } from '../postgres/connector';
-import { postgresKind } from '../postgres/kind';
+import { POSTGRES_FAMILY } from '../postgres/presets';
 import type { Connector } from './connector';
 import type { ConnectorKind } from './connector-kind';
 
@@ -9,7 +9,7 @@ import type { ConnectorKind } from './connector-kind';
  * nothing outside a connector's folder knows its driver.
  */
 export const CONNECTORS: ReadonlyMap<string, Connector> = new Map(
-  ([postgresConnector(postgresKind), ...mysqlConnectors] as Connector[]).map((connector) => [
+  ([...POSTGRES_FAMILY.map(postgresConnector), ...mysqlConnectors] as Connector[]).map((connector) => [
     connector.declaration.kind,
     connector,
   ]),

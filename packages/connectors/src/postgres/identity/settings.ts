@@ -16,7 +16,7 @@ const meta = (m: FieldMeta) => m;
 export const identitySettingsShape = {
   passIdentity: z
     .boolean()
-    .default(false)
+    .optional()
     .meta(
       meta({
         label: "Pass the reader's identity",
@@ -27,12 +27,13 @@ export const identitySettingsShape = {
   identitySchema: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'Letters, digits and underscores, starting with a letter')
-    .default(DEFAULT_IDENTITY_SCHEMA)
+    .optional()
     .meta(
       meta({
         label: 'Identity schema',
         section: 'credentials',
-        help: 'Where the identity SQL was installed at the warehouse',
+        placeholder: DEFAULT_IDENTITY_SCHEMA,
+        help: `Where the identity SQL was installed at the warehouse (${DEFAULT_IDENTITY_SCHEMA} when blank)`,
       }),
     ),
 };
@@ -68,7 +69,7 @@ export function identityConfigFrom(
   }
   const key = IdentityKey.safeParse(secrets.identityKey);
   if (!key.success) return err(MISCONFIGURED);
-  return ok({ schema: parsed.data.identitySchema, key: key.data });
+  return ok({ schema: parsed.data.identitySchema ?? DEFAULT_IDENTITY_SCHEMA, key: key.data });
 }
 
 const MISCONFIGURED: ConnectorError = {
