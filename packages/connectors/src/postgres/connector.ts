@@ -64,7 +64,7 @@ async function testPostgres(config: PostgresConnection, context: ConnectContext)
           ),
         );
         if (!checked.ok) throw new IdentityFailure(checked.error);
-        warnings.push(...checked.value.map((w) => ({ ...w, code: w.code.replace('identity.', 'role.') })));
+        warnings.push(...checked.value);
       }
       return { latencyMs, serverVersion: row?.version ?? 'unknown', warnings };
     };

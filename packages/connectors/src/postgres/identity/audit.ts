@@ -3,7 +3,7 @@ import { DEFAULT_IDENTITY_SCHEMA } from './install-sql';
 
 /** What lets a connection's role read past the warehouse's policies, whatever the identity says. */
 export type IdentityWarning = {
-  code: 'identity.role_bypasses_rls' | 'identity.role_owns_rls_tables' | 'identity.role_reads_key';
+  code: 'role.identity_bypassed' | 'role.identity_owns_rls_tables' | 'role.identity_reads_key';
   message: string;
   /** Run by a superuser (or the objects' owner) at the warehouse. */
   fix: string;
@@ -41,7 +41,7 @@ export async function auditIdentityRoles(
   const warnings: IdentityWarning[] = [];
   if (facts.escaping.length > 0) {
     warnings.push({
-      code: 'identity.role_bypasses_rls',
+      code: 'role.identity_bypassed',
       message: `This connection's role is, or may switch to, a role that row-level security does not bind: ${facts.escaping.join(', ')}`,
       fix: facts.escaping
         .map((role) =>
@@ -54,14 +54,14 @@ export async function auditIdentityRoles(
   }
   if (facts.owned.length > 0) {
     warnings.push({
-      code: 'identity.role_owns_rls_tables',
+      code: 'role.identity_owns_rls_tables',
       message: `This connection's role owns (or may act as the owner of) tables with row-level security, which binds their owner only when forced: ${facts.owned.join(', ')}`,
       fix: facts.owned.map((table) => `alter table ${table} force row level security;`).join('\n'),
     });
   }
   if (facts.key_readers.length > 0) {
     warnings.push({
-      code: 'identity.role_reads_key',
+      code: 'role.identity_reads_key',
       message: `This connection's role can read the identity signing key (it is, or may act as, ${facts.key_readers.join(', ')}, or was granted the table): any cell could sign anyone's identity`,
       fix: `revoke ${facts.key_readers.join(', ')} from ${facts.login};\nrevoke all on ${schema}.signing_key from ${facts.login};`,
     });

@@ -766,9 +766,9 @@ describe('the limits, audited', () => {
     expect(
       after.map((w) => [w.code, [BYPASS, 'identity_owned', OWNER].some((name) => w.message.includes(name))]),
     ).toEqual([
-      ['identity.role_bypasses_rls', true],
-      ['identity.role_owns_rls_tables', true],
-      ['identity.role_reads_key', true],
+      ['role.identity_bypassed', true],
+      ['role.identity_owns_rls_tables', true],
+      ['role.identity_reads_key', true],
     ]);
     expect(asBypass).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(keyAsOwner).toBeGreaterThan(0);
