@@ -54,6 +54,10 @@ const CONNECT_PHASE_CODES = new Set([
   'connector.auth_failed',
   'connector.database_not_found',
   'connector.tls_unavailable',
+  // A certificate refused says a TLS PostgreSQL answers there as surely as a good sign-in does.
+  'connector.tls_untrusted',
+  'connector.tls_host_mismatch',
+  'connector.tls_client_certificate_refused',
   'connector.failed',
   // Through an SSH tunnel: the SSH server, signing in to it, or what it could reach.
   'ssh.unreachable',

@@ -9,6 +9,7 @@ import {
   projectConnections,
   runs,
 } from '@quarry/db/schema';
+import { testTlsSettings } from '@quarry/db/testing';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectIn, refusal, exampleSettings as settings, uniqueName } from '../testing/fixtures';
@@ -131,6 +132,8 @@ describe('stored credentials only go where they were entered for', () => {
       { host: 'collector.example' },
       { port: 6543 },
       { sslMode: 'verify-full' },
+      // Another CA trusts another server as the database.
+      { caCertificate: testTlsSettings().caCertificate },
       { username: 'postgres' },
     ]) {
       const refused = await refusal(

@@ -213,6 +213,8 @@ const DESTINATION_SETTINGS = [
   'host',
   'port',
   'sslMode',
+  // The CA decides which server is trusted to be the database: another CA, another server.
+  'caCertificate',
   'username',
   // Through a tunnel the SSH server connects to the database: a server of one's own there could
   // answer as the database and ask for the stored password.
@@ -225,6 +227,7 @@ const DESTINATION_LABELS: Record<(typeof DESTINATION_SETTINGS)[number], string> 
   host: 'host',
   port: 'port',
   sslMode: 'SSL/TLS setting',
+  caCertificate: 'CA certificate',
   username: 'user name',
   sshHost: 'SSH host',
   sshPort: 'SSH port',
