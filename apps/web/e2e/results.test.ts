@@ -160,4 +160,26 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
     expect(Math.round((await idHeader.boundingBox())?.width ?? 0)).toBe(Math.round(after - 40));
     await page.close();
   });
+
+  it('cancels a long query from its Cancel button', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await openDemoProject(page);
+    await page.getByLabel('SQL').fill('select pg_sleep(60) as slept');
+    await page.getByRole('button', { name: 'Run' }).click();
+    const cancel = page.getByRole('button', { name: 'Cancel' });
+    await cancel.waitFor({ timeout: 20_000 });
+    // The run is on the server once the status says so; then Cancel stops it there.
+    await expect
+      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 20_000 })
+      .toMatch(/running/i);
+    await cancel.click();
+    await expect
+      .poll(() => page.getByTestId('run-cancelled').textContent(), { timeout: 20_000 })
+      .toMatch(/cancelled/i);
+    expect(await page.getByTestId('run-status').textContent()).toBe('Cancelled');
+    expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    await page.screenshot({ path: join(artifacts, 'results-cancelled.png') });
+    // That the query left the server is apps/api's run-cancel.test.ts, which reads pg_stat_activity.
+    await page.close();
+  });
 });

@@ -20,6 +20,11 @@ describe('formatRunStatus', () => {
       text: '12,000 rows in 340 ms',
     },
     {
+      name: 'says a cancelled run was cancelled, not that it failed',
+      patch: { phase: 'failed', error: { code: 'run.cancelled', message: 'The run was cancelled' } },
+      text: 'Cancelled',
+    },
+    {
       name: 'says one row, not one rows',
       patch: { phase: 'done', rowCount: 1, durationMs: 5 },
       text: '1 row in 5 ms',

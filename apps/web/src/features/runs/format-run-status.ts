@@ -14,7 +14,10 @@ export function formatRunStatus(view: RunView): string {
       const took = `${formatRows(view.rowCount)} in ${formatCount(view.durationMs ?? 0)} ms`;
       return view.truncated ? `${took} (truncated at the row limit)` : took;
     }
-    case 'failed':
-      return view.rowCount > 0 ? `Failed after ${formatRows(view.rowCount)}` : 'Failed';
+    case 'failed': {
+      // Stopped on purpose (Cancel, or the cell run again) is not a failure.
+      const verb = view.error?.code === 'run.cancelled' ? 'Cancelled' : 'Failed';
+      return view.rowCount > 0 ? `${verb} after ${formatRows(view.rowCount)}` : verb;
+    }
   }
 }

@@ -18,7 +18,13 @@ export function RunResults({ view }: { view: RunView }) {
         {busy ? <span className="pulse" aria-hidden="true" /> : null}
         {formatRunStatus(view)}
       </p>
-      {view.error ? <RunError error={view.error} source={view.source} /> : null}
+      {view.error?.code === 'run.cancelled' ? (
+        <p className="results-note muted" data-testid="run-cancelled">
+          {view.error.message}
+        </p>
+      ) : view.error ? (
+        <RunError error={view.error} source={view.source} />
+      ) : null}
       {view.columns.length > 0 ? (
         <>
           <ResultsTable columns={view.columns} rows={view.rows} rowCount={view.rows.length} />
