@@ -9,7 +9,7 @@ type IdentitySetupProps = { connectionId: string };
 function SqlBlock({ title, help, sql }: { title: string; help: string; sql: string }) {
   const id = useId();
   return (
-    <div className="identity-sql">
+    <section className="identity-sql" aria-labelledby={id}>
       <div className="identity-sql-head">
         <h4 id={id}>{title}</h4>
         <button
@@ -21,10 +21,8 @@ function SqlBlock({ title, help, sql }: { title: string; help: string; sql: stri
         </button>
       </div>
       <p className="muted small">{help}</p>
-      <pre className="mono" aria-labelledby={id}>
-        {sql}
-      </pre>
-    </div>
+      <pre className="mono">{sql}</pre>
+    </section>
   );
 }
 
