@@ -133,7 +133,13 @@ export function toConnectorError(error: unknown, context: ErrorContext): Connect
     const nameMismatch = /altnames|does not match|ALTNAME/i.test(`${code} ${message}`);
     const untrusted = /certificate|CERT|SELF_SIGNED|UNABLE_TO/i.test(`${code} ${message}`);
     return {
-      code: 'connector.failed',
+      // The same codes as PostgreSQL's TLS refusals: the form puts them beside the same fields, and
+      // a non-Admin's run hears only that it could not connect (CONN-3).
+      code: nameMismatch
+        ? 'connector.tls_host_mismatch'
+        : untrusted
+          ? 'connector.tls_untrusted'
+          : 'connector.failed',
       message: nameMismatch
         ? "The database server's certificate was not issued for this host name"
         : untrusted

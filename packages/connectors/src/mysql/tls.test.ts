@@ -158,7 +158,7 @@ describe.skipIf(!mariadbd)('MySQL over TLS', () => {
       '',
     );
     const wrong = await refusal(config({ sslMode: 'verify-ca', caCertificate: otherAuthority.certificate }));
-    expect(wrong).toMatchObject({ code: 'connector.failed', details: { tls: 'untrusted' } });
+    expect(wrong).toMatchObject({ code: 'connector.tls_untrusted', details: { tls: 'untrusted' } });
     expect(wrong.message).toMatch(/certificate could not be verified/);
     // Without a CA, the system's CAs do not know this one either.
     expect((await refusal(config({ sslMode: 'verify-ca' }))).details).toMatchObject({ tls: 'untrusted' });
@@ -166,7 +166,10 @@ describe.skipIf(!mariadbd)('MySQL over TLS', () => {
 
   it('verify-full also checks the host name, and refuses an IP address it could not check', async () => {
     const mismatch = await refusal(config({ sslMode: 'verify-full', caCertificate: authority.certificate }));
-    expect(mismatch).toMatchObject({ code: 'connector.failed', details: { tls: 'name_mismatch' } });
+    expect(mismatch).toMatchObject({
+      code: 'connector.tls_host_mismatch',
+      details: { tls: 'name_mismatch' },
+    });
     // The same server and CA under the name the certificate names (resolved by the dialer here,
     // as an SSH tunnel would): accepted.
     const dial = (_target: { host: string; port: number }) =>
