@@ -3,26 +3,39 @@ import type { SchemaFilter, SchemaFilterRule } from './connector';
 /** Where an object lives; without `table`, the question is about a whole schema. */
 export type SchemaPath = { database: string; schema: string; table?: string };
 
-const compiled = new Map<string, RegExp>();
-
-/** `*` matches any run of characters, everything else itself, ignoring case. */
-function patternRegExp(pattern: string): RegExp {
-  let regexp = compiled.get(pattern);
-  if (!regexp) {
-    const body = pattern
-      .split('*')
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    regexp = new RegExp(`^${body}$`, 'is');
-    // Filters are few and small (contracts caps them); the cache only spares recompiling per object.
-    if (compiled.size > 10_000) compiled.clear();
-    compiled.set(pattern, regexp);
+/**
+ * `*` matches any run of characters, everything else itself, ignoring case. Matched by walking both
+ * strings with one remembered star (linear backtracking), never by a regular expression: a pattern
+ * such as `*a*a*a…*b` sends a backtracking engine into exponential time on a name of `a`s, and the
+ * filter is written by whoever manages the connection while refresh runs it in the runner.
+ */
+function globMatches(pattern: string, name: string): boolean {
+  const p = Array.from(pattern.toLowerCase());
+  const n = Array.from(name.toLowerCase());
+  let pi = 0;
+  let ni = 0;
+  let star = -1;
+  let resume = 0;
+  while (ni < n.length) {
+    if (pi < p.length && p[pi] === '*') {
+      star = pi++;
+      resume = ni;
+    } else if (pi < p.length && p[pi] === n[ni]) {
+      pi++;
+      ni++;
+    } else if (star !== -1) {
+      pi = star + 1;
+      ni = ++resume;
+    } else {
+      return false;
+    }
   }
-  return regexp;
+  while (pi < p.length && p[pi] === '*') pi++;
+  return pi === p.length;
 }
 
 const matches = (pattern: string | undefined, name: string): boolean =>
-  pattern === undefined || patternRegExp(pattern).test(name);
+  pattern === undefined || globMatches(pattern, name);
 
 const isAnyName = (pattern: string | undefined): boolean =>
   pattern === undefined || /^\*+$/.test(pattern.trim());
