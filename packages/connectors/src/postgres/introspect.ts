@@ -58,7 +58,10 @@ export async function introspectPostgres(
   context.signal?.addEventListener('abort', abort, { once: true });
   const database = config.database;
   try {
-    const [version] = await sql<{ num: number }[]>`select current_setting('server_version_num')::int as num`;
+    // Bounded at the server, set as a query rather than at startup, which poolers refuse.
+    const [version] = await sql<{ num: number }[]>`
+      select current_setting('server_version_num')::int as num,
+             set_config('statement_timeout', ${String(context.timeoutMs)}, false) as bounded`;
     const modern = (version?.num ?? 0) >= 100_000;
     const schemas = await sql<{ oid: string; name: string }[]>`
       select n.oid::text as oid, n.nspname as name from pg_namespace n

@@ -77,12 +77,11 @@ export function connectPostgres(
     // Results are the server's text: no Date, float, JSON or Buffer on the way (types-map.ts), and
     // arrays stay PostgreSQL's array text because their element types are never fetched.
     ...(options.exactText ? { types: EXACT_TEXT_TYPES, fetch_types: false } : {}),
-    // The server enforces the limit, so a runaway query stops even if this process dies. The
-    // settings that shape the text are pinned, whatever the server's defaults (the rest of them
-    // in streamPostgres's first query).
+    // The settings that shape the text are pinned, whatever the server's defaults (the rest of
+    // them in streamPostgres's first query). The statement timeout is set by a query, not here:
+    // PgBouncer-style poolers refuse a startup message that names it.
     connection: {
       application_name: options.tag ?? 'quarry-runner',
-      statement_timeout: options.timeoutMs,
       ...EXACT_TEXT_STARTUP,
     },
   };
