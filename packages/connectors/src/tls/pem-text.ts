@@ -12,11 +12,52 @@ import { z } from 'zod';
 const MAX_PEM_CHARS = 512 * 1024;
 const MAX_CERTIFICATES = 500;
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+/**
+ * A BEGIN or END line's marker, its closing dashes looked at but not taken, so they may also open
+ * the next marker (`-----BEGIN X-----END Y-----`), as they may in a lazy `BEGIN … END` match.
+ */
+const PEM_MARKER = /-----(BEGIN|END) ([A-Z0-9 ]+)(?=-----)/g;
 
-/** The PEM blocks of a text, in order, each whole (`-----BEGIN …` to `-----END …-----`). */
+type Marker = { begin: boolean; label: string; start: number; end: number };
+
+/**
+ * The PEM blocks of a text, in order, each whole (`-----BEGIN …` to `-----END …-----`): each BEGIN
+ * paired with the first END of its label after it, as `/-----BEGIN (L)-----[\s\S]*?-----END \1-----/g`
+ * pairs them. Found in linear time: that regular expression rescans the rest of the text from every
+ * BEGIN without an END, so half a megabyte of `-----BEGIN A-----` held the event loop for seconds.
+ */
 export function pemBlocks(text: string): { label: string; pem: string }[] {
-  return [...text.matchAll(PEM_BLOCK)].map((match) => ({ label: match[1] ?? '', pem: match[0] }));
+  const markers: Marker[] = [];
+  for (const match of text.matchAll(PEM_MARKER)) {
+    const start = match.index;
+    markers.push({
+      begin: match[1] === 'BEGIN',
+      label: match[2] ?? '',
+      start,
+      end: start + match[0].length + 5,
+    });
+  }
+  // For each marker, the next END of its label after it; for each END, the next END of its label.
+  const nextEnd = new Array<number | undefined>(markers.length);
+  const nearest = new Map<string, number>();
+  for (let i = markers.length - 1; i >= 0; i--) {
+    const marker = markers[i] as Marker;
+    nextEnd[i] = nearest.get(marker.label);
+    if (!marker.begin) nearest.set(marker.label, i);
+  }
+  const blocks: { label: string; pem: string }[] = [];
+  let from = 0;
+  for (const [i, marker] of markers.entries()) {
+    if (!marker.begin || marker.start < from) continue;
+    let j = nextEnd[i];
+    // An END sharing this BEGIN's closing dashes does not close it (the body starts after them).
+    if (j !== undefined && (markers[j] as Marker).start < marker.end) j = nextEnd[j];
+    if (j === undefined) continue;
+    const end = (markers[j] as Marker).end;
+    blocks.push({ label: marker.label, pem: text.slice(marker.start, end) });
+    from = end;
+  }
+  return blocks;
 }
 
 /** Something typed where text was expected: a path, a `file:` URL, a home-relative name. */
