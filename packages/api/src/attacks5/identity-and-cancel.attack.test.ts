@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { auditEvents, connections, runs } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,43 @@ describe('identitySetup', () => {
       }),
     );
     expect(refused.code).toBe('BAD_REQUEST');
+  });
+
+  it('never answers the identity key back: get, list, identitySetup, or a refused edit', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const key = randomBytes(32).toString('hex');
+    const settings = {
+      host: 'db.example.com',
+      port: 5432,
+      database: 'analytics',
+      username: 'reader',
+      sslMode: 'require',
+      passIdentity: true,
+    };
+    const created = await admin.connections.create({
+      name: `id ${randomUUID().slice(0, 6)}`,
+      kind: 'postgres',
+      settings,
+      secrets: { password: randomUUID(), identityKey: key },
+    });
+    const answers = [
+      created,
+      await admin.connections.get({ connectionId: created.id }),
+      await admin.connections.list(),
+      await admin.connections.identitySetup({ connectionId: created.id }),
+      // Moving the connection without the key typed again is refused, naming the field, not the value.
+      await refusal(
+        admin.connections.update({
+          connectionId: created.id,
+          name: created.name,
+          settings: { ...settings, host: 'collector.attacker.example' },
+          secrets: { password: randomUUID() },
+        }),
+      ),
+    ];
+    for (const answer of answers) expect(JSON.stringify(answer)).not.toContain(key);
+    const refused = answers.at(-1) as Awaited<ReturnType<typeof refusal>>;
+    expect(refused.text).toContain('identityKey');
   });
 
   it("is given to a project Editor only for their own project's connection", async () => {

@@ -2,7 +2,7 @@ import { newId } from '@quarry/db';
 import { connections, schemaColumns, schemaRefreshes, schemaTables } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectConnection } from '../attacks4/attack-kit';
+import { projectConnection, workspaceConnection } from '../attacks4/attack-kit';
 import { groupIn, projectIn, refusal } from '../testing/fixtures';
 import { type ApiHarness, createApiHarness } from '../testing/harness';
 
@@ -142,6 +142,22 @@ describe('members without Can query on the connection', () => {
     } finally {
       await h.deps.sql`update connections set can_query = null where id = ${h.a.connectionId}`;
     }
+  });
+});
+
+describe('a table id of one connection asked through another of the same workspace', () => {
+  it('answers NOT_FOUND, so Can query on one connection reads no column of another', async () => {
+    const nobody = await groupIn(h, h.a, []);
+    const closed = await workspaceConnection(h, h.a);
+    await h.deps.sql`update connections set can_query = ${[nobody]} where id = ${closed.id}`;
+    const hidden = await storeTable(closed.id, h.a.workspaceId, 'closed_salaries');
+    const editor = await h.as(h.a, 'editor');
+    // The Editor may query the fixture connection, and names the closed connection's table through it.
+    const refused = await refusal(editor.schema.columns({ connectionId: h.a.connectionId, tableId: hidden }));
+    expect(refused.code).toBe('NOT_FOUND');
+    expect(refused.text).not.toContain('salaries');
+    const found = await editor.schema.search({ connectionId: h.a.connectionId, q: 'salaries' });
+    expect(found.hits).toEqual([]);
   });
 });
 
