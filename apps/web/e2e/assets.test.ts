@@ -246,7 +246,7 @@ describe.runIf(browserAvailable)('workspace assets in real Chromium', () => {
     await editor.getByRole('link', { name: OWN_PROJECT }).click();
     await editor.getByRole('button', { name: 'Add a data connection' }).click();
     const own = editor.getByRole('dialog', { name: 'Add a data connection' });
-    expect(await own.getByRole('switch').count()).toBe(0);
+    expect(await own.getByRole('switch', { name: 'Share with workspace' }).count()).toBe(0);
     await fillConnection(own, PROJECT_CONNECTION, reader);
     await testConnection(own);
     await shot(editor, '8-editor-project-connection');
