@@ -200,9 +200,13 @@ export function toConnectorError(error: unknown, context: ErrorContext): Connect
  * on line N of the user's SQL; an empty rest means the statement ended too soon.
  */
 export function nearOf(message: string, sql?: string): { position: number | null; line: number } | null {
-  const match = /near '([\s\S]*)' at line (\d+)$/.exec(message);
-  if (!match) return null;
-  const [, rest = '', lineText = '1'] = match;
+  // What `/near '([\s\S]*)' at line (\d+)$/` captures, found by index: that expression rescans the
+  // rest of the message from every `near '`, quadratic on a message a server of one's own makes long.
+  const tail = /' at line (\d+)$/.exec(message);
+  const near = message.indexOf("near '");
+  if (!tail || near === -1 || near + 6 > tail.index) return null;
+  const rest = message.slice(near + 6, tail.index);
+  const lineText = tail[1] ?? '1';
   const line = Number(lineText);
   if (!sql) return { position: null, line };
   if (rest === '') return { position: sql.trimEnd().length + 1, line };

@@ -34,15 +34,27 @@ function splitPrivileges(list: string): string[] {
     } else current += char;
   }
   parts.push(current);
-  // A column grant (`INSERT (c)`) is still that privilege.
+  // A column grant (`INSERT (c)`) is still that privilege: what lies from the first `(` to the last
+  // `)` goes. Cut by index, not by `/\(.*\)/s`, which rescans the rest of the line from every `(`
+  // (quadratic): the line is the server's, and a server of one's own can answer a 16 MB one.
   return parts
-    .map((p) =>
-      p
-        .replace(/\(.*\)/s, '')
-        .trim()
-        .toUpperCase(),
-    )
+    .map((p) => {
+      const open = p.indexOf('(');
+      const close = p.lastIndexOf(')');
+      const bare = open !== -1 && close > open ? p.slice(0, open) + p.slice(close + 1) : p;
+      return bare.trim().toUpperCase();
+    })
     .filter(Boolean);
+}
+
+/**
+ * `WITH … GRANT OPTION` in a grant line. The first WITH decides (a GRANT OPTION after any WITH is
+ * after the first): `/\bWITH\b.*\bGRANT OPTION\b/s` would rescan the rest of the line from every
+ * WITH, quadratic on a line a server of one's own can make megabytes long.
+ */
+function withGrantOption(line: string): boolean {
+  const first = /\bWITH\b/.exec(line);
+  return first !== null && /\bGRANT OPTION\b/.test(line.slice(first.index + 4));
 }
 
 /**
@@ -64,7 +76,7 @@ export function parseGrant(line: string): Grant | null {
   return {
     privileges: expanded,
     target,
-    grantOption: /\bWITH\b.*\bGRANT OPTION\b/s.test(line),
+    grantOption: withGrantOption(line),
     // An account is `user`@`host`; a role has no host.
     grantee: grantee.includes('@') ? null : grantee,
   };
