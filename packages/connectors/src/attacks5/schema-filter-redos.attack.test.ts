@@ -41,4 +41,35 @@ describe('a schema filter written to stall the runner', () => {
     expect(matchesSchemaFilter(only('**'), at(''))).toBe(true);
     expect(matchesSchemaFilter(only('x*'), at('x\ny'))).toBe(true);
   });
+
+  it('matches exactly as the regular expression did, on random short patterns and names', () => {
+    const old = (pattern: string, name: string) =>
+      new RegExp(
+        `^${pattern
+          .split('*')
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+        'is',
+      ).test(name);
+    const alphabet = ['a', 'A', 'b', '*', '.', '%', '_', '\\', '\n'];
+    let seed = 11;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const word = (max: number) =>
+      Array.from(
+        { length: Math.floor(random() * max) },
+        () => alphabet[Math.floor(random() * alphabet.length)],
+      ).join('');
+    for (let n = 0; n < 20_000; n++) {
+      const pattern = word(7) || '*';
+      const name = word(9).replaceAll('*', 'x');
+      const at = { database: 'db', schema: 's', table: name };
+      expect(
+        matchesSchemaFilter({ include: [{ table: pattern }], exclude: [] }, at),
+        `${pattern} ${name}`,
+      ).toBe(old(pattern, name));
+    }
+  });
 });
