@@ -116,7 +116,9 @@ describe.skipIf(!url)("escaping the MySQL connector's read-only session in one s
   };
 
   it.each(held)('writes nothing through %s', (_what, sql) => writesNothing(sql));
-  it.fails.each(holes)('HOLE: writes nothing through %s', (_what, sql) => writesNothing(sql));
+  it.each(holes)('writes nothing through %s (an XA transaction nothing can commit)', (_what, sql) =>
+    writesNothing(sql),
+  );
   it("does not let a reader change the login's own password (locking everyone out)", async () => {
     for (const sql of [
       "SET PASSWORD = PASSWORD('taken-over')",

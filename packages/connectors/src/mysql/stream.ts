@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Cell, Column } from '@quarry/contracts';
 import type { FieldPacket } from 'mysql2';
 import type { ConnectContext, QueryParam, StreamRequest } from '../registry/connector';
@@ -83,8 +84,8 @@ async function bindParameters(
  * connection is paused (the socket stops reading, TCP backpressure stops the server) until the
  * next batch is asked for, so memory holds about one batch whatever the result's size.
  *
- * The session is its own (closed afterwards, rolling back), set read-only (the session's default
- * and a READ ONLY transaction, so a procedure that commits cannot start a writable one); one
+ * The session is its own (closed afterwards, rolling back), set read-only (the session's default,
+ * and an XA transaction under a random xid, which nothing in the statement can commit or end); one
  * statement per call, so `COMMIT; DELETE …` is a syntax error. Parameters are bound at the server
  * (CONN-4, `bindParameters`). The server enforces the timeout (MariaDB `max_statement_time`, MySQL
  * `max_execution_time`) and our watchdog backs it up with `KILL QUERY` (MariaDB's
@@ -149,7 +150,11 @@ export async function* streamMysql(
       `SET ${timeoutSetting(mariadb, context.timeoutMs)}${Number.isSafeInteger(selectLimit) && selectLimit > 0 ? `, SESSION sql_select_limit = ${selectLimit}` : ''}`,
     );
     await active.query('SET SESSION TRANSACTION READ ONLY');
-    await active.query('START TRANSACTION READ ONLY');
+    // An XA transaction rather than START TRANSACTION: inside it COMMIT, START TRANSACTION and SET
+    // TRANSACTION are refused, and only `XA END <xid>` ends it, with an xid the SQL never sees. A
+    // plain transaction can be committed from inside one statement (a procedure, a compound block,
+    // EXECUTE IMMEDIATE), set read-write and written through. It rolls back when the session closes.
+    await active.query(`XA START '${randomBytes(16).toString('hex')}'`);
     // What the run sets before the user's SQL (the reader's identity, CONN-5): bound values, on
     // this session, inside this transaction, gone with the connection.
     if (request.prepare) await request.prepare((sql, values) => active.query(sql, values));
