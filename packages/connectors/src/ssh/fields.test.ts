@@ -159,6 +159,7 @@ describe('the target behind a tunnel', () => {
       'fe80::1%eth0',
       'FD00:EC2::254',
       '::ffff:169.254.169.254',
+      '100.100.100.200',
     ]) {
       expect(checkTunnelTarget(host).ok, host).toBe(false);
     }

@@ -15,6 +15,8 @@ const METADATA = (() => {
   list.addSubnet('169.254.0.0', 16, 'ipv4');
   list.addSubnet('fe80::', 10, 'ipv6');
   list.addAddress('fd00:ec2::254', 'ipv6');
+  // Alibaba Cloud's metadata service, outside link-local.
+  list.addAddress('100.100.100.200', 'ipv4');
   return list;
 })();
 
