@@ -20,7 +20,7 @@ export { type OwnDatabase, ownDatabaseFrom } from './postgres/own-database';
 export type { ResultLimits } from './postgres/result-guard';
 export { auditReaderRole, type RoleWarning } from './postgres/role-audit';
 export { connectPostgres, DEFAULT_RESULT_LIMITS, streamPostgres } from './postgres/stream';
-export { columnFor, toCell } from './postgres/types-map';
+export { columnFor } from './postgres/types-map';
 export { type BoundConnector, bindConnector, connectorOf } from './registry/bound-connector';
 export type {
   ConnectContext,
@@ -39,6 +39,7 @@ export type {
 } from './registry/connector';
 export type { ConnectorKind, FieldMeta } from './registry/connector-kind';
 export { describeKind } from './registry/describe-kind';
+export { toCell } from './registry/driver-cell';
 export { HostName } from './registry/host-name';
 export { CONNECTOR_KINDS, CONNECTORS, connectorFor, connectorKind } from './registry/kinds';
 export { type ParsedConnection, parseConnection, type SettingsError } from './registry/parse-connection';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Cell, Column } from '@quarry/contracts';
 import type { FieldPacket } from 'mysql2';
 import type { ConnectContext, QueryParam, StreamRequest } from '../registry/connector';
+import { toCell } from '../registry/driver-cell';
 import type { StreamEvent } from '../types';
 import { connectMysql, floatsAsText, type MysqlSession } from './connect';
 import { toConnectorError } from './errors';
@@ -9,7 +10,7 @@ import { killQuery } from './kill';
 import type { MysqlConfig } from './kind';
 import { isMariadb, timeoutSetting } from './server-limits';
 import { tagPrefix } from './session-tag';
-import { cellDecoder, columnFor, toCell } from './types-map';
+import { cellDecoder, columnFor } from './types-map';
 
 /** How long past the timeout our own watchdog waits for the server's before it kills the query. */
 const WATCHDOG_GRACE_MS = 1000;

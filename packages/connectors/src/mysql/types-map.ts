@@ -1,5 +1,6 @@
 import type { Cell, Column, ColumnType } from '@quarry/contracts';
 import type { FieldPacket } from 'mysql2';
+import { toCell } from '../registry/driver-cell';
 
 // Column type codes of the MySQL protocol (include/mysql_com.h, enum_field_types).
 const T = {
@@ -146,24 +147,6 @@ export function cellDecoder(field: FieldPacket): (value: unknown) => Cell {
     return (value) => (typeof value === 'string' ? withFraction(value, digits) : toCell(value));
   }
   return toCell;
-}
-
-/** Any driver value as a cell: text and booleans as they are, bytes as `\x` hex, numbers if finite. */
-export function toCell(value: unknown): Cell {
-  if (value === null || value === undefined) return null;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? value : String(value);
-    case 'bigint':
-      return value.toString();
-    default:
-      if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
-      return JSON.stringify(value);
-  }
 }
 
 /** `b'101'` in a BIT(8) column: `00000101`, the column's width of bits, exact up to BIT(64). */

@@ -2,13 +2,14 @@ import type { Cell, Column } from '@quarry/contracts';
 import type { AllowList } from '@quarry/net-policy';
 import postgres from 'postgres';
 import type { Dialer } from '../registry/connector';
+import { toCell } from '../registry/driver-cell';
 import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
 import { toConnectorError } from './errors';
 import { IdentityError } from './identity/prepare';
 import { openPostgresSocket } from './open-socket';
 import type { OwnDatabase } from './own-database';
 import { createResultGuard, type ResultLimitError, type ResultLimits } from './result-guard';
-import { columnFor, EXACT_TEXT_STARTUP, EXACT_TEXT_TYPES, PIN_TEXT_SETTINGS_SQL, toCell } from './types-map';
+import { columnFor, EXACT_TEXT_STARTUP, EXACT_TEXT_TYPES, PIN_TEXT_SETTINGS_SQL } from './types-map';
 
 type StatementColumns = { statement?: { columns?: { name: string; type: number }[] } };
 

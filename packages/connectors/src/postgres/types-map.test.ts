@@ -2,7 +2,8 @@ import { ColumnType } from '@quarry/contracts';
 import { testAdminUrl } from '@quarry/db/testing';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
-import { columnFor, NAMED_OIDS, toCell } from './types-map';
+import { toCell } from '../registry/driver-cell';
+import { columnFor, NAMED_OIDS } from './types-map';
 
 describe('toCell', () => {
   it.each<[string, unknown, string | number | boolean | null]>([

@@ -275,25 +275,3 @@ export function columnFor(name: string, oid: number, timeZone?: string): Column 
 
 /** Every built-in OID this module names, for the test that checks none is missing. */
 export const NAMED_OIDS: readonly number[] = [...Object.keys(BASE), ...Object.keys(ARRAYS)].map(Number);
-
-/**
- * A driver value as a JSON-safe cell. With EXACT_TEXT_TYPES the driver hands over only text,
- * booleans, int2/int4 numbers and null; anything else (a client set up otherwise) is made text
- * rather than dropped.
- */
-export function toCell(value: unknown): Cell {
-  if (value === null || value === undefined) return null;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? value : String(value);
-    case 'bigint':
-      return value.toString();
-    default:
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
-      if (Buffer.isBuffer(value)) return `\\x${value.toString('hex')}`;
-      return JSON.stringify(value);
-  }
-}
