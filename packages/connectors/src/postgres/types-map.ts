@@ -1,4 +1,4 @@
-import type { Cell, Column, ColumnType } from '@quarry/contracts';
+import type { Column, ColumnType } from '@quarry/contracts';
 
 /**
  * The driver's parsers for the values Quarry takes as they come: the server's text for every type
