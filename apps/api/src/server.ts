@@ -71,9 +71,8 @@ export async function startApi(
   if (options.reconcileSchemas) {
     // Schema browsing must not keep the API from serving: a failure here is logged and retried at
     // the next start, and every refresh can also be started by hand.
-    await reconcileSchemaRefresh({ db, queue, now: () => new Date(), log }).then(
-      (done) => log.info(done, 'schema refresh schedules reconciled'),
-      (error: unknown) => log.error({ err: error }, 'could not reconcile schema refresh schedules'),
+    await reconcileSchemaRefresh({ db, queue, now: () => new Date(), log }).catch((error: unknown) =>
+      log.error({ err: error }, 'could not reconcile schema refresh schedules'),
     );
   }
   return {
