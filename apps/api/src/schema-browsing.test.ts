@@ -60,6 +60,14 @@ const refreshesOf = (connectionId: string) =>
 const tableNames = (tree: Awaited<ReturnType<Caller['schema']['browse']>>) =>
   tree.databases.flatMap((d) => d.schemas.flatMap((s) => s.tables.map((t) => `${s.name}.${t.name}`)));
 
+/** The pg-boss schedule of a connection's schema refresh, if it has one. */
+const scheduleOf = async (connectionId: string) =>
+  (
+    await h.deps.sql<
+      { cron: string }[]
+    >`select cron from pgboss.schedule where name = 'schema.refresh' and key = ${connectionId}`
+  )[0];
+
 describe('browsing a refreshed schema', () => {
   it('shows the tree, a table’s columns, and who refreshed it when', async () => {
     const admin = await h.as(h.a, 'admin');
@@ -283,13 +291,6 @@ describe('schema filtering', () => {
 });
 
 describe('scheduled refresh and new connections', () => {
-  const scheduleOf = async (connectionId: string) =>
-    (
-      await h.deps.sql<
-        { cron: string }[]
-      >`select cron from pgboss.schedule where name = 'schema.refresh' and key = ${connectionId}`
-    )[0];
-
   it('schedules a new workspace connection, refreshes it at once, and follows its cadence until it is deleted', async () => {
     const admin = await h.as(h.a, 'admin');
     const created = await admin.connections.create({
@@ -394,7 +395,7 @@ describe('scheduled refresh and new connections', () => {
       settings: warehouseSettings(h),
       secrets: { password: h.warehouse.reader.password },
     });
-    expect(await scheduleOf(draft.id)).toBeDefined();
+    expect((await scheduleOf(draft.id))?.cron).toMatch(/^\d+ \d+ \* \* \*$/);
     const first = await until(
       async () => {
         const [row] = await refreshesOf(draft.id);
@@ -455,11 +456,6 @@ describe('a refresh that failed or lost its runner', () => {
 describe('reconciling at start', () => {
   it('schedules ready workspace connections written without the API and refreshes those never refreshed, once', async () => {
     // Workspace B's fixture connection was written straight to the database, like the demo seed's.
-    const scheduleOf = async (connectionId: string) =>
-      (
-        await h.deps.sql<{ cron: string }[]>`
-          select cron from pgboss.schedule where name = 'schema.refresh' and key = ${connectionId}`
-      )[0];
     expect(await scheduleOf(h.b.connectionId)).toBeUndefined();
     expect(await refreshesOf(h.b.connectionId)).toEqual([]);
     await reconcileSchemaRefresh(h.deps);

@@ -12,7 +12,8 @@ import { identityInstallSql, identityKeyRevokeSql, identityKeySql } from './inst
 import { samplePolicySql } from './sample-policy';
 import { identityConfigFrom } from './settings';
 
-const KEY = 'a'.repeat(64);
+// A key made per run, never a literal: nothing here depends on its value.
+const KEY = generateIdentityKey();
 const reader: ReaderIdentity = {
   userId: 'usr_1',
   email: 'one@example.com',
