@@ -25,6 +25,12 @@ export const runs = pgTable(
     rowCount: integer('row_count'),
     truncated: boolean('truncated').notNull().default(false),
     jobId: text('job_id'),
+    /**
+     * The warehouse session's cancel key while the run is `running` (PostgreSQL's backend pid and
+     * secret, MySQL's thread id), sealed by the vault: what a runner that finds the run orphaned
+     * cancels its query with (JOB-6). Null before the session opens and once the run ended.
+     */
+    sessionKey: bytea('session_key'),
     createdAt: createdAt(),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
