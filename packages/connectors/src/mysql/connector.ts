@@ -5,6 +5,7 @@ import type { ConnectorError } from '../types';
 import { connectMysql, type MysqlSession } from './connect';
 import { toConnectorError } from './errors';
 import { introspectMysql } from './introspect';
+import { killSession, parseMysqlSessionKey } from './kill';
 import { type MysqlConfig, mysqlConfigFrom } from './kind';
 import { auditGrants } from './role-audit';
 import { isMariadb, timeoutSetting } from './server-limits';
@@ -88,6 +89,24 @@ async function cancelMysql(config: MysqlConfig, tag: string, context: ConnectCon
   }
 }
 
+/** Kills the statement of the session a run's `session` event named (its thread, still tagged). */
+async function cancelMysqlSession(config: MysqlConfig, key: string, context: ConnectContext) {
+  const parsed = parseMysqlSessionKey(key);
+  if (!parsed) {
+    return err<ConnectorError>({
+      code: 'connector.failed',
+      message: 'The stored session key is not a MySQL thread key',
+      kind: 'system',
+      transient: false,
+    });
+  }
+  try {
+    return ok(await killSession(config, context, parsed));
+  } catch (error) {
+    return err(toConnectorError(error, { timeoutMs: context.timeoutMs, cancelled: false }));
+  }
+}
+
 /** A MySQL connector under a kind's declaration (MySQL itself, or a preset of its protocol). */
 export function mysqlConnector(declaration: ConnectorKind): Connector<MysqlConfig> {
   return {
@@ -97,5 +116,6 @@ export function mysqlConnector(declaration: ConnectorKind): Connector<MysqlConfi
     introspect: introspectMysql,
     stream: streamMysql,
     cancel: cancelMysql,
+    cancelSession: cancelMysqlSession,
   };
 }

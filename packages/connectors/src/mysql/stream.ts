@@ -6,7 +6,7 @@ import { toCell } from '../registry/driver-cell';
 import type { StreamEvent } from '../types';
 import { connectMysql, floatsAsText, type MysqlSession } from './connect';
 import { toConnectorError } from './errors';
-import { killQuery } from './kill';
+import { killQuery, mysqlSessionKey } from './kill';
 import type { MysqlConfig } from './kind';
 import { isMariadb, timeoutSetting } from './server-limits';
 import { tagPrefix } from './session-tag';
@@ -145,6 +145,9 @@ export async function* streamMysql(
       onLimit: (error) => queue.push({ type: 'error', error }),
     });
     const active = session;
+    // The thread's id (with the run's tag, checked before a kill, since ids are reused): what a
+    // runner cancels an orphaned query with after this process died (JOB-6).
+    await request.onSession?.(mysqlSessionKey(active.threadId, request.tag));
     const { mariadb } = await isMariadb(active);
     const selectLimit = Math.floor(request.rowLimit) + 1;
     await active.query(

@@ -9,7 +9,7 @@ import { type IdentityConfig, identityConfigFrom } from './identity/settings';
 import { introspectPostgres } from './introspect';
 import { postgresConfigFrom } from './kind';
 import { auditReaderRole } from './role-audit';
-import { connectPostgres, streamPostgres } from './stream';
+import { cancelPostgresSession, connectPostgres, parsePostgresSessionKey, streamPostgres } from './stream';
 
 /**
  * A PostgreSQL connection's driver settings and whether its runs pass the reader's identity (a
@@ -156,6 +156,29 @@ async function cancelPostgres(config: PostgresConfig, tag: string, context: Conn
   }
 }
 
+/** Cancels the statement of the session a run's `session` event named (its pid and secret). */
+async function cancelSession(config: PostgresConfig, key: string, context: ConnectContext) {
+  const parsed = parsePostgresSessionKey(key);
+  if (!parsed) {
+    return err<ConnectorError>({
+      code: 'connector.failed',
+      message: 'The stored session key is not a PostgreSQL cancel key',
+      kind: 'system',
+      transient: false,
+    });
+  }
+  try {
+    await cancelPostgresSession(config, parsed, {
+      allow: context.allow,
+      ...(context.ownDatabase ? { ownDatabase: context.ownDatabase } : {}),
+      ...(context.dial ? { dial: context.dial } : {}),
+    });
+    return ok(true);
+  } catch (error) {
+    return err(toConnectorError(error, { timeoutMs: context.timeoutMs, cancelled: false }));
+  }
+}
+
 /** A PostgreSQL connector under a kind's declaration (PostgreSQL itself, or a preset of its protocol). */
 export function postgresConnector(declaration: ConnectorKind): Connector<PostgresConnection> {
   return {
@@ -180,8 +203,10 @@ export function postgresConnector(declaration: ConnectorKind): Connector<Postgre
         ...(value.batchSize ? { batchSize: value.batchSize } : {}),
         ...(value.tag ? { tag: value.tag } : {}),
         ...(value.prepare ? { prepare: value.prepare } : {}),
+        ...(value.onSession ? { onSession: value.onSession } : {}),
       });
     },
     cancel: cancelPostgres,
+    cancelSession,
   };
 }

@@ -108,7 +108,7 @@ export async function* streamPostgres(
   config: PostgresConfig,
   text: string,
   params: readonly (string | number | boolean | null)[],
-  options: StreamOptions,
+  options: StreamOptions & { onSession?: (key: string) => Promise<void> },
 ): AsyncGenerator<StreamEvent> {
   const limited: { error: ResultLimitError | null } = { error: null };
   const sql = connectPostgres(config, {
@@ -140,7 +140,12 @@ export async function* streamPostgres(
       cancelled = true;
       throw new Error('aborted before start');
     }
-    await sql.unsafe('start transaction read only');
+    const begun = await sql.unsafe('start transaction read only');
+    // The backend's pid and secret (postgres.js keeps them on a result as `state`): the key a
+    // cancel request from any process needs, kept by the runner so an orphaned query can be
+    // stopped after this process died (JOB-6).
+    const session = sessionKeyOf(begun);
+    if (session && options.onSession) await options.onSession(session);
     // Set locally too, and as a first query of the transaction: after it, `set transaction read
     // write` is refused ("must be set before any query").
     // The same round trip pins the settings that shape the values' text (types-map.ts).
@@ -202,6 +207,71 @@ export async function* streamPostgres(
 }
 
 const toRow = (row: unknown): Cell[] => (row as unknown[]).map(toCell);
+
+/** A PostgreSQL session's cancel key: its backend's pid and secret, as the cancel request sends them. */
+export type PostgresSessionKey = { pid: number; secret: number };
+
+const isUint32 = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff;
+
+/** The key of the session a postgres.js result came from, as opaque text; null when it has none. */
+function sessionKeyOf(result: unknown): string | null {
+  const state = (result as { state?: { pid?: unknown; secret?: unknown } } | null)?.state;
+  if (!state || !isUint32(state.pid) || !isUint32(state.secret)) return null;
+  return JSON.stringify({ pid: state.pid, secret: state.secret } satisfies PostgresSessionKey);
+}
+
+/** Reads a key `sessionKeyOf` wrote; null for anything else. */
+export function parsePostgresSessionKey(key: string): PostgresSessionKey | null {
+  try {
+    const parsed: unknown = JSON.parse(key);
+    if (typeof parsed !== 'object' || parsed === null) return null;
+    const { pid, secret } = parsed as Record<string, unknown>;
+    return isUint32(pid) && isUint32(secret) ? { pid, secret } : null;
+  } catch {
+    return null;
+  }
+}
+
+const CANCEL_REQUEST_CODE = 80877102;
+/** How long a cancel request waits for the server to close its socket (it answers nothing). */
+const CANCEL_WAIT_MS = 5_000;
+
+/**
+ * Sends PostgreSQL's cancel request for `key`'s session over a socket of its own, opened through
+ * the same checked path (CONN-2, TLS, SSH) as a run's. The server answers by closing the socket,
+ * and cancels only when the pid and secret match, so a stale key cancels nothing.
+ */
+export async function cancelPostgresSession(
+  config: PostgresConfig,
+  key: PostgresSessionKey,
+  options: { allow: AllowList; ownDatabase?: OwnDatabase; dial?: Dialer },
+): Promise<void> {
+  const socket = await openPostgresSocket(config, options.allow, options.ownDatabase, options.dial);
+  try {
+    const message = Buffer.alloc(16);
+    message.writeInt32BE(16, 0);
+    message.writeInt32BE(CANCEL_REQUEST_CODE, 4);
+    message.writeUInt32BE(key.pid, 8);
+    message.writeUInt32BE(key.secret, 12);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, CANCEL_WAIT_MS);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      socket.once('close', done);
+      socket.once('end', done);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      socket.write(message);
+    });
+  } finally {
+    socket.destroy();
+  }
+}
 
 /** The statement's columns; `timeZone` is the session's as the server last reported it. */
 function describe(query: unknown, timeZone: string | undefined): Column[] {

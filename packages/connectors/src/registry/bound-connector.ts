@@ -14,6 +14,7 @@ export type BoundConnector = {
   introspect: Rest<Connector['introspect']>;
   stream: Rest<Connector['stream']>;
   cancel: Rest<Connector['cancel']>;
+  cancelSession: Rest<Connector['cancelSession']>;
 };
 
 export function bindConnector<Config>(connector: Connector<Config>, config: Config): BoundConnector {
@@ -23,6 +24,7 @@ export function bindConnector<Config>(connector: Connector<Config>, config: Conf
     introspect: (filter, context) => connector.introspect(config, filter, context),
     stream: (request, context) => connector.stream(config, request, context),
     cancel: (tag, context) => connector.cancel(config, tag, context),
+    cancelSession: (key, context) => connector.cancelSession(config, key, context),
   };
 }
 

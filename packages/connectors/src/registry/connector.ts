@@ -108,6 +108,13 @@ export type StreamRequest = {
   prepare?: (query: SessionQuery) => Promise<void>;
   /** Who reads; a connection that passes the reader's identity refuses to run without it. */
   reader?: Reader;
+  /**
+   * Called once the warehouse session is open, before the statement is sent, with the session's
+   * cancel key (opaque text): what `cancelSession` stops its query with from any process. The
+   * statement waits for it, so a runner that keeps the key (sealed, with the run) has it stored
+   * before the query can run (JOB-6). A throw fails the run.
+   */
+  onSession?: (key: string) => Promise<void>;
 };
 
 /**
@@ -137,4 +144,16 @@ export type Connector<Config = unknown> = {
    * runner does for a run whose first runner died. Answers how many it cancelled.
    */
   cancel(config: Config, tag: string, context: ConnectContext): Promise<Result<number, ConnectorError>>;
+  /**
+   * Cancels, on the server, the statement of the session `StreamRequest.onSession` was given `key` for
+   * (PostgreSQL: the protocol's cancel request with the backend's pid and secret; MySQL: `KILL QUERY`
+   * on the thread from a second connection). Needs no view of other sessions, so it works for a role
+   * that cannot read pg_stat_activity. Answers whether a cancel was delivered; a key it cannot read
+   * is a typed error.
+   */
+  cancelSession(
+    config: Config,
+    key: string,
+    context: ConnectContext,
+  ): Promise<Result<boolean, ConnectorError>>;
 };

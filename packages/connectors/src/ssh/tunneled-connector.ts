@@ -72,6 +72,7 @@ export function withTunnel(bound: BoundConnector, tunnel: SshTunnelConfig, pin: 
       }),
     introspect: (filter, context) => through(context, (tunneled) => bound.introspect(filter, tunneled)),
     cancel: (tag, context) => through(context, (tunneled) => bound.cancel(tag, tunneled)),
+    cancelSession: (key, context) => through(context, (tunneled) => bound.cancelSession(key, tunneled)),
     stream: (request, context) => streamThrough(open, bound, request, context),
   };
 }
