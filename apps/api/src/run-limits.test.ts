@@ -120,6 +120,7 @@ describe('one Editor cannot fill the queue (item 14, over HTTP)', () => {
         workspaceId: fixture.workspaceId,
         projectId: fixture.projectId,
         position: position + 1,
+        name: `query_${position + 2}`,
         kind: 'sql' as const,
         connectionId: fixture.connectionId,
         source: 'select 1',

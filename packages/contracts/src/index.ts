@@ -62,6 +62,7 @@ export {
   KernelErrorCode,
   MembersErrorCode,
   NetErrorCode,
+  NotebookErrorCode,
   NotFoundErrorCode,
   NotFoundSubject,
   QuarryErrorCode,
@@ -97,9 +98,34 @@ export {
   UserId,
 } from './members/members';
 export {
+  AddCellInput,
+  DeleteCellInput,
+  MoveCellInput,
+  RenameCellInput,
+} from './notebook/cell-changes';
+export { CellKind, CellName, RunnableCellKind } from './notebook/cell-name';
+export {
+  CellConnectionNote,
+  CellSource,
+  InputCell,
+  JsCell,
+  MarkdownCell,
+  NotebookCell,
+  SqlCell,
+} from './notebook/cells';
+export {
+  DateRangeValue,
+  InputConfig,
+  type InputType,
+  InputValue,
+  InputValues,
+  IsoDate,
+  SelectOptions,
+} from './notebook/inputs';
+export { BoundValue, JsStep, RunPlan, RunStep, RunStepOutcome, SqlStep } from './notebook/run-plan';
+export {
   AccessReason,
   AppCell,
-  CellConnectionNote,
   CellId,
   ConnectionId,
   GetProjectInput,
@@ -108,7 +134,6 @@ export {
   ProjectId,
   ProjectSummary,
   type ProjectWithLogic,
-  SqlCell,
   UpdateCellInput,
 } from './projects/project';
 export {

@@ -71,6 +71,7 @@ beforeAll(async () => {
     workspaceId: h.a.workspaceId,
     projectId: ids.p2,
     position: 0,
+    name: 'query_1',
     kind: 'sql',
     connectionId: h.a.connectionId,
     source: 'select p2_secret',

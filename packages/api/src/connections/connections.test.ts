@@ -548,6 +548,7 @@ describe('usage, removal and deletion', () => {
       workspaceId: h.a.workspaceId,
       projectId: h.a.projectId,
       position: 99,
+      name: 'query_99',
       source: 'select 1',
     });
     await admin.projects.updateCell({

@@ -108,6 +108,7 @@ export async function seedDemoWorkspace(
       workspaceId,
       projectId,
       position: 0,
+      name: 'orders_by_status',
       kind: 'sql',
       connectionId,
       source: DEMO_SQL,

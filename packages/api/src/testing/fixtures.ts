@@ -140,6 +140,7 @@ export async function sqlCellIn(
     workspaceId: workspace.workspaceId,
     projectId,
     position: 0,
+    name: 'query_1',
     kind: 'sql',
     connectionId,
     source: 'select 1',

@@ -337,6 +337,25 @@ export const KernelErrorCode = z.enum([
 ]);
 export type KernelErrorCode = z.infer<typeof KernelErrorCode>;
 
+/** Notebooks: cells, their names and references, and the inputs a run is started with. */
+export const NotebookErrorCode = z.enum([
+  /** Another cell of the project has this name. */
+  'notebook.name_taken',
+  /** `{{name}}` or a JS identifier names no input or cell above this one; `details.name` says which. */
+  'notebook.unknown_reference',
+  /** A cell reads a cell below it; a cell may only read cells above it. */
+  'notebook.forward_reference',
+  /** Inputs and Markdown cells are not run. */
+  'notebook.not_runnable',
+  /** An input's value does not fit its type; `details.input` names it. */
+  'notebook.invalid_input',
+  /** The change does not apply to this kind of cell (an input for a SQL cell, SQL for an input). */
+  'notebook.field_not_for_kind',
+  /** The JS cell's code does not parse; `details.line` and `details.column` say where. */
+  'notebook.js_syntax',
+]);
+export type NotebookErrorCode = z.infer<typeof NotebookErrorCode>;
+
 export const QuarryErrorCode = z.enum([
   ...AuthErrorCode.options,
   ...AccessErrorCode.options,
@@ -358,6 +377,7 @@ export const QuarryErrorCode = z.enum([
   ...ClientErrorCode.options,
   ...SchemaErrorCode.options,
   ...KernelErrorCode.options,
+  ...NotebookErrorCode.options,
 ]);
 export type QuarryErrorCode = z.infer<typeof QuarryErrorCode>;
 

@@ -2,32 +2,12 @@ import { z } from 'zod';
 import { ProjectCapabilities } from '../access/capabilities';
 import { ProjectPermission } from '../access/roles';
 import { AccessReasonCode } from '../errors/error-codes';
-import { MAX_ID_LENGTH } from '../transport/request-limits';
+import { CellKind } from '../notebook/cell-name';
+import { CellSource, NotebookCell } from '../notebook/cells';
+import { InputConfig } from '../notebook/inputs';
+import { CellId, ConnectionId, ProjectId } from './ids';
 
-export const ProjectId = z.string().max(MAX_ID_LENGTH).startsWith('prj_');
-export const CellId = z.string().max(MAX_ID_LENGTH).startsWith('cel_');
-export const ConnectionId = z.string().max(MAX_ID_LENGTH).startsWith('con_');
-
-/**
- * Why a cell has no usable connection, so the cell can say so and offer to pick another: the
- * connection it used was deleted, removed from the project, or is a project connection while Admins
- * have switched those off. The SPA words it; `connectionName` is the connection's name.
- */
-export const CellConnectionNote = z.object({
-  reason: z.enum(['connection_deleted', 'connection_removed', 'project_connections_disabled']),
-  connectionName: z.string(),
-});
-export type CellConnectionNote = z.infer<typeof CellConnectionNote>;
-
-export const SqlCell = z.object({
-  id: CellId,
-  kind: z.literal('sql'),
-  position: z.number().int(),
-  connectionId: ConnectionId.nullable(),
-  source: z.string(),
-  connectionNote: CellConnectionNote.nullable().default(null),
-});
-export type SqlCell = z.infer<typeof SqlCell>;
+export { CellId, ConnectionId, ProjectId };
 
 /** Why the engine decided what it decided: a stable `access.*` code and a sentence naming the cause. */
 export const AccessReason = z.object({ code: AccessReasonCode, message: z.string() });
@@ -58,7 +38,7 @@ export type ProjectSummary = z.infer<typeof ProjectSummary>;
  */
 export const AppCell = z.object({
   id: CellId,
-  kind: z.literal('sql'),
+  kind: CellKind,
   position: z.number().int(),
 });
 export type AppCell = z.infer<typeof AppCell>;
@@ -77,7 +57,7 @@ export const ProjectDetail = z.discriminatedUnion('logicHidden', [
   z.object({
     ...projectHeader,
     logicHidden: z.literal(false),
-    cells: z.array(SqlCell),
+    cells: z.array(NotebookCell),
     connections: z.array(ProjectConnectionSummary),
   }),
   z.object({
@@ -91,11 +71,16 @@ export type ProjectDetail = z.infer<typeof ProjectDetail>;
 export type ProjectWithLogic = Extract<ProjectDetail, { logicHidden: false }>;
 
 export const GetProjectInput = z.object({ projectId: ProjectId });
+/**
+ * Saves a cell's content: the source of a SQL, JS or Markdown cell, the connection of a SQL cell,
+ * the type and default of an input. What does not apply to the cell's kind is refused.
+ */
 export const UpdateCellInput = z.object({
   projectId: ProjectId,
   cellId: CellId,
-  source: z.string().max(100_000, { message: 'A SQL cell holds at most 100,000 characters' }),
+  source: CellSource.optional(),
   /** The cell's connection: one the project imports, or null for none; absent keeps it. */
   connectionId: ConnectionId.nullable().optional(),
+  input: InputConfig.optional(),
 });
 export type UpdateCellInput = z.infer<typeof UpdateCellInput>;

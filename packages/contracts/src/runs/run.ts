@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { QuarryError } from '../errors/quarry-error';
-import { CellId, ProjectId } from '../projects/project';
+import { InputValues } from '../notebook/inputs';
+import { RunStepOutcome } from '../notebook/run-plan';
+import { CellId, ProjectId } from '../projects/ids';
 import { MAX_ID_LENGTH } from '../transport/request-limits';
 
 export const RunId = z.string().max(MAX_ID_LENGTH).startsWith('run_');
@@ -13,8 +15,10 @@ export type RunStatus = z.infer<typeof RunStatus>;
 export const StartRunInput = z.object({
   projectId: ProjectId,
   cellId: CellId,
-  /** The SQL to run; saved into the cell first, so what ran is what the cell shows. */
+  /** The cell's SQL or JS; saved into the cell first, so what ran is what the cell shows. */
   source: z.string().min(1, { message: 'Write a query first' }).max(100_000),
+  /** Values of the notebook's inputs by name; an input left out (or null) takes its default. */
+  inputs: InputValues.default({}),
   rowLimit: z.number().int().min(1).max(RUN_ROW_LIMIT_MAX).default(RUN_ROW_LIMIT_DEFAULT),
 });
 export type StartRunInput = z.input<typeof StartRunInput>;
@@ -27,6 +31,8 @@ export const RunSummary = z.object({
   durationMs: z.number().int().nullable(),
   error: QuarryError.nullable(),
   createdAt: z.date(),
+  /** Each cell the run executed (upstream cells first, the target last), with rows and time. */
+  steps: z.array(RunStepOutcome).default([]),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -107,6 +113,8 @@ export const RunEvent = z.discriminatedUnion('type', [
     batchRows: z.number().int(),
     rowCount: z.number().int(),
   }),
+  /** A JS cell that returned a value rather than a table: the value's JSON text. */
+  z.object({ type: z.literal('value'), json: z.string() }),
   z.object({
     type: z.literal('done'),
     rowCount: z.number().int(),

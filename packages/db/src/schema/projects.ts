@@ -1,5 +1,5 @@
 import { ProjectPermission } from '@quarry/contracts';
-import { boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { createdAt, enumValues, updatedAt, workspaceId } from './columns';
 import { connections } from './connections';
 
@@ -55,12 +55,20 @@ export const cells = pgTable(
       .notNull()
       .references(() => projects.id, { onDelete: 'cascade' }),
     position: integer('position').notNull(),
+    /** How later cells refer to this one (`{{name}}`, a JS identifier); unique in its project. */
+    name: text('name').notNull(),
+    /** sql | js | input | markdown (CellKind in contracts). */
     kind: text('kind').notNull().default('sql'),
+    /** An input cell's type and default (InputConfig); null for other kinds. */
+    config: jsonb('config'),
     connectionId: text('connection_id').references(() => connections.id, { onDelete: 'set null' }),
     source: text('source').notNull().default(''),
     /** The name of the connection this cell used until it was deleted, so the cell can say so. */
     deletedConnectionName: text('deleted_connection_name'),
     updatedAt: updatedAt(),
   },
-  (t) => [index('cells_project_idx').on(t.projectId)],
+  (t) => [
+    index('cells_project_idx').on(t.projectId),
+    uniqueIndex('cells_project_name_idx').on(t.projectId, t.name),
+  ],
 );

@@ -173,6 +173,7 @@ export async function createWorkspaceFixture(
       workspaceId,
       projectId,
       position: 0,
+      name: 'query_1',
       kind: 'sql',
       connectionId,
       source: 'select 1 as one',

@@ -64,7 +64,7 @@ export function CellConnectionPicker({
   const update = useMutation(
     trpc.projects.updateCell.mutationOptions({
       onSuccess: async (_result, input) => {
-        onSaved(input.source);
+        onSaved(input.source ?? source);
         await queryClient.invalidateQueries({ queryKey: trpc.projects.get.queryKey({ projectId }) });
       },
     }),

@@ -1,4 +1,4 @@
-import type { ProjectDetail, ProjectWithLogic } from '@quarry/contracts';
+import type { ProjectDetail, ProjectWithLogic, SqlCell } from '@quarry/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
@@ -74,7 +74,7 @@ function AppView({ project }: { project: Extract<ProjectDetail, { logicHidden: t
 /** Can explore and up: every cell's SQL, read-only unless the server says the caller may edit. */
 function LogicView({ project: data }: { project: ProjectWithLogic }) {
   const editable = data.can.edit;
-  const cells = byPosition(data.cells);
+  const cells = byPosition(data.cells.filter((cell): cell is SqlCell => cell.kind === 'sql'));
   return (
     <div className="project-workspace">
       <DataBrowser project={data} />

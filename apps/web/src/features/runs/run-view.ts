@@ -21,6 +21,8 @@ export type RunView = {
   truncated: boolean;
   durationMs: number | null;
   error: QuarryError | null;
+  /** A JS cell that returned a value rather than a table: its JSON text. */
+  value: string | null;
   /** The SQL that ran, to place an error's character position. */
   source: string;
 };
@@ -29,6 +31,7 @@ export const IDLE_RUN: RunView = {
   phase: 'idle',
   columns: [],
   rows: [],
+  value: null,
   rowCount: 0,
   truncated: false,
   durationMs: null,
@@ -59,6 +62,8 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
       return view;
     case 'columns':
       return { ...view, columns: event.columns };
+    case 'value':
+      return { ...view, value: event.json };
     case 'rows':
       for (const row of parseRowBatch(event.batch)) view.rows.push(row);
       return { ...view, phase: 'running', rowCount: event.rowCount };

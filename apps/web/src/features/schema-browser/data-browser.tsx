@@ -1,4 +1,4 @@
-import type { ProjectWithLogic } from '@quarry/contracts';
+import type { ProjectWithLogic, SqlCell } from '@quarry/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { trpc } from '../../trpc';
@@ -32,7 +32,10 @@ export function DataBrowser({ project }: { project: ProjectWithLogic }) {
     }),
   );
 
-  const cells = [...project.cells].sort((a, b) => a.position - b.position);
+  // Only SQL cells take a select; the others are not queries.
+  const cells = project.cells
+    .filter((cell): cell is SqlCell => cell.kind === 'sql')
+    .sort((a, b) => a.position - b.position);
   const insert = (ref: TableRef) => {
     if (!connection) return;
     const kind = kinds.data?.find((candidate) => candidate.kind === connection.kind);

@@ -1,10 +1,18 @@
 import { canSeeProjectLogic } from '@quarry/access';
-import { type CellConnectionNote, err, ok, type ProjectDetail, type Result } from '@quarry/contracts';
+import {
+  type CellConnectionNote,
+  CellKind,
+  err,
+  ok,
+  type ProjectDetail,
+  type Result,
+} from '@quarry/contracts';
 import { cells, connections, projectConnections, projects, workspaces } from '@quarry/db/schema';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import type { ServiceContext } from '../../service-context';
 import type { ProjectScope } from '../../trpc';
+import { toNotebookCell } from './notebook-cell';
 import { projectAccessData } from './project-access';
 
 /**
@@ -26,14 +34,18 @@ export async function getProject(ctx: ServiceContext, scope: ProjectScope): Prom
   if (!canSeeProjectLogic(access.permission)) {
     // Only the columns the app needs are read, so the SQL never leaves the database.
     const places = await db
-      .select({ id: cells.id, position: cells.position })
+      .select({ id: cells.id, kind: cells.kind, position: cells.position })
       .from(cells)
       .where(and(eq(cells.projectId, scope.id), eq(cells.workspaceId, workspaceId)))
       .orderBy(asc(cells.position));
     return ok({
       ...header,
       logicHidden: true,
-      cells: places.map((c) => ({ id: c.id, kind: 'sql' as const, position: c.position })),
+      cells: places.map((c) => ({
+        id: c.id,
+        kind: CellKind.catch('sql').parse(c.kind),
+        position: c.position,
+      })),
     });
   }
   const [cellRows, connectionRows, workspaceRows] = await Promise.all([
@@ -65,14 +77,7 @@ export async function getProject(ctx: ServiceContext, scope: ProjectScope): Prom
   return ok({
     ...header,
     logicHidden: false,
-    cells: cellRows.map((c) => ({
-      id: c.id,
-      kind: 'sql' as const,
-      position: c.position,
-      connectionId: c.connectionId,
-      source: c.source,
-      connectionNote: notes.get(c.id) ?? null,
-    })),
+    cells: cellRows.map((c) => toNotebookCell(c, notes.get(c.id) ?? null)),
     connections: connectionRows.map(({ id, name, kind }) => ({ id, name, kind })),
   });
 }

@@ -42,7 +42,7 @@ export async function updateCell(
         : { connectionId: input.connectionId, deletedConnectionName: null };
     const rows = await tx
       .update(cells)
-      .set({ source: input.source, ...connection, updatedAt: now })
+      .set({ ...(input.source === undefined ? {} : { source: input.source }), ...connection, updatedAt: now })
       .where(
         and(
           eq(cells.id, input.cellId),

@@ -11,5 +11,6 @@ export function toRunSummary(row: typeof runs.$inferSelect): RunSummary {
     durationMs: row.startedAt && row.finishedAt ? row.finishedAt.getTime() - row.startedAt.getTime() : null,
     error: error?.success ? error.data : null,
     createdAt: row.createdAt,
+    steps: [],
   };
 }

@@ -71,7 +71,9 @@ export async function duplicateProject(
         workspaceId: actor.workspaceId,
         projectId,
         position: cell.position,
+        name: cell.name,
         kind: cell.kind,
+        config: cell.config,
         connectionId: cell.connectionId && reusable.has(cell.connectionId) ? cell.connectionId : null,
         source: cell.source,
       });
