@@ -39,6 +39,10 @@ export const runs = pgTable(
     index('runs_owner_idx').on(t.ownerId, t.createdAt),
     // runs.start counts a workspace's queued and running runs on every start (the active-run caps).
     index('runs_active_idx').on(t.workspaceId, t.ownerId).where(sql`${t.status} in ('queued', 'running')`),
+    // /metrics reads the runs finished since its last scrape, in (finished_at, id) order.
+    index('runs_finished_idx').on(t.finishedAt, t.id).where(sql`${t.finishedAt} is not null`),
+    // The operations page lists a workspace's recent failures, newest first.
+    index('runs_failed_idx').on(t.workspaceId, t.finishedAt).where(sql`${t.status} = 'failed'`),
   ],
 );
 

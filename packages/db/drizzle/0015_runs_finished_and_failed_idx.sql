@@ -1,0 +1,2 @@
+CREATE INDEX "runs_finished_idx" ON "runs" USING btree ("finished_at","id") WHERE "runs"."finished_at" is not null;--> statement-breakpoint
+CREATE INDEX "runs_failed_idx" ON "runs" USING btree ("workspace_id","finished_at") WHERE "runs"."status" = 'failed';
