@@ -133,8 +133,8 @@ describe.runIf(browserAvailable)('workspace assets in real Chromium', () => {
     const ownProject = newId('project');
     await sql`insert into projects (id, workspace_id, name, created_by)
       values (${ownProject}, ${facts.workspace_id}, ${OWN_PROJECT}, ${facts.editor_id})`;
-    await sql`insert into cells (id, workspace_id, project_id, position, kind, connection_id, source)
-      values (${newId('cell')}, ${facts.workspace_id}, ${ownProject}, 0, 'sql', null, '')`;
+    await sql`insert into cells (id, workspace_id, project_id, position, name, kind, connection_id, source)
+      values (${newId('cell')}, ${facts.workspace_id}, ${ownProject}, 0, 'query_1', 'sql', null, '')`;
 
     // The Admin opens Settings → Data sources and creates a workspace connection to the warehouse.
     await admin.getByRole('link', { name: 'Settings' }).click();

@@ -51,6 +51,7 @@ describe('Can view is the app only (issue 7, item 10)', () => {
     expect(detail.cells).toEqual([
       {
         id: h.a.cellId,
+        name: 'query_1',
         kind: 'sql',
         position: 0,
         connectionId: h.a.connectionId,

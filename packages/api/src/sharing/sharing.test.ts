@@ -456,7 +456,7 @@ describe('duplicating a project', () => {
     await h.database
       .sql`insert into project_connections (project_id, connection_id, workspace_id) values (${h.a.projectId}, ${projectConnection}, ${h.a.workspaceId})`;
     await h.database
-      .sql`insert into cells (id, workspace_id, project_id, position, connection_id, source) values (${newId('cell')}, ${h.a.workspaceId}, ${h.a.projectId}, 1, ${projectConnection}, 'select secret')`;
+      .sql`insert into cells (id, workspace_id, project_id, position, name, connection_id, source) values (${newId('cell')}, ${h.a.workspaceId}, ${h.a.projectId}, 1, 'query_2', ${projectConnection}, 'select secret')`;
     const editor = await h.as(h.a, 'editor');
     const copy = await editor.sharing.duplicate({ projectId: h.a.projectId, name: 'My copy' });
     expect(copy.droppedConnections).toBe(1);
