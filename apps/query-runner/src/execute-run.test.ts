@@ -106,14 +106,26 @@ describe('executing a run', () => {
     expect(finishes).toHaveLength(1);
   });
 
-  it('fails a run whose earlier attempt died mid-run instead of sending its rows twice', async () => {
+  it('fails a run whose earlier attempt died after writing rows instead of sending its rows twice', async () => {
     const id = await queueRun('select 1 as one');
-    await database.db.update(runs).set({ status: 'running', startedAt: new Date() }).where(eq(runs.id, id));
+    // The earlier attempt wrote its first rows chunk (the marker is the run's row count).
+    await database.db
+      .update(runs)
+      .set({ status: 'running', startedAt: new Date(), rowCount: 1 })
+      .where(eq(runs.id, id));
     await executeRun(deps, job(id), signal());
     expect(await runRow(id)).toMatchObject({
       status: 'failed',
       error: { code: 'run.interrupted', kind: 'system' },
     });
+  });
+
+  it('runs again a run whose earlier attempt died before writing any row', async () => {
+    const id = await queueRun('select 1 as one');
+    await database.db.update(runs).set({ status: 'running', startedAt: new Date() }).where(eq(runs.id, id));
+    await executeRun(deps, job(id), signal());
+    expect(await runRow(id)).toMatchObject({ status: 'succeeded', rowCount: 1, sessionKey: null });
+    expect((await chunksOf(id)).map((c) => c.rowCount)).toEqual([0, 1]);
   });
 
   it('ends a bad query as a user error with the database message, and writes no rows', async () => {

@@ -22,9 +22,10 @@ import type { AllowList } from '@quarry/net-policy';
 import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
 import { type ChunkContent, RUN_EVENTS_CHANNEL, writeChunk as storeChunk } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull, sql as raw } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { connectionConfig } from './connection-config';
+import { cancelOrphanedQuery, sessionKeyContext } from './orphan-cancel';
 import { loadReaderFacts } from './reader-identity';
 import type { RunCancellations } from './run-cancellations';
 
@@ -68,7 +69,7 @@ const CONNECT_PHASE_CODES = new Set([
 ]);
 export const NON_ADMIN_CONNECT_FLOOR_MS = 13_000;
 
-type RunError = QuarryError & { kind: 'user' | 'system' };
+export type RunError = QuarryError & { kind: 'user' | 'system' };
 
 const FIRST_CHUNK_ROWS = 1000;
 const MAX_CHUNK_ROWS = 16_000;
@@ -85,31 +86,89 @@ const LIMIT_SETTINGS: Record<string, string> = {
 };
 
 /**
+ * Thrown after a transient failure put the run back to `queued` (no row had been written), so
+ * pg-boss retries the job with backoff. Never thrown for a user's error.
+ */
+export class RunRetryError extends Error {
+  constructor(readonly code: string) {
+    super(`transient failure (${code}); the run is queued again for a retry`);
+    this.name = 'RunRetryError';
+  }
+}
+
+/** What the runner knows of this delivery of the job: how many retries the queue has left. */
+export type RunAttempt = { retriesLeft: number };
+
+/**
  * Executes one run job. At-least-once safe (JOB-1): only a `queued` run is taken, with a guarded
- * update; a retry that finds its run already `running` means the earlier attempt died mid-run,
- * and the run fails with that reason instead of sending rows twice.
+ * update; a retry that finds its run already `running` means the earlier attempt died mid-run
+ * (its heartbeat stopped): the query it left on the warehouse is cancelled through the session key
+ * it stored, and the run is taken again when no row had been written, or fails with that reason
+ * instead of sending rows twice. A transient failure before any row puts the run back to `queued`
+ * and throws `RunRetryError`, so the queue retries it with backoff while retries are left.
  */
 export async function executeRun(
   deps: RunnerDeps,
   job: RunExecuteJob,
   jobSignal: AbortSignal,
+  attempt: RunAttempt = { retriesLeft: 0 },
 ): Promise<void> {
   // Watched before the run is taken: a cancel that lands after the take finds it held here, and
   // one that lands before finds the run no longer queued, so it is never taken.
   const watched = deps.cancellations?.watch(job.runId, jobSignal);
   try {
-    await execute(deps, job, watched?.signal ?? jobSignal);
+    await execute(deps, job, watched?.signal ?? jobSignal, attempt);
   } finally {
     watched?.release();
   }
 }
 
-async function execute(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal): Promise<void> {
+const INTERRUPTED: RunError = {
+  code: 'run.interrupted',
+  message: 'The query runner stopped while this run was in progress',
+  hint: 'Run it again',
+  kind: 'system',
+};
+
+/**
+ * Puts a `running` run back to `queued` when it has written no row yet (the rows marker is the
+ * run's row_count, set with its first rows chunk), dropping the columns chunk an attempt may have
+ * written; answers whether it did. Guarded on the attempt's own start when one is given (JOB-1).
+ */
+async function requeue(deps: RunnerDeps, job: RunExecuteJob, startedAt?: Date): Promise<boolean> {
+  const requeued = await deps.db.transaction(async (tx) => {
+    const rows = await tx
+      .update(runs)
+      .set({ status: 'queued', startedAt: null, sessionKey: null })
+      .where(
+        and(
+          eq(runs.id, job.runId),
+          eq(runs.workspaceId, job.workspaceId),
+          eq(runs.status, 'running'),
+          isNull(runs.rowCount),
+          ...(startedAt ? [eq(runs.startedAt, startedAt)] : []),
+        ),
+      )
+      .returning({ id: runs.id });
+    if (rows.length === 0) return false;
+    await tx.execute(raw`delete from run_chunks where run_id = ${job.runId}`);
+    return true;
+  });
+  if (requeued) await notify(deps.sql, job.runId);
+  return requeued;
+}
+
+async function execute(
+  deps: RunnerDeps,
+  job: RunExecuteJob,
+  signal: AbortSignal,
+  attempt: RunAttempt,
+): Promise<void> {
   const { db, log } = deps;
   const runLog = log.child({ runId: job.runId });
   const [taken] = await db
     .update(runs)
-    .set({ status: 'running', startedAt: deps.now() })
+    .set({ status: 'running', startedAt: deps.now(), sessionKey: null })
     .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'queued')))
     .returning();
   if (!taken) {
@@ -119,18 +178,19 @@ async function execute(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal
       .from(runs)
       .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId)));
     if (current?.status === 'running') {
-      await finish(deps, job, {
-        status: 'failed',
-        error: {
-          code: 'run.interrupted',
-          message: 'The query runner stopped while this run was in progress',
-          hint: 'Run it again',
-          kind: 'system',
-        },
-      });
+      // The earlier attempt's runner died (or lost its claim): stop what it left on the warehouse
+      // first, then run it again if it had written no row, or fail it with that reason.
+      await cancelOrphanedQuery(deps, { id: job.runId, workspaceId: job.workspaceId });
+      if (await requeue(deps, job)) {
+        runLog.info({}, 'run interrupted before any row: taken again');
+        return execute(deps, job, signal, attempt);
+      }
+      runLog.info({}, 'run interrupted after rows were written: failed');
+      await finish(deps, job, { status: 'failed', error: INTERRUPTED });
     }
     return;
   }
+  const attemptStart = taken.startedAt ?? undefined;
   await notify(deps.sql, job.runId);
   runLog.info({ connectionId: taken.connectionId }, 'run started');
 
@@ -168,6 +228,7 @@ async function execute(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal
 
   let seq = 0;
   let rowCount = 0;
+  let rowsWritten = false;
   const writeChunk = async (content: ChunkContent) => {
     await storeChunk(db, deps.vault, {
       workspaceId: job.workspaceId,
@@ -192,6 +253,17 @@ async function execute(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal
     pendingBytes = 0;
     chunkTarget = Math.min(chunkTarget * 2, MAX_CHUNK_ROWS);
     await writeChunk({ kind: 'rows', rows });
+    if (!rowsWritten) {
+      // The marker that rows went out: past it, an interrupted or failed run is never run again
+      // (its reader has rows; a retry would send them twice).
+      rowsWritten = true;
+      await db
+        .update(runs)
+        .set({ rowCount: rows.length })
+        .where(
+          and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'running')),
+        );
+    }
   };
 
   // Who reads, as Quarry's database says now: what a connection that passes the reader's identity
@@ -209,6 +281,21 @@ async function execute(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal
       batchSize: FIRST_CHUNK_ROWS,
       tag: runTag(taken.id),
       ...(reader ? { reader: { runId: taken.id, ...reader } } : {}),
+      // The session's cancel key, sealed for this run alone, stored before the statement runs: a
+      // runner that finds this run orphaned cancels its query with it (JOB-6).
+      onSession: async (key) => {
+        await db
+          .update(runs)
+          .set({ sessionKey: deps.vault.seal(key, sessionKeyContext(job.workspaceId, job.runId)) })
+          .where(
+            and(
+              eq(runs.id, job.runId),
+              eq(runs.workspaceId, job.workspaceId),
+              eq(runs.status, 'running'),
+              ...(attemptStart ? [eq(runs.startedAt, attemptStart)] : []),
+            ),
+          );
+      },
     },
     {
       timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
@@ -232,13 +319,30 @@ async function execute(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal
       }
     } else if (event.type === 'end') {
       await flush();
-      await finish(deps, job, { status: 'succeeded', rowCount, truncated: event.truncated });
+      await finish(deps, job, { status: 'succeeded', rowCount, truncated: event.truncated }, attemptStart);
       runLog.info({ rowCount, truncated: event.truncated }, 'run succeeded');
     } else {
       let error = shownError(event.error);
+      const hidesConnectFailure = !connected && !ownerIsAdmin && CONNECT_PHASE_CODES.has(error.code);
+      // Transient faults (connection refused, serialization failure) are retried with backoff while
+      // no row went out and the queue has retries left; a user's error never is. A connect failure
+      // a non-Admin may not see is not retried either: how long the retries took would tell an
+      // open port from a closed one (CONN-3).
+      if (
+        event.error.transient &&
+        event.error.kind === 'system' &&
+        !rowsWritten &&
+        !hidesConnectFailure &&
+        !signal.aborted &&
+        attempt.retriesLeft > 0 &&
+        (await requeue(deps, job, attemptStart))
+      ) {
+        runLog.info({ code: error.code, internal: event.error.internal }, 'run failed transiently: retrying');
+        throw new RunRetryError(error.code);
+      }
       // The driver's own text (addresses, ports) goes to the log only (item 17).
       runLog.info({ code: error.code, kind: error.kind, internal: event.error.internal }, 'run failed');
-      if (!connected && !ownerIsAdmin && CONNECT_PHASE_CODES.has(error.code)) {
+      if (hidesConnectFailure) {
         // A tunnel is opened first (bounded by TUNNEL_OPEN_TIMEOUT_MS): the floor covers it too.
         const tunnel = typeof connection.settings.sshHost === 'string' ? TUNNEL_OPEN_TIMEOUT_MS : 0;
         await sleepUntil(connectingSince + NON_ADMIN_CONNECT_FLOOR_MS + tunnel, signal);
@@ -249,10 +353,12 @@ async function execute(deps: RunnerDeps, job: RunExecuteJob, signal: AbortSignal
           kind: 'system',
         };
       }
-      await finish(deps, job, {
-        status: error.code === 'run.cancelled' ? 'cancelled' : 'failed',
-        error,
-      });
+      await finish(
+        deps,
+        job,
+        { status: error.code === 'run.cancelled' ? 'cancelled' : 'failed', error },
+        attemptStart,
+      );
     }
   }
 }
@@ -338,22 +444,44 @@ async function authorize(
   return null;
 }
 
-type Outcome =
+export type Outcome =
   | { status: 'succeeded'; rowCount: number; truncated: boolean }
   | { status: 'failed' | 'cancelled'; error: RunError };
 
-/** The only way a run leaves `running`; the guard keeps a late duplicate from overwriting it. */
-async function finish(deps: RunnerDeps, job: RunExecuteJob, outcome: Outcome): Promise<void> {
+/**
+ * The only way a run leaves `running`; the guard keeps a late duplicate from overwriting it, and
+ * `startedAt` (the attempt's own take) keeps an earlier attempt that lost its claim from ending the
+ * attempt that took the run again (JOB-1). The session key goes with the session.
+ */
+export async function finish(
+  deps: Pick<RunnerDeps, 'db' | 'sql' | 'now'>,
+  job: RunExecuteJob,
+  outcome: Outcome,
+  startedAt?: Date,
+): Promise<void> {
   const now = deps.now();
   await deps.db.transaction(async (tx) => {
     const updated = await tx
       .update(runs)
       .set(
         outcome.status === 'succeeded'
-          ? { status: 'succeeded', rowCount: outcome.rowCount, truncated: outcome.truncated, finishedAt: now }
-          : { status: outcome.status, error: outcome.error, finishedAt: now },
+          ? {
+              status: 'succeeded',
+              rowCount: outcome.rowCount,
+              truncated: outcome.truncated,
+              finishedAt: now,
+              sessionKey: null,
+            }
+          : { status: outcome.status, error: outcome.error, finishedAt: now, sessionKey: null },
       )
-      .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'running')))
+      .where(
+        and(
+          eq(runs.id, job.runId),
+          eq(runs.workspaceId, job.workspaceId),
+          eq(runs.status, 'running'),
+          ...(startedAt ? [eq(runs.startedAt, startedAt)] : []),
+        ),
+      )
       .returning({ ownerId: runs.ownerId });
     const owner = updated[0];
     if (!owner) return;

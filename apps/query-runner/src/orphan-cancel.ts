@@ -1,0 +1,81 @@
+import type { OwnDatabase } from '@quarry/connectors';
+import type { Db } from '@quarry/db';
+import { connections, runs } from '@quarry/db/schema';
+import type { AllowList } from '@quarry/net-policy';
+import type { Vault, VaultContext } from '@quarry/vault';
+import { and, eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { connectionConfig } from './connection-config';
+
+/** How long one orphan cancel may take (connect, tunnel, cancel request). */
+const ORPHAN_CANCEL_TIMEOUT_MS = 15_000;
+
+/** The vault context a run's warehouse session key is sealed under: that run of that workspace only. */
+export const sessionKeyContext = (workspaceId: string, runId: string): VaultContext => ({
+  workspaceId,
+  recordId: runId,
+  purpose: 'run.session_key',
+});
+
+export type OrphanDeps = {
+  db: Db;
+  vault: Vault;
+  log: Logger;
+  now: () => Date;
+  allowPrivateHosts: AllowList;
+  ownDatabase?: OwnDatabase;
+};
+
+/**
+ * Cancels, on the warehouse, the query a run's earlier runner left behind when it died (JOB-6): the
+ * session's cancel key was sealed into `runs.session_key` when the session opened, so whichever
+ * runner finds the orphan cancels it without needing to see the warehouse's other sessions. Scoped
+ * by the run's workspace; answers whether a cancel was delivered. Never throws: a cancel that cannot
+ * be delivered is logged, and the warehouse's statement timeout still ends the query.
+ */
+export async function cancelOrphanedQuery(
+  deps: OrphanDeps,
+  run: { id: string; workspaceId: string },
+): Promise<boolean> {
+  const runLog = deps.log.child({ runId: run.id });
+  try {
+    const [row] = await deps.db
+      .select({ sessionKey: runs.sessionKey, connectionId: runs.connectionId, ownerId: runs.ownerId })
+      .from(runs)
+      .where(and(eq(runs.id, run.id), eq(runs.workspaceId, run.workspaceId)));
+    if (!row?.sessionKey) return false;
+    const key = deps.vault.openText(row.sessionKey, sessionKeyContext(run.workspaceId, run.id));
+    if (!key.ok) {
+      runLog.error({ code: key.error.code }, 'orphaned run: its session key could not be opened');
+      return false;
+    }
+    const [connection] = await deps.db
+      .select()
+      .from(connections)
+      .where(and(eq(connections.id, row.connectionId), eq(connections.workspaceId, run.workspaceId)));
+    if (!connection) return false;
+    const connector = await connectionConfig(deps, connection, { userId: row.ownerId, runId: run.id });
+    if (!connector.ok) {
+      runLog.error({ code: connector.error.code }, 'orphaned run: its connection could not be opened');
+      return false;
+    }
+    const cancelled = await connector.value.cancelSession(key.value, {
+      timeoutMs: ORPHAN_CANCEL_TIMEOUT_MS,
+      allow: deps.allowPrivateHosts,
+      ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
+      signal: AbortSignal.timeout(ORPHAN_CANCEL_TIMEOUT_MS),
+    });
+    if (!cancelled.ok) {
+      runLog.warn(
+        { code: cancelled.error.code, internal: cancelled.error.internal },
+        'orphaned query not cancelled',
+      );
+      return false;
+    }
+    runLog.info({ delivered: cancelled.value }, 'orphaned query cancelled on the warehouse');
+    return cancelled.value;
+  } catch (error) {
+    runLog.error({ err: error }, 'orphaned query cancel failed');
+    return false;
+  }
+}

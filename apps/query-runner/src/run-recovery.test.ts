@@ -1,0 +1,181 @@
+import { newId } from '@quarry/db';
+import { auditEvents, runChunks, runs } from '@quarry/db/schema';
+import {
+  createTestDatabase,
+  createTestWarehouse,
+  createWorkspaceFixture,
+  type TestDatabase,
+  type TestWarehouse,
+  type WorkspaceFixture,
+} from '@quarry/db/testing';
+import { LOOPBACK_ALLOW_LIST } from '@quarry/net-policy';
+import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
+import { and, eq } from 'drizzle-orm';
+import pino from 'pino';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeRun, type RunnerDeps, RunRetryError } from './execute-run';
+import { sessionKeyContext } from './orphan-cancel';
+
+let database: TestDatabase;
+let warehouse: TestWarehouse;
+let fixture: WorkspaceFixture;
+let vault: Vault;
+let deps: RunnerDeps;
+let admin: postgres.Sql;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  warehouse = await createTestWarehouse({ orders: 100 });
+  admin = postgres(warehouse.adminUrl, { max: 2, onnotice: () => {} });
+  const loaded = loadVaultFromEnv({ QUARRY_MASTER_KEY: generateMasterKey() });
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  vault = loaded.value;
+  fixture = await createWorkspaceFixture(database.db, { vault, warehouse: warehouse.reader });
+  deps = {
+    db: database.db,
+    sql: database.sql,
+    vault,
+    log: pino({ level: 'silent' }),
+    now: () => new Date(),
+    allowPrivateHosts: LOOPBACK_ALLOW_LIST,
+  };
+});
+afterAll(async () => {
+  await admin?.end({ timeout: 5 });
+  await warehouse?.drop();
+  await database?.drop();
+});
+
+async function queueRun(source: string, owner: keyof WorkspaceFixture['users'] = 'editor') {
+  const id = newId('run');
+  await database.db.insert(runs).values({
+    id,
+    workspaceId: fixture.workspaceId,
+    projectId: fixture.projectId,
+    cellId: fixture.cellId,
+    ownerId: fixture.users[owner].id,
+    connectionId: fixture.connectionId,
+    source,
+    rowLimit: 1000,
+  });
+  return id;
+}
+
+const job = (runId: string) => ({ runId, workspaceId: fixture.workspaceId });
+const signal = () => new AbortController().signal;
+const runRow = async (id: string) => (await database.db.select().from(runs).where(eq(runs.id, id)))[0];
+const chunksOf = (id: string) => database.db.select().from(runChunks).where(eq(runChunks.runId, id));
+const finishesOf = (id: string) =>
+  database.db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.action, 'run.finish'), eq(auditEvents.targetId, id)));
+
+/** A serialization failure (40001): the database's doing, transient. */
+const SERIALIZATION_FAILURE = `do $$ begin raise exception 'could not serialize access' using errcode = '40001'; end $$`;
+
+async function sleepsOf(runId: string): Promise<number> {
+  const [row] = await admin<{ n: number }[]>`
+    select count(*)::int as n from pg_stat_activity
+    where application_name = ${`quarry-run:${runId}`} and state = 'active' and query like '%pg_sleep%'`;
+  return row?.n ?? -1;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
+describe('transient failures', () => {
+  it('puts a run that failed transiently before any row back to queued and asks the queue to retry it', async () => {
+    const id = await queueRun(SERIALIZATION_FAILURE);
+    const attempt = executeRun(deps, job(id), signal(), { retriesLeft: 2 });
+    await expect(attempt).rejects.toBeInstanceOf(RunRetryError);
+    expect(await runRow(id)).toMatchObject({
+      status: 'queued',
+      startedAt: null,
+      error: null,
+      sessionKey: null,
+    });
+    expect(await chunksOf(id)).toHaveLength(0);
+    expect(await finishesOf(id)).toHaveLength(0);
+  });
+
+  it('fails the run with the transient error once the queue has no retry left', async () => {
+    const id = await queueRun(SERIALIZATION_FAILURE);
+    await executeRun(deps, job(id), signal(), { retriesLeft: 0 });
+    expect(await runRow(id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'sql.error', kind: 'system', details: { sqlstate: '40001' } },
+    });
+  });
+
+  it("never retries a user's SQL error", async () => {
+    const id = await queueRun('select * from no_such_table');
+    await executeRun(deps, job(id), signal(), { retriesLeft: 3 });
+    expect(await runRow(id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'sql.invalid_query', kind: 'user' },
+    });
+  });
+
+  it('never retries a run after its first rows went out', async () => {
+    // A serialization failure raised by the 1,500th row, after the first chunk of 1,000 went out.
+    await admin.unsafe(`create or replace function public.fail_at_1500(g int) returns int language plpgsql as $$
+      begin
+        if g = 1500 then raise exception 'could not serialize access' using errcode = '40001'; end if;
+        return g;
+      end $$`);
+    const id = await queueRun('select public.fail_at_1500(g) as g from generate_series(1, 2000) g');
+    await executeRun(deps, job(id), signal(), { retriesLeft: 3 });
+    const row = await runRow(id);
+    expect(row).toMatchObject({
+      status: 'failed',
+      error: { code: 'sql.error', details: { sqlstate: '40001' } },
+    });
+    expect(row?.rowCount).toBe(1000);
+    expect((await chunksOf(id)).map((c) => c.rowCount)).toEqual([0, 1000]);
+  });
+});
+
+describe('an orphaned run (its runner died mid-run)', () => {
+  it("cancels the earlier attempt's query on the warehouse through its sealed session key, then runs it again", async () => {
+    // The first attempt sleeps until `until`; a retry that starts after the cancel sleeps only what
+    // is left of it, so the run then succeeds with the retry's rows.
+    const until = new Date(Date.now() + 8000).toISOString();
+    const id = await queueRun(
+      `select 42 as answer from (select pg_sleep(greatest(0, extract(epoch from (timestamptz '${until}' - clock_timestamp()))))) s`,
+    );
+    const first = executeRun(deps, job(id), signal());
+    expect(await waitFor(async () => (await sleepsOf(id)) === 1, 10_000)).toBe(true);
+    const held = await runRow(id);
+    expect(held?.status).toBe('running');
+    if (!held?.sessionKey) throw new Error('the running run has no session key');
+    // Sealed for this run only: the key is no plain pid and opens under no other run's context.
+    const [backend] = await admin<{ pid: number }[]>`
+      select pid from pg_stat_activity where application_name = ${`quarry-run:${id}`}`;
+    expect(held.sessionKey.includes(Buffer.from(String(backend?.pid)))).toBe(false);
+    expect(vault.openText(held.sessionKey, sessionKeyContext(fixture.workspaceId, 'run_other')).ok).toBe(
+      false,
+    );
+
+    // The queue's retry arrives while the run is still `running` (as after a lost heartbeat).
+    const retriedAt = Date.now();
+    const retry = executeRun(deps, job(id), signal());
+    // The first attempt's query was cancelled on the server: its stream ends long before `until`.
+    await first;
+    expect(Date.now() - retriedAt).toBeLessThan(5000);
+    await retry;
+    const row = await runRow(id);
+    expect(row).toMatchObject({ status: 'succeeded', rowCount: 1, sessionKey: null });
+    // One finish only: the first attempt's own end (cancelled) found the run taken again.
+    const finishes = await finishesOf(id);
+    expect(finishes.map((f) => f.outcome)).toEqual(['success']);
+    expect(await sleepsOf(id)).toBe(0);
+  });
+});
