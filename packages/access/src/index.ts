@@ -30,6 +30,8 @@ export {
   weakerOf,
 } from './project-permission';
 export type { Reason } from './reasons';
+export type { ResultsGateDecision } from './results-gate';
+export { decideResultsGate } from './results-gate';
 export { decideGrant, decideShareManagement } from './share-management';
 export type { AccessCheck, ShareTarget } from './share-permission';
 export { canShareAtPermission } from './share-permission';
