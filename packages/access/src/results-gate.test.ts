@@ -12,7 +12,7 @@ const ROLES: WorkspaceRole[] = ['admin', 'manager', 'editor', 'explorer', 'viewe
 const crm = (overrides: Partial<ConnectionFacts> = {}): ConnectionFacts =>
   warehouse({ id: 'con_crm', name: 'crm', ...overrides });
 
-const financeOnly = { canQuery: ['grp_finance'], canViewResults: ['grp_finance'] } as const;
+const financeOnly: Partial<ConnectionFacts> = { canQuery: ['grp_finance'], canViewResults: ['grp_finance'] };
 
 type Row = {
   name: string;
