@@ -22,7 +22,7 @@ import type { AllowList } from '@quarry/net-policy';
 import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
 import { type ChunkContent, RUN_EVENTS_CHANNEL, writeChunk as storeChunk } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
-import { and, eq, isNull, sql as raw } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql as raw } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { connectionConfig } from './connection-config';
 import { cancelOrphanedQuery, sessionKeyContext } from './orphan-cancel';
@@ -156,6 +156,62 @@ async function requeue(deps: RunnerDeps, job: RunExecuteJob, startedAt?: Date): 
   });
   if (requeued) await notify(deps.sql, job.runId);
   return requeued;
+}
+
+/**
+ * Hands a run this runner holds back when it shuts down past its deadline: queued again when no
+ * row went out (the queue's retry runs it on another runner), or failed as interrupted otherwise.
+ * Called before the run's signal is aborted, so the attempt's own end then finds it no longer its
+ * own. Answers what became of it.
+ */
+export async function handBack(deps: RunnerDeps, job: RunExecuteJob): Promise<'queued' | 'failed'> {
+  if (await requeue(deps, job)) return 'queued';
+  await finish(deps, job, { status: 'failed', error: INTERRUPTED });
+  return 'failed';
+}
+
+/**
+ * Ends a run whose job exhausted its retries (it reached the dead-letter queue): every attempt's
+ * runner died or handed it back. Its last query is cancelled on the warehouse, and the run leaves
+ * `queued` or `running` as failed, with the reason, so it never stays stuck (JOB-5, JOB-6).
+ */
+export async function failAbandonedRun(deps: RunnerDeps, job: RunExecuteJob): Promise<boolean> {
+  await cancelOrphanedQuery(deps, { id: job.runId, workspaceId: job.workspaceId });
+  const now = deps.now();
+  const error: RunError = {
+    ...INTERRUPTED,
+    message: 'The query runner stopped while this run was in progress, on every retry',
+    hint: 'Run it again; if it keeps failing, ask an operator to check the query runners',
+  };
+  const ended = await deps.db.transaction(async (tx) => {
+    const [owner] = await tx
+      .update(runs)
+      .set({ status: 'failed', error, finishedAt: now, sessionKey: null })
+      .where(
+        and(
+          eq(runs.id, job.runId),
+          eq(runs.workspaceId, job.workspaceId),
+          inArray(runs.status, ['queued', 'running']),
+        ),
+      )
+      .returning({ ownerId: runs.ownerId });
+    if (!owner) return false;
+    await writeAuditEvent(
+      tx,
+      {
+        workspaceId: job.workspaceId,
+        actorId: owner.ownerId,
+        action: 'run.finish',
+        target: { type: 'run', id: job.runId },
+        outcome: 'failure',
+        details: { code: error.code, kind: error.kind },
+      },
+      now,
+    );
+    return true;
+  });
+  if (ended) await notify(deps.sql, job.runId);
+  return ended;
 }
 
 async function execute(

@@ -14,7 +14,7 @@ import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeRun, type RunnerDeps, RunRetryError } from './execute-run';
+import { executeRun, failAbandonedRun, handBack, type RunnerDeps, RunRetryError } from './execute-run';
 import { sessionKeyContext } from './orphan-cancel';
 
 let database: TestDatabase;
@@ -177,5 +177,52 @@ describe('an orphaned run (its runner died mid-run)', () => {
     const finishes = await finishesOf(id);
     expect(finishes.map((f) => f.outcome)).toEqual(['success']);
     expect(await sleepsOf(id)).toBe(0);
+  });
+});
+
+describe('handing back and giving up', () => {
+  it('hands a held run back as queued when no row went out, and as failed when rows did', async () => {
+    const fresh = await queueRun('select 1');
+    await database.db
+      .update(runs)
+      .set({ status: 'running', startedAt: new Date() })
+      .where(eq(runs.id, fresh));
+    expect(await handBack(deps, job(fresh))).toBe('queued');
+    expect(await runRow(fresh)).toMatchObject({ status: 'queued', startedAt: null });
+
+    const streamed = await queueRun('select 1');
+    await database.db
+      .update(runs)
+      .set({ status: 'running', startedAt: new Date(), rowCount: 1000 })
+      .where(eq(runs.id, streamed));
+    expect(await handBack(deps, job(streamed))).toBe('failed');
+    expect(await runRow(streamed)).toMatchObject({ status: 'failed', error: { code: 'run.interrupted' } });
+  });
+
+  it('fails a dead-lettered run, queued or running, with a clear reason, and leaves an ended run alone', async () => {
+    const queued = await queueRun('select 1');
+    const running = await queueRun('select 1');
+    await database.db
+      .update(runs)
+      .set({ status: 'running', startedAt: new Date() })
+      .where(eq(runs.id, running));
+    const done = await queueRun('select 1');
+    await executeRun(deps, job(done), signal());
+
+    expect(await failAbandonedRun(deps, job(queued))).toBe(true);
+    expect(await failAbandonedRun(deps, job(running))).toBe(true);
+    expect(await failAbandonedRun(deps, job(done))).toBe(false);
+    for (const id of [queued, running]) {
+      expect(await runRow(id)).toMatchObject({
+        status: 'failed',
+        error: { code: 'run.interrupted', kind: 'system', message: expect.stringMatching(/every retry/) },
+      });
+      expect((await finishesOf(id)).map((f) => f.outcome)).toEqual(['failure']);
+    }
+    expect((await runRow(done))?.status).toBe('succeeded');
+    // Scoped by workspace: a job naming another workspace touches nothing.
+    const other = await queueRun('select 1');
+    expect(await failAbandonedRun(deps, { runId: other, workspaceId: 'wsp_other' })).toBe(false);
+    expect((await runRow(other))?.status).toBe('queued');
   });
 });
