@@ -2,6 +2,7 @@ import type { Db, Sql } from '@quarry/db';
 import type { AllowList } from '@quarry/net-policy';
 import type { Queue } from '@quarry/queue';
 import type { Vault } from '@quarry/vault';
+import type { QueueAdmin } from './operations/queue-admin';
 import type { RunNotifier } from './runs/run-notifier';
 
 export type Logger = {
@@ -26,5 +27,7 @@ export type Deps = {
   allowPrivateHosts?: AllowList;
   /** Caps on queued plus running runs per member and per workspace; DEFAULT_RUN_CAPS when unset. */
   runCaps?: { perUser: number; perWorkspace: number };
+  /** pg-boss's read and dead-letter API for the Admin operations page; it answers queue.unavailable when unset. */
+  queueAdmin?: QueueAdmin;
   now: () => Date;
 };

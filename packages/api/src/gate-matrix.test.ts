@@ -233,6 +233,13 @@ const MATRIX: Record<string, Row> = {
   'audit.list': { input: () => ({}), ...admin },
   'audit.export': { input: () => ({}), ...admin },
   'audit.verify': { input: () => undefined, ...admin },
+  'operations.status': { input: () => undefined, ...admin },
+  'operations.cancelRun': { input: () => ({ runId: ids.runId }), ...adminOf },
+  'operations.retryDeadLetter': {
+    input: () => ({ queue: 'run.execute.dead', jobId: '8d2b6f3e-1c4a-4e5b-9f70-2a1b3c4d5e6f' }),
+    ...adminOf,
+  },
+  'operations.purgeDeadLetters': { input: () => ({ queue: 'run.execute.dead' }), ...admin },
   'workspace.capabilities': { input: () => undefined, ...own },
 };
 

@@ -1,6 +1,15 @@
 export { type Caller, type Context, createContext, type RequestInfo } from './context';
 export type { Deps, Logger } from './deps';
 export { QuarryTRPCError, trpcCodeFor } from './errors';
+export {
+  cancelRunAsOperator,
+  type OperationsDeps,
+  purgeDeadLetters,
+  type QueueAdmin,
+  readOperationsStatus,
+  readRunners,
+  retryDeadLetter,
+} from './operations/index';
 export { type AppRouter, appRouter } from './router';
 export { type RunNotifier, startRunNotifier } from './runs/run-notifier';
 export { reconcileSchemaRefresh } from './schema/services/reconcile-schema-refresh';

@@ -4,6 +4,7 @@ import { connectionsRouter } from './connections/router';
 import { groupsRouter } from './groups/router';
 import { invitesRouter } from './invites/router';
 import { membersRouter } from './members/router';
+import { operationsRouter } from './operations/router';
 import { projectsRouter } from './projects/router';
 import { runsRouter } from './runs/router';
 import { schemaRouter } from './schema/router';
@@ -31,6 +32,7 @@ export const appRouter = router({
   schema: schemaRouter,
   audit: auditRouter,
   workspace: workspaceRouter,
+  operations: operationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

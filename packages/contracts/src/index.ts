@@ -124,6 +124,18 @@ export {
 } from './notebook/inputs';
 export { BoundValue, JsStep, RunPlan, RunStep, RunStepOutcome, SqlStep } from './notebook/run-plan';
 export {
+  ActiveRun,
+  DeadLetter,
+  DeadLetterChange,
+  DeadLetterQueueName,
+  OperationsStatus,
+  PurgeDeadLettersInput,
+  QueueDepth,
+  RecentFailure,
+  RetryDeadLetterInput,
+  RunnerInstance,
+} from './operations/operations';
+export {
   AccessReason,
   AppCell,
   CellId,

@@ -52,6 +52,7 @@ export async function createApiHarness(options: { orders?: number } = {}) {
     db: database.db,
     sql: database.sql,
     queue,
+    queueAdmin: queue.boss,
     vault,
     notifier,
     log: silentLogger,

@@ -92,6 +92,7 @@ export type AccessErrorCode = z.infer<typeof AccessErrorCode>;
 export const NotFoundSubject = z.enum([
   'cell',
   'connection',
+  'dead_letter',
   'group',
   'group_member',
   'invite',
