@@ -6,7 +6,7 @@ import {
   type SchemaFilter,
 } from '@quarry/contracts';
 import { sql } from 'drizzle-orm';
-import { boolean, index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { at, bytea, createdAt, enumValues, updatedAt, workspaceId } from './columns';
 import { projects } from './projects';
 
@@ -64,6 +64,11 @@ export const connections = pgTable(
      * checked on every connection after; null when none is pinned (no tunnel, or not tested yet).
      */
     sshHostKey: text('ssh_host_key'),
+    /**
+     * The result cache's policy: how many seconds a run's result may be served again to the next
+     * run of the same query by a reader who passes the results gate; null means off (the default).
+     */
+    cacheTtlSeconds: integer('cache_ttl_seconds'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -9,6 +9,7 @@ export {
 export { groupMembers, groups } from './groups';
 export { invites } from './invites';
 export { cells, projectConnections, projectGrants, projects } from './projects';
+export { resultCacheChunks, resultCacheEntries, resultCacheKeys } from './result-cache';
 export { runChunks, runs } from './runs';
 export { schemaColumns, schemaRefreshes, schemaTables } from './schema-catalog';
 export { projectSecrets, secrets, secretValueContext } from './secrets';

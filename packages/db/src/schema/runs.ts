@@ -31,6 +31,10 @@ export const runs = pgTable(
      * cancels its query with (JOB-6). Null before the session opens and once the run ended.
      */
     sessionKey: bytea('session_key'),
+    /** The reader asked for a fresh result: the result cache is neither read nor written for this run. */
+    refresh: boolean('refresh').notNull().default(false),
+    /** When the cached result this run was served from was computed; null when it ran on the warehouse. */
+    cacheHitAt: at('cache_hit_at'),
     createdAt: createdAt(),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
