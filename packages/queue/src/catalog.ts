@@ -5,6 +5,15 @@ import { z } from 'zod';
 export const RUN_STATEMENT_TIMEOUT_MS = 5 * 60_000;
 
 /**
+ * A run's job is refreshed every half of this while its runner lives; a job not refreshed for this
+ * long is failed by the supervisor (every SUPERVISE_SECONDS) and retried, so a runner killed
+ * mid-run is noticed within HEARTBEAT + SUPERVISE seconds (JOB-2, JOB-6: within a minute).
+ */
+export const RUN_HEARTBEAT_SECONDS = 15;
+/** How often pg-boss's supervisor looks for jobs whose heartbeat or expiry lapsed. */
+export const SUPERVISE_SECONDS = 10;
+
+/**
  * Every job Quarry sends: its payload schema and its queue policy. `send` and `work` are typed from
  * this table and parse the payload again on receipt.
  */
@@ -12,11 +21,17 @@ export const jobCatalog = {
   'run.execute': {
     schema: RunExecuteJob,
     queue: {
-      // JOB-2: expiry beyond the longest statement timeout, so a live run is never re-delivered.
+      // JOB-2: expiry beyond the longest statement timeout, so a live run is never re-delivered;
+      // the heartbeat is what notices a dead runner, long before expiry.
       expireInSeconds: RUN_STATEMENT_TIMEOUT_MS / 1000 + 60,
-      // A run is retried only when the runner died under it; user errors end the run instead.
-      retryLimit: 1,
-      retryDelay: 2,
+      heartbeatSeconds: RUN_HEARTBEAT_SECONDS,
+      // Retried when its runner died under it (heartbeat lost) or a transient fault (connection
+      // refused, serialization failure) struck before any row went out; user errors end the run.
+      // Backoff 1 s, 2 s, 4 s… (with jitter), at most 30 s.
+      retryLimit: 3,
+      retryDelay: 1,
+      retryBackoff: true,
+      retryDelayMax: 30,
       retentionSeconds: 60 * 60,
       deleteAfterSeconds: 60 * 60,
       deadLetter: 'run.execute.dead',
@@ -83,8 +98,11 @@ export type JobPayload<N extends JobName> = z.infer<(typeof jobCatalog)[N]['sche
 // Object.keys types as string[]; the catalog is a const literal, so its keys are exactly JobName.
 export const jobNames = Object.keys(jobCatalog) as JobName[];
 
-/** What a handler is given besides the payload: the job's id and its abort signal (JOB-3). */
-export type JobContext = { id: string; signal: AbortSignal };
+/**
+ * What a handler is given besides the payload: the job's id, its abort signal (JOB-3), and how
+ * many retries the queue has left for it after this attempt (0: a throw sends it to dead letters).
+ */
+export type JobContext = { id: string; signal: AbortSignal; retriesLeft: number };
 
 /** What the handler returns is kept as the job's output (a job another process waits on). */
 export type JobHandler<N extends JobName> = (payload: JobPayload<N>, job: JobContext) => Promise<unknown>;
@@ -93,4 +111,11 @@ export type JobHandler<N extends JobName> = (payload: JobPayload<N>, job: JobCon
  * One handler per job of the catalog, with its concurrency. A worker passes this whole map, so a job
  * added to the catalog without a handler fails to compile instead of piling up unworked.
  */
-export type JobHandlers = { [N in JobName]: { concurrency: number; handle: JobHandler<N> } };
+export type JobHandlers = {
+  [N in JobName]: {
+    concurrency: number;
+    handle: JobHandler<N>;
+    /** At most this many of the job's group (`group.id` at send) active at once across every runner. */
+    groupConcurrency?: number;
+  };
+};

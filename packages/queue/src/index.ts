@@ -7,6 +7,8 @@ export {
   type JobPayload,
   jobCatalog,
   jobNames,
+  RUN_HEARTBEAT_SECONDS,
   RUN_STATEMENT_TIMEOUT_MS,
+  SUPERVISE_SECONDS,
 } from './catalog';
 export { RUN_CANCEL_CHANNEL } from './run-cancel';

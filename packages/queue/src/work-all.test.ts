@@ -70,7 +70,8 @@ describe('the handler map', () => {
     // Straight into pg-boss, past `send`'s schema: what a stray writer or an old release could leave.
     const id = await queue.boss.send('run.execute', { runId: 'not-a-run', workspaceId: 'wsp_abc' });
     if (!id) throw new Error('pg-boss refused the job');
-    await until(async () => (await queue.boss.getJobById('run.execute', id))?.state === 'failed');
+    // Refused at every attempt (a run job has retries with backoff: about 1 + 2 + 4 s), then failed.
+    await until(async () => (await queue.boss.getJobById('run.execute', id))?.state === 'failed', 40_000);
     expect(received.some((r) => r.name === 'run.execute')).toBe(false);
-  });
+  }, 60_000);
 });

@@ -6,5 +6,12 @@ import { MAX_ID_LENGTH } from '../transport/request-limits';
 export const RunExecuteJob = z.object({
   runId: RunId,
   workspaceId: z.string().max(MAX_ID_LENGTH).startsWith('wsp_'),
+  /**
+   * Who started the run and on which connection: what the queue orders and limits by (a fair share
+   * per user, a cap of concurrent queries per connection). Scheduling hints only; the runner loads
+   * the run and decides everything from the database (JOB-4). Absent in jobs sent before them.
+   */
+  ownerId: z.string().max(MAX_ID_LENGTH).startsWith('usr_').optional(),
+  connectionId: z.string().max(MAX_ID_LENGTH).startsWith('con_').optional(),
 });
 export type RunExecuteJob = z.infer<typeof RunExecuteJob>;

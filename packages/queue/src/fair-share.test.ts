@@ -1,0 +1,118 @@
+import type { RunExecuteJob } from '@quarry/contracts';
+import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Queue, startQueue } from './boss';
+
+let database: TestDatabase;
+let queue: Queue;
+
+beforeEach(async () => {
+  database = await createTestDatabase();
+  queue = await startQueue(database.url, { supervise: false });
+});
+afterEach(async () => {
+  await queue?.stop({ graceful: false, timeoutMs: 1000 });
+  await database?.drop();
+});
+
+async function until(check: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+let counter = 0;
+const run = (ownerId: string, connectionId = 'con_shared'): RunExecuteJob => ({
+  runId: `run_${(counter++).toString().padStart(6, '0')}`,
+  workspaceId: 'wsp_fair',
+  ownerId,
+  connectionId,
+});
+
+describe('taking jobs during a burst', () => {
+  it('drains a backlog slot by slot without waiting for a poll between jobs', async () => {
+    const jobs = Array.from({ length: 30 }, () => run('usr_burst', `con_${counter}`));
+    // Sent before any worker exists: no NOTIFY is left to wake it between jobs.
+    for (const job of jobs) await queue.send('run.execute', job);
+    const done: string[] = [];
+    const started = Date.now();
+    await queue.work('run.execute', { concurrency: 1 }, async (payload) => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      done.push(payload.runId);
+    });
+    await until(() => done.length === jobs.length, 60_000);
+    // One backstop poll (5 s) per job would take 150 s; without a poll between jobs it is the
+    // jobs' own time. The bound is loose on purpose: it tells the two apart on a loaded machine.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(done).toEqual(jobs.map((j) => j.runId));
+  });
+
+  it('tells the handler how many retries the queue has left for this attempt', async () => {
+    const seen: number[] = [];
+    await queue.work('run.execute', { concurrency: 1 }, async (_payload, job) => {
+      seen.push(job.retriesLeft);
+      if (seen.length < 2) throw new Error('transient');
+    });
+    await queue.send('run.execute', run('usr_retry'));
+    await until(() => seen.length === 2);
+    expect(seen).toEqual([3, 2]);
+  });
+});
+
+describe('fair share between users', () => {
+  it("takes another user's first run before one user's backlog", async () => {
+    const backlog = Array.from({ length: 8 }, () => run('usr_a'));
+    for (const job of backlog) await queue.send('run.execute', job);
+    const latecomer = run('usr_b');
+    await queue.send('run.execute', latecomer);
+    const order: string[] = [];
+    await queue.work('run.execute', { concurrency: 1 }, async (payload) => {
+      order.push(payload.runId);
+    });
+    await until(() => order.length === backlog.length + 1);
+    // usr_a's first run came first and shares priority 0 with usr_b's: it keeps its place; every
+    // later run of usr_a waits behind usr_b's first.
+    expect(order.indexOf(latecomer.runId)).toBe(1);
+    expect(order.filter((id) => id !== latecomer.runId)).toEqual(backlog.map((j) => j.runId));
+  });
+
+  it('counts a user per workspace: the same user id in another workspace does not push them back', async () => {
+    for (let i = 0; i < 3; i += 1)
+      await queue.send('run.execute', { ...run('usr_c'), workspaceId: 'wsp_other' });
+    await queue.send('run.execute', run('usr_c'));
+    const [row] = await database.sql<{ priority: number }[]>`
+      select priority from pgboss.job where name = 'run.execute' and data->>'workspaceId' = 'wsp_fair'
+        and data->>'ownerId' = 'usr_c'`;
+    expect(row?.priority).toBe(0);
+  });
+});
+
+describe('concurrent queries per connection', () => {
+  it("holds a connection's runs past its limit in the queue while other connections' runs go ahead", async () => {
+    const first = run('usr_x', 'con_busy');
+    const second = run('usr_y', 'con_busy');
+    const other = run('usr_z', 'con_quiet');
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const started: string[] = [];
+    const finished: string[] = [];
+    for (const job of [first, second, other]) await queue.send('run.execute', job);
+    await queue.work('run.execute', { concurrency: 2, groupConcurrency: 1 }, async (payload) => {
+      started.push(payload.runId);
+      if (payload.connectionId === 'con_busy') await held;
+      finished.push(payload.runId);
+    });
+    // Two slots: one holds con_busy's first run; the other skips con_busy's second (older) run and
+    // takes con_quiet's.
+    await until(() => finished.includes(other.runId));
+    expect([...started].sort()).toEqual([first.runId, other.runId].sort());
+    expect(started).not.toContain(second.runId);
+    release();
+    await until(() => finished.length === 3);
+    expect(finished).toContain(second.runId);
+  });
+});

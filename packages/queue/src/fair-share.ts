@@ -1,0 +1,37 @@
+import type { RunExecuteJob } from '@quarry/contracts';
+import type { PgBoss } from 'pg-boss';
+
+/**
+ * How a run's job is placed in the queue so that no user starves the rest and no connection is
+ * hammered:
+ *
+ * - priority: minus the owner's run jobs already waiting or running in this workspace. pg-boss
+ *   takes the highest priority first (then the oldest), so a user's n-th outstanding run waits
+ *   behind every other user's first n: one user's 60 runs cannot hold back another user's first.
+ * - group: the connection. Runners work `run.execute` with pg-boss's global `groupConcurrency`,
+ *   so at most that many queries run on one connection at once across every runner; the rest of
+ *   that connection's runs wait (skipped, not failed) while other connections' runs go ahead.
+ *
+ * Both come from the payload's scheduling hints; a payload without them queues first come, first
+ * served. The count is a scheduling estimate, not a lock: two starts at the same instant may share
+ * a priority, which only orders them by time.
+ */
+export async function runFairShare(
+  boss: PgBoss,
+  schema: string,
+  payload: RunExecuteJob,
+): Promise<{ priority?: number; group?: { id: string } }> {
+  const options: { priority?: number; group?: { id: string } } = {};
+  if (payload.connectionId) options.group = { id: payload.connectionId };
+  if (payload.ownerId) {
+    const { rows } = await boss.getDb().executeSql(
+      `select count(*)::int as n from ${schema}.job
+       where name = 'run.execute' and state in ('created', 'retry', 'active')
+         and data->>'workspaceId' = $1 and data->>'ownerId' = $2`,
+      [payload.workspaceId, payload.ownerId],
+    );
+    const waiting = Number((rows[0] as { n?: unknown } | undefined)?.n ?? 0);
+    options.priority = -waiting;
+  }
+  return options;
+}
