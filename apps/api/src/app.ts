@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { clientIp, noTrustedProxies, type TrustedProxies } from './client-ip';
+import { type MetricsOptions, metricsRoute } from './metrics/metrics-route';
 import { isSameOrigin } from './origin-check';
 import { redactPath } from './redact-path';
 import { bodySizeLimit, callLimits } from './request-limits';
@@ -22,6 +23,8 @@ export type AppOptions = {
   ready: () => Promise<{ database: boolean; queue: boolean }>;
   /** `QUARRY_TRUSTED_PROXIES`, parsed: whose `X-Forwarded-For` to believe. None unless configured. */
   trustedProxies?: TrustedProxies | undefined;
+  /** Prometheus metrics at /metrics, behind `QUARRY_METRICS_TOKEN`; off when unset. */
+  metrics?: MetricsOptions | undefined;
 };
 
 type Env = { Variables: { requestId: string; clientIp: string | null } };
@@ -62,6 +65,7 @@ export function createApp(options: AppOptions) {
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/metrics', metricsRoute(options.metrics));
   app.get('/readyz', async (c) => {
     const checks = await options.ready().catch(() => ({ database: false, queue: false }));
     return c.json(

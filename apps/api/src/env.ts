@@ -53,6 +53,16 @@ const Env = z.object({
       const parsed = parseAllowList(value);
       if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error.message });
     }),
+  /**
+   * Off by default. The bearer token Prometheus sends to scrape /metrics
+   * (`Authorization: Bearer <token>`); while unset, /metrics answers 404 to everyone, loopback
+   * included (a reverse proxy on the same host makes every request look local). At least 32
+   * characters: `openssl rand -hex 32`.
+   */
+  QUARRY_METRICS_TOKEN: z
+    .string()
+    .min(32, { message: 'must be at least 32 characters (openssl rand -hex 32)' })
+    .optional(),
   /** pino level: fatal, error, warn, info, debug. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -9,6 +9,7 @@ import { createApp } from './app';
 import { parseTrustedProxies } from './client-ip';
 import type { Env } from './env';
 import { createLogger } from './logger';
+import { createApiMetrics } from './metrics/api-metrics';
 
 export type RunningApi = { url: string; close: () => Promise<void> };
 
@@ -46,6 +47,7 @@ export async function startApi(
       publicUrl,
       secureCookies,
       allowPrivateHosts: allowPrivateHosts.ok ? allowPrivateHosts.value : EMPTY_ALLOW_LIST,
+      queueAdmin: queue.boss,
       runCaps: {
         perUser: env.QUARRY_MAX_ACTIVE_RUNS_PER_USER,
         perWorkspace: env.QUARRY_MAX_ACTIVE_RUNS_PER_WORKSPACE,
@@ -55,6 +57,7 @@ export async function startApi(
     log,
     webDist: env.QUARRY_WEB_DIST,
     trustedProxies: parseTrustedProxies(env.QUARRY_TRUSTED_PROXIES).proxies,
+    metrics: { token: env.QUARRY_METRICS_TOKEN, ...createApiMetrics({ sql, queue: queue.boss }) },
     ready: async () => {
       const [row] = await sql<
         { queue: boolean }[]

@@ -7,6 +7,7 @@ export {
   purgeDeadLetters,
   type QueueAdmin,
   readOperationsStatus,
+  readQueueDepth,
   readRunners,
   retryDeadLetter,
 } from './operations/index';
