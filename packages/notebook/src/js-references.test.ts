@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeJs } from './js-references';
+
+const free = (source: string): string[] => {
+  const result = analyzeJs(source);
+  if (!result.ok) throw new Error(result.error.message);
+  return [...new Set(result.value.free.map((r) => r.name))];
+};
+
+describe('analyzeJs', () => {
+  it.each<[string, string, string[]]>([
+    ['a bare name', 'return orders', ['orders']],
+    ['top-level await', 'const r = await fetchThing(orders); return r', ['fetchThing', 'orders']],
+    ['a property is not a reference', 'return a.orders', ['a']],
+    ['a computed property is', 'return a[orders]', ['a', 'orders']],
+    ['optional chaining', 'return a?.orders?.[status]', ['a', 'status']],
+    ['an object key is not a reference', 'return { orders: 1, [status]: 2 }', ['status']],
+    ['a shorthand property is', 'return { orders }', ['orders']],
+    ['a method key is not', 'return { orders() { return status } }', ['status']],
+    ['a top-level const shadows', 'const orders = []; return orders', []],
+    ['a later var shadows (hoisting)', 'x = orders; var orders = 1; return x', ['x']],
+    ['a function declaration shadows', 'return orders(); function orders() { return 1 }', []],
+    [
+      'a parameter shadows inside its function only',
+      'const f = (orders) => orders; return f(orders)',
+      ['orders'],
+    ],
+    [
+      'a destructured parameter with a default',
+      'const f = ({ a: orders = status }, ...rest) => orders + rest; return f',
+      ['status'],
+    ],
+    ['a block-scoped let does not leak', '{ let orders = 1 } return orders', ['orders']],
+    ['a for-of binding', 'for (const row of orders) total += row.amount; return total', ['orders', 'total']],
+    ['a catch binding', 'try { x() } catch (orders) { return orders } return orders', ['x', 'orders']],
+    [
+      'a function expression name is local to it',
+      'const f = function orders() { return orders }; return orders',
+      ['orders'],
+    ],
+    [
+      'a class and its members',
+      'class A extends Base { orders = status; static #p = 1; m() { return this.orders } } return new A()',
+      ['Base', 'status'],
+    ],
+    ['labels are not references', 'orders: for (;;) { break orders } return 1', []],
+    ['strings and templates hold no references', 'return "orders" + `orders $' + '{status}`', ['status']],
+    [
+      'an assignment target is a reference',
+      'orders = 1; [status] = [2]; ({ a: region } = {}); return 1',
+      ['orders', 'status', 'region'],
+    ],
+    [
+      'switch cases share one scope',
+      'switch (k) { case 1: let orders = 1; break; default: return orders } return orders',
+      ['k', 'orders'],
+    ],
+    ['new.target and import.meta-free code', 'function F() { return new.target } return F', []],
+    ['arguments inside a function is its own', 'function f() { return arguments } return f', []],
+    ['a regular expression literal', 'return /orders/.test(status)', ['status']],
+  ])('%s', (_, source, expected) => {
+    expect(free(source)).toEqual(expected);
+  });
+
+  it('marks shorthand properties and positions', () => {
+    const result = analyzeJs('return { orders }');
+    expect(result.ok && result.value.free).toEqual([{ name: 'orders', start: 9, end: 15, shorthand: true }]);
+  });
+
+  it('lists every name the cell declares', () => {
+    const result = analyzeJs('const a = 1; function b(c) { let d } try {} catch (e) {}');
+    expect(result.ok && [...result.value.declared].sort()).toEqual(['a', 'arguments', 'b', 'c', 'd', 'e']);
+  });
+
+  it.each<[string, string, number, number]>([
+    ['an unclosed call', 'return f(', 1, 10],
+    ['a bad token on line 2', 'const a = 1\nconst = 2', 2, 7],
+    ['a duplicate let', 'let a; let a;', 1, 12],
+  ])('refuses %s with notebook.js_syntax at its line and column', (_, source, line, column) => {
+    const result = analyzeJs(source);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe('notebook.js_syntax');
+    expect(result.error.details).toEqual({ line, column });
+    expect(result.error.message).toMatch(new RegExp(`^Line ${line}, column ${column}: `));
+  });
+});
