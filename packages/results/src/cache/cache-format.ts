@@ -1,0 +1,71 @@
+import type { Cell, Column } from '@quarry/contracts';
+import type { VaultContext } from '@quarry/vault';
+
+/**
+ * A chunk of a cached result, in the run's own chunk format: the columns (always seq 0, row count
+ * 0), then batches of rows as the run's chunk text (the JSON text of `Cell[][]`), which the cache
+ * keeps verbatim and hands back verbatim: no row is parsed on the way in or out.
+ */
+export type CacheChunk =
+  | { kind: 'columns'; columns: Column[] }
+  | { kind: 'rows'; text: string; rowCount: number };
+
+/** What a run's chunk sink is given today: the same, with rows still as cells. */
+export type RunChunkContent = { kind: 'columns'; columns: Column[] } | { kind: 'rows'; rows: Cell[][] };
+
+/** A cached chunk is sealed for its entry and position alone: moved or reordered, it fails to open. */
+export const cacheChunkContext = (workspaceId: string, entryId: string, seq: number): VaultContext => ({
+  workspaceId,
+  recordId: `${entryId}:${seq}`,
+  purpose: 'result.cache',
+});
+
+/** The workspace's HMAC key for cache keys, sealed under its own purpose. */
+export const cacheHmacKeyContext = (workspaceId: string): VaultContext => ({
+  workspaceId,
+  recordId: workspaceId,
+  purpose: 'result.cache.key',
+});
+
+/** The plaintext a chunk is sealed from, and its row count (0 for the columns). */
+export function chunkPlaintext(chunk: CacheChunk | RunChunkContent): { text: string; rowCount: number } {
+  if (chunk.kind === 'columns') return { text: JSON.stringify({ columns: chunk.columns }), rowCount: 0 };
+  if ('text' in chunk) return { text: chunk.text, rowCount: chunk.rowCount };
+  return { text: JSON.stringify(chunk.rows), rowCount: chunk.rows.length };
+}
+
+/**
+ * An entry still being written is swept after this long: a runner that died mid-write leaves no
+ * rows at rest beyond it (a run's statement times out after 5 minutes; a slow reader's backpressure
+ * may hold its stream longer, and an entry swept under a writer only ends that writer).
+ */
+export const INCOMPLETE_CACHE_ENTRY_MAX_AGE_MS = 60 * 60_000;
+
+/** The policy's bounds: a minute to a week (data minimisation: rows at rest are short-lived). */
+export const CACHE_TTL_MIN_SECONDS = 60;
+export const CACHE_TTL_MAX_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * The row count that marks an entry's trailer: the last chunk, sealed like the others, holding how
+ * many chunks came before it and the result's row count and truncation. Without it an entry whose
+ * tail was deleted would read as a shorter result.
+ */
+export const TRAILER_ROW_COUNT = -1;
+
+export type CacheTrailer = { chunks: number; rowCount: number; truncated: boolean };
+
+export function parseTrailer(text: string): CacheTrailer | null {
+  try {
+    const body = JSON.parse(text) as Partial<CacheTrailer>;
+    if (
+      Number.isSafeInteger(body.chunks) &&
+      Number.isSafeInteger(body.rowCount) &&
+      typeof body.truncated === 'boolean'
+    ) {
+      return body as CacheTrailer;
+    }
+    return null;
+  } catch {
+    return null;
+  }
+}
