@@ -1,0 +1,6 @@
+export {
+  recordCacheLookup,
+  registerKernelPoolMetrics,
+  renderRunnerMetrics,
+  serveRunnerMetrics,
+} from './runner-metrics';
