@@ -10,6 +10,7 @@ import { lt } from 'drizzle-orm';
 import pino from 'pino';
 import type { Env } from './env';
 import { executeRun } from './execute-run';
+import { serveRunnerMetrics } from './metrics';
 import { refreshSchema } from './refresh-schema';
 import { startRunCancellations } from './run-cancellations';
 import { testConnection } from './test-connection';
@@ -115,6 +116,7 @@ export async function startWorker(
       res.end(JSON.stringify({ ok, state, database: queueReady, queue: queueReady }));
       return;
     }
+    if (req.url === '/metrics') return serveRunnerMetrics(res, queue);
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => health.listen(env.RUNNER_HEALTH_PORT, env.HOST, resolve));
