@@ -12,7 +12,20 @@ export const runs = pgTable(
     cellId: text('cell_id').notNull(),
     /** The run belongs to whoever started it: only they receive its rows. */
     ownerId: text('owner_id').notNull(),
-    connectionId: text('connection_id').notNull(),
+    /**
+     * The connection of a SQL target (what the SQL runner path reads); null for a JS target, whose
+     * connections are in `connectionIds`.
+     */
+    connectionId: text('connection_id'),
+    /** Every connection the run's result derives from (all SQL steps of the plan), each once. */
+    connectionIds: text('connection_ids').array().notNull().default(sql`'{}'::text[]`),
+    /** What the run executes (RunPlan in contracts): upstream steps then the target, decided at start. */
+    plan: jsonb('plan'),
+    /** The input values the plan was built with, defaults applied, by input name. */
+    inputs: jsonb('inputs'),
+    /** How each step went (RunStepOutcome[] in contracts), written by the runner. */
+    steps: jsonb('steps'),
+    /** A SQL target's compiled SQL (placeholders, never values); a JS target's source. */
     source: text('source').notNull(),
     rowLimit: integer('row_limit').notNull(),
     /** queued → running → succeeded | failed | cancelled; transitions are guarded (JOB-1). */
