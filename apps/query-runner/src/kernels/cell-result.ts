@@ -8,6 +8,20 @@ const Rows = z.custom<unknown[][]>(
   'Rows must be arrays of values',
 );
 
+/** The kind of JS values a column held: one kind, `null` (nothing but nulls) or `mixed`. */
+export const JsColumnKind = z.enum([
+  'integer',
+  'bigint',
+  'float',
+  'text',
+  'boolean',
+  'date',
+  'json',
+  'null',
+  'mixed',
+]);
+export type JsColumnKind = z.infer<typeof JsColumnKind>;
+
 /** What a JS cell hands back: a table the next cells and the results gate read, or a JSON value. */
 export const CellResult = z.discriminatedUnion('kind', [
   z
@@ -15,12 +29,15 @@ export const CellResult = z.discriminatedUnion('kind', [
       kind: z.literal('table'),
       columns: z.array(z.string()),
       rows: Rows,
+      /**
+       * What the isolate saw in each column before JSON (a bigint turns into text, a Date into its
+       * ISO text): a hint the host checks against the values, never trusted on its own.
+       */
+      types: z.array(JsColumnKind).optional(),
     })
     .refine((t) => new Set(t.columns).size === t.columns.length, 'Column names must be unique')
-    .refine(
-      (t) => t.rows.every((r) => r.length === t.columns.length),
-      'Every row needs one value per column',
-    ),
+    .refine((t) => t.rows.every((r) => r.length === t.columns.length), 'Every row needs one value per column')
+    .refine((t) => t.types === undefined || t.types.length === t.columns.length, 'One type per column'),
   // Values come out of JSON.parse, so they are JSON by construction; only the shape is checked.
   z.object({
     kind: z.literal('value'),

@@ -104,6 +104,43 @@ function __quarryRun(cell, inputsJson, secretsJson, maxChars) {
   };
 
   const isRecord = (v) => v !== null && typeof v === 'object' && !isArray(v);
+  const isInteger = Number.isInteger;
+  const dateTime = Date.prototype.getTime;
+
+  // What each column holds, read from the JS values before JSON hides them (a bigint becomes text,
+  // a Date its ISO text): the host types the result's columns by it, after checking the values.
+  const kindOf = (v) => {
+    const t = typeof v;
+    if (t === 'number') return isInteger(v) ? 'integer' : 'float';
+    if (t === 'string' || t === 'boolean' || t === 'bigint') return t;
+    try { call.call(dateTime, v); return 'date'; } catch {}
+    return 'json';
+  };
+  const columnTypes = (width, rows) => {
+    const seen = new Array(width);
+    for (let j = 0; j < width; j++) seen[j] = new SetClass();
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      if (!isArray(r)) continue;
+      for (let j = 0; j < width && j < r.length; j++) {
+        const v = r[j];
+        if (v !== null && v !== undefined) seen[j].add(kindOf(v));
+      }
+    }
+    const types = new Array(width);
+    for (let j = 0; j < width; j++) {
+      const k = seen[j];
+      const n = k.size;
+      const int = k.has('integer') ? 1 : 0;
+      types[j] = n === 0 ? 'null'
+        : n === int ? 'integer'
+        : k.has('bigint') && n === int + 1 ? 'bigint'
+        : k.has('float') && n === int + 1 ? 'float'
+        : n > 1 ? 'mixed'
+        : k.has('string') ? 'text' : k.has('date') ? 'date' : k.has('boolean') ? 'boolean' : 'json';
+    }
+    return types;
+  };
 
   // A table is an array of objects or { columns, rows }; anything else is a value.
   const shape = (value) => {
@@ -124,11 +161,12 @@ function __quarryRun(cell, inputsJson, secretsJson, maxChars) {
           for (let j = 0; j < columns.length; j++) { const v = r[columns[j]]; out[j] = v === undefined ? null : v; }
           rows[i] = out;
         }
-        return { kind: 'table', columns, rows };
+        return { kind: 'table', columns, rows, types: columnTypes(columns.length, rows) };
       }
     }
     if (isRecord(value) && isArray(value.columns) && isArray(value.rows) && keysOf(value).length === 2) {
-      return { kind: 'table', columns: value.columns, rows: value.rows };
+      const { columns, rows } = value;
+      return { kind: 'table', columns, rows, types: columnTypes(columns.length, rows) };
     }
     return { kind: 'value', value: value === undefined ? null : value };
   };
