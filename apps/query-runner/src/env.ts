@@ -10,6 +10,21 @@ const Env = z.object({
   QUARRY_PREVIOUS_MASTER_KEYS: z.string().optional(),
   /** Runs this process executes at once. */
   QUARRY_RUNNER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Queries one data connection runs at once across every runner; its further runs wait in the
+   * queue (pg-boss's global group concurrency, the group being the connection).
+   */
+  QUARRY_CONNECTION_QUERY_LIMIT: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * Runs one user has running at once in a workspace; a further run of theirs that comes up is put
+   * back in the queue for a moment rather than run.
+   */
+  QUARRY_USER_ACTIVE_RUN_LIMIT: z.coerce.number().int().min(1).max(1000).default(25),
+  /**
+   * On SIGTERM, how long the runner lets the runs it holds finish before it hands them back (queued
+   * again when no row went out, failed as interrupted otherwise) and exits.
+   */
+  QUARRY_RUNNER_DRAIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
   /** The largest single value a run may receive, in bytes (16 MiB); a bigger one fails the run. */
   QUARRY_RUNNER_MAX_VALUE_BYTES: z.coerce
     .number()

@@ -7,7 +7,8 @@ assertKernelRuntime(env.NODE_OPTIONS);
 const worker = await startWorker(env);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    const timer = setTimeout(() => process.exit(1), 15_000);
+    // The drain deadline, the hand-back and the queue's own stop, with room to spare.
+    const timer = setTimeout(() => process.exit(1), (env.QUARRY_RUNNER_DRAIN_SECONDS + 20) * 1000);
     void worker.stop().then(() => {
       clearTimeout(timer);
       process.exit(0);

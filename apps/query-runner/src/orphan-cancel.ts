@@ -43,7 +43,7 @@ export async function cancelOrphanedQuery(
       .select({ sessionKey: runs.sessionKey, connectionId: runs.connectionId, ownerId: runs.ownerId })
       .from(runs)
       .where(and(eq(runs.id, run.id), eq(runs.workspaceId, run.workspaceId)));
-    if (!row?.sessionKey) return false;
+    if (!row?.sessionKey || !row.connectionId) return false;
     const key = deps.vault.openText(row.sessionKey, sessionKeyContext(run.workspaceId, run.id));
     if (!key.ok) {
       runLog.error({ code: key.error.code }, 'orphaned run: its session key could not be opened');

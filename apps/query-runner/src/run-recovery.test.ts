@@ -9,11 +9,13 @@ import {
   type WorkspaceFixture,
 } from '@quarry/db/testing';
 import { LOOPBACK_ALLOW_LIST } from '@quarry/net-policy';
+import { type Queue, startQueue } from '@quarry/queue';
 import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failAbandonedRuns } from './abandoned-runs';
 import { executeRun, failAbandonedRun, handBack, type RunnerDeps, RunRetryError } from './execute-run';
 import { sessionKeyContext } from './orphan-cancel';
 
@@ -224,5 +226,48 @@ describe('handing back and giving up', () => {
     const other = await queueRun('select 1');
     expect(await failAbandonedRun(deps, { runId: other, workspaceId: 'wsp_other' })).toBe(false);
     expect((await runRow(other))?.status).toBe('queued');
+  });
+});
+
+describe('a job that exhausted its retries', () => {
+  let queue: Queue;
+  beforeAll(async () => {
+    queue = await startQueue(database.url, { supervise: false });
+  });
+  afterAll(async () => {
+    await queue?.stop({ graceful: false, timeoutMs: 1000 });
+  });
+
+  it('leaves its run failed with the reason, not stuck queued or running (JOB-5)', async () => {
+    const running = await queueRun('select 1');
+    await database.db
+      .update(runs)
+      .set({ status: 'running', startedAt: new Date() })
+      .where(eq(runs.id, running));
+    const fresh = await queueRun('select 1');
+    const sent: Record<string, string> = {};
+    for (const id of [running, fresh]) {
+      // Its last retry failed (as when every runner that held it died): pg-boss marks it failed and
+      // copies it to the dead-letter queue, which operators keep.
+      const jobId = await queue.boss.send('run.execute', job(id), { retryLimit: 0 });
+      if (!jobId) throw new Error('not sent');
+      sent[id] = jobId;
+      await database.db.update(runs).set({ jobId }).where(eq(runs.id, id));
+    }
+    const [failedJob] = await queue.boss.fetch('run.execute', { batchSize: 1 });
+    if (!failedJob) throw new Error('nothing fetched');
+    await queue.boss.fail('run.execute', failedJob.id);
+    await database.sql`update pgboss.job set completed_on = now() - interval '1 minute' where id = ${failedJob.id}`;
+    const deadRun = failedJob.id === sent[running] ? running : fresh;
+    const liveRun = deadRun === running ? fresh : running;
+
+    expect(await failAbandonedRuns(deps)).toBe(1);
+    expect(await runRow(deadRun)).toMatchObject({ status: 'failed', error: { code: 'run.interrupted' } });
+    // The other's job is still waiting: its run is left alone.
+    expect((await runRow(liveRun))?.status).toMatch(/queued|running/);
+    expect(await failAbandonedRuns(deps)).toBe(0);
+    // The dead letter stays for operators.
+    const dead = await queue.boss.findJobs('run.execute.dead', {});
+    expect(dead.some((d) => (d.data as { runId?: string }).runId === deadRun)).toBe(true);
   });
 });

@@ -1,21 +1,29 @@
 import { createServer, type Server } from 'node:http';
 import { ownDatabaseFrom } from '@quarry/connectors';
+import type { RunExecuteJob } from '@quarry/contracts';
 import { createDb, errorForLog } from '@quarry/db';
 import { connectionProbes } from '@quarry/db/schema';
 import { EMPTY_ALLOW_LIST, parseAllowList } from '@quarry/net-policy';
-import { QUEUE_SCHEMA, startQueue } from '@quarry/queue';
+import { jobNames, QUEUE_SCHEMA, startQueue } from '@quarry/queue';
 import { sweepExpiredChunks } from '@quarry/results';
 import { loadVaultFromEnv } from '@quarry/vault';
 import { lt } from 'drizzle-orm';
 import pino from 'pino';
+import { failAbandonedRuns } from './abandoned-runs';
 import type { Env } from './env';
-import { executeRun } from './execute-run';
+import { executeRun, handBack, RunRetryError } from './execute-run';
 import { serveRunnerMetrics } from './metrics';
 import { refreshSchema } from './refresh-schema';
 import { startRunCancellations } from './run-cancellations';
 import { testConnection } from './test-connection';
 
 export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
+
+/** Resolves once `check` holds, or after `ms` whatever it says. */
+async function until(check: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
 export type RunningWorker = { state: () => WorkerState; healthUrl: string; stop: () => Promise<void> };
 
 /**
@@ -71,17 +79,57 @@ export async function startWorker(
       maxResultBytes: env.QUARRY_RUNNER_MAX_RESULT_BYTES,
     },
   };
+  /** The runs this runner holds, so a shutdown past its deadline can hand them back. */
+  const held = new Map<string, { job: RunExecuteJob; stop: AbortController; handedBack: boolean }>();
+
+  /**
+   * Whether the run's owner already has their limit of runs running in its workspace: then the run
+   * goes back to the queue for a moment instead (the fair share puts it behind others' runs).
+   */
+  const ownerAtLimit = async (job: RunExecuteJob): Promise<boolean> => {
+    const [row] = await sql<{ n: number }[]>`
+      select count(*)::int as n from runs
+      where workspace_id = ${job.workspaceId} and status = 'running'
+        and owner_id = (select owner_id from runs where id = ${job.runId} and workspace_id = ${job.workspaceId})`;
+    return (row?.n ?? 0) >= env.QUARRY_USER_ACTIVE_RUN_LIMIT;
+  };
+
   // Every job of the catalog needs its entry here: a job without a handler fails to compile.
   await queue.workAll({
     'run.execute': {
       concurrency: env.QUARRY_RUNNER_CONCURRENCY,
+      // The job's group is its connection: at most this many of its queries at once, everywhere.
+      groupConcurrency: env.QUARRY_CONNECTION_QUERY_LIMIT,
       async handle(payload, job) {
-        try {
-          await executeRun(deps, payload, job.signal);
-        } catch (error) {
-          log.error({ runId: payload.runId, err: error }, 'run handler failed');
-          throw error;
+        if (state === 'draining' || state === 'stopped') throw new Error('the runner is shutting down');
+        if (await ownerAtLimit(payload)) {
+          const again = await queue.send('run.execute', payload, { startAfterSeconds: 2 });
+          await sql`update runs set job_id = ${again}
+            where id = ${payload.runId} and workspace_id = ${payload.workspaceId} and status = 'queued'`;
+          log.info({ runId: payload.runId }, 'run deferred: its owner is at the active-run limit');
+          return;
         }
+        const entry = { job: payload, stop: new AbortController(), handedBack: false };
+        held.set(payload.runId, entry);
+        try {
+          await executeRun(deps, payload, AbortSignal.any([job.signal, entry.stop.signal]), {
+            retriesLeft: job.retriesLeft,
+          });
+        } catch (error) {
+          if (error instanceof RunRetryError) {
+            log.info(
+              { runId: payload.runId, code: error.code },
+              'run queued again after a transient failure',
+            );
+          } else {
+            log.error({ runId: payload.runId, err: error }, 'run handler failed');
+          }
+          throw error;
+        } finally {
+          held.delete(payload.runId);
+        }
+        // Handed back at shutdown: failing the job makes the queue retry it on another runner.
+        if (entry.handedBack) throw new Error('handed back at shutdown');
       },
     },
     // Its answer is the job's output, which the API waits for.
@@ -95,6 +143,9 @@ export async function startWorker(
       async handle() {
         const swept = await sweepExpiredChunks(db, new Date());
         if (swept) log.info({ swept }, 'expired result chunks deleted');
+        // Runs whose job exhausted its retries (or otherwise ended) without ending them (JOB-5).
+        const abandoned = await failAbandonedRuns(deps);
+        if (abandoned) log.warn({ abandoned }, 'runs left behind by their jobs failed');
         // Settings sealed for a test nobody ran (the runner was down) go too.
         await db.delete(connectionProbes).where(lt(connectionProbes.expiresAt, new Date()));
       },
@@ -131,8 +182,22 @@ export async function startWorker(
     async stop() {
       if (state === 'stopped' || state === 'draining') return;
       state = 'draining';
-      log.info({}, 'draining: no new runs; finishing what is running');
-      await queue.stop({ graceful: true, timeoutMs: 10_000 });
+      log.info({ held: held.size }, 'draining: no new runs; finishing what is running');
+      // No slot fetches again; what is held runs on, up to the drain deadline.
+      await Promise.all(jobNames.map((name) => queue.boss.offWork(name, { wait: false })));
+      await until(() => held.size === 0, env.QUARRY_RUNNER_DRAIN_SECONDS * 1000);
+      if (held.size > 0) {
+        // Past the deadline: each run goes back to the queue (or fails as interrupted when rows
+        // went out) before its query is cancelled, so its own end finds it no longer its own.
+        for (const [runId, entry] of held) {
+          const outcome = await handBack(deps, entry.job).catch(() => null);
+          entry.handedBack = true;
+          entry.stop.abort();
+          log.info({ runId, outcome }, 'run handed back at shutdown');
+        }
+        await until(() => held.size === 0, 5_000);
+      }
+      await queue.stop({ graceful: true, timeoutMs: 5_000 });
       await cancellations.close();
       await new Promise<void>((resolve) => health.close(() => resolve()));
       await close();
