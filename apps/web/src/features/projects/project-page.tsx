@@ -1,15 +1,15 @@
-import type { ProjectDetail, ProjectWithLogic, SqlCell } from '@quarry/contracts';
+import type { ProjectDetail, ProjectWithLogic } from '@quarry/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { permissionLabel } from '../../ui/labels';
 import { quarryErrorOf } from '../../ui/quarry-error';
+import { Notebook } from '../notebook/notebook';
 import { DataBrowser } from '../schema-browser/data-browser';
 import { ShareButton } from '../sharing/share-button';
 import { AppCellView } from './app-cell';
 import { PermissionBadge } from './permission-badge';
 import { ProjectConnections } from './project-connections';
-import { SqlCellView } from './sql-cell';
 import '../connections/connections.css';
 
 export function ProjectPage({ projectId }: { projectId: string }) {
@@ -71,28 +71,14 @@ function AppView({ project }: { project: Extract<ProjectDetail, { logicHidden: t
   );
 }
 
-/** Can explore and up: every cell's SQL, read-only unless the server says the caller may edit. */
+/** Can explore and up: the notebook, read-only unless the server says the caller may edit. */
 function LogicView({ project: data }: { project: ProjectWithLogic }) {
-  const editable = data.can.edit;
-  const cells = byPosition(data.cells.filter((cell): cell is SqlCell => cell.kind === 'sql'));
   return (
     <div className="project-workspace">
       <DataBrowser project={data} />
       <div className="project-workspace-main">
         <ProjectConnections project={data} />
-        {cells.length === 0 ? <p className="muted">This project has no cells yet.</p> : null}
-        <div className="cells">
-          {cells.map((cell, index) => (
-            <SqlCellView
-              key={cell.id}
-              projectId={data.id}
-              cell={cell}
-              connections={data.connections}
-              editable={editable}
-              index={index}
-            />
-          ))}
-        </div>
+        <Notebook project={data} changes={null} onAdd={null} />
       </div>
     </div>
   );

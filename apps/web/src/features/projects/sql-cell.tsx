@@ -1,12 +1,15 @@
-import type { ProjectWithLogic, SqlCell } from '@quarry/contracts';
+import type { NotebookCell, ProjectWithLogic, SqlCell } from '@quarry/contracts';
 import { useQuery } from '@tanstack/react-query';
-import { useId, useMemo, useState } from 'react';
+import { useId, useMemo } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
+import { CellFrame, type CellFrameProps } from '../notebook/cell-frame';
+import { CellRunActions } from '../notebook/cell-run-actions';
+import { useCellRun } from '../notebook/use-cell-run';
+import { useCellSource } from '../notebook/use-cell-source';
 import { RunResults } from '../runs/run-results';
 import { sqlErrorPositionOf } from '../runs/sql-position';
-import { useRunStream } from '../runs/use-run-stream';
 import { CellConnectionNoteView, CellConnectionPicker } from './cell-connection';
 import { ConnectionLabel } from './connection-label';
 import { sqlDialectFor } from './sql-dialect';
@@ -16,18 +19,35 @@ import { useSaveCell } from './use-save-cell';
 type SqlCellViewProps = {
   projectId: string;
   cell: SqlCell;
+  cells: readonly NotebookCell[];
   connections: ProjectWithLogic['connections'];
   editable: boolean;
-  index: number;
+  /** "Cell 1": the SQL cell's place among the SQL cells, as the data browser names it too. */
+  label: string;
+  frame: Omit<CellFrameProps, 'cell' | 'children' | 'kindLabel' | 'stale'>;
 };
 
-/** One SQL cell: its connection, its SQL, a Run button and the streamed result. */
-export function SqlCellView({ projectId, cell, connections, editable, index }: SqlCellViewProps) {
+/** One SQL cell: its connection, its SQL (inputs it reads marked), Run and Cancel, and the streamed result. */
+export function SqlCellView({
+  projectId,
+  cell,
+  cells,
+  connections,
+  editable,
+  label,
+  frame,
+}: SqlCellViewProps) {
   const id = useId();
-  const [source, setSource] = useState(cell.source);
-  const { view, run, cancel } = useRunStream({ projectId, cellId: cell.id });
+  const [source, edit] = useCellSource(cell.id, cell.source);
   const saving = useSaveCell({ projectId, cellId: cell.id, initialSource: cell.source });
-  const busy = view.phase === 'queued' || view.phase === 'running';
+  const { view, run, cancel, stale } = useCellRun({
+    projectId,
+    cell,
+    cells,
+    editable,
+    // runs.start saves the SQL into the cell before it runs, so what ran is what the cell shows.
+    onStarted: saving.markSaved,
+  });
   const kind = connections.find((connection) => connection.id === cell.connectionId)?.kind;
   const kinds = useQuery(trpc.connections.kinds.queryOptions());
   const declared = kinds.data?.find((candidate) => candidate.kind === kind)?.dialect;
@@ -35,20 +55,17 @@ export function SqlCellView({ projectId, cell, connections, editable, index }: S
   const errorAt = useMemo(() => sqlErrorPositionOf(view.error, view.source), [view.error, view.source]);
 
   const runCell = () => {
-    if (!editable) return;
-    // runs.start saves the SQL into the cell before it runs, so what ran is what the cell shows.
-    void run(source, () => saving.markSaved(source));
+    if (editable) void run();
   };
 
   return (
-    <article className="cell" data-cell-id={cell.id}>
+    <CellFrame {...frame} cell={cell} kindLabel="SQL" stale={stale} sqlCell>
       <div className="cell-toolbar">
-        <h2 className="cell-title">Cell {index + 1}</h2>
         {editable ? (
           <CellConnectionPicker
             projectId={projectId}
             cellId={cell.id}
-            cellLabel={`Cell ${index + 1}`}
+            cellLabel={label}
             connectionId={cell.connectionId}
             connections={connections}
             source={source}
@@ -60,31 +77,20 @@ export function SqlCellView({ projectId, cell, connections, editable, index }: S
         <span className="cell-save muted" aria-live="polite">
           {saving.status === 'pending' ? 'Saving…' : null}
         </span>
-        <div className="cell-actions">
-          <span className="shortcut muted" id={`${id}-shortcut`}>
-            Ctrl/⌘ + Enter
-          </span>
-          {busy && editable ? (
-            <button type="button" className="button" onClick={() => void cancel()}>
-              Cancel
-            </button>
-          ) : null}
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={runCell}
-            disabled={!editable}
-            aria-describedby={`${id}-shortcut`}
-            data-running={busy ? 'true' : undefined}
-          >
-            Run
-          </button>
-        </div>
+        <CellRunActions
+          cellId={cell.id}
+          cells={cells}
+          view={view}
+          editable={editable}
+          shortcutId={`${id}-shortcut`}
+          onRun={runCell}
+          onCancel={() => void cancel()}
+        />
       </div>
       {cell.connectionNote ? <CellConnectionNoteView note={cell.connectionNote} editable={editable} /> : null}
       <SqlEditor
         value={source}
-        onChange={setSource}
+        onChange={edit}
         onRun={runCell}
         onBlur={editable ? () => saving.save(source) : undefined}
         readOnly={!editable}
@@ -100,6 +106,6 @@ export function SqlCellView({ projectId, cell, connections, editable, index }: S
       )}
       {saving.error ? <ErrorMessage error={quarryErrorOf(saving.error)} /> : null}
       <RunResults view={view} />
-    </article>
+    </CellFrame>
   );
 }

@@ -1,20 +1,16 @@
-import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { type SQLDialect, sql } from '@codemirror/lang-sql';
-import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language';
-import { Compartment, EditorState, type Extension, StateEffect, StateField } from '@codemirror/state';
+import type { Extension } from '@codemirror/state';
 import {
   Decoration,
   type DecorationSet,
-  drawSelection,
-  EditorView,
-  highlightActiveLine,
-  keymap,
-  lineNumbers,
-  placeholder,
+  type EditorView,
+  MatchDecorator,
+  ViewPlugin,
+  type ViewUpdate,
 } from '@codemirror/view';
-import { useEffect, useRef } from 'react';
+import { useMemo } from 'react';
 import type { SqlPosition } from '../runs/sql-position';
-import './sql-editor.css';
+import { CodeEditor } from './code-editor';
 
 type SqlEditorProps = {
   value: string;
@@ -30,168 +26,32 @@ type SqlEditorProps = {
   errorSource?: string;
 };
 
-const setError = StateEffect.define<{ from: number; to: number } | null>();
+/** `{{region}}`, `{{period.start}}`: an input the SQL reads, bound as a parameter when it runs. */
+const inputReference = new MatchDecorator({
+  regexp: /\{\{\s*[A-Za-z_][A-Za-z0-9_]*(?:\.(?:start|end))?\s*\}\}/g,
+  decoration: Decoration.mark({ class: 'cm-input-ref' }),
+});
 
-const errorLine = Decoration.line({ class: 'cm-sql-error-line' });
-const errorMark = Decoration.mark({ class: 'cm-sql-error', attributes: { 'aria-invalid': 'true' } });
-
-/** The SQL error's mark; it moves with edits and goes with the next run or an edit on its line. */
-const errorField = StateField.define<DecorationSet>({
-  create: () => Decoration.none,
-  update(marks, transaction) {
-    let next = marks.map(transaction.changes);
-    for (const effect of transaction.effects) {
-      if (!effect.is(setError)) continue;
-      if (!effect.value) {
-        next = Decoration.none;
-        continue;
-      }
-      const { from, to } = effect.value;
-      const line = transaction.state.doc.lineAt(from);
-      const ranges = [errorLine.range(line.from)];
-      if (to > from) ranges.push(errorMark.range(from, to));
-      next = Decoration.set(ranges, true);
+const inputReferences = ViewPlugin.fromClass(
+  class {
+    decorations: DecorationSet;
+    constructor(view: EditorView) {
+      this.decorations = inputReference.createDeco(view);
     }
-    return next;
+    update(update: ViewUpdate) {
+      this.decorations = inputReference.updateDeco(update, this.decorations);
+    }
   },
-  provide: (field) => EditorView.decorations.from(field),
-});
+  { decorations: (plugin) => plugin.decorations },
+);
 
-/** The token at a line and column of the text: from the column to the end of the word there. */
-function errorRange(state: EditorState, at: SqlPosition): { from: number; to: number } | null {
-  if (at.line > state.doc.lines) return null;
-  const line = state.doc.line(at.line);
-  const from = Math.min(line.from + at.column - 1, line.to);
-  const word = state.wordAt(from);
-  const to = word && word.from === from ? word.to : Math.min(from + 1, line.to);
-  return { from, to };
-}
-
-const theme = EditorView.theme({
-  '&': { fontSize: '0.88rem' },
-  '.cm-content': { fontFamily: 'var(--font-mono)', padding: '0.6rem 0' },
-  '.cm-gutters': { fontFamily: 'var(--font-mono)' },
-});
-
-/**
- * The SQL text of a cell: CodeMirror 6 with the connection's SQL dialect, Ctrl/⌘+Enter to run,
- * and the last SQL error marked where the database placed it.
- */
-export function SqlEditor({
-  value,
-  onChange,
-  onRun,
-  onBlur,
-  readOnly = false,
-  describedBy,
-  dialect,
-  errorAt = null,
-  errorSource,
-}: SqlEditorProps) {
-  const host = useRef<HTMLDivElement>(null);
-  const view = useRef<EditorView | null>(null);
-  // The editor is built once; these keep its handlers and settings current without rebuilding it.
-  const latest = useRef({ onChange, onRun, onBlur });
-  latest.current = { onChange, onRun, onBlur };
-  const compartments = useRef({
-    language: new Compartment(),
-    editable: new Compartment(),
-    aria: new Compartment(),
-  });
-
-  const ariaAttributes = (): Extension =>
-    EditorView.contentAttributes.of({
-      'aria-label': 'SQL',
-      'aria-multiline': 'true',
-      'aria-keyshortcuts': 'Control+Enter Meta+Enter',
-      ...(describedBy ? { 'aria-describedby': describedBy } : {}),
-      ...(readOnly ? { 'aria-readonly': 'true' } : {}),
-    });
-  const editable = (): Extension => [EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)];
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: built once; the effects below keep it in step
-  useEffect(() => {
-    if (!host.current) return;
-    const { language, editable: editableSlot, aria } = compartments.current;
-    const created = new EditorView({
-      parent: host.current,
-      state: EditorState.create({
-        doc: value,
-        extensions: [
-          lineNumbers(),
-          history(),
-          drawSelection(),
-          highlightActiveLine(),
-          bracketMatching(),
-          syntaxHighlighting(defaultHighlightStyle),
-          placeholder('select …'),
-          keymap.of([
-            {
-              key: 'Mod-Enter',
-              preventDefault: true,
-              run: () => {
-                latest.current.onRun();
-                return true;
-              },
-            },
-            ...defaultKeymap,
-            ...historyKeymap,
-          ]),
-          language.of(sql({ dialect, upperCaseKeywords: false })),
-          editableSlot.of(editable()),
-          aria.of(ariaAttributes()),
-          errorField,
-          theme,
-          EditorView.lineWrapping,
-          EditorView.updateListener.of((update) => {
-            if (update.docChanged) latest.current.onChange(update.state.doc.toString());
-          }),
-          EditorView.domEventHandlers({
-            blur: () => {
-              latest.current.onBlur?.();
-            },
-          }),
-        ],
-      }),
-    });
-    view.current = created;
-    return () => {
-      created.destroy();
-      view.current = null;
-    };
-  }, []);
-
-  // A value from outside (another save, a reset) replaces the text; our own edits already match.
-  useEffect(() => {
-    const current = view.current;
-    if (!current || current.state.doc.toString() === value) return;
-    current.dispatch({ changes: { from: 0, to: current.state.doc.length, insert: value } });
-  }, [value]);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the compartments read these props
-  useEffect(() => {
-    const current = view.current;
-    if (!current) return;
-    const { language, editable: editableSlot, aria } = compartments.current;
-    current.dispatch({
-      effects: [
-        language.reconfigure(sql({ dialect, upperCaseKeywords: false })),
-        editableSlot.reconfigure(editable()),
-        aria.reconfigure(ariaAttributes()),
-      ],
-    });
-  }, [dialect, readOnly, describedBy]);
-
-  useEffect(() => {
-    const current = view.current;
-    if (!current) return;
-    // Positions count in the SQL that ran: mark only while the editor still holds that text.
-    const stillThatSql = errorSource !== undefined && current.state.doc.toString() === errorSource;
-    const range = errorAt && stillThatSql ? errorRange(current.state, errorAt) : null;
-    current.dispatch({ effects: setError.of(range) });
-  }, [errorAt, errorSource]);
-
+/** A SQL cell's text: the connection's dialect, and the inputs it reads (`{{name}}`) marked. */
+export function SqlEditor({ dialect, ...props }: SqlEditorProps) {
+  const language = useMemo<Extension>(
+    () => [sql({ dialect, upperCaseKeywords: false }), inputReferences],
+    [dialect],
+  );
   return (
-    <div ref={host} className={`sql-editor${readOnly ? ' is-readonly' : ''}`} data-testid="sql-editor" />
+    <CodeEditor {...props} language={language} label="SQL" placeholderText="select …" kind="sql-editor" />
   );
 }

@@ -8,6 +8,16 @@ describe('formatRunStatus', () => {
   it.each([
     { name: 'says nothing before the first run', patch: {}, text: '' },
     { name: 'says a queued run is queued', patch: { phase: 'queued' }, text: 'Queued…' },
+    {
+      name: 'gives a queued run its place in line, counted from one',
+      patch: { phase: 'queued', queuePosition: 2 },
+      text: 'Queued… 3rd in line',
+    },
+    {
+      name: 'says a run that is next is first in line',
+      patch: { phase: 'queued', queuePosition: 0 },
+      text: 'Queued… 1st in line',
+    },
     { name: 'says a run with no rows yet is running', patch: { phase: 'running' }, text: 'Running…' },
     {
       name: 'counts the rows of a running run',

@@ -1,13 +1,18 @@
 import { formatCount, formatRows } from '../../ui/format';
 import type { RunView } from './run-view';
 
-/** "Queued…", "Running… 12,000 rows", "12,000 rows in 340 ms (truncated at the row limit)". */
+const ordinals = new Intl.PluralRules('en-US', { type: 'ordinal' });
+const suffixes: Record<string, string> = { one: 'st', two: 'nd', few: 'rd', other: 'th' };
+const ordinal = (n: number): string => `${formatCount(n)}${suffixes[ordinals.select(n)] ?? 'th'}`;
+
+/** "Queued…", "Queued… 3rd in line", "Running… 12,000 rows", "12,000 rows in 340 ms (truncated at the row limit)". */
 export function formatRunStatus(view: RunView): string {
   switch (view.phase) {
     case 'idle':
       return '';
     case 'queued':
-      return 'Queued…';
+      // Position 0 is next in line; people count from one.
+      return view.queuePosition === null ? 'Queued…' : `Queued… ${ordinal(view.queuePosition + 1)} in line`;
     case 'running':
       return view.rowCount > 0 ? `Running… ${formatRows(view.rowCount)}` : 'Running…';
     case 'done': {

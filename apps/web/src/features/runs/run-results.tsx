@@ -1,7 +1,11 @@
+import { CacheBadge } from './cache-badge';
 import { formatRunStatus } from './format-run-status';
 import { ResultsTable } from './results-table';
+import { RunElapsed } from './run-elapsed';
 import { RunError } from './run-error';
+import { RunValue } from './run-value';
 import type { RunView } from './run-view';
+import './run-results.css';
 
 /** Everything under a cell after Run: a status line, then the error or every row of the result. */
 export function RunResults({ view }: { view: RunView }) {
@@ -9,15 +13,19 @@ export function RunResults({ view }: { view: RunView }) {
   const busy = view.phase === 'queued' || view.phase === 'running';
   return (
     <div className="run-results">
-      <p
-        className={`run-status run-status-${view.phase}`}
-        data-testid="run-status"
-        role="status"
-        aria-live={view.phase === 'running' ? 'off' : 'polite'}
-      >
-        {busy ? <span className="pulse" aria-hidden="true" /> : null}
-        {formatRunStatus(view)}
-      </p>
+      <div className="run-status-line">
+        <p
+          className={`run-status run-status-${view.phase}`}
+          data-testid="run-status"
+          role="status"
+          aria-live={view.phase === 'running' ? 'off' : 'polite'}
+        >
+          {busy ? <span className="pulse" aria-hidden="true" /> : null}
+          {formatRunStatus(view)}
+        </p>
+        <RunElapsed view={view} />
+        <CacheBadge view={view} />
+      </div>
       {view.error?.code === 'run.cancelled' ? (
         <p className="results-note muted" data-testid="run-cancelled">
           {view.error.message}
@@ -25,6 +33,7 @@ export function RunResults({ view }: { view: RunView }) {
       ) : view.error ? (
         <RunError error={view.error} source={view.source} />
       ) : null}
+      {view.value !== null ? <RunValue json={view.value} /> : null}
       {view.columns.length > 0 ? (
         <>
           <ResultsTable columns={view.columns} rows={view.rows} rowCount={view.rows.length} />

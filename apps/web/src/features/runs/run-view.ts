@@ -23,6 +23,8 @@ export type RunView = {
   error: QuarryError | null;
   /** A JS cell that returned a value rather than a table: its JSON text. */
   value: string | null;
+  /** Runs ahead of this one while it waits (RunSummary.queuePosition), when the server says. */
+  queuePosition: number | null;
   /** The SQL that ran, to place an error's character position. */
   source: string;
 };
@@ -32,6 +34,7 @@ export const IDLE_RUN: RunView = {
   columns: [],
   rows: [],
   value: null,
+  queuePosition: null,
   rowCount: 0,
   truncated: false,
   durationMs: null,
@@ -58,7 +61,7 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
   switch (event.type) {
     case 'status':
       if (event.status === 'queued') return { ...view, phase: 'queued' };
-      if (event.status === 'running') return { ...view, phase: 'running' };
+      if (event.status === 'running') return { ...view, phase: 'running', queuePosition: null };
       return view;
     case 'columns':
       return { ...view, columns: event.columns };
@@ -66,7 +69,7 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
       return { ...view, value: event.json };
     case 'rows':
       for (const row of parseRowBatch(event.batch)) view.rows.push(row);
-      return { ...view, phase: 'running', rowCount: event.rowCount };
+      return { ...view, phase: 'running', queuePosition: null, rowCount: event.rowCount };
     case 'done':
       return {
         ...view,
