@@ -1,0 +1,137 @@
+import {
+  type Actor,
+  type ConnectionFacts,
+  decideProjectPermission,
+  decideResultsGate,
+  meetsProjectPermission,
+  type ProjectGrant,
+} from '@quarry/access';
+import type { QuarryError } from '@quarry/contracts';
+import type { Db } from '@quarry/db';
+import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
+import { connections, projectConnections, projectGrants, projects } from '@quarry/db/schema';
+import { and, eq, inArray } from 'drizzle-orm';
+
+/** Who reads a run's result: a member (by user id), or an anonymous visitor of a web-shared app. */
+export type ResultsReader = { kind: 'member'; userId: string } | { kind: 'anonymous' };
+
+const HINT = 'Ask an Admin for Can view results on the data connection, then run the cell again';
+
+/**
+ * The API's results gate at read time (issue 11 item 5), for one reader of one run, decided now:
+ * the reader is a member of the run's workspace (an anonymous visitor only through Public), still
+ * sees the project, and holds Can view results on EVERY connection the result derives from
+ * (`runs.connection_ids`). The facts come from Quarry's database, scoped by the run's workspace;
+ * the rules are @quarry/access's (`decideResultsGate`). A connection that is gone, or is not this
+ * workspace's, refuses without naming anything of it. Null when the reader may read; otherwise a
+ * typed error (access.* → FORBIDDEN) that names the connection, and nothing of the result.
+ */
+export async function refuseRunResults(
+  db: Db,
+  input: {
+    run: { workspaceId: string; projectId: string };
+    connectionIds: readonly string[];
+    reader: ResultsReader;
+  },
+): Promise<QuarryError | null> {
+  const { run } = input;
+  let actor: Actor;
+  let projectFacts: Parameters<typeof decideProjectPermission>[0] | null;
+  if (input.reader.kind === 'member') {
+    const member = await loadMemberActor(db, { workspaceId: run.workspaceId, userId: input.reader.userId });
+    if (!member)
+      return { code: 'access.not_a_member', message: 'You are no longer a member of this workspace' };
+    actor = member;
+    projectFacts = await loadProjectFacts(db, {
+      workspaceId: run.workspaceId,
+      projectId: run.projectId,
+      actor,
+    });
+  } else {
+    actor = { kind: 'anonymous' };
+    projectFacts = await loadAnonymousProjectFacts(db, run);
+  }
+  if (!projectFacts)
+    return { code: 'not_found.project', message: 'The project of this run no longer exists' };
+  const project = decideProjectPermission(projectFacts);
+  if (!meetsProjectPermission(project.effective, 'can_view')) {
+    const reason = project.reasons.at(-1);
+    return {
+      code: reason?.code ?? 'access.insufficient_permission',
+      message: reason?.message ?? 'You can no longer see this project',
+      hint: HINT,
+    };
+  }
+  const ids = [...new Set(input.connectionIds)];
+  const rows = ids.length
+    ? await db
+        .select()
+        .from(connections)
+        .where(and(eq(connections.workspaceId, run.workspaceId), inArray(connections.id, ids)))
+    : [];
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const facts: ConnectionFacts[] = [];
+  for (const id of ids) {
+    const row = byId.get(id);
+    if (!row) {
+      return {
+        code: 'run.connection_deleted',
+        message: 'A data connection this result was read from no longer exists',
+        hint: 'Run the cell again on one of the project’s connections',
+      };
+    }
+    facts.push(connectionFacts(row));
+  }
+  const decision = decideResultsGate({ reader: actor, connections: facts });
+  if (decision.allowed) return null;
+  return {
+    code: decision.reason.code,
+    message: decision.reason.message,
+    hint: HINT,
+    details: { connectionId: decision.connection.id, connection: decision.connection.name },
+  };
+}
+
+/**
+ * What the engine needs to decide an anonymous visitor's permission on a project: the grants to
+ * Public (sharing with the web) and the project's connections. Null when the project is not in the
+ * run's workspace.
+ */
+async function loadAnonymousProjectFacts(
+  db: Db,
+  run: { workspaceId: string; projectId: string },
+): Promise<Parameters<typeof decideProjectPermission>[0] | null> {
+  const [project] = await db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(and(eq(projects.id, run.projectId), eq(projects.workspaceId, run.workspaceId)));
+  if (!project) return null;
+  const [grants, imported] = await Promise.all([
+    db
+      .select({ permission: projectGrants.permission })
+      .from(projectGrants)
+      .where(
+        and(
+          eq(projectGrants.projectId, run.projectId),
+          eq(projectGrants.workspaceId, run.workspaceId),
+          eq(projectGrants.groupId, 'public'),
+        ),
+      ),
+    // Through the project's own workspace, as loadProjectFacts reads them: a stray link row can
+    // only add a connection's restrictions (fail closed), never drop them.
+    db
+      .select({ connection: connections })
+      .from(projectConnections)
+      .innerJoin(projects, eq(projects.id, projectConnections.projectId))
+      .innerJoin(connections, eq(connections.id, projectConnections.connectionId))
+      .where(and(eq(projectConnections.projectId, run.projectId), eq(projects.workspaceId, run.workspaceId))),
+  ]);
+  return {
+    actor: { kind: 'anonymous' },
+    grants: grants.map(
+      (g): ProjectGrant => ({ to: { kind: 'group', groupId: 'public' }, permission: g.permission }),
+    ),
+    assets: [],
+    connections: imported.map((row) => connectionFacts(row.connection)),
+  };
+}
