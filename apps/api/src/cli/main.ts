@@ -1,15 +1,16 @@
 import { verifyAuditChains } from './audit-verify';
 import { loadCliEnv } from './env';
+import { RUNNER_USAGE, runnerCli } from './runner';
 import { vaultRotate } from './vault-rotate';
 
 /**
  * Operator commands: `pnpm quarry audit verify [--workspace wsp_…]` and
- * `pnpm quarry vault rotate [--batch-size N]`. Reads DATABASE_URL and the master keys (npm's
+ * `pnpm quarry vault rotate [--batch-size N]`, and `pnpm quarry runner status|cancel|retry|purge`
+ * (see runner.ts). Reads DATABASE_URL and the master keys (npm's
  * wrapper points them at the embedded server and .data/master.key when unset). Exit code 1 when a
  * chain is broken or a record could not be re-wrapped, 2 for a usage or setup error.
  */
-const USAGE =
-  'usage: quarry audit verify [--workspace <wsp_id>]\n       quarry vault rotate [--batch-size <n>]';
+const USAGE = `usage: quarry audit verify [--workspace <wsp_id>]\n       quarry vault rotate [--batch-size <n>]\n${RUNNER_USAGE.replace('usage: ', '       ')}`;
 
 const flagValue = (args: string[], flag: string): string | undefined => {
   const at = args.indexOf(flag);
@@ -64,6 +65,15 @@ async function main(argv: string[]): Promise<number> {
   const [area, command, ...rest] = argv;
   if (area === 'audit' && command === 'verify') return auditVerify(rest);
   if (area === 'vault' && command === 'rotate') return rotate(rest);
+  if (area === 'runner') {
+    const line = (write: (text: string) => boolean) => (text: string) => void write(`${text}\n`);
+    return runnerCli({
+      databaseUrl: loadCliEnv().DATABASE_URL,
+      args: argv.slice(1),
+      out: line((t) => process.stdout.write(t)),
+      err: line((t) => process.stderr.write(t)),
+    });
+  }
   process.stderr.write(`${USAGE}\n`);
   return 2;
 }
