@@ -164,6 +164,11 @@ const MATRIX: Record<string, Row> = {
   'connections.test': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
   'connections.forgetSshHostKey': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
   'connections.identitySetup': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
+  'connections.setCachePolicy': {
+    input: () => ({ connectionId: h.a.connectionId, ttlSeconds: null }),
+    ...adminOf,
+  },
+  'connections.invalidateCache': { input: () => ({ connectionId: h.a.connectionId }), ...adminOf },
   'connections.testNew': { input: () => ({ kind: 'postgres', settings: {} }), ...admin },
   'connections.testNewForProject': {
     input: () => ({ ...project(), kind: 'postgres', settings: {} }),

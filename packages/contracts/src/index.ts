@@ -10,6 +10,9 @@ export { AuditEntry, AuditPage, AuditVerification, ListAuditInput } from './audi
 export { Email, Me, Password, SignInInput, SwitchWorkspaceInput, WorkspaceChoice } from './auth/sign-in';
 export {
   AssetUsage,
+  CACHE_TTL_MAX_SECONDS,
+  CACHE_TTL_MIN_SECONDS,
+  ConnectionCachePolicy,
   ConnectionDetail,
   ConnectionName,
   ConnectionRef,
@@ -20,7 +23,10 @@ export {
   CreateProjectConnectionInput,
   IdentitySetup,
   ImportConnectionInput,
+  InvalidateCacheInput,
+  InvalidatedCache,
   ProjectConnectionsSetting,
+  SetConnectionCachePolicyInput,
   UpdateConnectionInput,
 } from './connections/connection';
 export {

@@ -6,12 +6,14 @@ import { forgetSshHostKey } from './forget-ssh-host-key';
 import { get } from './get';
 import { identitySetup } from './identity-setup';
 import { importIntoProject } from './import-into-project';
+import { invalidateCache } from './invalidate-cache';
 import { kinds } from './kinds';
 import { list } from './list';
 import { permissions } from './permissions';
 import { previewPermissions } from './preview-permissions';
 import { projectConnectionsSetting } from './project-connections-setting';
 import { removeFromProject } from './remove-from-project';
+import { setCachePolicy } from './set-cache-policy';
 import { setDefault } from './set-default';
 import { setProjectConnectionsEnabled } from './set-project-connections-enabled';
 import { testConnection } from './test-connection';
@@ -48,4 +50,6 @@ export const connectionsRouter = {
   updatePermissions,
   projectConnectionsSetting,
   setProjectConnectionsEnabled,
+  setCachePolicy,
+  invalidateCache,
 } satisfies TRPCRouterRecord;

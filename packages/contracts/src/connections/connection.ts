@@ -91,8 +91,44 @@ export const ConnectionDetail = ConnectionSummary.extend({
   canRefreshSchema: CanRefreshSchema,
   /** The SSH tunnel's pinned host key fingerprint (`SHA256:…`); null when none is pinned. */
   sshHostKey: z.string().nullable(),
+  /**
+   * The result cache's policy: seconds a result may be served again to the next run of the same
+   * query by a reader who passes the results gate; null when the cache is off.
+   */
+  cacheTtlSeconds: z.number().int().positive().nullable().optional(),
 });
 export type ConnectionDetail = z.infer<typeof ConnectionDetail>;
+
+/** The result cache's TTL bounds: a minute to a week (cached rows are short-lived at rest). */
+export const CACHE_TTL_MIN_SECONDS = 60;
+export const CACHE_TTL_MAX_SECONDS = 7 * 24 * 60 * 60;
+
+/** Turns a connection's result cache off (null) or on with a TTL in seconds. */
+export const SetConnectionCachePolicyInput = z.object({
+  connectionId: ConnectionId,
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(CACHE_TTL_MIN_SECONDS, { message: 'Keep results at least a minute, or turn the cache off' })
+    .max(CACHE_TTL_MAX_SECONDS, { message: 'Keep results at most a week' })
+    .nullable(),
+});
+export type SetConnectionCachePolicyInput = z.infer<typeof SetConnectionCachePolicyInput>;
+
+export const ConnectionCachePolicy = z.object({
+  connectionId: ConnectionId,
+  ttlSeconds: z.number().int().positive().nullable(),
+  /** Cached results deleted by this change (turning the cache off deletes them all). */
+  deleted: z.number().int().nonnegative(),
+});
+export type ConnectionCachePolicy = z.infer<typeof ConnectionCachePolicy>;
+
+/** Admins: delete cached results, of one connection or of the whole workspace. */
+export const InvalidateCacheInput = z.object({ connectionId: ConnectionId.optional() });
+export type InvalidateCacheInput = z.infer<typeof InvalidateCacheInput>;
+
+export const InvalidatedCache = z.object({ deleted: z.number().int().nonnegative() });
+export type InvalidatedCache = z.infer<typeof InvalidatedCache>;
 
 /** The projects that import an asset, for the Usage column and the delete confirmation. */
 export const AssetUsage = z.array(z.object({ projectId: ProjectId, name: z.string() }));

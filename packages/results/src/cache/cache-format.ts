@@ -41,9 +41,8 @@ export function chunkPlaintext(chunk: CacheChunk | RunChunkContent): { text: str
  */
 export const INCOMPLETE_CACHE_ENTRY_MAX_AGE_MS = 60 * 60_000;
 
-/** The policy's bounds: a minute to a week (data minimisation: rows at rest are short-lived). */
-export const CACHE_TTL_MIN_SECONDS = 60;
-export const CACHE_TTL_MAX_SECONDS = 7 * 24 * 60 * 60;
+/** The policy's bounds, as the contract validates them. */
+export { CACHE_TTL_MAX_SECONDS, CACHE_TTL_MIN_SECONDS } from '@quarry/contracts';
 
 /**
  * The row count that marks an entry's trailer: the last chunk, sealed like the others, holding how
