@@ -13,6 +13,7 @@ import { type MetricsOptions, metricsRoute } from './metrics/metrics-route';
 import { isSameOrigin } from './origin-check';
 import { redactPath } from './redact-path';
 import { bodySizeLimit, callLimits } from './request-limits';
+import { runCsvRoute } from './run-csv-route';
 import { createSsoRoutes } from './sso-routes';
 
 export type AppOptions = {
@@ -136,6 +137,8 @@ export function createApp(options: AppOptions) {
   });
 
   app.route('/auth/sso', createSsoRoutes(deps));
+  // A run's whole result as CSV (session or token, the run's owner, the results gate).
+  app.get('/runs/:runId/result.csv', runCsvRoute(deps));
 
   // Anything a route did not expect: the log keeps it (without a query's bound values, see
   // logger.ts), the browser gets a fixed typed answer, an SSO callback its error page.

@@ -3,7 +3,7 @@ import type { RunEvent, RunStatus } from '@quarry/contracts';
 import { QuarryError } from '@quarry/contracts';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { connections, runs } from '@quarry/db/schema';
-import { deleteRunChunks, hasExpiredChunk, readNextChunk } from '@quarry/results';
+import { deleteRunChunks, deliverChunk, hasExpiredChunk, readNextChunk } from '@quarry/results';
 import { and, eq } from 'drizzle-orm';
 import type { Deps } from '../../deps';
 
@@ -24,8 +24,10 @@ type RunRow = typeof runs.$inferSelect;
  * row batches as the runner writes them, then `done` or `error`. Before anything else, the reader's
  * Can view results is decided again by the engine (the runner decided it for the owner at run
  * time; a permission lost since then counts). Chunks are read one at a time, so this process holds
- * at most one chunk of a run, never one past its `expires_at`, and deleted once the whole result was
- * delivered.
+ * at most one chunk of a run, never one past its `expires_at`; each row chunk is deleted as soon as
+ * the reader took it (the runner's backpressure window counts what is left), and the columns chunk
+ * once the whole result was delivered. A result is delivered once: a second reader finds the
+ * chunks already taken and gets `run.results_expired`.
  */
 export async function* streamRunEvents(
   deps: Deps,
@@ -68,9 +70,14 @@ export async function* streamRunEvents(
       if (body.kind === 'columns') {
         yield { type: 'columns', columns: body.columns };
       } else {
-        // The batch stays text: decrypted here, parsed only by the reader.
+        // The batch stays text (JSON or the server's COPY text): decrypted here, parsed only by
+        // the reader.
         delivered += body.rowCount;
         yield { type: 'rows', batch: body.text, batchRows: body.rowCount, rowCount: delivered };
+        // Taken by the reader (the generator resumed for the next event): deleted now, and the
+        // runner, which pauses the warehouse read while its window of undelivered chunks is full,
+        // is told there is room.
+        await deliverChunk(deps.sql, { resultId: runId, seq: chunk.seq });
       }
       nextSeq = chunk.seq + 1;
       continue;
@@ -83,8 +90,9 @@ export async function* streamRunEvents(
     if (TERMINAL.has(run.status)) {
       await deleteRunChunks(deps.db, runId);
       if (run.status === 'succeeded') {
-        // A succeeded run always wrote its columns first: none read means they are gone.
-        if (nextSeq === 0) {
+        // A succeeded run always wrote its columns first: none read means they are gone; fewer
+        // rows than it wrote means another reader took them.
+        if (nextSeq === 0 || delivered < (run.rowCount ?? 0)) {
           yield { type: 'error', error: RESULTS_GONE };
           return;
         }
