@@ -1,0 +1,163 @@
+/**
+ * A burst of small runs: 100 runs of `select <n>` started at once by 20 signed-in users (5 each, each
+ * on a cell of its own) against two query runners, each read to its first row through the SDK. What
+ * a data app opened by many people at once asks of the queue. Time to first row is from the run's
+ * own start call; wall time is from the burst's start to its last row.
+ * Last line: {"bench":"concurrent-runs","p50_first_row_ms":…,"p95_first_row_ms":…,"wall_ms":…}.
+ */
+import { hashPassword } from '@quarry/auth';
+import { newId } from '@quarry/db';
+import { cells } from '@quarry/db/schema';
+import {
+  addWorkspaceMember,
+  createTestDatabase,
+  createTestWarehouse,
+  createWorkspaceFixture,
+} from '@quarry/db/testing';
+import { createQuarryClient } from '@quarry/sdk';
+import { launchProduct } from '@quarry/stack';
+import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
+
+const USERS = 20;
+const RUNS_PER_USER = 5;
+const RUNNERS = 2;
+const PASSWORD = `bench password ${Math.random().toString(36).slice(2)}`;
+
+const database = await createTestDatabase();
+const warehouse = await createTestWarehouse({ orders: 10 });
+const masterKey = generateMasterKey();
+const vault = loadVaultFromEnv({ QUARRY_MASTER_KEY: masterKey });
+if (!vault.ok) throw new Error(vault.error.message);
+const passwordHash = await hashPassword(PASSWORD);
+const fixture = await createWorkspaceFixture(database.db, {
+  vault: vault.value,
+  passwordHash,
+  warehouse: warehouse.reader,
+});
+
+// Twenty editors, each with cells of their own: running a cell again would stop its earlier run.
+const members = [];
+for (let i = 0; i < USERS; i += 1) {
+  members.push(
+    await addWorkspaceMember(database.db, { workspaceId: fixture.workspaceId, role: 'editor', passwordHash }),
+  );
+}
+const cellIds: string[] = [];
+for (let i = 0; i < USERS * RUNS_PER_USER; i += 1) {
+  const id = newId('cell');
+  cellIds.push(id);
+  await database.db.insert(cells).values({
+    id,
+    workspaceId: fixture.workspaceId,
+    projectId: fixture.projectId,
+    position: i + 1,
+    name: `burst_${i + 1}`,
+    kind: 'sql',
+    connectionId: fixture.connectionId,
+    source: 'select 1',
+  });
+}
+
+// Two runners of five slots: together the per-connection limit (10 queries at once, the default).
+process.env.QUARRY_RUNNER_CONCURRENCY ??= '5';
+const product = await launchProduct({
+  databaseUrl: database.url,
+  masterKey,
+  port: 3970,
+  runners: RUNNERS,
+  logLevel: 'warn',
+  quiet: true,
+  allowPrivateHosts: '127.0.0.1,::1,localhost',
+});
+
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+};
+
+async function signedIn(email: string) {
+  const signIn = await fetch(`${product.url}/trpc/auth.signIn`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' },
+    body: JSON.stringify({ json: { email, password: PASSWORD } }),
+  });
+  const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const created = await fetch(`${product.url}/trpc/tokens.create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'sec-fetch-site': 'same-origin' },
+    body: JSON.stringify({ json: { name: 'bench' } }),
+  });
+  const token = ((await created.json()) as { result: { data: { json: { token: string } } } }).result.data.json
+    .token;
+  return createQuarryClient({ url: product.url, token });
+}
+
+try {
+  const clients = [];
+  for (const member of members) clients.push(await signedIn(member.email));
+  // One run alone first, for the figure a burst is compared with (and to warm both paths).
+  const alone: number[] = [];
+  for (let i = 0; i < 3; i += 1) {
+    const started = performance.now();
+    const result = await clients[0]?.query({
+      projectId: fixture.projectId,
+      cellId: cellIds[0] ?? '',
+      sql: `select ${i} as n`,
+    });
+    for await (const _ of result?.rows ?? []) break;
+    alone.push(performance.now() - started);
+  }
+
+  const startCalls: number[] = [];
+  const burstStarted = performance.now();
+  const firstRows = await Promise.all(
+    cellIds.map(async (cellId, i) => {
+      const client = clients[Math.floor(i / RUNS_PER_USER)];
+      if (!client) throw new Error('no client');
+      const started = performance.now();
+      const result = await client.query({ projectId: fixture.projectId, cellId, sql: `select ${i} as n` });
+      startCalls.push(performance.now() - started);
+      let first = -1;
+      for await (const row of result.rows) {
+        if (first < 0) first = performance.now() - started;
+        if (row[0] !== String(i) && row[0] !== i) throw new Error(`run ${i} answered ${JSON.stringify(row)}`);
+      }
+      if (first < 0) throw new Error(`run ${i} returned no row`);
+      return first;
+    }),
+  );
+  const wall = performance.now() - burstStarted;
+  // Where the time went, from the runs themselves: waiting in the queue, then executing.
+  const timings = await database.sql<{ waited: number; ran: number }[]>`
+    select extract(epoch from started_at - created_at) * 1000 as waited,
+           extract(epoch from finished_at - started_at) * 1000 as ran
+    from runs where cell_id in ${database.sql(cellIds)} and status = 'succeeded'`;
+  const waited = timings.map((t) => Number(t.waited));
+  const ran = timings.map((t) => Number(t.ran));
+  const figures = {
+    bench: 'concurrent-runs',
+    runs: firstRows.length,
+    users: USERS,
+    runners: RUNNERS,
+    alone_first_row_ms: Math.round(percentile(alone, 50)),
+    p50_first_row_ms: Math.round(percentile(firstRows, 50)),
+    p95_first_row_ms: Math.round(percentile(firstRows, 95)),
+    max_first_row_ms: Math.round(Math.max(...firstRows)),
+    start_call_p50_ms: Math.round(percentile(startCalls, 50)),
+    start_call_p95_ms: Math.round(percentile(startCalls, 95)),
+    queue_wait_p50_ms: Math.round(percentile(waited, 50)),
+    queue_wait_p95_ms: Math.round(percentile(waited, 95)),
+    run_p50_ms: Math.round(percentile(ran, 50)),
+    run_p95_ms: Math.round(percentile(ran, 95)),
+    wall_ms: Math.round(wall),
+  };
+  console.log(
+    `${figures.runs} runs from ${USERS} users on ${RUNNERS} runners: first row p50 ${figures.p50_first_row_ms} ms, p95 ${figures.p95_first_row_ms} ms (one alone: ${figures.alone_first_row_ms} ms), all done in ${figures.wall_ms} ms`,
+  );
+  console.log(JSON.stringify(figures));
+} finally {
+  await product.stop();
+  await warehouse.drop();
+  await database.drop();
+}
+process.exit(0);
