@@ -42,6 +42,17 @@ export async function checkResultsGate(
   });
 }
 
+/**
+ * Every connection a run's result derives from: `connection_ids`, and its `connection_id` too, so a
+ * run recorded before `connection_ids` existed (an empty list) is never let through ungated.
+ */
+export function runConnectionIds(run: {
+  connectionIds: readonly string[];
+  connectionId: string | null;
+}): string[] {
+  return [...new Set([...run.connectionIds, ...(run.connectionId ? [run.connectionId] : [])])];
+}
+
 /** The facts of each connection, in the order given (duplicates once); a missing one refuses. */
 async function loadConnectionsFacts(
   db: Db,

@@ -11,7 +11,7 @@ import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trpcCodeFor } from '../../errors';
-import { type ResultsReader, refuseRunResults } from './results-gate';
+import { type ResultsReader, refuseResultsOf, refuseRunResults } from './results-gate';
 
 let database: TestDatabase;
 let fixture: WorkspaceFixture;
@@ -229,5 +229,25 @@ describe('the API’s results gate', () => {
         reader: member('admin'),
       }),
     ).toMatchObject({ code: 'not_found.project' });
+  });
+
+  it('gates a stored run on its connection_ids and, for a run recorded before them, its connection_id', async () => {
+    await restrict(crmId, ['grp_finance']);
+    try {
+      const stored = { ...run(), connectionIds: [fixture.connectionId, crmId], connectionId: null };
+      expect(await refuseResultsOf(database.db, stored, member('editor'))).toMatchObject({
+        code: 'access.no_can_view_results',
+        details: { connection: 'crm' },
+      });
+      const legacy = { ...run(), connectionIds: [], connectionId: crmId };
+      expect(await refuseResultsOf(database.db, legacy, member('editor'))).toMatchObject({
+        code: 'access.no_can_view_results',
+        details: { connection: 'crm' },
+      });
+      const jsOnly = { ...run(), connectionIds: [], connectionId: null };
+      expect(await refuseResultsOf(database.db, jsOnly, member('editor'))).toBeNull();
+    } finally {
+      await restrict(crmId, null);
+    }
   });
 });

@@ -12,6 +12,31 @@ import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/a
 import { connections, projectConnections, projectGrants, projects } from '@quarry/db/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 
+/**
+ * Every connection a run's result derives from: `connection_ids`, and its `connection_id` too, so a
+ * run recorded before `connection_ids` existed (an empty list) is never let through ungated.
+ */
+export function runConnectionIds(run: {
+  connectionIds: readonly string[];
+  connectionId: string | null;
+}): string[] {
+  return [...new Set([...run.connectionIds, ...(run.connectionId ? [run.connectionId] : [])])];
+}
+
+/** The gate for one stored run (see `refuseRunResults`): what stream-run-events calls per reader. */
+export function refuseResultsOf(
+  db: Db,
+  run: {
+    workspaceId: string;
+    projectId: string;
+    connectionIds: readonly string[];
+    connectionId: string | null;
+  },
+  reader: ResultsReader,
+): Promise<QuarryError | null> {
+  return refuseRunResults(db, { run, connectionIds: runConnectionIds(run), reader });
+}
+
 /** Who reads a run's result: a member (by user id), or an anonymous visitor of a web-shared app. */
 export type ResultsReader = { kind: 'member'; userId: string } | { kind: 'anonymous' };
 
