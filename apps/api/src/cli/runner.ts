@@ -196,7 +196,7 @@ function formatStatus(status: OperationsStatus, runners: RunnerInstance[], now: 
           r.status,
           age(r.createdAt, now),
           r.ownerEmail ?? r.ownerId,
-          r.connectionName ? `${r.connectionName} (${r.connectionId})` : r.connectionId,
+          r.connectionName ? `${r.connectionName} (${r.connectionId})` : (r.connectionId ?? '-'),
           r.workspaceId,
         ]),
       ),

@@ -30,7 +30,8 @@ export const ActiveRun = z.object({
   status: RunStatus,
   ownerId: z.string(),
   ownerEmail: z.string().nullable(),
-  connectionId: z.string(),
+  /** The run's warehouse connection; null for a run of JS cells over inputs only. */
+  connectionId: z.string().nullable(),
   connectionName: z.string().nullable(),
   projectId: z.string(),
   createdAt: z.date(),
@@ -44,7 +45,7 @@ export const RecentFailure = z.object({
   workspaceId: z.string(),
   ownerId: z.string(),
   ownerEmail: z.string().nullable(),
-  connectionId: z.string(),
+  connectionId: z.string().nullable(),
   connectionName: z.string().nullable(),
   finishedAt: z.date(),
   code: z.string(),
