@@ -10,8 +10,14 @@ export type CacheChunk =
   | { kind: 'columns'; columns: Column[] }
   | { kind: 'rows'; text: string; rowCount: number };
 
-/** What a run's chunk sink is given today: the same, with rows still as cells. */
-export type RunChunkContent = { kind: 'columns'; columns: Column[] } | { kind: 'rows'; rows: Cell[][] };
+/**
+ * What a run's chunk sink may be given: the columns, rows still as cells, or a batch of rows as
+ * the chunk's exact plaintext (text, or its UTF-8 bytes), kept verbatim.
+ */
+export type RunChunkContent =
+  | { kind: 'columns'; columns: Column[] }
+  | { kind: 'rows'; rows: Cell[][] }
+  | { kind: 'rows'; bytes: Uint8Array; rowCount: number };
 
 /** A cached chunk is sealed for its entry and position alone: moved or reordered, it fails to open. */
 export const cacheChunkContext = (workspaceId: string, entryId: string, seq: number): VaultContext => ({
@@ -28,9 +34,13 @@ export const cacheHmacKeyContext = (workspaceId: string): VaultContext => ({
 });
 
 /** The plaintext a chunk is sealed from, and its row count (0 for the columns). */
-export function chunkPlaintext(chunk: CacheChunk | RunChunkContent): { text: string; rowCount: number } {
+export function chunkPlaintext(chunk: CacheChunk | RunChunkContent): {
+  text: string | Uint8Array;
+  rowCount: number;
+} {
   if (chunk.kind === 'columns') return { text: JSON.stringify({ columns: chunk.columns }), rowCount: 0 };
   if ('text' in chunk) return { text: chunk.text, rowCount: chunk.rowCount };
+  if ('bytes' in chunk) return { text: chunk.bytes, rowCount: chunk.rowCount };
   return { text: JSON.stringify(chunk.rows), rowCount: chunk.rows.length };
 }
 

@@ -61,7 +61,7 @@ export async function beginCacheEntry(
   let rows = 0;
   let ended = false;
 
-  const store = (at: number, text: string, rowCount: number, into: Pick<Db, 'insert'> = db) =>
+  const store = (at: number, text: string | Uint8Array, rowCount: number, into: Pick<Db, 'insert'> = db) =>
     into.insert(resultCacheChunks).values({
       entryId,
       seq: at,

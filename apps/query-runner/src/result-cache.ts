@@ -1,0 +1,329 @@
+import type { MemberActor } from '@quarry/access';
+import type { QuarryError } from '@quarry/contracts';
+import type { Db, Sql } from '@quarry/db';
+import { resultCacheEntries, runChunks } from '@quarry/db/schema';
+import {
+  beginCacheEntry,
+  type CacheChunk,
+  CacheChunkError,
+  type CacheKey,
+  type CacheParam,
+  type CacheWriter,
+  cacheKeyFor,
+  chunkContext,
+  findFreshEntry,
+  RUN_CHUNK_TTL_MS,
+  RUN_EVENTS_CHANNEL,
+  type RunChunkContent,
+  readEntryChunks,
+} from '@quarry/results';
+import type { Vault, VaultError } from '@quarry/vault';
+import { eq } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { recordCacheLookup } from './metrics';
+import type { ReaderFacts } from './reader-identity';
+import { checkResultsGate, type ResultsGateError } from './results-gate';
+
+export type ResultCacheDeps = { db: Db; vault: Vault; log: Logger; now: () => Date };
+
+/** One statement of a run, as the cache sees it. */
+export type CachedStatement = {
+  workspaceId: string;
+  runId: string;
+  /** The run's connection row as loaded for this run (its policy and settings as they are now). */
+  connection: { id: string; settings: Record<string, unknown>; cacheTtlSeconds: number | null };
+  sql: string;
+  params: readonly CacheParam[];
+  rowLimit: number;
+  /** The run's owner, who reads the result. */
+  owner: MemberActor | null;
+  /** The owner's identity facts as loaded for this run (`loadReaderFacts`); null when none. */
+  reader: ReaderFacts | null;
+  /** The reader asked for a fresh result: no cached one is served (the fresh one is still kept). */
+  refresh: boolean;
+};
+
+/**
+ * Whether runs of a connection pass the reader's identity to the warehouse (CONN-5). Anything but
+ * an explicit off counts as on: a connection the cache misreads as identity-free would share one
+ * reader's rows with another.
+ */
+const passesIdentity = (settings: Record<string, unknown>): boolean =>
+  settings.passIdentity !== undefined && settings.passIdentity !== null && settings.passIdentity !== false;
+
+/**
+ * The identity facts' key: every fact of the reader the warehouse can see (user, email, workspace,
+ * groups with their names), in a canonical form where group order does not count. Every field of
+ * the facts is in it, so a fact added to what the warehouse sees splits the cache without a change
+ * here; it is only ever hashed into the HMAC'd cache key, never stored.
+ */
+export function identityFactsKey(reader: ReaderFacts): string {
+  const groups = [...reader.groups]
+    .map((g) => [g.id, g.name] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+      );
+    }
+    return value;
+  };
+  return JSON.stringify(canonical({ ...reader, groups }));
+}
+
+/**
+ * The statement's cache key, or null when its result may not be cached: the policy is off, or the
+ * connection passes identity and the reader's facts are unknown.
+ */
+export function cacheKeyOfStatement(statement: CachedStatement): CacheKey | null {
+  if (statement.connection.cacheTtlSeconds === null) return null;
+  let identity: string | null = null;
+  if (passesIdentity(statement.connection.settings)) {
+    if (!statement.reader) return null;
+    identity = identityFactsKey(statement.reader);
+  }
+  return cacheKeyFor({
+    workspaceId: statement.workspaceId,
+    connectionId: statement.connection.id,
+    sql: statement.sql,
+    params: statement.params,
+    rowLimit: statement.rowLimit,
+    identity,
+  });
+}
+
+/** Where a served chunk goes: the run's own chunk sink (sealed for the run, then notified). */
+export type RunChunkSink = (chunk: CacheChunk) => Promise<void>;
+
+/** A result served from the cache: what the run finishes with, and how old the result is. */
+export type CacheHit = { entryId: string; createdAt: Date; rowCount: number; truncated: boolean };
+
+/**
+ * Why nothing was served although a fresh entry may exist: the gate refused the reader (a user
+ * outcome: nothing of the result went out), or the entry failed to open (a system fault; the entry
+ * is deleted, and `chunksSent` says whether any of it reached the sink: 0 unless it was altered
+ * between the check and the copy).
+ */
+export type CacheServeError =
+  | { reason: 'gate'; error: ResultsGateError }
+  | { reason: 'sealed'; error: QuarryError & { kind: 'system' }; chunksSent: number };
+
+/**
+ * Serves a run from the cache when it can: the policy is on, the run did not ask for a refresh, and
+ * a complete entry is fresh now. The results gate is decided here again for the run's owner, from
+ * Quarry's database, before anything is looked up (the caller has passed it already; a cache hit
+ * is a read like any other and must not rest on the caller alone). The entry is checked whole
+ * (every chunk opens, none is missing, the sealed trailer agrees) before its first chunk goes to
+ * the sink, so a tampered entry sends nothing. Answers the hit, or null on a miss (the run then
+ * goes to the warehouse), or why nothing was served.
+ */
+export async function serveFromCache(
+  deps: ResultCacheDeps,
+  statement: CachedStatement,
+  sink: RunChunkSink,
+): Promise<{ ok: true; value: CacheHit | null } | { ok: false; error: CacheServeError }> {
+  if (statement.refresh) return { ok: true, value: null };
+  const key = cacheKeyOfStatement(statement);
+  if (!key) return { ok: true, value: null };
+  const gate = await checkResultsGate(deps.db, {
+    workspaceId: statement.workspaceId,
+    owner: statement.owner,
+    connectionIds: [statement.connection.id],
+  });
+  if (!gate.ok) return { ok: false, error: { reason: 'gate', error: gate.error } };
+
+  const found = await findFreshEntry(deps.db, deps.vault, key, deps.now());
+  if (!found.ok) return sealedFailure(deps, statement, null, found.error, 0);
+  const entry = found.value;
+  if (!entry) {
+    recordCacheLookup('miss');
+    return { ok: true, value: null };
+  }
+
+  // Checked whole first: nothing of an altered entry reaches the reader.
+  try {
+    for await (const _chunk of readEntryChunks(deps.db, deps.vault, entry)) {
+      // Each chunk is opened and dropped.
+    }
+  } catch (error) {
+    if (error instanceof CacheChunkError) return sealedFailure(deps, statement, entry.id, error.error, 0);
+    throw error;
+  }
+
+  let sent = 0;
+  try {
+    for await (const chunk of readEntryChunks(deps.db, deps.vault, entry)) {
+      if (chunk.kind === 'end') {
+        recordCacheLookup('hit');
+        deps.log.info(
+          { runId: statement.runId, entryId: entry.id, rowCount: chunk.rowCount, cachedAt: entry.createdAt },
+          'run served from the result cache',
+        );
+        return {
+          ok: true,
+          value: {
+            entryId: entry.id,
+            createdAt: entry.createdAt,
+            rowCount: chunk.rowCount,
+            truncated: chunk.truncated,
+          },
+        };
+      }
+      await sink(chunk);
+      sent += 1;
+    }
+  } catch (error) {
+    if (error instanceof CacheChunkError) return sealedFailure(deps, statement, entry.id, error.error, sent);
+    throw error;
+  }
+  throw new Error('a cached entry ended without its trailer');
+}
+
+async function sealedFailure(
+  deps: ResultCacheDeps,
+  statement: CachedStatement,
+  entryId: string | null,
+  error: VaultError,
+  chunksSent: number,
+): Promise<{ ok: false; error: CacheServeError }> {
+  // The vault's code and message only: they never carry key material or plaintext.
+  deps.log.error(
+    { runId: statement.runId, entryId, code: error.code, chunksSent },
+    'a cached result failed to open: deleted, not served',
+  );
+  if (entryId) await deps.db.delete(resultCacheEntries).where(eq(resultCacheEntries.id, entryId));
+  return {
+    ok: false,
+    error: {
+      reason: 'sealed',
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.hint ? { hint: error.hint } : {}),
+        kind: 'system',
+      },
+      chunksSent,
+    },
+  };
+}
+
+/** A run's chunk sink that also writes what it is given into a new cache entry. */
+export type RecordingSink<C extends RunChunkContent | CacheChunk> = {
+  /** Hands the chunk to the run's sink and, while recording, to the cache entry. */
+  write(chunk: C): Promise<void>;
+  /** The run succeeded: the entry becomes servable (answers whether it did). */
+  complete(outcome: { rowCount: number; truncated: boolean }): Promise<boolean>;
+  /** The run failed or was cancelled: whatever was written of the entry goes. */
+  abandon(): Promise<void>;
+};
+
+/**
+ * Wraps a run's chunk sink so the run's result is also kept in the cache, when the connection's
+ * policy is on (a refresh records too: its fresh result replaces the older one). The cache is best
+ * effort: a cache write that fails (the entry invalidated or swept meanwhile, the database busy)
+ * stops the recording and never fails the run; the run's own sink's errors are the run's. The
+ * entry expires `cacheTtlSeconds` after the run started its query (`startedAt`).
+ */
+export async function recordIntoCache<C extends RunChunkContent | CacheChunk>(
+  deps: ResultCacheDeps,
+  statement: CachedStatement & { startedAt: Date },
+  sink: (chunk: C) => Promise<void>,
+): Promise<RecordingSink<C>> {
+  const key = cacheKeyOfStatement(statement);
+  const ttl = statement.connection.cacheTtlSeconds;
+  let writer: CacheWriter | null = null;
+  if (key && ttl !== null) {
+    try {
+      const begun = await beginCacheEntry(deps.db, deps.vault, {
+        key,
+        ttlSeconds: ttl,
+        now: statement.startedAt,
+      });
+      if (begun.ok) writer = begun.value;
+      else deps.log.error({ runId: statement.runId, code: begun.error.code }, 'result cache key unavailable');
+    } catch (error) {
+      deps.log.warn({ runId: statement.runId, err: describe(error) }, 'result cache entry not begun');
+    }
+  }
+  const stop = async (why: unknown) => {
+    const stopped = writer;
+    writer = null;
+    if (!stopped) return;
+    deps.log.warn({ runId: statement.runId, err: describe(why) }, 'result cache recording stopped');
+    await stopped.abandon().catch(() => undefined);
+  };
+  return {
+    async write(chunk) {
+      const recording = writer;
+      if (!recording) return sink(chunk);
+      const cached = recording.append(chunk).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      await sink(chunk);
+      const failed = await cached;
+      if (failed !== null) await stop(failed);
+    },
+    async complete(outcome) {
+      const recording = writer;
+      writer = null;
+      if (!recording) return false;
+      try {
+        return await recording.complete(outcome);
+      } catch (error) {
+        writer = recording;
+        await stop(error);
+        return false;
+      }
+    },
+    async abandon() {
+      const recording = writer;
+      writer = null;
+      await recording?.abandon().catch(() => undefined);
+    },
+  };
+}
+
+/** An error's name and code for the log, never its message (a driver's may quote values). */
+function describe(error: unknown): { name?: string; code?: string } {
+  if (!(error instanceof Error)) return {};
+  const code = (error as { code?: unknown }).code;
+  return { name: error.name, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+/**
+ * A sink that writes served chunks as the run's own chunks, seq 0 onward (a run served from the
+ * cache has written nothing before), sealed for the run exactly as the runner seals them, and
+ * notifies the run's readers after each. For the coordinator's wiring where the run's writer does
+ * not take chunk text yet.
+ */
+export function runChunkSink(
+  deps: { db: Db; sql: Sql; vault: Vault; now: () => Date },
+  run: { workspaceId: string; runId: string },
+): (chunk: CacheChunk | RunChunkContent) => Promise<void> {
+  let seq = 0;
+  return async (chunk) => {
+    const text =
+      chunk.kind === 'columns'
+        ? JSON.stringify({ columns: chunk.columns })
+        : 'text' in chunk
+          ? chunk.text
+          : 'bytes' in chunk
+            ? chunk.bytes
+            : JSON.stringify(chunk.rows);
+    const rowCount = chunk.kind === 'columns' ? 0 : 'rows' in chunk ? chunk.rows.length : chunk.rowCount;
+    await deps.db.insert(runChunks).values({
+      runId: run.runId,
+      seq,
+      rowCount,
+      payload: deps.vault.seal(text, chunkContext(run.workspaceId, run.runId, seq)),
+      expiresAt: new Date(deps.now().getTime() + RUN_CHUNK_TTL_MS),
+    });
+    seq += 1;
+    await deps.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${run.runId})`;
+  };
+}
