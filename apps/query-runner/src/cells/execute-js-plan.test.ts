@@ -25,7 +25,13 @@ import pino from 'pino';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKernelPool, type KernelPool } from '../kernels';
-import { type CellsDeps, executeJsPlan, type JsPlanInput, type ResultSink } from './execute-js-plan';
+import {
+  type CellsDeps,
+  executeJsPlan,
+  type JsPlanInput,
+  jsPlanOf,
+  type ResultSink,
+} from './execute-js-plan';
 
 let database: TestDatabase;
 let warehouse: TestWarehouse;
@@ -132,6 +138,16 @@ async function run(
   );
   return { ...outcome, sunk, runId };
 }
+
+describe('dispatching on a stored plan', () => {
+  it('answers the plan of a JS target and nothing for a SQL target or a run without a plan', () => {
+    const js: RunPlan = { steps: [jsStep('a', 'return 1;')], inputs: {} };
+    expect(jsPlanOf(JSON.parse(JSON.stringify(js)))).toEqual(js);
+    expect(jsPlanOf({ steps: [sqlStep('q', 'select 1')], inputs: {} })).toBeNull();
+    expect(jsPlanOf(null)).toBeNull();
+    expect(jsPlanOf({ steps: [{ kind: 'js', name: 'no id' }], inputs: {} })).toBeNull();
+  });
+});
 
 describe('a JS cell over a SQL cell', () => {
   it('receives exact values typed by their logical type: big integers, decimals, dates, timestamps, JSON and NULL', async () => {

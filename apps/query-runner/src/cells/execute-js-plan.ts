@@ -17,7 +17,7 @@ import {
   ok,
   type ProjectPermission,
   type Result,
-  type RunPlan,
+  RunPlan,
   type RunStepOutcome,
   type SqlStep,
 } from '@quarry/contracts';
@@ -99,6 +99,17 @@ export type JsPlanResult = { kind: 'table'; rowCount: number; truncated: boolean
 export type JsPlanOutcome = { steps: RunStepOutcome[]; result: Result<JsPlanResult, CellRunError> };
 
 const OUTPUT_BATCH_ROWS = 4000;
+
+/**
+ * The plan stored with a run (`runs.plan`), when its target is a JS cell: what execute-run
+ * dispatches on. Null for a SQL target, a run stored before plans, or a plan that does not parse
+ * (the SQL path then runs the run's own source, as before).
+ */
+export function jsPlanOf(stored: unknown): RunPlan | null {
+  const parsed = RunPlan.safeParse(stored);
+  if (!parsed.success) return null;
+  return parsed.data.steps.at(-1)?.kind === 'js' ? parsed.data : null;
+}
 
 /**
  * Executes a run whose target is a JS cell (issue 11 item 2): the upstream SQL steps on their

@@ -6,6 +6,7 @@ export {
   type JsPlanOutcome,
   type JsPlanResult,
   type JsRun,
+  jsPlanOf,
   type ResultSink,
 } from './execute-js-plan';
 export { createRunnerKernels, type InputCaps, KernelEnv, type RunnerKernels } from './kernel-env';
