@@ -6,6 +6,7 @@ import {
   parseRowBatch,
   type QuarryError,
   type QuarryErrorCode,
+  type RunEvent,
   type RunSummary,
 } from '@quarry/contracts';
 import {
@@ -105,21 +106,82 @@ export function createQuarryClient(options: QuarryClientOptions) {
         }),
       );
       let columns: Column[] = [];
-      async function* rows(): AsyncGenerator<Cell[]> {
-        const events = await call(() => api.runs.events.query({ runId: run.id }));
-        for await (const event of events) {
-          if (event.type === 'columns') columns = event.columns;
-          else if (event.type === 'rows') yield* parseRowBatch(event.batch);
-          else if (event.type === 'error') throw new QuarryClientError(event.error);
-        }
-      }
+      const rows = rowIterator(
+        () => call(() => api.runs.events.query({ runId: run.id })),
+        (received) => {
+          columns = received;
+        },
+      );
       const cancel = () => call(() => api.runs.cancel.mutate({ runId: run.id }));
-      return { run, columns: () => columns, rows: rows(), cancel };
+      return { run, columns: () => columns, rows, cancel };
     },
   };
 }
 
 export type QuarryClient = ReturnType<typeof createQuarryClient>;
+
+type RunEvents = AsyncIterable<RunEvent>;
+
+/**
+ * The rows of a run's events, one at a time, read lazily (the events are opened at the first
+ * `next()`). A hand-written iterator rather than an async generator: a row already parsed is handed
+ * over in an already-settled promise, where an async generator's `yield` costs a round of its queue
+ * per row, the largest per-row cost left on a reader's side of a million-row result. Calls to
+ * `next()` that overlap are answered in order; `return()` (a `break` out of `for await`) closes the
+ * stream.
+ */
+function rowIterator(open: () => Promise<RunEvents>, onColumns: (columns: Column[]) => void) {
+  let events: AsyncIterator<RunEvent> | null = null;
+  let batch: Cell[][] = [];
+  let index = 0;
+  let finished = false;
+  let filling: Promise<IteratorResult<Cell[], undefined>> | null = null;
+  const end = (): IteratorResult<Cell[], undefined> => ({ value: undefined, done: true });
+
+  const fill = async (): Promise<IteratorResult<Cell[], undefined>> => {
+    events ??= (await open())[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await events.next();
+      if (next.done) {
+        finished = true;
+        return end();
+      }
+      const event = next.value;
+      if (event.type === 'columns') onColumns(event.columns);
+      else if (event.type === 'rows') {
+        batch = parseRowBatch(event.batch);
+        index = 0;
+        const row = batch[index++];
+        if (row) return { value: row, done: false };
+      } else if (event.type === 'error') {
+        finished = true;
+        throw new QuarryClientError(event.error);
+      }
+    }
+  };
+
+  const iterator: AsyncIterableIterator<Cell[], undefined> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next() {
+      if (filling) return filling.then(() => iterator.next());
+      const row = index < batch.length ? batch[index++] : undefined;
+      if (row) return Promise.resolve({ value: row, done: false });
+      if (finished) return Promise.resolve(end());
+      const pending = fill().finally(() => {
+        filling = null;
+      });
+      filling = pending;
+      return pending;
+    },
+    async return() {
+      finished = true;
+      batch = [];
+      await events?.return?.();
+      return end();
+    },
+  };
+  return iterator;
+}
 
 async function call<T>(fn: () => Promise<T>): Promise<T> {
   try {
