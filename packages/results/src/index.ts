@@ -3,6 +3,7 @@ export {
   CACHE_TTL_MIN_SECONDS,
   type CacheChunk,
   cacheChunkContext,
+  cacheHmacKeyContext,
   INCOMPLETE_CACHE_ENTRY_MAX_AGE_MS,
   type RunChunkContent,
 } from './cache/cache-format';

@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(() => database?.drop());
 beforeEach(async () => {
-  await database.sql`truncate connections, connection_probes, secrets, sso_providers, runs cascade`;
+  await database.sql`truncate connections, connection_probes, secrets, sso_providers, runs, result_cache_keys cascade`;
 });
 
 const keyIds = async () => {

@@ -3,13 +3,16 @@ import {
   connectionProbeContext,
   connectionProbes,
   connections,
+  resultCacheChunks,
+  resultCacheEntries,
+  resultCacheKeys,
   runChunks,
   runs,
   secrets,
   secretValueContext,
   ssoProviders,
 } from '@quarry/db/schema';
-import { chunkContext } from '@quarry/results';
+import { cacheChunkContext, cacheHmacKeyContext, chunkContext } from '@quarry/results';
 import type { VaultContext } from '@quarry/vault';
 import { eq, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
@@ -80,5 +83,23 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     workspaceId: runs.workspaceId,
     join: { table: runs, on: eq(runs.id, runChunks.runId) },
     context: (row) => chunkContext(row.workspaceId, String(row.keys[0]), Number(row.keys[1])),
+  },
+  {
+    kind: 'result.cache',
+    table: resultCacheChunks,
+    keys: [resultCacheChunks.entryId, resultCacheChunks.seq],
+    column: resultCacheChunks.payload,
+    workspaceId: resultCacheEntries.workspaceId,
+    join: { table: resultCacheEntries, on: eq(resultCacheEntries.id, resultCacheChunks.entryId) },
+    context: (row) => cacheChunkContext(row.workspaceId, String(row.keys[0]), Number(row.keys[1])),
+  },
+  {
+    // The workspace's cache HMAC key: its primary key is the workspace id it is sealed for.
+    kind: 'result.cache.key',
+    table: resultCacheKeys,
+    keys: [resultCacheKeys.workspaceId],
+    column: resultCacheKeys.sealedKey,
+    workspaceId: resultCacheKeys.workspaceId,
+    context: (row) => ({ ...cacheHmacKeyContext(row.workspaceId), recordId: id(row.keys) }),
   },
 ];

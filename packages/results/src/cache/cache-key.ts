@@ -58,12 +58,14 @@ export async function cacheKeyHash(
     .from(resultCacheKeys)
     .where(eq(resultCacheKeys.workspaceId, key.workspaceId));
   if (!stored) {
-    const fresh = randomBytes(32);
+    // Sealed as hex text, like every other record a rotation check can open as text.
     await db
       .insert(resultCacheKeys)
-      .values({ workspaceId: key.workspaceId, sealedKey: vault.seal(fresh, context) })
+      .values({
+        workspaceId: key.workspaceId,
+        sealedKey: vault.seal(randomBytes(32).toString('hex'), context),
+      })
       .onConflictDoNothing();
-    fresh.fill(0);
     // Whoever inserted first wins; everyone reads the one stored key.
     [stored] = await db
       .select({ sealedKey: resultCacheKeys.sealedKey })
@@ -73,9 +75,14 @@ export async function cacheKeyHash(
   }
   const opened = vault.open(stored.sealedKey, context);
   if (!opened.ok) return opened;
+  const secret = Buffer.from(opened.value.toString('latin1'), 'hex');
+  opened.value.fill(0);
+  if (secret.length !== 32) {
+    return { ok: false, error: { code: 'vault.bad_format', message: 'The result cache key is malformed' } };
+  }
   try {
-    return { ok: true, value: createHmac('sha256', opened.value).update(key.material, 'utf8').digest('hex') };
+    return { ok: true, value: createHmac('sha256', secret).update(key.material, 'utf8').digest('hex') };
   } finally {
-    opened.value.fill(0);
+    secret.fill(0);
   }
 }

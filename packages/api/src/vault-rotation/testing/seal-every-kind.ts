@@ -5,13 +5,16 @@ import {
   connectionProbeContext,
   connectionProbes,
   connections,
+  resultCacheKeys,
   runs,
   secrets,
   secretValueContext,
   ssoProviders,
+  workspaces,
 } from '@quarry/db/schema';
-import { writeChunk } from '@quarry/results';
+import { beginCacheEntry, cacheHmacKeyContext, cacheKeyFor, cacheKeyHash, writeChunk } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
+import { eq } from 'drizzle-orm';
 import { clientSecretContext } from '../../sso/services/client-secret-context';
 import { readBatch, readRecord } from '../sealed-column-queries';
 import { type KeyValue, SEALED_COLUMNS, type SealedColumn } from '../sealed-columns';
@@ -123,6 +126,53 @@ export async function sealEveryKind(
       now: new Date(),
     });
     sealed.set(recordAddress('run.chunk', [runId, seq]), JSON.stringify(rows));
+  }
+
+  // A cached result being written (the cache's own writer), `perKind` chunks: the columns, then rows.
+  await db.insert(workspaces).values({ id: workspaceId, name: 'Rotation' }).onConflictDoNothing();
+  const cachedOn = newId('connection');
+  await db.insert(connections).values({
+    id: cachedOn,
+    workspaceId,
+    name: 'cached warehouse',
+    kind: 'postgres',
+    status: 'draft',
+    cacheTtlSeconds: 600,
+    createdBy: 'usr_rotation',
+  });
+  const key = cacheKeyFor({
+    workspaceId,
+    connectionId: cachedOn,
+    sql: value(),
+    params: [],
+    rowLimit: 1,
+    identity: null,
+  });
+  const begun = await beginCacheEntry(db, vault, { key, ttlSeconds: 600, now: new Date() });
+  if (!begun.ok) throw new Error(begun.error.code);
+  const columns = [{ name: value(), type: 'text' as const, dbType: 'text' }];
+  await begun.value.append({ kind: 'columns', columns });
+  sealed.set(recordAddress('result.cache', [begun.value.entryId, 0]), JSON.stringify({ columns }));
+  for (let seq = 1; seq < input.perKind; seq += 1) {
+    const rows = [[value()]];
+    await begun.value.append({ kind: 'rows', rows });
+    sealed.set(recordAddress('result.cache', [begun.value.entryId, seq]), JSON.stringify(rows));
+  }
+
+  // Each workspace's cache key (this one's, made above, and more workspaces' through the same path).
+  const keyWorkspaces = [workspaceId];
+  for (let index = 1; index < input.perKind; index += 1) {
+    const id = newId('workspace');
+    await db.insert(workspaces).values({ id, name: `Rotation ${index}` });
+    const hashed = await cacheKeyHash(db, vault, { ...key, workspaceId: id });
+    if (!hashed.ok) throw new Error(hashed.error.code);
+    keyWorkspaces.push(id);
+  }
+  for (const id of keyWorkspaces) {
+    const [row] = await db.select().from(resultCacheKeys).where(eq(resultCacheKeys.workspaceId, id));
+    const opened = row ? vault.openText(row.sealedKey, cacheHmacKeyContext(id)) : null;
+    if (!opened?.ok) throw new Error('the cache key did not open');
+    sealed.set(recordAddress('result.cache.key', [id]), opened.value);
   }
   return sealed;
 }
