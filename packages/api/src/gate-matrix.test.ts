@@ -137,6 +137,16 @@ const MATRIX: Record<string, Row> = {
     input: () => ({ ...project(), cellId: h.a.cellId, source: 'select 2' }),
     ...editProject,
   },
+  'projects.addCell': {
+    input: () => ({ ...project(), kind: 'markdown', afterCellId: null }),
+    ...editProject,
+  },
+  'projects.moveCell': { input: () => ({ ...project(), cellId: h.a.cellId, position: 0 }), ...editProject },
+  'projects.renameCell': {
+    input: () => ({ ...project(), cellId: h.a.cellId, name: 'matrix' }),
+    ...editProject,
+  },
+  'projects.deleteCell': { input: () => ({ ...project(), cellId: h.a.cellId }), ...editProject },
   'sharing.get': { input: project, ...editProject },
   'sharing.share': {
     input: () => ({ ...project(), target: { kind: 'group', groupId: 'public' }, permission: 'can_view' }),

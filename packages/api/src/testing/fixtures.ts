@@ -135,12 +135,13 @@ export async function sqlCellIn(
   connectionId?: string,
 ) {
   const id = newId('cell');
+  // Names are unique per project; the cell's own id keeps parallel calls apart.
   await h.database.db.insert(cells).values({
     id,
     workspaceId: workspace.workspaceId,
     projectId,
     position: 0,
-    name: 'query_1',
+    name: `query_${id.slice('cel_'.length)}`,
     kind: 'sql',
     connectionId,
     source: 'select 1',

@@ -1,3 +1,4 @@
+import { decideCanQuery } from '@quarry/access';
 import {
   err,
   ok,
@@ -8,12 +9,14 @@ import {
 } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { cells, runs } from '@quarry/db/schema';
+import { planConnectionIds, planRun } from '@quarry/notebook';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
 import { notFound } from '../../errors';
+import { lockNotebook, projectDialects } from '../../projects/services/notebook-lock';
 import { auditChange } from '../../service-context';
-import type { Actor } from '../../trpc';
+import type { Actor, ProjectScope } from '../../trpc';
 import { cancelRunsWhere } from './cancel-runs';
 import { toRunSummary } from './run-summary';
 
@@ -22,38 +25,57 @@ export type RunCaps = { perUser: number; perWorkspace: number };
 export const DEFAULT_RUN_CAPS: RunCaps = { perUser: 25, perWorkspace: 200 };
 
 /**
- * Saves the cell's SQL, records a run owned by the caller and sends a job carrying ids only
- * (JOB-4). The API never decrypts credentials and never sees rows.
+ * Saves the cell's source, plans the run from the project's saved cells (@quarry/notebook: the
+ * target last, the SQL and JS cells it needs before it, input values checked and bound), records a
+ * run owned by the caller with its plan, and sends a job carrying ids only (JOB-4). The API never
+ * decrypts credentials and never sees rows. Every connection of the plan must be one the project
+ * imports and on which the caller holds Can query. A refusal stores nothing, not even the source.
  */
 export async function startRun(
   deps: Deps,
   actor: Actor,
   input: Required<StartRunInput>,
   request: RequestInfo,
+  scope: ProjectScope,
 ): Promise<Result<RunSummary>> {
   const now = deps.now();
-  const [cell] = await deps.db
-    .select()
-    .from(cells)
-    .where(
-      and(
-        eq(cells.id, input.cellId),
-        eq(cells.projectId, input.projectId),
-        eq(cells.workspaceId, actor.workspaceId),
-      ),
-    );
-  if (!cell) return err(notFound('cell'));
-  const connectionId = cell.connectionId;
-  if (!connectionId) {
-    return err({
-      code: 'run.no_connection',
-      message: 'This SQL cell has no data connection',
-      hint: 'Choose a data connection for the cell, then run it again',
-    });
-  }
   const runId = newId('run');
   const caps = deps.runCaps ?? DEFAULT_RUN_CAPS;
   const started = await deps.db.transaction(async (tx) => {
+    // The notebook's lock first: the cells planned from are the cells saved, whatever edits race.
+    const notebook = await lockNotebook(tx, { workspaceId: actor.workspaceId, projectId: input.projectId });
+    if (!notebook) return { refused: notFound('project') };
+    const cell = notebook.rows.find((c) => c.id === input.cellId);
+    if (!cell) return { refused: notFound('cell') };
+    if (cell.kind !== 'sql' && cell.kind !== 'js') {
+      return {
+        refused: {
+          code: 'notebook.not_runnable',
+          message:
+            cell.kind === 'input'
+              ? 'An input is not run: cells read its value'
+              : 'A Markdown cell is not run',
+          hint: 'Run a SQL or JS cell',
+          details: { cell: cell.name },
+        } satisfies QuarryError,
+      };
+    }
+    // Planned with the source as sent: what runs is what the cell will show once saved below.
+    const planned = planRun({
+      cells: notebook.cells.map((c) =>
+        c.id === cell.id && c.kind !== 'input' ? { ...c, source: input.source } : c,
+      ),
+      targetCellId: cell.id,
+      inputs: input.inputs,
+      dialectOf: await projectDialects(tx, { workspaceId: actor.workspaceId, projectId: input.projectId }),
+    });
+    if (!planned.ok) return { refused: planned.error };
+    const plan = planned.value;
+    const connectionIds = planConnectionIds(plan);
+    const denied = canQueryAll(scope, connectionIds);
+    if (denied) return { refused: denied };
+    const target = plan.steps.at(-1);
+    if (!target) throw new Error('a plan has at least one step');
     // One lock per workspace makes count-then-insert atomic: of two parallel starts at the cap,
     // the second counts the first. It is held for this short transaction only.
     await tx.execute(
@@ -80,6 +102,10 @@ export async function startRun(
       now,
     );
     await tx.update(cells).set({ source: input.source, updatedAt: now }).where(eq(cells.id, cell.id));
+    // A SQL target keeps `connection_id` and `source` (its SQL with placeholders, never values) as
+    // the SQL runner path reads them; a JS target's source is its code and its connections are
+    // those of the SQL steps it reads (none when it reads no SQL cell).
+    const connectionId = target.kind === 'sql' ? target.connectionId : null;
     const [row] = await tx
       .insert(runs)
       .values({
@@ -89,7 +115,10 @@ export async function startRun(
         cellId: cell.id,
         ownerId: actor.userId,
         connectionId,
-        source: input.source,
+        connectionIds,
+        plan,
+        inputs: plan.inputs,
+        source: target.kind === 'sql' ? target.sql : target.source,
         rowLimit: input.rowLimit,
         status: 'queued',
         createdAt: now,
@@ -105,6 +134,8 @@ export async function startRun(
           projectId: input.projectId,
           cellId: cell.id,
           connectionId,
+          connectionIds,
+          steps: plan.steps.map((s) => s.cellId),
           via: actor.via.kind,
           ...(superseded.length ? { cancelled: superseded.map((r) => r.id) } : {}),
         },
@@ -133,6 +164,34 @@ export async function startRun(
     return err(error);
   }
   return ok(toRunSummary(run));
+}
+
+/**
+ * Can query on every connection the plan runs SQL on, as the engine decides it from the project's
+ * facts (the gate's, loaded for this request): a connection the project does not import is refused
+ * like one the caller may not query, naming it where the project knows it.
+ */
+function canQueryAll(scope: ProjectScope, connectionIds: readonly string[]): QuarryError | null {
+  for (const id of connectionIds) {
+    const connection = scope.facts.connections.find((c) => c.id === id);
+    if (!connection) {
+      return {
+        code: 'connections.not_in_project',
+        message: 'This project does not use the data connection of a cell this run needs',
+        hint: 'Pick one of the project’s connections for the cell',
+      };
+    }
+    const check = decideCanQuery(scope.facts.actor, connection);
+    if (!check.allowed) {
+      return {
+        code: check.reason.code,
+        message: check.reason.message,
+        hint: 'Ask an Admin for Can query on the connection, or run a cell that does not read it',
+        details: { connectionId: id },
+      };
+    }
+  }
+  return null;
 }
 
 function tooManyActive(who: 'you' | 'this workspace', cap: number): QuarryError {

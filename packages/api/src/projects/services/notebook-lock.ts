@@ -1,0 +1,117 @@
+import { connectorKind } from '@quarry/connectors';
+import type { QuarryError } from '@quarry/contracts';
+import { cells, connections, projectConnections, projects } from '@quarry/db/schema';
+import type { DialectOf, GraphCell, SqlDialect } from '@quarry/notebook';
+import { and, asc, eq } from 'drizzle-orm';
+import type { Tx } from '../../service-context';
+import { toNotebookCell } from './notebook-cell';
+
+export type CellRow = typeof cells.$inferSelect;
+
+/** A project's cells as the notebook logic reads them, in order, with the rows they came from. */
+export type LockedNotebook = { rows: CellRow[]; cells: GraphCell[] };
+
+/**
+ * Locks a project of the caller's workspace for a change to its cells and reads them in order.
+ * Every change of cells (add, move, rename, delete, save) takes this lock first, so positions stay
+ * dense and names unique however many requests race; a run's start takes it too, so the cells it
+ * plans from are the ones it saved. Null when the project is not in this workspace.
+ */
+export async function lockNotebook(
+  tx: Tx,
+  input: { workspaceId: string; projectId: string },
+): Promise<LockedNotebook | null> {
+  const [project] = await tx
+    .select({ id: projects.id })
+    .from(projects)
+    .where(and(eq(projects.id, input.projectId), eq(projects.workspaceId, input.workspaceId)))
+    .for('no key update');
+  if (!project) return null;
+  const rows = await tx
+    .select()
+    .from(cells)
+    .where(and(eq(cells.projectId, input.projectId), eq(cells.workspaceId, input.workspaceId)))
+    .orderBy(asc(cells.position), asc(cells.id));
+  return { rows, cells: rows.map((row) => toNotebookCell(row, null)) };
+}
+
+/**
+ * The dialect of each connection the project imports (of the caller's workspace); null for any
+ * other connection, so a SQL cell on a connection the project lost is refused, never run.
+ */
+export async function projectDialects(
+  tx: Tx,
+  input: { workspaceId: string; projectId: string },
+): Promise<DialectOf> {
+  const rows = await tx
+    .select({ id: connections.id, kind: connections.kind })
+    .from(projectConnections)
+    .innerJoin(connections, eq(connections.id, projectConnections.connectionId))
+    .where(
+      and(eq(projectConnections.projectId, input.projectId), eq(connections.workspaceId, input.workspaceId)),
+    );
+  const dialects = new Map<string, SqlDialect>();
+  for (const row of rows) {
+    const dialect = connectorKind(row.kind)?.dialect;
+    if (dialect) dialects.set(row.id, dialect);
+  }
+  return (id) => dialects.get(id) ?? null;
+}
+
+/** Writes the cells' new positions, touching only the cells whose position changed. */
+export async function writePositions(
+  tx: Tx,
+  input: {
+    workspaceId: string;
+    projectId: string;
+    placed: readonly { id: string; position: number }[];
+    was: ReadonlyMap<string, number>;
+    now: Date;
+  },
+): Promise<void> {
+  for (const cell of input.placed) {
+    if (input.was.get(cell.id) === cell.position) continue;
+    await tx
+      .update(cells)
+      .set({ position: cell.position, updatedAt: input.now })
+      .where(
+        and(
+          eq(cells.id, cell.id),
+          eq(cells.projectId, input.projectId),
+          eq(cells.workspaceId, input.workspaceId),
+        ),
+      );
+  }
+}
+
+/** Moves the project up the list, as every saved change does. */
+export async function touchProject(
+  tx: Tx,
+  input: { workspaceId: string; projectId: string; now: Date },
+): Promise<void> {
+  await tx
+    .update(projects)
+    .set({ updatedAt: input.now })
+    .where(and(eq(projects.id, input.projectId), eq(projects.workspaceId, input.workspaceId)));
+}
+
+export const fieldNotForKind = (field: string, kind: string): QuarryError => ({
+  code: 'notebook.field_not_for_kind',
+  message: `A ${KIND_LABELS[kind] ?? kind} cell has no ${FIELD_LABELS[field] ?? field}`,
+  hint: 'Send only the fields of this kind of cell',
+  details: { field },
+});
+
+export const nameTaken = (name: string): QuarryError => ({
+  code: 'notebook.name_taken',
+  message: `Another cell of this project is named '${name}'`,
+  hint: 'Pick a name no other cell uses',
+  details: { name },
+});
+
+const KIND_LABELS: Record<string, string> = { sql: 'SQL', js: 'JS', input: 'input', markdown: 'Markdown' };
+const FIELD_LABELS: Record<string, string> = {
+  source: 'source text',
+  connectionId: 'data connection',
+  input: 'input settings',
+};
