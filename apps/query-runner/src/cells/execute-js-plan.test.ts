@@ -275,6 +275,53 @@ describe('a JS cell over a SQL cell', () => {
     }
   });
 
+  it('hands inputs over typed by their input type: numbers exact, dates as text, ranges as objects', async () => {
+    const suffix = randomBytes(3).toString('hex');
+    const names = {
+      small: `small_${suffix}`,
+      wide: `wide_${suffix}`,
+      day: `day_${suffix}`,
+      span: `span_${suffix}`,
+      label: `label_${suffix}`,
+    };
+    const configs = [
+      [names.small, { type: 'number', default: null }],
+      [names.wide, { type: 'number', default: null }],
+      [names.day, { type: 'date', default: null }],
+      [names.span, { type: 'date_range', default: null }],
+      [names.label, { type: 'text', default: '' }],
+    ] as const;
+    for (const [i, [name, config]] of configs.entries()) {
+      await database.db.insert(cells).values({
+        id: newId('cell'),
+        workspaceId: fixture.workspaceId,
+        projectId: fixture.projectId,
+        position: 10 + i,
+        name,
+        kind: 'input',
+        config,
+      });
+    }
+    const uses = Object.values(names);
+    const { result, sunk } = await run([jsStep('echo', `return [${uses.join(', ')}];`, uses)], {
+      inputs: {
+        [names.small]: '-1.25',
+        [names.wide]: '12345678901234567890',
+        [names.day]: '2026-02-28',
+        [names.span]: { start: '2026-01-01', end: '2026-01-31' },
+        [names.label]: '',
+      },
+    });
+    expect(result).toEqual({ ok: true, value: { kind: 'value' } });
+    expect(JSON.parse(sunk.values[0] ?? 'null')).toEqual([
+      -1.25,
+      '12345678901234567890',
+      '2026-02-28',
+      { start: '2026-01-01', end: '2026-01-31' },
+      '',
+    ]);
+  });
+
   it('marks a table longer than the run’s row limit truncated and sends only the limit', async () => {
     const { result, sunk } = await run(
       [jsStep('many', 'return Array.from({ length: 50 }, (_, i) => ({ i }));')],
