@@ -1,4 +1,5 @@
 import { hashPassword } from '@quarry/auth';
+import type { InputConfig } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import { newId } from '@quarry/db';
 import { writeAuditEvent } from '@quarry/db/audit';
@@ -27,16 +28,34 @@ export type DemoWarehouse = {
   caCertificate?: string;
 };
 
-export const DEMO_SQL = `-- Revenue by channel over the last 90 days of orders
-select channel, count(*) as orders, sum(total) as revenue
+/** The demo notebook's SQL cell: it reads the `status` input above it, bound as a parameter. */
+export const DEMO_SQL = `-- Orders of the chosen status by channel, over the last 90 days of orders
+select channel, count(*)::int as orders, sum(total) as revenue
 from orders
-where ordered_at > (select max(ordered_at) from orders) - interval '90 days'
+where status = {{status}}
+  and ordered_at > (select max(ordered_at) from orders) - interval '90 days'
 group by channel
 order by revenue desc;`;
 
+/** The demo notebook's JS cell: a summary of the SQL cell's rows (numbers arrive as exact text). */
+export const DEMO_JS = `const orders = orders_by_status.reduce((n, row) => n + Number(row.orders), 0);
+const revenue = orders_by_status.reduce((sum, row) => sum + Number(row.revenue), 0);
+return { status, channels: orders_by_status.length, orders, revenue: revenue.toFixed(2) };`;
+
+const DEMO_MARKDOWN = `# Orders overview
+
+Pick an order **status** in the input below. The SQL cell counts that status's orders and revenue
+per sales channel over the last 90 days of orders: \`{{status}}\` is sent to the warehouse as a bound
+query parameter, never pasted into the SQL. The JS cell reads the SQL cell's rows by its name,
+\`orders_by_status\`, and sums them up.`;
+
+/** The statuses of the demo warehouse's orders (packages/db demo-warehouse), offered by the input. */
+const DEMO_STATUSES = ['delivered', 'shipped', 'processing', 'cancelled', 'returned'];
+
 /**
  * The demo workspace `npm start` opens on: an Admin, a workspace connection to the demo warehouse
- * (password sealed by the vault) and a project with a SQL cell. Idempotent: a second start finds
+ * (password sealed by the vault) and a project that is a small notebook: a Markdown cell saying what
+ * it does, a `status` input, the SQL cell reading it and a JS cell summing the SQL cell's rows. Idempotent: a second start finds
  * the Admin and only refreshes the connection's credentials.
  */
 export async function seedDemoWorkspace(
@@ -103,16 +122,32 @@ export async function seedDemoWorkspace(
       .insert(projects)
       .values({ id: projectId, workspaceId, name: 'Orders overview', createdBy: userId });
     await tx.insert(projectConnections).values({ projectId, connectionId, workspaceId });
-    await tx.insert(cells).values({
-      id: newId('cell'),
-      workspaceId,
-      projectId,
-      position: 0,
-      name: 'orders_by_status',
-      kind: 'sql',
-      connectionId,
-      source: DEMO_SQL,
-    });
+    const cell = { workspaceId, projectId };
+    await tx.insert(cells).values([
+      { ...cell, id: newId('cell'), position: 0, name: 'about', kind: 'markdown', source: DEMO_MARKDOWN },
+      {
+        ...cell,
+        id: newId('cell'),
+        position: 1,
+        name: 'status',
+        kind: 'input',
+        config: {
+          type: 'select',
+          options: { from: 'list', values: DEMO_STATUSES },
+          default: 'delivered',
+        } satisfies InputConfig,
+      },
+      {
+        ...cell,
+        id: newId('cell'),
+        position: 2,
+        name: 'orders_by_status',
+        kind: 'sql',
+        connectionId,
+        source: DEMO_SQL,
+      },
+      { ...cell, id: newId('cell'), position: 3, name: 'summary', kind: 'js', source: DEMO_JS },
+    ]);
     await writeAuditEvent(tx, {
       workspaceId,
       actorId: null,
