@@ -333,6 +333,35 @@ describe('a JS cell over a SQL cell', () => {
     expect(sunk.rows).toEqual(Array.from({ length: 20 }, (_, i) => [i]));
   });
 
+  it('stops sending and ends with the writer’s error when the result is abandoned', async () => {
+    const abandoned = { code: 'run.abandoned', message: 'Nobody read this result' };
+    const batches: number[] = [];
+    const outcome = await executeJsPlan(deps, {
+      run: {
+        id: newId('run'),
+        workspaceId: fixture.workspaceId,
+        projectId: fixture.projectId,
+        ownerId: fixture.users.editor.id,
+        rowLimit: 100_000,
+      },
+      plan: {
+        steps: [jsStep('many', 'return Array.from({ length: 10000 }, (_, i) => ({ i }));')],
+        inputs: {},
+      },
+      signal: new AbortController().signal,
+      sink: {
+        columns: async () => ({ ok: true, value: undefined }),
+        rows: async (batch) => {
+          batches.push(batch.length);
+          return batches.length === 1 ? { ok: true, value: undefined } : { ok: false, error: abandoned };
+        },
+        value: async () => undefined,
+      },
+    });
+    expect(outcome.result).toEqual({ ok: false, error: { ...abandoned, kind: 'user' } });
+    expect(batches).toEqual([4000, 4000]);
+  });
+
   it('refuses SQL inputs past the row cap with a typed error saying to filter in SQL, and sends nothing', async () => {
     const { result, sunk, steps } = await run(
       [

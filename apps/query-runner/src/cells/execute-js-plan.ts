@@ -16,6 +16,7 @@ import {
   type JsStep,
   ok,
   type ProjectPermission,
+  type QuarryError,
   type Result,
   RunPlan,
   type RunStepOutcome,
@@ -46,14 +47,21 @@ import {
 } from './typed-values';
 
 /**
- * Where a JS run's result goes: the coordinator connects it to the run's chunk writer. `columns`
- * once then `rows` batches for a table; `value` once (the value's JSON text) for a value.
+ * Where a JS run's result goes: the coordinator connects it to the run's chunk writer (a
+ * ResultWriter's `write` fits as it is). `columns` once then `rows` batches for a table; `value`
+ * once (the value's JSON text) for a value. A write that answers a failure (`run.abandoned`: nobody
+ * reads the result) stops the output, and the run ends with that error.
  */
 export type ResultSink = {
-  columns: (columns: Column[]) => Promise<void>;
-  rows: (batch: Cell[][]) => Promise<void>;
-  value: (json: string) => Promise<void>;
+  columns: (columns: Column[]) => Promise<SinkAnswer>;
+  rows: (batch: Cell[][]) => Promise<SinkAnswer>;
+  value: (json: string) => Promise<SinkAnswer>;
 };
+type SinkAnswer = undefined | Result<unknown, QuarryError>;
+
+/** The sink's refusal as the run's error, or null when it took the write. */
+const refusedBy = (answer: SinkAnswer): CellRunError | null =>
+  answer && !answer.ok ? { ...answer.error, kind: 'user' } : null;
 
 export type CellsDeps = {
   db: Db;
@@ -255,15 +263,17 @@ async function execute(
 
   const out = produced.value;
   if (out.kind === 'value') {
-    await input.sink.value(JSON.stringify(out.value) ?? 'null');
-    return ok({ kind: 'value' });
+    const refused = refusedBy(await input.sink.value(JSON.stringify(out.value) ?? 'null'));
+    return refused ? err(refused) : ok({ kind: 'value' });
   }
   const truncated = out.table.rows.length > run.rowLimit;
   const rows = truncated ? out.table.rows.slice(0, run.rowLimit) : out.table.rows;
-  await input.sink.columns(out.table.columns);
+  const noColumns = refusedBy(await input.sink.columns(out.table.columns));
+  if (noColumns) return err(noColumns);
   for (let i = 0; i < rows.length; i += OUTPUT_BATCH_ROWS) {
     if (signal.aborted) return err(cancelled());
-    await input.sink.rows(rows.slice(i, i + OUTPUT_BATCH_ROWS));
+    const refused = refusedBy(await input.sink.rows(rows.slice(i, i + OUTPUT_BATCH_ROWS)));
+    if (refused) return err(refused);
   }
   return ok({ kind: 'table', rowCount: rows.length, truncated });
 }
