@@ -83,14 +83,23 @@ export async function startWorker(
   const held = new Map<string, { job: RunExecuteJob; stop: AbortController; handedBack: boolean }>();
 
   /**
-   * Whether the run's owner already has their limit of runs running in its workspace: then the run
-   * goes back to the queue for a moment instead (the fair share puts it behind others' runs).
+   * Whether the run's owner already has their limit of runs in hand in its workspace: then the run
+   * goes back to the queue for a moment instead (the fair share puts it behind others' runs). Held
+   * runs are the owner's active run jobs (pg-boss marks a job active as it hands it out, so slots
+   * that took several at the same instant all see each other); of those, only the first `limit`
+   * by the time they were taken go ahead, so the check needs no lock and admits no more than that.
    */
-  const ownerAtLimit = async (job: RunExecuteJob): Promise<boolean> => {
+  const ownerAtLimit = async (job: RunExecuteJob, jobId: string): Promise<boolean> => {
     const [row] = await sql<{ n: number }[]>`
-      select count(*)::int as n from runs
-      where workspace_id = ${job.workspaceId} and status = 'running'
-        and owner_id = (select owner_id from runs where id = ${job.runId} and workspace_id = ${job.workspaceId})`;
+      with me as (
+        select started_on, id from ${sql(QUEUE_SCHEMA)}.job where name = 'run.execute' and id = ${jobId}::uuid
+      ), owner as (
+        select owner_id from runs where id = ${job.runId} and workspace_id = ${job.workspaceId}
+      )
+      select count(*)::int as n from ${sql(QUEUE_SCHEMA)}.job j, me, owner
+      where j.name = 'run.execute' and j.state = 'active'
+        and j.data->>'workspaceId' = ${job.workspaceId} and j.data->>'ownerId' = owner.owner_id
+        and (j.started_on, j.id) < (me.started_on, me.id)`;
     return (row?.n ?? 0) >= env.QUARRY_USER_ACTIVE_RUN_LIMIT;
   };
 
@@ -102,7 +111,7 @@ export async function startWorker(
       groupConcurrency: env.QUARRY_CONNECTION_QUERY_LIMIT,
       async handle(payload, job) {
         if (state === 'draining' || state === 'stopped') throw new Error('the runner is shutting down');
-        if (await ownerAtLimit(payload)) {
+        if (await ownerAtLimit(payload, job.id)) {
           const again = await queue.send('run.execute', payload, { startAfterSeconds: 2 });
           await sql`update runs set job_id = ${again}
             where id = ${payload.runId} and workspace_id = ${payload.workspaceId} and status = 'queued'`;
