@@ -17,19 +17,19 @@ import {
   type TestDatabase,
   type WorkspaceFixture,
 } from '@quarry/db/testing';
-import { type ChunkBody, invalidateCache, readNextChunk } from '@quarry/results';
+import {
+  type ChunkBody,
+  cachedChunkContent,
+  createResultWriter,
+  invalidateCache,
+  readNextChunk,
+} from '@quarry/results';
 import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReaderFacts } from './reader-identity';
-import {
-  type CachedStatement,
-  type RunChunkSink,
-  recordIntoCache,
-  runChunkSink,
-  serveFromCache,
-} from './result-cache';
+import { type CachedStatement, type RunChunkSink, recordIntoCache, serveFromCache } from './result-cache';
 
 let database: TestDatabase;
 let vault: Vault;
@@ -127,20 +127,33 @@ async function statement(
   };
 }
 
-/** Runs `s` "on the warehouse": its chunks through a recording sink into its run's chunks. */
+/** The run's own result writer (window, sealing, notification), as the runner writes a run. */
+const writerOf = (s: CachedStatement) =>
+  createResultWriter(deps(), { workspaceId: fixture.workspaceId, resultId: s.runId });
+
+/** The sink a served run hands cached chunks to: its own result writer. */
+const servedInto = (s: CachedStatement): RunChunkSink => {
+  const writer = writerOf(s);
+  return (chunk) => writer.write(cachedChunkContent(chunk));
+};
+
+/**
+ * Runs `s` "on the warehouse": its chunks through a recording sink into its run's chunks, the
+ * first rows as cells (the cursor path), the last as the server's COPY text (the COPY path).
+ */
 async function ranFresh(s: CachedStatement, rows: Cell[][] = [[100], [200], [300]]) {
-  const recording = await recordIntoCache(deps(), { ...s, startedAt: clock }, runChunkSink(deps(), s));
+  const writer = writerOf(s);
+  const recording = await recordIntoCache(deps(), { ...s, startedAt: clock }, writer.write);
   await recording.write({ kind: 'columns', columns });
-  await recording.write({
-    kind: 'rows',
-    text: JSON.stringify(rows.slice(0, 2)),
-    rowCount: rows.slice(0, 2).length,
-  });
-  await recording.write({
-    kind: 'rows',
-    text: JSON.stringify(rows.slice(2)),
-    rowCount: rows.slice(2).length,
-  });
+  await recording.write({ kind: 'rows', rows: rows.slice(0, 2) });
+  const copyText = Buffer.from(
+    rows
+      .slice(2)
+      .map((row) => `${row.join('\t')}\n`)
+      .join(''),
+    'utf8',
+  );
+  await recording.write({ kind: 'copy', letters: 'n', text: copyText, rowCount: rows.length - 2 });
   return recording.complete({ rowCount: rows.length, truncated: false });
 }
 
@@ -183,14 +196,14 @@ describe('the result cache in the runner', () => {
 
     clock = new Date(clock.getTime() + 5 * 60_000);
     const second = await statement('viewer', conn);
-    const served = await serveFromCache(deps(), second, runChunkSink(deps(), second));
+    const served = await serveFromCache(deps(), second, servedInto(second));
     expect(served.ok && served.value).toMatchObject({ rowCount: 3, truncated: false });
     expect(served.ok && served.value?.createdAt.getTime()).toBe(clock.getTime() - 5 * 60_000);
     expect(await delivered(second.runId)).toEqual(firstRows);
     expect(firstRows).toEqual([
       { kind: 'columns', columns },
       { kind: 'rows', text: '[[100],[200]]', rowCount: 2 },
-      { kind: 'rows', text: '[[300]]', rowCount: 1 },
+      { kind: 'rows', text: 'copy:n\n300\n', rowCount: 1 },
     ]);
   });
 
@@ -364,11 +377,11 @@ describe('the result cache in the runner', () => {
     clock = new Date(clock.getTime() + 1000);
     expect(await ranFresh(refreshed, [[7], [8], [9]])).toBe(true);
     const next = await statement('viewer', conn);
-    const served = await serveFromCache(deps(), next, runChunkSink(deps(), next));
+    const served = await serveFromCache(deps(), next, servedInto(next));
     expect(served.ok && served.value?.createdAt.getTime()).toBe(clock.getTime());
     expect((await delivered(next.runId)).slice(1)).toEqual([
       { kind: 'rows', text: '[[7],[8]]', rowCount: 2 },
-      { kind: 'rows', text: '[[9]]', rowCount: 1 },
+      { kind: 'rows', text: 'copy:n\n9\n', rowCount: 1 },
     ]);
   });
 
@@ -376,11 +389,7 @@ describe('the result cache in the runner', () => {
     const conn = await connection();
     clock = new Date();
     const failed = await statement('admin', conn);
-    const recording = await recordIntoCache(
-      deps(),
-      { ...failed, startedAt: clock },
-      runChunkSink(deps(), failed),
-    );
+    const recording = await recordIntoCache(deps(), { ...failed, startedAt: clock }, writerOf(failed).write);
     await recording.write({ kind: 'columns', columns });
     await recording.write({ kind: 'rows', rows: [[1]] });
     await recording.abandon();
@@ -397,11 +406,7 @@ describe('the result cache in the runner', () => {
 
     // Invalidated while the run streams: the run's own chunks keep flowing, the entry is not kept.
     const busy = await statement('admin', conn);
-    const streaming = await recordIntoCache(
-      deps(),
-      { ...busy, startedAt: clock },
-      runChunkSink(deps(), busy),
-    );
+    const streaming = await recordIntoCache(deps(), { ...busy, startedAt: clock }, writerOf(busy).write);
     await streaming.write({ kind: 'columns', columns });
     await invalidateCache(database.db, { workspaceId: fixture.workspaceId, connectionId: conn.id });
     await streaming.write({ kind: 'rows', rows: [[1]] });
@@ -411,5 +416,36 @@ describe('the result cache in the runner', () => {
     expect(
       await database.db.select().from(resultCacheEntries).where(eq(resultCacheEntries.connectionId, conn.id)),
     ).toEqual([]);
+  });
+
+  it('stops recording, keeping nothing, when the run’s writer refuses a chunk (an abandoned result)', async () => {
+    const conn = await connection();
+    clock = new Date();
+    const run = await statement('admin', conn);
+    const abandoned = { code: 'run.abandoned', message: 'Nobody read this result' };
+    let calls = 0;
+    const recording = await recordIntoCache(deps(), { ...run, startedAt: clock }, async () => {
+      calls += 1;
+      return calls === 1 ? { ok: true as const, value: undefined } : { ok: false as const, error: abandoned };
+    });
+    expect(await recording.write({ kind: 'columns', columns })).toEqual({ ok: true, value: undefined });
+    expect(await recording.write({ kind: 'rows', rows: [[1]] })).toEqual({ ok: false, error: abandoned });
+    expect(await recording.complete({ rowCount: 1, truncated: false })).toBe(false);
+    expect(
+      await database.db.select().from(resultCacheEntries).where(eq(resultCacheEntries.connectionId, conn.id)),
+    ).toEqual([]);
+  });
+
+  it('hands a served run’s writer refusal back, with how much went out', async () => {
+    const conn = await connection();
+    clock = new Date();
+    expect(await ranFresh(await statement('admin', conn))).toBe(true);
+    const abandoned = { code: 'run.abandoned', message: 'Nobody read this result' };
+    let calls = 0;
+    const served = await serveFromCache(deps(), await statement('viewer', conn), async () => {
+      calls += 1;
+      return calls < 2 ? { ok: true, value: undefined } : { ok: false, error: abandoned };
+    });
+    expect(served).toEqual({ ok: false, error: { reason: 'sink', error: abandoned, chunksSent: 1 } });
   });
 });

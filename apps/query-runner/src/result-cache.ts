@@ -1,7 +1,7 @@
 import type { MemberActor } from '@quarry/access';
 import type { QuarryError } from '@quarry/contracts';
-import type { Db, Sql } from '@quarry/db';
-import { resultCacheEntries, runChunks } from '@quarry/db/schema';
+import type { Db } from '@quarry/db';
+import { resultCacheEntries } from '@quarry/db/schema';
 import {
   beginCacheEntry,
   type CacheChunk,
@@ -10,10 +10,7 @@ import {
   type CacheParam,
   type CacheWriter,
   cacheKeyFor,
-  chunkContext,
   findFreshEntry,
-  RUN_CHUNK_TTL_MS,
-  RUN_EVENTS_CHANNEL,
   type RunChunkContent,
   readEntryChunks,
 } from '@quarry/results';
@@ -96,21 +93,26 @@ export function cacheKeyOfStatement(statement: CachedStatement): CacheKey | null
   });
 }
 
-/** Where a served chunk goes: the run's own chunk sink (sealed for the run, then notified). */
-export type RunChunkSink = (chunk: CacheChunk) => Promise<void>;
+/**
+ * Where a served chunk goes: the run's own result writer (its window, sealing and notification),
+ * e.g. `(chunk) => writer.write(cachedChunkContent(chunk))`. A `{ ok: false }` answer (the result
+ * was abandoned) stops serving with that error.
+ */
+export type RunChunkSink = (chunk: CacheChunk) => Promise<unknown>;
 
 /** A result served from the cache: what the run finishes with, and how old the result is. */
 export type CacheHit = { entryId: string; createdAt: Date; rowCount: number; truncated: boolean };
 
 /**
- * Why nothing was served although a fresh entry may exist: the gate refused the reader (a user
- * outcome: nothing of the result went out), or the entry failed to open (a system fault; the entry
- * is deleted, and `chunksSent` says whether any of it reached the sink: 0 unless it was altered
- * between the check and the copy).
+ * Why nothing (or not all) was served although a fresh entry may exist: the gate refused the reader
+ * (a user outcome: nothing of the result went out); the entry failed to open (a system fault; the
+ * entry is deleted, and `chunksSent` says whether any of it reached the sink: 0 unless it was
+ * altered between the check and the copy); or the run's writer refused a chunk (`run.abandoned`).
  */
 export type CacheServeError =
   | { reason: 'gate'; error: ResultsGateError }
-  | { reason: 'sealed'; error: QuarryError & { kind: 'system' }; chunksSent: number };
+  | { reason: 'sealed'; error: QuarryError & { kind: 'system' }; chunksSent: number }
+  | { reason: 'sink'; error: QuarryError; chunksSent: number };
 
 /**
  * Serves a run from the cache when it can: the policy is on, the run did not ask for a refresh, and
@@ -173,7 +175,9 @@ export async function serveFromCache(
           },
         };
       }
-      await sink(chunk);
+      const written = await sink(chunk);
+      if (refused(written))
+        return { ok: false, error: { reason: 'sink', error: written.error, chunksSent: sent } };
       sent += 1;
     }
   } catch (error) {
@@ -212,27 +216,28 @@ async function sealedFailure(
 }
 
 /** A run's chunk sink that also writes what it is given into a new cache entry. */
-export type RecordingSink<C extends RunChunkContent | CacheChunk> = {
-  /** Hands the chunk to the run's sink and, while recording, to the cache entry. */
-  write(chunk: C): Promise<void>;
+export type RecordingSink<C extends RunChunkContent, R> = {
+  /** Hands the chunk to the run's sink and, while recording, to the cache entry; answers the sink's answer. */
+  write(chunk: C): Promise<R>;
   /** The run succeeded: the entry becomes servable (answers whether it did). */
   complete(outcome: { rowCount: number; truncated: boolean }): Promise<boolean>;
-  /** The run failed or was cancelled: whatever was written of the entry goes. */
+  /** The run failed, was cancelled or abandoned: whatever was written of the entry goes. */
   abandon(): Promise<void>;
 };
 
 /**
- * Wraps a run's chunk sink so the run's result is also kept in the cache, when the connection's
- * policy is on (a refresh records too: its fresh result replaces the older one). The cache is best
- * effort: a cache write that fails (the entry invalidated or swept meanwhile, the database busy)
- * stops the recording and never fails the run; the run's own sink's errors are the run's. The
- * entry expires `cacheTtlSeconds` after the run started its query (`startedAt`).
+ * Wraps a run's chunk sink (its result writer's `write`) so the run's result is also kept in the
+ * cache, when the connection's policy is on (a refresh records too: its fresh result replaces the
+ * older one). The cache is best effort: a cache write that fails (the entry invalidated or swept
+ * meanwhile, the database busy) stops the recording and never fails the run; a chunk the run's
+ * sink refuses (`{ ok: false }`, an abandoned result) stops it too. The entry expires
+ * `cacheTtlSeconds` after the run started its query (`startedAt`).
  */
-export async function recordIntoCache<C extends RunChunkContent | CacheChunk>(
+export async function recordIntoCache<C extends RunChunkContent, R>(
   deps: ResultCacheDeps,
   statement: CachedStatement & { startedAt: Date },
-  sink: (chunk: C) => Promise<void>,
-): Promise<RecordingSink<C>> {
+  sink: (chunk: C) => Promise<R>,
+): Promise<RecordingSink<C, R>> {
   const key = cacheKeyOfStatement(statement);
   const ttl = statement.connection.cacheTtlSeconds;
   let writer: CacheWriter | null = null;
@@ -260,13 +265,23 @@ export async function recordIntoCache<C extends RunChunkContent | CacheChunk>(
     async write(chunk) {
       const recording = writer;
       if (!recording) return sink(chunk);
+      // The entry's copy is sealed and stored while the run's own chunk is.
       const cached = recording.append(chunk).then(
         () => null,
-        (error: unknown) => error,
+        (error: unknown) => error ?? new Error('cache append failed'),
       );
-      await sink(chunk);
+      let answer: R;
+      try {
+        answer = await sink(chunk);
+      } catch (error) {
+        await cached;
+        await stop(error);
+        throw error;
+      }
       const failed = await cached;
       if (failed !== null) await stop(failed);
+      else if (refused(answer)) await stop(answer.error);
+      return answer;
     },
     async complete(outcome) {
       const recording = writer;
@@ -288,42 +303,20 @@ export async function recordIntoCache<C extends RunChunkContent | CacheChunk>(
   };
 }
 
+/** Whether a sink answered a `Result` that refused the chunk. */
+function refused(answer: unknown): answer is { ok: false; error: QuarryError } {
+  return (
+    typeof answer === 'object' &&
+    answer !== null &&
+    'ok' in answer &&
+    answer.ok === false &&
+    'error' in answer
+  );
+}
+
 /** An error's name and code for the log, never its message (a driver's may quote values). */
 function describe(error: unknown): { name?: string; code?: string } {
   if (!(error instanceof Error)) return {};
   const code = (error as { code?: unknown }).code;
   return { name: error.name, ...(typeof code === 'string' ? { code } : {}) };
-}
-
-/**
- * A sink that writes served chunks as the run's own chunks, seq 0 onward (a run served from the
- * cache has written nothing before), sealed for the run exactly as the runner seals them, and
- * notifies the run's readers after each. For the coordinator's wiring where the run's writer does
- * not take chunk text yet.
- */
-export function runChunkSink(
-  deps: { db: Db; sql: Sql; vault: Vault; now: () => Date },
-  run: { workspaceId: string; runId: string },
-): (chunk: CacheChunk | RunChunkContent) => Promise<void> {
-  let seq = 0;
-  return async (chunk) => {
-    const text =
-      chunk.kind === 'columns'
-        ? JSON.stringify({ columns: chunk.columns })
-        : 'text' in chunk
-          ? chunk.text
-          : 'bytes' in chunk
-            ? chunk.bytes
-            : JSON.stringify(chunk.rows);
-    const rowCount = chunk.kind === 'columns' ? 0 : 'rows' in chunk ? chunk.rows.length : chunk.rowCount;
-    await deps.db.insert(runChunks).values({
-      runId: run.runId,
-      seq,
-      rowCount,
-      payload: deps.vault.seal(text, chunkContext(run.workspaceId, run.runId, seq)),
-      expiresAt: new Date(deps.now().getTime() + RUN_CHUNK_TTL_MS),
-    });
-    seq += 1;
-    await deps.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${run.runId})`;
-  };
 }

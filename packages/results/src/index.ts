@@ -3,6 +3,7 @@ export {
   CACHE_TTL_MIN_SECONDS,
   type CacheChunk,
   cacheChunkContext,
+  cachedChunkContent,
   cacheHmacKeyContext,
   INCOMPLETE_CACHE_ENTRY_MAX_AGE_MS,
   type RunChunkContent,

@@ -1,23 +1,23 @@
-import type { Cell, Column } from '@quarry/contracts';
+import type { Column } from '@quarry/contracts';
 import type { VaultContext } from '@quarry/vault';
+import { COPY_BATCH_MARK } from '../chunk-format';
+import type { ChunkContent } from '../write-chunk';
 
 /**
  * A chunk of a cached result, in the run's own chunk format: the columns (always seq 0, row count
- * 0), then batches of rows as the run's chunk text (the JSON text of `Cell[][]`), which the cache
- * keeps verbatim and hands back verbatim: no row is parsed on the way in or out.
+ * 0), then batches of rows as the run's chunk text (the JSON text of `Cell[][]`, or COPY text behind
+ * its framing line), which the cache keeps and hands back verbatim: no row is parsed on the way in.
  */
 export type CacheChunk =
   | { kind: 'columns'; columns: Column[] }
   | { kind: 'rows'; text: string; rowCount: number };
 
 /**
- * What a run's chunk sink may be given: the columns, rows still as cells, or a batch of rows as
- * the chunk's exact plaintext (text, or its UTF-8 bytes), kept verbatim.
+ * What a run's chunk sink may be given: the run's own chunk content (the columns, rows as cells, or
+ * rows as the server's COPY text behind their framing line), or a batch of rows as the chunk's exact
+ * plaintext bytes. The cache keeps each as the plaintext the run's chunk holds, byte for byte.
  */
-export type RunChunkContent =
-  | { kind: 'columns'; columns: Column[] }
-  | { kind: 'rows'; rows: Cell[][] }
-  | { kind: 'rows'; bytes: Uint8Array; rowCount: number };
+export type RunChunkContent = ChunkContent | { kind: 'rows'; bytes: Uint8Array; rowCount: number };
 
 /** A cached chunk is sealed for its entry and position alone: moved or reordered, it fails to open. */
 export const cacheChunkContext = (workspaceId: string, entryId: string, seq: number): VaultContext => ({
@@ -39,6 +39,11 @@ export function chunkPlaintext(chunk: CacheChunk | RunChunkContent): {
   rowCount: number;
 } {
   if (chunk.kind === 'columns') return { text: JSON.stringify({ columns: chunk.columns }), rowCount: 0 };
+  if (chunk.kind === 'copy') {
+    // The same bytes sealCopyText seals: the framing line, then the server's rows.
+    const head = Buffer.from(`${COPY_BATCH_MARK}${chunk.letters}\n`, 'latin1');
+    return { text: Buffer.concat([head, chunk.text]), rowCount: chunk.rowCount };
+  }
   if ('text' in chunk) return { text: chunk.text, rowCount: chunk.rowCount };
   if ('bytes' in chunk) return { text: chunk.bytes, rowCount: chunk.rowCount };
   return { text: JSON.stringify(chunk.rows), rowCount: chunk.rows.length };
@@ -77,4 +82,23 @@ export function parseTrailer(text: string): CacheTrailer | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * A cached chunk as the run's chunk writer takes it: COPY text goes back behind its framing line as
+ * it came (no row is parsed); a JSON batch goes back as its cells (parsed once, as the cursor path
+ * built them).
+ */
+export function cachedChunkContent(chunk: CacheChunk): ChunkContent {
+  if (chunk.kind === 'columns') return chunk;
+  if (chunk.text.startsWith(COPY_BATCH_MARK)) {
+    const end = chunk.text.indexOf('\n');
+    return {
+      kind: 'copy',
+      letters: chunk.text.slice(COPY_BATCH_MARK.length, end),
+      text: Buffer.from(chunk.text.slice(end + 1), 'utf8'),
+      rowCount: chunk.rowCount,
+    };
+  }
+  return { kind: 'rows', rows: JSON.parse(chunk.text) as Extract<ChunkContent, { kind: 'rows' }>['rows'] };
 }
