@@ -21,6 +21,7 @@ import { DataSourcesPage } from './features/connections/data-sources-page';
 import { GroupsPage } from './features/groups/groups-page';
 import { InvitePage } from './features/invites/invite-page';
 import { MembersPage } from './features/members/members-page';
+import { OperationsPage } from './features/operations/operations-page';
 import { ProjectPage } from './features/projects/project-page';
 import { ProjectsPage } from './features/projects/projects-page';
 import { SecretsPage } from './features/secrets/secrets-page';
@@ -99,6 +100,7 @@ const dataSourcesRoute = settingsPage('settings/data-sources', DataSourcesPage);
 const secretsRoute = settingsPage('settings/secrets', SecretsPage);
 const ssoRoute = settingsPage('settings/sso', SsoPage);
 const auditRoute = settingsPage('settings/audit', AuditPage);
+const operationsRoute = settingsPage('settings/operations', OperationsPage);
 const sessionsRoute = settingsPage('settings/sessions', SessionsPage);
 const tokensRoute = settingsPage('settings/tokens', TokensPage);
 
@@ -118,6 +120,7 @@ export const routeTree = rootRoute.addChildren([
       secretsRoute,
       ssoRoute,
       auditRoute,
+      operationsRoute,
       sessionsRoute,
       tokensRoute,
     ]),

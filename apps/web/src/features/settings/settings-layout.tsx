@@ -14,6 +14,8 @@ export const SETTINGS_PAGES: readonly Entry[] = [
   { to: '/settings/secrets', label: 'Secrets', needs: 'manageConnections' },
   { to: '/settings/sso', label: 'Single sign-on', needs: 'manageSso' },
   { to: '/settings/audit', label: 'Audit log', needs: 'viewAudit' },
+  // Admins only, as the audit log: the operations procedures need workspace:admin.
+  { to: '/settings/operations', label: 'Query runner', needs: 'viewAudit' },
   { to: '/settings/sessions', label: 'My sessions', needs: null },
   { to: '/settings/tokens', label: 'API tokens', needs: null },
 ];

@@ -40,7 +40,7 @@ export async function readOperationsStatus(
     readActiveRuns(deps.db, scope),
     readRecentFailures(deps.db, scope, now),
     readDeadLetters(deps, scope),
-    readRunners(deps.queue).then((list) => list.filter((r) => !r.quiet && 'run.execute' in r.active).length),
+    readRunners(deps.queue).then((list) => list.filter((r) => !r.quiet).length),
   ]);
   return { queues, activeRuns, recentFailures, deadLetters, runnersOnline, at: now };
 }
@@ -154,11 +154,16 @@ export async function readDeadLetters(
   return letters.map((l) => ({ ...l, runStatus: byId.get(`${l.workspaceId}/${l.runId}`) ?? null }));
 }
 
-/** pg-boss's registered instances that work a queue (the runners), live or gone quiet. */
+/**
+ * The query runners among pg-boss's registered instances, live or gone quiet: those that work
+ * queues or supervise (runners start pg-boss supervising; the API and this CLI do neither). An
+ * instance reports its workers at its heartbeat, so a runner that just started counts by its
+ * supervision until then.
+ */
 export async function readRunners(queue: QueueAdmin): Promise<RunnerInstance[]> {
   const instances = await queue.getInstances();
   return instances
-    .filter((i) => i.workers.length > 0 && i.stoppedOn === null)
+    .filter((i) => (i.workers.length > 0 || i.supervise) && i.stoppedOn === null)
     .map((i) => {
       const active: Record<string, number> = {};
       for (const w of i.workers) active[w.queue] = (active[w.queue] ?? 0) + w.active;
