@@ -1,11 +1,10 @@
-import { decideConnectionPermissions, decideProjectPermission, meetsProjectPermission } from '@quarry/access';
 import type { RunEvent, RunStatus } from '@quarry/contracts';
 import { QuarryError } from '@quarry/contracts';
-import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
-import { connections, runs } from '@quarry/db/schema';
+import { runs } from '@quarry/db/schema';
 import { deleteRunChunks, deliverChunk, hasExpiredChunk, readNextChunk } from '@quarry/results';
 import { and, eq } from 'drizzle-orm';
 import type { Deps } from '../../deps';
+import { refuseResultsOf } from './results-gate';
 
 const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 /** A lost notification costs at most this long; LISTEN/NOTIFY normally wakes us in under 1 ms. */
@@ -16,8 +15,6 @@ const RESULTS_GONE: QuarryError = {
   message: "This run's results are no longer available: they expired or were already delivered",
   hint: 'Run the query again',
 };
-
-type RunRow = typeof runs.$inferSelect;
 
 /**
  * Streams one run's events to its owner (the gate checked ownership): status changes, the columns,
@@ -47,7 +44,8 @@ export async function* streamRunEvents(
       .where(and(eq(runs.id, runId), eq(runs.workspaceId, workspaceId)));
     if (!run) return;
     if (!gated) {
-      const refused = await refuseResults(deps, run, input.readerId);
+      // The same gate the runner applied for the owner, decided again now for this reader (item 5).
+      const refused = await refuseResultsOf(deps.db, run, { kind: 'member', userId: input.readerId });
       if (refused) {
         yield { type: 'error', error: refused };
         return;
@@ -112,42 +110,4 @@ export async function* streamRunEvents(
     }
     await deps.notifier.wait(runId, FALLBACK_POLL_MS, signal);
   }
-}
-
-/**
- * The results gate for this reader, now: a member of the workspace, still able to see the project,
- * with Can view results on the run's connection. Decided by @quarry/access from the same facts the
- * runner loads; nothing here re-derives a rule.
- */
-async function refuseResults(deps: Deps, run: RunRow, readerId: string): Promise<QuarryError | null> {
-  const hint = 'Ask an Admin for access to the data connection, then run the query again';
-  const actor = await loadMemberActor(deps.db, { workspaceId: run.workspaceId, userId: readerId });
-  if (!actor) return { code: 'access.not_a_member', message: 'You are no longer a member of this workspace' };
-  const facts = await loadProjectFacts(deps.db, {
-    workspaceId: run.workspaceId,
-    projectId: run.projectId,
-    actor,
-  });
-  if (!facts) return { code: 'not_found.project', message: 'The project of this run no longer exists' };
-  const project = decideProjectPermission(facts);
-  if (!meetsProjectPermission(project.effective, 'can_view')) {
-    const reason = project.reasons.at(-1);
-    return {
-      code: reason?.code ?? 'access.insufficient_permission',
-      message: reason?.message ?? 'You can no longer see this project',
-      hint,
-    };
-  }
-  const [connection] = await deps.db
-    .select()
-    .from(connections)
-    .where(and(eq(connections.id, run.connectionId), eq(connections.workspaceId, run.workspaceId)));
-  if (!connection)
-    return { code: 'run.connection_deleted', message: 'The data connection of this run was deleted' };
-  const decision = decideConnectionPermissions({ actor, connection: connectionFacts(connection) });
-  if (!decision.canViewResults.allowed) {
-    const { reason } = decision.canViewResults;
-    return { code: reason.code, message: reason.message, hint };
-  }
-  return null;
 }
