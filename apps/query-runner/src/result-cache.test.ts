@@ -448,4 +448,37 @@ describe('the result cache in the runner', () => {
     });
     expect(served).toEqual({ ok: false, error: { reason: 'sink', error: abandoned, chunksSent: 1 } });
   });
+
+  it('serves a large entry (read twice: checked, then sent) whole and in order, and none of it once altered', async () => {
+    const conn = await connection();
+    clock = new Date();
+    const run = await statement('admin', conn);
+    const recording = await recordIntoCache(deps(), { ...run, startedAt: clock }, async () => undefined);
+    await recording.write({ kind: 'columns', columns });
+    for (let batch = 0; batch < 14; batch += 1)
+      await recording.write({ kind: 'rows', rows: [[batch], [batch + 100]] });
+    expect(await recording.complete({ rowCount: 28, truncated: false })).toBe(true);
+
+    const { sink, got } = capture();
+    const served = await serveFromCache(deps(), await statement('viewer', conn), sink);
+    expect(served.ok && served.value?.rowCount).toBe(28);
+    expect(got).toHaveLength(15);
+    expect(got[14]).toEqual({ kind: 'rows', text: '[[13],[113]]', rowCount: 2 });
+
+    const [entry] = await database.db
+      .select()
+      .from(resultCacheEntries)
+      .where(eq(resultCacheEntries.connectionId, conn.id));
+    if (!entry) throw new Error('no entry');
+    await database.db
+      .delete(resultCacheChunks)
+      .where(and(eq(resultCacheChunks.entryId, entry.id), eq(resultCacheChunks.seq, 13)));
+    const after = capture();
+    const refused = await serveFromCache(deps(), await statement('viewer', conn), after.sink);
+    expect(refused.ok ? 'served' : [refused.error.reason, refused.error.error.code]).toEqual([
+      'sealed',
+      'vault.tampered',
+    ]);
+    expect(after.got).toEqual([]);
+  });
 });

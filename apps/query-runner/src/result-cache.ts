@@ -10,6 +10,7 @@ import {
   type CacheParam,
   type CacheWriter,
   cacheKeyFor,
+  type EntryChunk,
   findFreshEntry,
   type RunChunkContent,
   readEntryChunks,
@@ -20,6 +21,12 @@ import type { Logger } from 'pino';
 import { recordCacheLookup } from './metrics';
 import type { ReaderFacts } from './reader-identity';
 import { checkResultsGate, type ResultsGateError } from './results-gate';
+
+/**
+ * An entry of at most this many chunks (the columns, the trailer and rows up to ~60,000 at the
+ * runner's growing chunk sizes) is served from its checking read; a larger one is read twice.
+ */
+const HOLD_CHUNKS = 10;
 
 export type ResultCacheDeps = { db: Db; vault: Vault; log: Logger; now: () => Date };
 
@@ -146,10 +153,15 @@ export async function serveFromCache(
     return { ok: true, value: null };
   }
 
-  // Checked whole first: nothing of an altered entry reaches the reader.
+  // Checked whole first: nothing of an altered entry reaches the reader. A small entry (most are)
+  // is kept from this one read and sent from memory; a larger one is read again to be sent.
+  let held: EntryChunk[] | null = [];
   try {
-    for await (const _chunk of readEntryChunks(deps.db, deps.vault, entry)) {
-      // Each chunk is opened and dropped.
+    for await (const chunk of readEntryChunks(deps.db, deps.vault, entry)) {
+      if (held) {
+        held.push(chunk);
+        if (held.length > HOLD_CHUNKS) held = null;
+      }
     }
   } catch (error) {
     if (error instanceof CacheChunkError) return sealedFailure(deps, statement, entry.id, error.error, 0);
@@ -158,7 +170,7 @@ export async function serveFromCache(
 
   let sent = 0;
   try {
-    for await (const chunk of readEntryChunks(deps.db, deps.vault, entry)) {
+    for await (const chunk of held ?? readEntryChunks(deps.db, deps.vault, entry)) {
       if (chunk.kind === 'end') {
         recordCacheLookup('hit');
         deps.log.info(
