@@ -9,7 +9,7 @@ import {
 } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { cells, connections, projectConnections } from '@quarry/db/schema';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { auditChange, type ServiceContext, type Tx } from '../../service-context';
 import { checkImported } from './cell-connection';
@@ -23,7 +23,7 @@ const NEW_INPUT: InputConfig = { type: 'text', default: '' };
 /**
  * Adds a cell after `afterCellId` (null: at the top); the cells below shift down by one. Without a
  * name it takes the kind's next free one. A SQL cell without a connection takes the one of the
- * nearest SQL cell above, else the project's first connection. Fields that do not fit the kind are
+ * nearest SQL cell above, else the project's default one (see `defaultConnection`). Fields that do not fit the kind are
  * refused (`notebook.field_not_for_kind`), a name in use is `notebook.name_taken`.
  */
 export async function addCell(ctx: ServiceContext, input: AddCellInput): Promise<Result<NotebookCell>> {
@@ -107,7 +107,10 @@ export async function addCell(ctx: ServiceContext, input: AddCellInput): Promise
   });
 }
 
-/** The connection of the nearest SQL cell above that has one, else the project's first import. */
+/**
+ * The connection of the nearest SQL cell above that still has one the project imports, else the
+ * workspace's default connection if the project imports it, else the project's oldest import.
+ */
 async function defaultConnection(
   tx: Tx,
   input: { workspaceId: string; projectId: string; above: readonly (typeof cells.$inferSelect)[] },
@@ -119,7 +122,7 @@ async function defaultConnection(
     .where(
       and(eq(projectConnections.projectId, input.projectId), eq(connections.workspaceId, input.workspaceId)),
     )
-    .orderBy(asc(connections.createdAt), asc(connections.id));
+    .orderBy(desc(connections.isDefault), asc(connections.createdAt), asc(connections.id));
   const usable = new Set(imported.map((c) => c.id));
   for (const cell of [...input.above].reverse()) {
     if (cell.kind === 'sql' && cell.connectionId && usable.has(cell.connectionId)) return cell.connectionId;
