@@ -58,6 +58,39 @@ describe('analyzeJs', () => {
     ['new.target and import.meta-free code', 'function F() { return new.target } return F', []],
     ['arguments inside a function is its own', 'function f() { return arguments } return f', []],
     ['a regular expression literal', 'return /orders/.test(status)', ['status']],
+    ['a default parameter reads outside', 'const f = (x = orders) => x; return f()', ['orders']],
+    [
+      'destructuring in for-of',
+      'for (const { id, status: s } of orders) total += id; return total',
+      ['orders', 'total'],
+    ],
+    ['a for await loop', 'for await (const chunk of stream) n++; return n', ['stream', 'n']],
+    ['an optional catch binding', 'try { a() } catch { return b } return c', ['a', 'b', 'c']],
+    ['a generator and its yield', 'function* g() { yield orders } return [...g()]', ['orders']],
+    [
+      'getters and setters are keys',
+      'return { get orders() { return status }, set region(v) { x = v } }',
+      ['status', 'x'],
+    ],
+    ['dynamic import is a call, its argument a reference', 'return import(url)', ['url']],
+    ['a class name shadows after its declaration', 'class orders {} return new orders()', []],
+    [
+      'a class expression name is its own',
+      'const A = class orders { m() { return orders } }; return orders',
+      ['orders'],
+    ],
+    [
+      'a static block has its own scope',
+      'class A { static { const orders = 1; x = orders } } return A',
+      ['x'],
+    ],
+    ['an async arrow with await', 'const f = async (v) => await v(orders); return f', ['orders']],
+    [
+      'a nested function reads outer locals, not free',
+      'const rows = orders; function f() { return rows.length } return f()',
+      ['orders'],
+    ],
+    ['a tagged template', 'return sql`select $' + '{status}`', ['sql', 'status']],
   ])('%s', (_, source, expected) => {
     expect(free(source)).toEqual(expected);
   });

@@ -43,6 +43,15 @@ describe('sqlReferences', () => {
     ['MySQL block comments do not nest', 'mysql', 'select /* /* {{x}} */ {{y}}', ['y']],
     ['MySQL has no dollar quotes', 'mysql', 'select $$ {{y}} $$', ['y']],
     ['PostgreSQL # is an operator, not a comment', 'postgresql', 'select 1 # {{y}}', ['y']],
+    ["a U&'' string", 'postgresql', "select U&'{{x}}', {{y}}", ['y']],
+    ['a U&"" identifier', 'postgresql', 'select U&"{{x}}", {{y}}', ['y']],
+    ['an unterminated dollar quote hides the rest', 'postgresql', 'select $q$ {{x}}', []],
+    ['a name with a dollar is no dollar quote', 'postgresql', 'select a$b$ {{y}}', ['y']],
+    ['a reference right after a dollar-quoted body', 'postgresql', 'select $$a$${{y}}', ['y']],
+    ['a reference inside a cast', 'postgresql', 'select {{y}}::date', ['y']],
+    ['a MySQL executable comment stays a comment', 'mysql', 'select /*! {{x}} */ {{y}}', ['y']],
+    ['a MySQL backslash escapes the quote, so the string goes on', 'mysql', "select 'a\\' , {{x}}", []],
+    ['an escaped backslash in MySQL ends at the quote', 'mysql', "select 'a\\\\', {{y}}", ['y']],
   ])('%s (%s)', (_, dialect, source, expected) => {
     expect(names(source, dialect)).toEqual(expected);
   });
