@@ -481,4 +481,22 @@ describe('the result cache in the runner', () => {
     ]);
     expect(after.got).toEqual([]);
   });
+
+  it('serves nothing computed before the connection was edited (new credentials may see other rows)', async () => {
+    const conn = await connection();
+    clock = new Date();
+    expect(await ranFresh(await statement('admin', conn))).toBe(true);
+    const before = await serveFromCache(deps(), await statement('viewer', conn), capture().sink);
+    expect(before.ok && before.value?.rowCount).toBe(3);
+    await database.db
+      .update(connections)
+      .set({ updatedAt: new Date(Date.now() + 1000) })
+      .where(eq(connections.id, conn.id));
+    const { sink, got } = capture();
+    expect(await serveFromCache(deps(), await statement('viewer', conn), sink)).toEqual({
+      ok: true,
+      value: null,
+    });
+    expect(got).toEqual([]);
+  });
 });

@@ -35,7 +35,13 @@ export type CachedStatement = {
   workspaceId: string;
   runId: string;
   /** The run's connection row as loaded for this run (its policy and settings as they are now). */
-  connection: { id: string; settings: Record<string, unknown>; cacheTtlSeconds: number | null };
+  connection: {
+    id: string;
+    settings: Record<string, unknown>;
+    cacheTtlSeconds: number | null;
+    /** When the connection was last changed: a result computed before an edit is never served after it. */
+    updatedAt: Date;
+  };
   sql: string;
   params: readonly CacheParam[];
   rowLimit: number;
@@ -93,6 +99,7 @@ export function cacheKeyOfStatement(statement: CachedStatement): CacheKey | null
   return cacheKeyFor({
     workspaceId: statement.workspaceId,
     connectionId: statement.connection.id,
+    connectionVersion: statement.connection.updatedAt.toISOString(),
     sql: statement.sql,
     params: statement.params,
     rowLimit: statement.rowLimit,

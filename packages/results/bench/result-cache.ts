@@ -58,6 +58,7 @@ for (let round = 0; round < 3; round += 1) {
   const key = cacheKeyFor({
     workspaceId,
     connectionId,
+    connectionVersion: 'v1',
     sql: `select ${round}`,
     params: [],
     rowLimit: ROWS,

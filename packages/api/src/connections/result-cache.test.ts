@@ -33,6 +33,7 @@ const keyOf = (workspace: Workspace, connectionId: string, sql = 'select 1') =>
   cacheKeyFor({
     workspaceId: workspace.workspaceId,
     connectionId,
+    connectionVersion: 'v1',
     sql,
     params: [],
     rowLimit: 10,
@@ -98,19 +99,16 @@ describe('connections.setCachePolicy', () => {
     ]);
   });
 
-  it('deletes the results already older than a shortened TTL and keeps the rest within it', async () => {
+  it('starts the cache afresh on any change of the policy, deleting what was cached', async () => {
     const admin = await h.as(h.a, 'admin');
     const connectionId = await connectionIn(h.a, 3600);
-    const old = await cachedResult(h.a, connectionId, 'select 1', 30 * 60_000);
-    const recent = await cachedResult(h.a, connectionId, 'select 2', 60_000);
-    expect((await admin.connections.setCachePolicy({ connectionId, ttlSeconds: 600 })).deleted).toBe(1);
-    expect(await entriesOf(connectionId)).toEqual([recent]);
-    expect(await entriesOf(connectionId)).not.toContain(old);
-    const [kept] = await h.database.db
-      .select()
-      .from(resultCacheEntries)
-      .where(eq(resultCacheEntries.id, recent));
-    expect((kept?.expiresAt.getTime() ?? 0) - (kept?.createdAt.getTime() ?? 0)).toBe(600_000);
+    await cachedResult(h.a, connectionId, 'select 1', 30 * 60_000);
+    await cachedResult(h.a, connectionId, 'select 2', 60_000);
+    const other = await connectionIn(h.a, 3600);
+    const kept = await cachedResult(h.a, other);
+    expect((await admin.connections.setCachePolicy({ connectionId, ttlSeconds: 7200 })).deleted).toBe(2);
+    expect(await entriesOf(connectionId)).toEqual([]);
+    expect(await entriesOf(other)).toEqual([kept]);
   });
 
   it('refuses non-Admins on a workspace connection, a TTL out of bounds, and another workspace, changing nothing', async () => {

@@ -18,13 +18,16 @@ export type CacheKey = { workspaceId: string; connectionId: string; material: st
  * The cache key of one statement's result: the connection, the SQL exactly as it runs (no
  * normalising: two texts that differ only in spacing share nothing, which costs a miss and can
  * never serve one query's result for another), the bound values with their types (`'1'` is not
- * `1`), the row limit, and — for a connection that passes the reader's identity to the warehouse —
- * the identity facts' key, so readers the warehouse may tell apart never share an entry. `identity`
- * must be given (null) for a connection that does not pass identity: an omission is a type error.
+ * `1`), the row limit, the connection's version (when it was last changed: new credentials or
+ * settings may see other rows, so an edit leaves every earlier entry unmatched), and — for a
+ * connection that passes the reader's identity to the warehouse — the identity facts' key, so
+ * readers the warehouse may tell apart never share an entry. `identity` must be given (null) for a
+ * connection that does not pass identity: an omission is a type error.
  */
 export function cacheKeyFor(input: {
   workspaceId: string;
   connectionId: string;
+  connectionVersion: string;
   sql: string;
   params: readonly CacheParam[];
   rowLimit: number;
@@ -34,6 +37,7 @@ export function cacheKeyFor(input: {
     'quarry.result-cache.v1',
     input.workspaceId,
     input.connectionId,
+    input.connectionVersion,
     input.sql,
     input.params,
     input.rowLimit,

@@ -58,6 +58,7 @@ const keyOf = (connectionId: string, over: Partial<Parameters<typeof cacheKeyFor
   cacheKeyFor({
     workspaceId,
     connectionId,
+    connectionVersion: 'v1',
     sql: 'select secret from t where owner = $1',
     params: ['alice@example.com'],
     rowLimit: 1000,
@@ -163,6 +164,7 @@ describe('the result cache', () => {
       keyOf(connectionId, { params: ['bob@example.com'] }),
       keyOf(connectionId, { params: ['alice@example.com', null] }),
       keyOf(connectionId, { rowLimit: 999 }),
+      keyOf(connectionId, { connectionVersion: 'v2' }),
       keyOf(connectionId, { identity: 'a'.repeat(64) }),
     ]) {
       expect(await found(other, later)).toBeNull();

@@ -143,6 +143,7 @@ export async function sealEveryKind(
   const key = cacheKeyFor({
     workspaceId,
     connectionId: cachedOn,
+    connectionVersion: 'v1',
     sql: value(),
     params: [],
     rowLimit: 1,
