@@ -138,4 +138,30 @@ describe('fairness between users', () => {
       await runner.stop();
     }
   });
+
+  it("never runs more of one connection's queries at once than its limit, whoever started them", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i += 1) {
+      const owner = (
+        await addWorkspaceMember(database.db, { workspaceId: fixture.workspaceId, role: 'editor' })
+      ).id;
+      ids.push(await startRun(owner, 'select 1 as n from (select pg_sleep(0.3)) s'));
+    }
+    const runner = await startRunner({ QUARRY_RUNNER_CONCURRENCY: '8', QUARRY_CONNECTION_QUERY_LIMIT: '3' });
+    try {
+      expect(
+        await waitFor(async () => (await rowsOf(ids)).every((r) => r.status === 'succeeded'), 60_000),
+      ).toBe(true);
+      const spans = (await rowsOf(ids)).map((r) => [
+        r.startedAt?.getTime() ?? 0,
+        r.finishedAt?.getTime() ?? 0,
+      ]);
+      for (const [start] of spans) {
+        const running = spans.filter(([s, f]) => (s ?? 0) <= (start ?? 0) && (f ?? 0) > (start ?? 0)).length;
+        expect(running).toBeLessThanOrEqual(3);
+      }
+    } finally {
+      await runner.stop();
+    }
+  });
 });

@@ -83,24 +83,30 @@ export async function startWorker(
   const held = new Map<string, { job: RunExecuteJob; stop: AbortController; handedBack: boolean }>();
 
   /**
-   * Whether the run's owner already has their limit of runs in hand in its workspace: then the run
-   * goes back to the queue for a moment instead (the fair share puts it behind others' runs). Held
-   * runs are the owner's active run jobs (pg-boss marks a job active as it hands it out, so slots
-   * that took several at the same instant all see each other); of those, only the first `limit`
-   * by the time they were taken go ahead, so the check needs no lock and admits no more than that.
+   * Whether the run must wait: its owner already has their limit of runs in hand in its workspace,
+   * or its connection its limit of queries (pg-boss's group concurrency checks each fetch alone, so
+   * slots fetching at the same instant can overshoot it). Held runs are active run jobs: pg-boss
+   * marks a job active as it hands it out, so slots that took several at the same instant all see
+   * each other, and only the first `limit` by the time they were taken go ahead. No lock, and never
+   * more than the limit; a run that must wait goes back to the queue for a moment.
    */
-  const ownerAtLimit = async (job: RunExecuteJob, jobId: string): Promise<boolean> => {
-    const [row] = await sql<{ n: number }[]>`
+  const mustWait = async (job: RunExecuteJob, jobId: string): Promise<'owner' | 'connection' | null> => {
+    const [row] = await sql<{ owner: number; connection: number }[]>`
       with me as (
         select started_on, id from ${sql(QUEUE_SCHEMA)}.job where name = 'run.execute' and id = ${jobId}::uuid
-      ), owner as (
-        select owner_id from runs where id = ${job.runId} and workspace_id = ${job.workspaceId}
+      ), run as (
+        select owner_id, connection_id from runs where id = ${job.runId} and workspace_id = ${job.workspaceId}
+      ), ahead as (
+        select j.data from ${sql(QUEUE_SCHEMA)}.job j, me
+        where j.name = 'run.execute' and j.state = 'active' and (j.started_on, j.id) < (me.started_on, me.id)
       )
-      select count(*)::int as n from ${sql(QUEUE_SCHEMA)}.job j, me, owner
-      where j.name = 'run.execute' and j.state = 'active'
-        and j.data->>'workspaceId' = ${job.workspaceId} and j.data->>'ownerId' = owner.owner_id
-        and (j.started_on, j.id) < (me.started_on, me.id)`;
-    return (row?.n ?? 0) >= env.QUARRY_USER_ACTIVE_RUN_LIMIT;
+      select
+        (select count(*) from ahead, run
+          where ahead.data->>'workspaceId' = ${job.workspaceId} and ahead.data->>'ownerId' = run.owner_id)::int as owner,
+        (select count(*) from ahead, run where ahead.data->>'connectionId' = run.connection_id)::int as connection`;
+    if ((row?.owner ?? 0) >= env.QUARRY_USER_ACTIVE_RUN_LIMIT) return 'owner';
+    if ((row?.connection ?? 0) >= env.QUARRY_CONNECTION_QUERY_LIMIT) return 'connection';
+    return null;
   };
 
   // Every job of the catalog needs its entry here: a job without a handler fails to compile.
@@ -111,11 +117,15 @@ export async function startWorker(
       groupConcurrency: env.QUARRY_CONNECTION_QUERY_LIMIT,
       async handle(payload, job) {
         if (state === 'draining' || state === 'stopped') throw new Error('the runner is shutting down');
-        if (await ownerAtLimit(payload, job.id)) {
-          const again = await queue.send('run.execute', payload, { startAfterSeconds: 2 });
+        const wait = await mustWait(payload, job.id);
+        if (wait) {
+          const again = await queue.send('run.execute', payload, { startAfterSeconds: 1 });
           await sql`update runs set job_id = ${again}
             where id = ${payload.runId} and workspace_id = ${payload.workspaceId} and status = 'queued'`;
-          log.info({ runId: payload.runId }, 'run deferred: its owner is at the active-run limit');
+          log.info(
+            { runId: payload.runId, limit: wait },
+            'run waits: its owner or connection is at its limit',
+          );
           return;
         }
         const entry = { job: payload, stop: new AbortController(), handedBack: false };
