@@ -143,7 +143,7 @@ const servedInto = (s: CachedStatement): RunChunkSink => {
  */
 async function ranFresh(s: CachedStatement, rows: Cell[][] = [[100], [200], [300]]) {
   const writer = writerOf(s);
-  const recording = await recordIntoCache(deps(), { ...s, startedAt: clock }, writer.write);
+  const recording = recordIntoCache(deps(), { ...s, startedAt: clock }, writer.write);
   await recording.write({ kind: 'columns', columns });
   await recording.write({ kind: 'rows', rows: rows.slice(0, 2) });
   const copyText = Buffer.from(
@@ -389,7 +389,7 @@ describe('the result cache in the runner', () => {
     const conn = await connection();
     clock = new Date();
     const failed = await statement('admin', conn);
-    const recording = await recordIntoCache(deps(), { ...failed, startedAt: clock }, writerOf(failed).write);
+    const recording = recordIntoCache(deps(), { ...failed, startedAt: clock }, writerOf(failed).write);
     await recording.write({ kind: 'columns', columns });
     await recording.write({ kind: 'rows', rows: [[1]] });
     await recording.abandon();
@@ -406,7 +406,7 @@ describe('the result cache in the runner', () => {
 
     // Invalidated while the run streams: the run's own chunks keep flowing, the entry is not kept.
     const busy = await statement('admin', conn);
-    const streaming = await recordIntoCache(deps(), { ...busy, startedAt: clock }, writerOf(busy).write);
+    const streaming = recordIntoCache(deps(), { ...busy, startedAt: clock }, writerOf(busy).write);
     await streaming.write({ kind: 'columns', columns });
     await invalidateCache(database.db, { workspaceId: fixture.workspaceId, connectionId: conn.id });
     await streaming.write({ kind: 'rows', rows: [[1]] });
@@ -424,7 +424,7 @@ describe('the result cache in the runner', () => {
     const run = await statement('admin', conn);
     const abandoned = { code: 'run.abandoned', message: 'Nobody read this result' };
     let calls = 0;
-    const recording = await recordIntoCache(deps(), { ...run, startedAt: clock }, async () => {
+    const recording = recordIntoCache(deps(), { ...run, startedAt: clock }, async () => {
       calls += 1;
       return calls === 1 ? { ok: true as const, value: undefined } : { ok: false as const, error: abandoned };
     });
@@ -453,7 +453,7 @@ describe('the result cache in the runner', () => {
     const conn = await connection();
     clock = new Date();
     const run = await statement('admin', conn);
-    const recording = await recordIntoCache(deps(), { ...run, startedAt: clock }, async () => undefined);
+    const recording = recordIntoCache(deps(), { ...run, startedAt: clock }, async () => undefined);
     await recording.write({ kind: 'columns', columns });
     for (let batch = 0; batch < 14; batch += 1)
       await recording.write({ kind: 'rows', rows: [[batch], [batch + 100]] });

@@ -252,15 +252,19 @@ export type RecordingSink<C extends RunChunkContent, R> = {
  * sink refuses (`{ ok: false }`, an abandoned result) stops it too. The entry expires
  * `cacheTtlSeconds` after the run started its query (`startedAt`).
  */
-export async function recordIntoCache<C extends RunChunkContent, R>(
+export function recordIntoCache<C extends RunChunkContent, R>(
   deps: ResultCacheDeps,
   statement: CachedStatement & { startedAt: Date },
   sink: (chunk: C) => Promise<R>,
-): Promise<RecordingSink<C, R>> {
+): RecordingSink<C, R> {
   const key = cacheKeyOfStatement(statement);
   const ttl = statement.connection.cacheTtlSeconds;
+  // The entry is begun with the first chunk, so wrapping a writer costs nothing until it writes.
+  let unbegun = key !== null && ttl !== null;
   let writer: CacheWriter | null = null;
-  if (key && ttl !== null) {
+  const begin = async () => {
+    unbegun = false;
+    if (!key || ttl === null) return;
     try {
       const begun = await beginCacheEntry(deps.db, deps.vault, {
         key,
@@ -272,7 +276,7 @@ export async function recordIntoCache<C extends RunChunkContent, R>(
     } catch (error) {
       deps.log.warn({ runId: statement.runId, err: describe(error) }, 'result cache entry not begun');
     }
-  }
+  };
   const stop = async (why: unknown) => {
     const stopped = writer;
     writer = null;
@@ -282,6 +286,7 @@ export async function recordIntoCache<C extends RunChunkContent, R>(
   };
   return {
     async write(chunk) {
+      if (unbegun) await begin();
       const recording = writer;
       if (!recording) return sink(chunk);
       // The entry's copy is sealed and stored while the run's own chunk is.
@@ -303,6 +308,7 @@ export async function recordIntoCache<C extends RunChunkContent, R>(
       return answer;
     },
     async complete(outcome) {
+      unbegun = false;
       const recording = writer;
       writer = null;
       if (!recording) return false;
@@ -315,6 +321,7 @@ export async function recordIntoCache<C extends RunChunkContent, R>(
       }
     },
     async abandon() {
+      unbegun = false;
       const recording = writer;
       writer = null;
       await recording?.abandon().catch(() => undefined);
