@@ -170,7 +170,7 @@ function formatStatus(status: OperationsStatus, runners: RunnerInstance[], now: 
   const live = runners.filter((r) => !r.quiet);
   parts.push(
     '',
-    `Runners: ${live.length} online${runners.length > live.length ? `, ${runners.length - live.length} quiet (no heartbeat: probably dead)` : ''}`,
+    `Runners: ${live.length} online${runners.length > live.length ? `, ${runners.length - live.length} quiet (no heartbeat: probably dead)` : ''}${live.length === 0 ? ': nothing takes runs; start a query runner' : ''}`,
   );
   if (runners.length) {
     parts.push(
