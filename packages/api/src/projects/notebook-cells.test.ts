@@ -232,6 +232,24 @@ describe('notebook cells (issue 11 item 1)', () => {
     expect(await stored(projectId)).toEqual(before);
   });
 
+  it('refuses a rename whose new name a JS cell reading the old one declares itself, changing nothing', async () => {
+    const projectId = await notebookProject();
+    const { editor, status, summary } = await demo(projectId);
+    await editor.projects.updateCell({
+      projectId,
+      cellId: summary.id,
+      source: 'const label = 1; return status + label',
+    });
+    const before = await stored(projectId);
+    expect(
+      await refusal(editor.projects.renameCell({ projectId, cellId: status.id, name: 'label' })),
+    ).toMatchObject({
+      quarry: 'notebook.name_taken',
+      details: { name: 'label', cell: 'summary' },
+    });
+    expect(await stored(projectId)).toEqual(before);
+  });
+
   it('deletes a cell and closes the gap', async () => {
     const projectId = await notebookProject();
     const { editor, status } = await demo(projectId);
