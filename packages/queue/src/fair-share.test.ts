@@ -100,12 +100,16 @@ describe('concurrent queries per connection', () => {
     });
     const started: string[] = [];
     const finished: string[] = [];
-    for (const job of [first, second, other]) await queue.send('run.execute', job);
     await queue.work('run.execute', { concurrency: 2, groupConcurrency: 1 }, async (payload) => {
       started.push(payload.runId);
       if (payload.connectionId === 'con_busy') await held;
       finished.push(payload.runId);
     });
+    // One at a time, so the idle slot is the only one fetching (pg-boss checks the group's count
+    // per fetch: slots fetching at the same instant can overshoot it, which the runner guards).
+    await queue.send('run.execute', first);
+    await until(() => started.includes(first.runId));
+    for (const job of [second, other]) await queue.send('run.execute', job);
     // Two slots: one holds con_busy's first run; the other skips con_busy's second (older) run and
     // takes con_quiet's.
     await until(() => finished.includes(other.runId));
