@@ -2,7 +2,7 @@ import type { NotebookCell } from '@quarry/contracts';
 import { useMemo } from 'react';
 import type { RunView } from '../runs/run-view';
 import { downstreamOf } from './cell-graph';
-import { graphCells, isRunnable } from './graph-cells';
+import { graphCells, isRunnable, upstreamLookup } from './graph-cells';
 import { useNotebook, useNotebookStore } from './notebook-store';
 
 type CellRunActionsProps = {
@@ -56,7 +56,9 @@ export function CellRunActions({
           className="button"
           disabled={batching}
           title={`Runs this cell, then the ${downstream.length} after it that read it`}
-          onClick={() => void store.runInOrder([cellId, ...downstream])}
+          onClick={() =>
+            void store.runInOrder([cellId, ...downstream], upstreamLookup(cells, store.get().drafts))
+          }
         >
           Run downstream
         </button>

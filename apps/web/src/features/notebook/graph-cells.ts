@@ -1,5 +1,5 @@
 import type { InputValues, NotebookCell } from '@quarry/contracts';
-import type { FingerprintCell } from './cell-graph';
+import { type FingerprintCell, upstreamOf } from './cell-graph';
 import type { NotebookState } from './notebook-store';
 
 /** The notebook's cells as the graph reads them: in order, each with the text its editor holds now. */
@@ -36,3 +36,12 @@ export function runInputs(cells: readonly NotebookCell[], values: NotebookState[
 
 export const isRunnable = (cell: NotebookCell): cell is Extract<NotebookCell, { kind: 'sql' | 'js' }> =>
   cell.kind === 'sql' || cell.kind === 'js';
+
+/** What each cell reads, directly or not, as the notebook is now: for skipping what a failure feeds. */
+export function upstreamLookup(
+  cells: readonly NotebookCell[],
+  drafts: NotebookState['drafts'],
+): (cellId: string) => string[] {
+  const graph = graphCells(cells, drafts);
+  return (cellId) => upstreamOf(graph, cellId);
+}

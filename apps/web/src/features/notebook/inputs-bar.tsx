@@ -1,7 +1,7 @@
 import type { InputCell, InputConfig, InputValue, NotebookCell } from '@quarry/contracts';
 import { useEffect, useId, useState } from 'react';
 import { downstreamOf } from './cell-graph';
-import { graphCells, isRunnable } from './graph-cells';
+import { graphCells, isRunnable, upstreamLookup } from './graph-cells';
 import { useNotebook, useNotebookStore } from './notebook-store';
 import { selectOptionsOf } from './select-options';
 
@@ -27,7 +27,7 @@ export function InputsBar({ cells }: { cells: readonly NotebookCell[] }) {
       const target = byId.get(id);
       return target !== undefined && isRunnable(target) && state.results[id] !== undefined;
     });
-    if (rerun.length > 0) void store.runInOrder(rerun);
+    if (rerun.length > 0) void store.runInOrder(rerun, upstreamLookup(cells, state.drafts));
   };
 
   return (

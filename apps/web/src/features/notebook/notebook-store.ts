@@ -49,21 +49,30 @@ export function createNotebookStore() {
   };
 
   /**
-   * Runs cells one after another, in the order given, each with the values current when it starts;
-   * stops at the first that does not succeed, or when cancelled.
+   * Runs cells one after another, in the order given, each with the values current when it starts.
+   * A cell that reads (through `upstreamOf`) one that failed in this batch is skipped: it would only
+   * fail the same way. Cancelling stops the batch.
    */
-  const runInOrder = async (cellIds: readonly string[]): Promise<void> => {
+  const runInOrder = async (
+    cellIds: readonly string[],
+    upstreamOf: (cellId: string) => readonly string[] = () => [],
+  ): Promise<void> => {
     if (state.batch) return;
     set((current) => ({ ...current, batch: { cellIds, current: null, cancelled: false } }));
+    const failed = new Set<string>();
     try {
       for (const id of cellIds) {
         if (get().batch?.cancelled) return;
         const runner = runners.get(id);
         if (!runner) continue;
+        if (upstreamOf(id).some((upstream) => failed.has(upstream))) {
+          failed.add(id);
+          continue;
+        }
         set((current) =>
           current.batch ? { ...current, batch: { ...current.batch, current: id } } : current,
         );
-        if (!(await runner.run())) return;
+        if (!(await runner.run())) failed.add(id);
       }
     } finally {
       set((current) => ({ ...current, batch: null }));

@@ -3,7 +3,7 @@ import { Fragment, useState } from 'react';
 import { SqlCellView } from '../projects/sql-cell';
 import { AddCellMenu } from './add-cell-menu';
 import type { CellChanges } from './cell-changes';
-import { isRunnable } from './graph-cells';
+import { isRunnable, upstreamLookup } from './graph-cells';
 import { InputCellView } from './input-cell';
 import { InputsBar } from './inputs-bar';
 import { JsCellView } from './js-cell';
@@ -83,7 +83,12 @@ function NotebookBar({ cells, editable }: { cells: readonly NotebookCell[]; edit
             type="button"
             className="button button-primary"
             disabled={batch !== null}
-            onClick={() => void store.runInOrder(runnable.map((cell) => cell.id))}
+            onClick={() =>
+              void store.runInOrder(
+                runnable.map((cell) => cell.id),
+                upstreamLookup(cells, store.get().drafts),
+              )
+            }
           >
             Run all
           </button>

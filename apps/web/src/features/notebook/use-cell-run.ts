@@ -53,8 +53,7 @@ export function useCellRun(input: {
     if (!waiting.sawBusy) return;
     pending.current = null;
     const ok = view.phase === 'done';
-    // A failed run leaves the last good run's fingerprint: the result shown is still that one's... unless
-    // the failure replaced it, which it did (the rows are the failed run's), so the marker goes.
+    // A failed run replaced the cell's result with its error: there is no result left to call stale.
     store.recordRun(cell.id, ok ? waiting.fingerprint : null, view);
     waiting.resolve(ok);
   }, [view, store, cell.id]);

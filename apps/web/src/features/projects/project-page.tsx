@@ -5,6 +5,7 @@ import { ErrorMessage } from '../../ui/error-message';
 import { permissionLabel } from '../../ui/labels';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { Notebook } from '../notebook/notebook';
+import { useNotebookChanges } from '../notebook/use-notebook-changes';
 import { DataBrowser } from '../schema-browser/data-browser';
 import { ShareButton } from '../sharing/share-button';
 import { AppCellView } from './app-cell';
@@ -73,12 +74,13 @@ function AppView({ project }: { project: Extract<ProjectDetail, { logicHidden: t
 
 /** Can explore and up: the notebook, read-only unless the server says the caller may edit. */
 function LogicView({ project: data }: { project: ProjectWithLogic }) {
+  const { changes, onAdd } = useNotebookChanges(data.id, data.can.edit);
   return (
     <div className="project-workspace">
       <DataBrowser project={data} />
       <div className="project-workspace-main">
         <ProjectConnections project={data} />
-        <Notebook project={data} changes={null} onAdd={null} />
+        <Notebook project={data} changes={changes} onAdd={onAdd} />
       </div>
     </div>
   );
