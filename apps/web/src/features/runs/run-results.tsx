@@ -11,11 +11,15 @@ import './run-results.css';
 export function RunResults({ view }: { view: RunView }) {
   if (view.phase === 'idle') return null;
   const busy = view.phase === 'queued' || view.phase === 'running';
+  const cancelled = view.error?.code === 'run.cancelled';
+  // Stopped on purpose is not shown as a failure; a stopped or failed run with no rows has no table.
+  const tone = cancelled ? 'cancelled' : view.phase;
+  const table = view.columns.length > 0 && (view.phase !== 'failed' || view.rows.length > 0);
   return (
     <div className="run-results">
       <div className="run-status-line">
         <p
-          className={`run-status run-status-${view.phase}`}
+          className={`run-status run-status-${tone}`}
           data-testid="run-status"
           role="status"
           aria-live={view.phase === 'running' ? 'off' : 'polite'}
@@ -26,15 +30,15 @@ export function RunResults({ view }: { view: RunView }) {
         <RunElapsed view={view} />
         <CacheBadge view={view} />
       </div>
-      {view.error?.code === 'run.cancelled' ? (
+      {cancelled ? (
         <p className="results-note muted" data-testid="run-cancelled">
-          {view.error.message}
+          {view.error?.message}
         </p>
       ) : view.error ? (
         <RunError error={view.error} source={view.source} />
       ) : null}
       {view.value !== null ? <RunValue json={view.value} /> : null}
-      {view.columns.length > 0 ? (
+      {table ? (
         <>
           <ResultsTable columns={view.columns} rows={view.rows} rowCount={view.rows.length} />
           {view.phase === 'done' && view.rows.length === 0 ? (
