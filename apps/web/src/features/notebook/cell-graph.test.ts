@@ -1,67 +1,50 @@
+import type { NotebookCell } from '@quarry/contracts';
 import { describe, expect, it } from 'vitest';
-import { downstreamOf, type GraphCell, referencesOf, runFingerprint, upstreamOf } from './cell-graph';
+import { downstreamIds, runFingerprint, upstreamCells } from './cell-graph';
+import { graphCells } from './graph-cells';
 
-const names = new Set(['region', 'period', 'orders', 'totals']);
-
-describe('referencesOf', () => {
-  it.each([
-    { name: 'reads an input in double braces', kind: 'sql', source: 'select {{region}}', refs: ['region'] },
-    {
-      name: 'reads a date range by its start and end',
-      kind: 'sql',
-      source: 'where d between {{ period.start }} and {{period.end}}',
-      refs: ['period'],
-    },
-    { name: 'ignores braces inside a SQL string', kind: 'sql', source: "select '{{region}}'", refs: [] },
-    { name: 'ignores braces inside a SQL comment', kind: 'sql', source: 'select 1 -- {{region}}', refs: [] },
-    { name: 'ignores a name not above the cell', kind: 'sql', source: 'select {{nowhere}}', refs: [] },
-    {
-      name: 'reads earlier cells by identifier in JS',
-      kind: 'js',
-      source: 'return orders.map((o) => o.total + totals.length)',
-      refs: ['orders', 'totals'],
-    },
-    {
-      name: 'ignores a property that has a cell name in JS',
-      kind: 'js',
-      source: 'return row.orders',
-      refs: [],
-    },
-    { name: 'ignores a JS string that names a cell', kind: 'js', source: 'return "orders"', refs: [] },
-    { name: 'reads nothing in Markdown', kind: 'markdown', source: '{{region}} orders', refs: [] },
-  ] as const)('$name', ({ kind, source, refs }) => {
-    expect(referencesOf(kind, source, names)).toEqual(refs);
-  });
-});
-
-const cells: GraphCell[] = [
-  { id: 'a', name: 'region', kind: 'input', source: '' },
-  { id: 'b', name: 'orders', kind: 'sql', source: 'select * from orders where region = {{region}}' },
-  { id: 'c', name: 'note', kind: 'markdown', source: '# Orders' },
-  { id: 'd', name: 'totals', kind: 'js', source: 'return orders.length' },
-  { id: 'e', name: 'other', kind: 'sql', source: 'select 1' },
-  { id: 'f', name: 'both', kind: 'js', source: 'return { totals, other }' },
+const cells: NotebookCell[] = [
+  { id: 'a', name: 'region', kind: 'input', position: 0, input: { type: 'text', default: 'EU' } },
+  {
+    id: 'b',
+    name: 'orders',
+    kind: 'sql',
+    position: 1,
+    connectionId: 'con_a',
+    connectionNote: null,
+    source: 'select * from orders where region = {{region}}',
+  },
+  { id: 'c', name: 'note', kind: 'markdown', position: 2, source: '# Orders {{region}}' },
+  { id: 'd', name: 'totals', kind: 'js', position: 3, source: 'return orders.length' },
+  {
+    id: 'e',
+    name: 'other',
+    kind: 'sql',
+    position: 4,
+    connectionId: 'con_a',
+    connectionNote: null,
+    source: 'select 1',
+  },
+  { id: 'f', name: 'both', kind: 'js', position: 5, source: 'return { totals, other }' },
 ];
 
-describe('the graph', () => {
+const edit = (id: string, source: string) => graphCells(cells, { [id]: source });
+
+describe('the graph the notebook marks and runs by', () => {
   it('finds the upstream of a cell through other cells, in order', () => {
-    expect(upstreamOf(cells, 'f')).toEqual(['a', 'b', 'd', 'e']);
+    expect(upstreamCells(cells, 'f').map((cell) => cell.id)).toEqual(['a', 'b', 'd', 'e']);
   });
 
   it('finds the downstream of an input through other cells, in order', () => {
-    expect(downstreamOf(cells, 'a')).toEqual(['b', 'd', 'f']);
+    expect(downstreamIds(cells, 'a')).toEqual(['b', 'd', 'f']);
   });
 
   it('finds no downstream of a cell nothing reads', () => {
-    expect(downstreamOf(cells, 'c')).toEqual([]);
+    expect(downstreamIds(cells, 'c')).toEqual([]);
   });
 
-  it('does not let a cell read one below it', () => {
-    const upward: GraphCell[] = [
-      { id: 'x', name: 'early', kind: 'js', source: 'return late' },
-      { id: 'y', name: 'late', kind: 'js', source: 'return 1' },
-    ];
-    expect(upstreamOf(upward, 'x')).toEqual([]);
+  it('reads a reference typed and not yet saved', () => {
+    expect(downstreamIds(edit('e', 'select {{region}}'), 'a')).toEqual(['b', 'd', 'e', 'f']);
   });
 });
 
@@ -73,21 +56,26 @@ describe('runFingerprint', () => {
   });
 
   it('changes when an upstream cell text changes', () => {
-    const edited = cells.map((cell) =>
-      cell.id === 'b' ? { ...cell, source: `${cell.source} limit 5` } : cell,
-    );
-    expect(runFingerprint(edited, 'd', { region: 'EU' })).not.toBe(base);
+    expect(
+      runFingerprint(edit('b', 'select * from orders where region = {{region}} limit 5'), 'd', {
+        region: 'EU',
+      }),
+    ).not.toBe(base);
   });
 
   it('stays when a cell the run does not read changes', () => {
-    const edited = cells.map((cell) => (cell.id === 'e' ? { ...cell, source: 'select 2' } : cell));
-    expect(runFingerprint(edited, 'd', { region: 'EU' })).toBe(base);
+    expect(runFingerprint(edit('e', 'select 2'), 'd', { region: 'EU' })).toBe(base);
   });
 
   it('stays when only its own text changes', () => {
-    const edited = cells.map((cell) =>
-      cell.id === 'd' ? { ...cell, source: 'return orders.length + 1' } : cell,
-    );
-    expect(runFingerprint(edited, 'd', { region: 'EU' })).toBe(base);
+    expect(runFingerprint(edit('d', 'return orders.length + 1'), 'd', { region: 'EU' })).toBe(base);
+  });
+});
+
+describe('graphCells', () => {
+  it('gives the same array for the same cells and drafts, so the graph is computed once', () => {
+    const drafts = { b: 'select 1' };
+    expect(graphCells(cells, drafts)).toBe(graphCells(cells, drafts));
+    expect(graphCells(cells, drafts)[1]).toMatchObject({ source: 'select 1' });
   });
 });

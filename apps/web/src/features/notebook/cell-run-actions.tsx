@@ -1,7 +1,7 @@
 import type { NotebookCell } from '@quarry/contracts';
 import { useMemo } from 'react';
 import type { RunView } from '../runs/run-view';
-import { downstreamOf } from './cell-graph';
+import { downstreamIds } from './cell-graph';
 import { graphCells, isRunnable, upstreamLookup } from './graph-cells';
 import { useNotebook, useNotebookStore } from './notebook-store';
 
@@ -34,7 +34,7 @@ export function CellRunActions({
   const drafts = useNotebook((state) => state.drafts);
   const downstream = useMemo(() => {
     const byId = new Map(cells.map((cell) => [cell.id, cell]));
-    return downstreamOf(graphCells(cells, drafts), cellId).filter((id) => {
+    return downstreamIds(graphCells(cells, drafts), cellId).filter((id) => {
       const cell = byId.get(id);
       return cell !== undefined && isRunnable(cell);
     });

@@ -1,28 +1,27 @@
 import type { InputValues, NotebookCell } from '@quarry/contracts';
-import { type FingerprintCell, upstreamOf } from './cell-graph';
+import { upstreamCells } from './cell-graph';
 import type { NotebookState } from './notebook-store';
 
-/** The notebook's cells as the graph reads them: in order, each with the text its editor holds now. */
-export function graphCells(
-  cells: readonly NotebookCell[],
-  drafts: NotebookState['drafts'],
-): FingerprintCell[] {
-  return cells.map((cell) => {
-    switch (cell.kind) {
-      case 'input':
-        return { id: cell.id, name: cell.name, kind: cell.kind, source: '', input: cell.input };
-      case 'sql':
-        return {
-          id: cell.id,
-          name: cell.name,
-          kind: cell.kind,
-          source: drafts[cell.id] ?? cell.source,
-          connectionId: cell.connectionId,
-        };
-      default:
-        return { id: cell.id, name: cell.name, kind: cell.kind, source: drafts[cell.id] ?? cell.source };
-    }
+const graphMemo = new WeakMap<readonly NotebookCell[], WeakMap<NotebookState['drafts'], NotebookCell[]>>();
+
+/**
+ * The notebook's cells as the graph reads them: each with the text its editor holds now. The same
+ * cells and drafts give the same array, so what is computed from it is computed once.
+ */
+export function graphCells(cells: readonly NotebookCell[], drafts: NotebookState['drafts']): NotebookCell[] {
+  let byDrafts = graphMemo.get(cells);
+  if (!byDrafts) {
+    byDrafts = new WeakMap();
+    graphMemo.set(cells, byDrafts);
+  }
+  const known = byDrafts.get(drafts);
+  if (known) return known;
+  const graph = cells.map((cell) => {
+    const draft = drafts[cell.id];
+    return draft === undefined || cell.kind === 'input' ? cell : { ...cell, source: draft };
   });
+  byDrafts.set(drafts, graph);
+  return graph;
 }
 
 /** The values a run starts with: one per input of the notebook, null where none was chosen (its default). */
@@ -43,5 +42,5 @@ export function upstreamLookup(
   drafts: NotebookState['drafts'],
 ): (cellId: string) => string[] {
   const graph = graphCells(cells, drafts);
-  return (cellId) => upstreamOf(graph, cellId);
+  return (cellId) => upstreamCells(graph, cellId).map((cell) => cell.id);
 }

@@ -1,6 +1,6 @@
 import type { InputCell, InputConfig, InputValue, NotebookCell } from '@quarry/contracts';
 import { useEffect, useId, useState } from 'react';
-import { downstreamOf } from './cell-graph';
+import { downstreamIds } from './cell-graph';
 import { graphCells, isRunnable, upstreamLookup } from './graph-cells';
 import { useNotebook, useNotebookStore } from './notebook-store';
 import { selectOptionsOf } from './select-options';
@@ -23,7 +23,7 @@ export function InputsBar({ cells }: { cells: readonly NotebookCell[] }) {
     store.setInputValue(cell.name, value);
     const state = store.get();
     const byId = new Map(cells.map((candidate) => [candidate.id, candidate]));
-    const rerun = downstreamOf(graphCells(cells, state.drafts), cell.id).filter((id) => {
+    const rerun = downstreamIds(graphCells(cells, state.drafts), cell.id).filter((id) => {
       const target = byId.get(id);
       return target !== undefined && isRunnable(target) && state.results[id] !== undefined;
     });

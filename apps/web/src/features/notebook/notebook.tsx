@@ -1,5 +1,5 @@
 import type { CellKind, NotebookCell, ProjectWithLogic } from '@quarry/contracts';
-import { Fragment, useState } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import { SqlCellView } from '../projects/sql-cell';
 import { AddCellMenu } from './add-cell-menu';
 import type { CellChanges } from './cell-changes';
@@ -29,7 +29,7 @@ const byPosition = (cells: readonly NotebookCell[]): NotebookCell[] =>
  */
 export function Notebook({ project, changes, onAdd }: NotebookProps) {
   const [store] = useState(createNotebookStore);
-  const cells = byPosition(project.cells);
+  const cells = useMemo(() => byPosition(project.cells), [project.cells]);
   const editable = project.can.edit;
 
   return (
@@ -123,7 +123,6 @@ function CellView({
           cells={cells}
           connections={project.connections}
           editable={editable}
-          label={label}
           frame={frame}
         />
       );

@@ -22,8 +22,6 @@ type SqlCellViewProps = {
   cells: readonly NotebookCell[];
   connections: ProjectWithLogic['connections'];
   editable: boolean;
-  /** "Cell 1": the SQL cell's place among the SQL cells, as the data browser names it too. */
-  label: string;
   frame: Omit<CellFrameProps, 'cell' | 'children' | 'kindLabel' | 'stale'>;
 };
 
@@ -34,7 +32,6 @@ export function SqlCellView({
   cells,
   connections,
   editable,
-  label,
   frame,
 }: SqlCellViewProps) {
   const id = useId();
@@ -65,7 +62,7 @@ export function SqlCellView({
           <CellConnectionPicker
             projectId={projectId}
             cellId={cell.id}
-            cellLabel={label}
+            cellLabel={cell.name}
             connectionId={cell.connectionId}
             connections={connections}
             source={source}
