@@ -26,14 +26,7 @@ type SqlCellViewProps = {
 };
 
 /** One SQL cell: its connection, its SQL (inputs it reads marked), Run and Cancel, and the streamed result. */
-export function SqlCellView({
-  projectId,
-  cell,
-  cells,
-  connections,
-  editable,
-  frame,
-}: SqlCellViewProps) {
+export function SqlCellView({ projectId, cell, cells, connections, editable, frame }: SqlCellViewProps) {
   const id = useId();
   const [source, edit] = useCellSource(cell.id, cell.source);
   const saving = useSaveCell({ projectId, cellId: cell.id, initialSource: cell.source });
