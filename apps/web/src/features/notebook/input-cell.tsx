@@ -7,6 +7,7 @@ import { quarryErrorOf } from '../../ui/quarry-error';
 import { Spinner } from '../../ui/spinner';
 import { CellFrame, type CellFrameProps } from './cell-frame';
 import { INPUT_TYPE_LABELS, inputOfType } from './input-labels';
+import { useNotebook } from './notebook-store';
 
 type InputCellViewProps = {
   projectId: string;
@@ -213,6 +214,11 @@ function SelectOptionsField({
   onChange: (next: InputConfig) => void;
 }) {
   const { options } = draft;
+  // The query's columns as its last run returned them, offered while typing the column's name.
+  const result = useNotebook((state) =>
+    options.from === 'cell' ? state.results[options.cellId] : undefined,
+  );
+  const columns = result?.columns ?? [];
   return (
     <fieldset className="input-options">
       <legend>Options</legend>
@@ -256,11 +262,19 @@ function SelectOptionsField({
             <input
               id={`${id}-column`}
               type="text"
+              list={columns.length > 0 ? `${id}-columns` : undefined}
               value={options.column}
               onChange={(event) =>
                 onChange({ ...draft, options: { ...options, column: event.target.value } })
               }
             />
+            {columns.length > 0 ? (
+              <datalist id={`${id}-columns`}>
+                {columns.map((column) => (
+                  <option key={column.name} value={column.name} />
+                ))}
+              </datalist>
+            ) : null}
           </>
         ) : null}
       </div>

@@ -60,3 +60,20 @@ describe('runInOrder', () => {
     expect(ran).toEqual(['a']);
   });
 });
+
+describe('renameInput', () => {
+  it('keeps the value chosen for an input under its new name', () => {
+    const store = createNotebookStore();
+    store.setInputValue('region', 'EU');
+    store.renameInput('region', 'area');
+    expect(store.get().inputValues).toEqual({ area: 'EU' });
+  });
+
+  it('leaves the values alone when none was chosen for the input', () => {
+    const store = createNotebookStore();
+    store.setInputValue('other', 'x');
+    const before = store.get();
+    store.renameInput('region', 'area');
+    expect(store.get()).toBe(before);
+  });
+});

@@ -109,6 +109,14 @@ export function createNotebookStore() {
           : { ...current, drafts: { ...current.drafts, [cellId]: source } },
       );
     },
+    /** An input renamed keeps the value chosen for it. */
+    renameInput(from: string, to: string) {
+      set((current) => {
+        if (!(from in current.inputValues)) return current;
+        const { [from]: value, ...rest } = current.inputValues;
+        return value === undefined ? current : { ...current, inputValues: { ...rest, [to]: value } };
+      });
+    },
     setInputValue(name: string, value: InputValue) {
       set((current) => ({ ...current, inputValues: { ...current.inputValues, [name]: value } }));
     },

@@ -31,6 +31,19 @@ export function Notebook({ project, changes, onAdd }: NotebookProps) {
   const [store] = useState(createNotebookStore);
   const cells = useMemo(() => byPosition(project.cells), [project.cells]);
   const editable = project.can.edit;
+  // A renamed input keeps the value chosen for it in the inputs bar.
+  const cellChanges = useMemo<CellChanges | null>(
+    () =>
+      changes && {
+        ...changes,
+        rename: async (cellId, name) => {
+          const before = cells.find((cell) => cell.id === cellId);
+          await changes.rename(cellId, name);
+          if (before?.kind === 'input') store.renameInput(before.name, name);
+        },
+      },
+    [changes, cells, store],
+  );
 
   return (
     <NotebookContext.Provider value={store}>
@@ -41,7 +54,7 @@ export function Notebook({ project, changes, onAdd }: NotebookProps) {
         <div className="cells">
           {cells.map((cell, index) => (
             <Fragment key={cell.id}>
-              <CellView project={project} cells={cells} cell={cell} index={index} changes={changes} />
+              <CellView project={project} cells={cells} cell={cell} index={index} changes={cellChanges} />
               {onAdd ? (
                 <AddCellMenu afterCellId={cell.id} where={`after ${cell.name}`} onAdd={onAdd} />
               ) : null}
