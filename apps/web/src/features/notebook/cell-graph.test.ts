@@ -1,7 +1,8 @@
 import type { NotebookCell } from '@quarry/contracts';
 import { describe, expect, it } from 'vitest';
+import { IDLE_RUN } from '../runs/run-view';
 import { downstreamIds, runFingerprint, upstreamCells } from './cell-graph';
-import { graphCells } from './graph-cells';
+import { graphCells, rerunAfterInputChange } from './graph-cells';
 
 const cells: NotebookCell[] = [
   { id: 'a', name: 'region', kind: 'input', position: 0, input: { type: 'text', default: 'EU' } },
@@ -77,5 +78,25 @@ describe('graphCells', () => {
     const drafts = { b: 'select 1' };
     expect(graphCells(cells, drafts)).toBe(graphCells(cells, drafts));
     expect(graphCells(cells, drafts)[1]).toMatchObject({ source: 'select 1' });
+  });
+});
+
+describe('rerunAfterInputChange', () => {
+  const done = { ...IDLE_RUN, phase: 'done' as const };
+
+  it('runs again the SQL and JS cells that read the input and show a result', () => {
+    expect(rerunAfterInputChange(cells, { drafts: {}, results: { b: done, d: done, f: done } }, 'a')).toEqual(
+      ['b', 'd', 'f'],
+    );
+  });
+
+  it('leaves the cells not run yet for Run', () => {
+    expect(rerunAfterInputChange(cells, { drafts: {}, results: { b: done } }, 'a')).toEqual(['b']);
+  });
+
+  it('runs nothing for an input nothing reads', () => {
+    expect(rerunAfterInputChange(cells, { drafts: { b: 'select 1' }, results: { b: done } }, 'a')).toEqual(
+      [],
+    );
   });
 });

@@ -1,5 +1,5 @@
 import type { InputValues, NotebookCell } from '@quarry/contracts';
-import { upstreamCells } from './cell-graph';
+import { downstreamIds, upstreamCells } from './cell-graph';
 import type { NotebookState } from './notebook-store';
 
 const graphMemo = new WeakMap<readonly NotebookCell[], WeakMap<NotebookState['drafts'], NotebookCell[]>>();
@@ -43,4 +43,21 @@ export function upstreamLookup(
 ): (cellId: string) => string[] {
   const graph = graphCells(cells, drafts);
   return (cellId) => upstreamCells(graph, cellId).map((cell) => cell.id);
+}
+
+/**
+ * The cells to run again after an input's value changed: the SQL and JS cells that read it, directly
+ * or through others, and already show a result (they would show a stale one); cells not run yet
+ * wait for Run.
+ */
+export function rerunAfterInputChange(
+  cells: readonly NotebookCell[],
+  state: Pick<NotebookState, 'drafts' | 'results'>,
+  inputCellId: string,
+): string[] {
+  const byId = new Map(cells.map((cell) => [cell.id, cell]));
+  return downstreamIds(graphCells(cells, state.drafts), inputCellId).filter((id) => {
+    const cell = byId.get(id);
+    return cell !== undefined && isRunnable(cell) && state.results[id] !== undefined;
+  });
 }

@@ -1,7 +1,6 @@
 import type { InputCell, InputConfig, InputValue, NotebookCell } from '@quarry/contracts';
 import { useEffect, useId, useState } from 'react';
-import { downstreamIds } from './cell-graph';
-import { graphCells, isRunnable, upstreamLookup } from './graph-cells';
+import { rerunAfterInputChange, upstreamLookup } from './graph-cells';
 import { useNotebook, useNotebookStore } from './notebook-store';
 import { selectOptionsOf } from './select-options';
 
@@ -22,11 +21,7 @@ export function InputsBar({ cells }: { cells: readonly NotebookCell[] }) {
     if (JSON.stringify(before) === JSON.stringify(value)) return;
     store.setInputValue(cell.name, value);
     const state = store.get();
-    const byId = new Map(cells.map((candidate) => [candidate.id, candidate]));
-    const rerun = downstreamIds(graphCells(cells, state.drafts), cell.id).filter((id) => {
-      const target = byId.get(id);
-      return target !== undefined && isRunnable(target) && state.results[id] !== undefined;
-    });
+    const rerun = rerunAfterInputChange(cells, state, cell.id);
     if (rerun.length > 0) void store.runInOrder(rerun, upstreamLookup(cells, state.drafts));
   };
 
