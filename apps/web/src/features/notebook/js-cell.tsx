@@ -66,7 +66,7 @@ export function JsCellView({ projectId, cell, cells, editable, frame }: JsCellVi
         describedBy={`${id}-hint`}
       />
       {saving.error ? <ErrorMessage error={quarryErrorOf(saving.error)} /> : null}
-      <RunResults view={view} />
+      <RunResults view={view} dialect={null} />
     </CellFrame>
   );
 }

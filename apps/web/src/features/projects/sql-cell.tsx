@@ -42,7 +42,10 @@ export function SqlCellView({ projectId, cell, cells, connections, editable, fra
   const kinds = useQuery(trpc.connections.kinds.queryOptions());
   const declared = kinds.data?.find((candidate) => candidate.kind === kind)?.dialect;
   const dialect = useMemo(() => sqlDialectFor(declared), [declared]);
-  const errorAt = useMemo(() => sqlErrorPositionOf(view.error, view.source), [view.error, view.source]);
+  const errorAt = useMemo(
+    () => sqlErrorPositionOf(view.error, view.source, declared ?? 'postgresql'),
+    [view.error, view.source, declared],
+  );
 
   const runCell = () => {
     if (editable) void run();
@@ -95,7 +98,7 @@ export function SqlCellView({ projectId, cell, cells, connections, editable, fra
         </p>
       )}
       {saving.error ? <ErrorMessage error={quarryErrorOf(saving.error)} /> : null}
-      <RunResults view={view} />
+      <RunResults view={view} dialect={declared ?? 'postgresql'} />
     </CellFrame>
   );
 }

@@ -1,3 +1,4 @@
+import type { SqlDialect } from '@quarry/notebook';
 import { CacheBadge } from './cache-badge';
 import { formatRunStatus } from './format-run-status';
 import { ResultsTable } from './results-table';
@@ -8,7 +9,7 @@ import type { RunView } from './run-view';
 import './run-results.css';
 
 /** Everything under a cell after Run: a status line, then the error or every row of the result. */
-export function RunResults({ view }: { view: RunView }) {
+export function RunResults({ view, dialect }: { view: RunView; dialect?: SqlDialect | null }) {
   if (view.phase === 'idle') return null;
   const busy = view.phase === 'queued' || view.phase === 'running';
   const cancelled = view.error?.code === 'run.cancelled';
@@ -35,7 +36,7 @@ export function RunResults({ view }: { view: RunView }) {
           {view.error?.message}
         </p>
       ) : view.error ? (
-        <RunError error={view.error} source={view.source} />
+        <RunError error={view.error} source={view.source} dialect={dialect} />
       ) : null}
       {view.value !== null ? <RunValue json={view.value} /> : null}
       {table ? (
