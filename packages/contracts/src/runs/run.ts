@@ -33,6 +33,11 @@ export const RunSummary = z.object({
   createdAt: z.date(),
   /** Each cell the run executed (upstream cells first, the target last), with rows and time. */
   steps: z.array(RunStepOutcome).default([]),
+  /**
+   * Where a queued run stands in the queue (1: taken next; the fair share orders one user's runs
+   * behind everyone else's earlier ones); null once it runs, or when not known.
+   */
+  queuePosition: z.number().int().min(1).nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -1,5 +1,7 @@
 import { err, ok, type Result, type RunSummary } from '@quarry/contracts';
+import type { Sql } from '@quarry/db';
 import { runs } from '@quarry/db/schema';
+import { QUEUE_SCHEMA } from '@quarry/queue';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import type { ServiceContext } from '../../service-context';
@@ -12,5 +14,31 @@ export async function getRun(ctx: ServiceContext, input: { runId: string }): Pro
     .from(runs)
     .where(and(eq(runs.id, input.runId), eq(runs.workspaceId, ctx.actor.workspaceId)));
   if (!row) return err(notFound('run'));
-  return ok(toRunSummary(row));
+  const position = row.status === 'queued' && row.jobId ? await queuePosition(ctx.deps.sql, row.jobId) : null;
+  return ok(toRunSummary(row, position));
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Where a run's job stands among the run jobs waiting (created, or waiting out a retry's backoff),
+ * in the order pg-boss takes them: priority first (the fair share), then age. 1 means next. A
+ * number only: which jobs are ahead, and whose, is never said. Null when the job is not waiting
+ * (being taken this instant, or gone). Jobs a connection's limit holds back count as ahead too, so
+ * this is the most runs that go first, not a promise of order.
+ */
+async function queuePosition(sql: Sql, jobId: string): Promise<number | null> {
+  if (!UUID.test(jobId)) return null;
+  const [row] = await sql<{ position: number | null }[]>`
+    with me as (
+      select priority, created_on, id from ${sql(QUEUE_SCHEMA)}.job
+      where name = 'run.execute' and id = ${jobId}::uuid and state < 'active'
+    )
+    select case when exists (select 1 from me) then 1 + (
+      select count(*)::int from ${sql(QUEUE_SCHEMA)}.job j, me
+      where j.name = 'run.execute' and j.state < 'active'
+        and (j.priority > me.priority
+          or (j.priority = me.priority and (j.created_on, j.id) < (me.created_on, me.id)))
+    ) end as position`;
+  return row?.position ?? null;
 }

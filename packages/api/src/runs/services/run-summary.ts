@@ -1,7 +1,11 @@
 import { QuarryError, type RunSummary } from '@quarry/contracts';
 import type { runs } from '@quarry/db/schema';
 
-export function toRunSummary(row: typeof runs.$inferSelect): RunSummary {
+/**
+ * A run as its owner sees it. `queuePosition` is where a queued run stands in the queue (1: next);
+ * only `getRun` looks it up, everything else answers null.
+ */
+export function toRunSummary(row: typeof runs.$inferSelect, queuePosition: number | null = null): RunSummary {
   const error = row.error ? QuarryError.safeParse(row.error) : null;
   return {
     id: row.id,
@@ -11,6 +15,7 @@ export function toRunSummary(row: typeof runs.$inferSelect): RunSummary {
     durationMs: row.startedAt && row.finishedAt ? row.finishedAt.getTime() - row.startedAt.getTime() : null,
     error: error?.success ? error.data : null,
     createdAt: row.createdAt,
+    queuePosition: row.status === 'queued' ? queuePosition : null,
     steps: [],
   };
 }
