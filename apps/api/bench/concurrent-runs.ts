@@ -5,6 +5,7 @@
  * own start call; wall time is from the burst's start to its last row.
  * Last line: {"bench":"concurrent-runs","p50_first_row_ms":…,"p95_first_row_ms":…,"wall_ms":…}.
  */
+import { readFileSync } from 'node:fs';
 import { hashPassword } from '@quarry/auth';
 import { newId } from '@quarry/db';
 import { cells } from '@quarry/db/schema';
@@ -70,6 +71,21 @@ const product = await launchProduct({
   allowPrivateHosts: '127.0.0.1,::1,localhost',
 });
 
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux); 0 elsewhere. The
+ * machine's other load changes wall times, hardly the CPU a burst costs each process.
+ */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+const cpuByProcess = () =>
+  Object.fromEntries(product.processes.map((p) => [p.name, cpuMs(p.child.pid)])) as Record<string, number>;
+
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
@@ -109,6 +125,7 @@ try {
   }
 
   const startCalls: number[] = [];
+  const cpuBefore = cpuByProcess();
   const burstStarted = performance.now();
   const firstRows = await Promise.all(
     cellIds.map(async (cellId, i) => {
@@ -127,6 +144,11 @@ try {
     }),
   );
   const wall = performance.now() - burstStarted;
+  const cpuAfter = cpuByProcess();
+  const cpuOf = (prefix: string) =>
+    Object.keys(cpuAfter)
+      .filter((name) => name.startsWith(prefix))
+      .reduce((sum, name) => sum + (cpuAfter[name] ?? 0) - (cpuBefore[name] ?? 0), 0);
   // Where the time went, from the runs themselves: waiting in the queue, then executing.
   const timings = await database.sql<{ waited: number; ran: number }[]>`
     select extract(epoch from started_at - created_at) * 1000 as waited,
@@ -149,6 +171,8 @@ try {
     queue_wait_p95_ms: Math.round(percentile(waited, 95)),
     run_p50_ms: Math.round(percentile(ran, 50)),
     run_p95_ms: Math.round(percentile(ran, 95)),
+    api_cpu_ms_per_run: Math.round(cpuOf('api') / firstRows.length),
+    runner_cpu_ms_per_run: Math.round(cpuOf('runner') / firstRows.length),
     wall_ms: Math.round(wall),
   };
   console.log(
