@@ -13,14 +13,14 @@ import {
   type ResultLimits,
   TUNNEL_OPEN_TIMEOUT_MS,
 } from '@quarry/connectors';
-import type { Cell, QuarryError, RunExecuteJob } from '@quarry/contracts';
+import type { QuarryError, RunExecuteJob } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { connections, runs } from '@quarry/db/schema';
 import type { AllowList } from '@quarry/net-policy';
 import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
-import { type ChunkContent, RUN_EVENTS_CHANNEL, writeChunk as storeChunk } from '@quarry/results';
+import { RUN_EVENTS_CHANNEL } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
 import { and, eq, inArray, isNull, sql as raw } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -28,6 +28,7 @@ import { connectionConfig } from './connection-config';
 import { cancelOrphanedQuery, sessionKeyContext } from './orphan-cancel';
 import { loadReaderFacts } from './reader-identity';
 import type { RunCancellations } from './run-cancellations';
+import { runSqlCell } from './sql-cell-run';
 
 export type RunnerDeps = {
   db: Db;
@@ -37,6 +38,12 @@ export type RunnerDeps = {
   now: () => Date;
   /** Byte limits per value and per run (env QUARRY_RUNNER_MAX_VALUE_BYTES / _MAX_RESULT_BYTES). */
   limits?: ResultLimits;
+  /**
+   * The delivery window of a run's result: undelivered chunks at most, and how long a full window
+   * nobody empties lasts before the run ends as `run.abandoned` (RESULT_WINDOW_CHUNKS and
+   * RESULT_ABANDON_MS when unset).
+   */
+  resultWindow?: { chunks?: number; abandonAfterMs?: number };
   /** Private hosts the operator allowed data connections to reach (CONN-2). */
   allowPrivateHosts: AllowList;
   /** Quarry's own database, which no data connection reaches whatever is allowed (CONN-2). */
@@ -71,13 +78,8 @@ export const NON_ADMIN_CONNECT_FLOOR_MS = 13_000;
 
 export type RunError = QuarryError & { kind: 'user' | 'system' };
 
+/** Rows per batch the connector hands over (the runner's first chunk holds as many). */
 const FIRST_CHUNK_ROWS = 1000;
-const MAX_CHUNK_ROWS = 16_000;
-/**
- * A chunk is flushed at this many bytes of row text too, whatever its row count: wide rows would
- * otherwise make a 16,000-row chunk hundreds of MB, held whole by the runner and then the API.
- */
-const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /** Which setting raises each byte limit, for the error's hint. */
 const LIMIT_SETTINGS: Record<string, string> = {
@@ -282,55 +284,20 @@ async function execute(
     return;
   }
 
-  let seq = 0;
-  let rowCount = 0;
   let rowsWritten = false;
-  const writeChunk = async (content: ChunkContent) => {
-    await storeChunk(db, deps.vault, {
-      workspaceId: job.workspaceId,
-      runId: job.runId,
-      seq,
-      content,
-      now: deps.now(),
-    });
-    seq += 1;
-    await notify(deps.sql, job.runId);
-  };
-
-  // Chunks start small, so the first rows reach the reader at once, and grow, so a long result
-  // pays the per-chunk cost (seal, insert, notify) a few dozen times rather than once per batch.
-  let pending: Cell[][] = [];
-  let pendingBytes = 0;
-  let chunkTarget = FIRST_CHUNK_ROWS;
-  const flush = async () => {
-    if (!pending.length) return;
-    const rows = pending;
-    pending = [];
-    pendingBytes = 0;
-    chunkTarget = Math.min(chunkTarget * 2, MAX_CHUNK_ROWS);
-    await writeChunk({ kind: 'rows', rows });
-    if (!rowsWritten) {
-      // The marker that rows went out: past it, an interrupted or failed run is never run again
-      // (its reader has rows; a retry would send them twice).
-      rowsWritten = true;
-      await db
-        .update(runs)
-        .set({ rowCount: rows.length })
-        .where(
-          and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'running')),
-        );
-    }
-  };
 
   // Who reads, as Quarry's database says now: what a connection that passes the reader's identity
   // to the warehouse signs (CONN-5). The gate above refused a run without a member owner.
   const reader = owner ? await loadReaderFacts(db, { workspaceId: taken.workspaceId, actor: owner }) : null;
 
   const connectingSince = performance.now();
-  let connected = false;
-  const events = connector.value.stream(
+  const outcome = await runSqlCell({
+    deps,
+    workspaceId: job.workspaceId,
+    runId: job.runId,
+    connector: connector.value,
     // The session is named for the run, so a query left behind by a dead runner can be cancelled.
-    {
+    request: {
       sql: taken.source,
       params: [],
       rowLimit: taken.rowLimit,
@@ -353,70 +320,69 @@ async function execute(
           );
       },
     },
-    {
+    context: {
       timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
       allow: deps.allowPrivateHosts,
       ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
       signal,
       limits: deps.limits ?? DEFAULT_RESULT_LIMITS,
     },
-  );
-  for await (const event of events) {
-    if (event.type === 'columns') {
-      connected = true;
-      const { columns } = event;
-      await writeChunk({ kind: 'columns', columns });
-    } else if (event.type === 'rows') {
-      rowCount += event.rows.length;
-      for (const row of event.rows) {
-        pending.push(row);
-        pendingBytes += rowTextBytes(row);
-        if (pending.length >= chunkTarget || pendingBytes >= MAX_CHUNK_BYTES) await flush();
-      }
-    } else if (event.type === 'end') {
-      await flush();
-      await finish(deps, job, { status: 'succeeded', rowCount, truncated: event.truncated }, attemptStart);
-      runLog.info({ rowCount, truncated: event.truncated }, 'run succeeded');
-    } else {
-      let error = shownError(event.error);
-      const hidesConnectFailure = !connected && !ownerIsAdmin && CONNECT_PHASE_CODES.has(error.code);
-      // Transient faults (connection refused, serialization failure) are retried with backoff while
-      // no row went out and the queue has retries left; a user's error never is. A connect failure
-      // a non-Admin may not see is not retried either: how long the retries took would tell an
-      // open port from a closed one (CONN-3).
-      if (
-        event.error.transient &&
-        event.error.kind === 'system' &&
-        !rowsWritten &&
-        !hidesConnectFailure &&
-        !signal.aborted &&
-        attempt.retriesLeft > 0 &&
-        (await requeue(deps, job, attemptStart))
-      ) {
-        runLog.info({ code: error.code, internal: event.error.internal }, 'run failed transiently: retrying');
-        throw new RunRetryError(error.code);
-      }
-      // The driver's own text (addresses, ports) goes to the log only (item 17).
-      runLog.info({ code: error.code, kind: error.kind, internal: event.error.internal }, 'run failed');
-      if (hidesConnectFailure) {
-        // A tunnel is opened first (bounded by TUNNEL_OPEN_TIMEOUT_MS): the floor covers it too.
-        const tunnel = typeof connection.settings.sshHost === 'string' ? TUNNEL_OPEN_TIMEOUT_MS : 0;
-        await sleepUntil(connectingSince + NON_ADMIN_CONNECT_FLOOR_MS + tunnel, signal);
-        error = {
-          code: 'connector.connect_failed',
-          message: 'Quarry could not connect to the database and sign in',
-          hint: 'Ask whoever set up the connection to test it in Settings → Data sources, or from the project',
-          kind: 'system',
-        };
-      }
-      await finish(
-        deps,
-        job,
-        { status: error.code === 'run.cancelled' ? 'cancelled' : 'failed', error },
-        attemptStart,
-      );
-    }
+    ...(deps.resultWindow ? { window: deps.resultWindow } : {}),
+    // The marker that rows went out: past it, an interrupted or failed run is never run again (its
+    // reader has rows; a retry would send them twice).
+    onFirstRows: async (rows) => {
+      rowsWritten = true;
+      await db
+        .update(runs)
+        .set({ rowCount: rows })
+        .where(
+          and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'running')),
+        );
+    },
+  });
+  if (outcome.status === 'succeeded') {
+    const { rowCount, truncated } = outcome;
+    await finish(deps, job, { status: 'succeeded', rowCount, truncated }, attemptStart);
+    runLog.info({ rowCount, truncated }, 'run succeeded');
+    return;
   }
+  let error = shownError(outcome.error);
+  const hidesConnectFailure = !outcome.connected && !ownerIsAdmin && CONNECT_PHASE_CODES.has(error.code);
+  // Transient faults (connection refused, serialization failure) are retried with backoff while
+  // no row went out and the queue has retries left; a user's error never is. A connect failure
+  // a non-Admin may not see is not retried either: how long the retries took would tell an
+  // open port from a closed one (CONN-3).
+  if (
+    outcome.error.transient &&
+    outcome.error.kind === 'system' &&
+    !rowsWritten &&
+    !hidesConnectFailure &&
+    !signal.aborted &&
+    attempt.retriesLeft > 0 &&
+    (await requeue(deps, job, attemptStart))
+  ) {
+    runLog.info({ code: error.code, internal: outcome.error.internal }, 'run failed transiently: retrying');
+    throw new RunRetryError(error.code);
+  }
+  // The driver's own text (addresses, ports) goes to the log only (item 17).
+  runLog.info({ code: error.code, kind: error.kind, internal: outcome.error.internal }, 'run failed');
+  if (hidesConnectFailure) {
+    // A tunnel is opened first (bounded by TUNNEL_OPEN_TIMEOUT_MS): the floor covers it too.
+    const tunnel = typeof connection.settings.sshHost === 'string' ? TUNNEL_OPEN_TIMEOUT_MS : 0;
+    await sleepUntil(connectingSince + NON_ADMIN_CONNECT_FLOOR_MS + tunnel, signal);
+    error = {
+      code: 'connector.connect_failed',
+      message: 'Quarry could not connect to the database and sign in',
+      hint: 'Ask whoever set up the connection to test it in Settings → Data sources, or from the project',
+      kind: 'system',
+    };
+  }
+  await finish(
+    deps,
+    job,
+    { status: error.code === 'run.cancelled' ? 'cancelled' : 'failed', error },
+    attemptStart,
+  );
 }
 
 /** The warehouse session's name for a run (PostgreSQL's application_name holds 63 bytes). */
@@ -450,13 +416,6 @@ function shownError(error: ConnectorError): RunError {
     };
   }
   return { ...shown, kind };
-}
-
-/** About the bytes a row adds to a chunk's JSON text; exact enough to size chunks. */
-function rowTextBytes(row: Cell[]): number {
-  let bytes = 2;
-  for (const cell of row) bytes += typeof cell === 'string' ? cell.length + 3 : 8;
-  return bytes;
 }
 
 /** The results gate and the authoring check, through the same engine the API uses. */

@@ -1,7 +1,8 @@
 import { err, ok, type Result } from '@quarry/contracts';
 import type { ConnectContext, Connector, StreamRequest, TestOutcome } from '../registry/connector';
 import type { ConnectorKind } from '../registry/connector-kind';
-import type { ConnectorError, PostgresConfig } from '../types';
+import type { ConnectorError, PostgresConfig, StreamEvent } from '../types';
+import { type PassthroughEvent, streamPostgresCopy } from './copy-stream';
 import { toConnectorError } from './errors';
 import { identityPrepare } from './identity/prepare';
 import { identitySelfCheck } from './identity/self-check';
@@ -179,6 +180,35 @@ async function cancelSession(config: PostgresConfig, key: string, context: Conne
   }
 }
 
+/** A run through `streamer` (the cursor, or COPY text) with the reader's identity in its prepare step. */
+async function* streamWith<Event extends PassthroughEvent>(
+  streamer: (
+    config: PostgresConfig,
+    text: string,
+    params: StreamRequest['params'],
+    options: Parameters<typeof streamPostgresCopy>[3],
+  ) => AsyncGenerator<Event>,
+  config: PostgresConnection,
+  original: StreamRequest,
+  context: ConnectContext,
+): AsyncGenerator<Event | StreamEvent> {
+  const request = withIdentity(config, original, context);
+  if (!request.ok) {
+    yield { type: 'error', error: request.error };
+    return;
+  }
+  const { value } = request;
+  yield* streamer(config, value.sql, value.params, {
+    ...connectOptions(context),
+    rowLimit: value.rowLimit,
+    ...(context.signal ? { signal: context.signal } : {}),
+    ...(value.batchSize ? { batchSize: value.batchSize } : {}),
+    ...(value.tag ? { tag: value.tag } : {}),
+    ...(value.prepare ? { prepare: value.prepare } : {}),
+    ...(value.onSession ? { onSession: value.onSession } : {}),
+  });
+}
+
 /** A PostgreSQL connector under a kind's declaration (PostgreSQL itself, or a preset of its protocol). */
 export function postgresConnector(declaration: ConnectorKind): Connector<PostgresConnection> {
   return {
@@ -189,23 +219,12 @@ export function postgresConnector(declaration: ConnectorKind): Connector<Postgre
     }),
     test: testPostgres,
     introspect: introspectPostgres,
-    async *stream(config, original, context) {
-      const request = withIdentity(config, original, context);
-      if (!request.ok) {
-        yield { type: 'error', error: request.error };
-        return;
-      }
-      const { value } = request;
-      yield* streamPostgres(config, value.sql, value.params, {
-        ...connectOptions(context),
-        rowLimit: value.rowLimit,
-        ...(context.signal ? { signal: context.signal } : {}),
-        ...(value.batchSize ? { batchSize: value.batchSize } : {}),
-        ...(value.tag ? { tag: value.tag } : {}),
-        ...(value.prepare ? { prepare: value.prepare } : {}),
-        ...(value.onSession ? { onSession: value.onSession } : {}),
-      });
-    },
+    stream: (config, request, context) => streamWith(streamPostgres, config, request, context),
+    // The server's COPY text, passed through, for PostgreSQL itself and its managed services (tier
+    // 1); servers that only speak the protocol (Redshift, poolers, CockroachDB) take the cursor.
+    ...(declaration.tier === 1
+      ? { streamText: (config, request, context) => streamWith(streamPostgresCopy, config, request, context) }
+      : {}),
     cancel: cancelPostgres,
     cancelSession,
   };

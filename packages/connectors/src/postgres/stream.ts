@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import type { Dialer } from '../registry/connector';
 import { toCell } from '../registry/driver-cell';
 import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
+import { createCopyGuard } from './copy-guard';
 import { toConnectorError } from './errors';
 import { IdentityError } from './identity/prepare';
 import { openPostgresSocket } from './open-socket';
@@ -38,6 +39,11 @@ export function connectPostgres(
     dial?: Dialer;
     /** Values as the server's text (EXACT_TEXT_TYPES), for results; Quarry's own queries leave it off. */
     exactText?: boolean;
+    /**
+     * Which messages carry the result the byte limits watch: DataRow (`rows`, the default) or
+     * CopyData (`copy`, a `COPY … TO STDOUT`, copy-stream.ts).
+     */
+    guard?: 'rows' | 'copy';
   },
 ) {
   const limits = options.limits ?? DEFAULT_RESULT_LIMITS;
@@ -55,7 +61,7 @@ export function connectPostgres(
       });
     }
     const opened = await openPostgresSocket(config, options.allow, options.ownDatabase, options.dial);
-    const guard = createResultGuard(limits, (error) => {
+    const guard = (options.guard === 'copy' ? createCopyGuard : createResultGuard)(limits, (error) => {
       options.onLimit?.(error);
       opened.destroy(error);
     });
@@ -215,7 +221,7 @@ const isUint32 = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff;
 
 /** The key of the session a postgres.js result came from, as opaque text; null when it has none. */
-function sessionKeyOf(result: unknown): string | null {
+export function sessionKeyOf(result: unknown): string | null {
   const state = (result as { state?: { pid?: unknown; secret?: unknown } } | null)?.state;
   if (!state || !isUint32(state.pid) || !isUint32(state.secret)) return null;
   return JSON.stringify({ pid: state.pid, secret: state.secret } satisfies PostgresSessionKey);

@@ -1,4 +1,4 @@
-import type { Connector } from './connector';
+import type { ConnectContext, Connector } from './connector';
 import { connectorFor } from './kinds';
 import type { ParsedConnection } from './parse-connection';
 
@@ -13,6 +13,8 @@ export type BoundConnector = {
   test: Rest<Connector['test']>;
   introspect: Rest<Connector['introspect']>;
   stream: Rest<Connector['stream']>;
+  /** Absent where the connector has none (see Connector.streamText); `stream` then. */
+  streamText?: Rest<NonNullable<Connector['streamText']>>;
   cancel: Rest<Connector['cancel']>;
   cancelSession: Rest<Connector['cancelSession']>;
 };
@@ -23,6 +25,12 @@ export function bindConnector<Config>(connector: Connector<Config>, config: Conf
     test: (context) => connector.test(config, context),
     introspect: (filter, context) => connector.introspect(config, filter, context),
     stream: (request, context) => connector.stream(config, request, context),
+    ...(connector.streamText
+      ? {
+          streamText: (request: Parameters<Connector['stream']>[1], context: ConnectContext) =>
+            connector.streamText?.(config, request, context) ?? connector.stream(config, request, context),
+        }
+      : {}),
     cancel: (tag, context) => connector.cancel(config, tag, context),
     cancelSession: (key, context) => connector.cancelSession(config, key, context),
   };

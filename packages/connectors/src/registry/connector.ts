@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Result, RoleWarning } from '@quarry/contracts';
 import type { AllowList } from '@quarry/net-policy';
+import type { PassthroughEvent } from '../postgres/copy-stream';
 import type { OwnDatabase } from '../postgres/own-database';
 import type { ResultLimits } from '../postgres/result-guard';
 import type { ConnectorError, StreamEvent } from '../types';
@@ -139,6 +140,18 @@ export type Connector<Config = unknown> = {
    * (or an error). `context.signal` cancels the query on the server, not only the reading.
    */
   stream(config: Config, request: StreamRequest, context: ConnectContext): AsyncGenerator<StreamEvent>;
+  /**
+   * Like `stream`, for a caller that needs no row as cells (the runner writing a SQL cell's result
+   * for its readers): where the connector can, batches of rows come as the server's own text
+   * (`copy` events, PostgreSQL's COPY text), with no object built per row; anywhere else as cells,
+   * as `stream` gives them. Absent where a connector has no such path (MySQL); the caller then uses
+   * `stream`.
+   */
+  streamText?(
+    config: Config,
+    request: StreamRequest,
+    context: ConnectContext,
+  ): AsyncGenerator<PassthroughEvent>;
   /**
    * Cancels, on the server, every query of sessions named `tag` (see `StreamRequest.tag`): what a
    * runner does for a run whose first runner died. Answers how many it cancelled.

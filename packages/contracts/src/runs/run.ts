@@ -112,7 +112,11 @@ export const RunEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('columns'), columns: z.array(Column) }),
   z.object({
     type: z.literal('rows'),
-    /** JSON text of `Cell[][]`, passed through from the runner unparsed: read it with parseRowBatch. */
+    /**
+     * A batch of rows as text, passed through from the runner unparsed: read it with parseRowBatch.
+     * Either JSON text of `Cell[][]`, or PostgreSQL's COPY text as the server sent it behind a
+     * framing line (see parseRowBatch).
+     */
     batch: z.string(),
     /** Rows in this batch, and delivered so far including it. */
     batchRows: z.number().int(),
@@ -132,10 +136,54 @@ export type RunEvent = z.infer<typeof RunEvent>;
 
 /**
  * The rows of a `rows` event. The text was written by Quarry's runner and authenticated by the
- * vault on its way, so it is parsed, not validated cell by cell.
+ * vault on its way, so it is parsed, not validated cell by cell. Two forms:
+ * - JSON text of `Cell[][]` (it starts with `[`);
+ * - `copy:` and one letter per column, a newline, then whole rows of PostgreSQL's COPY text as the
+ *   server sent it (values separated by tabs, each row ended by a newline, `\N` for NULL, `\`
+ *   escapes `\b \f \n \r \t \v \\`). A letter says what a value's text becomes: `b` a boolean
+ *   (`t`), `n` a number (int2/int4), `s` the text itself. The cells are the ones the JSON form
+ *   would hold for the same rows.
  */
 export function parseRowBatch(batch: string): Cell[][] {
+  if (batch.startsWith(COPY_BATCH_MARK)) return parseCopyBatch(batch);
   const rows: unknown = JSON.parse(batch);
   if (!Array.isArray(rows)) throw new Error('a row batch is not an array');
   return rows as Cell[][];
+}
+
+const COPY_BATCH_MARK = 'copy:';
+const COPY_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+const unescapeCopyText = (text: string) => text.replace(/\\(.)/gs, (_, c: string) => COPY_ESCAPES[c] ?? c);
+const LETTER_BOOLEAN = 98; // b
+const LETTER_TEXT = 115; // s
+
+function parseCopyBatch(batch: string): Cell[][] {
+  const head = batch.indexOf('\n');
+  if (head === -1) throw new Error('a COPY row batch has no framing line');
+  const width = head - COPY_BATCH_MARK.length;
+  const letters: number[] = [];
+  for (let i = COPY_BATCH_MARK.length; i < head; i += 1) letters.push(batch.charCodeAt(i));
+  const rows: Cell[][] = [];
+  let at = head + 1;
+  while (at < batch.length) {
+    let end = batch.indexOf('\n', at);
+    if (end === -1) end = batch.length;
+    const row: Cell[] = new Array(width);
+    let start = at;
+    for (let i = 0; i < width; i += 1) {
+      const stop = i === width - 1 ? end : batch.indexOf('\t', start);
+      if (stop === -1 || stop > end) throw new Error('a COPY row holds fewer values than its columns');
+      const text = batch.slice(start, stop);
+      if (text === '\\N') row[i] = null;
+      else {
+        const value = text.includes('\\') ? unescapeCopyText(text) : text;
+        const letter = letters[i];
+        row[i] = letter === LETTER_TEXT ? value : letter === LETTER_BOOLEAN ? value === 't' : Number(value);
+      }
+      start = stop + 1;
+    }
+    rows.push(row);
+    at = end + 1;
+  }
+  return rows;
 }

@@ -1,0 +1,160 @@
+import type { BoundConnector, ConnectContext, ConnectorError, StreamRequest } from '@quarry/connectors';
+import type { Cell } from '@quarry/contracts';
+import type { Db, Sql } from '@quarry/db';
+import { copyColumnLetters, createResultWriter, RESULT_ABANDONED } from '@quarry/results';
+import type { Vault } from '@quarry/vault';
+
+const FIRST_CHUNK_ROWS = 1000;
+const MAX_CHUNK_ROWS = 16_000;
+/**
+ * A chunk is flushed at this many bytes of row text too, whatever its row count: wide rows would
+ * otherwise make a 16,000-row chunk hundreds of MB, held whole by the runner and then the API.
+ */
+const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+
+export type SqlCellOutcome =
+  | { status: 'succeeded'; rowCount: number; truncated: boolean }
+  /** `connected`: whether the warehouse answered with columns before the error. */
+  | { status: 'failed'; error: ConnectorError; connected: boolean };
+
+/**
+ * Streams one SQL cell's result from the warehouse into the results store: the columns chunk, then
+ * row chunks that start small (the first rows reach the reader at once) and grow (a long result pays
+ * the per-chunk cost of sealing, storing and notifying a few dozen times). Rows arrive from the
+ * connector either as cells (written as JSON) or, where the connector passed the server's COPY text
+ * through (`passthrough`), as that text, written as it came behind its framing line: no object per
+ * row is built here.
+ *
+ * Backpressure: each row chunk waits for room in the result's delivery window; while it waits, the
+ * connector's stream is not read, so the warehouse waits on its socket. A window nobody empties for
+ * RESULT_ABANDON_MS (`window.abandonAfterMs`) ends the run with `run.abandoned`: the query is
+ * cancelled on the server and the result's chunks are deleted.
+ */
+export async function runSqlCell(input: {
+  deps: { db: Db; sql: Sql; vault: Vault; now: () => Date };
+  workspaceId: string;
+  runId: string;
+  connector: BoundConnector;
+  request: StreamRequest;
+  context: ConnectContext & { signal: AbortSignal };
+  window?: { chunks?: number; abandonAfterMs?: number };
+  /**
+   * Called once, right after the first row chunk was stored, with its row count: past it, rows
+   * went out, and an interrupted run must not be run again.
+   */
+  onFirstRows?: (rows: number) => Promise<void>;
+}): Promise<SqlCellOutcome> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([input.context.signal, stop.signal]);
+  const writer = createResultWriter(input.deps, {
+    workspaceId: input.workspaceId,
+    resultId: input.runId,
+    signal,
+    ...(input.window?.chunks ? { window: input.window.chunks } : {}),
+    ...(input.window?.abandonAfterMs ? { abandonAfterMs: input.window.abandonAfterMs } : {}),
+  });
+
+  let connected = false;
+  let letters = '';
+  let rowCount = 0;
+  let chunkTarget = FIRST_CHUNK_ROWS;
+  let cells: Cell[][] = [];
+  let texts: Buffer[] = [];
+  let pendingRows = 0;
+  let pendingBytes = 0;
+  let abandoned = false;
+  let rowsWritten = false;
+
+  const flush = async (): Promise<boolean> => {
+    if (!pendingRows) return true;
+    const content =
+      texts.length > 0
+        ? {
+            kind: 'copy' as const,
+            letters,
+            text: texts.length === 1 ? (texts[0] as Buffer) : Buffer.concat(texts, pendingBytes),
+            rowCount: pendingRows,
+          }
+        : { kind: 'rows' as const, rows: cells };
+    cells = [];
+    texts = [];
+    pendingRows = 0;
+    pendingBytes = 0;
+    chunkTarget = Math.min(chunkTarget * 2, MAX_CHUNK_ROWS);
+    const rows = content.kind === 'copy' ? content.rowCount : content.rows.length;
+    const written = await writer.write(content);
+    if (written.ok) {
+      if (!rowsWritten) {
+        rowsWritten = true;
+        await input.onFirstRows?.(rows);
+      }
+      return true;
+    }
+    // Nobody reads: the query is cancelled on the server first (the connector's signal), then the
+    // stream is closed by leaving the loop.
+    abandoned = true;
+    stop.abort();
+    return false;
+  };
+  const full = () => pendingRows >= chunkTarget || pendingBytes >= MAX_CHUNK_BYTES;
+
+  // The server's own text where the connector can pass it through (PostgreSQL's COPY); cells
+  // elsewhere (MySQL, an SSH tunnel, statements COPY cannot take: see copy-stream.ts).
+  const context = { ...input.context, signal };
+  const events = input.connector.streamText
+    ? input.connector.streamText(input.request, context)
+    : input.connector.stream(input.request, context);
+  try {
+    for await (const event of events) {
+      if (event.type === 'columns') {
+        connected = true;
+        letters = copyColumnLetters(event.columns);
+        await writer.write({ kind: 'columns', columns: event.columns });
+      } else if (event.type === 'rows') {
+        rowCount += event.rows.length;
+        for (const row of event.rows) {
+          cells.push(row);
+          pendingRows += 1;
+          pendingBytes += rowTextBytes(row);
+          if (full() && !(await flush())) break;
+        }
+      } else if (event.type === 'copy') {
+        rowCount += event.rows;
+        texts.push(event.text);
+        pendingRows += event.rows;
+        pendingBytes += event.text.length;
+        if (full() && !(await flush())) break;
+      } else if (event.type === 'end') {
+        if (!(await flush())) break;
+        return { status: 'succeeded', rowCount, truncated: event.truncated };
+      } else {
+        return { status: 'failed', error: event.error, connected };
+      }
+      if (abandoned) break;
+    }
+  } finally {
+    // What was written for no one is deleted.
+    if (abandoned) await writer.discard();
+  }
+  if (abandoned) {
+    return { status: 'failed', error: { ...RESULT_ABANDONED, kind: 'user', transient: false }, connected };
+  }
+  return {
+    status: 'failed',
+    error: {
+      code: 'run.interrupted',
+      message: 'The result stream ended before the run finished',
+      hint: 'Run it again',
+      kind: 'system',
+      transient: false,
+    },
+    connected,
+  };
+}
+
+/** About the bytes a row adds to a chunk's JSON text; exact enough to size chunks. */
+function rowTextBytes(row: Cell[]): number {
+  let bytes = 2;
+  for (const cell of row) bytes += typeof cell === 'string' ? cell.length + 3 : 8;
+  return bytes;
+}
