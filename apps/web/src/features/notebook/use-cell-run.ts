@@ -65,12 +65,18 @@ export function useCellRun(input: {
     const current = now.find((candidate) => candidate.id === cell.id);
     const source = state.drafts[cell.id] ?? (current && 'source' in current ? current.source : '');
     const fingerprint = runFingerprint(graphCells(now, state.drafts), cell.id, state.inputValues);
-    pending.current?.resolve(false);
+    // Run again while running: the run in progress is cancelled on the server, not only left unread.
+    const previous = pending.current;
+    pending.current = null;
+    previous?.resolve(false);
+    const stopped = previous ? cancel() : Promise.resolve();
     return new Promise<boolean>((resolve) => {
       pending.current = { fingerprint, sawBusy: false, resolve };
-      void startRun(run, source, runInputs(now, state.inputValues), () => started(source));
+      void stopped.then(() =>
+        startRun(run, source, runInputs(now, state.inputValues), () => started(source)),
+      );
     });
-  }, [editable, store, cell.id, run]);
+  }, [editable, store, cell.id, run, cancel]);
 
   const runner = useMemo(() => ({ run: runCell, cancel }), [runCell, cancel]);
   useEffect(() => store.register(cell.id, runner), [store, cell.id, runner]);
