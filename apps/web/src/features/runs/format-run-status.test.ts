@@ -9,13 +9,18 @@ describe('formatRunStatus', () => {
     { name: 'says nothing before the first run', patch: {}, text: '' },
     { name: 'says a queued run is queued', patch: { phase: 'queued' }, text: 'Queued…' },
     {
-      name: 'gives a queued run its place in line, counted from one',
-      patch: { phase: 'queued', queuePosition: 2 },
+      name: 'gives a queued run its place in line',
+      patch: { phase: 'queued', queuePosition: 3 },
       text: 'Queued… 3rd in line',
     },
     {
-      name: 'says a run that is next is first in line',
-      patch: { phase: 'queued', queuePosition: 0 },
+      name: 'says the 22nd in line as people write it',
+      patch: { phase: 'queued', queuePosition: 22 },
+      text: 'Queued… 22nd in line',
+    },
+    {
+      name: 'says a run that is taken next is first in line',
+      patch: { phase: 'queued', queuePosition: 1 },
       text: 'Queued… 1st in line',
     },
     { name: 'says a run with no rows yet is running', patch: { phase: 'running' }, text: 'Running…' },

@@ -11,8 +11,8 @@ export function formatRunStatus(view: RunView): string {
     case 'idle':
       return '';
     case 'queued':
-      // Position 0 is next in line; people count from one.
-      return view.queuePosition === null ? 'Queued…' : `Queued… ${ordinal(view.queuePosition + 1)} in line`;
+      // RunSummary.queuePosition counts from one: 1 is taken next.
+      return view.queuePosition === null ? 'Queued…' : `Queued… ${ordinal(view.queuePosition)} in line`;
     case 'running':
       return view.rowCount > 0 ? `Running… ${formatRows(view.rowCount)}` : 'Running…';
     case 'done': {

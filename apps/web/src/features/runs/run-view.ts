@@ -23,7 +23,7 @@ export type RunView = {
   error: QuarryError | null;
   /** A JS cell that returned a value rather than a table: its JSON text. */
   value: string | null;
-  /** Runs ahead of this one while it waits (RunSummary.queuePosition), when the server says. */
+  /** Where the run stands in the queue while it waits (RunSummary.queuePosition, 1: next), when known. */
   queuePosition: number | null;
   /** The SQL that ran, to place an error's character position. */
   source: string;
