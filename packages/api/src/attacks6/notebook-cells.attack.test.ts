@@ -184,6 +184,37 @@ describe("another workspace's ids in every field", () => {
     expect(refused.code).toBe('NOT_FOUND');
     expect(await runsOfCell(b.orders.id)).toEqual([]);
   });
+  it("another project's cells in the same workspace are NOT_FOUND through a project the caller edits", async () => {
+    const mine = await notebook(h.a);
+    // A project of A shared with nobody but its Admin: the Editor may not see it at all.
+    const hidden = await projectIn(h, h.a, []);
+    await h.database.db
+      .insert(projectConnections)
+      .values({ projectId: hidden, connectionId: h.a.connectionId, workspaceId: h.a.workspaceId });
+    const admin = await h.as(h.a, 'admin');
+    const secret = await admin.projects.addCell({
+      projectId: hidden,
+      kind: 'sql',
+      afterCellId: null,
+      name: 'secret',
+      source: 'select 1',
+    });
+    const before = await snapshot(hidden);
+    const e = mine.editor;
+    for (const attempt of [
+      () => e.projects.moveCell({ projectId: mine.projectId, cellId: secret.id, position: 0 }),
+      () => e.projects.renameCell({ projectId: mine.projectId, cellId: secret.id, name: 'mine_now' }),
+      () => e.projects.deleteCell({ projectId: mine.projectId, cellId: secret.id }),
+      () => e.projects.updateCell({ projectId: mine.projectId, cellId: secret.id, source: 'select 2' }),
+      () => e.projects.addCell({ projectId: mine.projectId, kind: 'markdown', afterCellId: secret.id }),
+      () => e.runs.start({ projectId: mine.projectId, cellId: secret.id, source: 'select 3' }),
+      () => e.projects.addCell({ projectId: hidden, kind: 'markdown', afterCellId: null }),
+    ]) {
+      expect((await refusal(attempt())).code).toBe('NOT_FOUND');
+    }
+    expect(await snapshot(hidden)).toEqual(before);
+    expect(await runsOfCell(secret.id)).toEqual([]);
+  });
 });
 
 describe('members below Can edit, and members who are gone', () => {
