@@ -77,10 +77,12 @@ const finishesOf = (id: string) =>
 /** A serialization failure (40001): the database's doing, transient. */
 const SERIALIZATION_FAILURE = `do $$ begin raise exception 'could not serialize access' using errcode = '40001'; end $$`;
 
+/** The run's statement sleeping on the warehouse (executing, not merely parsed: the COPY path describes it first). */
 async function sleepsOf(runId: string): Promise<number> {
   const [row] = await admin<{ n: number }[]>`
     select count(*)::int as n from pg_stat_activity
-    where application_name = ${`quarry-run:${runId}`} and state = 'active' and query like '%pg_sleep%'`;
+    where application_name = ${`quarry-run:${runId}`} and state = 'active' and query like '%pg_sleep%'
+      and wait_event = 'PgSleep'`;
   return row?.n ?? -1;
 }
 

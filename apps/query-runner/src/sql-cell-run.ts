@@ -1,7 +1,7 @@
 import type { BoundConnector, ConnectContext, ConnectorError, StreamRequest } from '@quarry/connectors';
 import type { Cell } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
-import { copyColumnLetters, createResultWriter, RESULT_ABANDONED } from '@quarry/results';
+import { type ChunkContent, copyColumnLetters, createResultWriter, RESULT_ABANDONED } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
 
 const FIRST_CHUNK_ROWS = 1000;
@@ -65,23 +65,16 @@ export async function runSqlCell(input: {
   let abandoned = false;
   let rowsWritten = false;
 
-  const flush = async (): Promise<boolean> => {
-    if (!pendingRows) return true;
-    const content =
-      texts.length > 0
-        ? {
-            kind: 'copy' as const,
-            letters,
-            text: texts.length === 1 ? (texts[0] as Buffer) : Buffer.concat(texts, pendingBytes),
-            rowCount: pendingRows,
-          }
-        : { kind: 'rows' as const, rows: cells };
-    cells = [];
-    texts = [];
-    pendingRows = 0;
-    pendingBytes = 0;
-    chunkTarget = Math.min(chunkTarget * 2, MAX_CHUNK_ROWS);
-    const rows = content.kind === 'copy' ? content.rowCount : content.rows.length;
+  // One chunk is stored (window, seal, insert, notify) while the next is read from the warehouse:
+  // at most one write in flight, awaited before the next starts and before any outcome, so every
+  // chunk is committed before the run's terminal status.
+  let inFlight: Promise<boolean> | null = null;
+  const settle = async (): Promise<boolean> => {
+    const pending = inFlight;
+    inFlight = null;
+    return pending ? pending : true;
+  };
+  const store = async (content: ChunkContent, rows: number): Promise<boolean> => {
     const written = await writer.write(content);
     if (written.ok) {
       if (!rowsWritten) {
@@ -95,6 +88,27 @@ export async function runSqlCell(input: {
     abandoned = true;
     stop.abort();
     return false;
+  };
+  const flush = async (): Promise<boolean> => {
+    if (!pendingRows) return true;
+    const content: ChunkContent =
+      texts.length > 0
+        ? {
+            kind: 'copy',
+            letters,
+            text: texts.length === 1 ? (texts[0] as Buffer) : Buffer.concat(texts, pendingBytes),
+            rowCount: pendingRows,
+          }
+        : { kind: 'rows', rows: cells };
+    const rows = pendingRows;
+    cells = [];
+    texts = [];
+    pendingRows = 0;
+    pendingBytes = 0;
+    chunkTarget = Math.min(chunkTarget * 2, MAX_CHUNK_ROWS);
+    if (!(await settle())) return false;
+    inFlight = store(content, rows);
+    return true;
   };
   const full = () => pendingRows >= chunkTarget || pendingBytes >= MAX_CHUNK_BYTES;
 
@@ -125,14 +139,19 @@ export async function runSqlCell(input: {
         pendingBytes += event.text.length;
         if (full() && !(await flush())) break;
       } else if (event.type === 'end') {
-        if (!(await flush())) break;
+        if (!(await flush()) || !(await settle())) break;
         return { status: 'succeeded', rowCount, truncated: event.truncated };
       } else {
+        await settle();
+        // A run abandoned by its reader ends as that, not as the cancel that stopped its query.
+        if (abandoned) break;
         return { status: 'failed', error: event.error, connected };
       }
       if (abandoned) break;
     }
   } finally {
+    // A write still in flight ends before anything else (its failure, if any, is the outcome's).
+    await settle().catch(() => false);
     // What was written for no one is deleted.
     if (abandoned) await writer.discard();
   }
