@@ -1,6 +1,6 @@
 import type { NotebookCell, ProjectWithLogic, SqlCell } from '@quarry/contracts';
-import { useQuery } from '@tanstack/react-query';
-import { useId, useMemo } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useId, useMemo } from 'react';
 import { trpc } from '../../trpc';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
@@ -10,8 +10,10 @@ import { useCellRun } from '../notebook/use-cell-run';
 import { useCellSource } from '../notebook/use-cell-source';
 import { RunResults } from '../runs/run-results';
 import { sqlErrorPositionOf } from '../runs/sql-position';
+import { schemaQueries } from '../schema-browser/schema-api';
 import { CellConnectionNoteView, CellConnectionPicker } from './cell-connection';
 import { ConnectionLabel } from './connection-label';
+import type { SchemaLookup } from './schema-completion';
 import { sqlDialectFor } from './sql-dialect';
 import { SqlEditor } from './sql-editor';
 import { useSaveCell } from './use-save-cell';
@@ -42,6 +44,16 @@ export function SqlCellView({ projectId, cell, cells, connections, editable, fra
   const kinds = useQuery(trpc.connections.kinds.queryOptions());
   const declared = kinds.data?.find((candidate) => candidate.kind === kind)?.dialect;
   const dialect = useMemo(() => sqlDialectFor(declared), [declared]);
+  const queryClient = useQueryClient();
+  const { connectionId } = cell;
+  const schemaLookup = useCallback<SchemaLookup>(
+    async (word) => {
+      if (!connectionId) return [];
+      const found = await queryClient.fetchQuery(schemaQueries.search({ connectionId, projectId, q: word }));
+      return found.hits;
+    },
+    [queryClient, connectionId, projectId],
+  );
   const errorAt = useMemo(
     () => sqlErrorPositionOf(view.error, view.source, declared ?? 'postgresql'),
     [view.error, view.source, declared],
@@ -91,6 +103,7 @@ export function SqlCellView({ projectId, cell, cells, connections, editable, fra
         dialect={dialect}
         errorAt={errorAt}
         errorSource={view.source}
+        schemaLookup={editable && connectionId ? schemaLookup : null}
       />
       {editable ? null : (
         <p className="muted small" id={`${id}-readonly`}>

@@ -1,5 +1,6 @@
+import { autocompletion } from '@codemirror/autocomplete';
 import { type SQLDialect, sql } from '@codemirror/lang-sql';
-import type { Extension } from '@codemirror/state';
+import { EditorState, type Extension } from '@codemirror/state';
 import {
   Decoration,
   type DecorationSet,
@@ -11,6 +12,7 @@ import {
 import { useMemo } from 'react';
 import type { SqlPosition } from '../runs/sql-position';
 import { CodeEditor } from './code-editor';
+import { type SchemaLookup, schemaCompletionSource } from './schema-completion';
 
 type SqlEditorProps = {
   value: string;
@@ -24,6 +26,8 @@ type SqlEditorProps = {
   /** Where the last run's SQL error is, in `errorSource`; marked while the text is still that SQL. */
   errorAt?: SqlPosition | null;
   errorSource?: string;
+  /** Table and column names from the connection's schema, when it has one the caller may browse. */
+  schemaLookup?: SchemaLookup | null;
 };
 
 /** `{{region}}`, `{{period.start}}`: an input the SQL reads, bound as a parameter when it runs. */
@@ -45,12 +49,21 @@ const inputReferences = ViewPlugin.fromClass(
   { decorations: (plugin) => plugin.decorations },
 );
 
-/** A SQL cell's text: the connection's dialect, and the inputs it reads (`{{name}}`) marked. */
-export function SqlEditor({ dialect, ...props }: SqlEditorProps) {
-  const language = useMemo<Extension>(
-    () => [sql({ dialect, upperCaseKeywords: false }), inputReferences],
-    [dialect],
-  );
+/**
+ * A SQL cell's text: the connection's dialect with its keywords, table and column names completed
+ * from the connection's schema, and the inputs it reads (`{{name}}`) marked.
+ */
+export function SqlEditor({ dialect, schemaLookup = null, ...props }: SqlEditorProps) {
+  const language = useMemo<Extension>(() => {
+    // One source for the editor's life: CodeMirror drops a result from a source it no longer lists.
+    const schemaSource = schemaLookup ? [{ autocomplete: schemaCompletionSource(schemaLookup) }] : [];
+    return [
+      sql({ dialect, upperCaseKeywords: false }),
+      inputReferences,
+      autocompletion({ activateOnTypingDelay: 150 }),
+      EditorState.languageData.of(() => schemaSource),
+    ];
+  }, [dialect, schemaLookup]);
   return (
     <CodeEditor {...props} language={language} label="SQL" placeholderText="select …" kind="sql-editor" />
   );
