@@ -1,5 +1,5 @@
 import type { JsCell, NotebookCell } from '@quarry/contracts';
-import { useId } from 'react';
+import { useId, useMemo } from 'react';
 import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { JsEditor } from '../projects/js-editor';
@@ -7,6 +7,7 @@ import { useSaveCell } from '../projects/use-save-cell';
 import { RunResults } from '../runs/run-results';
 import { CellFrame, type CellFrameProps } from './cell-frame';
 import { CellRunActions } from './cell-run-actions';
+import { namesAbove } from './names-above';
 import { useCellRun } from './use-cell-run';
 import { useCellSource } from './use-cell-source';
 
@@ -25,6 +26,7 @@ type JsCellViewProps = {
 export function JsCellView({ projectId, cell, cells, editable, frame }: JsCellViewProps) {
   const id = useId();
   const [source, edit] = useCellSource(cell.id, cell.source);
+  const names = useMemo(() => namesAbove(cells, cell.id), [cells, cell.id]);
   const saving = useSaveCell({ projectId, cellId: cell.id, initialSource: cell.source });
   const { view, run, cancel, stale } = useCellRun({
     projectId,
@@ -64,6 +66,7 @@ export function JsCellView({ projectId, cell, cells, editable, frame }: JsCellVi
         onBlur={editable ? () => saving.save(source) : undefined}
         readOnly={!editable}
         describedBy={`${id}-hint`}
+        names={names}
       />
       {saving.error ? <ErrorMessage error={quarryErrorOf(saving.error)} /> : null}
       <RunResults view={view} dialect={null} />

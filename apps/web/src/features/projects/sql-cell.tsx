@@ -6,6 +6,7 @@ import { ErrorMessage } from '../../ui/error-message';
 import { quarryErrorOf } from '../../ui/quarry-error';
 import { CellFrame, type CellFrameProps } from '../notebook/cell-frame';
 import { CellRunActions } from '../notebook/cell-run-actions';
+import { namesAbove, sqlReferencesTo } from '../notebook/names-above';
 import { useCellRun } from '../notebook/use-cell-run';
 import { useCellSource } from '../notebook/use-cell-source';
 import { RunResults } from '../runs/run-results';
@@ -45,6 +46,7 @@ export function SqlCellView({ projectId, cell, cells, connections, editable, fra
   const declared = kinds.data?.find((candidate) => candidate.kind === kind)?.dialect;
   const dialect = useMemo(() => sqlDialectFor(declared), [declared]);
   const queryClient = useQueryClient();
+  const inputs = useMemo(() => sqlReferencesTo(namesAbove(cells, cell.id)), [cells, cell.id]);
   const { connectionId } = cell;
   const schemaLookup = useCallback<SchemaLookup>(
     async (word) => {
@@ -104,6 +106,7 @@ export function SqlCellView({ projectId, cell, cells, connections, editable, fra
         errorAt={errorAt}
         errorSource={view.source}
         schemaLookup={editable && connectionId ? schemaLookup : null}
+        inputs={inputs}
       />
       {editable ? null : (
         <p className="muted small" id={`${id}-readonly`}>

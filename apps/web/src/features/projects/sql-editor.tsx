@@ -1,4 +1,4 @@
-import { autocompletion } from '@codemirror/autocomplete';
+import { autocompletion, type CompletionSource } from '@codemirror/autocomplete';
 import { type SQLDialect, sql } from '@codemirror/lang-sql';
 import { EditorState, type Extension } from '@codemirror/state';
 import {
@@ -9,7 +9,7 @@ import {
   ViewPlugin,
   type ViewUpdate,
 } from '@codemirror/view';
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import type { SqlPosition } from '../runs/sql-position';
 import { CodeEditor } from './code-editor';
 import { type SchemaLookup, schemaCompletionSource } from './schema-completion';
@@ -28,6 +28,8 @@ type SqlEditorProps = {
   errorSource?: string;
   /** Table and column names from the connection's schema, when it has one the caller may browse. */
   schemaLookup?: SchemaLookup | null;
+  /** The inputs above the cell as the SQL writes them (`{{region}}`), offered after `{{`. */
+  inputs?: readonly { label: string; detail: string }[];
 };
 
 /** `{{region}}`, `{{period.start}}`: an input the SQL reads, bound as a parameter when it runs. */
@@ -53,15 +55,27 @@ const inputReferences = ViewPlugin.fromClass(
  * A SQL cell's text: the connection's dialect with its keywords, table and column names completed
  * from the connection's schema, and the inputs it reads (`{{name}}`) marked.
  */
-export function SqlEditor({ dialect, schemaLookup = null, ...props }: SqlEditorProps) {
+export function SqlEditor({ dialect, schemaLookup = null, inputs = [], ...props }: SqlEditorProps) {
+  const inputsNow = useRef(inputs);
+  inputsNow.current = inputs;
   const language = useMemo<Extension>(() => {
-    // One source for the editor's life: CodeMirror drops a result from a source it no longer lists.
-    const schemaSource = schemaLookup ? [{ autocomplete: schemaCompletionSource(schemaLookup) }] : [];
+    // The sources live as long as this configuration: CodeMirror drops a result from a source it no
+    // longer lists, so they are made here once and read what changes through a ref.
+    const inputSource: CompletionSource = (context) => {
+      const typed = context.matchBefore(/\{\{[\w.\s]*$/);
+      if (!typed || inputsNow.current.length === 0) return null;
+      const options = inputsNow.current.map((option) => ({ ...option, type: 'variable' }));
+      return { from: typed.from, options, validFor: /^\{\{[\w.\s]*$/ };
+    };
+    const sources = [
+      { autocomplete: inputSource },
+      ...(schemaLookup ? [{ autocomplete: schemaCompletionSource(schemaLookup) }] : []),
+    ];
     return [
       sql({ dialect, upperCaseKeywords: false }),
       inputReferences,
       autocompletion({ activateOnTypingDelay: 150 }),
-      EditorState.languageData.of(() => schemaSource),
+      EditorState.languageData.of(() => sources),
     ];
   }, [dialect, schemaLookup]);
   return (
