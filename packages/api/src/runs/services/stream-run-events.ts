@@ -1,7 +1,13 @@
 import type { RunEvent, RunStatus } from '@quarry/contracts';
 import { QuarryError } from '@quarry/contracts';
 import { runs } from '@quarry/db/schema';
-import { deleteRunChunks, deliverChunk, hasExpiredChunk, readNextChunk } from '@quarry/results';
+import {
+  COPY_BATCH_MARK,
+  deleteRunChunks,
+  deliverChunk,
+  hasExpiredChunk,
+  readNextChunk,
+} from '@quarry/results';
 import { and, eq } from 'drizzle-orm';
 import type { Deps } from '../../deps';
 import { refuseResultsOf } from './results-gate';
@@ -69,9 +75,11 @@ export async function* streamRunEvents(
         yield { type: 'columns', columns: body.columns };
       } else {
         // The batch stays text (JSON or the server's COPY text): decrypted here, parsed only by
-        // the reader.
-        delivered += body.rowCount;
-        yield { type: 'rows', batch: body.text, batchRows: body.rowCount, rowCount: delivered };
+        // the reader. COPY text goes out in pieces of whole rows, each behind the framing line.
+        for (const piece of eventPieces(body.text, body.rowCount)) {
+          delivered += piece.rows;
+          yield { type: 'rows', batch: piece.text, batchRows: piece.rows, rowCount: delivered };
+        }
         // Taken by the reader (the generator resumed for the next event): deleted now, and the
         // runner, which pauses the warehouse read while its window of undelivered chunks is full,
         // is told there is room.
@@ -109,5 +117,37 @@ export async function* streamRunEvents(
       return;
     }
     await deps.notifier.wait(runId, FALLBACK_POLL_MS, signal);
+  }
+}
+
+/**
+ * The most text one `rows` event carries of COPY text. A JSON-lines reader (tRPC's, in the SDK and
+ * the SPA) joins and splits its pending text at every network read, so a line of megabytes costs it
+ * time that grows as the square of the line; pieces of this size keep each line to a read or two.
+ */
+const EVENT_TEXT_CHARS = 128 * 1024;
+
+/**
+ * A chunk's text as the events that carry it: a JSON batch as it is (cutting it would mean parsing
+ * it), COPY text in pieces of whole rows of about EVENT_TEXT_CHARS, each behind the chunk's
+ * framing line, with its own row count.
+ */
+function* eventPieces(text: string, rowCount: number): Generator<{ text: string; rows: number }> {
+  const head = text.startsWith(COPY_BATCH_MARK) ? text.indexOf('\n') + 1 : 0;
+  if (head === 0 || text.length - head <= EVENT_TEXT_CHARS) {
+    yield { text, rows: rowCount };
+    return;
+  }
+  const framing = text.slice(0, head);
+  let from = head;
+  while (from < text.length) {
+    let cut = text.lastIndexOf('\n', from + EVENT_TEXT_CHARS);
+    // One row longer than a piece goes out whole.
+    if (cut < from) cut = text.indexOf('\n', from);
+    const end = cut === -1 ? text.length : cut + 1;
+    let rows = 0;
+    for (let at = text.indexOf('\n', from); at !== -1 && at < end; at = text.indexOf('\n', at + 1)) rows += 1;
+    yield { text: framing + text.slice(from, end), rows };
+    from = end;
   }
 }
