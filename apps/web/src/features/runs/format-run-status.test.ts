@@ -35,6 +35,11 @@ describe('formatRunStatus', () => {
       text: '12,000 rows in 340 ms',
     },
     {
+      name: 'says a JS cell returned a value, not that it found no rows',
+      patch: { phase: 'done', value: '{"a":1}', rowCount: 0, durationMs: 264 },
+      text: 'Returned a value in 264 ms',
+    },
+    {
       name: 'says a cancelled run was cancelled, not that it failed',
       patch: { phase: 'failed', error: { code: 'run.cancelled', message: 'The run was cancelled' } },
       text: 'Cancelled',

@@ -16,6 +16,10 @@ export function formatRunStatus(view: RunView): string {
     case 'running':
       return view.rowCount > 0 ? `Running… ${formatRows(view.rowCount)}` : 'Running…';
     case 'done': {
+      // A JS cell that returned a value rather than rows: there are no rows to count.
+      if (view.value !== null && view.columns.length === 0) {
+        return `Returned a value in ${formatCount(view.durationMs ?? 0)} ms`;
+      }
       const took = `${formatRows(view.rowCount)} in ${formatCount(view.durationMs ?? 0)} ms`;
       return view.truncated ? `${took} (truncated at the row limit)` : took;
     }
