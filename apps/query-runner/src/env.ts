@@ -1,5 +1,6 @@
 import { parseAllowList } from '@quarry/net-policy';
 import { z } from 'zod';
+import { KernelEnv } from './cells/kernel-env';
 
 const Env = z.object({
   /** Quarry's own PostgreSQL (metadata, queue, chunks). */
@@ -54,6 +55,8 @@ const Env = z.object({
   /** Read only to check that --no-node-snapshot is set (KRN-2). */
   NODE_OPTIONS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // JS cells' kernels: pool size, per-cell memory, CPU and wall limits, input caps (cells/kernel-env.ts).
+  ...KernelEnv.shape,
 });
 export type Env = z.infer<typeof Env>;
 

@@ -13,17 +13,18 @@ import {
   type ResultLimits,
   TUNNEL_OPEN_TIMEOUT_MS,
 } from '@quarry/connectors';
-import type { QuarryError, RunExecuteJob } from '@quarry/contracts';
+import { type BoundValue, type QuarryError, type RunExecuteJob, RunPlan } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { connections, runs } from '@quarry/db/schema';
 import type { AllowList } from '@quarry/net-policy';
 import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
-import { RUN_EVENTS_CHANNEL } from '@quarry/results';
+import { createResultWriter, RUN_EVENTS_CHANNEL } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
 import { and, eq, inArray, isNull, sql as raw } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { executeJsPlan, jsPlanOf, type RunnerKernels } from './cells';
 import { connectionConfig } from './connection-config';
 import { cancelOrphanedQuery, sessionKeyContext } from './orphan-cancel';
 import { loadReaderFacts } from './reader-identity';
@@ -44,6 +45,8 @@ export type RunnerDeps = {
    * RESULT_ABANDON_MS when unset).
    */
   resultWindow?: { chunks?: number; abandonAfterMs?: number };
+  /** The kernel pool JS cells run in; without it a JS cell's run fails with a system error. */
+  kernels?: RunnerKernels;
   /** Private hosts the operator allowed data connections to reach (CONN-2). */
   allowPrivateHosts: AllowList;
   /** Quarry's own database, which no data connection reaches whatever is allowed (CONN-2). */
@@ -252,10 +255,30 @@ async function execute(
   await notify(deps.sql, job.runId);
   runLog.info({ connectionId: taken.connectionId }, 'run started');
 
+  // A JS cell's run executes its plan (upstream SQL, then JS in a kernel); a SQL cell's goes on here.
+  const jsPlan = jsPlanOf(taken.plan);
+  if (jsPlan) {
+    await executeJsRun(deps, job, { run: taken, plan: jsPlan, signal, attemptStart });
+    return;
+  }
+  const connectionId = taken.connectionId;
+  if (!connectionId) {
+    await finish(deps, job, {
+      status: 'failed',
+      error: {
+        code: 'run.no_connection',
+        message: 'This SQL cell has no data connection',
+        hint: 'Choose a data connection for the cell, then run it again',
+        kind: 'user',
+      },
+    });
+    return;
+  }
+
   // JOB-4: the payload carried ids only; authorization is decided again here, from the database.
   const owner = await loadMemberActor(db, { workspaceId: taken.workspaceId, userId: taken.ownerId });
   const ownerIsAdmin = owner !== null && isAdmin(owner);
-  const refusal = await authorize(db, taken, owner);
+  const refusal = await authorize(db, { ...taken, connectionId }, owner);
   if (refusal) {
     await finish(deps, job, { status: 'failed', error: { ...refusal, kind: 'user' } });
     return;
@@ -263,7 +286,7 @@ async function execute(
   const [connection] = await db
     .select()
     .from(connections)
-    .where(and(eq(connections.id, taken.connectionId), eq(connections.workspaceId, job.workspaceId)));
+    .where(and(eq(connections.id, connectionId), eq(connections.workspaceId, job.workspaceId)));
   if (!connection) {
     await finish(deps, job, {
       status: 'failed',
@@ -299,7 +322,8 @@ async function execute(
     // The session is named for the run, so a query left behind by a dead runner can be cancelled.
     request: {
       sql: taken.source,
-      params: [],
+      // The cell's {{inputs}}, bound (CONN-4): the plan's values, in the placeholders' order.
+      params: sqlParamsOf(taken.plan),
       rowLimit: taken.rowLimit,
       batchSize: FIRST_CHUNK_ROWS,
       tag: runTag(taken.id),
@@ -385,6 +409,128 @@ async function execute(
   );
 }
 
+/**
+ * The bound values of a SQL cell's run: its plan's target step's params. A run stored before plans
+ * (or whose plan does not parse) had no inputs, so it binds none.
+ */
+function sqlParamsOf(stored: unknown): BoundValue[] {
+  const plan = RunPlan.safeParse(stored);
+  const target = plan.success ? plan.data.steps.at(-1) : undefined;
+  return target?.kind === 'sql' ? target.params : [];
+}
+
+/**
+ * A JS cell's run (issue 11 item 2): its plan executed by the cells module (upstream SQL on each
+ * connection, Can query re-checked, then the JS steps in one kernel session, the results gate
+ * before and after), its result written through the same delivery window as a SQL cell's, and each
+ * step's rows and time recorded with the run.
+ */
+async function executeJsRun(
+  deps: RunnerDeps,
+  job: RunExecuteJob,
+  input: {
+    run: typeof runs.$inferSelect;
+    plan: RunPlan;
+    signal: AbortSignal;
+    attemptStart: Date | undefined;
+  },
+): Promise<void> {
+  const { run, plan, signal, attemptStart } = input;
+  const runLog = deps.log.child({ runId: run.id });
+  if (!deps.kernels) {
+    await finish(
+      deps,
+      job,
+      {
+        status: 'failed',
+        error: {
+          code: 'run.failed',
+          message: 'This query runner cannot run JS cells',
+          hint: 'Ask an operator to check the query runner’s kernels',
+          kind: 'system',
+        },
+      },
+      attemptStart,
+    );
+    return;
+  }
+  const held = and(
+    eq(runs.id, job.runId),
+    eq(runs.workspaceId, job.workspaceId),
+    eq(runs.status, 'running'),
+    ...(attemptStart ? [eq(runs.startedAt, attemptStart)] : []),
+  );
+  const writer = createResultWriter(deps, {
+    workspaceId: job.workspaceId,
+    resultId: job.runId,
+    signal,
+    ...(deps.resultWindow?.chunks ? { window: deps.resultWindow.chunks } : {}),
+    ...(deps.resultWindow?.abandonAfterMs ? { abandonAfterMs: deps.resultWindow.abandonAfterMs } : {}),
+  });
+  let rowsWritten = false;
+  const { steps, result } = await executeJsPlan(
+    { ...deps, kernels: deps.kernels.pool, inputCaps: deps.kernels.inputCaps },
+    {
+      run: {
+        id: run.id,
+        workspaceId: run.workspaceId,
+        projectId: run.projectId,
+        ownerId: run.ownerId,
+        rowLimit: run.rowLimit,
+      },
+      plan,
+      signal,
+      sink: {
+        columns: (columns) => writer.write({ kind: 'columns', columns }),
+        rows: async (rows) => {
+          const written = await writer.write({ kind: 'rows', rows });
+          if (written.ok && !rowsWritten) {
+            // Rows went out: an interrupted run is failed, never run again (see execute()).
+            rowsWritten = true;
+            await deps.db.update(runs).set({ rowCount: rows.length }).where(held);
+          }
+          return written;
+        },
+        value: (json) => writer.write({ kind: 'value', json }),
+      },
+      // Each SQL step's cancel key, sealed for this run, so an orphaned query can be cancelled.
+      onSession: async ({ connectionId, key }) => {
+        await deps.db
+          .update(runs)
+          .set({
+            sessionKey: deps.vault.seal(
+              JSON.stringify({ connectionId, key }),
+              sessionKeyContext(job.workspaceId, job.runId),
+            ),
+          })
+          .where(held);
+      },
+    },
+  );
+  await deps.db.update(runs).set({ steps }).where(held);
+  if (result.ok) {
+    const table = result.value.kind === 'table' ? result.value : null;
+    await finish(
+      deps,
+      job,
+      { status: 'succeeded', rowCount: table?.rowCount ?? 0, truncated: table?.truncated ?? false },
+      attemptStart,
+    );
+    runLog.info({ steps: steps.length, result: result.value.kind }, 'run succeeded');
+    return;
+  }
+  const error = result.error;
+  runLog.info({ code: error.code, kind: error.kind }, 'run failed');
+  // Nothing of a failed result is left for anyone to read.
+  await writer.discard();
+  await finish(
+    deps,
+    job,
+    { status: error.code === 'run.cancelled' ? 'cancelled' : 'failed', error },
+    attemptStart,
+  );
+}
+
 /** The warehouse session's name for a run (PostgreSQL's application_name holds 63 bytes). */
 export const runTag = (runId: string): string => `quarry-run:${runId}`.slice(0, 63);
 
@@ -421,7 +567,7 @@ function shownError(error: ConnectorError): RunError {
 /** The results gate and the authoring check, through the same engine the API uses. */
 async function authorize(
   db: Db,
-  run: typeof runs.$inferSelect,
+  run: typeof runs.$inferSelect & { connectionId: string },
   actor: MemberActor | null,
 ): Promise<QuarryError | null> {
   const refused = (reason: Reason): QuarryError => ({ code: reason.code, message: reason.message });

@@ -5,11 +5,12 @@ import { createDb, errorForLog } from '@quarry/db';
 import { connectionProbes } from '@quarry/db/schema';
 import { EMPTY_ALLOW_LIST, parseAllowList } from '@quarry/net-policy';
 import { jobNames, QUEUE_SCHEMA, startQueue } from '@quarry/queue';
-import { sweepExpiredChunks } from '@quarry/results';
+import { sweepExpiredCache, sweepExpiredChunks } from '@quarry/results';
 import { loadVaultFromEnv } from '@quarry/vault';
 import { lt } from 'drizzle-orm';
 import pino from 'pino';
 import { failAbandonedRuns } from './abandoned-runs';
+import { createRunnerKernels } from './cells';
 import type { Env } from './env';
 import { executeRun, handBack, RunRetryError } from './execute-run';
 import { serveRunnerMetrics } from './metrics';
@@ -65,8 +66,11 @@ export async function startWorker(
   }
   const ownDatabase = ownDatabaseFrom(env.DATABASE_URL);
   const cancellations = await startRunCancellations(sql);
+  // JS cells' kernels: a supervised pool of child processes, apart from this loop (KRN-1).
+  const kernels = createRunnerKernels(env, log);
   const deps = {
     cancellations,
+    kernels,
     allowPrivateHosts,
     ...(ownDatabase ? { ownDatabase } : {}),
     db,
@@ -162,6 +166,9 @@ export async function startWorker(
       async handle() {
         const swept = await sweepExpiredChunks(db, new Date());
         if (swept) log.info({ swept }, 'expired result chunks deleted');
+        // Cached results past their TTL, and entries a dead runner left half written.
+        const sweptCache = await sweepExpiredCache(db, new Date());
+        if (sweptCache) log.info({ swept: sweptCache }, 'expired cached results deleted');
         // Runs whose job exhausted its retries (or otherwise ended) without ending them (JOB-5).
         const abandoned = await failAbandonedRuns(deps);
         if (abandoned) log.warn({ abandoned }, 'runs left behind by their jobs failed');
@@ -218,6 +225,7 @@ export async function startWorker(
       }
       await queue.stop({ graceful: true, timeoutMs: 5_000 });
       await cancellations.close();
+      await kernels.close();
       await new Promise<void>((resolve) => health.close(() => resolve()));
       await close();
       state = 'stopped';

@@ -45,6 +45,14 @@ export function sealCopyText(vault: Vault, context: VaultContext, letters: strin
   return vault.seal(Buffer.concat([head, text], head.length + text.length), context);
 }
 
+/** What starts the chunk of a JS cell's value result (the value's JSON text follows). */
+export const VALUE_CHUNK_MARK = 'value:';
+
+/** Seals a JS cell's value result: its JSON text behind VALUE_CHUNK_MARK. */
+export function sealValue(vault: Vault, context: VaultContext, json: string): Buffer {
+  return vault.seal(`${VALUE_CHUNK_MARK}${json}`, context);
+}
+
 /** The chunk's plaintext; a chunk that fails authentication (moved, altered) throws. */
 export function openChunkText(vault: Vault, context: VaultContext, payload: Uint8Array): string {
   const text = vault.openText(payload, context);

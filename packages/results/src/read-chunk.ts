@@ -3,12 +3,16 @@ import type { Db } from '@quarry/db';
 import { runChunks } from '@quarry/db/schema';
 import type { Vault } from '@quarry/vault';
 import { and, asc, eq, gt, gte, lte } from 'drizzle-orm';
-import { chunkContext, openChunkText, parseColumnsChunk } from './chunk-format';
+import { chunkContext, openChunkText, parseColumnsChunk, VALUE_CHUNK_MARK } from './chunk-format';
 
-/** An opened chunk: the columns, or a batch of rows kept as JSON text for the reader to parse. */
+/**
+ * An opened chunk: the columns, a batch of rows kept as text for the reader to parse, or a JS
+ * cell's value as JSON text.
+ */
 export type ChunkBody =
   | { kind: 'columns'; columns: Column[] }
-  | { kind: 'rows'; text: string; rowCount: number };
+  | { kind: 'rows'; text: string; rowCount: number }
+  | { kind: 'value'; json: string };
 
 /**
  * The first chunk of a run at or after `fromSeq` that has not expired by `now`, or null. Opening it
@@ -40,9 +44,10 @@ export async function readNextChunk(
         chunkContext(input.workspaceId, input.runId, chunk.seq),
         chunk.payload,
       );
-      return chunk.rowCount === 0
-        ? { kind: 'columns', columns: parseColumnsChunk(text) }
-        : { kind: 'rows', text, rowCount: chunk.rowCount };
+      if (chunk.rowCount > 0) return { kind: 'rows', text, rowCount: chunk.rowCount };
+      if (text.startsWith(VALUE_CHUNK_MARK))
+        return { kind: 'value', json: text.slice(VALUE_CHUNK_MARK.length) };
+      return { kind: 'columns', columns: parseColumnsChunk(text) };
     },
   };
 }

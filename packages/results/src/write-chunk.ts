@@ -2,29 +2,54 @@ import type { Cell, Column } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import { runChunks } from '@quarry/db/schema';
 import type { Vault, VaultContext } from '@quarry/vault';
-import { chunkContext, RUN_CHUNK_TTL_MS, sealColumns, sealCopyText, sealRows } from './chunk-format';
+import {
+  chunkContext,
+  RUN_CHUNK_TTL_MS,
+  sealColumns,
+  sealCopyText,
+  sealRows,
+  sealValue,
+} from './chunk-format';
 
 /**
- * What a chunk holds: the result's columns (always chunk 0), or a batch of rows, as cells or as the
- * server's COPY text (whole rows; `letters` from copyColumnLetters of the result's columns).
+ * What a chunk holds: the result's columns (always chunk 0), a batch of rows, as cells or as the
+ * server's COPY text (whole rows; `letters` from copyColumnLetters of the result's columns), or the
+ * value a JS cell returned instead of a table (its JSON text; the result's only chunk).
  */
 export type ChunkContent =
   | { kind: 'columns'; columns: Column[] }
   | { kind: 'rows'; rows: Cell[][] }
-  | { kind: 'copy'; letters: string; text: Buffer; rowCount: number };
+  | { kind: 'copy'; letters: string; text: Buffer; rowCount: number }
+  | { kind: 'value'; json: string };
 
-const rowCountOf = (content: ChunkContent) =>
-  content.kind === 'columns' ? 0 : content.kind === 'rows' ? content.rows.length : content.rowCount;
+const rowCountOf = (content: ChunkContent) => {
+  switch (content.kind) {
+    case 'columns':
+    case 'value':
+      return 0;
+    case 'rows':
+      return content.rows.length;
+    case 'copy':
+      return content.rowCount;
+  }
+};
 
 function sealContent(vault: Vault, context: VaultContext, content: ChunkContent): Buffer {
-  if (content.kind === 'columns') return sealColumns(vault, context, content.columns);
-  if (content.kind === 'rows') return sealRows(vault, context, content.rows);
-  return sealCopyText(vault, context, content.letters, content.text);
+  switch (content.kind) {
+    case 'columns':
+      return sealColumns(vault, context, content.columns);
+    case 'rows':
+      return sealRows(vault, context, content.rows);
+    case 'copy':
+      return sealCopyText(vault, context, content.letters, content.text);
+    case 'value':
+      return sealValue(vault, context, content.json);
+  }
 }
 
 /**
  * Seals one chunk of a run's result under its (workspace, run, seq) context and stores it until
- * `now + RUN_CHUNK_TTL_MS`. Row count 0 marks the columns chunk. The runner is the only writer.
+ * `now + RUN_CHUNK_TTL_MS`. Row count 0 marks the columns chunk (or a value). The runner is the only writer.
  */
 export async function writeChunk(
   db: Db,

@@ -243,13 +243,27 @@ describe('a cell pointed past the API at a connection its project does not use',
     });
     for (const connectionId of [h.a.connectionId, otherOwn.id]) {
       const cellId = await sqlCellIn(h, h.a, projectId, connectionId);
-      const run = await editor.runs.start({ projectId, cellId, source: 'select count(*) from orders' });
-      const finished = await runOutcome(run.id);
+      // The API refuses to plan it, and records no run.
+      const refused = await answer(
+        editor.runs.start({ projectId, cellId, source: 'select count(*) from orders' }),
+      );
+      expect(refused, connectionId).toMatchObject({ ok: false, quarry: 'connections.not_in_project' });
+      const [recorded] = await h.deps.sql<{ n: number }[]>`
+        select count(*)::int as n from runs where cell_id = ${cellId}`;
+      expect(recorded?.n).toBe(0);
+      // A run row written past the API (the race's leftover) is refused by the runner itself.
+      const runId = newId('run');
+      await h.deps.sql`
+        insert into runs (id, workspace_id, project_id, cell_id, owner_id, connection_id, connection_ids, source, row_limit)
+        values (${runId}, ${h.a.workspaceId}, ${projectId}, ${cellId}, ${h.a.users.editor.id}, ${connectionId},
+                ${[connectionId]}, 'select count(*) from orders', 100)`;
+      await h.deps.queue.send('run.execute', { runId, workspaceId: h.a.workspaceId });
+      const finished = await runOutcome(runId);
       expect(finished.status, connectionId).toBe('failed');
       expect(finished.error, connectionId).toMatchObject({ code: 'run.connection_not_in_project' });
       const [chunks] = await h.deps.sql<
         { n: number }[]
-      >`select count(*)::int as n from run_chunks where run_id = ${run.id}`;
+      >`select count(*)::int as n from run_chunks where run_id = ${runId}`;
       expect(chunks?.n ?? 0).toBe(0);
     }
   });

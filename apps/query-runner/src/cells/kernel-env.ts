@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createKernelPool, type KernelPool } from '../kernels';
+import { registerKernelPoolMetrics } from '../metrics';
 
 /**
  * The runner's settings for JS cells. Merged into the runner's `Env` (src/env.ts) so they are read
@@ -69,9 +70,14 @@ export function createRunnerKernels(
     hostHeapMb: parsed.QUARRY_KERNEL_HOST_HEAP_MB,
     hostRssMb: parsed.QUARRY_KERNEL_HOST_RSS_MB,
   });
+  // Its size, states and memory on the runner's /metrics while it lives.
+  const unregisterMetrics = registerKernelPoolMetrics(pool);
   return {
     pool,
     inputCaps: { maxRows: parsed.QUARRY_JS_INPUT_MAX_ROWS, maxBytes: parsed.QUARRY_JS_INPUT_MAX_BYTES },
-    close: () => pool.close(),
+    close: () => {
+      unregisterMetrics();
+      return pool.close();
+    },
   };
 }

@@ -44,6 +44,8 @@ export function chunkPlaintext(chunk: CacheChunk | RunChunkContent): {
     const head = Buffer.from(`${COPY_BATCH_MARK}${chunk.letters}\n`, 'latin1');
     return { text: Buffer.concat([head, chunk.text]), rowCount: chunk.rowCount };
   }
+  // The cache holds SQL results only; a JS cell's value never reaches it.
+  if (chunk.kind === 'value') throw new Error('a JS value result is never cached');
   if ('text' in chunk) return { text: chunk.text, rowCount: chunk.rowCount };
   if ('bytes' in chunk) return { text: chunk.bytes, rowCount: chunk.rowCount };
   return { text: JSON.stringify(chunk.rows), rowCount: chunk.rows.length };

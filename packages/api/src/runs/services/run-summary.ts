@@ -1,5 +1,6 @@
-import { QuarryError, type RunSummary } from '@quarry/contracts';
+import { QuarryError, RunStepOutcome, type RunSummary } from '@quarry/contracts';
 import type { runs } from '@quarry/db/schema';
+import { z } from 'zod';
 
 /**
  * A run as its owner sees it. `queuePosition` is where a queued run stands in the queue (1: next);
@@ -16,6 +17,14 @@ export function toRunSummary(row: typeof runs.$inferSelect, queuePosition: numbe
     error: error?.success ? error.data : null,
     createdAt: row.createdAt,
     queuePosition: row.status === 'queued' ? queuePosition : null,
-    steps: [],
+    steps: recordedSteps(row.steps),
   };
+}
+
+const RecordedSteps = z.array(RunStepOutcome);
+
+/** The steps the runner recorded (a JS cell's run: each cell it ran); none before it finished. */
+function recordedSteps(stored: unknown): RunStepOutcome[] {
+  const parsed = RecordedSteps.safeParse(stored);
+  return parsed.success ? parsed.data : [];
 }

@@ -73,6 +73,9 @@ export async function* streamRunEvents(
       const body = chunk.open();
       if (body.kind === 'columns') {
         yield { type: 'columns', columns: body.columns };
+      } else if (body.kind === 'value') {
+        yield { type: 'value', json: body.json };
+        await deliverChunk(deps.sql, { resultId: runId, seq: chunk.seq });
       } else {
         // The batch stays text (JSON or the server's COPY text): decrypted here, parsed only by
         // the reader. COPY text goes out in pieces of whole rows, each behind the framing line.
