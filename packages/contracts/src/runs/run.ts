@@ -20,6 +20,11 @@ export const StartRunInput = z.object({
   /** Values of the notebook's inputs by name; an input left out (or null) takes its default. */
   inputs: InputValues.default({}),
   rowLimit: z.number().int().min(1).max(RUN_ROW_LIMIT_MAX).default(RUN_ROW_LIMIT_DEFAULT),
+  /**
+   * Run on the warehouse even when the connection's result cache holds a fresh result (the fresh
+   * result then replaces the cached one).
+   */
+  refresh: z.boolean().default(false),
 });
 export type StartRunInput = z.input<typeof StartRunInput>;
 
@@ -38,6 +43,11 @@ export const RunSummary = z.object({
    * behind everyone else's earlier ones); null once it runs, or when not known.
    */
   queuePosition: z.number().int().min(1).nullable(),
+  /**
+   * Set when the result was served from the connection's result cache: when it was computed on
+   * the warehouse (the SPA shows "from cache, N min old"). Absent or null for a fresh result.
+   */
+  cachedAt: z.date().nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -129,6 +139,8 @@ export const RunEvent = z.discriminatedUnion('type', [
     rowCount: z.number().int(),
     truncated: z.boolean(),
     durationMs: z.number().int(),
+    /** Set when the result came from the result cache: when it was computed on the warehouse. */
+    cachedAt: z.date().optional(),
   }),
   z.object({ type: z.literal('error'), error: QuarryError }),
 ]);
