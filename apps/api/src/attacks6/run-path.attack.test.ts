@@ -200,4 +200,49 @@ describe('JS cells reaching for cells they do not name', () => {
     expect(chunks[0]?.n).toBe(0);
     expect(JSON.stringify(ended)).not.toContain('the secret row');
   }, 60_000);
+
+  it("a kernel keeps nothing of one member's run for the next run of another member (KRN-5)", async () => {
+    const projectId = await project([stack.fixture.connectionId]);
+    await stack.database.sql`insert into project_grants (id, workspace_id, project_id, user_id, permission)
+      values (${newId('grant')}, ${stack.fixture.workspaceId}, ${projectId}, ${stack.fixture.users.manager.id}, 'can_edit')`;
+    const cell = await client.api.projects.addCell.mutate({
+      projectId,
+      kind: 'js',
+      afterCellId: null,
+      name: 'state',
+      source: 'return 1',
+    });
+    const planted = await client.api.runs.start.mutate({
+      projectId,
+      cellId: cell.id,
+      source: [
+        'globalThis.__left = "editor secret";',
+        'Object.prototype.__polluted = "editor secret";',
+        'Array.prototype.push = function () { return "editor secret"; };',
+        'return "planted";',
+      ].join('\n'),
+    });
+    expect((await eventsOf(planted.id)).at(-1)?.type).toBe('done');
+    const manager = createQuarryClient({
+      url: stack.api.url,
+      token: await stack.tokenFor(stack.fixture.users.manager.email, 'kernel reuse'),
+    });
+    for (let i = 0; i < 3; i += 1) {
+      const run = await manager.api.runs.start.mutate({
+        projectId,
+        cellId: cell.id,
+        source:
+          'const a = []; a.push(1); return [typeof globalThis.__left, typeof ({}).__polluted, a.length].join(",");',
+      });
+      const events: RunEvent[] = [];
+      for await (const event of (await manager.api.runs.events.query({
+        runId: run.id,
+      })) as AsyncIterable<RunEvent>) {
+        events.push(event);
+        if (event.type === 'done' || event.type === 'error') break;
+      }
+      const value = events.find((e) => e.type === 'value');
+      expect(value?.type === 'value' ? JSON.parse(value.json) : events).toBe('undefined,undefined,1');
+    }
+  });
 });
