@@ -15,10 +15,10 @@ const finished = (view: RunView) => view.phase === 'done' || view.phase === 'fai
 function startRun(
   run: ReturnType<typeof useRunStream>['run'],
   source: string,
-  _inputs: InputValues,
+  inputs: InputValues,
   onStarted: () => void,
 ): Promise<void> {
-  return run(source, onStarted);
+  return run(source, onStarted, inputs);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { InputValues } from '@quarry/contracts';
 import { useMutation } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { trpc, trpcClient } from '../../trpc';
@@ -58,18 +59,33 @@ export function useRunStream(input: { projectId: string; cellId: string }) {
   );
 
   const run = useCallback(
-    async (source: string, onStarted?: () => void) => {
+    async (source: string, onStarted?: () => void, inputs: InputValues = {}) => {
       stream.current?.abort();
       const controller = new AbortController();
       stream.current = controller;
       const isCurrent = () => stream.current === controller && !controller.signal.aborted;
       live.current = queuedRun(source);
       flushNow();
+      let polling: ReturnType<typeof setInterval> | null = null;
       try {
-        const summary = await startRun({ projectId, cellId, source, rowLimit: CELL_ROW_LIMIT });
+        const summary = await startRun({ projectId, cellId, source, inputs, rowLimit: CELL_ROW_LIMIT });
         onStarted?.();
         if (!isCurrent()) return;
         runId.current = summary.id;
+        live.current = { ...live.current, queuePosition: summary.queuePosition };
+        flushNow();
+        // While it waits, its place in line (runs.get); the running status clears it.
+        polling = setInterval(() => {
+          if (!isCurrent() || live.current.phase !== 'queued') return;
+          trpcClient.runs.get.query({ runId: summary.id }).then(
+            (now) => {
+              if (!isCurrent() || live.current.phase !== 'queued') return;
+              live.current = { ...live.current, queuePosition: now.queuePosition };
+              flushSoon();
+            },
+            () => undefined,
+          );
+        }, 1000);
         if (summary.status === 'failed' || summary.status === 'cancelled') {
           live.current = failedRun(live.current, summary.error ?? STREAM_ENDED);
           flushNow();
@@ -96,6 +112,7 @@ export function useRunStream(input: { projectId: string; cellId: string }) {
         live.current = failedRun(live.current, quarryErrorOf(error));
         flushNow();
       } finally {
+        if (polling !== null) clearInterval(polling);
         if (stream.current === controller) {
           stream.current = null;
           runId.current = null;
