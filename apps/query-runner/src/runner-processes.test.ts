@@ -14,7 +14,7 @@ import { type Queue, startQueue } from '@quarry/queue';
 import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import { eq } from 'drizzle-orm';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * Real runner processes, started as `npm start` starts one (main.ts under node --no-node-snapshot),
@@ -42,6 +42,13 @@ beforeAll(async () => {
   if (!vault.ok) throw new Error(vault.error.message);
   fixture = await createWorkspaceFixture(database.db, { vault: vault.value, warehouse: warehouse.reader });
   queue = await startQueue(database.url, { supervise: false });
+});
+
+/** A test's runners never outlive it: one left running would take the next test's runs. */
+afterEach(async () => {
+  const alive = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  for (const child of alive) child.kill('SIGKILL');
+  await Promise.all(alive.map((child) => new Promise((resolve) => child.once('exit', resolve))));
 });
 
 afterAll(async () => {
@@ -132,23 +139,34 @@ async function backendsOf(runId: string): Promise<number[]> {
   return rows.map((row) => row.pid);
 }
 
+/** Every warehouse session of a run, in any state. */
+async function sessionsOf(runId: string): Promise<number[]> {
+  const rows = await admin<{ pid: number }[]>`
+    select pid from pg_stat_activity where application_name = ${`quarry-run:${runId}`}`;
+  return rows.map((row) => row.pid);
+}
+
 const holder = (runners: Runner[], runId: string) =>
   runners.find((r) => r.lines.some((line) => line.msg === 'run started' && line.runId === runId));
 
 describe('two runner processes sharing one queue', () => {
   it('notices a runner killed mid-run within a minute, cancels its warehouse query, and fails the run with the reason when rows had gone out', async () => {
     const runners = [await startRunner(), await startRunner()];
-    // A thousand rows go out at once (one chunk); then the query sleeps on row 1001.
+    // Five thousand rows go out (more than the server's or the driver's buffers hold back, fewer
+    // than the run's row limit); then the query sleeps on the next one.
     const id = await startRun(
-      'select g, case when g = 1001 then pg_sleep(600) end as slept from generate_series(1, 2000) g',
+      'select g, case when g = 5001 then pg_sleep(600) end as slept from generate_series(1, 6000) g',
     );
     expect(
       await waitFor(async () => {
         const row = await runRow(id);
-        return row?.status === 'running' && row.rowCount === 1000 && row.sessionKey !== null;
+        return row?.status === 'running' && (row.rowCount ?? 0) > 0 && row.sessionKey !== null;
       }, 30_000),
     ).toBe(true);
-    const [orphan] = await backendsOf(id);
+    // The run's session on the warehouse, whatever it is doing (sleeping, or waiting for the runner
+    // to read while nobody reads the result): the dead runner's session must be gone at the end.
+    expect(await waitFor(async () => (await sessionsOf(id)).length === 1, 10_000)).toBe(true);
+    const [orphan] = await sessionsOf(id);
     expect(orphan).toBeGreaterThan(0);
     const victim = holder(runners, id);
     if (!victim) throw new Error('no runner holds the run');
@@ -166,8 +184,9 @@ describe('two runner processes sharing one queue', () => {
       sessionKey: null,
       error: { code: 'run.interrupted', kind: 'system', message: expect.stringMatching(/stopped/) },
     });
-    // The dead runner's query is cancelled on the warehouse, by the survivor, through the key.
-    expect(await waitFor(async () => (await backendsOf(id)).length === 0, 10_000)).toBe(true);
+    // The dead runner's query is cancelled on the warehouse, by the survivor, through the key: its
+    // session ends (no statement, idle or active, is left of it).
+    expect(await waitFor(async () => (await sessionsOf(id)).length === 0, 10_000)).toBe(true);
     expect(
       survivor?.lines.some(
         (line) => line.msg === 'orphaned query cancelled on the warehouse' && line.runId === id,
