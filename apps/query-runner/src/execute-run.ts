@@ -20,7 +20,13 @@ import { writeAuditEvent } from '@quarry/db/audit';
 import { connections, runs } from '@quarry/db/schema';
 import type { AllowList } from '@quarry/net-policy';
 import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
-import { createResultWriter, RUN_EVENTS_CHANNEL } from '@quarry/results';
+import {
+  type ChunkContent,
+  cachedChunkContent,
+  createResultWriter,
+  type ResultWriter,
+  RUN_EVENTS_CHANNEL,
+} from '@quarry/results';
 import type { Vault } from '@quarry/vault';
 import { and, eq, inArray, isNull, sql as raw } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -28,6 +34,7 @@ import { executeJsPlan, jsPlanOf, type RunnerKernels } from './cells';
 import { connectionConfig } from './connection-config';
 import { cancelOrphanedQuery, sessionKeyContext } from './orphan-cancel';
 import { loadReaderFacts } from './reader-identity';
+import { type CachedStatement, type RecordingSink, recordIntoCache, serveFromCache } from './result-cache';
 import type { RunCancellations } from './run-cancellations';
 import { runSqlCell } from './sql-cell-run';
 
@@ -299,6 +306,66 @@ async function execute(
     });
     return;
   }
+  // Who reads, as Quarry's database says now: what a connection that passes the reader's identity
+  // to the warehouse signs (CONN-5), and what keys the cache for it. The gate above refused a run
+  // without a member owner.
+  const reader = owner ? await loadReaderFacts(db, { workspaceId: taken.workspaceId, actor: owner }) : null;
+  const params = sqlParamsOf(taken.plan);
+  const statement: CachedStatement = {
+    workspaceId: job.workspaceId,
+    runId: job.runId,
+    connection,
+    sql: taken.source,
+    params,
+    rowLimit: taken.rowLimit,
+    owner,
+    reader,
+    refresh: taken.refresh,
+  };
+  let rowsWritten = false;
+  const markRowsWritten = async (rows: number) => {
+    // The marker that rows went out: past it, an interrupted or failed run is never run again (its
+    // reader has rows; a retry would send them twice).
+    rowsWritten = true;
+    await db
+      .update(runs)
+      .set({ rowCount: rows })
+      .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'running')));
+  };
+  // A hit is a read like any other: the cache decides the gate again for this owner first (item 8).
+  const cacheOut = createResultWriter(deps, {
+    workspaceId: job.workspaceId,
+    resultId: job.runId,
+    signal,
+    ...(deps.resultWindow?.chunks ? { window: deps.resultWindow.chunks } : {}),
+    ...(deps.resultWindow?.abandonAfterMs ? { abandonAfterMs: deps.resultWindow.abandonAfterMs } : {}),
+  });
+  const served = await serveFromCache(deps, statement, async (chunk) => {
+    const written = await cacheOut.write(cachedChunkContent(chunk));
+    if (written.ok && chunk.kind === 'rows' && !rowsWritten) await markRowsWritten(chunk.rowCount);
+    return written;
+  });
+  if (served.ok && served.value) {
+    const { rowCount, truncated, createdAt } = served.value;
+    await finish(deps, job, { status: 'succeeded', rowCount, truncated, cachedAt: createdAt }, attemptStart);
+    runLog.info({ rowCount, truncated, cachedAt: createdAt }, 'run served from the cache');
+    return;
+  }
+  if (!served.ok) {
+    const failure = served.error;
+    if (failure.reason === 'gate') {
+      await finish(deps, job, { status: 'failed', error: { ...failure.error, kind: 'user' } }, attemptStart);
+      return;
+    }
+    if (failure.reason === 'sink' || failure.chunksSent > 0) {
+      await cacheOut.discard();
+      const kind = failure.reason === 'sink' ? 'user' : 'system';
+      await finish(deps, job, { status: 'failed', error: { ...failure.error, kind } }, attemptStart);
+      return;
+    }
+    // A sealed entry that failed its check sent nothing and was deleted: the warehouse answers.
+  }
+
   const connector = await connectionConfig(deps, connection, { userId: taken.ownerId, runId: taken.id });
   if (!connector.ok) {
     const { vaultCode, ...error } = connector.error;
@@ -307,11 +374,7 @@ async function execute(
     return;
   }
 
-  let rowsWritten = false;
-
-  // Who reads, as Quarry's database says now: what a connection that passes the reader's identity
-  // to the warehouse signs (CONN-5). The gate above refused a run without a member owner.
-  const reader = owner ? await loadReaderFacts(db, { workspaceId: taken.workspaceId, actor: owner }) : null;
+  let recording: RecordingSink<ChunkContent, Awaited<ReturnType<ResultWriter['write']>>> | undefined;
 
   const connectingSince = performance.now();
   const outcome = await runSqlCell({
@@ -323,7 +386,7 @@ async function execute(
     request: {
       sql: taken.source,
       // The cell's {{inputs}}, bound (CONN-4): the plan's values, in the placeholders' order.
-      params: sqlParamsOf(taken.plan),
+      params,
       rowLimit: taken.rowLimit,
       batchSize: FIRST_CHUNK_ROWS,
       tag: runTag(taken.id),
@@ -354,16 +417,18 @@ async function execute(
     ...(deps.resultWindow ? { window: deps.resultWindow } : {}),
     // The marker that rows went out: past it, an interrupted or failed run is never run again (its
     // reader has rows; a retry would send them twice).
-    onFirstRows: async (rows) => {
-      rowsWritten = true;
-      await db
-        .update(runs)
-        .set({ rowCount: rows })
-        .where(
-          and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'running')),
-        );
+    onFirstRows: markRowsWritten,
+    // What the run writes is also kept in the cache when the connection's policy is on.
+    wrapWrite: (write) => {
+      recording = recordIntoCache(deps, { ...statement, startedAt: attemptStart ?? deps.now() }, write);
+      return recording.write;
     },
   });
+  if (outcome.status === 'succeeded') {
+    await recording?.complete({ rowCount: outcome.rowCount, truncated: outcome.truncated });
+  } else {
+    await recording?.abandon();
+  }
   if (outcome.status === 'succeeded') {
     const { rowCount, truncated } = outcome;
     await finish(deps, job, { status: 'succeeded', rowCount, truncated }, attemptStart);
@@ -606,7 +671,8 @@ async function authorize(
 }
 
 export type Outcome =
-  | { status: 'succeeded'; rowCount: number; truncated: boolean }
+  /** `cachedAt`: the result was served from the cache, computed then. */
+  | { status: 'succeeded'; rowCount: number; truncated: boolean; cachedAt?: Date }
   | { status: 'failed' | 'cancelled'; error: RunError };
 
 /**
@@ -632,6 +698,7 @@ export async function finish(
               truncated: outcome.truncated,
               finishedAt: now,
               sessionKey: null,
+              cacheHitAt: outcome.cachedAt ?? null,
             }
           : { status: outcome.status, error: outcome.error, finishedAt: now, sessionKey: null },
       )
@@ -656,7 +723,11 @@ export async function finish(
         outcome: outcome.status === 'succeeded' ? 'success' : 'failure',
         details:
           outcome.status === 'succeeded'
-            ? { rowCount: outcome.rowCount, truncated: outcome.truncated }
+            ? {
+                rowCount: outcome.rowCount,
+                truncated: outcome.truncated,
+                ...(outcome.cachedAt ? { cachedAt: outcome.cachedAt.toISOString() } : {}),
+              }
             : { code: outcome.error.code, kind: outcome.error.kind },
       },
       now,

@@ -1,7 +1,13 @@
 import type { BoundConnector, ConnectContext, ConnectorError, StreamRequest } from '@quarry/connectors';
-import type { Cell } from '@quarry/contracts';
+import type { Cell, Column } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
-import { type ChunkContent, copyColumnLetters, createResultWriter, RESULT_ABANDONED } from '@quarry/results';
+import {
+  type ChunkContent,
+  copyColumnLetters,
+  createResultWriter,
+  RESULT_ABANDONED,
+  type ResultWriter,
+} from '@quarry/results';
 import type { Vault } from '@quarry/vault';
 
 const FIRST_CHUNK_ROWS = 1000;
@@ -43,6 +49,8 @@ export async function runSqlCell(input: {
    * went out, and an interrupted run must not be run again.
    */
   onFirstRows?: (rows: number) => Promise<void>;
+  /** Wraps the result writer's `write`, so what is written also goes elsewhere (the result cache). */
+  wrapWrite?: (write: ResultWriter['write']) => ResultWriter['write'];
 }): Promise<SqlCellOutcome> {
   const stop = new AbortController();
   const signal = AbortSignal.any([input.context.signal, stop.signal]);
@@ -53,6 +61,7 @@ export async function runSqlCell(input: {
     ...(input.window?.chunks ? { window: input.window.chunks } : {}),
     ...(input.window?.abandonAfterMs ? { abandonAfterMs: input.window.abandonAfterMs } : {}),
   });
+  const write = input.wrapWrite ? input.wrapWrite(writer.write) : writer.write;
 
   let connected = false;
   let letters = '';
@@ -64,6 +73,15 @@ export async function runSqlCell(input: {
   let pendingBytes = 0;
   let abandoned = false;
   let rowsWritten = false;
+  // The columns are written with the first rows (or at the end of an empty result), as the cursor
+  // path always did: COPY announces them before the statement produced anything, and a run
+  // interrupted then (an orphan's retry) must find no chunk of it written late.
+  let columnsPending: Column[] | null = null;
+  const writeColumns = async () => {
+    const columns = columnsPending;
+    columnsPending = null;
+    if (columns) await write({ kind: 'columns', columns });
+  };
 
   // One chunk is stored (window, seal, insert, notify) while the next is read from the warehouse:
   // at most one write in flight, awaited before the next starts and before any outcome, so every
@@ -75,7 +93,7 @@ export async function runSqlCell(input: {
     return pending ? pending : true;
   };
   const store = async (content: ChunkContent, rows: number): Promise<boolean> => {
-    const written = await writer.write(content);
+    const written = await write(content);
     if (written.ok) {
       if (!rowsWritten) {
         rowsWritten = true;
@@ -91,6 +109,7 @@ export async function runSqlCell(input: {
   };
   const flush = async (): Promise<boolean> => {
     if (!pendingRows) return true;
+    await writeColumns();
     const content: ChunkContent =
       texts.length > 0
         ? {
@@ -123,7 +142,7 @@ export async function runSqlCell(input: {
       if (event.type === 'columns') {
         connected = true;
         letters = copyColumnLetters(event.columns);
-        await writer.write({ kind: 'columns', columns: event.columns });
+        columnsPending = event.columns;
       } else if (event.type === 'rows') {
         rowCount += event.rows.length;
         for (const row of event.rows) {
@@ -140,6 +159,7 @@ export async function runSqlCell(input: {
         if (full() && !(await flush())) break;
       } else if (event.type === 'end') {
         if (!(await flush()) || !(await settle())) break;
+        await writeColumns();
         return { status: 'succeeded', rowCount, truncated: event.truncated };
       } else {
         await settle();

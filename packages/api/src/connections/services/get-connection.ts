@@ -38,5 +38,7 @@ export async function getConnection(
     storedSecrets: row.storedSecrets,
     canRefreshSchema: row.canRefreshSchema,
     sshHostKey: row.sshHostKey,
+    // Off (null) or how long a result is kept for the next reader who passes the gate.
+    cacheTtlSeconds: row.cacheTtlSeconds,
   });
 }

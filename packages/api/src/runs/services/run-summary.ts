@@ -17,6 +17,8 @@ export function toRunSummary(row: typeof runs.$inferSelect, queuePosition: numbe
     error: error?.success ? error.data : null,
     createdAt: row.createdAt,
     queuePosition: row.status === 'queued' ? queuePosition : null,
+    // When a run was served from the cache: when that result was computed.
+    cachedAt: row.cacheHitAt,
     steps: recordedSteps(row.steps),
   };
 }

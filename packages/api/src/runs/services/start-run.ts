@@ -120,6 +120,8 @@ export async function startRun(
         inputs: plan.inputs,
         source: target.kind === 'sql' ? target.sql : target.source,
         rowLimit: input.rowLimit,
+        // A refresh is never served from the cache (its fresh result still replaces the cached one).
+        refresh: input.refresh,
         status: 'queued',
         createdAt: now,
       })

@@ -107,7 +107,13 @@ export async function* streamRunEvents(
         }
         const durationMs =
           run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : 0;
-        yield { type: 'done', rowCount: run.rowCount ?? delivered, truncated: run.truncated, durationMs };
+        yield {
+          type: 'done',
+          rowCount: run.rowCount ?? delivered,
+          truncated: run.truncated,
+          durationMs,
+          ...(run.cacheHitAt ? { cachedAt: run.cacheHitAt } : {}),
+        };
       } else {
         const parsed = QuarryError.safeParse(run.error);
         yield {
