@@ -23,6 +23,8 @@ export type RunView = {
   error: QuarryError | null;
   /** A JS cell that returned a value rather than a table: its JSON text. */
   value: string | null;
+  /** When the result was served from the cache: when it was computed. */
+  cachedAt: Date | null;
   /** Where the run stands in the queue while it waits (RunSummary.queuePosition, 1: next), when known. */
   queuePosition: number | null;
   /** The SQL that ran, to place an error's character position. */
@@ -34,6 +36,7 @@ export const IDLE_RUN: RunView = {
   columns: [],
   rows: [],
   value: null,
+  cachedAt: null,
   queuePosition: null,
   rowCount: 0,
   truncated: false,
@@ -77,6 +80,7 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
         rowCount: event.rowCount,
         truncated: event.truncated,
         durationMs: event.durationMs,
+        cachedAt: event.cachedAt ?? null,
       };
     case 'error':
       return failedRun(view, event.error);
