@@ -58,8 +58,12 @@ export function compileSql(
         index = params.length;
         numbers.set(key, index);
       }
-      // `x{{a}}` or `{{a}}2` must not become the identifier `x$1` or the parameter `$12`.
-      const before = IDENTIFIER_CHAR.test(source[ref.start - 1] ?? '') ? ' ' : '';
+      // `x{{a}}`, `{{a}}2` or `{{a}}{{b}}` must not become the identifier `x$1` or the parameters
+      // `$12` or `$1$2`: the space before is decided from what was last written, which is the
+      // previous placeholder's digit when two references touch.
+      sql += source.slice(last, ref.start);
+      last = ref.start;
+      const before = IDENTIFIER_CHAR.test(sql.at(-1) ?? '') ? ' ' : '';
       const after = IDENTIFIER_CHAR.test(source[ref.end] ?? '') ? ' ' : '';
       placeholder = `${before}$${index}${after}`;
     } else {

@@ -109,6 +109,7 @@ describe('cellPositionOf agrees with the compiler', () => {
       dialect: 'postgresql',
       cell: "select x{{a}}y, {{a}}, '{{a}}' as t, {{d.start}}-- {{a}}\n, {{ d.end }} from {{b}}",
     },
+    { dialect: 'postgresql', cell: 'select {{a}}{{b}}{{d.end}}x, y{{b}}{{a}} from t' },
     { dialect: 'mysql', cell: 'select {{a}}, `{{a}}`, {{b}} # {{a}}\nfrom t where {{d.end}} > 1' },
   ] as const)('maps every character the $dialect compiler copied back to itself', ({ dialect, cell }) => {
     const compiled = compileSql(cell, dialect, {

@@ -23,19 +23,23 @@ const IDENTIFIER_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 /**
  * The database counts a SQL error's position in the SQL it was sent: the cell's text with each
  * `{{input}}` replaced by a placeholder (@quarry/notebook's compileSql: `$n` in PostgreSQL, spaced
- * where a name would touch it, `?` in MySQL). This walks the same references to answer the position
- * in the cell's text; a position inside a placeholder points at its `{{`.
+ * where a name or another placeholder would touch it, `?` in MySQL). This walks the same references
+ * to answer the position in the cell's text; a position inside a placeholder points at its `{{`.
  */
 export function cellPositionOf(source: string, dialect: SqlDialect, position: number): number {
   const numbers = new Map<string, number>();
   let shift = 0;
+  let previousEnd = -1;
   for (const ref of sqlReferences(source, dialect)) {
     let length = 1;
     if (dialect === 'postgresql') {
       const key = ref.field ? `${ref.name}.${ref.field}` : ref.name;
       const index = numbers.get(key) ?? numbers.size + 1;
       numbers.set(key, index);
-      const before = IDENTIFIER_CHAR.test(source[ref.start - 1] ?? '') ? 1 : 0;
+      // compileSql spaces from the last character it wrote: a reference right after another
+      // follows that one's digit.
+      const written = ref.start === previousEnd ? '0' : (source[ref.start - 1] ?? '');
+      const before = IDENTIFIER_CHAR.test(written) ? 1 : 0;
       const after = IDENTIFIER_CHAR.test(source[ref.end] ?? '') ? 1 : 0;
       length = before + 1 + String(index).length + after;
     }
@@ -43,6 +47,7 @@ export function cellPositionOf(source: string, dialect: SqlDialect, position: nu
     if (position < sentAt) break;
     if (position < sentAt + length) return ref.start + 1;
     shift += length - (ref.end - ref.start);
+    previousEnd = ref.end;
   }
   return position - shift;
 }
