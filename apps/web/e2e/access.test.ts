@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import type { RunningProduct } from '@quarry/stack';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, artifacts, type BrowserProduct, signIn, startBrowserProduct } from './browser-product';
+import {
+  ADMIN,
+  artifacts,
+  type BrowserProduct,
+  callApi,
+  demoSqlCell,
+  signIn,
+  startBrowserProduct,
+} from './browser-product';
 import { browserAvailable } from './chromium';
 
 const EDITOR = { email: 'eddie@quarry.local', name: 'Eddie Editor', password: 'eddie edits sql' };
@@ -21,26 +29,6 @@ async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   contexts.push(context);
   return context.newPage();
-}
-
-/** A tRPC call from inside the signed-in page: same origin, the page's own session cookie. */
-async function callApi(page: Page, path: string, input?: unknown): Promise<unknown> {
-  const answer = await page.evaluate(
-    async ({ path, input }) => {
-      const response =
-        input === undefined
-          ? await fetch(`/trpc/${path}`)
-          : await fetch(`/trpc/${path}`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ json: input }),
-            });
-      return { status: response.status, body: await response.json() };
-    },
-    { path, input },
-  );
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return answer.body.result.data.json;
 }
 
 describe.runIf(browserAvailable)('access control in real Chromium', () => {
@@ -128,12 +116,14 @@ describe.runIf(browserAvailable)('access control in real Chromium', () => {
     await editor.reload();
     await editor.getByRole('link', { name: 'Orders overview' }).click();
     expect(await editor.getByTitle('Your permission on this project').textContent()).toBe('Can edit');
-    await editor.getByLabel('SQL').fill('select id, status from orders order by id limit 25');
-    await editor.getByRole('button', { name: 'Run' }).click();
+    await demoSqlCell(editor)
+      .getByLabel('SQL', { exact: true })
+      .fill('select id, status from orders order by id limit 25');
+    await demoSqlCell(editor).getByRole('button', { name: 'Run', exact: true }).click();
     await expect
-      .poll(() => editor.getByTestId('run-status').textContent(), { timeout: 20_000 })
+      .poll(() => demoSqlCell(editor).getByTestId('run-status').textContent(), { timeout: 20_000 })
       .toMatch(/^25 rows in \d+/);
-    expect(await editor.getByTestId('results').locator('tbody tr').count()).toBe(25);
+    expect(await demoSqlCell(editor).getByTestId('results').locator('tbody tr').count()).toBe(25);
     await shot(editor, 'editor-run');
 
     // Through the API, the Admin gives Can query on the demo connection to a group without the Editor.
@@ -151,9 +141,11 @@ describe.runIf(browserAvailable)('access control in real Chromium', () => {
 
     // The Editor is down to Can explore, can no longer run, and the share dialog says why.
     await editor.reload();
-    await editor.getByRole('heading', { name: 'Orders overview' }).waitFor();
+    await editor.locator('#project-title').waitFor();
     expect(await editor.getByTitle('Your permission on this project').textContent()).toBe('Can explore');
-    expect(await editor.getByRole('button', { name: 'Run' }).isDisabled()).toBe(true);
+    expect(await demoSqlCell(editor).getByRole('button', { name: 'Run', exact: true }).isDisabled()).toBe(
+      true,
+    );
     await editor.getByRole('button', { name: 'Share' }).click();
     const ownEntry = editor
       .getByRole('dialog', { name: 'Share project' })
@@ -225,7 +217,7 @@ describe.runIf(browserAvailable)('access control in real Chromium', () => {
     await editor.getByTestId('logic-hidden').waitFor();
     expect(await editor.getByTitle('Your permission on this project').textContent()).toBe('Can view');
     expect(await editor.getByTestId('logic-hidden').textContent()).toContain('hidden at Can view');
-    expect(await editor.getByLabel('SQL').count()).toBe(0);
+    expect(await demoSqlCell(editor).getByLabel('SQL', { exact: true }).count()).toBe(0);
     expect(await editor.getByRole('button', { name: 'Share' }).count()).toBe(0);
     expect(await editor.content()).not.toContain('from orders');
     await shot(editor, 'app-only');

@@ -5,7 +5,14 @@ import { TEST_READER_PASSWORD } from '@quarry/db/testing';
 import type { RunningProduct } from '@quarry/stack';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifacts, type BrowserProduct, signIn, startBrowserProduct } from './browser-product';
+import {
+  artifacts,
+  type BrowserProduct,
+  callApi,
+  demoSqlCell,
+  signIn,
+  startBrowserProduct,
+} from './browser-product';
 import { browserAvailable } from './chromium';
 
 const EDITOR = { email: 'erin@quarry.local', name: 'Erin Editor', password: 'erin edits sql' };
@@ -27,26 +34,6 @@ async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   contexts.push(context);
   return context.newPage();
-}
-
-/** A tRPC call from inside the signed-in page: same origin, the page's own session cookie. */
-async function callApi(page: Page, path: string, input?: unknown): Promise<unknown> {
-  const answer = await page.evaluate(
-    async ({ path, input }) => {
-      const response =
-        input === undefined
-          ? await fetch(`/trpc/${path}`)
-          : await fetch(`/trpc/${path}`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ json: input }),
-            });
-      return { status: response.status, body: await response.json() };
-    },
-    { path, input },
-  );
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return answer.body.result.data.json;
 }
 
 type Reader = {
@@ -237,7 +224,9 @@ describe.runIf(browserAvailable)('workspace assets in real Chromium', () => {
     expect(await editor.getByTestId('project-reasons').textContent()).toContain(
       `no Can query on connection '${WORKSPACE_CONNECTION}'`,
     );
-    expect(await editor.getByRole('button', { name: 'Run' }).isDisabled()).toBe(true);
+    expect(await demoSqlCell(editor).getByRole('button', { name: 'Run', exact: true }).isDisabled()).toBe(
+      true,
+    );
     await shot(editor, '7-editor-downgraded');
 
     // In their own project the Editor adds a project connection (no workspace sharing for them),
@@ -255,10 +244,12 @@ describe.runIf(browserAvailable)('workspace assets in real Chromium', () => {
     await expect
       .poll(() => editor.getByTestId('project-connections').textContent())
       .toContain(PROJECT_CONNECTION);
-    await editor.getByLabel('Data connection for Cell 1').selectOption({ label: PROJECT_CONNECTION });
-    await expect.poll(() => editor.getByLabel('Data connection for Cell 1').isDisabled()).toBe(false);
-    await editor.getByLabel('SQL').fill('select id, status from orders order by id limit 10');
-    await editor.getByRole('button', { name: 'Run' }).click();
+    await editor.getByLabel('Data connection for query_1').selectOption({ label: PROJECT_CONNECTION });
+    await expect.poll(() => editor.getByLabel('Data connection for query_1').isDisabled()).toBe(false);
+    await editor
+      .getByLabel('SQL', { exact: true })
+      .fill('select id, status from orders order by id limit 10');
+    await editor.getByRole('button', { name: 'Run', exact: true }).click();
     await expect
       .poll(() => editor.getByTestId('run-status').textContent(), { timeout: 20_000 })
       .toMatch(/^10 rows in \d+/);

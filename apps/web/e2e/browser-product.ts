@@ -12,6 +12,7 @@ import { leakScan, observe, registerInputSecrets, registerSecret, watchVault } f
 import { launchProduct, prepareProduct, type RunningProduct } from '@quarry/stack';
 import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { launchChromium } from './chromium';
 
 /** The demo Admin every browser test's product is seeded with. */
@@ -129,4 +130,30 @@ export async function signIn(page: Page, user: { email: string; password: string
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * The demo project's SQL cell: the demo is a notebook (Markdown, an input, this SQL cell and a JS
+ * cell), so a test that works with its query looks inside this cell for the editor, Run and results.
+ */
+export const demoSqlCell = (page: Page) => page.locator('article[data-cell-name="orders_by_status"]');
+
+/** A tRPC call from inside the signed-in page: same origin, the page's own session cookie. */
+export async function callApi(page: Page, path: string, input?: unknown): Promise<unknown> {
+  const answer = await page.evaluate(
+    async ({ path, input }) => {
+      const response =
+        input === undefined
+          ? await fetch(`/trpc/${path}`)
+          : await fetch(`/trpc/${path}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ json: input }),
+            });
+      return { status: response.status, body: await response.json() };
+    },
+    { path, input },
+  );
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body.result.data.json;
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { RunningProduct } from '@quarry/stack';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifacts, type BrowserProduct, signIn, startBrowserProduct } from './browser-product';
+import { artifacts, type BrowserProduct, demoSqlCell, signIn, startBrowserProduct } from './browser-product';
 import { browserAvailable } from './chromium';
 
 const ORDERS = 100_000;
@@ -37,12 +37,12 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
       timezoneId: 'Europe/Paris',
     });
     await openDemoProject(page);
-    const editor = page.getByLabel('SQL');
+    const editor = demoSqlCell(page).getByLabel('SQL', { exact: true });
 
     await editor.fill('select id, nosuchcolumn\nfrom orders\nwhere id < 10');
     await editor.press('Control+Enter');
     await expect
-      .poll(() => page.getByTestId('run-error').textContent(), { timeout: 20_000 })
+      .poll(() => demoSqlCell(page).getByTestId('run-error').textContent(), { timeout: 20_000 })
       .toContain('column "nosuchcolumn" does not exist');
     // The database's position is marked in the editor, on the word it points at.
     await expect.poll(() => page.locator('.cm-sql-error').textContent()).toBe('nosuchcolumn');
@@ -60,11 +60,11 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
     );
     await editor.press('Control+Enter');
     await expect
-      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 20_000 })
+      .poll(() => demoSqlCell(page).getByTestId('run-status').textContent(), { timeout: 20_000 })
       .toMatch(/^1 row in/);
     // Typing again takes the error mark away with the error.
     expect(await page.locator('.cm-sql-error').count()).toBe(0);
-    const cells = page.getByTestId('results').locator('tbody tr').first().locator('td');
+    const cells = demoSqlCell(page).getByTestId('results').locator('tbody tr').first().locator('td');
     expect(await cells.allTextContents()).toEqual([
       '1,234,567',
       '1,500.50',
@@ -94,13 +94,15 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await openDemoProject(page);
 
-    await page.getByLabel('SQL').fill('select * from orders order by id limit 100000');
-    await page.getByRole('button', { name: 'Run' }).click();
+    await demoSqlCell(page)
+      .getByLabel('SQL', { exact: true })
+      .fill('select * from orders order by id limit 100000');
+    await demoSqlCell(page).getByRole('button', { name: 'Run', exact: true }).click();
     await expect
-      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 })
+      .poll(() => demoSqlCell(page).getByTestId('run-status').textContent(), { timeout: 60_000 })
       .toMatch(/^100,000 rows in [\d,]+ ms$/);
 
-    const table = page.getByTestId('results');
+    const table = demoSqlCell(page).getByTestId('results');
     expect(await table.getAttribute('aria-rowcount')).toBe(String(ORDERS + 1));
     expect(await table.locator('th').allTextContents()).toEqual([
       'id',
@@ -164,19 +166,19 @@ describe.runIf(browserAvailable)('results and SQL in real Chromium', () => {
   it('cancels a long query from its Cancel button', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await openDemoProject(page);
-    await page.getByLabel('SQL').fill('select pg_sleep(60) as slept');
-    await page.getByRole('button', { name: 'Run' }).click();
+    await demoSqlCell(page).getByLabel('SQL', { exact: true }).fill('select pg_sleep(60) as slept');
+    await demoSqlCell(page).getByRole('button', { name: 'Run', exact: true }).click();
     const cancel = page.getByRole('button', { name: 'Cancel' });
     await cancel.waitFor({ timeout: 20_000 });
     // The run is on the server once the status says so; then Cancel stops it there.
     await expect
-      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 20_000 })
+      .poll(() => demoSqlCell(page).getByTestId('run-status').textContent(), { timeout: 20_000 })
       .toMatch(/running/i);
     await cancel.click();
     await expect
       .poll(() => page.getByTestId('run-cancelled').textContent(), { timeout: 20_000 })
       .toMatch(/cancelled/i);
-    expect(await page.getByTestId('run-status').textContent()).toBe('Cancelled');
+    expect(await demoSqlCell(page).getByTestId('run-status').textContent()).toBe('Cancelled');
     expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
     await page.screenshot({ path: join(artifacts, 'results-cancelled.png') });
     // That the query left the server is apps/api's run-cancel.test.ts, which reads pg_stat_activity.

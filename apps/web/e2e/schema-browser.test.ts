@@ -5,7 +5,7 @@ import { TEST_READER_PASSWORD, type TestDatabase, testTlsServer } from '@quarry/
 import type { RunningProduct } from '@quarry/stack';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifacts, type BrowserProduct, signIn, startBrowserProduct } from './browser-product';
+import { artifacts, type BrowserProduct, demoSqlCell, signIn, startBrowserProduct } from './browser-product';
 import { browserAvailable } from './chromium';
 
 const EDITOR = { email: 'ed@quarry.local', name: 'Ed Editor', password: 'ed browses schemas' };
@@ -169,19 +169,21 @@ describe.runIf(browserAvailable)('the data browser in real Chromium', () => {
     await shot(admin, '3-search');
 
     // The cell's SQL selected, a click on the hit's table writes a quoted select in its place.
-    const editor = admin.getByLabel('SQL', { exact: true });
+    const editor = demoSqlCell(admin).getByLabel('SQL', { exact: true });
     await editor.click();
     await editor.press('Control+A');
     await hit.getByRole('button', { name: 'Insert a select of public.orders into the current cell' }).click();
     await expect.poll(() => admin.locator('.cell .cm-content').first().textContent()).toBe(SELECT_ORDERS);
-    expect(await panel.getByTestId('data-browser-notice').textContent()).toBe('Inserted into Cell 1.');
+    expect(await panel.getByTestId('data-browser-notice').textContent()).toBe(
+      'Inserted into orders_by_status.',
+    );
     await shot(admin, '4-inserted');
 
-    await admin.getByRole('button', { name: 'Run', exact: true }).click();
+    await demoSqlCell(admin).getByRole('button', { name: 'Run', exact: true }).click();
     await expect
-      .poll(() => admin.getByTestId('run-status').textContent(), { timeout: 20_000 })
+      .poll(() => demoSqlCell(admin).getByTestId('run-status').textContent(), { timeout: 20_000 })
       .toMatch(/^100 rows in/);
-    expect(await admin.getByTestId('results').locator('thead th').allTextContents()).toEqual(
+    expect(await demoSqlCell(admin).getByTestId('results').locator('thead th').allTextContents()).toEqual(
       expect.arrayContaining(['id', 'customer_id', 'status', 'shipped_at', 'total']),
     );
     await shot(admin, '5-ran');

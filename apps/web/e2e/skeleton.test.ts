@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { RunningProduct } from '@quarry/stack';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, artifacts, type BrowserProduct, startBrowserProduct } from './browser-product';
+import { ADMIN, artifacts, type BrowserProduct, demoSqlCell, startBrowserProduct } from './browser-product';
 import { browserAvailable } from './chromium';
 
 let running: BrowserProduct;
@@ -36,13 +36,13 @@ describe.runIf(browserAvailable)('the walking skeleton in real Chromium', () => 
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'Orders overview' }).click();
 
-    const editor = page.getByLabel('SQL');
+    const editor = demoSqlCell(page).getByLabel('SQL', { exact: true });
     await editor.fill('select id, status, total from orders order by id limit 2000');
-    await page.getByRole('button', { name: 'Run' }).click();
+    await demoSqlCell(page).getByRole('button', { name: 'Run', exact: true }).click();
     await expect
-      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 20_000 })
+      .poll(() => demoSqlCell(page).getByTestId('run-status').textContent(), { timeout: 20_000 })
       .toMatch(/2,000 rows in \d+/);
-    const table = page.getByTestId('results');
+    const table = demoSqlCell(page).getByTestId('results');
     expect(await table.locator('th').allTextContents()).toEqual(['id', 'status', 'total']);
     // Every row is in the table; only those in view are drawn.
     expect(await table.getAttribute('aria-rowcount')).toBe('2001');
@@ -51,8 +51,8 @@ describe.runIf(browserAvailable)('the walking skeleton in real Chromium', () => 
     await page.screenshot({ path: join(artifacts, 'skeleton-results.png'), fullPage: true });
 
     await editor.fill('select nosuchcolumn from orders');
-    await page.getByRole('button', { name: 'Run' }).click();
-    const error = page.getByTestId('run-error');
+    await demoSqlCell(page).getByRole('button', { name: 'Run', exact: true }).click();
+    const error = demoSqlCell(page).getByTestId('run-error');
     await expect
       .poll(() => error.textContent(), { timeout: 20_000 })
       .toContain('column "nosuchcolumn" does not exist');

@@ -54,7 +54,7 @@ export function DataBrowser({ project }: { project: ProjectWithLogic }) {
     }
     const index = cells.findIndex((cell) => cell.id === outcome.cellId);
     const cell = cells[index];
-    const label = `Cell ${index + 1}`;
+    const label = cell?.name ?? `Cell ${index + 1}`;
     if (!cell) return;
     if (cell.connectionId === null) {
       // A cell with no connection takes the one the table came from, so the select runs as it is.
