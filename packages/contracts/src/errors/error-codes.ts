@@ -160,6 +160,8 @@ export type SsoErrorCode = z.infer<typeof SsoErrorCode>;
 
 /** A run's outcome (`run.*`) and starting one (`runs.*`). */
 export const RunErrorCode = z.enum([
+  /** Nobody read the result while its delivery window stayed full: the query was cancelled. */
+  'run.abandoned',
   'run.cancelled',
   'run.connection_deleted',
   'run.connection_not_in_project',

@@ -101,7 +101,7 @@ export const DeadLetterQueueName = z
 
 export const RetryDeadLetterInput = z.object({
   queue: DeadLetterQueueName,
-  jobId: z.string().uuid({ message: 'A dead letter is named by its job id (a UUID)' }),
+  jobId: z.string().max(36).uuid({ message: 'A dead letter is named by its job id (a UUID)' }),
 });
 export type RetryDeadLetterInput = z.infer<typeof RetryDeadLetterInput>;
 
