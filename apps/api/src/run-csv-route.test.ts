@@ -93,6 +93,22 @@ describe('GET /runs/:runId/result.csv', () => {
     expect(await res.text()).toBe('one\n1\n');
   });
 
+  it("prefixes ' to text a spreadsheet would run as a formula, and leaves numbers, NULL and '' exact", async () => {
+    const runId = await startRun(`select * from (values
+        ('=1+1', -5::int, -1.50::numeric, '-2e3'::float8, null::text, ''),
+        ('plain', 7, 0.25, 1.5, '@SUM(A1)', E'\\t-x')
+      ) as t("+name", i, d, f, n, e)`);
+    const token = await stack.tokenFor(fixture.users.editor.email, 'csv formulas');
+    const res = await fetch(csvUrl(runId), { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect((await res.text()).split('\n')).toEqual([
+      "'+name,i,d,f,n,e",
+      '\'=1+1,-5,-1.50,-2000,,""',
+      "plain,7,0.25,1.5,'@SUM(A1),'\t-x",
+      '',
+    ]);
+  });
+
   it('answers an anonymous request as unauthenticated and a run id of nothing as not found', async () => {
     const runId = await startRun('select 1 as one');
     const anonymous = await fetch(csvUrl(runId));

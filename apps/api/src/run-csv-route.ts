@@ -1,5 +1,12 @@
 import { appRouter, createCallerFactory, createContext, type Deps, QuarryTRPCError } from '@quarry/api';
-import { type Cell, parseRowBatch, type QuarryError, type RunEvent } from '@quarry/contracts';
+import {
+  type Cell,
+  type Column,
+  type ColumnType,
+  parseRowBatch,
+  type QuarryError,
+  type RunEvent,
+} from '@quarry/contracts';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { stringify } from 'csv-stringify/sync';
@@ -21,6 +28,37 @@ const CSV_OPTIONS = {
 };
 
 const csvOf = (rows: Cell[][]) => stringify(rows, CSV_OPTIONS);
+
+/** Columns whose text is a number, exact: a leading `-` there is a sign, so they are left alone. */
+const NUMERIC: ReadonlySet<ColumnType> = new Set(['integer', 'decimal', 'float']);
+/** What a spreadsheet takes for the start of a formula (OWASP, "CSV Injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const neutralised = (text: string) => (FORMULA_START.test(text) ? `'${text}` : text);
+
+/**
+ * The CSV of one run's columns: its header line, then its row batches. Warehouse text is often
+ * written by outsiders (a customer's name, a ticket's subject), and a spreadsheet opening the file
+ * runs a field that starts with `=`, `+`, `-`, `@`, TAB or CR as a formula; such text in a column
+ * name or a non-numeric column gets a leading `'` (OWASP's advice). Numbers stay exact, and NULL
+ * stays apart from '' (neither starts with anything).
+ */
+export function csvWriter(columns: readonly Column[]) {
+  const text = columns.map((column) => !NUMERIC.has(column.type));
+  const anyText = text.includes(true);
+  return {
+    head: () => csvOf([columns.map((column) => neutralised(column.name))]),
+    rows: (rows: Cell[][]) =>
+      csvOf(
+        anyText
+          ? rows.map((row) =>
+              row.map((cell, i) =>
+                text[i] !== false && typeof cell === 'string' ? neutralised(cell) : cell,
+              ),
+            )
+          : rows,
+      ),
+  };
+}
 
 type Env = { Variables: { requestId: string; clientIp: string | null } };
 
@@ -67,7 +105,7 @@ export function runCsvRoute(deps: Deps) {
     });
     const signal = c.req.raw.signal;
     let events: AsyncIterator<RunEvent>;
-    let head: string[] = [];
+    let csv = csvWriter([]);
     try {
       const iterable = await createCaller(context, { signal }).runs.events({ runId });
       events = (iterable as AsyncIterable<RunEvent>)[Symbol.asyncIterator]();
@@ -78,7 +116,7 @@ export function runCsvRoute(deps: Deps) {
         const event = next.value;
         if (event.type === 'error') throw new QuarryTRPCError(event.error);
         if (event.type === 'columns') {
-          head = [csvOf([event.columns.map((column) => column.name)])];
+          csv = csvWriter(event.columns);
           break;
         }
       }
@@ -88,7 +126,7 @@ export function runCsvRoute(deps: Deps) {
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (const text of head) controller.enqueue(encoder.encode(text));
+        controller.enqueue(encoder.encode(csv.head()));
       },
       async pull(controller) {
         // One batch per pull: the HTTP response's own backpressure paces the reading of chunks,
@@ -101,7 +139,7 @@ export function runCsvRoute(deps: Deps) {
           }
           const event = next.value;
           if (event.type === 'rows') {
-            controller.enqueue(encoder.encode(csvOf(parseRowBatch(event.batch))));
+            controller.enqueue(encoder.encode(csv.rows(parseRowBatch(event.batch))));
             return;
           }
           if (event.type === 'done') {
