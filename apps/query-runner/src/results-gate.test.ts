@@ -107,4 +107,34 @@ describe('the runner’s results gate', () => {
     expect(runConnectionIds({ connectionIds: [], connectionId: 'con_a' })).toEqual(['con_a']);
     expect(runConnectionIds({ connectionIds: [], connectionId: null })).toEqual([]);
   });
+
+  it('adds every SQL step of the stored plan, and answers null for a plan it cannot read with no ids', () => {
+    const planned = newId('connection');
+    const plan = {
+      steps: [
+        {
+          kind: 'sql',
+          cellId: newId('cell'),
+          name: 'pay',
+          connectionId: planned,
+          sql: 'select 1',
+          params: [],
+        },
+        { kind: 'js', cellId: newId('cell'), name: 'view', source: 'return pay', uses: ['pay'] },
+      ],
+      inputs: {},
+    };
+    expect(runConnectionIds({ connectionIds: [], connectionId: null, plan })).toEqual([planned]);
+    expect(runConnectionIds({ connectionIds: ['con_a'], connectionId: null, plan })).toEqual([
+      'con_a',
+      planned,
+    ]);
+    expect(
+      runConnectionIds({ connectionIds: [], connectionId: null, plan: { steps: 'tampered' } }),
+    ).toBeNull();
+    expect(
+      runConnectionIds({ connectionIds: ['con_a'], connectionId: null, plan: { steps: 'tampered' } }),
+    ).toEqual(['con_a']);
+    expect(runConnectionIds({ connectionIds: [], connectionId: null, plan: null })).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { type ConnectionFacts, decideResultsGate, type MemberActor } from '@quarry/access';
-import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
+import { err, ok, type QuarryError, type Result, RunPlan } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import { connectionFacts } from '@quarry/db/access-facts';
 import { connections } from '@quarry/db/schema';
@@ -43,14 +43,27 @@ export async function checkResultsGate(
 }
 
 /**
- * Every connection a run's result derives from: `connection_ids`, and its `connection_id` too, so a
- * run recorded before `connection_ids` existed (an empty list) is never let through ungated.
+ * Every connection a run's result derives from: `connection_ids`, its `connection_id` (a run
+ * recorded before `connection_ids` existed has an empty list), and every SQL step's connection in
+ * its stored `plan`, so a row whose list lost a connection its plan read is never let through less
+ * gated. Null when the plan is stored but unreadable and no connection is known otherwise: what the
+ * result derives from cannot be decided, and the gate must refuse.
  */
 export function runConnectionIds(run: {
   connectionIds: readonly string[];
   connectionId: string | null;
-}): string[] {
-  return [...new Set([...run.connectionIds, ...(run.connectionId ? [run.connectionId] : [])])];
+  plan?: unknown;
+}): string[] | null {
+  const known = [...run.connectionIds, ...(run.connectionId ? [run.connectionId] : [])];
+  if (run.plan !== null && run.plan !== undefined) {
+    const plan = RunPlan.safeParse(run.plan);
+    if (plan.success) {
+      for (const step of plan.data.steps) if (step.kind === 'sql') known.push(step.connectionId);
+    } else if (known.length === 0) {
+      return null;
+    }
+  }
+  return [...new Set(known)];
 }
 
 /** The facts of each connection, in the order given (duplicates once); a missing one refuses. */

@@ -250,4 +250,49 @@ describe('the API’s results gate', () => {
       await restrict(crmId, null);
     }
   });
+
+  it('gates a stored run on every SQL step of its plan too, and refuses a plan it cannot read', async () => {
+    await restrict(crmId, ['grp_finance']);
+    try {
+      const plan = {
+        steps: [
+          {
+            kind: 'sql',
+            cellId: newId('cell'),
+            name: 'crm',
+            connectionId: crmId,
+            sql: 'select 1',
+            params: [],
+          },
+          { kind: 'js', cellId: newId('cell'), name: 'view', source: 'return crm', uses: ['crm'] },
+        ],
+        inputs: {},
+      };
+      // connection_ids lost the plan's connection: the plan still gates.
+      const lost = { ...run(), connectionIds: [], connectionId: null, plan };
+      expect(await refuseResultsOf(database.db, lost, member('editor'))).toMatchObject({
+        code: 'access.no_can_view_results',
+        details: { connection: 'crm' },
+      });
+      // A plan that does not parse, and nothing else to go by: refused, not let through.
+      const unreadable = { ...run(), connectionIds: [], connectionId: null, plan: { steps: 'tampered' } };
+      expect(await refuseResultsOf(database.db, unreadable, member('admin'))).toMatchObject({
+        code: 'run.failed',
+      });
+      // An unreadable plan beside known connections: gated on those.
+      const known = { ...run(), connectionIds: [crmId], connectionId: null, plan: { steps: 'tampered' } };
+      expect(await refuseResultsOf(database.db, known, member('editor'))).toMatchObject({
+        code: 'access.no_can_view_results',
+      });
+      expect(
+        await refuseResultsOf(
+          database.db,
+          { ...unreadable, connectionIds: [fixture.connectionId] },
+          member('editor'),
+        ),
+      ).toBeNull();
+    } finally {
+      await restrict(crmId, null);
+    }
+  });
 });

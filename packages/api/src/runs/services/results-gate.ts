@@ -6,24 +6,37 @@ import {
   meetsProjectPermission,
   type ProjectGrant,
 } from '@quarry/access';
-import type { QuarryError } from '@quarry/contracts';
+import { type QuarryError, RunPlan } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
 import { connections, projectConnections, projectGrants, projects } from '@quarry/db/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 
 /**
- * Every connection a run's result derives from: `connection_ids`, and its `connection_id` too, so a
- * run recorded before `connection_ids` existed (an empty list) is never let through ungated.
+ * Every connection a run's result derives from: `connection_ids`, its `connection_id` (a run
+ * recorded before `connection_ids` existed has an empty list), and every SQL step's connection in
+ * its stored `plan`, so a row whose list lost a connection its plan read is never let through less
+ * gated. Null when the plan is stored but unreadable and no connection is known otherwise: what the
+ * result derives from cannot be decided, and the gate refuses.
  */
 export function runConnectionIds(run: {
   connectionIds: readonly string[];
   connectionId: string | null;
-}): string[] {
-  return [...new Set([...run.connectionIds, ...(run.connectionId ? [run.connectionId] : [])])];
+  plan?: unknown;
+}): string[] | null {
+  const known = [...run.connectionIds, ...(run.connectionId ? [run.connectionId] : [])];
+  if (run.plan !== null && run.plan !== undefined) {
+    const plan = RunPlan.safeParse(run.plan);
+    if (plan.success) {
+      for (const step of plan.data.steps) if (step.kind === 'sql') known.push(step.connectionId);
+    } else if (known.length === 0) {
+      return null;
+    }
+  }
+  return [...new Set(known)];
 }
 
-/** The gate for one stored run (see `refuseRunResults`): what stream-run-events calls per reader. */
+/** The gate for one stored run (see `refuseRunResults`): what stream-run-events and get-run call per reader. */
 export function refuseResultsOf(
   db: Db,
   run: {
@@ -31,11 +44,21 @@ export function refuseResultsOf(
     projectId: string;
     connectionIds: readonly string[];
     connectionId: string | null;
+    plan?: unknown;
   },
   reader: ResultsReader,
 ): Promise<QuarryError | null> {
-  return refuseRunResults(db, { run, connectionIds: runConnectionIds(run), reader });
+  const connectionIds = runConnectionIds(run);
+  if (!connectionIds) return Promise.resolve(UNREADABLE_PLAN);
+  return refuseRunResults(db, { run, connectionIds, reader });
 }
+
+/** A run whose record cannot say where its result came from: not shown (fail closed). */
+const UNREADABLE_PLAN: QuarryError = {
+  code: 'run.failed',
+  message: 'This run’s record does not say which data connections its result was read from',
+  hint: 'Run the cell again',
+};
 
 /** Who reads a run's result: a member (by user id), or an anonymous visitor of a web-shared app. */
 export type ResultsReader = { kind: 'member'; userId: string } | { kind: 'anonymous' };
