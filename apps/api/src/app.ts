@@ -10,9 +10,9 @@ import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { clientIp, noTrustedProxies, type TrustedProxies } from './client-ip';
 import { type MetricsOptions, metricsRoute } from './metrics/metrics-route';
-import { isSameOrigin } from './origin-check';
+import { DELIVERING_QUERIES, isSameOrigin } from './origin-check';
 import { redactPath } from './redact-path';
-import { bodySizeLimit, callLimits } from './request-limits';
+import { bodySizeLimit, callLimits, proceduresOf } from './request-limits';
 import { runCsvRoute } from './run-csv-route';
 import { createSsoRoutes } from './sso-routes';
 
@@ -79,10 +79,14 @@ export function createApp(options: AppOptions) {
   // credential check (AUTH-7), and a bounded body.
   app.use('/trpc/*', callLimits(), bodySizeLimit());
 
-  // AUTH-5: a cookie-carrying mutation must come from our own origin. Token callers (the SDK)
-  // send no cookie, so a forged cross-site request cannot ride on their credentials.
+  // AUTH-5: a cookie-carrying mutation must come from our own origin, and so must a GET that
+  // delivers a run's result (its chunks are deleted as it is read). Token callers (the SDK) send no
+  // cookie, so a forged cross-site request cannot ride on their credentials.
   app.use('/trpc/*', async (c, next) => {
-    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.header('cookie')) {
+    const read = c.req.method === 'GET' || c.req.method === 'HEAD';
+    const delivers = () =>
+      proceduresOf(new URL(c.req.url))?.some((procedure) => DELIVERING_QUERIES.has(procedure)) ?? false;
+    if (c.req.header('cookie') && (!read || delivers())) {
       if (
         !isSameOrigin({
           origin: c.req.header('origin'),

@@ -15,3 +15,11 @@ export function isSameOrigin(input: {
     return false;
   }
 }
+
+/**
+ * Queries that change something as they answer: reading a run's events delivers its result, whose
+ * chunks are deleted as they go. AUTH-5 holds them to the same origin rule as a mutation when they
+ * carry the session cookie, since a GET from a sibling subdomain's page is sent with a Lax cookie and
+ * an `accept` header needs no preflight.
+ */
+export const DELIVERING_QUERIES: ReadonlySet<string> = new Set(['runs.events']);
