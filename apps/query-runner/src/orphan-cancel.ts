@@ -1,6 +1,6 @@
 import type { OwnDatabase } from '@quarry/connectors';
 import type { Db } from '@quarry/db';
-import { connections, runs } from '@quarry/db/schema';
+import { connections, runSessionKeyContext, runs } from '@quarry/db/schema';
 import type { AllowList } from '@quarry/net-policy';
 import type { Vault, VaultContext } from '@quarry/vault';
 import { and, eq } from 'drizzle-orm';
@@ -11,11 +11,36 @@ import { connectionConfig } from './connection-config';
 const ORPHAN_CANCEL_TIMEOUT_MS = 15_000;
 
 /** The vault context a run's warehouse session key is sealed under: that run of that workspace only. */
-export const sessionKeyContext = (workspaceId: string, runId: string): VaultContext => ({
-  workspaceId,
-  recordId: runId,
-  purpose: 'run.session_key',
-});
+export const sessionKeyContext = (workspaceId: string, runId: string): VaultContext =>
+  runSessionKeyContext(workspaceId, runId);
+
+/**
+ * The connection and key a sealed session key names. A SQL cell's run seals the connector's key
+ * alone (its connection is the run's); a JS cell's run, whose SQL steps may use several
+ * connections, seals `{connectionId, key}` of the step running now. Connector keys are objects of
+ * their own shape (`{pid, secret}`, `{threadId, tag}`), never this wrapper.
+ */
+function sessionOf(
+  opened: string,
+  runConnectionId: string | null,
+): { connectionId: string; key: string } | null {
+  try {
+    const wrapped: unknown = JSON.parse(opened);
+    if (
+      wrapped &&
+      typeof wrapped === 'object' &&
+      'connectionId' in wrapped &&
+      'key' in wrapped &&
+      typeof wrapped.connectionId === 'string' &&
+      typeof wrapped.key === 'string'
+    ) {
+      return { connectionId: wrapped.connectionId, key: wrapped.key };
+    }
+  } catch {
+    // Not JSON: a connector's own key text.
+  }
+  return runConnectionId ? { connectionId: runConnectionId, key: opened } : null;
+}
 
 export type OrphanDeps = {
   db: Db;
@@ -43,23 +68,25 @@ export async function cancelOrphanedQuery(
       .select({ sessionKey: runs.sessionKey, connectionId: runs.connectionId, ownerId: runs.ownerId })
       .from(runs)
       .where(and(eq(runs.id, run.id), eq(runs.workspaceId, run.workspaceId)));
-    if (!row?.sessionKey || !row.connectionId) return false;
+    if (!row?.sessionKey) return false;
     const key = deps.vault.openText(row.sessionKey, sessionKeyContext(run.workspaceId, run.id));
     if (!key.ok) {
       runLog.error({ code: key.error.code }, 'orphaned run: its session key could not be opened');
       return false;
     }
+    const session = sessionOf(key.value, row.connectionId);
+    if (!session) return false;
     const [connection] = await deps.db
       .select()
       .from(connections)
-      .where(and(eq(connections.id, row.connectionId), eq(connections.workspaceId, run.workspaceId)));
+      .where(and(eq(connections.id, session.connectionId), eq(connections.workspaceId, run.workspaceId)));
     if (!connection) return false;
     const connector = await connectionConfig(deps, connection, { userId: row.ownerId, runId: run.id });
     if (!connector.ok) {
       runLog.error({ code: connector.error.code }, 'orphaned run: its connection could not be opened');
       return false;
     }
-    const cancelled = await connector.value.cancelSession(key.value, {
+    const cancelled = await connector.value.cancelSession(session.key, {
       timeoutMs: ORPHAN_CANCEL_TIMEOUT_MS,
       allow: deps.allowPrivateHosts,
       ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),

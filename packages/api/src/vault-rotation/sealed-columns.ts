@@ -7,6 +7,7 @@ import {
   resultCacheEntries,
   resultCacheKeys,
   runChunks,
+  runSessionKeyContext,
   runs,
   secrets,
   secretValueContext,
@@ -83,6 +84,14 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     workspaceId: runs.workspaceId,
     join: { table: runs, on: eq(runs.id, runChunks.runId) },
     context: (row) => chunkContext(row.workspaceId, String(row.keys[0]), Number(row.keys[1])),
+  },
+  {
+    kind: 'run.session_key',
+    table: runs,
+    keys: [runs.id],
+    column: runs.sessionKey,
+    workspaceId: runs.workspaceId,
+    context: (row) => runSessionKeyContext(row.workspaceId, id(row.keys)),
   },
   {
     kind: 'result.cache',

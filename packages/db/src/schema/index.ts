@@ -10,7 +10,7 @@ export { groupMembers, groups } from './groups';
 export { invites } from './invites';
 export { cells, projectConnections, projectGrants, projects } from './projects';
 export { resultCacheChunks, resultCacheEntries, resultCacheKeys } from './result-cache';
-export { runChunks, runs } from './runs';
+export { runChunks, runSessionKeyContext, runs } from './runs';
 export { schemaColumns, schemaRefreshes, schemaTables } from './schema-catalog';
 export { projectSecrets, secrets, secretValueContext } from './secrets';
 export { sessions } from './sessions';

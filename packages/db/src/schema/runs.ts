@@ -82,3 +82,13 @@ export const runChunks = pgTable(
     index('run_chunks_expires_idx').on(t.expiresAt),
   ],
 );
+
+/**
+ * The vault context a run's warehouse session key (`runs.session_key`) is sealed under: that run
+ * of that workspace only.
+ */
+export const runSessionKeyContext = (workspaceId: string, runId: string) => ({
+  workspaceId,
+  recordId: runId,
+  purpose: 'run.session_key',
+});

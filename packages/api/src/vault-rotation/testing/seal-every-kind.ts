@@ -6,6 +6,7 @@ import {
   connectionProbes,
   connections,
   resultCacheKeys,
+  runSessionKeyContext,
   runs,
   secrets,
   secretValueContext,
@@ -101,17 +102,26 @@ export async function sealEveryKind(
   // Chunks have a two-column key (run, seq): spread them over two runs so pages cross a run, and
   // make the last one bigger than a batch reads inline.
   const runIds = [newId('run'), newId('run')];
-  for (const runId of runIds) {
+  const runRow = (id: string) => ({
+    id,
+    workspaceId,
+    projectId: 'prj_rotation',
+    cellId: 'cel_rotation',
+    ownerId: 'usr_rotation',
+    connectionId: 'con_rotation',
+    source: 'select 1',
+    rowLimit: 100,
+  });
+  for (const runId of runIds) await db.insert(runs).values(runRow(runId));
+  // Runs holding their warehouse session's sealed cancel key (orphan cancel, JOB-6).
+  for (let index = 0; index < input.perKind; index += 1) {
+    const runId = newId('run');
+    const sessionKey = JSON.stringify({ pid: 1000 + index, secret: value() });
     await db.insert(runs).values({
-      id: runId,
-      workspaceId,
-      projectId: 'prj_rotation',
-      cellId: 'cel_rotation',
-      ownerId: 'usr_rotation',
-      connectionId: 'con_rotation',
-      source: 'select 1',
-      rowLimit: 100,
+      ...runRow(runId),
+      sessionKey: vault.seal(sessionKey, runSessionKeyContext(workspaceId, runId)),
     });
+    sealed.set(recordAddress('run.session_key', [runId]), sessionKey);
   }
   for (let index = 0; index < input.perKind; index += 1) {
     const runId = runIds[index % runIds.length] ?? '';
