@@ -49,6 +49,15 @@ const Env = z.object({
       const parsed = parseAllowList(value);
       if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error.message });
     }),
+  /**
+   * Off by default. The bearer token Prometheus sends to scrape the runner's /metrics
+   * (`Authorization: Bearer <token>`), as for the API's; while unset, /metrics answers 404. At least
+   * 32 characters: `openssl rand -hex 32`.
+   */
+  QUARRY_METRICS_TOKEN: z
+    .string()
+    .min(32, { message: 'must be at least 32 characters (openssl rand -hex 32)' })
+    .optional(),
   /** Port for /healthz and /readyz; 0 picks a free one. */
   RUNNER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   HOST: z.string().default('127.0.0.1'),

@@ -193,7 +193,7 @@ export async function startWorker(
       res.end(JSON.stringify({ ok, state, database: queueReady, queue: queueReady }));
       return;
     }
-    if (req.url === '/metrics') return serveRunnerMetrics(res, queue);
+    if (req.url === '/metrics') return serveRunnerMetrics(req, res, queue, env.QUARRY_METRICS_TOKEN);
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => health.listen(env.RUNNER_HEALTH_PORT, env.HOST, resolve));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
 import { observingLogStream } from '@quarry/leak-scan';
 import { startQueue } from '@quarry/queue';
@@ -10,6 +11,16 @@ import { recordCacheLookup, registerKernelPoolMetrics } from './runner-metrics';
 
 let database: TestDatabase;
 let worker: RunningWorker;
+const TOKEN = randomBytes(32).toString('hex');
+const workerEnv = (extra: Record<string, string> = {}) =>
+  loadEnv({
+    DATABASE_URL: database.url,
+    QUARRY_MASTER_KEY: generateMasterKey(),
+    RUNNER_HEALTH_PORT: '0',
+    LOG_LEVEL: 'info',
+    NODE_OPTIONS: '--no-node-snapshot',
+    ...extra,
+  });
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -29,16 +40,9 @@ beforeAll(async () => {
   } finally {
     await queue.stop({ graceful: false, timeoutMs: 1000 });
   }
-  worker = await startWorker(
-    loadEnv({
-      DATABASE_URL: database.url,
-      QUARRY_MASTER_KEY: generateMasterKey(),
-      RUNNER_HEALTH_PORT: '0',
-      LOG_LEVEL: 'info',
-      NODE_OPTIONS: '--no-node-snapshot',
-    }),
-    { logDestination: observingLogStream('runner') },
-  );
+  worker = await startWorker(workerEnv({ QUARRY_METRICS_TOKEN: TOKEN }), {
+    logDestination: observingLogStream('runner'),
+  });
 });
 afterAll(async () => {
   await worker?.stop();
@@ -51,13 +55,52 @@ const sample = (text: string, series: string): number | undefined => {
 };
 
 const scrape = async () => {
-  const response = await fetch(`${worker.healthUrl}/metrics`);
+  const response = await fetch(`${worker.healthUrl}/metrics`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toContain('text/plain');
   return response.text();
 };
 
 describe('/metrics on the query runner (issue 11 item 9)', () => {
+  it('answers only the metrics token, compared whole, and nothing else', async () => {
+    const refusals = [
+      {},
+      { authorization: `Bearer ${TOKEN.slice(0, -1)}` },
+      { authorization: `Bearer ${TOKEN}x` },
+      { authorization: `Bearer ${randomBytes(32).toString('hex')}` },
+      { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` },
+      { authorization: TOKEN },
+    ];
+    for (const headers of refusals) {
+      const response = await fetch(`${worker.healthUrl}/metrics`, { headers });
+      const body = await response.text();
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="quarry-metrics"');
+      expect(JSON.parse(body).error.code).toBe('request.unauthorized');
+      expect(body).not.toContain('quarry_');
+    }
+    const viaQuery = await fetch(`${worker.healthUrl}/metrics?token=${TOKEN}`);
+    expect(viaQuery.status).toBe(404);
+  });
+
+  it('is off (404) while QUARRY_METRICS_TOKEN is unset, and refuses a token shorter than 32 characters', async () => {
+    expect(() => workerEnv({ QUARRY_METRICS_TOKEN: 'x'.repeat(31) })).toThrow(/QUARRY_METRICS_TOKEN/);
+    const off = await startWorker(workerEnv(), { logDestination: observingLogStream('runner-off') });
+    try {
+      const response = await fetch(`${off.healthUrl}/metrics`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const body = await response.text();
+      expect(response.status).toBe(404);
+      expect(JSON.parse(body).error.code).toBe('request.not_found');
+      expect(body).not.toContain('quarry_');
+    } finally {
+      await off.stop();
+    }
+  });
+
   it('serves queue depth from pg-boss, the cache counters and process metrics', async () => {
     const before = await scrape();
     expect(sample(before, 'quarry_queue_jobs{queue="schema.refresh",state="queued"}')).toBe(3);
@@ -80,19 +123,27 @@ describe('/metrics on the query runner (issue 11 item 9)', () => {
   });
 
   it('reports a registered kernel pool’s kernels and memory until it is taken off', async () => {
+    // The worker's own pool (created with it) is on /metrics too: the test pool's part is the change.
+    const figures = (text: string) => ({
+      size: sample(text, 'quarry_kernel_pool_size') ?? Number.NaN,
+      busy: sample(text, 'quarry_kernel_pool_kernels{state="busy"}') ?? Number.NaN,
+      waiting: sample(text, 'quarry_kernel_pool_waiting_runs') ?? Number.NaN,
+      memory: sample(text, 'quarry_kernel_memory_bytes') ?? Number.NaN,
+    });
+    const base = figures(await scrape());
+    expect(base.busy).toBe(0);
     const { pool } = startTestPool({ size: 1 });
     const off = registerKernelPoolMetrics(pool);
+    let held: ReturnType<typeof figures>;
     try {
       // A run holds a kernel: one busy process with memory of its own.
       const session = await pool.acquire({ runId: 'run_metrics', permission: 'can_view' });
       if (!session.ok) throw new Error(session.error.message);
       try {
-        const text = await scrape();
-        expect(sample(text, 'quarry_kernel_pool_size')).toBe(1);
-        expect(sample(text, 'quarry_kernel_pool_kernels{state="busy"}')).toBe(1);
-        expect(sample(text, 'quarry_kernel_pool_kernels{state="idle"}')).toBe(0);
-        expect(sample(text, 'quarry_kernel_pool_waiting_runs')).toBe(0);
-        expect(sample(text, 'quarry_kernel_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
+        held = figures(await scrape());
+        expect(held.size).toBe(base.size + 1);
+        expect(held.busy).toBe(1);
+        expect(held.waiting).toBe(0);
       } finally {
         session.value.release();
       }
@@ -100,8 +151,9 @@ describe('/metrics on the query runner (issue 11 item 9)', () => {
       off();
       await pool.close();
     }
-    const text = await scrape();
-    expect(sample(text, 'quarry_kernel_pool_size')).toBe(0);
-    expect(sample(text, 'quarry_kernel_memory_bytes')).toBe(0);
+    const after = figures(await scrape());
+    expect(after.size).toBe(base.size);
+    expect(after.busy).toBe(0);
+    expect(held.memory - after.memory).toBeGreaterThan(10 * 1024 * 1024);
   });
 });

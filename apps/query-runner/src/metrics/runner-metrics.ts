@@ -1,11 +1,12 @@
-import type { ServerResponse } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jobCatalog, jobNames, type Queue } from '@quarry/queue';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { KernelPool } from '../kernels/kernel-pool';
 
 /**
  * The query runner's Prometheus metrics, served at `/metrics` on its health port (internal, like
- * /healthz and /readyz: never publish it). Labels are the queue and a state only; nothing of a run,
+ * /healthz and /readyz: never publish it), and only with `QUARRY_METRICS_TOKEN`, as the API's. Labels are the queue and a state only; nothing of a run,
  * a user, a workspace or SQL reaches a label.
  *
  * Process-wide: the process metrics, the result-cache counters (the cache calls
@@ -136,8 +137,48 @@ export async function renderRunnerMetrics(
   return { body: await merged.metrics(), contentType: registry.contentType };
 }
 
-/** `GET /metrics` on the runner's health server. */
-export async function serveRunnerMetrics(res: ServerResponse, queue: Pick<Queue, 'boss'>): Promise<void> {
+// The API's compare (apps/api/src/metrics/metrics-route.ts), kept in step by hand: hashing both
+// sides first makes the lengths equal, so timingSafeEqual neither throws nor leaks the length.
+const digest = (text: string) => createHash('sha256').update(text).digest();
+const tokenMatches = (presented: string, token: string) => timingSafeEqual(digest(presented), digest(token));
+
+const refuse = (res: ServerResponse, status: 401 | 404, message: string, hint: string, extra = {}) => {
+  const code = status === 404 ? 'request.not_found' : 'request.unauthorized';
+  res.writeHead(status, { 'content-type': 'application/json', ...extra });
+  res.end(JSON.stringify({ error: { code, message, hint } }));
+};
+
+/**
+ * `GET /metrics` on the runner's health server. Off (404) unless `QUARRY_METRICS_TOKEN` is set, and
+ * then only with `Authorization: Bearer <token>` (compared in constant time; never from the query
+ * string). The health port listens on every interface in the image, so the address proves nothing.
+ */
+export async function serveRunnerMetrics(
+  req: IncomingMessage,
+  res: ServerResponse,
+  queue: Pick<Queue, 'boss'>,
+  token: string | undefined,
+): Promise<void> {
+  if (!token) {
+    return refuse(
+      res,
+      404,
+      'Metrics are off on this runner',
+      'Set QUARRY_METRICS_TOKEN and scrape /metrics with Authorization: Bearer <token>',
+    );
+  }
+  const presented = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  if (!tokenMatches(presented, token)) {
+    return refuse(
+      res,
+      401,
+      'Metrics need the metrics token',
+      'Send Authorization: Bearer <QUARRY_METRICS_TOKEN>',
+      {
+        'www-authenticate': 'Bearer realm="quarry-metrics"',
+      },
+    );
+  }
   try {
     const { body, contentType } = await renderRunnerMetrics(queue);
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
