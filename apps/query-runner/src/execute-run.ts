@@ -339,6 +339,7 @@ async function execute(
     signal,
     ...(deps.resultWindow?.chunks ? { window: deps.resultWindow.chunks } : {}),
     ...(deps.resultWindow?.abandonAfterMs ? { abandonAfterMs: deps.resultWindow.abandonAfterMs } : {}),
+    ...(attemptStart ? { attemptStartedAt: attemptStart } : {}),
   });
   const served = await serveFromCache(deps, statement, async (chunk) => {
     const written = await cacheOut.write(cachedChunkContent(chunk));
@@ -418,6 +419,7 @@ async function execute(
     // The marker that rows went out: past it, an interrupted or failed run is never run again (its
     // reader has rows; a retry would send them twice).
     onFirstRows: markRowsWritten,
+    ...(attemptStart ? { attemptStartedAt: attemptStart } : {}),
     // What the run writes is also kept in the cache when the connection's policy is on.
     wrapWrite: (write) => {
       recording = recordIntoCache(deps, { ...statement, startedAt: attemptStart ?? deps.now() }, write);
@@ -531,6 +533,7 @@ async function executeJsRun(
     signal,
     ...(deps.resultWindow?.chunks ? { window: deps.resultWindow.chunks } : {}),
     ...(deps.resultWindow?.abandonAfterMs ? { abandonAfterMs: deps.resultWindow.abandonAfterMs } : {}),
+    ...(attemptStart ? { attemptStartedAt: attemptStart } : {}),
   });
   let rowsWritten = false;
   const { steps, result } = await executeJsPlan(

@@ -49,6 +49,8 @@ export async function runSqlCell(input: {
    * went out, and an interrupted run must not be run again.
    */
   onFirstRows?: (rows: number) => Promise<void>;
+  /** The attempt's start: its chunks are stored only while it still holds the run (JOB-1). */
+  attemptStartedAt?: Date;
   /** Wraps the result writer's `write`, so what is written also goes elsewhere (the result cache). */
   wrapWrite?: (write: ResultWriter['write']) => ResultWriter['write'];
 }): Promise<SqlCellOutcome> {
@@ -60,6 +62,7 @@ export async function runSqlCell(input: {
     signal,
     ...(input.window?.chunks ? { window: input.window.chunks } : {}),
     ...(input.window?.abandonAfterMs ? { abandonAfterMs: input.window.abandonAfterMs } : {}),
+    ...(input.attemptStartedAt ? { attemptStartedAt: input.attemptStartedAt } : {}),
   });
   const write = input.wrapWrite ? input.wrapWrite(writer.write) : writer.write;
 

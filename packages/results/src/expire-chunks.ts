@@ -1,10 +1,19 @@
 import type { Db } from '@quarry/db';
-import { runChunks } from '@quarry/db/schema';
-import { eq, lte } from 'drizzle-orm';
+import { runChunks, runs } from '@quarry/db/schema';
+import { eq, lte, sql } from 'drizzle-orm';
 
 /** Deletes a run's chunks once its whole result was delivered (data minimisation). */
 export async function deleteRunChunks(db: Db, runId: string): Promise<void> {
   await db.delete(runChunks).where(eq(runChunks.runId, runId));
+}
+
+/** Deletes a run's chunks only while the attempt that started at `startedAt` still holds it. */
+export async function deleteHeldRunChunks(db: Db, runId: string, startedAt: Date): Promise<void> {
+  await db.execute(sql`
+    delete from ${runChunks} where ${runChunks.runId} = ${runId} and exists (
+      select 1 from ${runs} where ${runs.id} = ${runId} and ${runs.status} = 'running'
+        and ${runs.startedAt} = ${startedAt.toISOString()}::timestamptz
+    )`);
 }
 
 /**

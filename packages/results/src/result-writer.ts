@@ -1,10 +1,17 @@
-import { ok, type QuarryError, type Result } from '@quarry/contracts';
+import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
 import type { Vault } from '@quarry/vault';
 import { RUN_EVENTS_CHANNEL } from './chunk-format';
 import { waitForWindow } from './delivery-window';
-import { deleteRunChunks } from './expire-chunks';
+import { deleteHeldRunChunks, deleteRunChunks } from './expire-chunks';
 import { type ChunkContent, writeChunk } from './write-chunk';
+
+/** What a write answers when its attempt no longer holds the run (a retry took it over). */
+export const RUN_SUPERSEDED: QuarryError = {
+  code: 'run.interrupted',
+  message: 'This attempt of the run was taken over by another',
+  hint: 'Nothing to do: the run goes on in its newer attempt',
+};
 
 export type ResultWriter = {
   /**
@@ -30,6 +37,12 @@ export function createResultWriter(
     window?: number;
     abandonAfterMs?: number;
     signal?: AbortSignal;
+    /**
+     * The attempt writing, by the `started_at` it took its run with: chunks are stored, and
+     * discarded, only while it still holds the run, so an earlier attempt that lost the run to a
+     * retry neither adds to nor deletes the retry's result (JOB-1).
+     */
+    attemptStartedAt?: Date;
   },
 ): ResultWriter {
   let seq = 0;
@@ -44,17 +57,22 @@ export function createResultWriter(
         });
         if (!room.ok) return room;
       }
-      await writeChunk(deps.db, deps.vault, {
+      const stored = await writeChunk(deps.db, deps.vault, {
         workspaceId: input.workspaceId,
         runId: input.resultId,
         seq,
         content,
         now: deps.now(),
+        ...(input.attemptStartedAt ? { attemptStartedAt: input.attemptStartedAt } : {}),
       });
+      if (!stored) return err(RUN_SUPERSEDED);
       seq += 1;
       await deps.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${input.resultId})`;
       return ok(undefined);
     },
-    discard: () => deleteRunChunks(deps.db, input.resultId),
+    discard: () =>
+      input.attemptStartedAt
+        ? deleteHeldRunChunks(deps.db, input.resultId, input.attemptStartedAt)
+        : deleteRunChunks(deps.db, input.resultId),
   };
 }

@@ -1,7 +1,8 @@
 import type { Cell, Column } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
-import { runChunks } from '@quarry/db/schema';
+import { runChunks, runs } from '@quarry/db/schema';
 import type { Vault, VaultContext } from '@quarry/vault';
+import { sql } from 'drizzle-orm';
 import {
   chunkContext,
   RUN_CHUNK_TTL_MS,
@@ -54,15 +55,42 @@ function sealContent(vault: Vault, context: VaultContext, content: ChunkContent)
 export async function writeChunk(
   db: Db,
   vault: Vault,
-  input: { workspaceId: string; runId: string; seq: number; content: ChunkContent; now: Date },
-): Promise<void> {
+  input: {
+    workspaceId: string;
+    runId: string;
+    seq: number;
+    content: ChunkContent;
+    now: Date;
+    /**
+     * The attempt that writes, by the `started_at` it took the run with: the chunk is stored only
+     * while that attempt still holds the run (`running`, same start). An earlier attempt that lost
+     * the run to a retry (JOB-1) then writes nothing into the retry's result.
+     */
+    attemptStartedAt?: Date;
+  },
+): Promise<boolean> {
   const { content } = input;
   const context = chunkContext(input.workspaceId, input.runId, input.seq);
-  await db.insert(runChunks).values({
+  const values = {
     runId: input.runId,
     seq: input.seq,
     rowCount: rowCountOf(content),
     payload: sealContent(vault, context, content),
     expiresAt: new Date(input.now.getTime() + RUN_CHUNK_TTL_MS),
-  });
+  };
+  if (!input.attemptStartedAt) {
+    await db.insert(runChunks).values(values);
+    return true;
+  }
+  const inserted = await db.execute(sql`
+    insert into ${runChunks} (run_id, seq, row_count, payload, expires_at)
+    select ${values.runId}, ${values.seq}, ${values.rowCount}, ${values.payload}, ${values.expiresAt.toISOString()}::timestamptz
+    where exists (
+      select 1 from ${runs}
+      where ${runs.id} = ${input.runId} and ${runs.status} = 'running'
+        and ${runs.startedAt} = ${input.attemptStartedAt.toISOString()}::timestamptz
+    )
+    on conflict do nothing
+    returning seq`);
+  return inserted.length > 0;
 }
