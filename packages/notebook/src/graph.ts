@@ -1,7 +1,7 @@
 import type { InputCell, JsCell, MarkdownCell, QuarryError, Result, SqlCell } from '@quarry/contracts';
 import { err, ok } from '@quarry/contracts';
 import { forwardReference, unknownReference } from './errors';
-import { analyzeJs } from './js-references';
+import { jsFreeNames } from './js-references';
 import { type SqlDialect, sqlReferences } from './sql-references';
 
 type Header = 'id' | 'name' | 'position' | 'kind';
@@ -35,9 +35,8 @@ export function mentionedNames(cell: GraphCell, dialectOf: DialectOf = POSTGRES)
       return ok(unique(sqlReferences(cell.source, dialect).map((r) => r.name)));
     }
     case 'js': {
-      const analysis = analyzeJs(cell.source);
-      if (!analysis.ok) return analysis;
-      return ok(unique(analysis.value.free.map((r) => r.name)));
+      const names = jsFreeNames(cell.source);
+      return names.ok ? ok([...names.value]) : names;
     }
     default:
       return ok([]);
@@ -201,8 +200,11 @@ export function checkMove<C extends GraphCell>(
       return err(forwardReference(moving.name, target.name));
     }
   }
+  // Only the cells between the old and the new place change sides with the moving cell: the
+  // others' reads cannot turn downward, so they are not read at all.
   for (const cell of ordered) {
     if (cell.id === cellId) continue;
+    if (!(above(cellId, cell.id, before) && !above(cellId, cell.id, now))) continue;
     const reads = readCells(cell, ordered, dialectOf);
     if (!reads.ok || !reads.value.some((t) => t.id === cellId)) continue;
     if (above(cellId, cell.id, before) && !above(cellId, cell.id, now)) {

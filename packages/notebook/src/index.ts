@@ -13,7 +13,14 @@ export {
 } from './graph';
 export { resolveInputs, resolveInputValue } from './input-values';
 export type { JsAnalysis, JsReference } from './js-references';
-export { analyzeJs } from './js-references';
+export { analyzeJs, jsFreeNames } from './js-references';
+export type { NotebookSize } from './notebook-size';
+export {
+  checkNotebookSize,
+  MAX_NOTEBOOK_CELLS,
+  MAX_NOTEBOOK_SOURCE,
+  notebookSize,
+} from './notebook-size';
 export type { PlanRunInput } from './plan-run';
 export { planConnectionIds, planRun } from './plan-run';
 export type { RewrittenSource } from './rename-references';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeJs } from './js-references';
+import { analyzeJs, jsFreeNames } from './js-references';
 
 const free = (source: string): string[] => {
   const result = analyzeJs(source);
@@ -116,5 +116,28 @@ describe('analyzeJs', () => {
     expect(result.error.code).toBe('notebook.js_syntax');
     expect(result.error.details).toEqual({ line, column });
     expect(result.error.message).toMatch(new RegExp(`^Line ${line}, column ${column}: `));
+  });
+});
+
+describe('jsFreeNames', () => {
+  it('answers the free names once each, in source order, and the syntax error as analyzeJs does', () => {
+    expect(jsFreeNames('const a = b + c; return b + a + d')).toEqual({ ok: true, value: ['b', 'c', 'd'] });
+    const broken = jsFreeNames('return (');
+    const analysed = analyzeJs('return (');
+    expect(broken.ok || analysed.ok).toBe(false);
+    expect(!broken.ok && broken.error).toEqual(!analysed.ok && analysed.error);
+  });
+
+  it('remembers a source (the same frozen answer, not parsed again) until it is the oldest past the bound', () => {
+    const source = `return orders.length + ${Math.random()}`;
+    const first = jsFreeNames(source);
+    expect(jsFreeNames(source)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(first.ok && Object.isFrozen(first.value)).toBe(true);
+    // Enough other sources to pass the bound on entries: the first is forgotten, and parsed again.
+    for (let i = 0; i < 2100; i += 1) jsFreeNames(`return x${i}`);
+    const again = jsFreeNames(source);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
   });
 });

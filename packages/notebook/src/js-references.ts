@@ -374,3 +374,41 @@ function collectLexicalNames(statements: Node[], out: Set<string>): void {
     }
   }
 }
+
+/** How many JS sources `jsFreeNames` remembers, and how much of their text in all (characters). */
+const MEMO_ENTRIES = 2048;
+const MEMO_SOURCE = 16 * 1024 * 1024;
+const memo = new Map<string, Result<readonly string[]>>();
+let memoSource = 0;
+
+/**
+ * The names a JS cell's free identifiers use, each once in source order, or its syntax error: what
+ * the notebook's graph reads of a JS cell (see `analyzeJs`). Remembered by source in a small LRU
+ * (at most MEMO_ENTRIES sources and MEMO_SOURCE characters of them), as every move, rename and run
+ * reads every JS cell of a notebook and parsing is the cost: a notebook's unchanged cells are parsed
+ * once, not once per call. The answer is frozen, as it is shared.
+ */
+export function jsFreeNames(source: string): Result<readonly string[]> {
+  const remembered = memo.get(source);
+  if (remembered) {
+    memo.delete(source);
+    memo.set(source, remembered);
+    return remembered;
+  }
+  const analysis = analyzeJs(source);
+  const answer: Result<readonly string[]> = Object.freeze(
+    analysis.ok
+      ? ok(Object.freeze([...new Set(analysis.value.free.map((r) => r.name))]))
+      : err(Object.freeze(analysis.error)),
+  );
+  if (source.length <= MEMO_SOURCE) {
+    memo.set(source, answer);
+    memoSource += source.length;
+    for (const oldest of memo.keys()) {
+      if (memo.size <= MEMO_ENTRIES && memoSource <= MEMO_SOURCE) break;
+      memo.delete(oldest);
+      memoSource -= oldest.length;
+    }
+  }
+  return answer;
+}

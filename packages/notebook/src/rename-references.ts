@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '@quarry/contracts';
 import { type DialectOf, type GraphCell, inOrder } from './graph';
-import { analyzeJs } from './js-references';
+import { analyzeJs, jsFreeNames } from './js-references';
 import { sqlReferences } from './sql-references';
 
 /** A cell whose source a rename rewrote. */
@@ -35,6 +35,9 @@ export function renameReferences(
         .map((r) => ({ start: r.nameStart, end: r.nameEnd, text: newName }));
       if (spans.length) rewritten.push({ cellId: cell.id, source: splice(cell.source, spans) });
     } else if (cell.kind === 'js') {
+      // The remembered names first: a cell that does not read the old name is not parsed again.
+      const names = jsFreeNames(cell.source);
+      if (!names.ok || !names.value.includes(oldName)) continue;
       const analysis = analyzeJs(cell.source);
       if (!analysis.ok) continue;
       const occurrences = analysis.value.free.filter((r) => r.name === oldName);

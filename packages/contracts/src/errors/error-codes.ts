@@ -356,6 +356,11 @@ export const NotebookErrorCode = z.enum([
   'notebook.field_not_for_kind',
   /** The JS cell's code does not parse; `details.line` and `details.column` say where. */
   'notebook.js_syntax',
+  /**
+   * The change would leave the notebook past its bound on cells or on their text in all (500 cells,
+   * 5 MB; @quarry/notebook's MAX_NOTEBOOK_CELLS and MAX_NOTEBOOK_SOURCE); `details` gives both.
+   */
+  'notebook.too_large',
 ]);
 export type NotebookErrorCode = z.infer<typeof NotebookErrorCode>;
 

@@ -9,6 +9,7 @@ import {
 } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { cells, connections, projectConnections } from '@quarry/db/schema';
+import { checkNotebookSize, notebookSize } from '@quarry/notebook';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { auditChange, type ServiceContext, type Tx } from '../../service-context';
@@ -24,7 +25,9 @@ const NEW_INPUT: InputConfig = { type: 'text', default: '' };
  * Adds a cell after `afterCellId` (null: at the top); the cells below shift down by one. Without a
  * name it takes the kind's next free one. A SQL cell without a connection takes the one of the
  * nearest SQL cell above, else the project's default one (see `defaultConnection`). Fields that do not fit the kind are
- * refused (`notebook.field_not_for_kind`), a name in use is `notebook.name_taken`.
+ * refused (`notebook.field_not_for_kind`), a name in use is `notebook.name_taken`, and a cell the
+ * notebook has no room for (its cells or their text past @quarry/notebook's bounds) is
+ * `notebook.too_large`.
  */
 export async function addCell(ctx: ServiceContext, input: AddCellInput): Promise<Result<NotebookCell>> {
   const { workspaceId } = ctx.actor;
@@ -38,6 +41,10 @@ export async function addCell(ctx: ServiceContext, input: AddCellInput): Promise
     const notebook = await lockNotebook(tx, { workspaceId, projectId });
     if (!notebook) return err(notFound('project'));
     const ordered = notebook.rows;
+    const was = notebookSize(ordered);
+    const source = input.kind === 'input' ? '' : (input.source ?? '');
+    const tooLarge = checkNotebookSize({ cells: was.cells + 1, source: was.source + source.length }, was);
+    if (tooLarge) return err(tooLarge);
     let at = 0;
     if (input.afterCellId !== null) {
       const index = ordered.findIndex((c) => c.id === input.afterCellId);
@@ -87,7 +94,7 @@ export async function addCell(ctx: ServiceContext, input: AddCellInput): Promise
         kind: input.kind,
         config: input.kind === 'input' ? (input.input ?? NEW_INPUT) : null,
         connectionId,
-        source: input.kind === 'input' ? '' : (input.source ?? ''),
+        source,
         updatedAt: now,
       })
       .returning();

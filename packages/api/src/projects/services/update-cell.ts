@@ -1,5 +1,6 @@
 import { err, ok, type Result, type UpdateCellInput } from '@quarry/contracts';
 import { cells } from '@quarry/db/schema';
+import { checkNotebookSize, notebookSize } from '@quarry/notebook';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { auditChange, type ServiceContext } from '../../service-context';
@@ -17,7 +18,8 @@ const FIELDS_OF_KIND: Record<string, ReadonlySet<'source' | 'connectionId' | 'in
 /**
  * Saves a cell's content: the source of a SQL, JS or Markdown cell, the connection of a SQL cell,
  * an input's type and default. A field that does not fit the cell's kind is refused
- * (`notebook.field_not_for_kind`) and nothing is saved. The project's `updatedAt` moves with it, so
+ * (`notebook.field_not_for_kind`) and nothing is saved, as is a source that would grow the notebook
+ * past its bound on text (`notebook.too_large`). The project's `updatedAt` moves with it, so
  * the list shows it first.
  */
 export async function updateCell(
@@ -36,6 +38,12 @@ export async function updateCell(
     const sent = (['source', 'connectionId', 'input'] as const).filter((field) => input[field] !== undefined);
     const misfit = sent.find((field) => !allowed?.has(field));
     if (misfit) return err(fieldNotForKind(misfit, cell.kind));
+    if (input.source !== undefined) {
+      const was = notebookSize(notebook.rows);
+      const next = { cells: was.cells, source: was.source - cell.source.length + input.source.length };
+      const tooLarge = checkNotebookSize(next, was);
+      if (tooLarge) return err(tooLarge);
+    }
     if (input.connectionId) {
       const imported = await checkImported(tx, { workspaceId, projectId, connectionId: input.connectionId });
       if (!imported.ok) return imported;

@@ -9,7 +9,7 @@ import {
 } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { cells, runs } from '@quarry/db/schema';
-import { planConnectionIds, planRun } from '@quarry/notebook';
+import { checkNotebookSize, notebookSize, planConnectionIds, planRun } from '@quarry/notebook';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
@@ -60,6 +60,14 @@ export async function startRun(
         } satisfies QuarryError,
       };
     }
+    // A notebook past its bounds (saved before they existed) is not planned: planning reads every
+    // cell it needs, under the lock. It may still shrink (see checkNotebookSize).
+    const size = notebookSize(notebook.rows);
+    const tooLarge = checkNotebookSize({
+      cells: size.cells,
+      source: size.source - cell.source.length + input.source.length,
+    });
+    if (tooLarge) return { refused: tooLarge };
     // Planned with the source as sent: what runs is what the cell will show once saved below.
     const planned = planRun({
       cells: notebook.cells.map((c) =>
