@@ -1,38 +1,17 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrationsFolder, runMigrations } from './migrate';
-import { createTestDatabase, type TestDatabase } from './testing/index';
-
-type Journal = { entries: { tag: string }[] };
+import { runMigrations } from './migrate';
+import type { TestDatabase } from './testing/index';
+import { databaseMigratedBefore } from './testing/migrated-before';
 
 let database: TestDatabase | undefined;
-let folder: string | undefined;
 
 afterAll(async () => {
   await database?.drop();
-  if (folder) rmSync(folder, { recursive: true, force: true });
 });
-
-/** The migrations folder as an installation from before the notebook had applied it. */
-function migrationsBeforeNotebook(): string {
-  folder = mkdtempSync(join(tmpdir(), 'quarry-migrations-'));
-  cpSync(migrationsFolder, folder, { recursive: true });
-  const path = join(folder, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(path, 'utf8')) as Journal;
-  const cut = journal.entries.findIndex((entry) => entry.tag === '0014_notebook_cells');
-  if (cut < 0) throw new Error('no migration 0014_notebook_cells');
-  writeFileSync(path, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut) }));
-  return folder;
-}
 
 describe('the notebook cells migration', () => {
   it("names each project's existing cells query_1, query_2, … in their order, and keeps names unique per project", async () => {
-    database = await createTestDatabase({ migrate: false });
-    await migrate(drizzle(database.sql), { migrationsFolder: migrationsBeforeNotebook() });
+    database = await databaseMigratedBefore('0014_notebook_cells');
     await database.sql`insert into workspaces (id, name) values ('wsp_old', 'Old')`;
     await database.sql`
       insert into projects (id, workspace_id, name, created_by)
