@@ -158,7 +158,14 @@ export async function startRun(
   const { run } = started;
   if (!run) throw new Error('run insert returned no row');
   try {
-    const jobId = await deps.queue.send('run.execute', { runId, workspaceId: actor.workspaceId });
+    // Who and which connection, as scheduling hints only: the queue orders runs by the owner's fair
+    // share and caps concurrent queries per connection; the runner decides the rest (JOB-4).
+    const jobId = await deps.queue.send('run.execute', {
+      runId,
+      workspaceId: actor.workspaceId,
+      ownerId: actor.userId,
+      ...(run.connectionId ? { connectionId: run.connectionId } : {}),
+    });
     await deps.db.update(runs).set({ jobId }).where(eq(runs.id, runId));
   } catch (cause) {
     deps.log.error({ runId, err: String(cause) }, 'could not queue run');
