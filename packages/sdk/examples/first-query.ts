@@ -13,7 +13,7 @@ export async function firstQuery(options: { url: string; token: string; print?: 
   const [project] = await quarry.api.projects.list.query();
   if (!project) throw new Error('No project is shared with you');
   const { cells } = await quarry.api.projects.get.query({ projectId: project.id });
-  const cell = cells[0];
+  const cell = cells.find((c) => c.kind === 'sql');
   if (!cell) throw new Error(`Project ${project.name} has no SQL cell`);
 
   // Runs as you, through the same permission checks as the app; rows stream in as they are read.
