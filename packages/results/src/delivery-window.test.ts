@@ -145,15 +145,13 @@ describe('the delivery window', () => {
     const runId = await newRun();
     const controller = new AbortController();
     for (let seq = 1; seq <= RESULT_WINDOW_CHUNKS; seq += 1) {
-      await database.db
-        .insert(runChunks)
-        .values({
-          runId,
-          seq,
-          rowCount: 1,
-          payload: Buffer.from('x'),
-          expiresAt: new Date(Date.now() + 60_000),
-        });
+      await database.db.insert(runChunks).values({
+        runId,
+        seq,
+        rowCount: 1,
+        payload: Buffer.from('x'),
+        expiresAt: new Date(Date.now() + 60_000),
+      });
     }
     const started = Date.now();
     setTimeout(() => controller.abort(), 100);
