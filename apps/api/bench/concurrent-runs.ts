@@ -15,7 +15,7 @@ import {
   createTestWarehouse,
   createWorkspaceFixture,
 } from '@quarry/db/testing';
-import { createQuarryClient } from '@quarry/sdk';
+import { createQuarryClient, type QuarryClient } from '@quarry/sdk';
 import { launchProduct } from '@quarry/stack';
 import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 
@@ -109,7 +109,7 @@ async function signedIn(email: string) {
 }
 
 try {
-  const clients = [];
+  const clients: QuarryClient[] = [];
   for (const member of members) clients.push(await signedIn(member.email));
   // One run alone first, for the figure a burst is compared with (and to warm both paths).
   const alone: number[] = [];
