@@ -59,6 +59,25 @@ describe.skipIf(!sshdAvailable(process.env.CI === 'true'))('PostgreSQL through a
     ]);
   });
 
+  it("passes the server's own COPY text through the tunnel, as it would directly", async () => {
+    const streamText = tunneled().streamText;
+    if (!streamText) throw new Error('a tunneled PostgreSQL connection should pass COPY text through');
+    const kinds: string[] = [];
+    let text = '';
+    for await (const event of streamText(
+      { sql: 'select id from orders where id <= 3 order by id', params: [], rowLimit: 10 },
+      context,
+    )) {
+      kinds.push(event.type);
+      if (event.type === 'copy') text += event.text.toString('utf8');
+    }
+    expect(kinds[0]).toBe('columns');
+    expect(kinds.at(-1)).toBe('end');
+    expect(kinds).toContain('copy');
+    expect(text).toBe('1\n2\n3\n');
+    expect(sshd.sessions()).toBe(0);
+  });
+
   it('refuses the same connection without the tunnel, where loopback is not allowed (CONN-2)', async () => {
     const direct = bindConnector(
       connector,

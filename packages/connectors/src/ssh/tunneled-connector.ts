@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '@quarry/contracts';
+import type { PassthroughEvent } from '../postgres/copy-stream';
 import type { BoundConnector } from '../registry/bound-connector';
-import type { ConnectContext, Dialer, TestOutcome } from '../registry/connector';
+import type { ConnectContext, Dialer, StreamRequest, TestOutcome } from '../registry/connector';
 import type { ConnectorError, StreamEvent } from '../types';
 import { tunnelErrorOf } from './errors';
 import type { SshTunnelConfig } from './fields';
@@ -61,6 +62,7 @@ export function withTunnel(bound: BoundConnector, tunnel: SshTunnelConfig, pin: 
       await opened.value.close();
     }
   };
+  const text = bound.streamText;
   return {
     declaration: bound.declaration,
     test: (context) =>
@@ -73,16 +75,23 @@ export function withTunnel(bound: BoundConnector, tunnel: SshTunnelConfig, pin: 
     introspect: (filter, context) => through(context, (tunneled) => bound.introspect(filter, tunneled)),
     cancel: (tag, context) => through(context, (tunneled) => bound.cancel(tag, tunneled)),
     cancelSession: (key, context) => through(context, (tunneled) => bound.cancelSession(key, tunneled)),
-    stream: (request, context) => streamThrough(open, bound, request, context),
+    stream: (request, context) => streamThrough(open, (tunneled) => bound.stream(request, tunneled), context),
+    // The server's own text passes through the tunnel as it would directly (PostgreSQL's COPY).
+    ...(text
+      ? {
+          streamText: (request: StreamRequest, context: ConnectContext) =>
+            streamThrough(open, (tunneled) => text(request, tunneled), context),
+        }
+      : {}),
   };
 }
 
-async function* streamThrough(
+/** A stream (cells or the server's text) through a tunnel opened for it and closed after it. */
+async function* streamThrough<E extends StreamEvent | PassthroughEvent>(
   open: (context: ConnectContext) => Promise<Result<Tunnel, ConnectorError>>,
-  bound: BoundConnector,
-  request: Parameters<BoundConnector['stream']>[0],
+  stream: (context: ConnectContext) => AsyncGenerator<E>,
   context: ConnectContext,
-): AsyncGenerator<StreamEvent> {
+): AsyncGenerator<E | { type: 'error'; error: ConnectorError }> {
   const opened = await open(context);
   if (!opened.ok) {
     yield { type: 'error', error: opened.error };
@@ -90,7 +99,7 @@ async function* streamThrough(
   }
   const dialed = watchDials(opened.value);
   try {
-    for await (const event of bound.stream(request, { ...context, dial: dialed.dial })) {
+    for await (const event of stream({ ...context, dial: dialed.dial })) {
       yield event.type === 'error' ? { type: 'error', error: dialed.failure() ?? event.error } : event;
     }
   } finally {
