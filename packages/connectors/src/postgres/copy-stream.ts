@@ -3,9 +3,9 @@ import type { Column } from '@quarry/contracts';
 import postgres from 'postgres';
 import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
 import { toConnectorError } from './errors';
-import { IdentityError } from './identity/prepare';
 import type { ResultLimitError } from './result-guard';
 import { connectPostgres, sessionKeyOf, streamPostgres } from './stream';
+import { streamErrorOf } from './stream-error';
 import { columnFor, PIN_TEXT_SETTINGS_SQL } from './types-map';
 
 /**
@@ -254,14 +254,12 @@ async function* copyRows(
   } catch (error) {
     yield {
       type: 'error',
-      error:
-        error instanceof IdentityError
-          ? error.error
-          : toConnectorError(limited.error ?? error, {
-              timeoutMs: options.timeoutMs,
-              cancelled,
-              elapsedMs: performance.now() - startedAt,
-            }),
+      error: streamErrorOf(error, {
+        limitError: limited.error,
+        timeoutMs: options.timeoutMs,
+        cancelled,
+        startedAt,
+      }),
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

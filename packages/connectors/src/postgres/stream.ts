@@ -5,11 +5,10 @@ import type { Dialer } from '../registry/connector';
 import { toCell } from '../registry/driver-cell';
 import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
 import { createCopyGuard } from './copy-guard';
-import { toConnectorError } from './errors';
-import { IdentityError } from './identity/prepare';
 import { openPostgresSocket } from './open-socket';
 import type { OwnDatabase } from './own-database';
 import { createResultGuard, type ResultLimitError, type ResultLimits } from './result-guard';
+import { streamErrorOf } from './stream-error';
 import { columnFor, EXACT_TEXT_STARTUP, EXACT_TEXT_TYPES, PIN_TEXT_SETTINGS_SQL } from './types-map';
 
 type StatementColumns = { statement?: { columns?: { name: string; type: number }[] } };
@@ -196,15 +195,12 @@ export async function* streamPostgres(
   } catch (error) {
     yield {
       type: 'error',
-      // The reader's identity refused by the warehouse says so, not "the connection failed".
-      error:
-        error instanceof IdentityError
-          ? error.error
-          : toConnectorError(limited.error ?? error, {
-              timeoutMs: options.timeoutMs,
-              cancelled,
-              elapsedMs: performance.now() - startedAt,
-            }),
+      error: streamErrorOf(error, {
+        limitError: limited.error,
+        timeoutMs: options.timeoutMs,
+        cancelled,
+        startedAt,
+      }),
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
