@@ -59,8 +59,14 @@ describe('the delivery window', () => {
     await writer.write({ kind: 'columns', columns: [{ name: 'n', type: 'integer', dbType: 'int4' }] });
     await writer.write({ kind: 'copy', letters: 'n', text: Buffer.from('1\n2\n\\N\n'), rowCount: 3 });
 
-    const [stored] = await database.db.select().from(runChunks).where(eq(runChunks.runId, runId)).limit(1);
-    expect(stored).toBeDefined();
+    const [stored] = await database.db
+      .select()
+      .from(runChunks)
+      .where(eq(runChunks.runId, runId))
+      .orderBy(runChunks.seq)
+      .limit(1);
+    expect(stored?.seq).toBe(0);
+    expect(stored?.rowCount).toBe(0);
     const chunk = await readNextChunk(database.db, vault, {
       workspaceId,
       runId,
