@@ -1,7 +1,9 @@
 /**
  * The result cache's cost on a 1M-row result (7 columns of text, in 16,000-row JSON chunks, the
  * runner's largest): recording it (seal + insert per chunk), then serving it (the lookup, the
- * whole-entry check, and reading every chunk back in order). Medians of 3. Last line: one JSON line.
+ * whole-entry check, and reading every chunk back in order). The baseline, alternated with it in
+ * each round: the same chunk bytes inserted into and read back from a plain bytea table, unsealed and
+ * unchecked, i.e. what PostgreSQL alone costs. Medians of 3. Last line: one JSON line.
  */
 import { performance } from 'node:perf_hooks';
 import { newId } from '@quarry/db';
@@ -54,7 +56,33 @@ for (let start = 0; start < ROWS; start += CHUNK) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const record: number[] = [];
 const serve: number[] = [];
+const rawRecord: number[] = [];
+const rawServe: number[] = [];
+const { sql } = database;
+await sql`create table bench_raw_chunks (round int, position int, data bytea, primary key (round, position))`;
+
+/** The baseline: the same bytes, one insert per chunk, then read back in order, nothing sealed. */
+async function rawRound(round: number) {
+  let t = performance.now();
+  let position = 0;
+  for (const batch of batches) {
+    position += 1;
+    await sql`insert into bench_raw_chunks values (${round}, ${position}, ${Buffer.from(batch.text)})`;
+  }
+  rawRecord.push(performance.now() - t);
+  t = performance.now();
+  let rows = 0;
+  for (let next = 1; next <= position; next += 1) {
+    const [chunk] = await sql<{ data: Buffer }[]>`
+      select data from bench_raw_chunks where round = ${round} and position = ${next}`;
+    rows += (JSON.parse(chunk?.data.toString() ?? '[]') as unknown[]).length;
+  }
+  if (rows !== ROWS) throw new Error('short');
+  rawServe.push(performance.now() - t);
+}
+
 for (let round = 0; round < 3; round += 1) {
+  await rawRound(round);
   const key = cacheKeyFor({
     workspaceId,
     connectionId,
@@ -93,6 +121,10 @@ console.log(
     serve_rows_per_s: Math.round(ROWS / (median(serve) / 1000)),
     record_ms: Math.round(median(record)),
     serve_ms: Math.round(median(serve)),
+    raw_record_ms: Math.round(median(rawRecord)),
+    raw_serve_ms: Math.round(median(rawServe)),
+    record_vs_raw: Number((median(record) / median(rawRecord)).toFixed(2)),
+    serve_vs_raw: Number((median(serve) / median(rawServe)).toFixed(2)),
   }),
 );
 process.exit(0);
