@@ -20,13 +20,7 @@ import { writeAuditEvent } from '@quarry/db/audit';
 import { connections, runs } from '@quarry/db/schema';
 import type { AllowList } from '@quarry/net-policy';
 import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
-import {
-  type ChunkContent,
-  cachedChunkContent,
-  createResultWriter,
-  type ResultWriter,
-  RUN_EVENTS_CHANNEL,
-} from '@quarry/results';
+import { cachedChunkContent, createResultWriter, RUN_EVENTS_CHANNEL } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
 import { and, eq, inArray, isNull, sql as raw } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -34,9 +28,9 @@ import { executeJsPlan, jsPlanOf, type RunnerKernels } from './cells';
 import { connectionConfig } from './connection-config';
 import { cancelOrphanedQuery, sessionKeyContext } from './orphan-cancel';
 import { loadReaderFacts } from './reader-identity';
-import { type CachedStatement, type RecordingSink, recordIntoCache, serveFromCache } from './result-cache';
+import { type CachedStatement, inFlightKeyOf, recordIntoCache, serveFromCache } from './result-cache';
 import type { RunCancellations } from './run-cancellations';
-import { runSqlCell } from './sql-cell-run';
+import { runnerSharedQueries, type SharedQueries } from './shared-queries/shared-sql-queries';
 
 export type RunnerDeps = {
   db: Db;
@@ -60,6 +54,8 @@ export type RunnerDeps = {
   ownDatabase?: OwnDatabase;
   /** Where `runs.cancel` reaches the runs this runner holds; without it only the job's signal stops a run. */
   cancellations?: RunCancellations;
+  /** The warehouse queries identical runs share (issue 11 point 3); the process's own when unset. */
+  sharedQueries?: SharedQueries;
 };
 
 /**
@@ -375,25 +371,24 @@ async function execute(
     return;
   }
 
-  let recording: RecordingSink<ChunkContent, Awaited<ReturnType<ResultWriter['write']>>> | undefined;
-
   const connectingSince = performance.now();
-  const outcome = await runSqlCell({
-    deps,
-    workspaceId: job.workspaceId,
-    runId: job.runId,
-    connector: connector.value,
-    // The session is named for the run, so a query left behind by a dead runner can be cancelled.
-    request: {
-      sql: taken.source,
-      // The cell's {{inputs}}, bound (CONN-4): the plan's values, in the placeholders' order.
-      params,
-      rowLimit: taken.rowLimit,
-      batchSize: FIRST_CHUNK_ROWS,
-      tag: runTag(taken.id),
-      ...(reader ? { reader: { runId: taken.id, ...reader } } : {}),
-      // The session's cancel key, sealed for this run alone, stored before the statement runs: a
-      // runner that finds this run orphaned cancels its query with it (JOB-6).
+  // Identical runs in flight in this runner share one warehouse query (issue 11 point 3); each has
+  // passed its own gate above, and reads the query into its own result.
+  const shared = await (deps.sharedQueries ?? runnerSharedQueries).run(deps, {
+    key: inFlightKeyOf(statement),
+    // A refresh reads only a query opened after it was taken: its rows are computed after it asked.
+    ...(taken.refresh && attemptStart ? { notBefore: attemptStart } : {}),
+    reader: {
+      workspaceId: job.workspaceId,
+      runId: job.runId,
+      signal,
+      ...(deps.resultWindow ? { window: deps.resultWindow } : {}),
+      ...(attemptStart ? { attemptStartedAt: attemptStart } : {}),
+      // The marker that rows went out: past it, an interrupted or failed run is never run again (its
+      // reader has rows; a retry would send them twice).
+      onFirstRows: markRowsWritten,
+      // The session's cancel key, sealed for this run alone, stored before the statement runs (or
+      // when this run attached): a runner that finds this run orphaned cancels its query (JOB-6).
       onSession: async (key) => {
         await db
           .update(runs)
@@ -408,29 +403,33 @@ async function execute(
           );
       },
     },
-    context: {
-      timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
-      allow: deps.allowPrivateHosts,
-      ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
-      signal,
-      limits: deps.limits ?? DEFAULT_RESULT_LIMITS,
-    },
-    ...(deps.resultWindow ? { window: deps.resultWindow } : {}),
-    // The marker that rows went out: past it, an interrupted or failed run is never run again (its
-    // reader has rows; a retry would send them twice).
-    onFirstRows: markRowsWritten,
-    ...(attemptStart ? { attemptStartedAt: attemptStart } : {}),
-    // What the run writes is also kept in the cache when the connection's policy is on.
-    wrapWrite: (write) => {
-      recording = recordIntoCache(deps, { ...statement, startedAt: attemptStart ?? deps.now() }, write);
-      return recording.write;
+    open: {
+      connector: connector.value,
+      // The session is named for the run that opened it, so a query left behind by a dead runner
+      // can be cancelled.
+      request: {
+        sql: taken.source,
+        // The cell's {{inputs}}, bound (CONN-4): the plan's values, in the placeholders' order.
+        params,
+        rowLimit: taken.rowLimit,
+        batchSize: FIRST_CHUNK_ROWS,
+        tag: runTag(taken.id),
+        ...(reader ? { reader: { runId: taken.id, ...reader } } : {}),
+      },
+      context: {
+        timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
+        allow: deps.allowPrivateHosts,
+        ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
+        limits: deps.limits ?? DEFAULT_RESULT_LIMITS,
+      },
+      // What the query returns is also kept in the cache when the connection's policy is on: once
+      // per warehouse query, however many runs read it.
+      record: (write) =>
+        recordIntoCache(deps, { ...statement, startedAt: attemptStart ?? deps.now() }, write),
     },
   });
-  if (outcome.status === 'succeeded') {
-    await recording?.complete({ rowCount: outcome.rowCount, truncated: outcome.truncated });
-  } else {
-    await recording?.abandon();
-  }
+  const outcome = shared.outcome;
+  if (shared.attachedTo) runLog.info({ attachedTo: shared.attachedTo }, 'run read a query already in flight');
   if (outcome.status === 'succeeded') {
     const { rowCount, truncated } = outcome;
     await finish(deps, job, { status: 'succeeded', rowCount, truncated }, attemptStart);

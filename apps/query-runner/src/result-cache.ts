@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { MemberActor } from '@quarry/access';
 import type { QuarryError } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
@@ -91,6 +92,11 @@ export function identityFactsKey(reader: ReaderFacts): string {
  */
 export function cacheKeyOfStatement(statement: CachedStatement): CacheKey | null {
   if (statement.connection.cacheTtlSeconds === null) return null;
+  return statementKey(statement);
+}
+
+/** The key of what decides the statement's result, or null when the reader's facts are missing. */
+function statementKey(statement: CachedStatement): CacheKey | null {
   let identity: string | null = null;
   if (passesIdentity(statement.connection.settings)) {
     if (!statement.reader) return null;
@@ -105,6 +111,19 @@ export function cacheKeyOfStatement(statement: CachedStatement): CacheKey | null
     rowLimit: statement.rowLimit,
     identity,
   });
+}
+
+/**
+ * The statement's in-flight key (issue 11 point 3): the cache key's inputs exactly (connection and
+ * its version, the SQL as it runs, the bound values with their types, the row limit, and the
+ * reader's identity facts where the connection passes identity), whatever the connection's cache
+ * policy, since a query in flight keeps nothing once it ends. Identical runs in one runner share a
+ * warehouse query under it; null (never shared) when the connection passes identity and the reader's
+ * facts are unknown. A SHA-256 of the key's material: the bound values stay out of the map's keys.
+ */
+export function inFlightKeyOf(statement: CachedStatement): string | null {
+  const key = statementKey(statement);
+  return key ? createHash('sha256').update(key.material).digest('hex') : null;
 }
 
 /**

@@ -1,14 +1,6 @@
 import type { BoundConnector, ConnectContext, ConnectorError, StreamRequest } from '@quarry/connectors';
 import type { Cell, Column } from '@quarry/contracts';
-import type { Db, Sql } from '@quarry/db';
-import {
-  type ChunkContent,
-  copyColumnLetters,
-  createResultWriter,
-  RESULT_ABANDONED,
-  type ResultWriter,
-} from '@quarry/results';
-import type { Vault } from '@quarry/vault';
+import { type ChunkContent, copyColumnLetters } from '@quarry/results';
 
 const FIRST_CHUNK_ROWS = 1000;
 const MAX_CHUNK_ROWS = 16_000;
@@ -23,48 +15,39 @@ export type SqlCellOutcome =
   /** `connected`: whether the warehouse answered with columns before the error. */
   | { status: 'failed'; error: ConnectorError; connected: boolean };
 
+/** How a warehouse read ended: as the connector said, or `stopped` because the sink took no more. */
+export type SqlStreamOutcome = SqlCellOutcome | { status: 'stopped'; connected: boolean };
+
 /**
- * Streams one SQL cell's result from the warehouse into the results store: the columns chunk, then
- * row chunks that start small (the first rows reach the reader at once) and grow (a long result pays
- * the per-chunk cost of sealing, storing and notifying a few dozen times). Rows arrive from the
+ * Where a SQL cell's chunks go, one at a time: the columns chunk, then row chunks. It answers
+ * whether anyone still takes the result; `false` stops the read (the query is cancelled on the
+ * server). While it has not answered, the next chunk is read but not handed over, so a sink that
+ * waits (a full delivery window) keeps the warehouse waiting on its socket.
+ */
+export type SqlChunkSink = (content: ChunkContent) => Promise<boolean>;
+
+/**
+ * Streams one SQL cell's result from the warehouse into a sink: the columns chunk, then row chunks
+ * that start small (the first rows reach the reader at once) and grow (a long result pays the
+ * per-chunk cost of sealing, storing and notifying a few dozen times). Rows arrive from the
  * connector either as cells (written as JSON) or, where the connector passed the server's COPY text
  * through (`passthrough`), as that text, written as it came behind its framing line: no object per
  * row is built here.
  *
- * Backpressure: each row chunk waits for room in the result's delivery window; while it waits, the
- * connector's stream is not read, so the warehouse waits on its socket. A window nobody empties for
- * RESULT_ABANDON_MS (`window.abandonAfterMs`) ends the run with `run.abandoned`: the query is
- * cancelled on the server and the result's chunks are deleted.
+ * Backpressure: each chunk waits for the sink (a run's result writer waits for room in its delivery
+ * window; a shared query for every attached run's, see shared-queries/); while it waits, the
+ * connector's stream is not read, so the warehouse waits on its socket. A sink that answers `false`
+ * (nobody reads any more) stops the read: the query is cancelled on the server first (the
+ * connector's signal), then the stream is closed.
  */
-export async function runSqlCell(input: {
-  deps: { db: Db; sql: Sql; vault: Vault; now: () => Date };
-  workspaceId: string;
-  runId: string;
+export async function streamSqlCell(input: {
   connector: BoundConnector;
   request: StreamRequest;
   context: ConnectContext & { signal: AbortSignal };
-  window?: { chunks?: number; abandonAfterMs?: number };
-  /**
-   * Called once, right after the first row chunk was stored, with its row count: past it, rows
-   * went out, and an interrupted run must not be run again.
-   */
-  onFirstRows?: (rows: number) => Promise<void>;
-  /** The attempt's start: its chunks are stored only while it still holds the run (JOB-1). */
-  attemptStartedAt?: Date;
-  /** Wraps the result writer's `write`, so what is written also goes elsewhere (the result cache). */
-  wrapWrite?: (write: ResultWriter['write']) => ResultWriter['write'];
-}): Promise<SqlCellOutcome> {
+  sink: SqlChunkSink;
+}): Promise<SqlStreamOutcome> {
   const stop = new AbortController();
   const signal = AbortSignal.any([input.context.signal, stop.signal]);
-  const writer = createResultWriter(input.deps, {
-    workspaceId: input.workspaceId,
-    resultId: input.runId,
-    signal,
-    ...(input.window?.chunks ? { window: input.window.chunks } : {}),
-    ...(input.window?.abandonAfterMs ? { abandonAfterMs: input.window.abandonAfterMs } : {}),
-    ...(input.attemptStartedAt ? { attemptStartedAt: input.attemptStartedAt } : {}),
-  });
-  const write = input.wrapWrite ? input.wrapWrite(writer.write) : writer.write;
 
   let connected = false;
   let letters = '';
@@ -74,16 +57,15 @@ export async function runSqlCell(input: {
   let texts: Buffer[] = [];
   let pendingRows = 0;
   let pendingBytes = 0;
-  let abandoned = false;
-  let rowsWritten = false;
+  let stopped = false;
   // The columns are written with the first rows (or at the end of an empty result), as the cursor
   // path always did: COPY announces them before the statement produced anything, and a run
   // interrupted then (an orphan's retry) must find no chunk of it written late.
   let columnsPending: Column[] | null = null;
-  const writeColumns = async () => {
+  const writeColumns = async (): Promise<boolean> => {
     const columns = columnsPending;
     columnsPending = null;
-    if (columns) await write({ kind: 'columns', columns });
+    return columns ? store({ kind: 'columns', columns }) : true;
   };
 
   // One chunk is stored (window, seal, insert, notify) while the next is read from the warehouse:
@@ -95,24 +77,17 @@ export async function runSqlCell(input: {
     inFlight = null;
     return pending ? pending : true;
   };
-  const store = async (content: ChunkContent, rows: number): Promise<boolean> => {
-    const written = await write(content);
-    if (written.ok) {
-      if (!rowsWritten) {
-        rowsWritten = true;
-        await input.onFirstRows?.(rows);
-      }
-      return true;
-    }
+  const store = async (content: ChunkContent): Promise<boolean> => {
+    if (await input.sink(content)) return true;
     // Nobody reads: the query is cancelled on the server first (the connector's signal), then the
     // stream is closed by leaving the loop.
-    abandoned = true;
+    stopped = true;
     stop.abort();
     return false;
   };
   const flush = async (): Promise<boolean> => {
     if (!pendingRows) return true;
-    await writeColumns();
+    if (!(await writeColumns())) return false;
     const content: ChunkContent =
       texts.length > 0
         ? {
@@ -122,14 +97,13 @@ export async function runSqlCell(input: {
             rowCount: pendingRows,
           }
         : { kind: 'rows', rows: cells };
-    const rows = pendingRows;
     cells = [];
     texts = [];
     pendingRows = 0;
     pendingBytes = 0;
     chunkTarget = Math.min(chunkTarget * 2, MAX_CHUNK_ROWS);
     if (!(await settle())) return false;
-    inFlight = store(content, rows);
+    inFlight = store(content);
     return true;
   };
   const full = () => pendingRows >= chunkTarget || pendingBytes >= MAX_CHUNK_BYTES;
@@ -161,26 +135,21 @@ export async function runSqlCell(input: {
         pendingBytes += event.text.length;
         if (full() && !(await flush())) break;
       } else if (event.type === 'end') {
-        if (!(await flush()) || !(await settle())) break;
-        await writeColumns();
+        if (!(await flush()) || !(await settle()) || !(await writeColumns())) break;
         return { status: 'succeeded', rowCount, truncated: event.truncated };
       } else {
         await settle();
-        // A run abandoned by its reader ends as that, not as the cancel that stopped its query.
-        if (abandoned) break;
+        // A read stopped for want of a reader ends as that, not as the cancel that stopped its query.
+        if (stopped) break;
         return { status: 'failed', error: event.error, connected };
       }
-      if (abandoned) break;
+      if (stopped) break;
     }
   } finally {
     // A write still in flight ends before anything else (its failure, if any, is the outcome's).
     await settle().catch(() => false);
-    // What was written for no one is deleted.
-    if (abandoned) await writer.discard();
   }
-  if (abandoned) {
-    return { status: 'failed', error: { ...RESULT_ABANDONED, kind: 'user', transient: false }, connected };
-  }
+  if (stopped) return { status: 'stopped', connected };
   return {
     status: 'failed',
     error: {

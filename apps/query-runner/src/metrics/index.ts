@@ -1,5 +1,6 @@
 export {
   recordCacheLookup,
+  recordSharedQueryAttach,
   registerKernelPoolMetrics,
   renderRunnerMetrics,
   serveRunnerMetrics,

@@ -10,8 +10,9 @@ import type { KernelPool } from '../kernels/kernel-pool';
  * a user, a workspace or SQL reaches a label.
  *
  * Process-wide: the process metrics, the result-cache counters (the cache calls
- * `recordCacheLookup`) and the kernel pools the worker registers. Per scrape: queue depth, read
- * from pg-boss's own counts on the queue the worker passes in.
+ * `recordCacheLookup`), the runs attached to a shared query (`recordSharedQueryAttach`) and the
+ * kernel pools the worker registers. Per scrape: queue depth, read from pg-boss's own counts on the
+ * queue the worker passes in.
  */
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -30,6 +31,17 @@ const cacheMisses = new Counter({
 /** Counts one result-cache lookup. Only where the connection's cache policy allows a lookup at all. */
 export function recordCacheLookup(outcome: 'hit' | 'miss'): void {
   (outcome === 'hit' ? cacheHits : cacheMisses).inc();
+}
+
+const sharedQueryAttaches = new Counter({
+  name: 'quarry_runs_attached_to_shared_query_total',
+  help: 'Runs that attached to an identical warehouse query already in flight instead of opening their own',
+  registers: [registry],
+});
+
+/** Counts one run that attached to a shared warehouse query (shared-queries/). */
+export function recordSharedQueryAttach(): void {
+  sharedQueryAttaches.inc();
 }
 
 type PoolSource = Pick<KernelPool, 'stats' | 'memory'>;
