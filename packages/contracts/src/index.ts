@@ -130,6 +130,12 @@ export {
 } from './notebook/inputs';
 export { BoundValue, JsStep, RunPlan, RunStep, RunStepOutcome, SqlStep } from './notebook/run-plan';
 export {
+  postgresPlaceholders,
+  type SqlDialect,
+  type SqlPlaceholder,
+  skipSqlText,
+} from './notebook/sql-text';
+export {
   ActiveRun,
   DeadLetter,
   DeadLetterChange,
