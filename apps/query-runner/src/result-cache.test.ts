@@ -29,7 +29,13 @@ import { and, eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadReaderFacts } from './reader-identity';
-import { type CachedStatement, type RunChunkSink, recordIntoCache, serveFromCache } from './result-cache';
+import {
+  type CachedStatement,
+  inFlightKeyOf,
+  type RunChunkSink,
+  recordIntoCache,
+  serveFromCache,
+} from './result-cache';
 
 let database: TestDatabase;
 let vault: Vault;
@@ -288,6 +294,35 @@ describe('the result cache in the runner', () => {
     // Without the reader's facts, an identity connection is neither read nor written.
     const unknown = { ...(await statement('editor', conn)), reader: null };
     expect(await serveFromCache(deps(), unknown, capture().sink)).toEqual({ ok: true, value: null });
+  });
+
+  it('keys queries in flight as the cache does: identity facts split an identity connection, nothing else does', async () => {
+    // The policy off: a query in flight is still shared (it keeps nothing once it ends).
+    const plain = await connection({ cacheTtlSeconds: null });
+    const editor = await statement('editor', plain);
+    const key = inFlightKeyOf(editor);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    // Anyone's run of the same statement reads the same query: each passed its own gate before.
+    expect(inFlightKeyOf(await statement('manager', plain))).toBe(key);
+    expect(inFlightKeyOf({ ...editor, refresh: true, runId: 'run_other' })).toBe(key);
+    // Another bound value (or its type), SQL text, row limit or connection version is another query.
+    expect(inFlightKeyOf({ ...editor, params: ['Finance'] })).not.toBe(key);
+    expect(inFlightKeyOf({ ...editor, params: [1] })).not.toBe(inFlightKeyOf({ ...editor, params: ['1'] }));
+    expect(inFlightKeyOf({ ...editor, sql: `${editor.sql} ` })).not.toBe(key);
+    expect(inFlightKeyOf({ ...editor, rowLimit: 101 })).not.toBe(key);
+    expect(
+      inFlightKeyOf({ ...editor, connection: { ...editor.connection, updatedAt: new Date(1) } }),
+    ).not.toBe(key);
+    // Nothing of the bound values is in the key's text.
+    expect(key).not.toContain('finance');
+
+    const identity = await connection({ cacheTtlSeconds: null }, { passIdentity: true });
+    const alice = inFlightKeyOf(await statement('editor', identity));
+    expect(alice).not.toBeNull();
+    expect(inFlightKeyOf(await statement('editor', identity))).toBe(alice);
+    expect(inFlightKeyOf(await statement('viewer', identity))).not.toBe(alice);
+    // Without the reader's facts, an identity connection's query is never shared.
+    expect(inFlightKeyOf({ ...(await statement('editor', identity)), reader: null })).toBeNull();
   });
 
   it('shares a connection without identity between readers, whatever their groups', async () => {

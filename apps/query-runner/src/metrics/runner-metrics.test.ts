@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEnv } from '../env';
 import { startTestPool } from '../kernels/testing/pool-harness';
 import { type RunningWorker, startWorker } from '../worker';
-import { recordCacheLookup, registerKernelPoolMetrics } from './runner-metrics';
+import { recordCacheLookup, recordSharedQueryAttach, registerKernelPoolMetrics } from './runner-metrics';
 
 let database: TestDatabase;
 let worker: RunningWorker;
@@ -111,12 +111,15 @@ describe('/metrics on the query runner (issue 11 item 9)', () => {
 
     const hits = sample(before, 'quarry_cache_hits_total') ?? Number.NaN;
     const misses = sample(before, 'quarry_cache_misses_total') ?? Number.NaN;
+    const attached = sample(before, 'quarry_runs_attached_to_shared_query_total') ?? Number.NaN;
+    recordSharedQueryAttach();
     recordCacheLookup('hit');
     recordCacheLookup('hit');
     recordCacheLookup('miss');
     const after = await scrape();
     expect(sample(after, 'quarry_cache_hits_total')).toBe(hits + 2);
     expect(sample(after, 'quarry_cache_misses_total')).toBe(misses + 1);
+    expect(sample(after, 'quarry_runs_attached_to_shared_query_total')).toBe(attached + 1);
     // Nothing of a job's payload reaches a label.
     expect(after).not.toContain('wsp_metrics');
     expect(after).not.toContain('con_');
