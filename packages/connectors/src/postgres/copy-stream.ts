@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Column } from '@quarry/contracts';
 import postgres from 'postgres';
 import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
+import { MAX_COPY_PARAMETERS, parameterSettingsSql, withParameterReads } from './copy-parameters';
 import { toConnectorError } from './errors';
 import type { ResultLimitError } from './result-guard';
 import { connectPostgres, sessionKeyOf, streamPostgres } from './stream';
@@ -25,7 +26,19 @@ const NEWLINE = 0x0a;
 /** A batch of COPY text is handed on at this many bytes, or at `batchSize` rows, whichever is first. */
 const BATCH_BYTES = 256 * 1024;
 
-type Described = { columns: { name: string; type: number }[] };
+type Described = { columns: { name: string; type: number }[]; types: number[] };
+
+type Sql = ReturnType<typeof connectPostgres>;
+type Param = string | number | boolean | null;
+
+/**
+ * Errors of the COPY statement itself, before it produced anything, that mean the wrapping did not
+ * fit the statement rather than that the statement failed: a syntax error of `COPY (…) TO STDOUT`
+ * (not a plain query: `show`, `explain`, `fetch`, `call`), a placeholder the rewrite left (the
+ * server found a `$n` the connector did not), and a feature the server does not have in COPY. The statement was checked on its own before, so the
+ * cursor path then takes it and reports its own error if it has one.
+ */
+const NOT_COPYABLE = new Set(['42601', '42P02', '0A000']);
 
 /**
  * Runs one statement as `COPY (<statement>) TO STDOUT` and yields its columns, then batches of the
@@ -37,19 +50,26 @@ type Described = { columns: { name: string; type: number }[] };
  * limit (a row past it marks the result truncated and stops the server), the byte limits (checked
  * on the CopyData messages as they arrive), and cancel on the server through the signal.
  *
- * The statement is checked before anything runs, on the run's session, over the extended protocol,
- * which takes exactly one statement: it is described as it is (its columns and their types), and
- * then as `COPY (\n<statement>\n) TO STDOUT`. A statement that parses alone is a whole token
- * sequence (every quote, comment and parenthesis closed), so the wrapped text is COPY of exactly
- * that statement; the newlines keep a trailing `--` comment from swallowing the parenthesis.
+ * The statement is checked before anything runs, on the run's session, inside its transaction,
+ * over the extended protocol, which takes exactly one statement: it is described as it is (its
+ * columns, and the types of its parameters). A statement that parses alone is a whole token
+ * sequence (every quote, comment and parenthesis closed), so `COPY (\n<statement>\n) TO STDOUT`
+ * is COPY of exactly that statement; the newlines keep a trailing `--` comment from swallowing the
+ * parenthesis. Whether COPY takes it (a plain query, not `show` or `explain`) is then the server's
+ * grammar's answer when the COPY is parsed, before any of it runs: the same parse a separate
+ * describe of the COPY did, one round trip less.
+ *
+ * Bound parameters stay bound (CONN-4): each value is bound to a `set_config` of the transaction
+ * with the type the server inferred for it, and the COPY reads it back through a typed
+ * `current_setting` (copy-parameters.ts).
  *
  * Falls back to the cursor path (streamPostgres, on a connection of its own) when:
- * - the statement has bound parameters: COPY takes none, and a value is never spliced into SQL
- *   text (CONN-4);
  * - describing it fails (its error is then the cursor path's to report, as it always was);
  * - it returns no columns (DDL, `select … into`, a statement without a result);
- * - the server refuses it inside COPY: not a plain query (`show`, `explain`, `fetch`, `call`), or a
- *   server that speaks the protocol without COPY TO STDOUT.
+ * - the server refuses it inside COPY before it ran (NOT_COPYABLE): not a plain query (`show`,
+ *   `explain`, `fetch`, `call`), or a server that speaks the protocol without COPY TO STDOUT;
+ * - it has parameters and the session's `standard_conforming_strings` is off (where the connector's
+ *   lexer would not find the placeholders the server's does), or more than MAX_COPY_PARAMETERS.
  * Callers choose this path only where nothing must look at each row (see the connector's
  * `passthrough` request) and for servers that are PostgreSQL (tier 1 kinds).
  */
@@ -59,7 +79,7 @@ export async function* streamPostgresCopy(
   params: readonly (string | number | boolean | null)[],
   options: CopyStreamOptions,
 ): AsyncGenerator<PassthroughEvent> {
-  if (params.length > 0) {
+  if (params.length > MAX_COPY_PARAMETERS) {
     yield* streamPostgres(config, text, params, options);
     return;
   }
@@ -80,15 +100,18 @@ export async function* streamPostgresCopy(
   const statement = withoutTrailingTerminators(text);
   let described: Described | null;
   try {
-    // The session's first query bounds what follows with the run's timeout (a parse waits for
-    // locks on the tables it names); its cancel key goes to the runner before the statement's text
-    // is sent at all, the describes included (JOB-6).
-    const pinned = await sql.unsafe(`select set_config('statement_timeout', $1, false)`, [
-      String(options.timeoutMs),
+    // One round trip opens the READ ONLY transaction and, as its first query, sets the run's
+    // timeout and the text settings locally (so `set transaction read write` is refused after it,
+    // and a parse that waits for locks is bounded too): both are static text with no parameter,
+    // which postgres.js pipelines. The cancel key goes to the runner before the statement's text
+    // is sent at all, the describe included (JOB-6).
+    const [begun] = await Promise.all([
+      sql.unsafe('start transaction read only'),
+      sql.unsafe(transactionSettingsSql(options.timeoutMs)),
     ]);
-    const session = sessionKeyOf(pinned);
+    const session = sessionKeyOf(begun);
     if (session && options.onSession) await options.onSession(session);
-    described = await describeForCopy(sql, statement);
+    described = await describeForCopy(sql, statement, params);
   } catch (error) {
     // Connecting or signing in failed (or storing the cancel key): the cursor path would only fail
     // the same way, later.
@@ -99,27 +122,47 @@ export async function* streamPostgresCopy(
     };
     return;
   }
-  if (!described) {
+  if (!described || (params.length > 0 && sql.parameters.standard_conforming_strings !== 'on')) {
     await sql.end({ timeout: 2 }).catch(() => {});
     yield* streamPostgres(config, text, params, options);
     return;
   }
-  yield* copyRows(sql, statement, described, options, limited);
+  const copied = yield* copyRows(sql, statement, params, described, options, limited);
+  if (copied === 'not copyable') yield* streamPostgres(config, text, params, options);
 }
 
 /**
- * The statement's columns when COPY can take it, or null when it cannot (the cursor path takes it
- * then, and reports its error if it has one). Throws only what is not the server's answer to the
- * statement (connecting, signing in).
+ * The transaction's first query: the statement timeout and the settings that shape the values'
+ * text, local. The timeout is a number checked as such, written into the text so that the query
+ * has no parameter (postgres.js describes a query with parameters first, a round trip of its own,
+ * and does not pipeline it).
+ */
+function transactionSettingsSql(timeoutMs: number): string {
+  const ms = Math.ceil(timeoutMs);
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new Error(`not a statement timeout: ${timeoutMs}`);
+  return `select pg_catalog.set_config('statement_timeout', '${ms}', true), ${PIN_TEXT_SETTINGS_SQL}`;
+}
+
+/**
+ * The statement's columns and parameter types when COPY can take it, or null when it cannot (the
+ * cursor path takes it then, and reports its error if it has one). Described over the extended
+ * protocol, which takes exactly one statement, with the values' types as the cursor path declares
+ * them. Throws only what is not the server's answer to the statement (connecting, signing in).
+ *
+ * One describe: whether `COPY (…) TO STDOUT` takes the statement is the server's grammar's to say
+ * when the COPY itself is parsed, before anything of it runs (NOT_COPYABLE); a statement that
+ * parses alone is a whole token sequence (every quote, comment and parenthesis closed), so the
+ * wrapped text is COPY of exactly that statement.
  */
 async function describeForCopy(
-  sql: ReturnType<typeof connectPostgres>,
+  sql: Sql,
   statement: string,
+  params: readonly Param[],
 ): Promise<Described | null> {
   try {
-    const described = (await sql.unsafe(statement).describe()) as unknown as Described;
+    const described = (await sql.unsafe(statement, params as Param[]).describe()) as unknown as Described;
     if (described.columns.length === 0) return null;
-    await sql.unsafe(copyOf(statement)).describe();
+    if (described.types.length !== params.length) return null;
     return described;
   } catch (error) {
     if (error instanceof postgres.PostgresError) return null;
@@ -127,19 +170,27 @@ async function describeForCopy(
   }
 }
 
+/**
+ * The COPY itself, on the session streamPostgresCopy opened (its transaction begun and pinned):
+ * the run's prepare step, the parameters' settings, then `COPY (…) TO STDOUT` and its text. Answers
+ * 'not copyable' when the server refused the wrapped statement before it ran (NOT_COPYABLE), having
+ * yielded nothing: the caller then runs it on the cursor path.
+ */
 async function* copyRows(
-  sql: ReturnType<typeof connectPostgres>,
+  sql: Sql,
   statement: string,
+  params: readonly Param[],
   described: Described,
   options: CopyStreamOptions,
   limited: { error: ResultLimitError | null },
-): AsyncGenerator<PassthroughEvent> {
+): AsyncGenerator<PassthroughEvent, 'copied' | 'not copyable'> {
   const batchRows = options.batchSize ?? 1000;
   let cancelled = false;
   // Whether the session is idle at the end; a COPY left midway is not waited for.
   let settled = false;
   let startedAt = performance.now();
   let copy: (Promise<unknown> & { active?: boolean; cancel: () => unknown }) | null = null;
+  let stream: Readable | null = null;
   const cancelOnServer = () => {
     if (!copy) return;
     // postgres.js marks a query inactive once it resolved with its COPY stream, and cancel() of an
@@ -157,28 +208,45 @@ async function* copyRows(
       cancelled = true;
       throw new Error('aborted before start');
     }
-    await sql.unsafe('start transaction read only');
-    // As streamPostgres: local settings as the transaction's first query, so `set transaction read
-    // write` is refused afterwards, pinning the settings that shape the values' text.
-    await sql.unsafe(`select set_config('statement_timeout', $1, true), ${PIN_TEXT_SETTINGS_SQL}`, [
-      String(options.timeoutMs),
-    ]);
+    // What the run sets before the user's SQL (the reader's identity, CONN-5): bound values, on
+    // this session, inside this transaction, gone with the connection.
     if (options.prepare) {
       await options.prepare(
         (query, values) =>
-          sql.unsafe(query, values as (string | number | boolean | null)[]) as unknown as Promise<
-            Record<string, unknown>[]
-          >,
+          sql.unsafe(query, values as Param[]) as unknown as Promise<Record<string, unknown>[]>,
       );
+    }
+    let copyText = copyOf(statement);
+    if (params.length > 0) {
+      // Each value bound to the type the server inferred for it (copy-parameters.ts).
+      const [names] = (await sql.unsafe(
+        parameterSettingsSql(
+          described.types,
+          params.map((value) => value === null),
+        ),
+        params.map((value, i) => sql.typed(value as never, described.types[i] as number)) as never[],
+      )) as unknown as Record<string, unknown>[];
+      const typeNames = described.types.map((_, i) => names?.[`t${i + 1}`]);
+      const rewritten = typeNames.every((name): name is string => typeof name === 'string')
+        ? withParameterReads(statement, typeNames)
+        : null;
+      if (rewritten === null) return 'not copyable';
+      copyText = copyOf(rewritten);
     }
     if (cancelled) throw new Error('aborted before start');
     const columns: Column[] = described.columns.map((c) =>
       columnFor(c.name, c.type, sql.parameters.TimeZone),
     );
     startedAt = performance.now();
-    const query = sql.unsafe(copyOf(statement));
+    const query = sql.unsafe(copyText);
     copy = query as unknown as typeof copy;
-    const stream = (await query) as unknown as Readable;
+    try {
+      stream = (await query) as unknown as Readable;
+    } catch (error) {
+      if (error instanceof postgres.PostgresError && NOT_COPYABLE.has(error.code) && !cancelled)
+        return 'not copyable';
+      throw error;
+    }
     // Failures reach this run through drain() while it reads, and through the check after the
     // COPY; one that arrives after reading stopped (a cancel, the connection closed on purpose) has
     // nobody to tell and must not become an uncaught 'error' event.
@@ -263,8 +331,17 @@ async function* copyRows(
     };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    if (!settled && stream && !stream.destroyed) {
+      // Left midway (truncated, cancelled, or the reader stopped): the server may be blocked
+      // writing to a socket nobody reads, where it takes no cancel and reads no Terminate, so its
+      // backend would never end. It is cancelled, and what it still sends flows and is dropped
+      // until the cancel ends the COPY and the Terminate the session.
+      cancelOnServer();
+      stream.resume();
+    }
     await sql.end({ timeout: settled ? 2 : 0 }).catch(() => {});
   }
+  return 'copied';
 }
 
 /**
