@@ -363,6 +363,37 @@ describe('identical runs in flight share one warehouse query (issue 11 point 3)'
     }
   });
 
+  it('ends a run nobody reads as abandoned, alone: the query goes on for the run that is read', async () => {
+    const total = 60_000;
+    const sql = `with pause as materialized (select 1 as one from pg_sleep(1)) select n as shared_abandon from pause, generate_series(1, ${total}) n`;
+    const read = await queueRun(sql, { rowLimit: 1_000_000 });
+    const unread = await queueRun(sql, { owner: 'manager', rowLimit: 1_000_000 });
+    let finished = false;
+    const { executions, result } = await watchWarehouse('shared_abandon', async () => {
+      const running = Promise.all([
+        executeRun({ ...deps, resultWindow: { chunks: 2 } }, job(read), new AbortController().signal),
+        // Its window fills and nobody empties it: after half a second it is abandoned.
+        executeRun(
+          { ...deps, resultWindow: { chunks: 2, abandonAfterMs: 500 } },
+          job(unread),
+          new AbortController().signal,
+        ),
+      ]).finally(() => {
+        finished = true;
+      });
+      const got = await readAll(read, 0, () => finished);
+      await running;
+      return got;
+    });
+
+    expect(executions).toHaveLength(1);
+    expect(await runRow(unread)).toMatchObject({ status: 'failed', error: { code: 'run.abandoned' } });
+    expect(await chunksOf(unread)).toEqual([]);
+    expect(await runRow(read)).toMatchObject({ status: 'succeeded', rowCount: total });
+    expect(result.rows).toBe(total);
+    expect(result.sum).toBe((total * (total + 1)) / 2);
+  });
+
   it('lets a refresh read only a query opened after it was taken, never an older one', async () => {
     const sql = 'select pg_sleep(1) as shared_refresh, n from generate_series(1, 2) n';
     const older = await queueRun(sql);

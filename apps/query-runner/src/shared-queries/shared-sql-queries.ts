@@ -82,10 +82,10 @@ export function createSharedQueries(): SharedQueries {
       const found = input.key === null ? undefined : joinable.get(input.key);
       if (found?.joinable && (!input.notBefore || found.openedAt >= input.notBefore.getTime())) {
         recordSharedQueryAttach();
-        return { outcome: await found.attach(input.reader), attachedTo: found.openedBy };
+        return { outcome: await found.attach(deps, input.reader), attachedTo: found.openedBy };
       }
       const { key } = input;
-      const query: SharedSqlQuery = new SharedSqlQuery(deps, {
+      const query: SharedSqlQuery = new SharedSqlQuery({
         openedBy: input.reader.runId,
         openedAt: deps.now().getTime(),
         // A query no run may join any more leaves the map (unless a newer one replaced it there).
@@ -95,7 +95,7 @@ export function createSharedQueries(): SharedQueries {
       });
       if (key !== null) joinable.set(key, query);
       // The opener reads first, then the query starts: no chunk can go out before it is attached.
-      const outcome = query.attach(input.reader);
+      const outcome = query.attach(deps, input.reader);
       inFlight += 1;
       void query.start(input.open).finally(() => {
         inFlight -= 1;
@@ -154,10 +154,7 @@ class SharedSqlQuery {
   private readonly ended: Promise<End>;
   private markEnded: (end: End) => void = () => undefined;
 
-  constructor(
-    private readonly deps: SharedQueryDeps,
-    input: { openedBy: string; openedAt: number; onClosed: () => void },
-  ) {
+  constructor(input: { openedBy: string; openedAt: number; onClosed: () => void }) {
     this.openedBy = input.openedBy;
     this.openedAt = input.openedAt;
     this.onClosed = input.onClosed;
@@ -166,12 +163,15 @@ class SharedSqlQuery {
     });
   }
 
-  /** Adds a run as a reader; answers its outcome: the query's, or its own when it left early. */
-  attach(reader: SharedQueryReader): Promise<SqlCellOutcome> {
+  /**
+   * Adds a run as a reader, writing through its own deps; answers its outcome: the query's, or its
+   * own when it left early.
+   */
+  attach(deps: SharedQueryDeps, reader: SharedQueryReader): Promise<SqlCellOutcome> {
     return new Promise((resolve, reject) => {
       const attached: Attached = {
         reader,
-        writer: createResultWriter(this.deps, {
+        writer: createResultWriter(deps, {
           workspaceId: reader.workspaceId,
           resultId: reader.runId,
           signal: reader.signal,
