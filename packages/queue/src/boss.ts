@@ -13,6 +13,13 @@ import { runFairShare } from './fair-share';
 
 export const QUEUE_SCHEMA = 'pgboss';
 
+/**
+ * A caller's own transaction, for a job sent as part of it: pg-boss runs its statements through
+ * this, so the job exists exactly when the caller's change commits, and not at all if it rolls back
+ * (its wake-up NOTIFY goes out at the commit too).
+ */
+export type QueueTx = { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> };
+
 export type Queue = {
   boss: PgBoss;
   /**
@@ -23,7 +30,7 @@ export type Queue = {
   send<N extends JobName>(
     name: N,
     payload: JobPayload<N>,
-    options?: { singletonKey?: string; startAfterSeconds?: number },
+    options?: { singletonKey?: string; startAfterSeconds?: number; tx?: QueueTx },
   ): Promise<string>;
   /**
    * A recurring job of the catalog under its own `key` (one schedule per key and job, replaced when
@@ -140,10 +147,14 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
     boss,
     async send(name, payload, sendOptions) {
       const data = jobCatalog[name].schema.parse(payload);
+      const tx = sendOptions?.tx;
       const id = await boss.send(name, data, {
         ...(sendOptions?.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
         ...(sendOptions?.startAfterSeconds ? { startAfter: sendOptions.startAfterSeconds } : {}),
-        ...(name === 'run.execute' ? await runFairShare(boss, QUEUE_SCHEMA, data as RunExecuteJob) : {}),
+        ...(name === 'run.execute'
+          ? await runFairShare(tx ?? boss.getDb(), QUEUE_SCHEMA, data as RunExecuteJob)
+          : {}),
+        ...(tx ? { db: tx } : {}),
       });
       // JOB-5: pg-boss answers null when it refused the job (a singleton already queued, a
       // missing queue): never treat that as sent.

@@ -1,5 +1,4 @@
 import type { RunExecuteJob } from '@quarry/contracts';
-import type { PgBoss } from 'pg-boss';
 
 /**
  * How a run's job is placed in the queue so that no user starves the rest and no connection is
@@ -17,14 +16,14 @@ import type { PgBoss } from 'pg-boss';
  * a priority, which only orders them by time.
  */
 export async function runFairShare(
-  boss: PgBoss,
+  db: { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> },
   schema: string,
   payload: RunExecuteJob,
 ): Promise<{ priority?: number; group?: { id: string } }> {
   const options: { priority?: number; group?: { id: string } } = {};
   if (payload.connectionId) options.group = { id: payload.connectionId };
   if (payload.ownerId) {
-    const { rows } = await boss.getDb().executeSql(
+    const { rows } = await db.executeSql(
       `select count(*)::int as n from ${schema}.job
        where name = 'run.execute' and state in ('created', 'retry', 'active')
          and data->>'workspaceId' = $1 and data->>'ownerId' = $2`,

@@ -1,4 +1,4 @@
-export { QUEUE_SCHEMA, type Queue, startQueue } from './boss';
+export { QUEUE_SCHEMA, type Queue, type QueueTx, startQueue } from './boss';
 export {
   type JobContext,
   type JobHandler,

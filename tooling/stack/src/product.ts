@@ -79,9 +79,20 @@ export async function prepareProduct(input: {
 
 export type RunningProduct = { url: string; processes: Managed[]; stop: () => Promise<void> };
 
-const tsxEntry = (app: string) => ({
+/**
+ * QUARRY_CPU_PROF_DIR (for profiling a bench): each process writes a V8 CPU profile there when it
+ * exits, to open in Chrome's DevTools or read with tooling/stack's cpu-profile summary.
+ */
+const cpuProfileArgs = (name: string): string[] => {
+  const dir = process.env.QUARRY_CPU_PROF_DIR;
+  return dir
+    ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.${Date.now()}.cpuprofile`]
+    : [];
+};
+
+const tsxEntry = (app: string, name: string) => ({
   command: process.execPath,
-  args: ['--no-node-snapshot', '--import', 'tsx', 'src/main.ts'],
+  args: ['--no-node-snapshot', ...cpuProfileArgs(name), '--import', 'tsx', 'src/main.ts'],
   cwd: join(root, 'apps', app),
 });
 
@@ -120,11 +131,12 @@ export async function launchProduct(input: {
   for (let i = 0; i < (input.runners ?? 1); i += 1) {
     const healthPort = input.port + 1 + i;
     runnerPorts.push(healthPort);
+    const name = input.runners && input.runners > 1 ? `runner${i + 1}` : 'runner';
     processes.push(
       startProcess({
-        name: input.runners && input.runners > 1 ? `runner${i + 1}` : 'runner',
+        name,
         color: 'magenta',
-        ...tsxEntry('query-runner'),
+        ...tsxEntry('query-runner', name),
         env: { ...base, RUNNER_HEALTH_PORT: String(healthPort) },
         quiet: input.quiet,
         // A runner that dies (a hostile query, a crashed kernel) is restarted; the API keeps serving.
@@ -136,7 +148,7 @@ export async function launchProduct(input: {
     startProcess({
       name: 'api',
       color: 'green',
-      ...tsxEntry('api'),
+      ...tsxEntry('api', 'api'),
       env: {
         ...base,
         PORT: String(input.port),

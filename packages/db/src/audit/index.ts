@@ -1,3 +1,10 @@
 export { type ChainBreak, findChainBreak, GENESIS_HASH, hashAuditEntry } from './hash-chain';
 export { verifyAuditChain } from './verify-audit-chain';
-export { type AuditEvent, writeAuditEvent } from './write-audit-event';
+export {
+  type AuditChainHead,
+  type AuditEvent,
+  appendAuditEvent,
+  auditChainOf,
+  lockAuditChain,
+  writeAuditEvent,
+} from './write-audit-event';

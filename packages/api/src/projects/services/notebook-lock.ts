@@ -14,8 +14,9 @@ export type LockedNotebook = { rows: CellRow[]; cells: GraphCell[] };
 /**
  * Locks a project of the caller's workspace for a change to its cells and reads them in order.
  * Every change of cells (add, move, rename, delete, save) takes this lock first, so positions stay
- * dense and names unique however many requests race; a run's start takes it too, so the cells it
- * plans from are the ones it saved. Null when the project is not in this workspace.
+ * dense and names unique however many requests race; a run's start waits for it too, so the cells it
+ * plans from are the ones it saved (readNotebookForRun: it shares the lock with other starts and
+ * holds its own cell's row). Null when the project is not in this workspace.
  */
 export async function lockNotebook(
   tx: Tx,
@@ -35,6 +36,51 @@ export async function lockNotebook(
   return { rows, cells: rows.map((row) => toNotebookCell(row, null)) };
 }
 
+/** A project's notebook as a run's start reads it: the cells, the dialects, the target cell held. */
+export type NotebookForRun = LockedNotebook & { dialectOf: DialectOf };
+
+/**
+ * What a run's start reads, in one round trip: the project row held FOR SHARE (a start changes no
+ * cell but its own, so starts share the lock, while every change of cells, which holds it FOR NO
+ * KEY UPDATE through lockNotebook, waits for them and they for it), then the target cell's row held
+ * FOR NO KEY UPDATE (two starts of one cell go one after the other: the second sees the first's run
+ * and cancels it, and saves its source last), then the cells in order and the dialects. The
+ * statements are pipelined on the transaction's connection and run on the server in the order
+ * written, so the reads come after both locks are held. Null when the project is not in this
+ * workspace.
+ */
+export async function readNotebookForRun(
+  tx: Tx,
+  input: { workspaceId: string; projectId: string; cellId: string },
+): Promise<NotebookForRun | null> {
+  const [project, , rows, kinds] = await Promise.all([
+    tx
+      .select({ id: projects.id })
+      .from(projects)
+      .where(and(eq(projects.id, input.projectId), eq(projects.workspaceId, input.workspaceId)))
+      .for('share'),
+    tx
+      .select({ id: cells.id })
+      .from(cells)
+      .where(
+        and(
+          eq(cells.id, input.cellId),
+          eq(cells.projectId, input.projectId),
+          eq(cells.workspaceId, input.workspaceId),
+        ),
+      )
+      .for('no key update'),
+    tx
+      .select()
+      .from(cells)
+      .where(and(eq(cells.projectId, input.projectId), eq(cells.workspaceId, input.workspaceId)))
+      .orderBy(asc(cells.position), asc(cells.id)),
+    projectConnectionKinds(tx, input),
+  ]);
+  if (!project[0]) return null;
+  return { rows, cells: rows.map((row) => toNotebookCell(row, null)), dialectOf: dialectsOf(kinds) };
+}
+
 /**
  * The dialect of each connection the project imports (of the caller's workspace); null for any
  * other connection, so a SQL cell on a connection the project lost is refused, never run.
@@ -43,13 +89,19 @@ export async function projectDialects(
   tx: Tx,
   input: { workspaceId: string; projectId: string },
 ): Promise<DialectOf> {
-  const rows = await tx
+  return dialectsOf(await projectConnectionKinds(tx, input));
+}
+
+const projectConnectionKinds = (tx: Tx, input: { workspaceId: string; projectId: string }) =>
+  tx
     .select({ id: connections.id, kind: connections.kind })
     .from(projectConnections)
     .innerJoin(connections, eq(connections.id, projectConnections.connectionId))
     .where(
       and(eq(projectConnections.projectId, input.projectId), eq(connections.workspaceId, input.workspaceId)),
     );
+
+function dialectsOf(rows: readonly { id: string; kind: string }[]): DialectOf {
   const dialects = new Map<string, SqlDialect>();
   for (const row of rows) {
     const dialect = connectorKind(row.kind)?.dialect;

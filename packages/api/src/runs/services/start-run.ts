@@ -8,14 +8,22 @@ import {
   type StartRunInput,
 } from '@quarry/contracts';
 import { newId } from '@quarry/db';
+import { appendAuditEvent, auditChainOf, lockAuditChain } from '@quarry/db/audit';
 import { cells, runs } from '@quarry/db/schema';
-import { checkNotebookSize, notebookSize, planConnectionIds, planRun } from '@quarry/notebook';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import {
+  checkNotebookSize,
+  MAX_NOTEBOOK_SOURCE,
+  notebookSize,
+  planConnectionIds,
+  planRun,
+} from '@quarry/notebook';
+import type { QueueTx } from '@quarry/queue';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
 import { notFound } from '../../errors';
-import { lockNotebook, projectDialects } from '../../projects/services/notebook-lock';
-import { auditChange } from '../../service-context';
+import { readNotebookForRun } from '../../projects/services/notebook-lock';
+import { changeAuditEvent, type Tx } from '../../service-context';
 import type { Actor, ProjectScope } from '../../trpc';
 import { cancelRunsWhere } from './cancel-runs';
 import { toRunSummary } from './run-summary';
@@ -41,145 +49,177 @@ export async function startRun(
   const now = deps.now();
   const runId = newId('run');
   const caps = deps.runCaps ?? DEFAULT_RUN_CAPS;
-  const started = await deps.db.transaction(async (tx) => {
-    // The notebook's lock first: the cells planned from are the cells saved, whatever edits race.
-    const notebook = await lockNotebook(tx, { workspaceId: actor.workspaceId, projectId: input.projectId });
-    if (!notebook) return { refused: notFound('project') };
-    const cell = notebook.rows.find((c) => c.id === input.cellId);
-    if (!cell) return { refused: notFound('cell') };
-    if (cell.kind !== 'sql' && cell.kind !== 'js') {
-      return {
-        refused: {
-          code: 'notebook.not_runnable',
-          message:
-            cell.kind === 'input'
-              ? 'An input is not run: cells read its value'
-              : 'A Markdown cell is not run',
-          hint: 'Run a SQL or JS cell',
-          details: { cell: cell.name },
-        } satisfies QuarryError,
-      };
-    }
-    // A notebook past its bounds (saved before they existed) is not planned: planning reads every
-    // cell it needs, under the lock. It may still shrink (see checkNotebookSize).
-    const size = notebookSize(notebook.rows);
-    const tooLarge = checkNotebookSize({
-      cells: size.cells,
-      source: size.source - cell.source.length + input.source.length,
-    });
-    if (tooLarge) return { refused: tooLarge };
-    // Planned with the source as sent: what runs is what the cell will show once saved below.
-    const planned = planRun({
-      cells: notebook.cells.map((c) =>
-        c.id === cell.id && c.kind !== 'input' ? { ...c, source: input.source } : c,
-      ),
-      targetCellId: cell.id,
-      inputs: input.inputs,
-      dialectOf: await projectDialects(tx, { workspaceId: actor.workspaceId, projectId: input.projectId }),
-    });
-    if (!planned.ok) return { refused: planned.error };
-    const plan = planned.value;
-    const connectionIds = planConnectionIds(plan);
-    const denied = canQueryAll(scope, connectionIds);
-    if (denied) return { refused: denied };
-    const target = plan.steps.at(-1);
-    if (!target) throw new Error('a plan has at least one step');
-    // One lock per workspace makes count-then-insert atomic: of two parallel starts at the cap,
-    // the second counts the first. It is held for this short transaction only.
-    await tx.execute(
-      sql`select pg_advisory_xact_lock(hashtextextended(${`runs.active:${actor.workspaceId}`}, 0))`,
-    );
-    // The caller's active runs of this cell do not count: this start cancels them below.
-    const ofThisCell = and(eq(runs.ownerId, actor.userId), eq(runs.cellId, cell.id));
-    const [active] = await tx
-      .select({
-        mine: sql<number>`count(*) filter (where ${runs.ownerId} = ${actor.userId} and not (${ofThisCell}))::int`,
-        all: sql<number>`count(*) filter (where not (${ofThisCell}))::int`,
-      })
-      .from(runs)
-      .where(and(eq(runs.workspaceId, actor.workspaceId), inArray(runs.status, ['queued', 'running'])));
-    if ((active?.mine ?? 0) >= caps.perUser) return { refused: tooManyActive('you', caps.perUser) };
-    if ((active?.all ?? 0) >= caps.perWorkspace)
-      return { refused: tooManyActive('this workspace', caps.perWorkspace) };
-    // Running a cell again stops its earlier run, on the server too: its result is about to be
-    // replaced, and a query nobody reads should not keep the warehouse busy.
-    const superseded = await cancelRunsWhere(
-      tx,
-      and(eq(runs.workspaceId, actor.workspaceId), ofThisCell),
-      'superseded',
-      now,
-    );
-    await tx.update(cells).set({ source: input.source, updatedAt: now }).where(eq(cells.id, cell.id));
-    // A SQL target keeps `connection_id` and `source` (its SQL with placeholders, never values) as
-    // the SQL runner path reads them; a JS target's source is its code and its connections are
-    // those of the SQL steps it reads (none when it reads no SQL cell).
-    const connectionId = target.kind === 'sql' ? target.connectionId : null;
-    const [row] = await tx
-      .insert(runs)
-      .values({
-        id: runId,
+  const ctx = { deps, actor, request };
+  const started = await deps.db
+    .transaction(async (tx) => {
+      // The notebook first, in one round trip: the project held against edits (shared with other
+      // starts), this cell's row held against other starts of it, then the cells planned from.
+      const notebook = await readNotebookForRun(tx, {
         workspaceId: actor.workspaceId,
         projectId: input.projectId,
-        cellId: cell.id,
-        ownerId: actor.userId,
-        connectionId,
-        connectionIds,
-        plan,
-        inputs: plan.inputs,
-        source: target.kind === 'sql' ? target.sql : target.source,
-        rowLimit: input.rowLimit,
-        // A refresh is never served from the cache (its fresh result still replaces the cached one).
-        refresh: input.refresh,
-        status: 'queued',
-        createdAt: now,
-      })
-      .returning();
-    await auditChange(
-      tx,
-      { deps, actor, request },
-      {
-        action: 'run.start',
-        target: { type: 'run', id: runId },
-        details: {
-          projectId: input.projectId,
-          cellId: cell.id,
-          connectionId,
-          connectionIds,
-          steps: plan.steps.map((s) => s.cellId),
-          via: actor.via.kind,
-          ...(superseded.length ? { cancelled: superseded.map((r) => r.id) } : {}),
-        },
-      },
-      now,
-    );
-    return { run: row };
-  });
+        cellId: input.cellId,
+      });
+      if (!notebook) return { refused: notFound('project') };
+      const cell = notebook.rows.find((c) => c.id === input.cellId);
+      if (!cell) return { refused: notFound('cell') };
+      if (cell.kind !== 'sql' && cell.kind !== 'js') {
+        return {
+          refused: {
+            code: 'notebook.not_runnable',
+            message:
+              cell.kind === 'input'
+                ? 'An input is not run: cells read its value'
+                : 'A Markdown cell is not run',
+            hint: 'Run a SQL or JS cell',
+            details: { cell: cell.name },
+          } satisfies QuarryError,
+        };
+      }
+      // A notebook past its bounds (saved before they existed) is not planned: planning reads every
+      // cell it needs. It may still shrink (see checkNotebookSize). Checked again below, with the
+      // other starts' saved sources, when this one makes the text longer.
+      const size = notebookSize(notebook.rows);
+      const tooLarge = checkNotebookSize({
+        cells: size.cells,
+        source: size.source - cell.source.length + input.source.length,
+      });
+      if (tooLarge) return { refused: tooLarge };
+      // Planned with the source as sent: what runs is what the cell will show once saved below.
+      const planned = planRun({
+        cells: notebook.cells.map((c) =>
+          c.id === cell.id && c.kind !== 'input' ? { ...c, source: input.source } : c,
+        ),
+        targetCellId: cell.id,
+        inputs: input.inputs,
+        dialectOf: notebook.dialectOf,
+      });
+      if (!planned.ok) return { refused: planned.error };
+      const plan = planned.value;
+      const connectionIds = planConnectionIds(plan);
+      const denied = canQueryAll(scope, connectionIds);
+      if (denied) return { refused: denied };
+      const target = plan.steps.at(-1);
+      if (!target) throw new Error('a plan has at least one step');
+
+      // This cell's own rows, under its row lock: running a cell again stops its earlier run, on the
+      // server too (its result is about to be replaced, and a query nobody reads should not keep
+      // the warehouse busy), and saves the source. A refusal below rolls both back.
+      const ofThisCell = and(eq(runs.ownerId, actor.userId), eq(runs.cellId, cell.id));
+      const connectionId = target.kind === 'sql' ? target.connectionId : null;
+      const [superseded, , jobId] = await Promise.all([
+        cancelRunsWhere(tx, and(eq(runs.workspaceId, actor.workspaceId), ofThisCell), 'superseded', now),
+        tx.update(cells).set({ source: input.source, updatedAt: now }).where(eq(cells.id, cell.id)),
+        // The run's job, in this transaction: it exists exactly when the run does, and the runner's
+        // wake-up goes out at the commit. Who and which connection, as scheduling hints only: the
+        // queue orders runs by the owner's fair share and caps concurrent queries per connection;
+        // the runner decides the rest (JOB-4).
+        deps.queue
+          .send(
+            'run.execute',
+            {
+              runId,
+              workspaceId: actor.workspaceId,
+              ownerId: actor.userId,
+              ...(connectionId ? { connectionId } : {}),
+            },
+            { tx: queueTx(tx) },
+          )
+          .catch((cause: unknown) => {
+            deps.log.error({ runId, err: String(cause) }, 'could not queue run');
+            throw new Refused(QUEUE_UNAVAILABLE);
+          }),
+      ]);
+
+      // From here to the commit, one start of the workspace at a time, in one round trip and two
+      // writes. One lock per workspace makes count-then-insert atomic: of two parallel starts at
+      // the cap, the second counts the first. The statements are pipelined and run on the server
+      // in the order sent (each promise below is created, and its query queued, in that order):
+      // the count, the size and the audit chain's head are read after the locks are held.
+      const capLock = Promise.resolve(
+        tx.execute(
+          sql`select pg_advisory_xact_lock(hashtextextended(${`runs.active:${actor.workspaceId}`}, 0))`,
+        ),
+      );
+      // The caller's active runs of this cell do not count: this start cancelled them above.
+      const active = Promise.resolve(
+        tx
+          .select({
+            mine: sql<number>`count(*) filter (where ${runs.ownerId} = ${actor.userId} and not (${ofThisCell}))::int`,
+            all: sql<number>`count(*) filter (where not (${ofThisCell}))::int`,
+          })
+          .from(runs)
+          .where(and(eq(runs.workspaceId, actor.workspaceId), inArray(runs.status, ['queued', 'running']))),
+      );
+      // Starts share the notebook's lock, so two that lengthen different cells could each pass the
+      // check above alone: one that makes the text longer checks the bound again here, with what
+      // every start before it saved (starts of a workspace reach this point one at a time; edits
+      // wait for the notebook's lock).
+      const where = { workspaceId: actor.workspaceId, projectId: input.projectId, source: input.source };
+      const others = input.source.length > cell.source.length ? otherCellsText(tx, where, cell.id) : null;
+      const head = lockAuditChain(tx, auditChainOf(actor.workspaceId));
+      const [, [counted], othersText, auditHead] = await Promise.all([capLock, active, others, head]);
+      if ((counted?.mine ?? 0) >= caps.perUser) throw new Refused(tooManyActive('you', caps.perUser));
+      if ((counted?.all ?? 0) >= caps.perWorkspace)
+        throw new Refused(tooManyActive('this workspace', caps.perWorkspace));
+      if (othersText) {
+        const longer = await lengthOfOthers(tx, othersText, where, cell.id);
+        const tooLargeNow = checkNotebookSize({ cells: size.cells, source: longer + input.source.length });
+        if (tooLargeNow) throw new Refused(tooLargeNow);
+      }
+      // A SQL target keeps `connection_id` and `source` (its SQL with placeholders, never values) as
+      // the SQL runner path reads them; a JS target's source is its code and its connections are
+      // those of the SQL steps it reads (none when it reads no SQL cell).
+      const [[row]] = await Promise.all([
+        tx
+          .insert(runs)
+          .values({
+            id: runId,
+            workspaceId: actor.workspaceId,
+            projectId: input.projectId,
+            cellId: cell.id,
+            ownerId: actor.userId,
+            connectionId,
+            connectionIds,
+            plan,
+            inputs: plan.inputs,
+            source: target.kind === 'sql' ? target.sql : target.source,
+            rowLimit: input.rowLimit,
+            // A refresh is never served from the cache (its fresh result still replaces the cached one).
+            refresh: input.refresh,
+            status: 'queued',
+            jobId,
+            createdAt: now,
+          })
+          .returning(),
+        appendAuditEvent(
+          tx,
+          auditHead,
+          changeAuditEvent(ctx, {
+            action: 'run.start',
+            target: { type: 'run', id: runId },
+            details: {
+              projectId: input.projectId,
+              cellId: cell.id,
+              connectionId,
+              connectionIds,
+              steps: plan.steps.map((s) => s.cellId),
+              via: actor.via.kind,
+              ...(superseded.length ? { cancelled: superseded.map((r) => r.id) } : {}),
+            },
+          }),
+          now,
+        ),
+      ]);
+      return { run: row };
+    })
+    .catch((error: unknown) => {
+      // Refused after this start's own writes: the transaction rolled them back.
+      if (error instanceof Refused) return { refused: error.refusal };
+      throw error;
+    });
   if (started.refused) return err(started.refused);
   const { run } = started;
   if (!run) throw new Error('run insert returned no row');
-  try {
-    // Who and which connection, as scheduling hints only: the queue orders runs by the owner's fair
-    // share and caps concurrent queries per connection; the runner decides the rest (JOB-4).
-    const jobId = await deps.queue.send('run.execute', {
-      runId,
-      workspaceId: actor.workspaceId,
-      ownerId: actor.userId,
-      ...(run.connectionId ? { connectionId: run.connectionId } : {}),
-    });
-    await deps.db.update(runs).set({ jobId }).where(eq(runs.id, runId));
-  } catch (cause) {
-    deps.log.error({ runId, err: String(cause) }, 'could not queue run');
-    const error = {
-      code: 'queue.unavailable',
-      message: 'The run could not be queued',
-      hint: 'Try again in a moment',
-    };
-    await deps.db
-      .update(runs)
-      .set({ status: 'failed', error: { ...error, kind: 'system' }, finishedAt: deps.now() })
-      .where(and(eq(runs.id, runId), eq(runs.status, 'queued')));
-    return err(error);
-  }
   return ok(toRunSummary(run));
 }
 
@@ -218,4 +258,83 @@ function tooManyActive(who: 'you' | 'this workspace', cap: number): QuarryError 
     hint: 'Wait for a run to finish or stop one, then run this again',
     details: { scope: who === 'you' ? 'user' : 'workspace', cap },
   };
+}
+
+const QUEUE_UNAVAILABLE: QuarryError = {
+  code: 'queue.unavailable',
+  message: 'The run could not be queued',
+  hint: 'Try again in a moment',
+};
+
+/**
+ * The start's transaction as the queue runs its statements: pg-boss's text with `$n` placeholders,
+ * its values bound as parameters.
+ */
+function queueTx(tx: Tx): QueueTx {
+  return {
+    async executeSql(text, values) {
+      const chunks = text
+        .split(/\$(\d+)\b/)
+        .map((part, i) => (i % 2 === 0 ? sql.raw(part) : sql`${values[Number(part) - 1]}`));
+      const rows = await tx.execute(sql.join(chunks));
+      return { rows: [...rows] };
+    },
+  };
+}
+
+/** A refusal found after the start wrote: thrown so the transaction rolls back what it wrote. */
+class Refused extends Error {
+  constructor(readonly refusal: QuarryError) {
+    super(refusal.code);
+  }
+}
+
+/**
+ * The saved text of the project's other cells, as bounds on its length in UTF-16 code units (what
+ * the notebook's bound counts): at least one unit per character, at most two, and at most one per
+ * UTF-8 byte. Read after the workspace's run lock, so it holds what every earlier start saved.
+ */
+function otherCellsText(tx: Tx, input: { workspaceId: string; projectId: string }, cellId: string) {
+  return Promise.resolve(
+    tx
+      .select({
+        chars: sql<string>`coalesce(sum(char_length(${cells.source})), 0)::text`,
+        bytes: sql<string>`coalesce(sum(octet_length(${cells.source})), 0)::text`,
+      })
+      .from(cells)
+      .where(
+        and(
+          eq(cells.projectId, input.projectId),
+          eq(cells.workspaceId, input.workspaceId),
+          ne(cells.id, cellId),
+        ),
+      ),
+  );
+}
+
+/**
+ * The other cells' text length in UTF-16 code units: from the bounds when they decide it against
+ * the notebook's bound, else counted exactly from the sources themselves.
+ */
+async function lengthOfOthers(
+  tx: Tx,
+  bounds: { chars: string; bytes: string }[],
+  input: { workspaceId: string; projectId: string; source: string },
+  cellId: string,
+): Promise<number> {
+  const chars = Number(bounds[0]?.chars ?? 0);
+  const upper = Math.min(2 * chars, Number(bounds[0]?.bytes ?? 0));
+  if (upper + input.source.length <= MAX_NOTEBOOK_SOURCE) return upper;
+  if (chars + input.source.length > MAX_NOTEBOOK_SOURCE) return chars;
+  const rows = await tx
+    .select({ source: cells.source })
+    .from(cells)
+    .where(
+      and(
+        eq(cells.projectId, input.projectId),
+        eq(cells.workspaceId, input.workspaceId),
+        ne(cells.id, cellId),
+      ),
+    );
+  return notebookSize(rows).source;
 }
