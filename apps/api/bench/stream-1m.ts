@@ -60,7 +60,8 @@ const fixture = await createWorkspaceFixture(database.db, {
 const product = await launchProduct({
   databaseUrl: database.url,
   masterKey,
-  port: 3960,
+  // Another bench (or a colleague's) may hold the default: the runner's health port is port + 1.
+  port: Number(process.env.BENCH_PORT ?? 3960),
   logLevel: 'warn',
   quiet: true,
   allowPrivateHosts: warehouse.reader.host,

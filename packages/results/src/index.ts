@@ -35,6 +35,7 @@ export {
   waitForWindow,
 } from './delivery-window';
 export { deleteRunChunks, sweepExpiredChunks } from './expire-chunks';
-export { type ChunkBody, hasExpiredChunk, readNextChunk } from './read-chunk';
+export { startMemoryProbe } from './memory-probe';
+export { type ChunkBody, type ChunkBytes, chunkText, hasExpiredChunk, readNextChunk } from './read-chunk';
 export { createResultWriter, type ResultWriter } from './result-writer';
 export { type ChunkContent, writeChunk } from './write-chunk';

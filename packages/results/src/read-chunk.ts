@@ -2,8 +2,9 @@ import type { Column } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import { runChunks } from '@quarry/db/schema';
 import type { Vault } from '@quarry/vault';
-import { and, asc, eq, gt, gte, lte } from 'drizzle-orm';
-import { chunkContext, openChunkText, parseColumnsChunk, VALUE_CHUNK_MARK } from './chunk-format';
+import { and, eq, gte, lte } from 'drizzle-orm';
+import { copyChunkOut } from './chunk-copy';
+import { chunkContext, parseColumnsChunk, VALUE_CHUNK_MARK } from './chunk-format';
 
 /**
  * An opened chunk: the columns, a batch of rows kept as text for the reader to parse, or a JS
@@ -14,40 +15,57 @@ export type ChunkBody =
   | { kind: 'rows'; text: string; rowCount: number }
   | { kind: 'value'; json: string };
 
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Text of a chunk's plaintext bytes (or of the part from `start` to `end`, cut on a row boundary);
+ * bytes that are not UTF-8 throw, as the vault's openText does.
+ */
+export function chunkText(bytes: Buffer, start = 0, end = bytes.length): string {
+  try {
+    return utf8.decode(bytes.subarray(start, end));
+  } catch {
+    throw new Error('run chunk could not be decrypted: vault.bad_format');
+  }
+}
+
+/** An opened chunk with its rows still as the plaintext's bytes (UTF-8 text), for a reader that cuts them up. */
+export type ChunkBytes =
+  | { kind: 'columns'; columns: Column[] }
+  | { kind: 'rows'; bytes: Buffer; rowCount: number }
+  | { kind: 'value'; json: string };
+
 /**
  * The first chunk of a run at or after `fromSeq` that has not expired by `now`, or null. Opening it
- * (decrypting; a moved or altered chunk throws) is left to the caller, who may refuse a gap first.
+ * (decrypting; a moved or altered chunk throws) is left to the caller, who may refuse a gap first:
+ * `open` answers the rows as one string, `openBytes` as the decrypted bytes, so a large chunk can
+ * be handed on in pieces without ever being one string.
  */
 export async function readNextChunk(
-  db: Db,
+  _db: Db,
   vault: Vault,
   input: { workspaceId: string; runId: string; fromSeq: number; now: Date },
-): Promise<{ seq: number; open: () => ChunkBody } | null> {
-  const [chunk] = await db
-    .select()
-    .from(runChunks)
-    .where(
-      and(
-        eq(runChunks.runId, input.runId),
-        gte(runChunks.seq, input.fromSeq),
-        gt(runChunks.expiresAt, input.now),
-      ),
-    )
-    .orderBy(asc(runChunks.seq))
-    .limit(1);
+): Promise<{ seq: number; open: () => ChunkBody; openBytes: () => ChunkBytes } | null> {
+  const chunk = await copyChunkOut(_db, input);
   if (!chunk) return null;
+  const context = chunkContext(input.workspaceId, input.runId, chunk.seq);
+  const openBytes = (): ChunkBytes => {
+    const opened = vault.open(chunk.payload, context);
+    if (!opened.ok) throw new Error(`run chunk could not be decrypted: ${opened.error.code}`);
+    if (chunk.rowCount > 0) return { kind: 'rows', bytes: opened.value, rowCount: chunk.rowCount };
+    const text = chunkText(opened.value);
+    if (text.startsWith(VALUE_CHUNK_MARK))
+      return { kind: 'value', json: text.slice(VALUE_CHUNK_MARK.length) };
+    return { kind: 'columns', columns: parseColumnsChunk(text) };
+  };
   return {
     seq: chunk.seq,
+    openBytes,
     open: () => {
-      const text = openChunkText(
-        vault,
-        chunkContext(input.workspaceId, input.runId, chunk.seq),
-        chunk.payload,
-      );
-      if (chunk.rowCount > 0) return { kind: 'rows', text, rowCount: chunk.rowCount };
-      if (text.startsWith(VALUE_CHUNK_MARK))
-        return { kind: 'value', json: text.slice(VALUE_CHUNK_MARK.length) };
-      return { kind: 'columns', columns: parseColumnsChunk(text) };
+      const body = openBytes();
+      return body.kind === 'rows'
+        ? { kind: 'rows', text: chunkText(body.bytes), rowCount: body.rowCount }
+        : body;
     },
   };
 }

@@ -1,8 +1,7 @@
 import type { Cell, Column } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
-import { runChunks, runs } from '@quarry/db/schema';
 import type { Vault, VaultContext } from '@quarry/vault';
-import { sql } from 'drizzle-orm';
+import { copyChunkIn } from './chunk-copy';
 import {
   chunkContext,
   RUN_CHUNK_TTL_MS,
@@ -50,7 +49,8 @@ function sealContent(vault: Vault, context: VaultContext, content: ChunkContent)
 
 /**
  * Seals one chunk of a run's result under its (workspace, run, seq) context and stores it until
- * `now + RUN_CHUNK_TTL_MS`. Row count 0 marks the columns chunk (or a value). The runner is the only writer.
+ * `now + RUN_CHUNK_TTL_MS`, as bytes (binary COPY, chunk-copy.ts). Row count 0 marks the columns chunk
+ * (or a value). The runner is the only writer.
  */
 export async function writeChunk(
   db: Db,
@@ -71,26 +71,15 @@ export async function writeChunk(
 ): Promise<boolean> {
   const { content } = input;
   const context = chunkContext(input.workspaceId, input.runId, input.seq);
-  const values = {
-    runId: input.runId,
-    seq: input.seq,
-    rowCount: rowCountOf(content),
-    payload: sealContent(vault, context, content),
-    expiresAt: new Date(input.now.getTime() + RUN_CHUNK_TTL_MS),
-  };
-  if (!input.attemptStartedAt) {
-    await db.insert(runChunks).values(values);
-    return true;
-  }
-  const inserted = await db.execute(sql`
-    insert into ${runChunks} (run_id, seq, row_count, payload, expires_at)
-    select ${values.runId}, ${values.seq}, ${values.rowCount}, ${values.payload}, ${values.expiresAt.toISOString()}::timestamptz
-    where exists (
-      select 1 from ${runs}
-      where ${runs.id} = ${input.runId} and ${runs.status} = 'running'
-        and ${runs.startedAt} = ${input.attemptStartedAt.toISOString()}::timestamptz
-    )
-    on conflict do nothing
-    returning seq`);
-  return inserted.length > 0;
+  return copyChunkIn(
+    db,
+    {
+      runId: input.runId,
+      seq: input.seq,
+      rowCount: rowCountOf(content),
+      payload: sealContent(vault, context, content),
+      expiresAt: new Date(input.now.getTime() + RUN_CHUNK_TTL_MS),
+    },
+    input.attemptStartedAt,
+  );
 }

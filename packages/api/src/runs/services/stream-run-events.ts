@@ -3,6 +3,7 @@ import { QuarryError } from '@quarry/contracts';
 import { runs } from '@quarry/db/schema';
 import {
   COPY_BATCH_MARK,
+  chunkText,
   deleteRunChunks,
   deliverChunk,
   hasExpiredChunk,
@@ -70,7 +71,7 @@ export async function* streamRunEvents(
         yield { type: 'error', error: RESULTS_GONE };
         return;
       }
-      const body = chunk.open();
+      const body = chunk.openBytes();
       if (body.kind === 'columns') {
         yield { type: 'columns', columns: body.columns };
       } else if (body.kind === 'value') {
@@ -78,8 +79,9 @@ export async function* streamRunEvents(
         await deliverChunk(deps.sql, { resultId: runId, seq: chunk.seq });
       } else {
         // The batch stays text (JSON or the server's COPY text): decrypted here, parsed only by
-        // the reader. COPY text goes out in pieces of whole rows, each behind the framing line.
-        for (const piece of eventPieces(body.text, body.rowCount)) {
+        // the reader. COPY text goes out in pieces of whole rows, each behind the framing line,
+        // cut from the decrypted bytes: the chunk is never one string here.
+        for (const piece of eventPieces(body.bytes, body.rowCount)) {
           delivered += piece.rows;
           yield { type: 'rows', batch: piece.text, batchRows: piece.rows, rowCount: delivered };
         }
@@ -130,33 +132,46 @@ export async function* streamRunEvents(
 }
 
 /**
- * The most text one `rows` event carries of COPY text. A JSON-lines reader (tRPC's, in the SDK and
+ * The most bytes of COPY text one `rows` event carries. A JSON-lines reader (tRPC's, in the SDK and
  * the SPA) joins and splits its pending text at every network read, so a line of megabytes costs it
- * time that grows as the square of the line; pieces of this size keep each line to a read or two.
+ * time that grows as the square of the line. Pieces this small also stay young: V8 puts a string
+ * over 128 KiB (and the event's JSON text, where tabs and newlines take two characters each) in
+ * its large-object space, which only a full collection frees, so a million rows of large strings
+ * grew the API's heap by hundreds of MB between collections.
  */
-const EVENT_TEXT_CHARS = 128 * 1024;
+const EVENT_TEXT_BYTES = 48 * 1024;
+
+const NEWLINE = 0x0a;
+
+/** Rows (newlines) in bytes[from, to). */
+function countRows(bytes: Buffer, from: number, to: number): number {
+  let rows = 0;
+  for (let at = bytes.indexOf(NEWLINE, from); at !== -1 && at < to; at = bytes.indexOf(NEWLINE, at + 1)) {
+    rows += 1;
+  }
+  return rows;
+}
 
 /**
- * A chunk's text as the events that carry it: a JSON batch as it is (cutting it would mean parsing
- * it), COPY text in pieces of whole rows of about EVENT_TEXT_CHARS, each behind the chunk's
- * framing line, with its own row count.
+ * A chunk's plaintext as the events that carry it: a JSON batch as it is (cutting it would mean
+ * parsing it), COPY text in pieces of whole rows of about EVENT_TEXT_BYTES, each behind the chunk's
+ * framing line, with its own row count. Cut on newlines, which never fall inside a UTF-8 sequence.
  */
-function* eventPieces(text: string, rowCount: number): Generator<{ text: string; rows: number }> {
-  const head = text.startsWith(COPY_BATCH_MARK) ? text.indexOf('\n') + 1 : 0;
-  if (head === 0 || text.length - head <= EVENT_TEXT_CHARS) {
-    yield { text, rows: rowCount };
+function* eventPieces(bytes: Buffer, rowCount: number): Generator<{ text: string; rows: number }> {
+  const isCopy = bytes.subarray(0, COPY_BATCH_MARK.length).toString('latin1') === COPY_BATCH_MARK;
+  const head = isCopy ? bytes.indexOf(NEWLINE) + 1 : 0;
+  if (head === 0 || bytes.length - head <= EVENT_TEXT_BYTES) {
+    yield { text: chunkText(bytes), rows: rowCount };
     return;
   }
-  const framing = text.slice(0, head);
+  const framing = chunkText(bytes, 0, head);
   let from = head;
-  while (from < text.length) {
-    let cut = text.lastIndexOf('\n', from + EVENT_TEXT_CHARS);
+  while (from < bytes.length) {
+    let cut = bytes.lastIndexOf(NEWLINE, from + EVENT_TEXT_BYTES - 1);
     // One row longer than a piece goes out whole.
-    if (cut < from) cut = text.indexOf('\n', from);
-    const end = cut === -1 ? text.length : cut + 1;
-    let rows = 0;
-    for (let at = text.indexOf('\n', from); at !== -1 && at < end; at = text.indexOf('\n', at + 1)) rows += 1;
-    yield { text: framing + text.slice(from, end), rows };
+    if (cut < from) cut = bytes.indexOf(NEWLINE, from);
+    const end = cut === -1 ? bytes.length : cut + 1;
+    yield { text: framing + chunkText(bytes, from, end), rows: countRows(bytes, from, end) };
     from = end;
   }
 }

@@ -1,0 +1,177 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Db, Sql } from '@quarry/db';
+
+/**
+ * Sealed chunks move between Node and PostgreSQL as bytes, through binary COPY, rather than as
+ * bound `bytea` values: postgres.js sends and receives every value as text, so a `bytea` of n bytes
+ * costed a 2n-character hex string plus a copy of the bytes on each side (a 4 MB chunk made about
+ * 12 MB of garbage in the runner and as much in the API, most of it strings large enough to live
+ * in the old generation until a full collection). Here a chunk's bytes are copied once into the
+ * CopyData message that carries them (writing), and arrive as the message's own bytes (reading).
+ * Values are still bound: the COPY statements are constant text, and what they depend on is set
+ * with `set_config` and a bound value in the same transaction, read back with `current_setting`
+ * (CONN-4).
+ */
+
+/** The client under a drizzle database (postgres.js): the results store keeps taking `db`. */
+export function sqlOf(db: Db): Sql {
+  const client = (db as unknown as { $client?: Sql }).$client;
+  if (typeof client?.begin !== 'function') throw new Error('the results store needs a postgres.js database');
+  return client;
+}
+
+/** Binary COPY's fixed header: signature, flags (no OIDs), no header extension. */
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const HEADER_BYTES = COPY_SIGNATURE.length + 8;
+/** PostgreSQL's timestamps count microseconds from 2000-01-01T00:00:00Z. */
+const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
+/** A COPY whose server answer never comes (postgres.js waits for it forever) fails after this. */
+const COPY_IN_TIMEOUT_MS = 60_000;
+
+export type StoredChunk = {
+  runId: string;
+  seq: number;
+  rowCount: number;
+  payload: Buffer;
+  expiresAt: Date;
+};
+
+/**
+ * Stores one chunk row, answering false (and storing nothing) when `attemptStartedAt` is given and
+ * that attempt no longer holds the run (`running`, same start), or when the run already has a chunk
+ * at `seq`. The check takes the run's row FOR SHARE, so no retry can take the run over between the
+ * check and the commit (the attempt fence, JOB-1). Without `attemptStartedAt`, a missing run or a
+ * taken `seq` throws, as an insert would.
+ */
+export async function copyChunkIn(db: Db, chunk: StoredChunk, attemptStartedAt?: Date): Promise<boolean> {
+  const sql = sqlOf(db);
+  // Every server-side refusal the COPY itself could meet (the run's foreign key, the primary key)
+  // is ruled out first under the lock: postgres.js never settles a COPY FROM that the server
+  // refuses after the last byte was sent.
+  const held = await sql.begin(async (tx) => {
+    const [row] = attemptStartedAt
+      ? await tx`
+          select 1 as held from runs r
+          where r.id = ${chunk.runId} and r.status = 'running'
+            and r.started_at = ${attemptStartedAt.toISOString()}::timestamptz
+            and not exists (select 1 from run_chunks c where c.run_id = r.id and c.seq = ${chunk.seq})
+          for share of r`
+      : await tx`
+          select 1 as held from runs r
+          where r.id = ${chunk.runId}
+            and not exists (select 1 from run_chunks c where c.run_id = r.id and c.seq = ${chunk.seq})
+          for share of r`;
+    if (!row) return false;
+    const copy = (await tx`
+      copy run_chunks (run_id, seq, row_count, payload, expires_at) from stdin (format binary)`.writable()) as Writable;
+    await writeAll(copy, encodeChunkRow(chunk));
+    return true;
+  });
+  if (!held && !attemptStartedAt) {
+    throw new Error(`run ${chunk.runId} does not exist or already has chunk ${chunk.seq}`);
+  }
+  return held;
+}
+
+/** The binary COPY stream of one chunk row: its header and fields, the payload itself, the trailer. */
+function encodeChunkRow(chunk: StoredChunk): Buffer[] {
+  const runId = Buffer.from(chunk.runId, 'utf8');
+  const head = Buffer.allocUnsafe(HEADER_BYTES + 2 + 4 + runId.length + 8 + 8 + 4);
+  let at = COPY_SIGNATURE.copy(head, 0);
+  at = head.writeInt32BE(0, at); // flags
+  at = head.writeInt32BE(0, at); // header extension length
+  at = head.writeInt16BE(5, at); // fields in the tuple
+  at = head.writeInt32BE(runId.length, at);
+  at += runId.copy(head, at);
+  at = head.writeInt32BE(4, at);
+  at = head.writeInt32BE(chunk.seq, at);
+  at = head.writeInt32BE(4, at);
+  at = head.writeInt32BE(chunk.rowCount, at);
+  head.writeInt32BE(chunk.payload.length, at);
+  const tail = Buffer.allocUnsafe(4 + 8 + 2);
+  tail.writeInt32BE(8, 0);
+  tail.writeBigInt64BE(BigInt(chunk.expiresAt.getTime() - PG_EPOCH_MS) * 1000n, 4);
+  tail.writeInt16BE(-1, 12); // the trailer
+  return [head, chunk.payload, tail];
+}
+
+/** Writes the pieces and ends the COPY; settles when the server confirmed it (or refused it in time). */
+function writeAll(copy: Writable, pieces: Buffer[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error('the server did not confirm a chunk written by COPY'));
+    }, COPY_IN_TIMEOUT_MS);
+    const settle = (error?: Error | null) => {
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    };
+    copy.once('error', settle);
+    copy.once('finish', () => settle());
+    for (const piece of pieces) copy.write(piece);
+    copy.end();
+  });
+}
+
+/**
+ * The first chunk of a run at or after `fromSeq` that has not expired by `now`, as stored, or null.
+ * The payload is a view of the bytes as they arrived (no copy).
+ */
+export async function copyChunkOut(
+  db: Db,
+  input: { runId: string; fromSeq: number; now: Date },
+): Promise<{ seq: number; rowCount: number; payload: Buffer } | null> {
+  const sql = sqlOf(db);
+  const parts = await sql.begin(async (tx) => {
+    await tx`
+      select set_config('quarry.chunk_run', ${input.runId}, true),
+        set_config('quarry.chunk_from', ${String(input.fromSeq)}, true),
+        set_config('quarry.chunk_now', ${input.now.toISOString()}, true)`;
+    const stream = (await tx
+      .unsafe(`
+      copy (
+        select seq, row_count, payload from run_chunks
+        where run_id = current_setting('quarry.chunk_run')
+          and seq >= current_setting('quarry.chunk_from')::int
+          and expires_at > current_setting('quarry.chunk_now')::timestamptz
+        order by seq limit 1
+      ) to stdout (format binary)`)
+      .readable()) as Readable;
+    const received: Buffer[] = [];
+    try {
+      for await (const part of stream) received.push(part as Buffer);
+    } finally {
+      // postgres.js pauses its socket when a CopyData message fills the stream's buffer and
+      // resumes it only from the stream's _read; when the rest of the answer (CopyDone, the
+      // command's end) arrived in the same socket read, the stream ends without asking for more,
+      // and the connection would wait for the transaction's COMMIT answer forever. Resume it.
+      (stream as Readable & { _read: (size: number) => void })._read(0);
+    }
+    return received;
+  });
+  const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  return decodeChunkRow(bytes);
+}
+
+/** The one tuple (seq int4, row_count int4, payload bytea) of a binary COPY, or null when none. */
+function decodeChunkRow(bytes: Buffer): { seq: number; rowCount: number; payload: Buffer } | null {
+  if (bytes.length < HEADER_BYTES || !bytes.subarray(0, COPY_SIGNATURE.length).equals(COPY_SIGNATURE)) {
+    throw new Error('a chunk read by COPY does not start with the binary COPY signature');
+  }
+  let at = HEADER_BYTES + bytes.readInt32BE(HEADER_BYTES - 4);
+  const fields = bytes.readInt16BE(at);
+  if (fields === -1) return null;
+  if (fields !== 3) throw new Error(`a chunk read by COPY has ${fields} fields, not 3`);
+  at += 2;
+  const field = () => {
+    const length = bytes.readInt32BE(at);
+    if (length < 0 || at + 4 + length > bytes.length) throw new Error('a chunk read by COPY is cut short');
+    const value = bytes.subarray(at + 4, at + 4 + length);
+    at += 4 + length;
+    return value;
+  };
+  const seq = field().readInt32BE(0);
+  const rowCount = field().readInt32BE(0);
+  const payload = field();
+  return { seq, rowCount, payload };
+}
