@@ -1,5 +1,6 @@
 import type { RunEvent } from '@quarry/contracts';
 import { newId } from '@quarry/db';
+import { verifyAuditChain } from '@quarry/db/audit';
 import { auditEvents, connections, runChunks, runs } from '@quarry/db/schema';
 import { chunkContext, RUN_CHUNK_TTL_MS, sealColumns, sealRows } from '@quarry/results';
 import { and, eq, inArray } from 'drizzle-orm';
@@ -215,6 +216,40 @@ describe('cancelling runs (issue 11, item 4)', () => {
     const [row] = await h.database.db.select({ status: runs.status }).from(runs).where(eq(runs.id, run.id));
     expect(row?.status).toBe('queued');
     await owner.runs.cancel({ runId: run.id });
+  });
+
+  it('parallel starts of one cell leave one run queued, the one whose source the cell saved, each with its job, on an intact audit chain', async () => {
+    const editor = await h.as(h.a, 'editor');
+    const cellId = await sqlCellIn(h, h.a, h.a.projectId, h.a.connectionId);
+    const started = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        editor.runs.start({ projectId: h.a.projectId, cellId, source: `select ${i} as n` }),
+      ),
+    );
+    const rows = await h.database.db
+      .select({ id: runs.id, status: runs.status, source: runs.source, jobId: runs.jobId })
+      .from(runs)
+      .where(
+        inArray(
+          runs.id,
+          started.map((r) => r.id),
+        ),
+      );
+    expect(rows).toHaveLength(8);
+    const queued = rows.filter((r) => r.status === 'queued');
+    expect(queued).toHaveLength(1);
+    expect(rows.filter((r) => r.status === 'cancelled')).toHaveLength(7);
+    // The run left queued is the last start to commit: the cell shows the source it runs.
+    const [cell] = await h.database.sql<{ source: string }[]>`select source from cells where id = ${cellId}`;
+    expect(queued[0]?.source).toBe(cell?.source);
+    // Each run's job was sent in its start's transaction: one job per run, carrying its id only.
+    const jobs = await h.database.sql<{ id: string; run_id: string }[]>`
+      select id::text, data->>'runId' as run_id from pgboss.job
+      where name = 'run.execute' and data->>'runId' in ${h.database.sql(started.map((r) => r.id))}`;
+    expect(jobs.map((j) => j.run_id).sort()).toEqual(started.map((r) => r.id).sort());
+    for (const row of rows) expect(jobs.find((j) => j.run_id === row.id)?.id).toBe(row.jobId);
+    expect(await verifyAuditChain(h.database.db, h.a.workspaceId)).toMatchObject({ break: null });
+    await editor.runs.cancel({ runId: queued[0]?.id ?? '' });
   });
 
   it("running a cell again cancels the caller's earlier run of that cell, not a colleague's nor another cell's", async () => {

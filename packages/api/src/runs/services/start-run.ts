@@ -50,6 +50,11 @@ export async function startRun(
   const runId = newId('run');
   const caps = deps.runCaps ?? DEFAULT_RUN_CAPS;
   const ctx = { deps, actor, request };
+  // At most START_SLOTS start transactions of this process at once: the rest wait here, holding no
+  // connection. Starts of one workspace queue on its lock for the last round trip of each, and a
+  // start waiting there holds its connection, so without this a burst of starts held the whole
+  // pool and every other request (the gate's reads, the result streams) waited for a connection.
+  const release = await startSlots.acquire();
   const started = await deps.db
     .transaction(async (tx) => {
       // The notebook first, in one round trip: the project held against edits (shared with other
@@ -216,7 +221,8 @@ export async function startRun(
       // Refused after this start's own writes: the transaction rolled them back.
       if (error instanceof Refused) return { refused: error.refusal };
       throw error;
-    });
+    })
+    .finally(release);
   if (started.refused) return err(started.refused);
   const { run } = started;
   if (!run) throw new Error('run insert returned no row');
@@ -281,6 +287,40 @@ function queueTx(tx: Tx): QueueTx {
     },
   };
 }
+
+/** Start transactions one API process runs at once: a third of its pool (createDb's max of 20). */
+const START_SLOTS = 6;
+
+/** A counting semaphore: `acquire` resolves with its release once one of `size` slots is free. */
+function semaphore(size: number) {
+  let free = size;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free += 1;
+  };
+  return {
+    acquire(): Promise<() => void> {
+      if (free > 0) {
+        free -= 1;
+        return Promise.resolve(once(release));
+      }
+      return new Promise((resolve) => waiting.push(() => resolve(once(release))));
+    },
+  };
+}
+
+const once = (fn: () => void) => {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+};
+
+const startSlots = semaphore(START_SLOTS);
 
 /** A refusal found after the start wrote: thrown so the transaction rolls back what it wrote. */
 class Refused extends Error {
