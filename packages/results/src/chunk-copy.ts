@@ -123,10 +123,13 @@ export async function copyChunkOut(
 ): Promise<{ seq: number; rowCount: number; payload: Buffer } | null> {
   const sql = sqlOf(db);
   const parts = await sql.begin(async (tx) => {
-    await tx`
+    // Sent at once and answered in order (pipelined): the COPY finds the settings made.
+    const settings = tx`
       select set_config('quarry.chunk_run', ${input.runId}, true),
         set_config('quarry.chunk_from', ${String(input.fromSeq)}, true),
-        set_config('quarry.chunk_now', ${input.now.toISOString()}, true)`;
+        set_config('quarry.chunk_now', ${input.now.toISOString()}, true)`.execute();
+    // Its failure fails the COPY too, which is what throws; this one is awaited after.
+    settings.catch(() => {});
     const stream = (await tx
       .unsafe(`
       copy (
@@ -137,6 +140,7 @@ export async function copyChunkOut(
         order by seq limit 1
       ) to stdout (format binary)`)
       .readable()) as Readable;
+    await settings;
     const received: Buffer[] = [];
     try {
       for await (const part of stream) received.push(part as Buffer);

@@ -46,28 +46,36 @@ export function createResultWriter(
   },
 ): ResultWriter {
   let seq = 0;
+  const writeOne = async (content: ChunkContent): Promise<Result<void, QuarryError>> => {
+    if (content.kind !== 'columns') {
+      const room = await waitForWindow(deps.db, deps.sql, {
+        resultId: input.resultId,
+        ...(input.window ? { window: input.window } : {}),
+        ...(input.abandonAfterMs ? { abandonAfterMs: input.abandonAfterMs } : {}),
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
+      if (!room.ok) return room;
+    }
+    const stored = await writeChunk(deps.db, deps.vault, {
+      workspaceId: input.workspaceId,
+      runId: input.resultId,
+      seq,
+      content,
+      now: deps.now(),
+      ...(input.attemptStartedAt ? { attemptStartedAt: input.attemptStartedAt } : {}),
+    });
+    if (!stored) return err(RUN_SUPERSEDED);
+    seq += 1;
+    await deps.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${input.resultId})`;
+    return ok(undefined);
+  };
   return {
     async write(content) {
-      if (content.kind !== 'columns') {
-        const room = await waitForWindow(deps.db, deps.sql, {
-          resultId: input.resultId,
-          ...(input.window ? { window: input.window } : {}),
-          ...(input.abandonAfterMs ? { abandonAfterMs: input.abandonAfterMs } : {}),
-          ...(input.signal ? { signal: input.signal } : {}),
-        });
-        if (!room.ok) return room;
+      if (content.kind !== 'copy' || content.text.length <= STORED_CHUNK_BYTES) return writeOne(content);
+      for (const part of copyParts(content.text)) {
+        const written = await writeOne({ ...content, text: part.text, rowCount: part.rows });
+        if (!written.ok) return written;
       }
-      const stored = await writeChunk(deps.db, deps.vault, {
-        workspaceId: input.workspaceId,
-        runId: input.resultId,
-        seq,
-        content,
-        now: deps.now(),
-        ...(input.attemptStartedAt ? { attemptStartedAt: input.attemptStartedAt } : {}),
-      });
-      if (!stored) return err(RUN_SUPERSEDED);
-      seq += 1;
-      await deps.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${input.resultId})`;
       return ok(undefined);
     },
     discard: () =>
@@ -75,4 +83,29 @@ export function createResultWriter(
         ? deleteHeldRunChunks(deps.db, input.resultId, input.attemptStartedAt)
         : deleteRunChunks(deps.db, input.resultId),
   };
+}
+
+/**
+ * The most bytes of COPY text one stored chunk holds; a larger batch is stored as several chunks,
+ * cut on row boundaries. Each process holds a chunk whole (sealed, opened) while it moves it and the
+ * collector frees it only later, so the size of a chunk sets much of the runner's and the API's
+ * memory, and the delivery window (in chunks) holds at most this many bytes a chunk.
+ */
+export const STORED_CHUNK_BYTES = 512 * 1024;
+
+const NEWLINE = 0x0a;
+
+/** Whole rows of COPY text in parts of at most STORED_CHUNK_BYTES (a longer row makes a part of its own). */
+function* copyParts(text: Buffer): Generator<{ text: Buffer; rows: number }> {
+  let from = 0;
+  while (from < text.length) {
+    let cut = text.lastIndexOf(NEWLINE, from + STORED_CHUNK_BYTES - 1);
+    if (cut < from) cut = text.indexOf(NEWLINE, from);
+    const end = cut === -1 ? text.length : cut + 1;
+    let rows = 0;
+    for (let at = text.indexOf(NEWLINE, from); at !== -1 && at < end; at = text.indexOf(NEWLINE, at + 1))
+      rows += 1;
+    yield { text: text.subarray(from, end), rows };
+    from = end;
+  }
 }
