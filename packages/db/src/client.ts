@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema/index';
@@ -14,7 +16,33 @@ export function createDb(url: string, options: { max?: number; applicationName?:
     max: options.max ?? 10,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'quarry' },
-  });
+    // postgres.js leaves Nagle's algorithm on: a small message written after a large one (COPY's
+    // CopyDone after a chunk's bytes, the COMMIT after it) then waits for the server's delayed ACK,
+    // ~40 ms a time on Linux. Measured on a 1.8 MB chunk: 104 ms to store with it, 39 ms without.
+    socket: connectWithoutDelay,
+  } as postgres.Options<Record<string, postgres.PostgresType>>);
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/** How long connecting to Quarry's database may take (postgres.js's own connect timeout starts later). */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+/** The TCP (or Unix) socket postgres.js then speaks on (and upgrades to TLS itself), with TCP_NODELAY. */
+async function connectWithoutDelay(options: {
+  host: string[];
+  port: number[];
+  path?: string | false;
+}): Promise<Socket> {
+  const socket = options.path
+    ? connect(options.path)
+    : connect(options.port[0] ?? 5432, options.host[0] ?? 'localhost');
+  socket.setNoDelay(true);
+  try {
+    await once(socket, 'connect', { signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS) });
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+  return socket;
 }
