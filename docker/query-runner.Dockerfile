@@ -69,4 +69,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.RUNNER_HEALTH_PORT||3001)+'/healthz',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # --no-node-snapshot is required by isolated-vm: the runner refuses to start without it.
-CMD ["node", "--no-node-snapshot", "--import", "tsx", "src/main.ts"]
+CMD ["node", "--no-node-snapshot", "--max-semi-space-size=8", "--import", "tsx", "src/main.ts"]
