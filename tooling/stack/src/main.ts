@@ -62,7 +62,13 @@ async function start(): Promise<void> {
   } else {
     // The demo connection honours "TLS required": the embedded server serves TLS with a
     // certificate generated at the first start, and the connection checks it against that CA.
-    server = await startEmbedded('postgres', env.QUARRY_PG_PORT, { tls: { hosts: EMBEDDED_TLS_HOSTS } });
+    // Started by pg_ctl, in a session of its own: Ctrl-C reaches the terminal's process group, and
+    // the server must outlive the API and the runners it serves until shutdown stops them first
+    // (it stopped with them, and their connections died with driver traces on the way out).
+    server = await startEmbedded('postgres', env.QUARRY_PG_PORT, {
+      tls: { hosts: EMBEDDED_TLS_HOSTS },
+      detached: true,
+    });
     databaseUrl = await ensureDatabase(server.adminUrl, 'quarry');
   }
   const warehouseUrl = await ensureDatabase(server.adminUrl, 'quarry_demo_warehouse');
