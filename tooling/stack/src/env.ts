@@ -27,6 +27,8 @@ const Env = z.object({
   CHROMIUM_PATH: z.string().optional(),
   /** The checkout's root, set by the bootstrap. */
   QUARRY_ROOT: z.string().optional(),
+  /** A folder: the api and runner processes write their V8 CPU profiles there (for profiling a bench). */
+  QUARRY_CPU_PROF_DIR: z.string().optional(),
 });
 
 /** The stack runner's settings, read once. */

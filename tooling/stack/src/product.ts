@@ -5,7 +5,7 @@ import { seedDemoWorkspace } from '@quarry/api/seed';
 import { createDb, runMigrations } from '@quarry/db';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '@quarry/db/demo-warehouse';
 import { loadVaultFromEnv } from '@quarry/vault';
-import { childEnv } from './env';
+import { childEnv, env } from './env';
 import { root } from './paths';
 import { type Managed, startProcess, stopAll, waitForHttp } from './processes';
 
@@ -84,7 +84,7 @@ export type RunningProduct = { url: string; processes: Managed[]; stop: () => Pr
  * exits, to open in Chrome's DevTools or read with tooling/stack's cpu-profile summary.
  */
 const cpuProfileArgs = (name: string): string[] => {
-  const dir = process.env.QUARRY_CPU_PROF_DIR;
+  const dir = env.QUARRY_CPU_PROF_DIR;
   return dir
     ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.${Date.now()}.cpuprofile`]
     : [];
