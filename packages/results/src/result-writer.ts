@@ -66,7 +66,9 @@ export function createResultWriter(
     });
     if (!stored) return err(RUN_SUPERSEDED);
     seq += 1;
-    await deps.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${input.resultId})`;
+    // Not waited for: the chunk is committed, and a reader that misses the news polls within a
+    // second; the next chunk's window and storing go on meanwhile.
+    deps.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${input.resultId})`.execute().catch(() => {});
     return ok(undefined);
   };
   return {

@@ -42,6 +42,8 @@ export async function* streamRunEvents(
   let lastStatus: RunStatus | null = null;
   let delivered = 0;
   let gated = false;
+  // The last chunk's delivery (delete, and the runner told), overlapped with the next status read.
+  let delivering: Promise<void> | null = null;
   while (!signal?.aborted) {
     // Status first, chunks second: the runner commits every chunk before a terminal status, so a
     // terminal status read before an empty chunk read means nothing is left.
@@ -49,6 +51,10 @@ export async function* streamRunEvents(
       .select()
       .from(runs)
       .where(and(eq(runs.id, runId), eq(runs.workspaceId, workspaceId)));
+    if (delivering) {
+      await delivering;
+      delivering = null;
+    }
     if (!run) return;
     if (!gated) {
       // The same gate the runner applied for the owner, decided again now for this reader (item 5).
@@ -87,8 +93,9 @@ export async function* streamRunEvents(
         }
         // Taken by the reader (the generator resumed for the next event): deleted now, and the
         // runner, which pauses the warehouse read while its window of undelivered chunks is full,
-        // is told there is room.
-        await deliverChunk(deps.sql, { resultId: runId, seq: chunk.seq });
+        // is told there is room (awaited after the next status read, which it does not change).
+        delivering = deliverChunk(deps.sql, { resultId: runId, seq: chunk.seq });
+        delivering.catch(() => {});
       }
       nextSeq = chunk.seq + 1;
       continue;
