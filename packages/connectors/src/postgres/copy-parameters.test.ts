@@ -1,8 +1,9 @@
-import { type Cell, type Column, parseRowBatch } from '@quarry/contracts';
+import type { Cell } from '@quarry/contracts';
 import { createTestWarehouse, type TestWarehouse } from '@quarry/db/testing';
 import { LOOPBACK_ALLOW_LIST as LOOPBACK } from '@quarry/net-policy';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cellsOf, copied } from '../testing/copy-events';
 import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
 import { parameterRead, parameterSettingsSql, withParameterReads } from './copy-parameters';
 import { type PassthroughEvent, streamPostgresCopy } from './copy-stream';
@@ -46,25 +47,6 @@ async function viaCursor(text: string, params: Param[], options: Partial<StreamO
     events.push(event);
   return events;
 }
-
-/** The framing line the runner writes before COPY text (packages/results chunk-format.ts). */
-const letters = (columns: Column[]) =>
-  columns
-    .map((c) => (c.dbType === 'bool' ? 'b' : c.dbType === 'int2' || c.dbType === 'int4' ? 'n' : 's'))
-    .join('');
-
-function cellsOf(events: PassthroughEvent[]): Cell[][] {
-  const columns = events.find((e) => e.type === 'columns')?.columns ?? [];
-  return events.flatMap((e) =>
-    e.type === 'copy'
-      ? parseRowBatch(`copy:${letters(columns)}\n${e.text.toString('utf8')}`)
-      : e.type === 'rows'
-        ? e.rows
-        : [],
-  );
-}
-
-const copied = (events: PassthroughEvent[]) => events.filter((e) => e.type === 'copy').length;
 
 /** Runs both paths; the COPY path must have used COPY and returned what the cursor did. */
 async function same(text: string, params: Param[]): Promise<Cell[][]> {

@@ -1,8 +1,8 @@
-import { type Cell, type Column, parseRowBatch } from '@quarry/contracts';
 import { createTestWarehouse, type TestWarehouse } from '@quarry/db/testing';
 import { LOOPBACK_ALLOW_LIST as LOOPBACK } from '@quarry/net-policy';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cellsOf, copied } from '../testing/copy-events';
 import {
   differencesFromPsql,
   exactValuesQuery,
@@ -43,26 +43,6 @@ async function collect(
     events.push(event);
   return events;
 }
-
-/** The framing line the runner writes before COPY text (packages/results chunk-format.ts). */
-const letters = (columns: Column[]) =>
-  columns
-    .map((c) => (c.dbType === 'bool' ? 'b' : c.dbType === 'int2' || c.dbType === 'int4' ? 'n' : 's'))
-    .join('');
-
-/** The rows a reader gets: COPY text read with parseRowBatch, or the cells as they came. */
-function cellsOf(events: PassthroughEvent[]): Cell[][] {
-  const columns = events.find((e) => e.type === 'columns')?.columns ?? [];
-  return events.flatMap((e) =>
-    e.type === 'copy'
-      ? parseRowBatch(`copy:${letters(columns)}\n${e.text.toString('utf8')}`)
-      : e.type === 'rows'
-        ? e.rows
-        : [],
-  );
-}
-
-const copied = (events: PassthroughEvent[]) => events.filter((e) => e.type === 'copy').length;
 
 function errorOf(events: PassthroughEvent[]): ConnectorError {
   const last = events.at(-1);
