@@ -61,7 +61,12 @@ export async function acceptInvite(
   // The cheap checks first, so a bad link costs no argon2 work.
   const first = await findValidInvite(deps.db, { token: input.token, now });
   if (!first.valid) return refuse(first);
-  if (await emailTaken(deps.db, first.invite.email)) return err(signInFirst());
+  if (await emailTaken(deps.db, first.invite.email)) {
+    // The account may be this very link's, made by an acceptance that committed since the lookup
+    // above: a used link answers as used, so two acceptances at once always see the same refusal.
+    const again = await findValidInvite(deps.db, { token: input.token, now });
+    return again.valid ? err(signInFirst()) : refuse(again);
+  }
   const passwordHash = await hashPassword(input.password);
 
   return deps.db.transaction(async (tx): Promise<Result<SignedIn>> => {
