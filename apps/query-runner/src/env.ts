@@ -26,6 +26,12 @@ const Env = z.object({
    * again when no row went out, failed as interrupted otherwise) and exits.
    */
   QUARRY_RUNNER_DRAIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
+  /**
+   * How long a warehouse session a run left idle is kept for the next run of the same connection
+   * (it then skips connecting, TLS and signing in); 0 keeps none, and every run opens its own.
+   * Sessions that carried a reader's identity, or ran through an SSH tunnel, are never kept.
+   */
+  QUARRY_RUNNER_SESSION_IDLE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** The largest single value a run may receive, in bytes (16 MiB); a bigger one fails the run. */
   QUARRY_RUNNER_MAX_VALUE_BYTES: z.coerce
     .number()

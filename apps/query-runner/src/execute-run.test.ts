@@ -1,3 +1,5 @@
+import { createPostgresSessionPool } from '@quarry/connectors';
+import { parseRowBatch } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { auditEvents, connections, runChunks, runs } from '@quarry/db/schema';
 import {
@@ -204,6 +206,43 @@ async function waitForActive(admin: import('postgres').Sql, text: string): Promi
   }
   throw new Error(`${text} never became active`);
 }
+
+describe('warehouse sessions kept between runs', () => {
+  it('runs one owner’s run after another’s on a kept session, with nothing the first set reaching the second', async () => {
+    const sessions = createPostgresSessionPool();
+    const kept = { ...deps, sessions };
+    try {
+      const first = await queueRun(
+        "select set_config('quarry.left_behind', 'the editor''s', false) as s, pg_backend_pid() as pid",
+      );
+      await executeRun(kept, job(first), signal());
+      expect(await runRow(first)).toMatchObject({ status: 'succeeded', rowCount: 1 });
+      for (let i = 0; i < 100 && sessions.stats().idle === 0; i += 1)
+        await new Promise((r) => setTimeout(r, 10));
+
+      const second = await queueRun(
+        "select coalesce(current_setting('quarry.left_behind', true), '') as s, pg_backend_pid() as pid",
+        'manager',
+      );
+      await executeRun(kept, job(second), signal());
+      expect(await runRow(second)).toMatchObject({ status: 'succeeded', rowCount: 1 });
+      expect(sessions.stats()).toMatchObject({ opened: 1, reused: 1 });
+      const rowOf = async (id: string) => {
+        const chunks = await chunksOf(id);
+        const rows = chunks[1];
+        if (!rows) throw new Error('no rows chunk');
+        return parseRowBatch(openChunkText(vault, chunkContext(fixture.workspaceId, id, 1), rows.payload))[0];
+      };
+      const [one, two] = [await rowOf(first), await rowOf(second)];
+      expect(one?.[0]).toBe("the editor's");
+      expect(two?.[0]).toBe('');
+      // One backend served both: the second run skipped connecting and signing in.
+      expect(two?.[1]).toBe(one?.[1]);
+    } finally {
+      await sessions.close();
+    }
+  });
+});
 
 describe('a forged job (item 6)', () => {
   it("changes nothing in another workspace's run and writes nothing into the job's workspace audit", async () => {

@@ -10,6 +10,7 @@ import {
   type ConnectorError,
   DEFAULT_RESULT_LIMITS,
   type OwnDatabase,
+  type PostgresSessionPool,
   type ResultLimits,
   TUNNEL_OPEN_TIMEOUT_MS,
 } from '@quarry/connectors';
@@ -56,6 +57,8 @@ export type RunnerDeps = {
   cancellations?: RunCancellations;
   /** The warehouse queries identical runs share (issue 11 point 3); the process's own when unset. */
   sharedQueries?: SharedQueries;
+  /** Warehouse sessions kept between runs; every run opens its own when unset. */
+  sessions?: PostgresSessionPool;
 };
 
 /**
@@ -421,6 +424,7 @@ async function execute(
         allow: deps.allowPrivateHosts,
         ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
         limits: deps.limits ?? DEFAULT_RESULT_LIMITS,
+        ...(deps.sessions ? { sessions: deps.sessions } : {}),
       },
       // What the query returns is also kept in the cache when the connection's policy is on: once
       // per warehouse query, however many runs read it.

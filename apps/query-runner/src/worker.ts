@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { ownDatabaseFrom } from '@quarry/connectors';
+import { createPostgresSessionPool, ownDatabaseFrom } from '@quarry/connectors';
 import type { RunExecuteJob } from '@quarry/contracts';
 import { createDb, errorForLog } from '@quarry/db';
 import { connectionProbes } from '@quarry/db/schema';
@@ -68,8 +68,15 @@ export async function startWorker(
   const cancellations = await startRunCancellations(sql);
   // JS cells' kernels: a supervised pool of child processes, apart from this loop (KRN-1).
   const kernels = createRunnerKernels(env, log);
+  // Warehouse sessions kept between runs: a small query skips connecting, TLS and signing in.
+  const sessions = createPostgresSessionPool({
+    idleMs: env.QUARRY_RUNNER_SESSION_IDLE_SECONDS * 1000,
+    // At most every slot's session of a connection idles, kept for the next burst.
+    maxIdlePerKey: env.QUARRY_RUNNER_CONCURRENCY,
+  });
   const deps = {
     cancellations,
+    ...(env.QUARRY_RUNNER_SESSION_IDLE_SECONDS > 0 ? { sessions } : {}),
     kernels,
     allowPrivateHosts,
     ...(ownDatabase ? { ownDatabase } : {}),
@@ -226,6 +233,7 @@ export async function startWorker(
       await queue.stop({ graceful: true, timeoutMs: 5_000 });
       await cancellations.close();
       await kernels.close();
+      await sessions.close();
       await new Promise<void>((resolve) => health.close(() => resolve()));
       await close();
       state = 'stopped';

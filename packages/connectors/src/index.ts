@@ -19,6 +19,11 @@ export {
 export { type OwnDatabase, ownDatabaseFrom } from './postgres/own-database';
 export type { ResultLimits } from './postgres/result-guard';
 export { auditReaderRole, type RoleWarning } from './postgres/role-audit';
+export {
+  createPostgresSessionPool,
+  type PostgresSessionPool,
+  type PostgresSessionPoolStats,
+} from './postgres/session-pool';
 export { connectPostgres, DEFAULT_RESULT_LIMITS, streamPostgres } from './postgres/stream';
 export { columnFor } from './postgres/types-map';
 export { type BoundConnector, bindConnector, connectorOf } from './registry/bound-connector';

@@ -3,6 +3,7 @@ import type { AllowList } from '@quarry/net-policy';
 import { z } from 'zod';
 import type { OwnDatabase } from './postgres/own-database';
 import type { ResultLimits } from './postgres/result-guard';
+import type { PostgresSessionPool } from './postgres/session-pool';
 import type { Dialer, StreamRequest } from './registry/connector';
 
 /** CONN-1: structured fields only; no connection string, no driver option that reads files. */
@@ -54,4 +55,6 @@ export type StreamOptions = {
   dial?: Dialer;
   /** Run before the user's SQL, inside its transaction (see `StreamRequest.prepare`). */
   prepare?: StreamRequest['prepare'];
+  /** Warehouse sessions kept between runs (session-pool.ts); each run opens its own when absent. */
+  sessions?: PostgresSessionPool;
 };

@@ -206,6 +206,7 @@ async function* streamWith<Event extends PassthroughEvent>(
     ...(value.tag ? { tag: value.tag } : {}),
     ...(value.prepare ? { prepare: value.prepare } : {}),
     ...(value.onSession ? { onSession: value.onSession } : {}),
+    ...(context.sessions ? { sessions: context.sessions } : {}),
   });
 }
 

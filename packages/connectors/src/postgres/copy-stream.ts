@@ -5,6 +5,7 @@ import type { PostgresConfig, StreamEvent, StreamOptions } from '../types';
 import { MAX_COPY_PARAMETERS, parameterSettingsSql, withParameterReads } from './copy-parameters';
 import { toConnectorError } from './errors';
 import type { ResultLimitError } from './result-guard';
+import type { PostgresSession } from './session-pool';
 import { connectPostgres, sessionKeyOf, streamPostgres } from './stream';
 import { streamErrorOf } from './stream-error';
 import { columnFor, PIN_TEXT_SETTINGS_SQL } from './types-map';
@@ -30,6 +31,12 @@ type Described = { columns: { name: string; type: number }[]; types: number[] };
 
 type Sql = ReturnType<typeof connectPostgres>;
 type Param = string | number | boolean | null;
+
+/**
+ * A run's tag as `application_name` takes it, set in the run's transaction on a kept session (so
+ * it ends with the transaction): plain characters only, since it is written into the query's text.
+ */
+const KEPT_SESSION_TAG = /^[A-Za-z0-9_.:-]{1,63}$/;
 
 /**
  * Errors of the COPY statement itself, before it produced anything, that mean the wrapping did not
@@ -84,7 +91,7 @@ export async function* streamPostgresCopy(
     return;
   }
   const limited: { error: ResultLimitError | null } = { error: null };
-  const sql = connectPostgres(config, {
+  const connectOptions = {
     timeoutMs: options.timeoutMs,
     allow: options.allow,
     ...(options.ownDatabase ? { ownDatabase: options.ownDatabase } : {}),
@@ -92,11 +99,24 @@ export async function* streamPostgresCopy(
     ...(options.tag ? { tag: options.tag } : {}),
     ...(options.dial ? { dial: options.dial } : {}),
     exactText: true,
-    guard: 'copy',
-    onLimit: (error) => {
+    guard: 'copy' as const,
+    onLimit: (error: ResultLimitError) => {
       limited.error = error;
     },
-  });
+  };
+  // A kept session (session-pool.ts) only where nothing of the run may outlive it at the server:
+  // no reader's identity (CONN-5) nor any other prepare step, no SSH tunnel of the run's own.
+  const pool =
+    options.sessions && !options.prepare && !options.dial && KEPT_SESSION_TAG.test(options.tag ?? '')
+      ? options.sessions
+      : null;
+  const kept: PostgresSession | null = pool ? pool.take(config, connectOptions) : null;
+  const sql = kept ? kept.sql : connectPostgres(config, connectOptions);
+  /** Ends the session, or gives it back to the pool when `reusable` (idle, never cancelled). */
+  const release = async (reusable: boolean) => {
+    if (pool && kept) pool.give(kept, reusable);
+    else await sql.end({ timeout: reusable ? 2 : 0 }).catch(() => {});
+  };
   const statement = withoutTrailingTerminators(text);
   let described: Described | null;
   try {
@@ -107,7 +127,7 @@ export async function* streamPostgresCopy(
     // is sent at all, the describe included (JOB-6).
     const [begun] = await Promise.all([
       sql.unsafe('start transaction read only'),
-      sql.unsafe(transactionSettingsSql(options.timeoutMs)),
+      sql.unsafe(transactionSettingsSql(options.timeoutMs, pool ? (options.tag ?? null) : null)),
     ]);
     const session = sessionKeyOf(begun);
     if (session && options.onSession) await options.onSession(session);
@@ -115,7 +135,7 @@ export async function* streamPostgresCopy(
   } catch (error) {
     // Connecting or signing in failed (or storing the cancel key): the cursor path would only fail
     // the same way, later.
-    await sql.end({ timeout: 0 }).catch(() => {});
+    await release(false);
     yield {
       type: 'error',
       error: toConnectorError(error, { timeoutMs: options.timeoutMs, cancelled: false }),
@@ -123,11 +143,11 @@ export async function* streamPostgresCopy(
     return;
   }
   if (!described || (params.length > 0 && sql.parameters.standard_conforming_strings !== 'on')) {
-    await sql.end({ timeout: 2 }).catch(() => {});
+    await release(!options.signal?.aborted);
     yield* streamPostgres(config, text, params, options);
     return;
   }
-  const copied = yield* copyRows(sql, statement, params, described, options, limited);
+  const copied = yield* copyRows(sql, statement, params, described, { ...options, release }, limited);
   if (copied === 'not copyable') yield* streamPostgres(config, text, params, options);
 }
 
@@ -137,10 +157,13 @@ export async function* streamPostgresCopy(
  * has no parameter (postgres.js describes a query with parameters first, a round trip of its own,
  * and does not pipeline it).
  */
-function transactionSettingsSql(timeoutMs: number): string {
+function transactionSettingsSql(timeoutMs: number, tag: string | null): string {
   const ms = Math.ceil(timeoutMs);
   if (!Number.isSafeInteger(ms) || ms < 0) throw new Error(`not a statement timeout: ${timeoutMs}`);
-  return `select pg_catalog.set_config('statement_timeout', '${ms}', true), ${PIN_TEXT_SETTINGS_SQL}`;
+  if (tag !== null && !KEPT_SESSION_TAG.test(tag)) throw new Error('not a session tag');
+  // A kept session carries the run's tag for this transaction only (orphan-cancel finds it by it).
+  const named = tag === null ? '' : `pg_catalog.set_config('application_name', '${tag}', true), `;
+  return `select ${named}pg_catalog.set_config('statement_timeout', '${ms}', true), ${PIN_TEXT_SETTINGS_SQL}`;
 }
 
 /**
@@ -181,13 +204,16 @@ async function* copyRows(
   statement: string,
   params: readonly Param[],
   described: Described,
-  options: CopyStreamOptions,
+  options: CopyStreamOptions & { release: (reusable: boolean) => Promise<void> },
   limited: { error: ResultLimitError | null },
 ): AsyncGenerator<PassthroughEvent, 'copied' | 'not copyable'> {
   const batchRows = options.batchSize ?? 1000;
   let cancelled = false;
   // Whether the session is idle at the end; a COPY left midway is not waited for.
   let settled = false;
+  // Whether a cancel request went to the server: one that lands late would stop whatever the
+  // session runs next, so such a session is never given to another run.
+  let cancelSent = false;
   let startedAt = performance.now();
   let copy: (Promise<unknown> & { active?: boolean; cancel: () => unknown }) | null = null;
   let stream: Readable | null = null;
@@ -196,6 +222,7 @@ async function* copyRows(
     // postgres.js marks a query inactive once it resolved with its COPY stream, and cancel() of an
     // inactive query only flags it; marked active again, it sends the server a CancelRequest.
     copy.active = true;
+    cancelSent = true;
     void copy.cancel();
   };
   const onAbort = () => {
@@ -230,7 +257,10 @@ async function* copyRows(
       const rewritten = typeNames.every((name): name is string => typeof name === 'string')
         ? withParameterReads(statement, typeNames)
         : null;
-      if (rewritten === null) return 'not copyable';
+      if (rewritten === null) {
+        settled = true;
+        return 'not copyable';
+      }
       copyText = copyOf(rewritten);
     }
     if (cancelled) throw new Error('aborted before start');
@@ -243,8 +273,10 @@ async function* copyRows(
     try {
       stream = (await query) as unknown as Readable;
     } catch (error) {
-      if (error instanceof postgres.PostgresError && NOT_COPYABLE.has(error.code) && !cancelled)
+      if (error instanceof postgres.PostgresError && NOT_COPYABLE.has(error.code) && !cancelled) {
+        settled = true;
         return 'not copyable';
+      }
       throw error;
     }
     // Failures reach this run through drain() while it reads, and through the check after the
@@ -277,6 +309,10 @@ async function* copyRows(
     let tail: Buffer | null = null;
     for await (const data of drain(stream)) {
       if (cancelled) break;
+      // The guard sees each socket read before the driver does, and trips inside it: what the
+      // driver still made of that read (a row under a few kB, the COPY's end) is not handed on,
+      // and the session, whose socket the guard destroyed, takes no further query.
+      if (limited.error) throw limited.error;
       const piece: Buffer = tail ? Buffer.concat([tail, data]) : data;
       tail = null;
       let from = 0;
@@ -309,6 +345,7 @@ async function* copyRows(
       if (counted < piece.length) tail = piece.subarray(counted);
     }
     if (cancelled) throw new Error('aborted while streaming');
+    if (limited.error) throw limited.error;
     if (truncated) cancelOnServer();
     if (partRows) yield take();
     if (!truncated) {
@@ -339,7 +376,7 @@ async function* copyRows(
       cancelOnServer();
       stream.resume();
     }
-    await sql.end({ timeout: settled ? 2 : 0 }).catch(() => {});
+    await options.release(settled && !cancelSent && !cancelled && limited.error === null);
   }
   return 'copied';
 }

@@ -3,7 +3,11 @@ import { ResultLimitError } from './result-guard';
 
 type PgLikeError = { code?: string; message?: string; position?: string; detail?: string; hint?: string };
 
-const megabytes = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+/** A limit as people read it: MB to one decimal, or kB below 0.1 MB (an operator's small limit). */
+const megabytes = (bytes: number) =>
+  bytes < 0.1 * 1024 * 1024
+    ? `${Math.max(1, Math.round(bytes / 1024))} kB`
+    : `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 
 /**
  * Turns what the driver threw into a typed error that says what to do. Never includes credentials,

@@ -22,49 +22,91 @@ export const DEFAULT_RESULT_LIMITS: ResultLimits = {
 /** Sockets one client may open: its connection, a retry, and cancel requests. */
 const MAX_SOCKETS_PER_CLIENT = 4;
 
-export function connectPostgres(
-  config: PostgresConfig,
-  options: {
-    timeoutMs: number;
-    /** Private addresses the operator allowed (CONN-2); everything else internal is refused. */
-    allow: AllowList;
-    /** Quarry's own database, refused whatever the allow list says (CONN-2). */
-    ownDatabase?: OwnDatabase;
-    limits?: ResultLimits;
-    onLimit?: (error: ResultLimitError) => void;
-    /** The session's `application_name`: a run's tag, so an orphaned query can be found and cancelled. */
-    tag?: string;
-    /** Reaches the server through an SSH tunnel's channel instead of a checked socket. */
-    dial?: Dialer;
-    /** Values as the server's text (EXACT_TEXT_TYPES), for results; Quarry's own queries leave it off. */
-    exactText?: boolean;
-    /**
-     * Which messages carry the result the byte limits watch: DataRow (`rows`, the default) or
-     * CopyData (`copy`, a `COPY … TO STDOUT`, copy-stream.ts).
-     */
-    guard?: 'rows' | 'copy';
-  },
-) {
+export type ConnectOptions = {
+  timeoutMs: number;
+  /** Private addresses the operator allowed (CONN-2); everything else internal is refused. */
+  allow: AllowList;
+  /** Quarry's own database, refused whatever the allow list says (CONN-2). */
+  ownDatabase?: OwnDatabase;
+  limits?: ResultLimits;
+  onLimit?: (error: ResultLimitError) => void;
+  /** The session's `application_name`: a run's tag, so an orphaned query can be found and cancelled. */
+  tag?: string;
+  /** Reaches the server through an SSH tunnel's channel instead of a checked socket. */
+  dial?: Dialer;
+  /** Values as the server's text (EXACT_TEXT_TYPES), for results; Quarry's own queries leave it off. */
+  exactText?: boolean;
+  /**
+   * Which messages carry the result the byte limits watch: DataRow (`rows`, the default) or
+   * CopyData (`copy`, a `COPY … TO STDOUT`, copy-stream.ts).
+   */
+  guard?: 'rows' | 'copy';
+};
+
+/**
+ * What a client's sockets report to: the byte guard of the run it serves, and how many sockets it
+ * opened for that run. A session kept for another run (session-pool.ts) is re-armed with that run's
+ * guard and count; any other client keeps the ones it was made with.
+ */
+export type SocketWatch = {
+  guard: { onData: (chunk: Buffer) => void };
+  sockets: number;
+  /** The socket in use, which a tripped guard destroys. */
+  socket: { destroy: (error?: Error) => void } | null;
+  /** Whether the session's socket closed (the server or the network ended it). */
+  closed: boolean;
+};
+
+/** Arms `watch` for a run: a fresh byte guard with its limits, and a fresh socket count. */
+export function armSocketWatch(
+  watch: SocketWatch,
+  options: Pick<ConnectOptions, 'limits' | 'onLimit' | 'guard'>,
+): void {
   const limits = options.limits ?? DEFAULT_RESULT_LIMITS;
+  watch.sockets = 0;
+  watch.guard = (options.guard === 'copy' ? createCopyGuard : createResultGuard)(limits, (error) => {
+    options.onLimit?.(error);
+    watch.socket?.destroy(error);
+  });
+}
+
+export function connectPostgres(config: PostgresConfig, options: ConnectOptions) {
+  const watch: SocketWatch = { guard: { onData: () => {} }, sockets: 0, socket: null, closed: false };
+  armSocketWatch(watch, options);
+  return connectWatched(config, options, watch, { keep: false });
+}
+
+/**
+ * The driver for one session whose sockets report to `watch`. `keep`: a session the pool keeps
+ * between runs (session-pool.ts): no idle timeout or lifetime of the driver's own (the pool ends
+ * it), and the startup `application_name` is the runner's, since a run's tag is set in its own
+ * transaction and must not outlive it.
+ */
+export function connectWatched(
+  config: PostgresConfig,
+  options: ConnectOptions,
+  watch: SocketWatch,
+  session: { keep: boolean },
+) {
   // postgres.js reconnects at once, without end, when a server hangs up during the handshake: a
   // port that answers something else would take thousands of connections from one test or run.
   // One client needs its connection and a cancel request; past a few sockets it is refused.
-  let sockets = 0;
   // TLS is negotiated in openPostgresSocket, so the driver itself is told `ssl: false` and reads
   // plaintext that the result guard has already seen.
   const socket = async () => {
-    sockets += 1;
-    if (sockets > MAX_SOCKETS_PER_CLIENT) {
+    watch.sockets += 1;
+    if (watch.sockets > MAX_SOCKETS_PER_CLIENT) {
       throw Object.assign(new Error('the server closed the connection before it was ready'), {
         code: 'HANDSHAKE_FAILED',
       });
     }
     const opened = await openPostgresSocket(config, options.allow, options.ownDatabase, options.dial);
-    const guard = (options.guard === 'copy' ? createCopyGuard : createResultGuard)(limits, (error) => {
-      options.onLimit?.(error);
-      opened.destroy(error);
+    watch.socket = opened;
+    watch.closed = false;
+    opened.on('data', (chunk: Buffer) => watch.guard.onData(chunk));
+    opened.once('close', () => {
+      if (watch.socket === opened) watch.closed = true;
     });
-    opened.on('data', guard.onData);
     return opened;
   };
   const driverOptions = {
@@ -76,7 +118,7 @@ export function connectPostgres(
     ssl: false,
     socket,
     max: 1,
-    idle_timeout: 5,
+    ...(session.keep ? { idle_timeout: 0, max_lifetime: null } : { idle_timeout: 5 }),
     connect_timeout: 10,
     prepare: false,
     onnotice: () => {},
@@ -87,7 +129,7 @@ export function connectPostgres(
     // them in streamPostgres's first query). The statement timeout is set by a query, not here:
     // PgBouncer-style poolers refuse a startup message that names it.
     connection: {
-      application_name: options.tag ?? 'quarry-runner',
+      application_name: session.keep ? 'quarry-runner' : (options.tag ?? 'quarry-runner'),
       ...EXACT_TEXT_STARTUP,
     },
   };
@@ -170,6 +212,9 @@ export async function* streamPostgres(
     if (cancelled) throw new Error('aborted before start');
     startedAt = performance.now();
     for await (const batch of query.cursor(batchSize)) {
+      // The guard trips inside a socket read the driver still parses: a value over the limit that
+      // arrived in one read is not handed on (nor the end of a result it completed).
+      if (limited.error) throw limited.error;
       if (!columns) {
         columns = describe(query, sql.parameters.TimeZone);
         yield { type: 'columns', columns };
@@ -190,6 +235,7 @@ export async function* streamPostgres(
       // fetches; leaving the loop closes the cursor.
       if (cancelled) throw new Error('aborted while streaming');
     }
+    if (limited.error) throw limited.error;
     if (!columns) yield { type: 'columns', columns: describe(query, sql.parameters.TimeZone) };
     yield { type: 'end', rowCount, truncated };
   } catch (error) {

@@ -4,6 +4,7 @@ import type { AllowList } from '@quarry/net-policy';
 import type { PassthroughEvent } from '../postgres/copy-stream';
 import type { OwnDatabase } from '../postgres/own-database';
 import type { ResultLimits } from '../postgres/result-guard';
+import type { PostgresSessionPool } from '../postgres/session-pool';
 import type { ConnectorError, StreamEvent } from '../types';
 import type { ConnectorKind } from './connector-kind';
 
@@ -37,6 +38,11 @@ export type ConnectContext = {
   limits?: ResultLimits;
   /** The connection's workspace (what a test of identity passthrough signs for). */
   workspaceId?: string;
+  /**
+   * Warehouse sessions kept between runs (PostgreSQL's COPY path, session-pool.ts): the runner's,
+   * for the life of its process. Every run opens and ends its own session when absent.
+   */
+  sessions?: PostgresSessionPool;
 };
 
 /**
