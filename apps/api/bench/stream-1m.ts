@@ -87,6 +87,9 @@ try {
   const token = (createdBody as { result: { data: { json: { token: string } } } }).result.data.json.token;
   const client = createQuarryClient({ url: product.url, token });
 
+  // What the processes hold before any run: the part of the peaks a run adds is the rest.
+  const idle = { runner: rssMb(pidOf('runner')), api: rssMb(pidOf('api')) };
+  console.log(`before the first run: runner ${idle.runner} MB, api ${idle.api} MB`);
   const e2e = { rate: [] as number[], first: [] as number[], runner: [] as number[], api: [] as number[] };
   const raw = { rate: [] as number[], first: [] as number[] };
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -159,6 +162,8 @@ try {
     first_row_ms: Math.round(median(e2e.first)),
     runner_rss_mb: median(e2e.runner),
     api_rss_mb: median(e2e.api),
+    runner_idle_rss_mb: idle.runner,
+    api_idle_rss_mb: idle.api,
     rows: ROWS,
     rounds: ROUNDS,
     raw_first_row_ms: Math.round(median(raw.first)),
