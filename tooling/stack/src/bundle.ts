@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { root } from './paths';
 
@@ -33,13 +33,22 @@ const registryPackagesExternal: Plugin = {
  * (with its source map beside it), which plain Node runs: what `npm start` and the benches launch.
  * Running the sources through tsx instead keeps a loader thread and every module's transformed text
  * and inline map in memory: about 38 MB of the API's resident set at rest (190 → 152 MB here), and
- * an idle API is most of its peak while it streams a million rows (stream-1m). Takes about a second.
+ * an idle process is most of its peak while it streams a million rows (stream-1m). Takes about a
+ * second.
  */
-export async function bundleApp(app: 'api'): Promise<string> {
-  const outfile = join(root, 'apps', app, 'dist', 'main.mjs');
+export async function bundleApp(app: 'api' | 'query-runner'): Promise<string> {
+  const source = join(root, 'apps', app, 'src');
+  const outdir = join(root, 'apps', app, 'dist');
   const built = await build({
-    entryPoints: [join(root, 'apps', app, 'src', 'main.ts')],
-    outfile,
+    entryPoints: [
+      { in: join(source, 'main.ts'), out: 'main' },
+      // The runner forks its kernel host by path (kernels/kernel-process.ts): it is bundled beside.
+      ...(app === 'query-runner'
+        ? [{ in: join(source, 'kernels', 'kernel-host.ts'), out: 'kernel-host' }]
+        : []),
+    ],
+    outdir,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -53,11 +62,11 @@ export async function bundleApp(app: 'api'): Promise<string> {
   });
   // Launches at once (test files, benches) each write a whole file under a name of their own and
   // rename it into place, so none starts Node on another's half-written bundle.
-  mkdirSync(dirname(outfile), { recursive: true });
+  mkdirSync(outdir, { recursive: true });
   for (const file of built.outputFiles) {
     const partial = `${file.path}.${process.pid}.${randomUUID()}.partial`;
     writeFileSync(partial, file.contents);
     renameSync(partial, file.path);
   }
-  return outfile;
+  return join(outdir, 'main.mjs');
 }

@@ -91,34 +91,23 @@ const cpuProfileArgs = (name: string): string[] => {
     : [];
 };
 
-/** The young generation's cap for the api and the runners (the Dockerfiles set the same). */
+/**
+ * The young generation's cap for the api and the runners (the Dockerfiles set the same). Streaming
+ * a result makes garbage fast; V8 then grows the young generation to its default cap (2 × 64 MB
+ * semi-spaces on Node 24): 128 MB of the api's and runner's peak. 8 MB semi-spaces hold the peak
+ * near 16 MB (stream-1m), at the cost of more, cheap scavenges.
+ */
 const SEMI_SPACE_FLAG = '--max-semi-space-size=8';
 
-const tsxEntry = (app: string, name: string) => ({
-  command: process.execPath,
-  args: [
-    '--no-node-snapshot',
-    // Streaming a result makes garbage fast; V8 then grows the young generation to its default
-    // cap (2 × 64 MB semi-spaces on Node 24): 128 MB of the api's and runner's peak. 8 MB
-    // semi-spaces hold the peak near 16 MB (stream-1m), at the cost of more, cheap scavenges.
-    SEMI_SPACE_FLAG,
-    ...cpuProfileArgs(name),
-    '--import',
-    'tsx',
-    'src/main.ts',
-  ],
-  cwd: join(root, 'apps', app),
-});
-
 /**
- * The api as one bundled file (bundle.ts). Without --enable-source-maps, which would hold the parsed
+ * An app as one bundled file (bundle.ts). Without --enable-source-maps, which would hold the parsed
  * map (19 MB of the api's resident set, measured): stack frames keep their function names, and a
  * line of the unminified bundle sits under a comment naming its source file.
  */
-const bundledEntry = (outfile: string, name: string) => ({
+const bundledEntry = (app: string, outfile: string, name: string) => ({
   command: process.execPath,
   args: ['--no-node-snapshot', SEMI_SPACE_FLAG, ...cpuProfileArgs(name), outfile],
-  cwd: join(root, 'apps', 'api'),
+  cwd: join(root, 'apps', app),
 });
 
 /** Starts the api (serving the built SPA) and `runners` query runners as child processes. */
@@ -151,7 +140,7 @@ export async function launchProduct(input: {
     LOG_LEVEL: input.logLevel ?? 'info',
     NODE_OPTIONS: '',
   };
-  const apiBundle = await bundleApp('api');
+  const [apiBundle, runnerBundle] = await Promise.all([bundleApp('api'), bundleApp('query-runner')]);
   const processes: Managed[] = [];
   const runnerPorts: number[] = [];
   for (let i = 0; i < (input.runners ?? 1); i += 1) {
@@ -162,7 +151,7 @@ export async function launchProduct(input: {
       startProcess({
         name,
         color: 'magenta',
-        ...tsxEntry('query-runner', name),
+        ...bundledEntry('query-runner', runnerBundle, name),
         env: { ...base, RUNNER_HEALTH_PORT: String(healthPort) },
         quiet: input.quiet,
         // A runner that dies (a hostile query, a crashed kernel) is restarted; the API keeps serving.
@@ -174,7 +163,7 @@ export async function launchProduct(input: {
     startProcess({
       name: 'api',
       color: 'green',
-      ...bundledEntry(apiBundle, 'api'),
+      ...bundledEntry('api', apiBundle, 'api'),
       env: {
         ...base,
         PORT: String(input.port),

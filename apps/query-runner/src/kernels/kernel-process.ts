@@ -32,7 +32,13 @@ export type KernelProcess = {
   stderrTail: () => string;
 };
 
-const HOST_ENTRY = fileURLToPath(new URL('./kernel-host.ts', import.meta.url));
+/**
+ * The kernel host beside this code: `kernel-host.ts` in the sources, or `kernel-host.mjs` beside the
+ * runner's bundle (tooling/stack bundle.ts), where this code is part of `main.mjs`.
+ */
+const HOST_ENTRY = fileURLToPath(
+  new URL(import.meta.url.endsWith('.mjs') ? './kernel-host.mjs' : './kernel-host.ts', import.meta.url),
+);
 const STDERR_TAIL = 8 * 1024;
 
 export function spawnKernelProcess(options: KernelProcessOptions): KernelProcess {
