@@ -1,5 +1,7 @@
 import type { RunExecuteJob } from '@quarry/contracts';
 import { PgBoss } from 'pg-boss';
+// The channel pg-boss's senders notify on; read from pg-boss itself, so it cannot drift.
+import { notifyChannelSql } from 'pg-boss/dist/plans.js';
 import {
   type JobHandler,
   type JobHandlers,
@@ -54,15 +56,31 @@ export type Queue = {
   stop(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
 };
 
+/** What pg-boss's database adapter offers for LISTEN (its own listener uses it the same way). */
+type Listening = { close(): Promise<void> };
+type ListeningDb = {
+  executeSql(text: string): Promise<{ rows: { channel: string }[] }>;
+  listen?(
+    channel: string,
+    onNotification: (payload: string) => void,
+    onReconnect: () => void,
+  ): Promise<Listening>;
+};
+
 /**
- * Starts pg-boss on Quarry's database with LISTEN/NOTIFY wake-ups (5 ms pick-up instead of the 2 s
- * default poll), and creates every queue of the catalog with its policy and dead-letter queue.
+ * Starts pg-boss on Quarry's database and creates every queue of the catalog with its policy and
+ * dead-letter queue. A process that works jobs (workAll) is woken by LISTEN/NOTIFY (a few ms
+ * pick-up instead of a poll), one idle slot per notification: pg-boss's own listener wakes every
+ * idle worker of the queue, so each job sent into a quiet runner cost a fetch per slot (the
+ * concurrent-runs bench counted 8.2 fetches per job, each a group-count query, on two runners of
+ * five slots), of which one found the job.
  */
 export async function startQueue(url: string, options: { supervise?: boolean } = {}): Promise<Queue> {
   const boss = new PgBoss({
     connectionString: url,
     schema: QUEUE_SCHEMA,
-    useListenNotify: true,
+    // Senders still notify (the queues' `notify` policy); workAll listens itself (see wakeOne).
+    useListenNotify: false,
     supervise: options.supervise ?? true,
     max: 4,
     application_name: 'quarry-queue',
@@ -84,10 +102,44 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
   }
 
   const retryLimitOf = (name: JobName): number => jobCatalog[name].queue.retryLimit;
+
+  /** Each queue's slots (pg-boss worker ids), which of them hold a job now, and whose turn is next. */
+  const slotsOf = new Map<string, { ids: string[]; busy: Set<string>; next: number }>();
+  /** Wakes one idle slot of `name`, in turn, to fetch now; none when every slot holds a job. */
+  const wakeOne = (name: string) => {
+    const slots = slotsOf.get(name);
+    if (!slots) return;
+    for (let i = 0; i < slots.ids.length; i += 1) {
+      const at = (slots.next + i) % slots.ids.length;
+      const id = slots.ids[at];
+      if (id !== undefined && !slots.busy.has(id)) {
+        slots.next = (at + 1) % slots.ids.length;
+        boss.notifyWorker(id);
+        return;
+      }
+    }
+  };
+  /** After the listener (re)connected, notifications may have been missed: every idle slot fetches. */
+  const wakeEveryIdle = () => {
+    for (const slots of slotsOf.values()) {
+      for (const id of slots.ids) if (!slots.busy.has(id)) boss.notifyWorker(id);
+    }
+  };
+  /** The listener, opened by the first `work`: only a process that works jobs needs wake-ups. */
+  let listening: Promise<Listening> | null = null;
+  const listen = async (): Promise<Listening> => {
+    const db = boss.getDb() as unknown as ListeningDb;
+    if (typeof db.listen !== 'function') throw new Error("pg-boss's database adapter offers no LISTEN");
+    const { rows } = await db.executeSql(`select ${notifyChannelSql(QUEUE_SCHEMA)} as channel`);
+    const channel = rows[0]?.channel;
+    if (!channel) throw new Error("pg-boss's notification channel could not be read");
+    return db.listen(channel, wakeOne, wakeEveryIdle);
+  };
   /**
    * One pg-boss worker per slot, each knowing its own id: when its job ends it wakes itself, so it
    * fetches again at once instead of waiting out the poll. A burst drains at the runner's full
-   * concurrency; once a fetch comes back empty the slot sleeps until a NOTIFY (or the backstop poll).
+   * concurrency; once a fetch comes back empty the slot sleeps until a NOTIFY wakes it (wakeOne:
+   * one slot per job sent) or the backstop poll.
    */
   const work = async <N extends JobName>(
     name: N,
@@ -95,6 +147,8 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
     handler: JobHandler<N>,
   ): Promise<string> => {
     const ids: string[] = [];
+    const slots = { ids, busy: new Set<string>(), next: 0 };
+    slotsOf.set(name, slots);
     for (let slot = 0; slot < workOptions.concurrency; slot += 1) {
       let self: string | undefined;
       self = await boss.work(
@@ -102,13 +156,12 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
         {
           batchSize: 1,
           localConcurrency: 1,
-          pollingIntervalSeconds: 2,
-          // With NOTIFY on, polling is only a backstop; its default (30 s) is too lazy if a
-          // notification is ever lost.
-          notifyPollingIntervalSeconds: 5,
+          // Notifications wake the slots (wakeOne); the poll is only a backstop, should one be lost.
+          pollingIntervalSeconds: 5,
           ...(workOptions.groupConcurrency ? { groupConcurrency: workOptions.groupConcurrency } : {}),
         },
         async (jobs) => {
+          if (self) slots.busy.add(self);
           try {
             let output: unknown;
             for (const job of jobs) {
@@ -123,7 +176,10 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
             // batchSize is 1: pg-boss stores the one handler's answer as the job's output.
             return output;
           } finally {
-            if (self) boss.notifyWorker(self);
+            if (self) {
+              slots.busy.delete(self);
+              boss.notifyWorker(self);
+            }
           }
         },
       );
@@ -131,6 +187,8 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
     }
     const [first] = ids;
     if (!first) throw new Error(`no worker started for ${name}`);
+    listening ??= listen();
+    await listening;
     return first;
   };
   const workOne = <N extends JobName>(name: N, handlers: JobHandlers) =>
@@ -171,7 +229,12 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
     async workAll(handlers) {
       for (const name of jobNames) await workOne(name, handlers);
     },
-    stop: ({ graceful = true, timeoutMs = 10_000 } = {}) => boss.stop({ graceful, timeout: timeoutMs }),
+    async stop({ graceful = true, timeoutMs = 10_000 } = {}) {
+      const open = listening;
+      listening = null;
+      await (await open?.catch(() => null))?.close();
+      await boss.stop({ graceful, timeout: timeoutMs });
+    },
   };
 }
 

@@ -49,6 +49,32 @@ describe('taking jobs during a burst', () => {
     expect(done).toEqual(jobs.map((j) => j.runId));
   });
 
+  it('wakes an idle slot for each job sent, each job its own slot, without waiting for the poll', async () => {
+    let holding = 0;
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const done: string[] = [];
+    await queue.work('run.execute', { concurrency: 4 }, async (payload) => {
+      holding += 1;
+      await released;
+      done.push(payload.runId);
+    });
+    // Let every slot come back empty from its first fetch and sleep (its next poll is 5 s away).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const jobs = Array.from({ length: 4 }, (_, i) => run(`usr_wake_${i}`, `con_wake_${i}`));
+    const sent = Date.now();
+    for (const job of jobs) await queue.send('run.execute', job);
+    // Four jobs held at once means four slots woke, one per notification: a wake-up that went to
+    // a slot already fetching would leave a job for the backstop poll.
+    await until(() => holding === 4, 20_000);
+    expect(Date.now() - sent).toBeLessThan(3_000);
+    release();
+    await until(() => done.length === 4);
+    expect([...done].sort()).toEqual(jobs.map((j) => j.runId).sort());
+  });
+
   it('tells the handler how many retries the queue has left for this attempt', async () => {
     const seen: number[] = [];
     await queue.work('run.execute', { concurrency: 1 }, async (_payload, job) => {
