@@ -71,8 +71,10 @@ export async function startWorker(
   // Warehouse sessions kept between runs: a small query skips connecting, TLS and signing in.
   const sessions = createPostgresSessionPool({
     idleMs: env.QUARRY_RUNNER_SESSION_IDLE_SECONDS * 1000,
-    // At most every slot's session of a connection idles, kept for the next burst.
+    // At most every slot's session of a connection idles, kept for the next burst, and a few
+    // connections' worth in all (the one idle longest goes first).
     maxIdlePerKey: env.QUARRY_RUNNER_CONCURRENCY,
+    maxIdle: env.QUARRY_RUNNER_CONCURRENCY * 4,
   });
   const deps = {
     cancellations,

@@ -246,6 +246,42 @@ describe('the warehouse session pool', () => {
     expect(left).toBe(0);
   });
 
+  it('keeps at most its bound of idle sessions in all, ending the one idle longest, whatever the connections', async () => {
+    pool = createPostgresSessionPool({ maxIdle: 2 });
+    // Three connections' settings (three databases of one server would do as well: each is a key).
+    const other = (n: number): PostgresConfig => ({ ...config, database: `${config.database}_${n}` });
+    await admin.unsafe(`create database "${other(1).database}" owner "${warehouse.reader.username}"`);
+    await admin.unsafe(`create database "${other(2).database}" owner "${warehouse.reader.username}"`);
+    try {
+      const runIn = async (target: PostgresConfig) => {
+        let pid = -1;
+        for await (const event of streamPostgresCopy(target, 'select 1', [], {
+          ...defaults(),
+          onSession: async (key) => {
+            pid = parsePostgresSessionKey(key)?.pid ?? -1;
+          },
+        }))
+          expect(event.type).not.toBe('error');
+        return pid;
+      };
+      const first = await runIn(config);
+      await idleSessions(1);
+      const second = await runIn(other(1));
+      await idleSessions(2);
+      await runIn(other(2));
+      await idleSessions(2);
+      // The first connection's session, idle longest, was ended to keep the third's.
+      const deadline = Date.now() + 5_000;
+      while ((await backend(first)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await backend(first)).toBeNull();
+      expect(await backend(second)).toMatchObject({ state: 'idle' });
+    } finally {
+      await pool.close();
+      for (const n of [1, 2])
+        await admin.unsafe(`drop database if exists "${other(n).database}" with (force)`);
+    }
+  });
+
   it('ends a session idle past its time', async () => {
     pool = createPostgresSessionPool({ idleMs: 50 });
     const first = await run('select 1');

@@ -23,6 +23,11 @@ type Kept = PostgresSession & {
 export type PostgresSessionPoolOptions = {
   /** Idle sessions kept per connection; more are ended as they come back. */
   maxIdlePerKey?: number;
+  /**
+   * Idle sessions kept in all: a runner serving many connections ends the one idle longest to keep
+   * another, so what it holds open at warehouses stays bounded whatever their number.
+   */
+  maxIdle?: number;
   /** An idle session is ended after this long unused. */
   idleMs?: number;
   /** A session is ended after this many runs, or this long after it opened, whichever is first. */
@@ -60,7 +65,13 @@ export type PostgresSessionPool = {
   stats(): PostgresSessionPoolStats;
 };
 
-const DEFAULTS = { maxIdlePerKey: 16, idleMs: 60_000, maxUses: 1_000, maxLifetimeMs: 15 * 60_000 };
+const DEFAULTS = {
+  maxIdlePerKey: 16,
+  maxIdle: 64,
+  idleMs: 60_000,
+  maxUses: 1_000,
+  maxLifetimeMs: 15 * 60_000,
+};
 
 /** The pool's key of a connection's settings under a network policy: a digest, never the fields. */
 export function sessionPoolKey(
@@ -84,7 +95,7 @@ export function sessionPoolKey(
 }
 
 export function createPostgresSessionPool(settings: PostgresSessionPoolOptions = {}): PostgresSessionPool {
-  const { maxIdlePerKey, idleMs, maxUses, maxLifetimeMs } = { ...DEFAULTS, ...settings };
+  const { maxIdlePerKey, maxIdle, idleMs, maxUses, maxLifetimeMs } = { ...DEFAULTS, ...settings };
   const now = settings.now ?? Date.now;
   const idle = new Map<string, Kept[]>();
   const counts = { opened: 0, reused: 0 };
@@ -113,6 +124,24 @@ export function createPostgresSessionPool(settings: PostgresSessionPoolOptions =
       sweeper = null;
     }
   };
+  const idleCount = () => {
+    let count = 0;
+    for (const list of idle.values()) count += list.length;
+    return count;
+  };
+  /** Ends the session idle longest, of whichever connection (each list is oldest first). */
+  const endLongestIdle = () => {
+    let oldest: { key: string; since: number } | null = null;
+    for (const [key, list] of idle) {
+      const first = list[0];
+      if (first && (!oldest || first.idleSince < oldest.since)) oldest = { key, since: first.idleSince };
+    }
+    if (!oldest) return;
+    const list = idle.get(oldest.key) ?? [];
+    const [gone] = list.splice(0, 1);
+    if (list.length === 0) idle.delete(oldest.key);
+    if (gone) end(gone);
+  };
   const keep = (session: Kept) => {
     if (closed || worn(session)) return end(session);
     const list = idle.get(session.key) ?? [];
@@ -120,6 +149,7 @@ export function createPostgresSessionPool(settings: PostgresSessionPoolOptions =
     session.idleSince = now();
     list.push(session);
     idle.set(session.key, list);
+    if (idleCount() > maxIdle) endLongestIdle();
     sweeper ??= setInterval(sweep, Math.max(1_000, Math.min(idleMs, 30_000))).unref();
   };
 
@@ -170,9 +200,6 @@ export function createPostgresSessionPool(settings: PostgresSessionPoolOptions =
       idle.clear();
       await Promise.all(all.map((session) => session.sql.end({ timeout: 1 }).catch(() => {})));
     },
-    stats: () => ({
-      ...counts,
-      idle: [...idle.values()].reduce((sum, list) => sum + list.length, 0),
-    }),
+    stats: () => ({ ...counts, idle: idleCount() }),
   };
 }
