@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build, type Plugin, stop } from 'esbuild';
 import { root } from './paths';
 
 /**
@@ -69,4 +69,18 @@ export async function bundleApp(app: 'api' | 'query-runner'): Promise<string> {
     renameSync(partial, file.path);
   }
   return join(outdir, 'main.mjs');
+}
+
+/**
+ * Bundles the api and the query runner, then ends esbuild's service process, which otherwise stays
+ * beside `npm start` for its whole life holding what the builds left in its heap (142 MB seen). The
+ * next esbuild call (tsx's, say) starts a fresh one.
+ */
+export async function bundleProduct(): Promise<{ api: string; runner: string }> {
+  try {
+    const [api, runner] = await Promise.all([bundleApp('api'), bundleApp('query-runner')]);
+    return { api, runner };
+  } finally {
+    await stop();
+  }
 }

@@ -5,7 +5,7 @@ import { seedDemoWorkspace } from '@quarry/api/seed';
 import { createDb, runMigrations } from '@quarry/db';
 import { DEMO_WAREHOUSE_ROLE, seedDemoWarehouse } from '@quarry/db/demo-warehouse';
 import { loadVaultFromEnv } from '@quarry/vault';
-import { bundleApp } from './bundle';
+import { bundleProduct } from './bundle';
 import { childEnv, env } from './env';
 import { root } from './paths';
 import { type Managed, startProcess, stopAll, waitForHttp } from './processes';
@@ -140,7 +140,7 @@ export async function launchProduct(input: {
     LOG_LEVEL: input.logLevel ?? 'info',
     NODE_OPTIONS: '',
   };
-  const [apiBundle, runnerBundle] = await Promise.all([bundleApp('api'), bundleApp('query-runner')]);
+  const { api: apiBundle, runner: runnerBundle } = await bundleProduct();
   const processes: Managed[] = [];
   const runnerPorts: number[] = [];
   for (let i = 0; i < (input.runners ?? 1); i += 1) {
