@@ -166,6 +166,35 @@ describe('the warehouse session pool', () => {
     expect(pool.stats()).toMatchObject({ opened: 3, reused: 0 });
   });
 
+  it('never keeps a session whose statement failed midway, nor one a reader stopped reading', async () => {
+    pool = createPostgresSessionPool();
+    // Rows go out, then the statement fails on the server (division by zero at the 1500th row).
+    const failed = await run('select 1 / (1500 - g) from generate_series(1, 3000) g', [], { batchSize: 100 });
+    expect(last(failed.events)).toMatchObject({ type: 'error', error: { details: { sqlstate: '22012' } } });
+    expect(copied(failed.events)).toBeGreaterThan(0);
+
+    // A reader that leaves after the first batch: the generator is closed midway.
+    let leftPid = -1;
+    const stream = streamPostgresCopy(config, 'select g from generate_series(1, 200000) g', [], {
+      ...defaults(),
+      batchSize: 100,
+      onSession: async (key) => {
+        leftPid = parsePostgresSessionKey(key)?.pid ?? -1;
+      },
+    });
+    for await (const event of stream) if (event.type === 'copy') break;
+
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pool.stats()).toMatchObject({ opened: 2, reused: 0, idle: 0 });
+    // Nothing of the left query runs on at the server.
+    const deadline = Date.now() + 5_000;
+    while ((await backend(leftPid))?.state === 'active' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await backend(leftPid))?.state ?? 'gone').not.toBe('active');
+    const next = await run('select 1');
+    expect([failed.pid, leftPid]).not.toContain(next.pid);
+  });
+
   it('never keeps a session whose result tripped the byte limit', async () => {
     pool = createPostgresSessionPool();
     const tripped = await run("select repeat('x', 5000)", [], {
