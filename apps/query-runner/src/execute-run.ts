@@ -16,7 +16,7 @@ import {
 } from '@quarry/connectors';
 import { type BoundValue, type QuarryError, type RunExecuteJob, RunPlan } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
-import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
+import { connectionFacts, type LoadedProjectFacts, loadMemberProjectFacts } from '@quarry/db/access-facts';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { connections, runs } from '@quarry/db/schema';
 import type { AllowList } from '@quarry/net-policy';
@@ -282,9 +282,13 @@ async function execute(
   }
 
   // JOB-4: the payload carried ids only; authorization is decided again here, from the database.
-  const owner = await loadMemberActor(db, { workspaceId: taken.workspaceId, userId: taken.ownerId });
+  const { member: owner, facts } = await loadMemberProjectFacts(db, {
+    workspaceId: taken.workspaceId,
+    userId: taken.ownerId,
+    projectId: taken.projectId,
+  });
   const ownerIsAdmin = owner !== null && isAdmin(owner);
-  const refusal = await authorize(db, { ...taken, connectionId }, owner);
+  const refusal = await authorize(db, { ...taken, connectionId }, owner, facts);
   if (refusal) {
     await finish(deps, job, { status: 'failed', error: { ...refusal, kind: 'user' } });
     return;
@@ -640,10 +644,10 @@ async function authorize(
   db: Db,
   run: typeof runs.$inferSelect & { connectionId: string },
   actor: MemberActor | null,
+  facts: LoadedProjectFacts | null,
 ): Promise<QuarryError | null> {
   const refused = (reason: Reason): QuarryError => ({ code: reason.code, message: reason.message });
   if (!actor) return { code: 'access.not_a_member', message: 'You are no longer a member of this workspace' };
-  const facts = await loadProjectFacts(db, { workspaceId: run.workspaceId, projectId: run.projectId, actor });
   if (!facts) return { code: 'not_found.project', message: 'The project of this run no longer exists' };
   const decision = decideProjectPermission(facts);
   if (!meetsProjectPermission(decision.effective, 'can_edit')) {

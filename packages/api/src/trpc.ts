@@ -11,12 +11,10 @@ import {
 } from '@quarry/access';
 import type { SessionAuthMethod } from '@quarry/auth';
 import type { ProcedurePermission, QuarryError, WorkspaceRole } from '@quarry/contracts';
-import type { Db } from '@quarry/db';
-import { loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
+import { loadMemberProjectFacts } from '@quarry/db/access-facts';
 import { connections, runs } from '@quarry/db/schema';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/postgres-js';
 import superjson from 'superjson';
 import { z } from 'zod';
 import type { Context } from './context';
@@ -269,30 +267,16 @@ async function decideForMember(
   actor: Actor,
   projectId: string,
 ): Promise<{ facts: ProjectScope['facts']; decision: ProjectDecision } | null> {
-  // The membership and the project's facts are read together, pipelined on one connection of the
-  // pool (one round trip and one write for seven of the eight reads, where each took a connection
-  // of its own): the facts are read for the caller's user id and take the member as loaded below.
-  const reserved = await ctx.deps.sql.reserve();
-  try {
-    // A reserved connection carries no options of its own; drizzle reads the pool's (the same
-    // parsers the pool's drizzle instance already set).
-    const db = drizzle(Object.assign(reserved, { options: ctx.deps.sql.options })) as unknown as Db;
-    const [member, facts] = await Promise.all([
-      loadMemberActor(db, { workspaceId: actor.workspaceId, userId: actor.userId }),
-      loadProjectFacts(db, {
-        workspaceId: actor.workspaceId,
-        projectId,
-        actor: { kind: 'member', userId: actor.userId, role: actor.role, customGroupIds: [] },
-      }),
-    ]);
-    if (!member || !facts) return null;
-    const factsOfMember = { ...facts, actor: member };
-    const decision = decideProjectPermission(factsOfMember);
-    if (decision.effective === 'none' && decision.granted === 'none') return null;
-    return { facts: factsOfMember, decision };
-  } finally {
-    reserved.release();
-  }
+  // The membership, its groups and the project's facts, in one statement.
+  const { member, facts } = await loadMemberProjectFacts(ctx.deps.db, {
+    workspaceId: actor.workspaceId,
+    userId: actor.userId,
+    projectId,
+  });
+  if (!member || !facts) return null;
+  const decision = decideProjectPermission(facts);
+  if (decision.effective === 'none' && decision.granted === 'none') return null;
+  return { facts, decision };
 }
 
 /**
