@@ -381,106 +381,121 @@ async function execute(
   const connectingSince = performance.now();
   // Identical runs in flight in this runner share one warehouse query (issue 11 point 3); each has
   // passed its own gate above, and reads the query into its own result.
-  const shared = await (deps.sharedQueries ?? runnerSharedQueries).run(deps, {
-    key: inFlightKeyOf(statement),
-    // A refresh reads only a query opened after it was taken: its rows are computed after it asked.
-    ...(taken.refresh && attemptStart ? { notBefore: attemptStart } : {}),
-    reader: {
-      workspaceId: job.workspaceId,
-      runId: job.runId,
-      signal,
-      ...(deps.resultWindow ? { window: deps.resultWindow } : {}),
-      ...(attemptStart ? { attemptStartedAt: attemptStart } : {}),
-      // The marker that rows went out: past it, an interrupted or failed run is never run again (its
-      // reader has rows; a retry would send them twice).
-      onFirstRows: markRowsWritten,
-      // The session's cancel key, sealed for this run alone, stored before the statement runs (or
-      // when this run attached): a runner that finds this run orphaned cancels its query (JOB-6).
-      onSession: async (key) => {
-        await db
-          .update(runs)
-          .set({ sessionKey: deps.vault.seal(key, sessionKeyContext(job.workspaceId, job.runId)) })
-          .where(
-            and(
-              eq(runs.id, job.runId),
-              eq(runs.workspaceId, job.workspaceId),
-              eq(runs.status, 'running'),
-              ...(attemptStart ? [eq(runs.startedAt, attemptStart)] : []),
-            ),
-          );
+  // The run's end recorded (its stored session key cleared): only then may the warehouse session it
+  // read from serve another run (ConnectContext.keepSessionAfter). Rejected when that failed.
+  const released = Promise.withResolvers<void>();
+  released.promise.catch(() => undefined);
+  const readAndFinish = async (): Promise<void> => {
+    const shared = await (deps.sharedQueries ?? runnerSharedQueries).run(deps, {
+      key: inFlightKeyOf(statement),
+      // A refresh reads only a query opened after it was taken: its rows are computed after it asked.
+      ...(taken.refresh && attemptStart ? { notBefore: attemptStart } : {}),
+      reader: {
+        workspaceId: job.workspaceId,
+        runId: job.runId,
+        signal,
+        ...(deps.resultWindow ? { window: deps.resultWindow } : {}),
+        ...(attemptStart ? { attemptStartedAt: attemptStart } : {}),
+        // The marker that rows went out: past it, an interrupted or failed run is never run again (its
+        // reader has rows; a retry would send them twice).
+        onFirstRows: markRowsWritten,
+        released: released.promise,
+        // The session's cancel key, sealed for this run alone, stored before the statement runs (or
+        // when this run attached): a runner that finds this run orphaned cancels its query (JOB-6).
+        onSession: async (key) => {
+          await db
+            .update(runs)
+            .set({ sessionKey: deps.vault.seal(key, sessionKeyContext(job.workspaceId, job.runId)) })
+            .where(
+              and(
+                eq(runs.id, job.runId),
+                eq(runs.workspaceId, job.workspaceId),
+                eq(runs.status, 'running'),
+                ...(attemptStart ? [eq(runs.startedAt, attemptStart)] : []),
+              ),
+            );
+        },
       },
-    },
-    open: {
-      connector: connector.value,
-      // The session is named for the run that opened it, so a query left behind by a dead runner
-      // can be cancelled.
-      request: {
-        sql: taken.source,
-        // The cell's {{inputs}}, bound (CONN-4): the plan's values, in the placeholders' order.
-        params,
-        rowLimit: taken.rowLimit,
-        batchSize: FIRST_CHUNK_ROWS,
-        tag: runTag(taken.id),
-        ...(reader ? { reader: { runId: taken.id, ...reader } } : {}),
+      open: {
+        connector: connector.value,
+        // The session is named for the run that opened it, so a query left behind by a dead runner
+        // can be cancelled.
+        request: {
+          sql: taken.source,
+          // The cell's {{inputs}}, bound (CONN-4): the plan's values, in the placeholders' order.
+          params,
+          rowLimit: taken.rowLimit,
+          batchSize: FIRST_CHUNK_ROWS,
+          tag: runTag(taken.id),
+          ...(reader ? { reader: { runId: taken.id, ...reader } } : {}),
+        },
+        context: {
+          timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
+          allow: deps.allowPrivateHosts,
+          ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
+          limits: deps.limits ?? DEFAULT_RESULT_LIMITS,
+          ...(deps.sessions ? { sessions: deps.sessions } : {}),
+        },
+        // What the query returns is also kept in the cache when the connection's policy is on: once
+        // per warehouse query, however many runs read it.
+        record: (write) =>
+          recordIntoCache(deps, { ...statement, startedAt: attemptStart ?? deps.now() }, write),
       },
-      context: {
-        timeoutMs: RUN_STATEMENT_TIMEOUT_MS,
-        allow: deps.allowPrivateHosts,
-        ...(deps.ownDatabase ? { ownDatabase: deps.ownDatabase } : {}),
-        limits: deps.limits ?? DEFAULT_RESULT_LIMITS,
-        ...(deps.sessions ? { sessions: deps.sessions } : {}),
-      },
-      // What the query returns is also kept in the cache when the connection's policy is on: once
-      // per warehouse query, however many runs read it.
-      record: (write) =>
-        recordIntoCache(deps, { ...statement, startedAt: attemptStart ?? deps.now() }, write),
-    },
-  });
-  const outcome = shared.outcome;
-  if (shared.attachedTo) runLog.info({ attachedTo: shared.attachedTo }, 'run read a query already in flight');
-  if (outcome.status === 'succeeded') {
-    const { rowCount, truncated } = outcome;
-    await finish(deps, job, { status: 'succeeded', rowCount, truncated }, attemptStart);
-    runLog.info({ rowCount, truncated }, 'run succeeded');
-    return;
+    });
+    const outcome = shared.outcome;
+    if (shared.attachedTo)
+      runLog.info({ attachedTo: shared.attachedTo }, 'run read a query already in flight');
+    if (outcome.status === 'succeeded') {
+      const { rowCount, truncated } = outcome;
+      await finish(deps, job, { status: 'succeeded', rowCount, truncated }, attemptStart);
+      runLog.info({ rowCount, truncated }, 'run succeeded');
+      return;
+    }
+    let error = shownError(outcome.error);
+    const hidesConnectFailure = !outcome.connected && !ownerIsAdmin && CONNECT_PHASE_CODES.has(error.code);
+    // Transient faults (connection refused, serialization failure) are retried with backoff while
+    // no row went out and the queue has retries left; a user's error never is. A connect failure
+    // a non-Admin may not see is not retried either: how long the retries took would tell an
+    // open port from a closed one (CONN-3).
+    if (
+      outcome.error.transient &&
+      outcome.error.kind === 'system' &&
+      !rowsWritten &&
+      !hidesConnectFailure &&
+      !signal.aborted &&
+      attempt.retriesLeft > 0 &&
+      (await requeue(deps, job, attemptStart))
+    ) {
+      runLog.info({ code: error.code, internal: outcome.error.internal }, 'run failed transiently: retrying');
+      throw new RunRetryError(error.code);
+    }
+    // The driver's own text (addresses, ports) goes to the log only (item 17).
+    runLog.info({ code: error.code, kind: error.kind, internal: outcome.error.internal }, 'run failed');
+    if (hidesConnectFailure) {
+      // A tunnel is opened first (bounded by TUNNEL_OPEN_TIMEOUT_MS): the floor covers it too.
+      const tunnel = typeof connection.settings.sshHost === 'string' ? TUNNEL_OPEN_TIMEOUT_MS : 0;
+      await sleepUntil(connectingSince + NON_ADMIN_CONNECT_FLOOR_MS + tunnel, signal);
+      error = {
+        code: 'connector.connect_failed',
+        message: 'Quarry could not connect to the database and sign in',
+        hint: 'Ask whoever set up the connection to test it in Settings → Data sources, or from the project',
+        kind: 'system',
+      };
+    }
+    await finish(
+      deps,
+      job,
+      { status: error.code === 'run.cancelled' ? 'cancelled' : 'failed', error },
+      attemptStart,
+    );
+  };
+  try {
+    await readAndFinish();
+    released.resolve();
+  } catch (error) {
+    released.reject(error);
+    throw error;
   }
-  let error = shownError(outcome.error);
-  const hidesConnectFailure = !outcome.connected && !ownerIsAdmin && CONNECT_PHASE_CODES.has(error.code);
-  // Transient faults (connection refused, serialization failure) are retried with backoff while
-  // no row went out and the queue has retries left; a user's error never is. A connect failure
-  // a non-Admin may not see is not retried either: how long the retries took would tell an
-  // open port from a closed one (CONN-3).
-  if (
-    outcome.error.transient &&
-    outcome.error.kind === 'system' &&
-    !rowsWritten &&
-    !hidesConnectFailure &&
-    !signal.aborted &&
-    attempt.retriesLeft > 0 &&
-    (await requeue(deps, job, attemptStart))
-  ) {
-    runLog.info({ code: error.code, internal: outcome.error.internal }, 'run failed transiently: retrying');
-    throw new RunRetryError(error.code);
-  }
-  // The driver's own text (addresses, ports) goes to the log only (item 17).
-  runLog.info({ code: error.code, kind: error.kind, internal: outcome.error.internal }, 'run failed');
-  if (hidesConnectFailure) {
-    // A tunnel is opened first (bounded by TUNNEL_OPEN_TIMEOUT_MS): the floor covers it too.
-    const tunnel = typeof connection.settings.sshHost === 'string' ? TUNNEL_OPEN_TIMEOUT_MS : 0;
-    await sleepUntil(connectingSince + NON_ADMIN_CONNECT_FLOOR_MS + tunnel, signal);
-    error = {
-      code: 'connector.connect_failed',
-      message: 'Quarry could not connect to the database and sign in',
-      hint: 'Ask whoever set up the connection to test it in Settings → Data sources, or from the project',
-      kind: 'system',
-    };
-  }
-  await finish(
-    deps,
-    job,
-    { status: error.code === 'run.cancelled' ? 'cancelled' : 'failed', error },
-    attemptStart,
-  );
 }
 
 /**

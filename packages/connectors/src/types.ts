@@ -57,4 +57,6 @@ export type StreamOptions = {
   prepare?: StreamRequest['prepare'];
   /** Warehouse sessions kept between runs (session-pool.ts); each run opens its own when absent. */
   sessions?: PostgresSessionPool;
+  /** See ConnectContext.keepSessionAfter. */
+  keepSessionAfter?: () => Promise<unknown>;
 };

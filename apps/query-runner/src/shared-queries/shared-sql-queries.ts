@@ -30,6 +30,12 @@ export type SharedQueryReader = {
   onFirstRows?: (rows: number) => Promise<void>;
   /** Stores the warehouse session's cancel key with the run, so an orphaned query can be cancelled. */
   onSession?: (key: string) => Promise<void>;
+  /**
+   * Settles once the run's end is recorded and its stored cancel key cleared (rejects when that
+   * failed): the query's session is kept for another run only after every reader's has. A reader
+   * without it keeps the session from being kept at all.
+   */
+  released?: Promise<void>;
 };
 
 /** What a query's write to its readers answers: refused once no reader is left. */
@@ -150,6 +156,8 @@ class SharedSqlQuery {
   private readonly cancel = new AbortController();
   private readonly onClosed: () => void;
   private sessionKey: string | null = null;
+  /** Every reader that ever attached: each may hold the session's cancel key until its end. */
+  private readonly releases: (Promise<void> | undefined)[] = [];
   private connected = false;
   private readonly ended: Promise<End>;
   private markEnded: (end: End) => void = () => undefined;
@@ -187,6 +195,7 @@ class SharedSqlQuery {
         onAbort: () => this.detach(attached, 'cancelled'),
       };
       this.readers.add(attached);
+      this.releases.push(reader.released);
       if (reader.signal.aborted) {
         this.detach(attached, 'cancelled');
         return;
@@ -213,7 +222,14 @@ class SharedSqlQuery {
       end = await streamSqlCell({
         connector: opening.connector,
         request: { ...opening.request, onSession: (key) => this.storeSession(key) },
-        context: { ...opening.context, signal: this.cancel.signal },
+        context: {
+          ...opening.context,
+          signal: this.cancel.signal,
+          keepSessionAfter: () =>
+            this.releases.every((released) => released !== undefined)
+              ? Promise.all(this.releases)
+              : Promise.reject(new Error('a reader may still hold the session key')),
+        },
         sink: async (content) => (await write(content)).ok,
       });
       if (end.status === 'succeeded') {

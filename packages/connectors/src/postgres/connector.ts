@@ -207,6 +207,7 @@ async function* streamWith<Event extends PassthroughEvent>(
     ...(value.prepare ? { prepare: value.prepare } : {}),
     ...(value.onSession ? { onSession: value.onSession } : {}),
     ...(context.sessions ? { sessions: context.sessions } : {}),
+    ...(context.keepSessionAfter ? { keepSessionAfter: context.keepSessionAfter } : {}),
   });
 }
 

@@ -114,27 +114,39 @@ export async function* streamPostgresCopy(
   const sql = kept ? kept.sql : connectPostgres(config, connectOptions);
   /** Ends the session, or gives it back to the pool when `reusable` (idle, never cancelled). */
   const release = async (reusable: boolean) => {
-    if (pool && kept) pool.give(kept, reusable);
+    if (pool && kept) pool.give(kept, reusable, reusable ? options.keepSessionAfter?.() : undefined);
     else await sql.end({ timeout: reusable ? 2 : 0 }).catch(() => {});
   };
   const statement = withoutTrailingTerminators(text);
   let described: Described | null;
+  // Until the COPY itself (copyRows, which watches the signal from there): a cancel stops the
+  // query in flight now, the describe above all, which waits on any lock its tables are under.
+  let inFlight: { cancel: () => unknown } | null = null;
+  const onEarlyAbort = () => {
+    void inFlight?.cancel();
+  };
+  options.signal?.addEventListener('abort', onEarlyAbort, { once: true });
   try {
     // One round trip opens the READ ONLY transaction and, as its first query, sets the run's
     // timeout and the text settings locally (so `set transaction read write` is refused after it,
     // and a parse that waits for locks is bounded too): both are static text with no parameter,
     // which postgres.js pipelines. The cancel key goes to the runner before the statement's text
     // is sent at all, the describe included (JOB-6).
-    const [begun] = await Promise.all([
-      sql.unsafe('start transaction read only'),
-      sql.unsafe(transactionSettingsSql(options.timeoutMs, pool ? (options.tag ?? null) : null)),
-    ]);
+    const settings = sql.unsafe(
+      transactionSettingsSql(options.timeoutMs, pool ? (options.tag ?? null) : null),
+    );
+    const [begun] = await Promise.all([sql.unsafe('start transaction read only'), settings]);
     const session = sessionKeyOf(begun);
     if (session && options.onSession) await options.onSession(session);
-    described = await describeForCopy(sql, statement, params);
+    described = options.signal?.aborted
+      ? null
+      : await describeForCopy(sql, statement, params, (query) => {
+          inFlight = query;
+        });
   } catch (error) {
     // Connecting or signing in failed (or storing the cancel key): the cursor path would only fail
     // the same way, later.
+    options.signal?.removeEventListener('abort', onEarlyAbort);
     await release(false);
     yield {
       type: 'error',
@@ -142,6 +154,7 @@ export async function* streamPostgresCopy(
     };
     return;
   }
+  options.signal?.removeEventListener('abort', onEarlyAbort);
   if (!described || (params.length > 0 && sql.parameters.standard_conforming_strings !== 'on')) {
     await release(!options.signal?.aborted);
     yield* streamPostgres(config, text, params, options);
@@ -181,9 +194,12 @@ async function describeForCopy(
   sql: Sql,
   statement: string,
   params: readonly Param[],
+  track: (query: { cancel: () => unknown }) => void,
 ): Promise<Described | null> {
   try {
-    const described = (await sql.unsafe(statement, params as Param[]).describe()) as unknown as Described;
+    const query = sql.unsafe(statement, params as Param[]).describe();
+    track(query as unknown as { cancel: () => unknown });
+    const described = (await query) as unknown as Described;
     if (described.columns.length === 0) return null;
     if (described.types.length !== params.length) return null;
     return described;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { PostgresConfig } from '../types';
 import { armSocketWatch, type ConnectOptions, connectWatched, type SocketWatch } from './stream';
 
@@ -57,9 +57,10 @@ export type PostgresSessionPool = {
   take(config: PostgresConfig, options: ConnectOptions): PostgresSession;
   /**
    * Hands a session back: kept for the next run when `reusable` and the pool has room, else ended.
+   * With `after`, kept only once it settles (ended if it rejects, or takes longer than a minute).
    * Never throws and never waits for the reset (a failed reset ends the session).
    */
-  give(session: PostgresSession, reusable: boolean): void;
+  give(session: PostgresSession, reusable: boolean, after?: Promise<unknown>): void;
   /** Ends every idle session and every session given back from now on. */
   close(): Promise<void>;
   stats(): PostgresSessionPoolStats;
@@ -72,6 +73,30 @@ const DEFAULTS = {
   maxUses: 1_000,
   maxLifetimeMs: 15 * 60_000,
 };
+
+/**
+ * Whether the database has an extension whose state lives in the backend beyond what `discard all`
+ * resets, reachable by the next run's SQL: dblink's named connections (opened with another login's
+ * password, say), postgres_fdw's connection cache, the procedural languages' session-global
+ * dictionaries. A session of such a database is never kept.
+ */
+const HOLDS_BACKEND_STATE_SQL = `select exists (
+  select 1 from pg_catalog.pg_extension
+  where extname in ('dblink', 'postgres_fdw', 'plpython3u', 'plperl', 'plperlu', 'pltcl', 'pltclu', 'plv8')
+) as holds`;
+
+/** `promise`, or a rejection once a minute passed without it settling. */
+function withinAMinute(promise: Promise<unknown>): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the run did not let go of the session')), 60_000);
+    timer.unref();
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** A seed for random() no run can know: in [-1, 1], from the operating system's random source. */
+const freshSeed = (): string => ((randomBytes(4).readUInt32BE(0) / 0xffff_ffff) * 2 - 1).toFixed(12);
 
 /** The pool's key of a connection's settings under a network policy: a digest, never the fields. */
 export function sessionPoolKey(
@@ -182,13 +207,21 @@ export function createPostgresSessionPool(settings: PostgresSessionPoolOptions =
       };
       return opened;
     },
-    give(session, reusable) {
+    give(session, reusable, after) {
       const kept = session as Kept;
       if (!reusable || closed || worn(kept)) return end(session);
-      // Both pipelined on the session's one connection: the run's transaction (never committed)
-      // rolled back, then the session reset (`discard all` refuses to run inside a transaction).
-      Promise.all([session.sql.unsafe('rollback'), session.sql.unsafe('discard all')]).then(
-        () => keep(kept),
+      // Pipelined on the session's one connection: the run's transaction (never committed) rolled
+      // back, then the session reset (`discard all` refuses to run inside a transaction), then
+      // random() seeded afresh, which `discard all` leaves as the run set it (`setseed`): the next
+      // run would draw a sequence the earlier one chose, and the earlier one could read what it drew.
+      Promise.all([
+        session.sql.unsafe('rollback'),
+        session.sql.unsafe('discard all'),
+        session.sql.unsafe(`select pg_catalog.setseed(${freshSeed()})`),
+        session.sql.unsafe(HOLDS_BACKEND_STATE_SQL) as unknown as Promise<{ holds: boolean }[]>,
+        ...(after ? [withinAMinute(after)] : []),
+      ]).then(
+        ([, , , [state]]) => (state?.holds === false ? keep(kept) : end(session)),
         () => end(session),
       );
     },

@@ -43,6 +43,12 @@ export type ConnectContext = {
    * for the life of its process. Every run opens and ends its own session when absent.
    */
   sessions?: PostgresSessionPool;
+  /**
+   * A kept session goes back to the pool only once this settles: every run that stored the
+   * session's cancel key has let go of it (its end recorded, the key cleared), since a cancel by
+   * that key would stop whatever the session runs next. It is ended instead if this rejects.
+   */
+  keepSessionAfter?: () => Promise<unknown>;
 };
 
 /**
