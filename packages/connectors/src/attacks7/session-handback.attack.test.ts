@@ -241,7 +241,8 @@ describe('what an earlier run can still reach of a kept session', () => {
     const deadline = Date.now() + 3_000;
     while ((await backendOf(admin, first.pid))?.state !== 'active' && Date.now() < deadline) await sleep(10);
     const named = await admin<{ pid: number; application_name: string }[]>`
-      select pid, application_name from pg_stat_activity where application_name like 'quarry-run:run_%'`;
+      select pid, application_name from pg_stat_activity
+      where application_name like 'quarry-run:run_%' and datname = ${warehouse.reader.database}`;
     expect(named).toEqual([{ pid: first.pid, application_name: 'quarry-run:run_second' }]);
     expect((await second).rows).toEqual([[42]]);
   });
