@@ -50,6 +50,8 @@ export async function expectNeighbourServed(pool: KernelPool): Promise<void> {
   const r = await runOnce(pool, 'return orders.rows.reduce((sum, row) => sum + row[0], 0)', {
     orders: { columns: ['id', 'name'], rows },
   });
+  // Its refusal in full when it was refused: the match below would print only that it was not ok.
+  if (!r.ok) expect.fail(`the neighbour run was refused: ${JSON.stringify(r.error)}`);
   expect(r).toMatchObject({ ok: true, value: { result: { kind: 'value', value: (4999 * 5000) / 2 } } });
 }
 
