@@ -86,7 +86,13 @@ export function createSharedQueries(): SharedQueries {
   return {
     async run(deps, input) {
       const found = input.key === null ? undefined : joinable.get(input.key);
-      if (found?.joinable && (!input.notBefore || found.openedAt >= input.notBefore.getTime())) {
+      // Never a query this run already reads: that is an earlier attempt of it (a retry after a
+      // lost heartbeat), whose query the retry has just cancelled as orphaned.
+      if (
+        found?.joinable &&
+        !found.reads(input.reader.runId) &&
+        (!input.notBefore || found.openedAt >= input.notBefore.getTime())
+      ) {
         recordSharedQueryAttach();
         return { outcome: await found.attach(deps, input.reader), attachedTo: found.openedBy };
       }
@@ -158,6 +164,13 @@ class SharedSqlQuery {
   private sessionKey: string | null = null;
   /** Every reader that ever attached: each may hold the session's cancel key until its end. */
   private readonly releases: (Promise<void> | undefined)[] = [];
+  /** The runs that ever attached. */
+  private readonly runIds = new Set<string>();
+
+  /** Whether `runId` reads (or read) this query. */
+  reads(runId: string): boolean {
+    return this.runIds.has(runId);
+  }
   private connected = false;
   private readonly ended: Promise<End>;
   private markEnded: (end: End) => void = () => undefined;
@@ -195,6 +208,7 @@ class SharedSqlQuery {
         onAbort: () => this.detach(attached, 'cancelled'),
       };
       this.readers.add(attached);
+      this.runIds.add(reader.runId);
       this.releases.push(reader.released);
       if (reader.signal.aborted) {
         this.detach(attached, 'cancelled');
