@@ -5,7 +5,7 @@
  * own start call; wall time is from the burst's start to its last row.
  * Last line: {"bench":"concurrent-runs","p50_first_row_ms":…,"p95_first_row_ms":…,"wall_ms":…}.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hashPassword } from '@quarry/auth';
 import { newId } from '@quarry/db';
 import { cells } from '@quarry/db/schema';
@@ -86,6 +86,36 @@ function cpuMs(pid: number | undefined): number {
 const cpuByProcess = () =>
   Object.fromEntries(product.processes.map((p) => [p.name, cpuMs(p.child.pid)])) as Record<string, number>;
 
+/**
+ * CPU time of every PostgreSQL process on the machine (the product's database and the warehouse:
+ * on this bench both are local), counting backends that have ended through their postmaster's
+ * children's time. Linux only; 0 elsewhere.
+ */
+function postgresCpuMs(): number {
+  let total = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (!stat.includes('(postgres)')) continue;
+        const fields = stat.split(') ')[1]?.split(' ') ?? [];
+        // utime, stime, cutime, cstime: ended children (backends) are counted by their parent.
+        total += ((Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+      } catch {
+        // The process ended while it was read.
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return total;
+}
+const selfCpuMs = () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
+
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
@@ -126,6 +156,8 @@ try {
 
   const startCalls: number[] = [];
   const cpuBefore = cpuByProcess();
+  const postgresBefore = postgresCpuMs();
+  const selfBefore = selfCpuMs();
   const burstStarted = performance.now();
   const firstRows = await Promise.all(
     cellIds.map(async (cellId, i) => {
@@ -145,6 +177,8 @@ try {
   );
   const wall = performance.now() - burstStarted;
   const cpuAfter = cpuByProcess();
+  const postgresCpu = postgresCpuMs() - postgresBefore;
+  const selfCpu = selfCpuMs() - selfBefore;
   const cpuOf = (prefix: string) =>
     Object.keys(cpuAfter)
       .filter((name) => name.startsWith(prefix))
@@ -173,6 +207,8 @@ try {
     run_p95_ms: Math.round(percentile(ran, 95)),
     api_cpu_ms_per_run: Math.round(cpuOf('api') / firstRows.length),
     runner_cpu_ms_per_run: Math.round(cpuOf('runner') / firstRows.length),
+    postgres_cpu_ms_per_run: Math.round(postgresCpu / firstRows.length),
+    clients_cpu_ms_per_run: Math.round(selfCpu / firstRows.length),
     wall_ms: Math.round(wall),
   };
   console.log(
