@@ -19,12 +19,20 @@ const RANK: Readonly<Record<ProjectAccess, number>> = {
   full_access: 4,
 };
 
+/**
+ * A permission's rank; anything that is not one (a stored row edited to 'revoked') ranks as `none`,
+ * so it never outranks a real grant and never meets a requirement.
+ */
+const rankOf = (access: string): number => (Object.hasOwn(RANK, access) ? RANK[access as ProjectAccess] : 0);
+
 /** True when `effective` is at least `required` (`none` meets nothing). */
 export const meetsProjectPermission = (effective: ProjectAccess, required: ProjectPermission): boolean =>
-  RANK[effective] >= RANK[required];
+  rankOf(effective) > 0 && rankOf(effective) >= rankOf(required);
 
 /** The stronger of two project accesses. */
-export const strongerOf = (a: ProjectAccess, b: ProjectAccess): ProjectAccess => (RANK[a] >= RANK[b] ? a : b);
+export const strongerOf = (a: ProjectAccess, b: ProjectAccess): ProjectAccess =>
+  rankOf(a) >= rankOf(b) ? a : b;
 
 /** The weaker of two project accesses. */
-export const weakerOf = (a: ProjectAccess, b: ProjectAccess): ProjectAccess => (RANK[a] <= RANK[b] ? a : b);
+export const weakerOf = (a: ProjectAccess, b: ProjectAccess): ProjectAccess =>
+  rankOf(a) <= rankOf(b) ? a : b;

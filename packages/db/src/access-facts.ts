@@ -1,4 +1,5 @@
 import type { ConnectionFacts, MemberActor, ProjectFacts } from '@quarry/access';
+import { ProjectPermission, WorkspaceRole } from '@quarry/contracts';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import {
@@ -34,6 +35,10 @@ export function connectionFacts(row: ConnectionPermissionColumns): ConnectionFac
   };
 }
 
+const isProjectPermission = (value: string): value is ProjectPermission =>
+  ProjectPermission.safeParse(value).success;
+const isWorkspaceRole = (value: string): value is WorkspaceRole => WorkspaceRole.safeParse(value).success;
+
 /** The member as the engine sees them, or null when they are not (or no longer) in the workspace. */
 export async function loadMemberActor(
   db: Db,
@@ -45,7 +50,8 @@ export async function loadMemberActor(
     .where(
       and(eq(workspaceMembers.workspaceId, input.workspaceId), eq(workspaceMembers.userId, input.userId)),
     );
-  if (!member || member.deactivatedAt) return null;
+  // A role that is none of the six (an edited row) makes no member.
+  if (!member || member.deactivatedAt || !isWorkspaceRole(member.role)) return null;
   const memberships = await db
     .select({ groupId: groupMembers.groupId })
     .from(groupMembers)
@@ -168,7 +174,8 @@ export async function loadProjectsFacts(
   }
   for (const g of grantRows) {
     const project = facts.get(g.projectId);
-    if (!project) continue;
+    // A row whose permission is none of the four (an edited row) grants nothing.
+    if (!project || !isProjectPermission(g.permission)) continue;
     const { permission } = g;
     if (g.userId) project.grants.push({ to: { kind: 'user', userId: g.userId }, permission });
     else if (g.groupId) project.grants.push({ to: { kind: 'group', groupId: g.groupId }, permission });
@@ -276,7 +283,7 @@ export async function loadMemberProjectFacts(
   const row = rows[0];
   if (!row) return { member: null, facts: null };
   const member: MemberActor | null =
-    row.role && !row.deactivated
+    row.role && !row.deactivated && isWorkspaceRole(row.role)
       ? { kind: 'member', userId, role: row.role, customGroupIds: row.group_ids }
       : null;
   if (!member || !row.project_found) return { member, facts: null };
@@ -285,11 +292,13 @@ export async function loadMemberProjectFacts(
     actor: member,
     isProjectOwner: row.is_owner === true,
     grants: row.grants.flatMap((g): ProjectFacts['grants'] =>
-      g.userId
-        ? [{ to: { kind: 'user', userId: g.userId }, permission: g.permission }]
-        : g.groupId
-          ? [{ to: { kind: 'group', groupId: g.groupId }, permission: g.permission }]
-          : [],
+      !isProjectPermission(g.permission)
+        ? []
+        : g.userId
+          ? [{ to: { kind: 'user', userId: g.userId }, permission: g.permission }]
+          : g.groupId
+            ? [{ to: { kind: 'group', groupId: g.groupId }, permission: g.permission }]
+            : [],
     ),
     assets: [
       ...row.connections.map((c) => ({
