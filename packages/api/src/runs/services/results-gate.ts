@@ -8,7 +8,7 @@ import {
 } from '@quarry/access';
 import { type QuarryError, RunPlan } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
-import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
+import { connectionFacts, loadMemberProjectFacts } from '@quarry/db/access-facts';
 import { connections, projectConnections, projectGrants, projects } from '@quarry/db/schema';
 import { and, eq, inArray } from 'drizzle-orm';
 
@@ -86,15 +86,16 @@ export async function refuseRunResults(
   let actor: Actor;
   let projectFacts: Parameters<typeof decideProjectPermission>[0] | null;
   if (input.reader.kind === 'member') {
-    const member = await loadMemberActor(db, { workspaceId: run.workspaceId, userId: input.reader.userId });
+    // The member and their facts on the project in one statement (this runs once per result read).
+    const { member, facts } = await loadMemberProjectFacts(db, {
+      workspaceId: run.workspaceId,
+      userId: input.reader.userId,
+      projectId: run.projectId,
+    });
     if (!member)
       return { code: 'access.not_a_member', message: 'You are no longer a member of this workspace' };
     actor = member;
-    projectFacts = await loadProjectFacts(db, {
-      workspaceId: run.workspaceId,
-      projectId: run.projectId,
-      actor,
-    });
+    projectFacts = facts;
   } else {
     actor = { kind: 'anonymous' };
     projectFacts = await loadAnonymousProjectFacts(db, run);
