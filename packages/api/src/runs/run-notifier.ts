@@ -1,37 +1,65 @@
 import type { Sql } from '@quarry/db';
 import { RUN_EVENTS_CHANNEL } from '@quarry/results';
 
+/**
+ * One reader's watch on one run's notifications. A notification that arrives while the reader is
+ * busy (reading the run and its chunks) is kept, so its next `wait` returns at once: without it, a
+ * chunk committed between the reader's read and its wait waited for the fallback poll.
+ */
+export type RunWatch = {
+  /** Resolves at once when a notification came since the last wait, else at the next one, after `timeoutMs`, or when `signal` aborts. */
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  close(): void;
+};
+
 export type RunNotifier = {
-  /** Resolves at the next notification for `runId`, after `timeoutMs`, or when `signal` aborts. */
-  wait(runId: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /** Starts watching `runId`: notifications from now on count. Close the watch when done. */
+  watch(runId: string): RunWatch;
   close(): Promise<void>;
 };
 
-/** One LISTEN connection per API process, fanned out to every stream waiting on a run. */
+type Watcher = { notified: boolean; wake: (() => void) | null };
+
+/** One LISTEN connection per API process, fanned out to every stream watching a run. */
 export async function startRunNotifier(sql: Sql): Promise<RunNotifier> {
-  const waiters = new Map<string, Set<() => void>>();
+  const watchers = new Map<string, Set<Watcher>>();
   const listener = await sql.listen(RUN_EVENTS_CHANNEL, (runId) => {
-    const set = waiters.get(runId);
-    if (!set) return;
-    waiters.delete(runId);
-    for (const wake of set) wake();
+    for (const watcher of watchers.get(runId) ?? []) {
+      watcher.notified = true;
+      watcher.wake?.();
+    }
   });
   return {
-    wait(runId, timeoutMs, signal) {
-      return new Promise<void>((resolve) => {
-        const set = waiters.get(runId) ?? new Set();
-        waiters.set(runId, set);
-        const done = () => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', done);
-          set.delete(done);
-          if (!set.size && waiters.get(runId) === set) waiters.delete(runId);
-          resolve();
-        };
-        const timer = setTimeout(done, timeoutMs);
-        signal?.addEventListener('abort', done, { once: true });
-        set.add(done);
-      });
+    watch(runId) {
+      const watcher: Watcher = { notified: false, wake: null };
+      const set = watchers.get(runId) ?? new Set();
+      watchers.set(runId, set);
+      set.add(watcher);
+      return {
+        wait(timeoutMs, signal) {
+          if (watcher.notified || signal?.aborted) {
+            watcher.notified = false;
+            return Promise.resolve();
+          }
+          return new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              signal?.removeEventListener('abort', done);
+              watcher.wake = null;
+              watcher.notified = false;
+              resolve();
+            };
+            const timer = setTimeout(done, timeoutMs);
+            signal?.addEventListener('abort', done, { once: true });
+            watcher.wake = done;
+          });
+        },
+        close() {
+          watcher.wake?.();
+          set.delete(watcher);
+          if (!set.size && watchers.get(runId) === set) watchers.delete(runId);
+        },
+      };
     },
     close: () => listener.unlisten(),
   };

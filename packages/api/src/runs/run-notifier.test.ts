@@ -1,0 +1,81 @@
+import { newId } from '@quarry/db';
+import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import { RUN_EVENTS_CHANNEL } from '@quarry/results';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunNotifier, startRunNotifier } from './run-notifier';
+
+let database: TestDatabase;
+let notifier: RunNotifier;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  notifier = await startRunNotifier(database.sql);
+});
+afterAll(async () => {
+  await notifier?.close();
+  await database?.drop();
+});
+
+const notify = (runId: string) => database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${runId})`;
+
+/** Which comes first: the watch's wait, or `ms` milliseconds. */
+const firstOf = (wait: Promise<void>, ms: number) =>
+  Promise.race([
+    wait.then(() => 'woken' as const),
+    new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), ms)),
+  ]);
+
+describe('the run notifier', () => {
+  it('keeps news that came while the reader was busy: its next wait returns at once', async () => {
+    const runId = newId('run');
+    const watch = notifier.watch(runId);
+    // The same LISTEN connection as the notifier's: heard here, the notifier has heard it too.
+    const heard: string[] = [];
+    const listening = await database.sql.listen(RUN_EVENTS_CHANNEL, (payload) => {
+      heard.push(payload);
+    });
+    try {
+      // The reader is reading (not waiting) when the runner's chunk is committed.
+      await notify(runId);
+      await expect.poll(() => heard.includes(runId)).toBe(true);
+      expect(await firstOf(watch.wait(60_000), 5_000)).toBe('woken');
+      // Taken: the next wait waits for new news.
+      expect(await firstOf(watch.wait(60_000), 300)).toBe('still waiting');
+    } finally {
+      watch.close();
+      await listening.unlisten();
+    }
+  });
+
+  it('wakes a waiting reader on its run only, and every reader of that run', async () => {
+    const runId = newId('run');
+    const other = newId('run');
+    const first = notifier.watch(runId);
+    const second = notifier.watch(runId);
+    const elsewhere = notifier.watch(other);
+    try {
+      const waits = [first.wait(60_000), second.wait(60_000)];
+      const unrelated = firstOf(elsewhere.wait(60_000), 500);
+      await notify(runId);
+      expect(await Promise.all(waits.map((wait) => firstOf(wait, 10_000)))).toEqual(['woken', 'woken']);
+      expect(await unrelated).toBe('still waiting');
+    } finally {
+      first.close();
+      second.close();
+      elsewhere.close();
+    }
+  });
+
+  it('ends a wait at its timeout, or when its signal aborts, without news', async () => {
+    const watch = notifier.watch(newId('run'));
+    try {
+      expect(await firstOf(watch.wait(20), 5_000)).toBe('woken');
+      const abort = new AbortController();
+      const waiting = firstOf(watch.wait(60_000, abort.signal), 5_000);
+      abort.abort();
+      expect(await waiting).toBe('woken');
+    } finally {
+      watch.close();
+    }
+  });
+});
