@@ -59,7 +59,7 @@ export type CachedStatement = {
  * an explicit off counts as on: a connection the cache misreads as identity-free would share one
  * reader's rows with another.
  */
-const passesIdentity = (settings: Record<string, unknown>): boolean =>
+export const passesIdentity = (settings: Record<string, unknown>): boolean =>
   settings.passIdentity !== undefined && settings.passIdentity !== null && settings.passIdentity !== false;
 
 /**
@@ -255,8 +255,11 @@ async function sealedFailure(
 
 /** A run's chunk sink that also writes what it is given into a new cache entry. */
 export type RecordingSink<C extends RunChunkContent, R> = {
-  /** Hands the chunk to the run's sink and, while recording, to the cache entry; answers the sink's answer. */
-  write(chunk: C): Promise<R>;
+  /**
+   * Hands the chunk (or chunks written together) to the run's sink and, while recording, to the
+   * cache entry; answers the sink's answer.
+   */
+  write(chunks: C | readonly C[]): Promise<R>;
   /** The run succeeded: the entry becomes servable (answers whether it did). */
   complete(outcome: { rowCount: number; truncated: boolean }): Promise<boolean>;
   /** The run failed, was cancelled or abandoned: whatever was written of the entry goes. */
@@ -274,7 +277,7 @@ export type RecordingSink<C extends RunChunkContent, R> = {
 export function recordIntoCache<C extends RunChunkContent, R>(
   deps: ResultCacheDeps,
   statement: CachedStatement & { startedAt: Date },
-  sink: (chunk: C) => Promise<R>,
+  sink: (chunks: readonly C[]) => Promise<R>,
 ): RecordingSink<C, R> {
   const key = cacheKeyOfStatement(statement);
   const ttl = statement.connection.cacheTtlSeconds;
@@ -304,18 +307,24 @@ export function recordIntoCache<C extends RunChunkContent, R>(
     await stopped.abandon().catch(() => undefined);
   };
   return {
-    async write(chunk) {
+    async write(given) {
+      const chunks = (Array.isArray(given) ? given : [given]) as readonly C[];
       if (unbegun) await begin();
       const recording = writer;
-      if (!recording) return sink(chunk);
-      // The entry's copy is sealed and stored while the run's own chunk is.
-      const cached = recording.append(chunk).then(
-        () => null,
-        (error: unknown) => error ?? new Error('cache append failed'),
-      );
+      if (!recording) return sink(chunks);
+      // The entry's copy is sealed and stored while the run's own chunk is, in order.
+      const cached = chunks
+        .reduce<Promise<void>>(
+          (before, chunk) => before.then(() => recording.append(chunk)),
+          Promise.resolve(),
+        )
+        .then(
+          () => null,
+          (error: unknown) => error ?? new Error('cache append failed'),
+        );
       let answer: R;
       try {
-        answer = await sink(chunk);
+        answer = await sink(chunks);
       } catch (error) {
         await cached;
         await stop(error);

@@ -19,12 +19,13 @@ export type SqlCellOutcome =
 export type SqlStreamOutcome = SqlCellOutcome | { status: 'stopped'; connected: boolean };
 
 /**
- * Where a SQL cell's chunks go, one at a time: the columns chunk, then row chunks. It answers
+ * Where a SQL cell's chunks go, in order: the columns chunk with the first row chunk (one write),
+ * then row chunks one at a time (the columns alone for a result with no row). It answers
  * whether anyone still takes the result; `false` stops the read (the query is cancelled on the
  * server). While it has not answered, the next chunk is read but not handed over, so a sink that
  * waits (a full delivery window) keeps the warehouse waiting on its socket.
  */
-export type SqlChunkSink = (content: ChunkContent) => Promise<boolean>;
+export type SqlChunkSink = (contents: readonly ChunkContent[]) => Promise<boolean>;
 
 /**
  * Streams one SQL cell's result from the warehouse into a sink: the columns chunk, then row chunks
@@ -62,10 +63,15 @@ export async function streamSqlCell(input: {
   // path always did: COPY announces them before the statement produced anything, and a run
   // interrupted then (an orphan's retry) must find no chunk of it written late.
   let columnsPending: Column[] | null = null;
-  const writeColumns = async (): Promise<boolean> => {
+  /** The columns chunk if it was not written yet, to go with the next write. */
+  const takeColumns = (): ChunkContent[] => {
     const columns = columnsPending;
     columnsPending = null;
-    return columns ? store({ kind: 'columns', columns }) : true;
+    return columns ? [{ kind: 'columns', columns }] : [];
+  };
+  const writeColumns = async (): Promise<boolean> => {
+    const columns = takeColumns();
+    return columns.length ? store(columns) : true;
   };
 
   // One chunk is stored (window, seal, insert, notify) while the next is read from the warehouse:
@@ -77,8 +83,8 @@ export async function streamSqlCell(input: {
     inFlight = null;
     return pending ? pending : true;
   };
-  const store = async (content: ChunkContent): Promise<boolean> => {
-    if (await input.sink(content)) return true;
+  const store = async (contents: readonly ChunkContent[]): Promise<boolean> => {
+    if (await input.sink(contents)) return true;
     // Nobody reads: the query is cancelled on the server first (the connector's signal), then the
     // stream is closed by leaving the loop.
     stopped = true;
@@ -87,7 +93,6 @@ export async function streamSqlCell(input: {
   };
   const flush = async (): Promise<boolean> => {
     if (!pendingRows) return true;
-    if (!(await writeColumns())) return false;
     const content: ChunkContent =
       texts.length > 0
         ? {
@@ -103,7 +108,8 @@ export async function streamSqlCell(input: {
     pendingBytes = 0;
     chunkTarget = Math.min(chunkTarget * 2, MAX_CHUNK_ROWS);
     if (!(await settle())) return false;
-    inFlight = store(content);
+    // The columns ride with the first rows: one transaction and one notification for both.
+    inFlight = store([...takeColumns(), content]);
     return true;
   };
   const full = () => pendingRows >= chunkTarget || pendingBytes >= MAX_CHUNK_BYTES;

@@ -9,8 +9,8 @@ import type { Db, Sql } from '@quarry/db';
  * in the old generation until a full collection). Here a chunk's bytes are copied once into the
  * CopyData message that carries them (writing), and arrive as the message's own bytes (reading).
  * Values are still bound: the COPY statements are constant text, and what they depend on is set
- * with `set_config` and a bound value in the same transaction, read back with `current_setting`
- * (CONN-4).
+ * with `set_config` and a bound value on the same connection (the write's transaction, or a
+ * connection held for the read), read back with `current_setting` (CONN-4).
  */
 
 /** The client under a drizzle database (postgres.js): the results store keeps taking `db`. */
@@ -37,48 +37,78 @@ export type StoredChunk = {
 };
 
 /**
- * Stores one chunk row, answering false (and storing nothing) when `attemptStartedAt` is given and
- * that attempt no longer holds the run (`running`, same start), or when the run already has a chunk
- * at `seq`. The check takes the run's row FOR SHARE, so no retry can take the run over between the
- * check and the commit (the attempt fence, JOB-1). Without `attemptStartedAt`, a missing run or a
- * taken `seq` throws, as an insert would.
+ * Stores chunk rows of one run (consecutive seqs) in one transaction, answering false (and storing
+ * nothing) when `attemptStartedAt` is given and that attempt no longer holds the run (`running`,
+ * same start), or when the run already has a chunk at one of their seqs. The check takes the run's
+ * row FOR SHARE, so no retry can take the run over between the check and the commit (the attempt
+ * fence, JOB-1). Without `attemptStartedAt`, a missing run or a taken seq throws, as an insert
+ * would. With `notifyChannel`, the run's id is notified there at the commit (never when nothing is
+ * stored): the same statement as the check, so storing costs no statement for it.
  */
-export async function copyChunkIn(db: Db, chunk: StoredChunk, attemptStartedAt?: Date): Promise<boolean> {
+export async function copyChunksIn(
+  db: Db,
+  chunks: readonly StoredChunk[],
+  options: { attemptStartedAt?: Date; notifyChannel?: string } = {},
+): Promise<boolean> {
+  const first = chunks[0];
+  if (!first) return true;
+  const runId = first.runId;
+  const last = first.seq + chunks.length - 1;
+  if (chunks.some((chunk, i) => chunk.runId !== runId || chunk.seq !== first.seq + i)) {
+    throw new Error("chunks stored together are one run's, with consecutive seqs");
+  }
+  const { attemptStartedAt, notifyChannel } = options;
   const sql = sqlOf(db);
   // Every server-side refusal the COPY itself could meet (the run's foreign key, the primary key)
   // is ruled out first under the lock: postgres.js never settles a COPY FROM that the server
   // refuses after the last byte was sent.
   const held = await sql.begin(async (tx) => {
-    // A chunk lives for seconds: its commit need not wait for the disk. The run's terminal status,
-    // committed as usual after its last chunk, flushes the WAL that holds every chunk before it,
-    // and a crash that loses a chunk loses a result whose run it also fails. Pipelined: no round trip.
-    tx`set local synchronous_commit = off`.execute().catch(() => {});
-    const [row] = attemptStartedAt
-      ? await tx`
-          select 1 as held from runs r
-          where r.id = ${chunk.runId} and r.status = 'running'
-            and r.started_at = ${attemptStartedAt.toISOString()}::timestamptz
-            and not exists (select 1 from run_chunks c where c.run_id = r.id and c.seq = ${chunk.seq})
-          for share of r`
-      : await tx`
-          select 1 as held from runs r
-          where r.id = ${chunk.runId}
-            and not exists (select 1 from run_chunks c where c.run_id = r.id and c.seq = ${chunk.seq})
-          for share of r`;
+    // A chunk lives for seconds: its commit need not wait for the disk (synchronous_commit off, set
+    // by the check). The run's terminal status, committed as usual after its last chunk, flushes
+    // the WAL that holds every chunk before it, and a crash that loses a chunk loses a result whose
+    // run it also fails.
+    const notify = notifyChannel ? tx`, pg_catalog.pg_notify(${notifyChannel}, r.id)` : tx``;
+    const attempt = attemptStartedAt
+      ? tx`and r.status = 'running' and r.started_at = ${attemptStartedAt.toISOString()}::timestamptz`
+      : tx``;
+    const [row] = await tx`
+      select 1 as held, pg_catalog.set_config('synchronous_commit', 'off', true) ${notify}
+      from runs r
+      where r.id = ${runId} ${attempt}
+        and not exists (
+          select 1 from run_chunks c where c.run_id = r.id and c.seq between ${first.seq} and ${last})
+      for share of r`;
     if (!row) return false;
     const copy = (await tx`
       copy run_chunks (run_id, seq, row_count, payload, expires_at) from stdin (format binary)`.writable()) as Writable;
-    await writeAll(copy, encodeChunkRow(chunk));
+    await writeAll(copy, encodeChunkRows(chunks));
     return true;
   });
   if (!held && !attemptStartedAt) {
-    throw new Error(`run ${chunk.runId} does not exist or already has chunk ${chunk.seq}`);
+    throw new Error(`run ${runId} does not exist or already has a chunk from ${first.seq} to ${last}`);
   }
   return held;
 }
 
+/** One chunk row stored alone (see copyChunksIn). */
+export function copyChunkIn(db: Db, chunk: StoredChunk, attemptStartedAt?: Date): Promise<boolean> {
+  return copyChunksIn(db, [chunk], attemptStartedAt ? { attemptStartedAt } : {});
+}
+
+/** The binary COPY stream of chunk rows: the header, each tuple (its payload itself), the trailer. */
+function encodeChunkRows(chunks: readonly StoredChunk[]): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (const [i, chunk] of chunks.entries()) {
+    const [head, payload, tail] = encodeChunkRow(chunk);
+    // Only the first tuple carries the stream's header; only the last is followed by the trailer.
+    pieces.push(i === 0 ? head : head.subarray(HEADER_BYTES), payload);
+    pieces.push(i === chunks.length - 1 ? tail : tail.subarray(0, tail.length - 2));
+  }
+  return pieces;
+}
+
 /** The binary COPY stream of one chunk row: its header and fields, the payload itself, the trailer. */
-function encodeChunkRow(chunk: StoredChunk): Buffer[] {
+function encodeChunkRow(chunk: StoredChunk): [head: Buffer, payload: Buffer, tail: Buffer] {
   const runId = Buffer.from(chunk.runId, 'utf8');
   const head = Buffer.allocUnsafe(HEADER_BYTES + 2 + 4 + runId.length + 8 + 8 + 4);
   let at = COPY_SIGNATURE.copy(head, 0);
@@ -117,69 +147,92 @@ function writeAll(copy: Writable, pieces: Buffer[]): Promise<void> {
   });
 }
 
+/** A chunk as read back: `payload` null when it expired (its bytes are not even sent). */
+export type ReadChunk = { seq: number; rowCount: number; payload: Buffer | null };
+
 /**
- * The first chunk of a run at or after `fromSeq` that has not expired by `now`, as stored, or null.
- * The payload is a view of the bytes as they arrived (no copy).
+ * The first `max` chunks of a run at or after `fromSeq` (1 when unset), as stored, in seq order. A
+ * chunk that expired by `now` comes with a null payload (its bytes are not even sent); the others'
+ * payloads are views of the bytes as they arrived (no copy).
+ *
+ * One round trip and two statements: a connection held for this read alone gets the values as
+ * session settings (bound) and the constant COPY, pipelined, where a transaction cost four
+ * statements and three round trips. A setting left on the connection by an earlier read is only
+ * ever overwritten by the next; and a chunk of another run would not open under this one's context.
  */
-export async function copyChunkOut(
+export async function copyChunksOut(
   db: Db,
-  input: { runId: string; fromSeq: number; now: Date },
-): Promise<{ seq: number; rowCount: number; payload: Buffer } | null> {
+  input: { runId: string; fromSeq: number; now: Date; max?: number },
+): Promise<ReadChunk[]> {
   const sql = sqlOf(db);
-  const parts = await sql.begin(async (tx) => {
+  const reserved = await sql.reserve();
+  let received: Buffer[];
+  try {
     // Sent at once and answered in order (pipelined): the COPY finds the settings made.
-    const settings = tx`
-      select set_config('quarry.chunk_run', ${input.runId}, true),
-        set_config('quarry.chunk_from', ${String(input.fromSeq)}, true),
-        set_config('quarry.chunk_now', ${input.now.toISOString()}, true)`.execute();
-    // Its failure fails the COPY too, which is what throws; this one is awaited after.
+    const settings = reserved`
+      select set_config('quarry.chunk_run', ${input.runId}, false),
+        set_config('quarry.chunk_from', ${String(input.fromSeq)}, false),
+        set_config('quarry.chunk_max', ${String(input.max ?? 1)}, false),
+        set_config('quarry.chunk_now', ${input.now.toISOString()}, false)`.execute();
+    // Its failure fails the read too: awaited after the COPY is under way.
     settings.catch(() => {});
-    const stream = (await tx
+    const stream = (await reserved
       .unsafe(`
       copy (
-        select seq, row_count, payload from run_chunks
+        select seq, row_count,
+          case when expires_at > current_setting('quarry.chunk_now')::timestamptz then payload end
+        from run_chunks
         where run_id = current_setting('quarry.chunk_run')
           and seq >= current_setting('quarry.chunk_from')::int
-          and expires_at > current_setting('quarry.chunk_now')::timestamptz
-        order by seq limit 1
+        order by seq limit current_setting('quarry.chunk_max')::int
       ) to stdout (format binary)`)
       .readable()) as Readable;
     await settings;
-    const received: Buffer[] = [];
+    received = [];
     try {
       for await (const part of stream) received.push(part as Buffer);
     } finally {
       // postgres.js pauses its socket when a CopyData message fills the stream's buffer and
       // resumes it only from the stream's _read; when the rest of the answer (CopyDone, the
       // command's end) arrived in the same socket read, the stream ends without asking for more,
-      // and the connection would wait for the transaction's COMMIT answer forever. Resume it.
+      // and the connection would wait for the command's end forever. Resume it.
       (stream as Readable & { _read: (size: number) => void })._read(0);
     }
-    return received;
-  });
-  const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-  return decodeChunkRow(bytes);
+  } finally {
+    reserved.release();
+  }
+  const bytes = received.length === 1 ? (received[0] as Buffer) : Buffer.concat(received);
+  return decodeChunkRows(bytes);
 }
 
-/** The one tuple (seq int4, row_count int4, payload bytea) of a binary COPY, or null when none. */
-function decodeChunkRow(bytes: Buffer): { seq: number; rowCount: number; payload: Buffer } | null {
+/** The tuples (seq int4, row_count int4, payload bytea or NULL) of a binary COPY. */
+function decodeChunkRows(bytes: Buffer): ReadChunk[] {
   if (bytes.length < HEADER_BYTES || !bytes.subarray(0, COPY_SIGNATURE.length).equals(COPY_SIGNATURE)) {
     throw new Error('a chunk read by COPY does not start with the binary COPY signature');
   }
   let at = HEADER_BYTES + bytes.readInt32BE(HEADER_BYTES - 4);
-  const fields = bytes.readInt16BE(at);
-  if (fields === -1) return null;
-  if (fields !== 3) throw new Error(`a chunk read by COPY has ${fields} fields, not 3`);
-  at += 2;
   const field = () => {
     const length = bytes.readInt32BE(at);
+    if (length === -1) {
+      at += 4;
+      return null;
+    }
     if (length < 0 || at + 4 + length > bytes.length) throw new Error('a chunk read by COPY is cut short');
     const value = bytes.subarray(at + 4, at + 4 + length);
     at += 4 + length;
     return value;
   };
-  const seq = field().readInt32BE(0);
-  const rowCount = field().readInt32BE(0);
-  const payload = field();
-  return { seq, rowCount, payload };
+  const rows: ReadChunk[] = [];
+  for (;;) {
+    if (at + 2 > bytes.length) throw new Error('a chunk read by COPY is cut short');
+    const fields = bytes.readInt16BE(at);
+    if (fields === -1) return rows;
+    if (fields !== 3) throw new Error(`a chunk read by COPY has ${fields} fields, not 3`);
+    at += 2;
+    const seq = field()?.readInt32BE(0);
+    const rowCount = field()?.readInt32BE(0);
+    if (seq === undefined || rowCount === undefined)
+      throw new Error('a chunk read by COPY has no seq or row count');
+    rows.push({ seq, rowCount, payload: field() });
+  }
 }

@@ -36,6 +36,13 @@ export {
 } from './delivery-window';
 export { deleteRunChunks, sweepExpiredChunks } from './expire-chunks';
 export { startMemoryProbe } from './memory-probe';
-export { type ChunkBody, type ChunkBytes, chunkText, hasExpiredChunk, readNextChunk } from './read-chunk';
+export {
+  type ChunkBody,
+  type ChunkBytes,
+  chunkText,
+  type NextChunk,
+  readNextChunk,
+  readNextChunks,
+} from './read-chunk';
 export { createResultWriter, type ResultWriter } from './result-writer';
 export { type ChunkContent, writeChunk } from './write-chunk';

@@ -1,10 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { Column } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
-import { runChunks } from '@quarry/db/schema';
 import type { Vault } from '@quarry/vault';
-import { and, eq, gte, lte } from 'drizzle-orm';
-import { copyChunkOut } from './chunk-copy';
+import { copyChunksOut, type ReadChunk } from './chunk-copy';
 import { chunkContext, parseColumnsChunk, VALUE_CHUNK_MARK } from './chunk-format';
 
 /**
@@ -34,25 +32,53 @@ export type ChunkBytes =
   | { kind: 'rows'; bytes: Buffer; rowCount: number }
   | { kind: 'value'; json: string };
 
+/** A chunk read and not opened yet (see readNextChunks). */
+export type NextChunk = {
+  seq: number;
+  /** Expired: it cannot be opened, and the result has a hole. */
+  expired: boolean;
+  open: () => ChunkBody;
+  openBytes: () => ChunkBytes;
+};
+
 /**
- * The first chunk of a run at or after `fromSeq` that has not expired by `now`, or null. Opening it
- * (decrypting; a moved or altered chunk throws) is left to the caller, who may refuse a gap first:
- * `open` answers the rows as one string, `openBytes` as the decrypted bytes, so a large chunk can
- * be handed on in pieces without ever being one string.
+ * The run's next chunks: the first `max` at or after `fromSeq` (1 when unset), none when there is
+ * none (yet). One that expired by `now` comes back `expired` and cannot be opened: the result has a
+ * hole. Opening a chunk (decrypting; a moved or altered chunk throws) is left to the caller, who
+ * may refuse a gap first: `open` answers the rows as one string, `openBytes` as the decrypted
+ * bytes, so a large chunk can be handed on in pieces without ever being one string.
  */
+export async function readNextChunks(
+  db: Db,
+  vault: Vault,
+  input: { workspaceId: string; runId: string; fromSeq: number; now: Date; max?: number },
+): Promise<NextChunk[]> {
+  const chunks = await copyChunksOut(db, input);
+  return chunks.map((chunk) => toNextChunk(vault, input, chunk));
+}
+
+/** The run's next chunk, or null (see readNextChunks). */
 export async function readNextChunk(
-  _db: Db,
+  db: Db,
   vault: Vault,
   input: { workspaceId: string; runId: string; fromSeq: number; now: Date },
-): Promise<{ seq: number; open: () => ChunkBody; openBytes: () => ChunkBytes } | null> {
-  const chunk = await copyChunkOut(_db, input);
-  if (!chunk) return null;
+): Promise<NextChunk | null> {
+  return (await readNextChunks(db, vault, input))[0] ?? null;
+}
+
+function toNextChunk(
+  vault: Vault,
+  input: { workspaceId: string; runId: string },
+  chunk: ReadChunk,
+): NextChunk {
   const { seq, rowCount } = chunk;
   const context = chunkContext(input.workspaceId, input.runId, seq);
   // The sealed bytes are let go once opened (a chunk opens once): the reader then holds only the
   // plaintext while it hands it on.
   let payload: Buffer | null = chunk.payload;
+  const expired = payload === null;
   const openBytes = (): ChunkBytes => {
+    if (expired) throw new Error('run chunk expired');
     if (!payload) throw new Error('run chunk was opened already');
     const opened = vault.open(payload, context);
     if (!opened.ok) throw new Error(`run chunk could not be decrypted: ${opened.error.code}`);
@@ -65,6 +91,7 @@ export async function readNextChunk(
   };
   return {
     seq,
+    expired,
     openBytes,
     open: () => {
       const body = openBytes();
@@ -73,23 +100,4 @@ export async function readNextChunk(
         : body;
     },
   };
-}
-
-/** Whether a chunk at or after `fromSeq` expired by `now` (a result with a hole is no result). */
-export async function hasExpiredChunk(
-  db: Db,
-  input: { runId: string; fromSeq: number; now: Date },
-): Promise<boolean> {
-  const [expired] = await db
-    .select({ seq: runChunks.seq })
-    .from(runChunks)
-    .where(
-      and(
-        eq(runChunks.runId, input.runId),
-        gte(runChunks.seq, input.fromSeq),
-        lte(runChunks.expiresAt, input.now),
-      ),
-    )
-    .limit(1);
-  return expired !== undefined;
 }

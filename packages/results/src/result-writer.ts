@@ -2,9 +2,9 @@ import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
 import type { Vault } from '@quarry/vault';
 import { RUN_EVENTS_CHANNEL } from './chunk-format';
-import { waitForWindow } from './delivery-window';
+import { RESULT_WINDOW_CHUNKS, waitForWindow } from './delivery-window';
 import { deleteHeldRunChunks, deleteRunChunks } from './expire-chunks';
-import { type ChunkContent, writeChunk } from './write-chunk';
+import { type ChunkContent, writeChunks } from './write-chunk';
 
 /** What a write answers when its attempt no longer holds the run (a retry took it over). */
 export const RUN_SUPERSEDED: QuarryError = {
@@ -15,11 +15,12 @@ export const RUN_SUPERSEDED: QuarryError = {
 
 export type ResultWriter = {
   /**
-   * Stores the next chunk and tells the result's readers. A row chunk waits first for room in the
-   * delivery window (RESULT_WINDOW_CHUNKS), and answers `run.abandoned` when nobody takes a chunk for
-   * too long; the caller then stops the query and discards what was written.
+   * Stores the next chunk, or the next few together (the columns with the first rows: one
+   * transaction and one notification), and tells the result's readers. A row chunk waits first for
+   * room in the delivery window (RESULT_WINDOW_CHUNKS), and answers `run.abandoned` when nobody takes
+   * a chunk for too long; the caller then stops the query and discards what was written.
    */
-  write(content: ChunkContent): Promise<Result<void, QuarryError>>;
+  write(content: ChunkContent | readonly ChunkContent[]): Promise<Result<void, QuarryError>>;
   /** Deletes every chunk of the result (an abandoned or failed result leaves nothing behind). */
   discard(): Promise<void>;
 };
@@ -46,8 +47,14 @@ export function createResultWriter(
   },
 ): ResultWriter {
   let seq = 0;
-  const writeOne = async (content: ChunkContent): Promise<Result<void, QuarryError>> => {
-    if (content.kind !== 'columns') {
+  // Row chunks this writer stored: while fewer than the window, the window has room whatever was
+  // delivered, and is not counted (a small result's one chunk costs no statement for it).
+  let rowChunks = 0;
+  const window = input.window ?? RESULT_WINDOW_CHUNKS;
+  /** Stores chunks together (at most one of them a row chunk, or a value). */
+  const writeTogether = async (contents: readonly ChunkContent[]): Promise<Result<void, QuarryError>> => {
+    const rows = contents.filter((content) => content.kind !== 'columns').length;
+    if (rows > 0 && rowChunks + rows > window) {
       const room = await waitForWindow(deps.db, deps.sql, {
         resultId: input.resultId,
         ...(input.window ? { window: input.window } : {}),
@@ -56,27 +63,34 @@ export function createResultWriter(
       });
       if (!room.ok) return room;
     }
-    const stored = await writeChunk(deps.db, deps.vault, {
+    // The readers are told at the commit, by the statement that checks the attempt still holds
+    // the run; a reader that misses the news polls within a second.
+    const stored = await writeChunks(deps.db, deps.vault, {
       workspaceId: input.workspaceId,
       runId: input.resultId,
-      seq,
-      content,
+      firstSeq: seq,
+      contents,
       now: deps.now(),
+      notifyChannel: RUN_EVENTS_CHANNEL,
       ...(input.attemptStartedAt ? { attemptStartedAt: input.attemptStartedAt } : {}),
     });
     if (!stored) return err(RUN_SUPERSEDED);
-    seq += 1;
-    // Not waited for: the chunk is committed, and a reader that misses the news polls within a
-    // second; the next chunk's window and storing go on meanwhile.
-    deps.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${input.resultId})`.execute().catch(() => {});
+    seq += contents.length;
+    rowChunks += rows;
     return ok(undefined);
   };
   return {
-    async write(content) {
-      if (content.kind !== 'copy' || content.text.length <= STORED_CHUNK_BYTES) return writeOne(content);
-      for (const part of copyParts(content.text)) {
-        const written = await writeOne({ ...content, text: part.text, rowCount: part.rows });
+    async write(given) {
+      const contents: readonly ChunkContent[] = Array.isArray(given) ? given : [given as ChunkContent];
+      // A batch of COPY text larger than a stored chunk goes as several, cut on row boundaries; the
+      // chunks before it (the columns) go with its first part.
+      const last = contents.at(-1);
+      if (last?.kind !== 'copy' || last.text.length <= STORED_CHUNK_BYTES) return writeTogether(contents);
+      let before: readonly ChunkContent[] = contents.slice(0, -1);
+      for (const part of copyParts(last.text)) {
+        const written = await writeTogether([...before, { ...last, text: part.text, rowCount: part.rows }]);
         if (!written.ok) return written;
+        before = [];
       }
       return ok(undefined);
     },

@@ -6,8 +6,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_CHUNK_TTL_MS } from './chunk-format';
 import { deleteRunChunks, sweepExpiredChunks } from './expire-chunks';
-import { hasExpiredChunk, readNextChunk } from './read-chunk';
-import { writeChunk } from './write-chunk';
+import { readNextChunk, readNextChunks } from './read-chunk';
+import { writeChunk, writeChunks } from './write-chunk';
 
 let database: TestDatabase;
 let vault: Vault;
@@ -102,12 +102,104 @@ describe('the results store', () => {
       now: written,
     });
     const later = new Date(written.getTime() + RUN_CHUNK_TTL_MS);
-    expect(await hasExpiredChunk(database.db, { runId, fromSeq: 0, now: written })).toBe(false);
     expect(
-      await readNextChunk(database.db, vault, { workspaceId, runId, fromSeq: 0, now: later }),
-    ).toBeNull();
-    expect(await hasExpiredChunk(database.db, { runId, fromSeq: 0, now: later })).toBe(true);
+      (await readNextChunk(database.db, vault, { workspaceId, runId, fromSeq: 0, now: written }))?.expired,
+    ).toBe(false);
+    const expired = await readNextChunk(database.db, vault, { workspaceId, runId, fromSeq: 0, now: later });
+    expect(expired?.seq).toBe(0);
+    expect(expired?.expired).toBe(true);
+    expect(() => expired?.open()).toThrow('run chunk expired');
     expect(await sweepExpiredChunks(database.db, later)).toBeGreaterThanOrEqual(1);
     expect(await database.db.select().from(runChunks).where(eq(runChunks.runId, runId))).toEqual([]);
+  });
+
+  it('stores chunks written together in one go, tells readers at the commit, and reads two back at once', async () => {
+    const runId = await newRun();
+    const now = new Date();
+    const heard: string[] = [];
+    const channel = `quarry_test_${newId('run').slice(4)}`;
+    const listening = await database.sql.listen(channel, (payload) => {
+      heard.push(payload);
+    });
+    try {
+      const columns = [{ name: 'n', type: 'integer' as const, dbType: 'int4' }];
+      const stored = await writeChunks(database.db, vault, {
+        workspaceId,
+        runId,
+        firstSeq: 0,
+        contents: [
+          { kind: 'columns', columns },
+          { kind: 'rows', rows: [[1], [2]] },
+        ],
+        now,
+        notifyChannel: channel,
+      });
+      expect(stored).toBe(true);
+      const both = await readNextChunks(database.db, vault, { workspaceId, runId, fromSeq: 0, now, max: 2 });
+      expect(both.map((chunk) => chunk.seq)).toEqual([0, 1]);
+      expect(both[0]?.open()).toEqual({ kind: 'columns', columns });
+      expect(both[1]?.open()).toEqual({ kind: 'rows', text: '[[1],[2]]', rowCount: 2 });
+      // One read of one chunk when asked for one.
+      expect((await readNextChunks(database.db, vault, { workspaceId, runId, fromSeq: 0, now })).length).toBe(
+        1,
+      );
+      await expect.poll(() => heard).toEqual([runId]);
+
+      // Taken seqs: nothing of the batch is stored, and nobody is told.
+      await expect(
+        writeChunks(database.db, vault, {
+          workspaceId,
+          runId,
+          firstSeq: 1,
+          contents: [
+            { kind: 'rows', rows: [[3]] },
+            { kind: 'rows', rows: [[4]] },
+          ],
+          now,
+          notifyChannel: channel,
+        }),
+      ).rejects.toThrow('already has a chunk from 1 to 2');
+      const rows = await database.db.select().from(runChunks).where(eq(runChunks.runId, runId));
+      expect(rows.map((row) => row.seq).sort()).toEqual([0, 1]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(heard).toEqual([runId]);
+    } finally {
+      await listening.unlisten();
+    }
+  });
+
+  it('stores nothing and tells nobody when the writing attempt no longer holds its run', async () => {
+    const runId = await newRun();
+    const now = new Date();
+    await database.db
+      .update(runs)
+      .set({ status: 'running', startedAt: new Date(now.getTime() - 1000) })
+      .where(eq(runs.id, runId));
+    const heard: string[] = [];
+    const channel = `quarry_test_${newId('run').slice(4)}`;
+    const listening = await database.sql.listen(channel, (payload) => {
+      heard.push(payload);
+    });
+    try {
+      const stored = await writeChunks(database.db, vault, {
+        workspaceId,
+        runId,
+        firstSeq: 0,
+        contents: [
+          { kind: 'columns', columns: [] },
+          { kind: 'rows', rows: [['x']] },
+        ],
+        now,
+        notifyChannel: channel,
+        // Another attempt's start: this one lost the run.
+        attemptStartedAt: now,
+      });
+      expect(stored).toBe(false);
+      expect(await database.db.select().from(runChunks).where(eq(runChunks.runId, runId))).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(heard).toEqual([]);
+    } finally {
+      await listening.unlisten();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type { Cell, Column } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import type { Vault, VaultContext } from '@quarry/vault';
-import { copyChunkIn } from './chunk-copy';
+import { copyChunksIn } from './chunk-copy';
 import {
   chunkContext,
   RUN_CHUNK_TTL_MS,
@@ -48,11 +48,48 @@ function sealContent(vault: Vault, context: VaultContext, content: ChunkContent)
 }
 
 /**
- * Seals one chunk of a run's result under its (workspace, run, seq) context and stores it until
- * `now + RUN_CHUNK_TTL_MS`, as bytes (binary COPY, chunk-copy.ts). Row count 0 marks the columns chunk
- * (or a value). The runner is the only writer.
+ * Seals chunks of a run's result, each under its (workspace, run, seq) context, and stores them
+ * together (one transaction, binary COPY: chunk-copy.ts) until `now + RUN_CHUNK_TTL_MS`, at
+ * `firstSeq` and on. Row count 0 marks the columns chunk (or a value). The runner is the only
+ * writer. With `notifyChannel`, readers are told at the commit.
  */
-export async function writeChunk(
+export async function writeChunks(
+  db: Db,
+  vault: Vault,
+  input: {
+    workspaceId: string;
+    runId: string;
+    firstSeq: number;
+    contents: readonly ChunkContent[];
+    now: Date;
+    /**
+     * The attempt that writes, by the `started_at` it took the run with: the chunks are stored only
+     * while that attempt still holds the run (`running`, same start). An earlier attempt that lost
+     * the run to a retry (JOB-1) then writes nothing into the retry's result.
+     */
+    attemptStartedAt?: Date;
+    notifyChannel?: string;
+  },
+): Promise<boolean> {
+  const expiresAt = new Date(input.now.getTime() + RUN_CHUNK_TTL_MS);
+  const chunks = input.contents.map((content, i) => {
+    const seq = input.firstSeq + i;
+    return {
+      runId: input.runId,
+      seq,
+      rowCount: rowCountOf(content),
+      payload: sealContent(vault, chunkContext(input.workspaceId, input.runId, seq), content),
+      expiresAt,
+    };
+  });
+  return copyChunksIn(db, chunks, {
+    ...(input.attemptStartedAt ? { attemptStartedAt: input.attemptStartedAt } : {}),
+    ...(input.notifyChannel ? { notifyChannel: input.notifyChannel } : {}),
+  });
+}
+
+/** One chunk at `seq` (see writeChunks). */
+export function writeChunk(
   db: Db,
   vault: Vault,
   input: {
@@ -61,25 +98,9 @@ export async function writeChunk(
     seq: number;
     content: ChunkContent;
     now: Date;
-    /**
-     * The attempt that writes, by the `started_at` it took the run with: the chunk is stored only
-     * while that attempt still holds the run (`running`, same start). An earlier attempt that lost
-     * the run to a retry (JOB-1) then writes nothing into the retry's result.
-     */
     attemptStartedAt?: Date;
   },
 ): Promise<boolean> {
-  const { content } = input;
-  const context = chunkContext(input.workspaceId, input.runId, input.seq);
-  return copyChunkIn(
-    db,
-    {
-      runId: input.runId,
-      seq: input.seq,
-      rowCount: rowCountOf(content),
-      payload: sealContent(vault, context, content),
-      expiresAt: new Date(input.now.getTime() + RUN_CHUNK_TTL_MS),
-    },
-    input.attemptStartedAt,
-  );
+  const { seq, content, ...rest } = input;
+  return writeChunks(db, vault, { ...rest, firstSeq: seq, contents: [content] });
 }

@@ -39,7 +39,7 @@ export type SharedQueryReader = {
 };
 
 /** What a query's write to its readers answers: refused once no reader is left. */
-export type SharedChunkWrite = (content: ChunkContent) => Promise<Result<void, QuarryError>>;
+export type SharedChunkWrite = (contents: readonly ChunkContent[]) => Promise<Result<void, QuarryError>>;
 
 /** How the run that opens a warehouse query opens it: its connector and request, bound for it. */
 export type SharedQueryOpening = {
@@ -222,11 +222,11 @@ class SharedSqlQuery {
 
   /** Runs the warehouse query to its end and tells every run still attached how it ended. */
   async start(opening: SharedQueryOpening): Promise<void> {
-    const fanOut: SharedChunkWrite = async (content) => {
+    const fanOut: SharedChunkWrite = async (contents) => {
       // The first chunk goes out: a run arriving from now on would miss it, so it opens its own.
       this.close();
-      if (content.kind === 'columns') this.connected = true;
-      await Promise.all([...this.readers].map((attached) => this.write(attached, content)));
+      if (contents.some((content) => content.kind === 'columns')) this.connected = true;
+      await Promise.all([...this.readers].map((attached) => this.write(attached, contents)));
       return this.readers.size > 0 ? ok(undefined) : err(RESULT_ABANDONED);
     };
     const recording = opening.record?.(fanOut);
@@ -244,7 +244,7 @@ class SharedSqlQuery {
               ? Promise.all(this.releases)
               : Promise.reject(new Error('a reader may still hold the session key')),
         },
-        sink: async (content) => (await write(content)).ok,
+        sink: async (contents) => (await write(contents)).ok,
       });
       if (end.status === 'succeeded') {
         await recording?.complete({ rowCount: end.rowCount, truncated: end.truncated });
@@ -277,17 +277,18 @@ class SharedSqlQuery {
     );
   }
 
-  /** Hands one chunk to one run's own writer, after its earlier work. */
-  private write(attached: Attached, content: ChunkContent): Promise<void> {
+  /** Hands chunks (written together) to one run's own writer, after its earlier work. */
+  private write(attached: Attached, contents: readonly ChunkContent[]): Promise<void> {
     return this.enqueue(attached, async () => {
-      const written = await attached.writer.write(content);
+      const written = await attached.writer.write(contents);
       if (attached.gone) return;
       if (!written.ok) {
         // Its reader stopped taking chunks (or its attempt lost the run): it alone leaves.
         this.detach(attached, 'refused');
         return;
       }
-      if (content.kind !== 'columns' && !attached.rowsWritten) {
+      const content = contents.find((c) => c.kind !== 'columns');
+      if (content && !attached.rowsWritten) {
         attached.rowsWritten = true;
         await attached.reader.onFirstRows?.(content.kind === 'copy' ? content.rowCount : rowsIn(content));
       }

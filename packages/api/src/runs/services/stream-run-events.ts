@@ -1,16 +1,10 @@
 import type { RunEvent, RunStatus } from '@quarry/contracts';
 import { QuarryError } from '@quarry/contracts';
 import { runs } from '@quarry/db/schema';
-import {
-  COPY_BATCH_MARK,
-  chunkText,
-  deleteRunChunks,
-  deliverChunk,
-  hasExpiredChunk,
-  readNextChunk,
-} from '@quarry/results';
+import { COPY_BATCH_MARK, chunkText, deleteRunChunks, deliverChunk, readNextChunks } from '@quarry/results';
 import { and, eq } from 'drizzle-orm';
 import type { Deps } from '../../deps';
+import type { RunWatch } from '../run-notifier';
 import { refuseResultsOf } from './results-gate';
 
 const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -36,6 +30,20 @@ const RESULTS_GONE: QuarryError = {
 export async function* streamRunEvents(
   deps: Deps,
   input: { runId: string; workspaceId: string; readerId: string; signal?: AbortSignal },
+): AsyncGenerator<RunEvent> {
+  // Watched before the first read: news that comes while a read is under way is not lost.
+  const watch = deps.notifier.watch(input.runId);
+  try {
+    yield* readRunEvents(deps, input, watch);
+  } finally {
+    watch.close();
+  }
+}
+
+async function* readRunEvents(
+  deps: Deps,
+  input: { runId: string; workspaceId: string; readerId: string; signal?: AbortSignal },
+  watch: RunWatch,
 ): AsyncGenerator<RunEvent> {
   const { runId, workspaceId, signal } = input;
   let nextSeq = 0;
@@ -66,14 +74,27 @@ export async function* streamRunEvents(
       gated = true;
     }
     const now = deps.now();
-    const chunk = await readNextChunk(deps.db, deps.vault, { workspaceId, runId, fromSeq: nextSeq, now });
+    // A queued run has no chunk yet (a run queued again had its chunks dropped): the runner's
+    // first chunk, like its taking the run, comes with a notification. The columns are read with
+    // the first rows (the runner writes them together): the columns chunk is small.
+    const chunks =
+      run.status === 'queued'
+        ? []
+        : await readNextChunks(deps.db, deps.vault, {
+            workspaceId,
+            runId,
+            fromSeq: nextSeq,
+            now,
+            max: nextSeq === 0 ? 2 : 1,
+          });
     if (run.status !== lastStatus && !TERMINAL.has(run.status)) {
       lastStatus = run.status;
       yield { type: 'status', status: lastStatus };
     }
-    if (chunk) {
-      // A gap means the chunks before this one expired: a result with a hole is not a result.
-      if (chunk.seq !== nextSeq) {
+    for (const chunk of chunks) {
+      // A gap means the chunks before this one expired (or were taken), and one that expired is a
+      // hole too: a result with a hole is not a result.
+      if (chunk.seq !== nextSeq || chunk.expired) {
         yield { type: 'error', error: RESULTS_GONE };
         return;
       }
@@ -94,18 +115,18 @@ export async function* streamRunEvents(
         // Taken by the reader (the generator resumed for the next event): deleted now, and the
         // runner, which pauses the warehouse read while its window of undelivered chunks is full,
         // is told there is room (awaited after the next status read, which it does not change).
+        if (delivering) await delivering;
         delivering = deliverChunk(deps.sql, { resultId: runId, seq: chunk.seq });
         delivering.catch(() => {});
       }
       nextSeq = chunk.seq + 1;
-      continue;
     }
-    // Only chunks expired as of the read above: a live one the runner committed since is news.
-    if (await hasExpiredChunk(deps.db, { runId, fromSeq: nextSeq, now })) {
-      yield { type: 'error', error: RESULTS_GONE };
-      return;
-    }
+    // A run that had succeeded when its status was read had committed every chunk: once its rows
+    // are all delivered, nothing is left to read (row chunks hold at least one row each).
+    const complete = run.status === 'succeeded' && nextSeq > 0 && delivered >= (run.rowCount ?? 0);
+    if (chunks.length > 0 && !complete) continue;
     if (TERMINAL.has(run.status)) {
+      await delivering;
       await deleteRunChunks(deps.db, runId);
       if (run.status === 'succeeded') {
         // A succeeded run always wrote its columns first: none read means they are gone; fewer
@@ -134,7 +155,7 @@ export async function* streamRunEvents(
       }
       return;
     }
-    await deps.notifier.wait(runId, FALLBACK_POLL_MS, signal);
+    await watch.wait(FALLBACK_POLL_MS, signal);
   }
 }
 
