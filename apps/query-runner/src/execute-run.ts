@@ -29,7 +29,13 @@ import { executeJsPlan, jsPlanOf, type RunnerKernels } from './cells';
 import { connectionConfig } from './connection-config';
 import { cancelOrphanedQuery, sessionKeyContext } from './orphan-cancel';
 import { loadReaderFacts } from './reader-identity';
-import { type CachedStatement, inFlightKeyOf, recordIntoCache, serveFromCache } from './result-cache';
+import {
+  type CachedStatement,
+  inFlightKeyOf,
+  passesIdentity,
+  recordIntoCache,
+  serveFromCache,
+} from './result-cache';
 import type { RunCancellations } from './run-cancellations';
 import { runnerSharedQueries, type SharedQueries } from './shared-queries/shared-sql-queries';
 
@@ -288,15 +294,15 @@ async function execute(
     projectId: taken.projectId,
   });
   const ownerIsAdmin = owner !== null && isAdmin(owner);
-  const refusal = await authorize(db, { ...taken, connectionId }, owner, facts);
-  if (refusal) {
-    await finish(deps, job, { status: 'failed', error: { ...refusal, kind: 'user' } });
-    return;
-  }
   const [connection] = await db
     .select()
     .from(connections)
     .where(and(eq(connections.id, connectionId), eq(connections.workspaceId, job.workspaceId)));
+  const refusal = authorize({ ...taken, connectionId }, connection, owner, facts);
+  if (refusal) {
+    await finish(deps, job, { status: 'failed', error: { ...refusal, kind: 'user' } });
+    return;
+  }
   if (!connection) {
     await finish(deps, job, {
       status: 'failed',
@@ -312,7 +318,12 @@ async function execute(
   // Who reads, as Quarry's database says now: what a connection that passes the reader's identity
   // to the warehouse signs (CONN-5), and what keys the cache for it. The gate above refused a run
   // without a member owner.
-  const reader = owner ? await loadReaderFacts(db, { workspaceId: taken.workspaceId, actor: owner }) : null;
+  // Read only where the connection passes identity: nothing else (the cache key, the sharing of a
+  // query in flight) looks at it otherwise.
+  const reader =
+    owner && passesIdentity(connection.settings)
+      ? await loadReaderFacts(db, { workspaceId: taken.workspaceId, actor: owner })
+      : null;
   const params = sqlParamsOf(taken.plan);
   const statement: CachedStatement = {
     workspaceId: job.workspaceId,
@@ -655,12 +666,12 @@ function shownError(error: ConnectorError): RunError {
 }
 
 /** The results gate and the authoring check, through the same engine the API uses. */
-async function authorize(
-  db: Db,
+function authorize(
   run: typeof runs.$inferSelect & { connectionId: string },
+  connection: typeof connections.$inferSelect | undefined,
   actor: MemberActor | null,
   facts: LoadedProjectFacts | null,
-): Promise<QuarryError | null> {
+): QuarryError | null {
   const refused = (reason: Reason): QuarryError => ({ code: reason.code, message: reason.message });
   if (!actor) return { code: 'access.not_a_member', message: 'You are no longer a member of this workspace' };
   if (!facts) return { code: 'not_found.project', message: 'The project of this run no longer exists' };
@@ -674,10 +685,6 @@ async function authorize(
           message: 'You need Can edit on this project to run its SQL',
         };
   }
-  const [connection] = await db
-    .select()
-    .from(connections)
-    .where(and(eq(connections.id, run.connectionId), eq(connections.workspaceId, run.workspaceId)));
   if (!connection) return null;
   // Only a connection the project imports is under the project's rules (the engine's facts above);
   // a project connection serves its own project alone.

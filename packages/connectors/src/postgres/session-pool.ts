@@ -80,10 +80,10 @@ const DEFAULTS = {
  * password, say), postgres_fdw's connection cache, the procedural languages' session-global
  * dictionaries. A session of such a database is never kept.
  */
-const HOLDS_BACKEND_STATE_SQL = `select exists (
+const HOLDS_BACKEND_STATE = `exists (
   select 1 from pg_catalog.pg_extension
   where extname in ('dblink', 'postgres_fdw', 'plpython3u', 'plperl', 'plperlu', 'pltcl', 'pltclu', 'plv8')
-) as holds`;
+)`;
 
 /** `promise`, or a rejection once a minute passed without it settling. */
 function withinAMinute(promise: Promise<unknown>): Promise<unknown> {
@@ -214,14 +214,16 @@ export function createPostgresSessionPool(settings: PostgresSessionPoolOptions =
       // back, then the session reset (`discard all` refuses to run inside a transaction), then
       // random() seeded afresh, which `discard all` leaves as the run set it (`setseed`): the next
       // run would draw a sequence the earlier one chose, and the earlier one could read what it drew.
+      // The seed and the extension check are one statement.
       Promise.all([
         session.sql.unsafe('rollback'),
         session.sql.unsafe('discard all'),
-        session.sql.unsafe(`select pg_catalog.setseed(${freshSeed()})`),
-        session.sql.unsafe(HOLDS_BACKEND_STATE_SQL) as unknown as Promise<{ holds: boolean }[]>,
+        session.sql.unsafe(
+          `select pg_catalog.setseed(${freshSeed()}), ${HOLDS_BACKEND_STATE} as holds`,
+        ) as unknown as Promise<{ holds: boolean }[]>,
         ...(after ? [withinAMinute(after)] : []),
       ]).then(
-        ([, , , [state]]) => (state?.holds === false ? keep(kept) : end(session)),
+        ([, , [state]]) => (state?.holds === false ? keep(kept) : end(session)),
         () => end(session),
       );
     },
