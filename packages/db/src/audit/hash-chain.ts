@@ -19,9 +19,24 @@ export type ChainedFields = {
 
 /** SHA-256 over a fixed-order JSON array of every field, so any change to any field changes it. */
 export function hashAuditEntry(entry: ChainedFields): string {
-  const canonical = JSON.stringify([
-    entry.chain,
-    entry.seq,
+  const { before, middle } = chainedTextAround(entry);
+  return createHash('sha256')
+    .update(chainedText(before, entry.seq, middle, entry.prevHash))
+    .digest('hex');
+}
+
+/**
+ * The hashed text of an entry is `before`, its seq, `middle`, then its previous hash as a JSON
+ * string and the closing bracket: the JSON array [chain, seq, at, actorId, action, targetType,
+ * targetId, outcome, ip, requestId, details (keys sorted), prevHash]. Cut there so the two values
+ * only the chain's head decides can be filled in by the database (appendAuditEvent), with nothing
+ * else of the entry to encode.
+ */
+export function chainedTextAround(entry: Omit<ChainedFields, 'seq' | 'prevHash'>): {
+  before: string;
+  middle: string;
+} {
+  const rest = JSON.stringify([
     entry.at.toISOString(),
     entry.actorId,
     entry.action,
@@ -31,10 +46,13 @@ export function hashAuditEntry(entry: ChainedFields): string {
     entry.ip,
     entry.requestId,
     canonicalize(entry.details ?? null),
-    entry.prevHash,
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return { before: `[${JSON.stringify(entry.chain)},`, middle: `,${rest.slice(1, -1)},` };
 }
+
+/** The hashed text from its parts; a hash is lowercase hex, which JSON quotes as it is. */
+export const chainedText = (before: string, seq: number, middle: string, prevHash: string): string =>
+  `${before}${seq}${middle}"${prevHash}"]`;
 
 // jsonb does not keep key order, so details are hashed with their keys sorted.
 function canonicalize(value: unknown): unknown {

@@ -1,7 +1,12 @@
-export { type ChainBreak, findChainBreak, GENESIS_HASH, hashAuditEntry } from './hash-chain';
+export {
+  type ChainBreak,
+  chainedTextAround,
+  findChainBreak,
+  GENESIS_HASH,
+  hashAuditEntry,
+} from './hash-chain';
 export { verifyAuditChain } from './verify-audit-chain';
 export {
-  type AuditChainHead,
   type AuditEvent,
   appendAuditEvent,
   auditChainOf,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../ids';
@@ -117,6 +118,66 @@ describe('writeAuditEvent', () => {
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(new Set(rows.map((r) => r.requestId)).size).toBe(20);
     expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 20, break: null });
+  });
+});
+
+describe('the hash the database takes', () => {
+  // Entries whose text is awkward to encode: the database fills seq and prev_hash into the text the
+  // client encoded and hashes it; the result must be hashAuditEntry's, byte for byte.
+  const awkward: Record<string, unknown>[] = [
+    { quote: 'he said "no" \\ then \u0001 left', newline: 'a\nb\r\tc' },
+    { emoji: '🧾📈', rtl: 'שלום \u202e evil', combining: 'é', cjk: '数据' },
+    { z: 1, a: { y: [1, { d: 2, c: 3 }], b: null }, m: [true, false, 0.1, -2e-7, 12345678901234] },
+    { sep: '\u2028\u2029', dollar: "$1 ' || pg_sleep(1) --", empty: '' },
+  ];
+
+  it("is hashAuditEntry's for every entry, whatever its details hold, and the chain verifies", async () => {
+    const workspaceId = newId('workspace');
+    for (const [n, details] of awkward.entries()) {
+      await database.db.transaction((tx) =>
+        writeAuditEvent(tx, { ...eventFor(workspaceId, n), details, ip: null, requestId: null }),
+      );
+    }
+    await database.db.transaction((tx) =>
+      writeAuditEvent(tx, { workspaceId, actorId: null, action: 'bare', outcome: 'refused' }),
+    );
+    const rows = await rowsOf(workspaceId);
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    for (const row of rows) expect(row.hash).toBe(hashAuditEntry(row));
+    expect(rows.map((r) => r.details)).toEqual([...awkward, null]);
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 5, break: null });
+  });
+
+  it('is the SHA-256 of the whole entry as one JSON array, as chains written before were hashed', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 3);
+    for (const row of await rowsOf(workspaceId)) {
+      const sorted = (value: unknown): unknown =>
+        Array.isArray(value)
+          ? value.map(sorted)
+          : value && typeof value === 'object'
+            ? Object.fromEntries(
+                Object.keys(value)
+                  .sort()
+                  .map((key) => [key, sorted((value as Record<string, unknown>)[key])]),
+              )
+            : value;
+      const whole = JSON.stringify([
+        row.chain,
+        row.seq,
+        row.at.toISOString(),
+        row.actorId,
+        row.action,
+        row.targetType,
+        row.targetId,
+        row.outcome,
+        row.ip,
+        row.requestId,
+        sorted(row.details ?? null),
+        row.prevHash,
+      ]);
+      expect(row.hash).toBe(createHash('sha256').update(whole).digest('hex'));
+    }
   });
 });
 

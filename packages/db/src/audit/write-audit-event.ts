@@ -1,7 +1,6 @@
-import { desc, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { auditEvents } from '../schema/index';
-import { GENESIS_HASH, hashAuditEntry } from './hash-chain';
+import { chainedTextAround, GENESIS_HASH } from './hash-chain';
 
 export type AuditEvent = {
   /** The workspace the event belongs to; events that belong to none go on the 'system' chain. */
@@ -18,43 +17,35 @@ export type AuditEvent = {
 
 type Tx = Pick<Db, 'select' | 'insert' | 'execute'>;
 
-/** The last entry of a chain, as a writer holding the chain's lock read it. */
-export type AuditChainHead = { chain: string; seq: number; hash: string };
-
 /** The chain an event goes on: its workspace's, or 'system' for events that belong to none. */
 export const auditChainOf = (workspaceId: string | null): string => workspaceId ?? 'system';
 
 /**
- * Takes the chain's lock (held to the end of the transaction) and reads its last entry, in one
- * round trip: the two statements are pipelined and run on the server in order, so the read comes
- * after the lock is held and sees every entry committed before. Call it inside the transaction of
- * the change, as late as the change allows: writers of one chain wait for each other from here.
+ * Takes the chain's lock, held to the end of the transaction: writers of one chain wait for each
+ * other from here, so seq and prev_hash never fork. Call it inside the transaction of the change,
+ * as late as the change allows, and append after it (appendAuditEvent).
  */
-export async function lockAuditChain(tx: Tx, chain: string): Promise<AuditChainHead> {
-  const [, last] = await Promise.all([
+export function lockAuditChain(tx: Tx, chain: string): Promise<unknown> {
+  return Promise.resolve(
     tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audit:${chain}`}, 0))`),
-    tx
-      .select({ seq: auditEvents.seq, hash: auditEvents.hash })
-      .from(auditEvents)
-      .where(eq(auditEvents.chain, chain))
-      .orderBy(desc(auditEvents.seq))
-      .limit(1),
-  ]);
-  return { chain, seq: last[0]?.seq ?? 0, hash: last[0]?.hash ?? GENESIS_HASH };
+  );
 }
 
 /**
- * The entry after `head` (read by lockAuditChain in this transaction, the lock still held), hashed
- * and inserted. Answers the insert, not yet awaited, so a caller may pipeline it with its other
- * writes.
+ * Appends the entry after its chain's head, which the database reads and hashes in the same
+ * statement: the chain's lock (lockAuditChain, earlier in this transaction) is held, and this
+ * statement's snapshot, taken after the lock statement ran, sees every entry committed before. The
+ * client encodes the text around the two values the head decides (chainedTextAround); the
+ * database fills them in and takes the SHA-256, exactly as hashAuditEntry does. So no round trip
+ * happens between the head's read and the insert, and the lock and the insert may be sent
+ * together. Answers the insert, not yet awaited, so a caller may pipeline it.
  */
-export function appendAuditEvent(tx: Tx, head: AuditChainHead, event: AuditEvent, now: Date = new Date()) {
-  if (head.chain !== auditChainOf(event.workspaceId)) throw new Error('audit event on another chain');
+export function appendAuditEvent(tx: Tx, event: AuditEvent, now: Date = new Date()): Promise<unknown> {
+  const chain = auditChainOf(event.workspaceId);
   // Postgres keeps microseconds; JS dates keep milliseconds. Hash what will be read back.
   const at = new Date(Math.floor(now.getTime()));
-  const entry = {
-    chain: head.chain,
-    seq: head.seq + 1,
+  const fields = {
+    chain,
     at,
     actorId: event.actorId,
     action: event.action,
@@ -64,16 +55,33 @@ export function appendAuditEvent(tx: Tx, head: AuditChainHead, event: AuditEvent
     ip: event.ip ?? null,
     requestId: event.requestId ?? null,
     details: event.details ?? null,
-    prevHash: head.hash,
   };
-  return tx.insert(auditEvents).values({ ...entry, hash: hashAuditEntry(entry) });
+  const { before, middle } = chainedTextAround(fields);
+  const details = fields.details === null ? null : JSON.stringify(fields.details);
+  return Promise.resolve(
+    tx.execute(sql`
+      insert into audit_events (chain, seq, created_at, actor_id, action, target_type, target_id,
+        outcome, ip, request_id, details, prev_hash, hash)
+      select ${chain}::text, head.seq, ${at.toISOString()}::timestamptz, ${fields.actorId}::text,
+        ${fields.action}::text, ${fields.targetType}::text, ${fields.targetId}::text,
+        ${fields.outcome}::text, ${fields.ip}::text, ${fields.requestId}::text, ${details}::jsonb,
+        head.prev,
+        encode(sha256(convert_to(
+          ${before}::text || head.seq::text || ${middle}::text || '"' || head.prev || '"]', 'UTF8')), 'hex')
+      from (
+        select coalesce(last.seq, 0) + 1 as seq, coalesce(last.hash, ${GENESIS_HASH}::text) as prev
+        from (select 1) as one
+        left join lateral (
+          select seq, hash from audit_events where chain = ${chain}::text order by seq desc limit 1
+        ) as last on true
+      ) as head`),
+  );
 }
 
 /**
- * Appends one entry to its chain. Call it inside the transaction of the change it records; the
- * advisory lock serialises writers of one chain so seq and prev_hash never fork.
+ * Appends one entry to its chain: the lock and the insert, sent together. Call it inside the
+ * transaction of the change it records.
  */
 export async function writeAuditEvent(tx: Tx, event: AuditEvent, now: Date = new Date()): Promise<void> {
-  const head = await lockAuditChain(tx, auditChainOf(event.workspaceId));
-  await appendAuditEvent(tx, head, event, now);
+  await Promise.all([lockAuditChain(tx, auditChainOf(event.workspaceId)), appendAuditEvent(tx, event, now)]);
 }

@@ -139,7 +139,7 @@ export async function startRun(
       // writes. One lock per workspace makes count-then-insert atomic: of two parallel starts at
       // the cap, the second counts the first. The statements are pipelined and run on the server
       // in the order sent (each promise below is created, and its query queued, in that order):
-      // the count, the size and the audit chain's head are read after the locks are held.
+      // the count and the size are read after the lock is held.
       const capLock = Promise.resolve(
         tx.execute(
           sql`select pg_advisory_xact_lock(hashtextextended(${`runs.active:${actor.workspaceId}`}, 0))`,
@@ -161,8 +161,7 @@ export async function startRun(
       // wait for the notebook's lock).
       const where = { workspaceId: actor.workspaceId, projectId: input.projectId, source: input.source };
       const others = input.source.length > cell.source.length ? otherCellsText(tx, where, cell.id) : null;
-      const head = lockAuditChain(tx, auditChainOf(actor.workspaceId));
-      const [, [counted], othersText, auditHead] = await Promise.all([capLock, active, others, head]);
+      const [, [counted], othersText] = await Promise.all([capLock, active, others]);
       if ((counted?.mine ?? 0) >= caps.perUser) throw new Refused(tooManyActive('you', caps.perUser));
       if ((counted?.all ?? 0) >= caps.perWorkspace)
         throw new Refused(tooManyActive('this workspace', caps.perWorkspace));
@@ -174,6 +173,9 @@ export async function startRun(
       // A SQL target keeps `connection_id` and `source` (its SQL with placeholders, never values) as
       // the SQL runner path reads them; a JS target's source is its code and its connections are
       // those of the SQL steps it reads (none when it reads no SQL cell).
+      // The audit chain's lock (runners' entries wait on it too) is taken only now, sent with the
+      // entry that reads the chain's head: held for the commit's round trip alone.
+      const chainLock = lockAuditChain(tx, auditChainOf(actor.workspaceId));
       const [[row]] = await Promise.all([
         tx
           .insert(runs)
@@ -198,7 +200,6 @@ export async function startRun(
           .returning(),
         appendAuditEvent(
           tx,
-          auditHead,
           changeAuditEvent(ctx, {
             action: 'run.start',
             target: { type: 'run', id: runId },
@@ -214,6 +215,7 @@ export async function startRun(
           }),
           now,
         ),
+        chainLock,
       ]);
       return { run: row };
     })
