@@ -23,7 +23,7 @@ import {
   type SqlStep,
 } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
-import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
+import { connectionFacts, loadMemberProjectFacts } from '@quarry/db/access-facts';
 import { cells, connections } from '@quarry/db/schema';
 import type { AllowList } from '@quarry/net-policy';
 import type { Vault } from '@quarry/vault';
@@ -157,18 +157,17 @@ async function execute(
   const jsSteps = plan.steps.filter((s): s is JsStep => s.kind === 'js');
 
   // JOB-4: who runs it, and what they may do, as Quarry's database says now.
-  const owner = await loadMemberActor(deps.db, { workspaceId: run.workspaceId, userId: run.ownerId });
+  const { member: owner, facts } = await loadMemberProjectFacts(deps.db, {
+    workspaceId: run.workspaceId,
+    userId: run.ownerId,
+    projectId: run.projectId,
+  });
   if (!owner)
     return err({
       code: 'access.not_a_member',
       message: 'You are no longer a member of this workspace',
       kind: 'user',
     });
-  const facts = await loadProjectFacts(deps.db, {
-    workspaceId: run.workspaceId,
-    projectId: run.projectId,
-    actor: owner,
-  });
   if (!facts)
     return err({
       code: 'not_found.project',

@@ -1,6 +1,6 @@
 import { decideConnectionImport, decideProjectPermission } from '@quarry/access';
 import { err, type ImportConnectionInput, ok, type QuarryError, type Result } from '@quarry/contracts';
-import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
+import { connectionFacts, loadMemberActor, loadMemberProjectFacts } from '@quarry/db/access-facts';
 import { cells, connections, projectConnections } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
@@ -31,13 +31,14 @@ export async function importConnection(
   const { workspaceId, userId } = ctx.actor;
   const row = await loadConnection(db, workspaceId, input.connectionId);
   if (!row) return err(notFound('connection'));
-  const member = await loadMemberActor(db, { workspaceId, userId });
+  // The member, and their facts on a project connection's own project, in one statement.
+  const { member, facts: home } =
+    row.scope === 'project' && row.projectId
+      ? await loadMemberProjectFacts(db, { workspaceId, userId, projectId: row.projectId })
+      : { member: await loadMemberActor(db, { workspaceId, userId }), facts: null };
   if (!member) return err(notFound('connection'));
   if (row.scope === 'project') {
     // Someone its project is closed to is told it does not exist, as the gate tells them elsewhere.
-    const home = row.projectId
-      ? await loadProjectFacts(db, { workspaceId, projectId: row.projectId, actor: member })
-      : null;
     const decision = home ? decideProjectPermission(home) : null;
     if (!decision || (decision.effective === 'none' && decision.granted === 'none')) {
       return err(notFound('connection'));

@@ -7,7 +7,7 @@ import {
   meetsProjectPermission,
 } from '@quarry/access';
 import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
-import { connectionFacts, loadMemberActor, loadProjectFacts } from '@quarry/db/access-facts';
+import { connectionFacts, loadMemberActor, loadMemberProjectFacts } from '@quarry/db/access-facts';
 import { connections } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
@@ -46,15 +46,17 @@ export async function schemaAccess(
     .from(connections)
     .where(and(eq(connections.id, input.connectionId), eq(connections.workspaceId, workspaceId)));
   if (!connection) return err(notFound('connection'));
-  const actor = await loadMemberActor(ctx.deps.db, { workspaceId, userId });
-  if (!actor) return err(notFound('connection'));
   const projectId = connection.scope === 'project' ? connection.projectId : input.projectId;
   if (connection.scope === 'project' && input.projectId && input.projectId !== connection.projectId) {
     return err(notFound('connection'));
   }
+  // The member, and their facts on the project when one is in play, in one statement.
+  const { member: actor, facts } = projectId
+    ? await loadMemberProjectFacts(ctx.deps.db, { workspaceId, userId, projectId })
+    : { member: await loadMemberActor(ctx.deps.db, { workspaceId, userId }), facts: null };
+  if (!actor) return err(notFound('connection'));
   let manages = isAdmin(actor) && connection.scope === 'workspace';
   if (projectId) {
-    const facts = await loadProjectFacts(ctx.deps.db, { workspaceId, projectId, actor });
     if (!facts) return err(notFound('connection'));
     const project = decideProjectPermission(facts);
     if (project.effective === 'none' && project.granted === 'none') return err(notFound('connection'));
