@@ -24,7 +24,7 @@ it('hides an unexpected failure behind a generic typed error: no SQL, no paramet
       sql: broken.sql,
       queue: { send: async () => 'job', schedule: async () => {}, unschedule: async () => {} },
       vault: vault.value,
-      notifier: { wait: async () => {}, close: async () => {} },
+      notifier: { watch: () => ({ wait: async () => 'none', close: () => {} }), close: async () => {} },
       log: pino({ level: 'silent' }),
       publicUrl: 'http://localhost:3000',
       secureCookies: false,

@@ -21,7 +21,7 @@ import { writeAuditEvent } from '@quarry/db/audit';
 import { connections, runs } from '@quarry/db/schema';
 import type { AllowList } from '@quarry/net-policy';
 import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
-import { cachedChunkContent, createResultWriter, RUN_EVENTS_CHANNEL } from '@quarry/results';
+import { cachedChunkContent, createResultWriter, RUN_EVENTS_CHANNEL, RUN_STATUS_NEWS } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
 import { and, eq, inArray, isNull, sql as raw } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -264,7 +264,7 @@ async function execute(
     return;
   }
   const attemptStart = taken.startedAt ?? undefined;
-  await notify(deps.sql, job.runId);
+  await notify(deps.sql, job.runId, 'status');
   runLog.info({ connectionId: taken.connectionId }, 'run started');
 
   // A JS cell's run executes its plan (upstream SQL, then JS in a kernel); a SQL cell's goes on here.
@@ -768,6 +768,7 @@ export async function finish(
   await notify(deps.sql, job.runId);
 }
 
-function notify(sql: Sql, runId: string) {
-  return sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${runId})`;
+/** Tells the run's readers it has news; `status` when only its status changed (no chunk to read). */
+function notify(sql: Sql, runId: string, only?: 'status') {
+  return sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${only ? `${runId}${RUN_STATUS_NEWS}` : runId})`;
 }

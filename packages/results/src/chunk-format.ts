@@ -66,8 +66,13 @@ export function parseColumnsChunk(text: string): Column[] {
   return body.columns;
 }
 
-/** The channel the runner notifies with a run id whenever that run has news (a chunk, a status). */
+/**
+ * The channel the runner notifies with a run id whenever that run has news (a chunk, a status):
+ * the id alone, or the id and RUN_STATUS_NEWS when only its status changed (taken by a runner), so
+ * a reader need not look for chunks.
+ */
 export const RUN_EVENTS_CHANNEL = 'quarry_run_events';
+export const RUN_STATUS_NEWS = ' status';
 
 /** Chunks not delivered within this long are swept (data minimisation). */
 export const RUN_CHUNK_TTL_MS = 15 * 60_000;

@@ -21,6 +21,7 @@ export {
   parseColumnsChunk,
   RUN_CHUNK_TTL_MS,
   RUN_EVENTS_CHANNEL,
+  RUN_STATUS_NEWS,
   sealColumns,
   sealCopyText,
   sealRows,

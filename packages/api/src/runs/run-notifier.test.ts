@@ -1,6 +1,6 @@
 import { newId } from '@quarry/db';
 import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
-import { RUN_EVENTS_CHANNEL } from '@quarry/results';
+import { RUN_EVENTS_CHANNEL, RUN_STATUS_NEWS } from '@quarry/results';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunNotifier, startRunNotifier } from './run-notifier';
 
@@ -16,10 +16,10 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const notify = (runId: string) => database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${runId})`;
+const notify = (payload: string) => database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${payload})`;
 
 /** Which comes first: the watch's wait, or `ms` milliseconds. */
-const firstOf = (wait: Promise<void>, ms: number) =>
+const firstOf = (wait: Promise<unknown>, ms: number) =>
   Promise.race([
     wait.then(() => 'woken' as const),
     new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), ms)),
@@ -76,6 +76,29 @@ describe('the run notifier', () => {
       expect(await waiting).toBe('woken');
     } finally {
       watch.close();
+    }
+  });
+
+  it('says what news came: a run taken (its status alone), or chunks, which outweigh a status', async () => {
+    const runId = newId('run');
+    const watch = notifier.watch(runId);
+    const heard: string[] = [];
+    const listening = await database.sql.listen(RUN_EVENTS_CHANNEL, (payload) => {
+      heard.push(payload);
+    });
+    try {
+      await notify(`${runId}${RUN_STATUS_NEWS}`);
+      await expect.poll(() => heard.length).toBe(1);
+      expect(await watch.wait(60_000)).toBe('status');
+      await notify(`${runId}${RUN_STATUS_NEWS}`);
+      await notify(runId);
+      await notify(`${runId}${RUN_STATUS_NEWS}`);
+      await expect.poll(() => heard.length).toBe(4);
+      expect(await watch.wait(60_000)).toBe('chunks');
+      expect(await watch.wait(20)).toBe('none');
+    } finally {
+      watch.close();
+      await listening.unlisten();
     }
   });
 });

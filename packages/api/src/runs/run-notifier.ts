@@ -1,5 +1,11 @@
 import type { Sql } from '@quarry/db';
-import { RUN_EVENTS_CHANNEL } from '@quarry/results';
+import { RUN_EVENTS_CHANNEL, RUN_STATUS_NEWS } from '@quarry/results';
+
+/**
+ * What ended a wait: news of the run's status alone (a runner took it: no chunk is announced), any
+ * other news (a chunk, its end), or none (the timeout or the signal).
+ */
+export type RunNews = 'status' | 'chunks' | 'none';
 
 /**
  * One reader's watch on one run's notifications. A notification that arrives while the reader is
@@ -7,8 +13,11 @@ import { RUN_EVENTS_CHANNEL } from '@quarry/results';
  * chunk committed between the reader's read and its wait waited for the fallback poll.
  */
 export type RunWatch = {
-  /** Resolves at once when a notification came since the last wait, else at the next one, after `timeoutMs`, or when `signal` aborts. */
-  wait(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves at once when a notification came since the last wait, else at the next one, after
+   * `timeoutMs`, or when `signal` aborts; with what news came.
+   */
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<RunNews>;
   close(): void;
 };
 
@@ -18,36 +27,40 @@ export type RunNotifier = {
   close(): Promise<void>;
 };
 
-type Watcher = { notified: boolean; wake: (() => void) | null };
+type Watcher = { news: RunNews; wake: (() => void) | null };
 
 /** One LISTEN connection per API process, fanned out to every stream watching a run. */
 export async function startRunNotifier(sql: Sql): Promise<RunNotifier> {
   const watchers = new Map<string, Set<Watcher>>();
-  const listener = await sql.listen(RUN_EVENTS_CHANNEL, (runId) => {
+  const listener = await sql.listen(RUN_EVENTS_CHANNEL, (payload) => {
+    const statusOnly = payload.endsWith(RUN_STATUS_NEWS);
+    const runId = statusOnly ? payload.slice(0, -RUN_STATUS_NEWS.length) : payload;
     for (const watcher of watchers.get(runId) ?? []) {
-      watcher.notified = true;
+      // News of chunks outweighs news of a status, kept until the reader's next wait.
+      if (watcher.news !== 'chunks') watcher.news = statusOnly ? 'status' : 'chunks';
       watcher.wake?.();
     }
   });
   return {
     watch(runId) {
-      const watcher: Watcher = { notified: false, wake: null };
+      const watcher: Watcher = { news: 'none', wake: null };
       const set = watchers.get(runId) ?? new Set();
       watchers.set(runId, set);
       set.add(watcher);
       return {
         wait(timeoutMs, signal) {
-          if (watcher.notified || signal?.aborted) {
-            watcher.notified = false;
-            return Promise.resolve();
-          }
-          return new Promise<void>((resolve) => {
+          const take = (): RunNews => {
+            const news = watcher.news;
+            watcher.news = 'none';
+            return news;
+          };
+          if (watcher.news !== 'none' || signal?.aborted) return Promise.resolve(take());
+          return new Promise<RunNews>((resolve) => {
             const done = () => {
               clearTimeout(timer);
               signal?.removeEventListener('abort', done);
               watcher.wake = null;
-              watcher.notified = false;
-              resolve();
+              resolve(take());
             };
             const timer = setTimeout(done, timeoutMs);
             signal?.addEventListener('abort', done, { once: true });

@@ -4,7 +4,7 @@ import { runs } from '@quarry/db/schema';
 import { COPY_BATCH_MARK, chunkText, deleteRunChunks, deliverChunk, readNextChunks } from '@quarry/results';
 import { and, eq } from 'drizzle-orm';
 import type { Deps } from '../../deps';
-import type { RunWatch } from '../run-notifier';
+import type { RunNews, RunWatch } from '../run-notifier';
 import { refuseResultsOf } from './results-gate';
 
 const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -52,6 +52,8 @@ async function* readRunEvents(
   let gated = false;
   // The last chunk's delivery (delete, and the runner told), overlapped with the next status read.
   let delivering: Promise<void> | null = null;
+  // What woke this read: at first, nothing is known (every read is made).
+  let news: RunNews = 'none';
   while (!signal?.aborted) {
     // Status first, chunks second: the runner commits every chunk before a terminal status, so a
     // terminal status read before an empty chunk read means nothing is left.
@@ -74,11 +76,12 @@ async function* readRunEvents(
       gated = true;
     }
     const now = deps.now();
-    // A queued run has no chunk yet (a run queued again had its chunks dropped): the runner's
-    // first chunk, like its taking the run, comes with a notification. The columns are read with
-    // the first rows (the runner writes them together): the columns chunk is small.
+    // A queued run has no chunk yet (a run queued again had its chunks dropped), nor has a running
+    // one when all the news since the last read was its taking: the runner's first chunk comes
+    // with a notification of its own. The columns are read with the first rows (the runner writes
+    // them together): the columns chunk is small.
     const chunks =
-      run.status === 'queued'
+      run.status === 'queued' || (run.status === 'running' && news === 'status')
         ? []
         : await readNextChunks(deps.db, deps.vault, {
             workspaceId,
@@ -155,7 +158,7 @@ async function* readRunEvents(
       }
       return;
     }
-    await watch.wait(FALLBACK_POLL_MS, signal);
+    news = await watch.wait(FALLBACK_POLL_MS, signal);
   }
 }
 
