@@ -7,8 +7,8 @@ import { sessionCookieName } from '../auth/session-cookie';
 import { createContext } from '../context';
 import { appRouter } from '../router';
 import { groupIn, projectIn, refusal, uniqueName } from '../testing/fixtures';
-import { type ApiHarness, createApiHarness } from '../testing/harness';
-import { asUser, connectionOf, linkRow, memberOf } from './facts-kit';
+import type { ApiHarness } from '../testing/harness';
+import { asUser, attackWorkspaces, connectionOf, linkRow, memberOf } from './facts-kit';
 
 // Many calls at once: tRPC batches (one HTTP request, one context, several gate decisions) mixing
 // projects of both workspaces and of different permissions, and 50 calls in flight while a grant
@@ -18,8 +18,7 @@ let h: ApiHarness;
 let A: string;
 
 beforeAll(async () => {
-  h = await createApiHarness({ orders: 10 });
-  A = h.a.workspaceId;
+  ({ h, A } = await attackWorkspaces());
 }, 60_000);
 afterAll(() => h?.close());
 

@@ -2,10 +2,11 @@ import { cells, projects, workspaceMembers } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupIn, projectIn, refusal, sqlCellIn, uniqueName } from '../testing/fixtures';
-import { type ApiHarness, createApiHarness } from '../testing/harness';
+import type { ApiHarness } from '../testing/harness';
 import {
   alsoJoin,
   asUser,
+  attackWorkspaces,
   connectionOf,
   grantRow,
   groupMemberRow,
@@ -23,9 +24,7 @@ let A: string;
 let B: string;
 
 beforeAll(async () => {
-  h = await createApiHarness({ orders: 10 });
-  A = h.a.workspaceId;
-  B = h.b.workspaceId;
+  ({ h, A, B } = await attackWorkspaces());
 }, 60_000);
 afterAll(() => h?.close());
 

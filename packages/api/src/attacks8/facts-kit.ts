@@ -7,7 +7,7 @@ import { connections, groupMembers, projectConnections, projectGrants } from '@q
 import { addWorkspaceMember, joinWorkspace } from '@quarry/db/testing';
 import { sql } from 'drizzle-orm';
 import { sessionCookieName } from '../auth/session-cookie';
-import type { ApiHarness } from '../testing/harness';
+import { type ApiHarness, createApiHarness } from '../testing/harness';
 
 type Workspace = ApiHarness['a'];
 type Permission = 'can_view' | 'can_explore' | 'can_edit' | 'full_access';
@@ -103,4 +103,10 @@ export async function tenantCounts(h: ApiHarness) {
       (select count(*)::int from workspace_members) as members,
       (select count(*)::int from cells) as cells`;
   return row;
+}
+
+/** One test file's harness (two workspaces, A and B), for its beforeAll: `({ h, A, B } = await attackWorkspaces())`. */
+export async function attackWorkspaces(): Promise<{ h: ApiHarness; A: string; B: string }> {
+  const h = await createApiHarness({ orders: 10 });
+  return { h, A: h.a.workspaceId, B: h.b.workspaceId };
 }

@@ -3,8 +3,8 @@ import { projectConnections } from '@quarry/db/schema';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectIn, refusal, sqlCellIn, uniqueName } from '../testing/fixtures';
-import { type ApiHarness, createApiHarness } from '../testing/harness';
-import { connectionOf, tenantCounts } from './facts-kit';
+import type { ApiHarness } from '../testing/harness';
+import { attackWorkspaces, connectionOf, tenantCounts } from './facts-kit';
 
 // Ids built to break the one statement: quotes, comments, LIKE wildcards, unicode controls, lone
 // surrogates, a megabyte, near-misses of a real id, and values that are not strings at all. The
@@ -16,8 +16,7 @@ let secretName: string;
 let project: string;
 
 beforeAll(async () => {
-  h = await createApiHarness({ orders: 10 });
-  A = h.a.workspaceId;
+  ({ h, A } = await attackWorkspaces());
   secretName = uniqueName('payroll');
   project = await projectIn(h, h.a, [{ userId: h.a.users.editor.id, permission: 'full_access' }], secretName);
 }, 60_000);

@@ -3,8 +3,8 @@ import { workspaceMembers } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectIn, refusal, uniqueName } from '../testing/fixtures';
-import { type ApiHarness, createApiHarness } from '../testing/harness';
-import { asUser, decided, grantRow, memberOf } from './facts-kit';
+import type { ApiHarness } from '../testing/harness';
+import { asUser, attackWorkspaces, decided, grantRow, memberOf } from './facts-kit';
 
 // Holes found by the attack on loadMemberProjectFacts, now fixed: project_grants.permission and
 // workspace_members.role are plain text in the database (no CHECK; "a new value needs no
@@ -15,8 +15,7 @@ let h: ApiHarness;
 let A: string;
 
 beforeAll(async () => {
-  h = await createApiHarness({ orders: 10 });
-  A = h.a.workspaceId;
+  ({ h, A } = await attackWorkspaces());
 }, 60_000);
 afterAll(() => h?.close());
 

@@ -3,8 +3,17 @@ import { groupMembers, projects, workspaceMembers } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupIn, projectIn } from '../testing/fixtures';
-import { type ApiHarness, createApiHarness } from '../testing/harness';
-import { alsoJoin, connectionOf, decided, grantRow, groupMemberRow, linkRow, memberOf } from './facts-kit';
+import type { ApiHarness } from '../testing/harness';
+import {
+  alsoJoin,
+  attackWorkspaces,
+  connectionOf,
+  decided,
+  grantRow,
+  groupMemberRow,
+  linkRow,
+  memberOf,
+} from './facts-kit';
 
 // loadMemberProjectFacts attacked directly, with the rows an outsider (or a bad migration, a
 // restore, a hand edit) could leave: another workspace's ids in every column, rows whose
@@ -15,9 +24,7 @@ let A: string;
 let B: string;
 
 beforeAll(async () => {
-  h = await createApiHarness({ orders: 10 });
-  A = h.a.workspaceId;
-  B = h.b.workspaceId;
+  ({ h, A, B } = await attackWorkspaces());
 }, 60_000);
 afterAll(() => h?.close());
 

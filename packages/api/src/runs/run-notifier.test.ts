@@ -18,6 +18,18 @@ afterAll(async () => {
 
 const notify = (payload: string) => database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${payload})`;
 
+/**
+ * Everything said on the channel, heard on the notifier's own LISTEN connection: heard here, the
+ * notifier has heard it too.
+ */
+async function hearing() {
+  const heard: string[] = [];
+  const listening = await database.sql.listen(RUN_EVENTS_CHANNEL, (payload) => {
+    heard.push(payload);
+  });
+  return { heard, listening };
+}
+
 /** Which comes first: the watch's wait, or `ms` milliseconds. */
 const firstOf = (wait: Promise<unknown>, ms: number) =>
   Promise.race([
@@ -29,11 +41,7 @@ describe('the run notifier', () => {
   it('keeps news that came while the reader was busy: its next wait returns at once', async () => {
     const runId = newId('run');
     const watch = notifier.watch(runId);
-    // The same LISTEN connection as the notifier's: heard here, the notifier has heard it too.
-    const heard: string[] = [];
-    const listening = await database.sql.listen(RUN_EVENTS_CHANNEL, (payload) => {
-      heard.push(payload);
-    });
+    const { heard, listening } = await hearing();
     try {
       // The reader is reading (not waiting) when the runner's chunk is committed.
       await notify(runId);
@@ -82,10 +90,7 @@ describe('the run notifier', () => {
   it('says what news came: a run taken (its status alone), or chunks, which outweigh a status', async () => {
     const runId = newId('run');
     const watch = notifier.watch(runId);
-    const heard: string[] = [];
-    const listening = await database.sql.listen(RUN_EVENTS_CHANNEL, (payload) => {
-      heard.push(payload);
-    });
+    const { heard, listening } = await hearing();
     try {
       await notify(`${runId}${RUN_STATUS_NEWS}`);
       await expect.poll(() => heard.length).toBe(1);
