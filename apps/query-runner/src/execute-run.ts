@@ -336,15 +336,12 @@ async function execute(
     reader,
     refresh: taken.refresh,
   };
+  // Rows went out: past this, an interrupted or failed run is never run again (its reader has rows;
+  // a retry would send them twice). The run's row_count, the same mark in the database, is set by
+  // the result writer in the transaction that stores the first rows.
   let rowsWritten = false;
-  const markRowsWritten = async (rows: number) => {
-    // The marker that rows went out: past it, an interrupted or failed run is never run again (its
-    // reader has rows; a retry would send them twice).
+  const markRowsWritten = async () => {
     rowsWritten = true;
-    await db
-      .update(runs)
-      .set({ rowCount: rows })
-      .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'running')));
   };
   // A hit is a read like any other: the cache decides the gate again for this owner first (item 8).
   const cacheOut = createResultWriter(deps, {
@@ -354,10 +351,11 @@ async function execute(
     ...(deps.resultWindow?.chunks ? { window: deps.resultWindow.chunks } : {}),
     ...(deps.resultWindow?.abandonAfterMs ? { abandonAfterMs: deps.resultWindow.abandonAfterMs } : {}),
     ...(attemptStart ? { attemptStartedAt: attemptStart } : {}),
+    recordFirstRows: true,
   });
   const served = await serveFromCache(deps, statement, async (chunk) => {
     const written = await cacheOut.write(cachedChunkContent(chunk));
-    if (written.ok && chunk.kind === 'rows' && !rowsWritten) await markRowsWritten(chunk.rowCount);
+    if (written.ok && chunk.kind === 'rows') await markRowsWritten();
     return written;
   });
   if (served.ok && served.value) {
@@ -567,8 +565,9 @@ async function executeJsRun(
     ...(deps.resultWindow?.chunks ? { window: deps.resultWindow.chunks } : {}),
     ...(deps.resultWindow?.abandonAfterMs ? { abandonAfterMs: deps.resultWindow.abandonAfterMs } : {}),
     ...(attemptStart ? { attemptStartedAt: attemptStart } : {}),
+    // Its first rows set the run's row_count: an interrupted run is then failed, never run again.
+    recordFirstRows: true,
   });
-  let rowsWritten = false;
   const { steps, result } = await executeJsPlan(
     { ...deps, kernels: deps.kernels.pool, inputCaps: deps.kernels.inputCaps },
     {
@@ -583,15 +582,7 @@ async function executeJsRun(
       signal,
       sink: {
         columns: (columns) => writer.write({ kind: 'columns', columns }),
-        rows: async (rows) => {
-          const written = await writer.write({ kind: 'rows', rows });
-          if (written.ok && !rowsWritten) {
-            // Rows went out: an interrupted run is failed, never run again (see execute()).
-            rowsWritten = true;
-            await deps.db.update(runs).set({ rowCount: rows.length }).where(held);
-          }
-          return written;
-        },
+        rows: (rows) => writer.write({ kind: 'rows', rows }),
         value: (json) => writer.write({ kind: 'value', json }),
       },
       // Each SQL step's cancel key, sealed for this run, so an orphaned query can be cancelled.

@@ -43,12 +43,13 @@ export type StoredChunk = {
  * row FOR SHARE, so no retry can take the run over between the check and the commit (the attempt
  * fence, JOB-1). Without `attemptStartedAt`, a missing run or a taken seq throws, as an insert
  * would. With `notifyChannel`, the run's id is notified there at the commit (never when nothing is
- * stored): the same statement as the check, so storing costs no statement for it.
+ * stored): the same statement as the check, so storing costs no statement for it; with
+ * `firstRows`, that statement also sets the run's row_count when it has none.
  */
 export async function copyChunksIn(
   db: Db,
   chunks: readonly StoredChunk[],
-  options: { attemptStartedAt?: Date; notifyChannel?: string } = {},
+  options: { attemptStartedAt?: Date; notifyChannel?: string; firstRows?: number } = {},
 ): Promise<boolean> {
   const first = chunks[0];
   if (!first) return true;
@@ -57,7 +58,7 @@ export async function copyChunksIn(
   if (chunks.some((chunk, i) => chunk.runId !== runId || chunk.seq !== first.seq + i)) {
     throw new Error("chunks stored together are one run's, with consecutive seqs");
   }
-  const { attemptStartedAt, notifyChannel } = options;
+  const { attemptStartedAt, notifyChannel, firstRows } = options;
   const sql = sqlOf(db);
   // Every server-side refusal the COPY itself could meet (the run's foreign key, the primary key)
   // is ruled out first under the lock: postgres.js never settles a COPY FROM that the server
@@ -71,13 +72,21 @@ export async function copyChunksIn(
     const attempt = attemptStartedAt
       ? tx`and r.status = 'running' and r.started_at = ${attemptStartedAt.toISOString()}::timestamptz`
       : tx``;
-    const [row] = await tx`
-      select 1 as held, pg_catalog.set_config('synchronous_commit', 'off', true) ${notify}
-      from runs r
-      where r.id = ${runId} ${attempt}
-        and not exists (
-          select 1 from run_chunks c where c.run_id = r.id and c.seq between ${first.seq} and ${last})
-      for share of r`;
+    const unstored = tx`not exists (
+      select 1 from run_chunks c where c.run_id = r.id and c.seq between ${first.seq} and ${last})`;
+    // The first rows of a result also set the run's row count, the mark that rows went out (an
+    // interrupted run is then failed, never run again): in the transaction that stores them.
+    const [row] =
+      firstRows === undefined
+        ? await tx`
+            select 1 as held, pg_catalog.set_config('synchronous_commit', 'off', true) ${notify}
+            from runs r
+            where r.id = ${runId} ${attempt} and ${unstored}
+            for share of r`
+        : await tx`
+            update runs r set row_count = coalesce(r.row_count, ${firstRows})
+            where r.id = ${runId} ${attempt} and ${unstored}
+            returning 1 as held, pg_catalog.set_config('synchronous_commit', 'off', true) ${notify}`;
     if (!row) return false;
     const copy = (await tx`
       copy run_chunks (run_id, seq, row_count, payload, expires_at) from stdin (format binary)`.writable()) as Writable;

@@ -4,7 +4,7 @@ import type { Vault } from '@quarry/vault';
 import { RUN_EVENTS_CHANNEL } from './chunk-format';
 import { RESULT_WINDOW_CHUNKS, waitForWindow } from './delivery-window';
 import { deleteHeldRunChunks, deleteRunChunks } from './expire-chunks';
-import { type ChunkContent, writeChunks } from './write-chunk';
+import { type ChunkContent, rowCountOf, writeChunks } from './write-chunk';
 
 /** What a write answers when its attempt no longer holds the run (a retry took it over). */
 export const RUN_SUPERSEDED: QuarryError = {
@@ -44,12 +44,18 @@ export function createResultWriter(
      * retry neither adds to nor deletes the retry's result (JOB-1).
      */
     attemptStartedAt?: Date;
+    /**
+     * The result is a run's: its first rows also set the run's row_count (the mark that rows went
+     * out, JOB-1), in the transaction that stores them.
+     */
+    recordFirstRows?: boolean;
   },
 ): ResultWriter {
   let seq = 0;
   // Row chunks this writer stored: while fewer than the window, the window has room whatever was
   // delivered, and is not counted (a small result's one chunk costs no statement for it).
   let rowChunks = 0;
+  let rowsRecorded = !input.recordFirstRows;
   const window = input.window ?? RESULT_WINDOW_CHUNKS;
   /** Stores chunks together (at most one of them a row chunk, or a value). */
   const writeTogether = async (contents: readonly ChunkContent[]): Promise<Result<void, QuarryError>> => {
@@ -65,6 +71,7 @@ export function createResultWriter(
     }
     // The readers are told at the commit, by the statement that checks the attempt still holds
     // the run; a reader that misses the news polls within a second.
+    const firstRows = rowsRecorded ? 0 : contents.reduce((sum, content) => sum + rowCountOf(content), 0);
     const stored = await writeChunks(deps.db, deps.vault, {
       workspaceId: input.workspaceId,
       runId: input.resultId,
@@ -73,10 +80,12 @@ export function createResultWriter(
       now: deps.now(),
       notifyChannel: RUN_EVENTS_CHANNEL,
       ...(input.attemptStartedAt ? { attemptStartedAt: input.attemptStartedAt } : {}),
+      ...(firstRows > 0 ? { firstRows } : {}),
     });
     if (!stored) return err(RUN_SUPERSEDED);
     seq += contents.length;
     rowChunks += rows;
+    if (firstRows > 0) rowsRecorded = true;
     return ok(undefined);
   };
   return {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_CHUNK_TTL_MS } from './chunk-format';
 import { deleteRunChunks, sweepExpiredChunks } from './expire-chunks';
 import { readNextChunk, readNextChunks } from './read-chunk';
+import { createResultWriter } from './result-writer';
 import { writeChunk, writeChunks } from './write-chunk';
 
 let database: TestDatabase;
@@ -201,5 +202,35 @@ describe('the results store', () => {
     } finally {
       await listening.unlisten();
     }
+  });
+
+  it("sets a run's row count with its first rows, in the transaction that stores them, and never again", async () => {
+    const runId = await newRun();
+    const startedAt = new Date(Date.now() - 1000);
+    await database.db.update(runs).set({ status: 'running', startedAt }).where(eq(runs.id, runId));
+    const deps = { db: database.db, sql: database.sql, vault, now: () => new Date() };
+    const rowCount = async () =>
+      (await database.db.select({ n: runs.rowCount }).from(runs).where(eq(runs.id, runId)))[0]?.n;
+    const writer = createResultWriter(deps, {
+      workspaceId,
+      resultId: runId,
+      attemptStartedAt: startedAt,
+      recordFirstRows: true,
+    });
+    expect((await writer.write({ kind: 'columns', columns: [] })).ok).toBe(true);
+    expect(await rowCount()).toBeNull();
+    expect((await writer.write([{ kind: 'rows', rows: [[1], [2]] }])).ok).toBe(true);
+    expect(await rowCount()).toBe(2);
+    expect((await writer.write({ kind: 'rows', rows: [[3], [4], [5]] })).ok).toBe(true);
+    expect(await rowCount()).toBe(2);
+
+    // A writer of no run's first rows (the cache's, say) leaves the count alone.
+    const other = await newRun();
+    await database.db.update(runs).set({ status: 'running', startedAt }).where(eq(runs.id, other));
+    const plain = createResultWriter(deps, { workspaceId, resultId: other, attemptStartedAt: startedAt });
+    expect((await plain.write({ kind: 'rows', rows: [[1]] })).ok).toBe(true);
+    expect(
+      (await database.db.select({ n: runs.rowCount }).from(runs).where(eq(runs.id, other)))[0]?.n,
+    ).toBeNull();
   });
 });

@@ -22,7 +22,7 @@ export type ChunkContent =
   | { kind: 'copy'; letters: string; text: Buffer; rowCount: number }
   | { kind: 'value'; json: string };
 
-const rowCountOf = (content: ChunkContent) => {
+export const rowCountOf = (content: ChunkContent): number => {
   switch (content.kind) {
     case 'columns':
     case 'value':
@@ -69,6 +69,8 @@ export async function writeChunks(
      */
     attemptStartedAt?: Date;
     notifyChannel?: string;
+    /** The run's row count to record, when these are its first rows (see copyChunksIn). */
+    firstRows?: number;
   },
 ): Promise<boolean> {
   const expiresAt = new Date(input.now.getTime() + RUN_CHUNK_TTL_MS);
@@ -85,6 +87,7 @@ export async function writeChunks(
   return copyChunksIn(db, chunks, {
     ...(input.attemptStartedAt ? { attemptStartedAt: input.attemptStartedAt } : {}),
     ...(input.notifyChannel ? { notifyChannel: input.notifyChannel } : {}),
+    ...(input.firstRows !== undefined ? { firstRows: input.firstRows } : {}),
   });
 }
 

@@ -199,6 +199,7 @@ class SharedSqlQuery {
           ...(reader.window?.chunks ? { window: reader.window.chunks } : {}),
           ...(reader.window?.abandonAfterMs ? { abandonAfterMs: reader.window.abandonAfterMs } : {}),
           ...(reader.attemptStartedAt ? { attemptStartedAt: reader.attemptStartedAt } : {}),
+          recordFirstRows: true,
         }),
         pending: Promise.resolve(),
         rowsWritten: false,
