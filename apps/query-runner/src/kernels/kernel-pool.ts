@@ -85,7 +85,8 @@ export type KernelPool = {
 
 type Kernel = {
   proc: KernelProcess;
-  state: 'starting' | 'idle' | 'busy' | 'dead';
+  /** `dying`: the host said it is exiting (`fatal`); no run may be handed to it any more. */
+  state: 'starting' | 'idle' | 'busy' | 'dying' | 'dead';
   /** What the kernel is waiting to hear about, if anything. */
   waiting: Waiting | undefined;
   sessionId: string | undefined;
@@ -181,6 +182,11 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
         if (k.sessionId === m.sessionId) free(k);
         return;
       case 'fatal':
+        // The host exits on its own soon (over its cap after a run, an isolate beyond recovery), but
+        // on a loaded machine "soon" is long enough for `free`/`dispatch` to hand it the next run,
+        // which it would then fail. Nothing more is given to it, and it is ended now.
+        if (k.state === 'idle' || k.state === 'busy') k.state = 'dying';
+        k.proc.kill(m.error);
         return;
     }
   };
@@ -231,7 +237,7 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
   };
 
   const free = (k: Kernel) => {
-    if (k.state === 'dead') return;
+    if (k.state === 'dead' || k.state === 'dying') return;
     k.sessionId = undefined;
     k.runId = undefined;
     k.state = 'idle';
@@ -255,6 +261,14 @@ export function createKernelPool(options: KernelPoolOptions): KernelPool {
     // A kernel a bomb left above its cap would fail the next run for the last one's doing: it is
     // replaced instead (its own watchdog would end it soon anyway).
     const rss = await k.proc.rssBytes();
+    // The kernel may have exited (or said it will) while its RSS was read. Its exit has then already
+    // settled everything it waited on, so waiting for its `opened` would hang this run for good: the
+    // run goes back to the front of the queue (no code of it ran, so this is no attempt).
+    if (k.state !== 'busy' || k.sessionId !== sessionId) {
+      queue.unshift(waiter);
+      dispatch();
+      return;
+    }
     if (rss !== null && rss > rssCapMb * 1024 * 1024) {
       log.warn(
         { pid: k.proc.pid, rssMb: Math.round(rss / 1024 / 1024) },
