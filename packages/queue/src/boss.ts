@@ -75,7 +75,18 @@ type ListeningDb = {
  * concurrent-runs bench counted 8.2 fetches per job, each a group-count query, on two runners of
  * five slots), of which one found the job.
  */
-export async function startQueue(url: string, options: { supervise?: boolean } = {}): Promise<Queue> {
+export async function startQueue(
+  url: string,
+  options: {
+    supervise?: boolean;
+    /**
+     * How often an idle slot fetches with no notification (5 s): only a backstop, should one be
+     * lost. Tests set it far out to prove a job reached its slot by a wake-up, not by the poll.
+     */
+    backstopPollSeconds?: number;
+  } = {},
+): Promise<Queue> {
+  const backstopPollSeconds = options.backstopPollSeconds ?? 5;
   const boss = new PgBoss({
     connectionString: url,
     schema: QUEUE_SCHEMA,
@@ -157,7 +168,7 @@ export async function startQueue(url: string, options: { supervise?: boolean } =
           batchSize: 1,
           localConcurrency: 1,
           // Notifications wake the slots (wakeOne); the poll is only a backstop, should one be lost.
-          pollingIntervalSeconds: 5,
+          pollingIntervalSeconds: backstopPollSeconds,
           ...(workOptions.groupConcurrency ? { groupConcurrency: workOptions.groupConcurrency } : {}),
         },
         async (jobs) => {
