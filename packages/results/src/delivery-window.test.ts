@@ -167,6 +167,7 @@ describe('the delivery window', () => {
       signal: controller.signal,
     });
     expect(outcome.ok).toBe(true);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Well before the 60 s a wait lasts when nothing ends it, with room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

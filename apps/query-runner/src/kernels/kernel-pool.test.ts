@@ -339,7 +339,8 @@ describe('a kernel that stops answering', () => {
       const t0 = performance.now();
       const r = await s.value.runCell({ cellId: 'c', code: 'return 1', inputs: {} });
       expect(r).toMatchObject({ ok: false, error: { code: 'kernel.timeout', details: { limit: 'wall' } } });
-      expect(performance.now() - t0).toBeLessThan(2000);
+      // Ended by the 300 ms wall limit, where a silent host would hold the cell for good.
+      expect(performance.now() - t0).toBeLessThan(10_000);
       s.value.release();
       await expectRecovered(pool, 1);
       expect(isAlive(pid)).toBe(false);

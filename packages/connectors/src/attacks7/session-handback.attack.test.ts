@@ -194,12 +194,13 @@ describe('which sessions come back to the pool', () => {
       setTimeout(() => controller.abort(), 200);
       const started = Date.now();
       const aborted = await runCopy(config, 'select count(*) from orders', {
-        ...runOptions(pool, { timeoutMs: 5_000 }),
+        // Far beyond the bound below: a query the abort did not reach would run this long.
+        ...runOptions(pool, { timeoutMs: 60_000 }),
         signal: controller.signal,
       });
       const took = Date.now() - started;
       expect(aborted.last).toMatchObject({ type: 'error', error: { code: 'run.cancelled' } });
-      expect(took).toBeLessThan(1_500);
+      expect(took).toBeLessThan(10_000);
     } finally {
       await locker`rollback`;
       locker.release();

@@ -244,7 +244,8 @@ describe.skipIf(!sshdAvailable(process.env.CI === 'true'))('openTunnel against a
     const started = performance.now();
     const timedOut = await openTunnel({ ...config, port: silent.port }, { allow: LOOPBACK, timeoutMs: 800 });
     expect(timedOut.ok || timedOut.error.code).toBe('ssh.timeout');
-    expect(performance.now() - started).toBeLessThan(3_000);
+    // Bounded by the 800 ms asked for, not waiting for good; with room for a loaded machine.
+    expect(performance.now() - started).toBeLessThan(10_000);
 
     const http = await listen((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
     const notSsh = await openTunnel(

@@ -103,12 +103,11 @@ describe('flattenTree', () => {
     expect(new Set(rows.map((row) => row.key)).size).toBe(rows.length);
   });
 
-  it('flattens 5,000 tables of an open schema quickly and draws nothing of folded ones', () => {
+  // How fast the browser stays with 5,000 tables is measured in Chromium (e2e/schema-browser), not here.
+  it('flattens 5,000 tables of an open schema and draws nothing of folded ones', () => {
     const tables = Array.from({ length: 5_000 }, (_, i) => table(`stb_${i}`, `table_${i}`));
     const big: BrowsedDatabase[] = [{ name: 'big', schemas: [{ name: 'public', tables }] }];
-    const started = performance.now();
     const rows = flattenTree(big, defaultExpanded(big), NO_COLUMNS);
-    expect(performance.now() - started).toBeLessThan(100);
     expect(rows).toHaveLength(5_002);
     expect(flattenTree(big, new Set([databaseKey('big')]), NO_COLUMNS)).toHaveLength(2);
   });
