@@ -111,7 +111,7 @@ describe('fairness between users', () => {
     } finally {
       await runner.stop();
     }
-  });
+  }, 180_000);
 
   it("keeps one user's running runs at the limit, the rest waiting in the queue, and runs them all", async () => {
     const owner = (
@@ -137,7 +137,7 @@ describe('fairness between users', () => {
     } finally {
       await runner.stop();
     }
-  });
+  }, 180_000);
 
   it("never runs more of one connection's queries at once than its limit, whoever started them", async () => {
     const ids: string[] = [];
@@ -163,5 +163,5 @@ describe('fairness between users', () => {
     } finally {
       await runner.stop();
     }
-  });
+  }, 180_000);
 });
