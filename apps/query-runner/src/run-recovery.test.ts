@@ -77,12 +77,12 @@ const finishesOf = (id: string) =>
 /** A serialization failure (40001): the database's doing, transient. */
 const SERIALIZATION_FAILURE = `do $$ begin raise exception 'could not serialize access' using errcode = '40001'; end $$`;
 
-/** The run's statement sleeping on the warehouse (executing, not merely parsed: the COPY path describes it first). */
-async function sleepsOf(runId: string): Promise<number> {
+/** The run's statements waiting on the test's advisory lock (executing, not merely parsed: the COPY path describes it first). */
+async function waitersOf(runId: string): Promise<number> {
   const [row] = await admin<{ n: number }[]>`
     select count(*)::int as n from pg_stat_activity
-    where application_name = ${`quarry-run:${runId}`} and state = 'active' and query like '%pg_sleep%'
-      and wait_event = 'PgSleep'`;
+    where application_name = ${`quarry-run:${runId}`} and state = 'active'
+      and wait_event_type = 'Lock' and wait_event = 'advisory'`;
   return row?.n ?? -1;
 }
 
@@ -155,14 +155,14 @@ describe('transient failures', () => {
 
 describe('an orphaned run (its runner died mid-run)', () => {
   it("cancels the earlier attempt's query on the warehouse through its sealed session key, then runs it again", async () => {
-    // The first attempt sleeps until `until`; a retry that starts after the cancel sleeps only what
-    // is left of it, so the run then succeeds with the retry's rows.
-    const until = new Date(Date.now() + 8000).toISOString();
-    const id = await queueRun(
-      `select 42 as answer from (select pg_sleep(greatest(0, extract(epoch from (timestamptz '${until}' - clock_timestamp()))))) s`,
-    );
+    // Each attempt waits on an advisory lock the test holds, so the first can end only by being
+    // cancelled: no clock decides it. The retry runs once the test lets go of the lock.
+    const gate = await admin.reserve();
+    const key = Math.floor(Math.random() * 2 ** 31);
+    await gate`select pg_advisory_lock(${key})`;
+    const id = await queueRun(`select 42 as answer from (select pg_advisory_xact_lock_shared(${key})) s`);
     const first = executeRun(deps, job(id), signal());
-    expect(await waitFor(async () => (await sleepsOf(id)) === 1, 10_000)).toBe(true);
+    expect(await waitFor(async () => (await waitersOf(id)) === 1, 30_000)).toBe(true);
     const held = await runRow(id);
     expect(held?.status).toBe('running');
     if (!held?.sessionKey) throw new Error('the running run has no session key');
@@ -175,19 +175,20 @@ describe('an orphaned run (its runner died mid-run)', () => {
     );
 
     // The queue's retry arrives while the run is still `running` (as after a lost heartbeat).
-    const retriedAt = Date.now();
     const retry = executeRun(deps, job(id), signal());
-    // The first attempt's query was cancelled on the server: its stream ends long before `until`.
+    // The first attempt's query was cancelled on the server: with the lock still held, nothing
+    // else could end it.
     await first;
-    expect(Date.now() - retriedAt).toBeLessThan(5000);
+    await gate`select pg_advisory_unlock(${key})`;
+    gate.release();
     await retry;
     const row = await runRow(id);
     expect(row).toMatchObject({ status: 'succeeded', rowCount: 1, sessionKey: null });
     // One finish only: the first attempt's own end (cancelled) found the run taken again.
     const finishes = await finishesOf(id);
     expect(finishes.map((f) => f.outcome)).toEqual(['success']);
-    expect(await sleepsOf(id)).toBe(0);
-  });
+    expect(await waitersOf(id)).toBe(0);
+  }, 90_000);
 });
 
 describe('handing back and giving up', () => {

@@ -11,7 +11,7 @@ import { dataDir, persistedSecret, root } from './paths';
 import { answers, dropDatabase, ensureDatabase, type Server, servesTls, startEmbedded } from './postgres';
 import { type DemoWarehouseTls, launchProduct, prepareProduct } from './product';
 import { printTestSummary } from './test-summary';
-import { exportsOf, startTlsTestServer, tlsTestEnv, writeTlsTestEnv } from './tls-test-server';
+import { startTlsTestServer, tlsTestEnv, writeTlsTestEnv } from './tls-test-server';
 
 const MACHINE_PG = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** The names the embedded server's certificate carries: what a demo connection may enter as its host. */
@@ -310,10 +310,10 @@ switch (command) {
     process.exit(await test(args));
     break;
   case 'tls-test-server': {
-    // For bare vitest runs: the TLS test server, left running, and its environment as exports.
+    // For bare vitest runs: the TLS test server, left running, and its environment in a 0600 file.
+    // Not on stdout: it holds the server's passwords and the client key, and terminals get logged.
     const server = await startTlsTestServer({ detached: true });
     const file = writeTlsTestEnv(server);
-    process.stdout.write(`${exportsOf(tlsTestEnv(server))}\n`);
     say(
       `the TLS test server stays up on port ${new URL(server.adminUrl).port}; its environment is in ${file} (source it)`,
     );

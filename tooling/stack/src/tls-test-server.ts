@@ -60,7 +60,7 @@ export function tlsTestEnv(server: TlsTestServer): Record<string, string> {
 }
 
 /** `export NAME='value'` lines a shell sources (values single-quoted; PEM spans lines). */
-export const exportsOf = (vars: Record<string, string>) =>
+const exportsOf = (vars: Record<string, string>) =>
   Object.entries(vars)
     .map(([name, value]) => `export ${name}='${value.replaceAll("'", "'\\''")}'`)
     .join('\n');
