@@ -29,7 +29,7 @@ let shared: SharedQueries;
 beforeAll(async () => {
   database = await createTestDatabase();
   warehouse = await createTestWarehouse({ orders: 10 });
-  admin = postgres(warehouse.adminUrl, { max: 2, onnotice: () => {} });
+  admin = postgres(warehouse.adminUrl, { max: 4, onnotice: () => {} });
   const loaded = loadVaultFromEnv({ QUARRY_MASTER_KEY: generateMasterKey() });
   if (!loaded.ok) throw new Error(loaded.error.message);
   vault = loaded.value;
@@ -128,22 +128,28 @@ function rowsOfText(text: string): string[][] {
  */
 async function watchWarehouse<T>(
   marker: string,
-  body: () => Promise<T>,
+  body: (look: () => Promise<number>) => Promise<T>,
 ): Promise<{ result: T; executions: { pid: number; app: string }[] }> {
   const seen = new Map<string, { pid: number; app: string }>();
   let watching = true;
+  /** Samples once; answers how many sessions run the statement now. */
+  const look = async () => {
+    const rows = await admin<{ pid: number; app: string; started: Date }[]>`
+      select pid, application_name as app, backend_start as started from pg_stat_activity
+      where query like ${`%${marker}%`} and state = 'active' and pid <> pg_backend_pid()
+        and datname = current_database()`;
+    for (const row of rows) seen.set(`${row.pid}:${row.started.getTime()}`, { pid: row.pid, app: row.app });
+    return rows.length;
+  };
   const sample = async () => {
     while (watching) {
-      const rows = await admin<{ pid: number; app: string; started: Date }[]>`
-        select pid, application_name as app, backend_start as started from pg_stat_activity
-        where query like ${`%${marker}%`} and state = 'active' and pid <> pg_backend_pid()`;
-      for (const row of rows) seen.set(`${row.pid}:${row.started.getTime()}`, { pid: row.pid, app: row.app });
+      await look();
       await new Promise((resolve) => setTimeout(resolve, 15));
     }
   };
   const sampling = sample();
   try {
-    const result = await body();
+    const result = await body(look);
     return { result, executions: [...seen.values()] };
   } finally {
     watching = false;
@@ -151,12 +157,59 @@ async function watchWarehouse<T>(
   }
 }
 
+/**
+ * An advisory lock the test holds: a statement that takes `gate.sql` waits on the warehouse until
+ * the test opens it, so whether every run joined before the first chunk went out is the test's
+ * doing, not a race against a sleep on a loaded machine.
+ */
+async function holdGate(): Promise<{ sql: string; open: () => Promise<void> }> {
+  const holder = await admin.reserve();
+  const key = Math.floor(Math.random() * 2 ** 31);
+  await holder`select pg_advisory_lock(${key})`;
+  let opened = false;
+  return {
+    sql: `pg_advisory_xact_lock_shared(${key})`,
+    open: async () => {
+      if (opened) return;
+      opened = true;
+      await holder`select pg_advisory_unlock(${key})`;
+      holder.release();
+    },
+  };
+}
+
+/**
+ * Opens the gate once `readers` runs read a query in flight and every query in flight waits at the
+ * gate on the warehouse, where `look` has seen it: none can end unseen.
+ */
+async function openGateWhenAllWait(
+  gate: { open: () => Promise<void> },
+  readers: number,
+  look: () => Promise<number>,
+): Promise<void> {
+  await waitForReaders(readers);
+  for (let i = 0; i < 3000 && (await look()) < shared.inFlight(); i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await gate.open();
+}
+
+/** Waits until `n` runs read a query in flight. */
+async function waitForReaders(n: number): Promise<void> {
+  for (let i = 0; i < 3000; i += 1) {
+    if (shared.readers() >= n) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${n} runs never read a query in flight (${shared.readers()} did)`);
+}
+
 /** Waits until a statement containing `marker` is active on the warehouse. */
 async function waitForActive(marker: string): Promise<void> {
   for (let i = 0; i < 400; i += 1) {
     const [row] = await admin<{ n: number }[]>`
       select count(*)::int as n from pg_stat_activity
-      where query like ${`%${marker}%`} and state = 'active' and pid <> pg_backend_pid()`;
+      where query like ${`%${marker}%`} and state = 'active' and pid <> pg_backend_pid()
+        and datname = current_database()`;
     if (row?.n) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -167,17 +220,21 @@ const activeCount = async (marker: string): Promise<number> =>
   (
     await admin<{ n: number }[]>`
       select count(*)::int as n from pg_stat_activity
-      where query like ${`%${marker}%`} and state = 'active' and pid <> pg_backend_pid()`
+      where query like ${`%${marker}%`} and state = 'active' and pid <> pg_backend_pid()
+        and datname = current_database()`
   )[0]?.n ?? 0;
 
 describe('identical runs in flight share one warehouse query (issue 11 point 3)', () => {
   it('runs five identical runs of three readers as one warehouse query, and each run gets every row', async () => {
-    const sql = 'select pg_sleep(0.5) as shared_five, n from generate_series(1, 3) n';
+    const gate = await holdGate();
+    const sql = `select ${gate.sql} as shared_five, n from generate_series(1, 3) n`;
     const owners: Role[] = ['editor', 'manager', 'admin', 'editor', 'manager'];
     const ids = await Promise.all(owners.map((owner) => queueRun(sql, { owner })));
-    const { executions } = await watchWarehouse('shared_five', () =>
-      Promise.all(ids.map((id) => executeRun(deps, job(id), new AbortController().signal))),
-    );
+    const { executions } = await watchWarehouse('shared_five', async (look) => {
+      const all = Promise.all(ids.map((id) => executeRun(deps, job(id), new AbortController().signal)));
+      await openGateWhenAllWait(gate, 5, look);
+      return all;
+    });
 
     expect(executions).toHaveLength(1);
     // The session is named for the run that opened it: one of the five.
@@ -192,16 +249,19 @@ describe('identical runs in flight share one warehouse query (issue 11 point 3)'
   });
 
   it('does not share between runs whose bound values or SQL differ, and shares among those that match', async () => {
-    const sql = 'select pg_sleep(0.5) as shared_params, n, $1::text as p from generate_series(1, 2) n';
+    const gate = await holdGate();
+    const sql = `select ${gate.sql} as shared_params, n, $1::text as p from generate_series(1, 2) n`;
     const a1 = await queueRun(sql, { params: ['a'] });
     const a2 = await queueRun(sql, { params: ['a'], owner: 'manager' });
     const b = await queueRun(sql, { params: ['b'] });
     // The same statement in other words is another query (the SQL is keyed as it runs).
     const other = await queueRun(sql.replace('as p', 'as "p"'), { params: ['a'] });
     const all = [a1, a2, b, other];
-    const { executions } = await watchWarehouse('shared_params', () =>
-      Promise.all(all.map((id) => executeRun(deps, job(id), new AbortController().signal))),
-    );
+    const { executions } = await watchWarehouse('shared_params', async (look) => {
+      const ran = Promise.all(all.map((id) => executeRun(deps, job(id), new AbortController().signal)));
+      await openGateWhenAllWait(gate, 4, look);
+      return ran;
+    });
 
     expect(executions).toHaveLength(3);
     for (const [id, p] of [
@@ -224,15 +284,18 @@ describe('identical runs in flight share one warehouse query (issue 11 point 3)'
       .set({ canViewResults: ['grp_nobody'], canQuery: ['grp_nobody'] })
       .where(eq(connections.id, fixture.connectionId));
     try {
-      const sql = 'select pg_sleep(0.5) as shared_gate, n from generate_series(1, 3) n';
+      const gate = await holdGate();
+      const sql = `select ${gate.sql} as shared_gate, n from generate_series(1, 3) n`;
       const first = await queueRun(sql, { owner: 'admin' });
       const refused = await queueRun(sql, { owner: 'editor' });
       const second = await queueRun(sql, { owner: 'admin' });
-      const { executions } = await watchWarehouse('shared_gate', () =>
-        Promise.all(
+      const { executions } = await watchWarehouse('shared_gate', async (look) => {
+        const ran = Promise.all(
           [first, refused, second].map((id) => executeRun(deps, job(id), new AbortController().signal)),
-        ),
-      );
+        );
+        await openGateWhenAllWait(gate, 2, look);
+        return ran;
+      });
 
       expect(executions).toHaveLength(1);
       expect(executions[0]?.app).not.toBe(`quarry-run:${refused}`);
@@ -253,7 +316,8 @@ describe('identical runs in flight share one warehouse query (issue 11 point 3)'
   });
 
   it('keeps the query running for the others when the run that opened it is cancelled', async () => {
-    const sql = 'select pg_sleep(1) as shared_cancel_one, n from generate_series(1, 3) n';
+    const gate = await holdGate();
+    const sql = `select ${gate.sql} as shared_cancel_one, n from generate_series(1, 3) n`;
     const opener = await queueRun(sql);
     const [a, b] = [await queueRun(sql, { owner: 'manager' }), await queueRun(sql, { owner: 'admin' })];
     const cancelOpener = new AbortController();
@@ -262,12 +326,13 @@ describe('identical runs in flight share one warehouse query (issue 11 point 3)'
       await waitForActive('shared_cancel_one');
       // Both arrive while the query runs and has released nothing: they read it.
       const others = Promise.all([a, b].map((id) => executeRun(deps, job(id), new AbortController().signal)));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitForReaders(3);
       cancelOpener.abort();
       await opened;
       // The opener ended cancelled; its query goes on for the two others.
       expect(await runRow(opener)).toMatchObject({ status: 'cancelled', error: { code: 'run.cancelled' } });
       expect(await activeCount('shared_cancel_one')).toBe(1);
+      await gate.open();
       await others;
     });
 
@@ -290,7 +355,7 @@ describe('identical runs in flight share one warehouse query (issue 11 point 3)'
       const rest = ids
         .slice(1)
         .map((id, i) => executeRun(deps, job(id), (controllers[i + 1] as AbortController).signal));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitForReaders(3);
       (controllers[0] as AbortController).abort();
       (controllers[1] as AbortController).abort();
       await first;
@@ -313,20 +378,22 @@ describe('identical runs in flight share one warehouse query (issue 11 point 3)'
 
   it("pauses the shared read for a slow reader's full window without losing rows for the fast one", async () => {
     const total = 100_000;
-    // The pause holds the first chunk back until both runs read the query.
-    const sql = `with pause as materialized (select 1 as one from pg_sleep(1)) select n as shared_slow, repeat('x', 20) as pad from pause, generate_series(1, ${total}) n`;
+    // The gate holds the first chunk back until both runs read the query.
+    const gate = await holdGate();
+    const sql = `with pause as materialized (select 1 as one from ${gate.sql}) select n as shared_slow, repeat('x', 20) as pad from pause, generate_series(1, ${total}) n`;
     const fast = await queueRun(sql, { rowLimit: 1_000_000 });
     const slow = await queueRun(sql, { owner: 'manager', rowLimit: 1_000_000 });
     const window = 2;
     const windowed = { ...deps, resultWindow: { chunks: window } };
     let finished = false;
     let slowPeak = 0;
-    const { executions, result } = await watchWarehouse('shared_slow', async () => {
+    const { executions, result } = await watchWarehouse('shared_slow', async (look) => {
       const running = Promise.all(
         [fast, slow].map((id) => executeRun(windowed, job(id), new AbortController().signal)),
       ).finally(() => {
         finished = true;
       });
+      await openGateWhenAllWait(gate, 2, look);
       const [fastRead, slowRead] = await Promise.all([
         readAll(fast, 0, () => finished),
         readAll(
@@ -365,11 +432,12 @@ describe('identical runs in flight share one warehouse query (issue 11 point 3)'
 
   it('ends a run nobody reads as abandoned, alone: the query goes on for the run that is read', async () => {
     const total = 60_000;
-    const sql = `with pause as materialized (select 1 as one from pg_sleep(1)) select n as shared_abandon from pause, generate_series(1, ${total}) n`;
+    const gate = await holdGate();
+    const sql = `with pause as materialized (select 1 as one from ${gate.sql}) select n as shared_abandon from pause, generate_series(1, ${total}) n`;
     const read = await queueRun(sql, { rowLimit: 1_000_000 });
     const unread = await queueRun(sql, { owner: 'manager', rowLimit: 1_000_000 });
     let finished = false;
-    const { executions, result } = await watchWarehouse('shared_abandon', async () => {
+    const { executions, result } = await watchWarehouse('shared_abandon', async (look) => {
       const running = Promise.all([
         executeRun({ ...deps, resultWindow: { chunks: 2 } }, job(read), new AbortController().signal),
         // Its window fills and nobody empties it: after half a second it is abandoned.
@@ -381,6 +449,7 @@ describe('identical runs in flight share one warehouse query (issue 11 point 3)'
       ]).finally(() => {
         finished = true;
       });
+      await openGateWhenAllWait(gate, 2, look);
       const got = await readAll(read, 0, () => finished);
       await running;
       return got;
@@ -395,19 +464,19 @@ describe('identical runs in flight share one warehouse query (issue 11 point 3)'
   });
 
   it('lets a refresh read only a query opened after it was taken, never an older one', async () => {
-    const sql = 'select pg_sleep(1) as shared_refresh, n from generate_series(1, 2) n';
+    const gate = await holdGate();
+    const sql = `select ${gate.sql} as shared_refresh, n from generate_series(1, 2) n`;
     const older = await queueRun(sql);
     const refresh = await queueRun(sql, { refresh: true, owner: 'manager' });
     const later = await queueRun(sql, { owner: 'admin' });
-    const { executions } = await watchWarehouse('shared_refresh', async () => {
+    const { executions } = await watchWarehouse('shared_refresh', async (look) => {
       const first = executeRun(deps, job(older), new AbortController().signal);
       await waitForActive('shared_refresh');
       const fresh = executeRun(deps, job(refresh), new AbortController().signal);
-      for (let i = 0; i < 200 && (await activeCount('shared_refresh')) < 2; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitForReaders(2);
       // A run after the refresh may read the refresh's query: its rows are computed after both asked.
       const after = executeRun(deps, job(later), new AbortController().signal);
+      await openGateWhenAllWait(gate, 3, look);
       await Promise.all([first, fresh, after]);
     });
 
@@ -427,13 +496,16 @@ describe('identical runs in flight share one warehouse query (issue 11 point 3)'
     try {
       const entries = async () => (await database.db.select().from(resultCacheEntries)).length;
       const before = await entries();
-      const sql = 'select pg_sleep(0.5) as shared_cached, n from generate_series(1, 3) n';
+      const gate = await holdGate();
+      const sql = `select ${gate.sql} as shared_cached, n from generate_series(1, 3) n`;
       const ids = await Promise.all(
         (['editor', 'manager', 'admin'] as const).map((owner) => queueRun(sql, { owner })),
       );
-      const { executions } = await watchWarehouse('shared_cached', () =>
-        Promise.all(ids.map((id) => executeRun(deps, job(id), new AbortController().signal))),
-      );
+      const { executions } = await watchWarehouse('shared_cached', async (look) => {
+        const ran = Promise.all(ids.map((id) => executeRun(deps, job(id), new AbortController().signal)));
+        await openGateWhenAllWait(gate, 3, look);
+        return ran;
+      });
       expect(executions).toHaveLength(1);
       expect(await entries()).toBe(before + 1);
       // The next run of it is served from that entry.

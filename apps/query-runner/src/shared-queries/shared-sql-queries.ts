@@ -78,11 +78,13 @@ export type SharedQueries = {
   ): Promise<SharedRunOutcome>;
   /** Warehouse queries in flight, joinable or not. */
   inFlight(): number;
+  /** Runs reading a query in flight (its opener and every run that joined it). */
+  readers(): number;
 };
 
 export function createSharedQueries(): SharedQueries {
   const joinable = new Map<string, SharedSqlQuery>();
-  let inFlight = 0;
+  const live = new Set<SharedSqlQuery>();
   return {
     async run(deps, input) {
       const found = input.key === null ? undefined : joinable.get(input.key);
@@ -108,13 +110,14 @@ export function createSharedQueries(): SharedQueries {
       if (key !== null) joinable.set(key, query);
       // The opener reads first, then the query starts: no chunk can go out before it is attached.
       const outcome = query.attach(deps, input.reader);
-      inFlight += 1;
+      live.add(query);
       void query.start(input.open).finally(() => {
-        inFlight -= 1;
+        live.delete(query);
       });
       return { outcome: await outcome, attachedTo: null };
     },
-    inFlight: () => inFlight,
+    inFlight: () => live.size,
+    readers: () => [...live].reduce((sum, query) => sum + query.readerCount, 0),
   };
 }
 
@@ -166,6 +169,10 @@ class SharedSqlQuery {
   private readonly releases: (Promise<void> | undefined)[] = [];
   /** The runs that ever attached. */
   private readonly runIds = new Set<string>();
+
+  get readerCount(): number {
+    return this.readers.size;
+  }
 
   /** Whether `runId` reads (or read) this query. */
   reads(runId: string): boolean {
