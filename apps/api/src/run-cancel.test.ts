@@ -40,8 +40,9 @@ const activeQueriesOf = async (runId: string) =>
 /** Waits until the run's query is running on the server (`true`) or gone from it (`false`). */
 const serverRuns = (runId: string, running: boolean) =>
   until(
+    // Far under the minute each query sleeps, with room for a loaded machine.
     async () => (await activeQueriesOf(runId)).length > 0 === running || undefined,
-    10_000,
+    30_000,
     running ? 'the query never started on the server' : 'the query still runs on the server',
   );
 
@@ -70,7 +71,7 @@ describe('cancelling a run reaches the database server', () => {
     await serverRuns(result.run.id, false);
     const gone = performance.now() - cancelledAt;
     console.info(`cancel → query gone from pg_stat_activity in ${Math.round(gone)} ms`);
-    expect(gone).toBeLessThan(10_000);
+    expect(gone).toBeLessThan(30_000);
     expect(await readAll(result.rows)).toEqual({ count: 0, code: 'run.cancelled' });
     const summary = await client.api.runs.get.query({ runId: result.run.id });
     expect(summary).toMatchObject({ status: 'cancelled', error: { code: 'run.cancelled' } });

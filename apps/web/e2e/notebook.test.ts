@@ -315,5 +315,5 @@ describe.runIf(browserAvailable)('the notebook in real Chromium', () => {
     await shot(page, 'notebook-cache-badge');
     await callApi(page, 'connections.setCachePolicy', { connectionId: demo?.id, ttlSeconds: null });
     await page.close();
-  });
+  }, 180_000);
 });

@@ -417,7 +417,9 @@ describe('CONN-3: what an Editor learns from Test connection', () => {
       expect(results[0]?.a).toMatchObject({ ok: false, quarry: 'connections.test_failed' });
       const times = results.map((r) => r.ms);
       expect(Math.min(...times), summary).toBeGreaterThanOrEqual(11_900);
-      expect(Math.max(...times) - Math.min(...times), summary).toBeLessThan(1_500);
+      // Unpadded, a closed port answers in milliseconds and a silent one at the 12 s limit; the
+      // spread allowed is a third of that, room for a loaded machine's scheduling, not a signal.
+      expect(Math.max(...times) - Math.min(...times), summary).toBeLessThan(4_000);
     } finally {
       await http.close();
       await silent.close();

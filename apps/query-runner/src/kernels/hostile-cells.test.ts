@@ -5,6 +5,7 @@ import {
   expectNeighbourServed,
   expectRecovered,
   longestStall,
+  MAX_HOST_CPU_MS,
   MAX_STALL_MS,
   runOnce,
   startTestPool,
@@ -174,15 +175,18 @@ describe.each([
   ['values that try to run code while being copied', HOSTILE_VALUES],
 ])('hostile cells: %s', (_group, cases) => {
   it.each(cases)('ends %s in a typed error while another run completes', async (_name, code, expected) => {
-    const { value: hostile, stallMs } = await longestStall(
-      Promise.all([runOnce(pool, code), expectNeighbourServed(pool)]).then(([r]) => r),
-    );
+    const {
+      value: hostile,
+      stallMs,
+      hostCpuMs,
+    } = await longestStall(Promise.all([runOnce(pool, code), expectNeighbourServed(pool)]).then(([r]) => r));
     expect(hostile.ok).toBe(false);
     if (hostile.ok) return;
     expect(expected).toContain(hostile.error.code);
     // The user sees a message of the cell's own making or ours, never a host stack.
     expect(hostile.error.message).not.toMatch(/node:internal|isolated-vm|kernel-host|run-cell|\/work\//);
     expect(stallMs).toBeLessThan(MAX_STALL_MS);
+    expect(hostCpuMs).toBeLessThan(MAX_HOST_CPU_MS);
     await expectRecovered(pool, 2);
     await expectNeighbourServed(pool);
   });
@@ -258,11 +262,16 @@ describe('allocation bombs that get past the isolate’s memory limit', () => {
     ],
   ])('ends %s with kernel.out_of_memory, and the kernel is back under its cap', async (_name, code) => {
     const before = (await roomy.memory()).kernels.map((k) => k.pid);
-    const { value: r, stallMs } = await longestStall(
+    const {
+      value: r,
+      stallMs,
+      hostCpuMs,
+    } = await longestStall(
       Promise.all([runOnce(roomy, code), expectNeighbourServed(roomy)]).then(([x]) => x),
     );
     expect(r).toMatchObject({ ok: false, error: { code: 'kernel.out_of_memory' } });
     expect(stallMs).toBeLessThan(MAX_STALL_MS);
+    expect(hostCpuMs).toBeLessThan(MAX_HOST_CPU_MS);
     await expectRecovered(roomy, 2);
     // Either disposing the isolate brought the process back under its cap, or the process went
     // (V8's own abort, or the watchdog's exit) and was replaced with a log line.

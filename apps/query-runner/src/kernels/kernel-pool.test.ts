@@ -5,6 +5,7 @@ import {
   expectNeighbourServed,
   expectRecovered,
   longestStall,
+  MAX_HOST_CPU_MS,
   MAX_STALL_MS,
   runOnce,
   startTestPool,
@@ -238,12 +239,17 @@ describe('the kernel pool', () => {
     const running = s.value.runCell({ cellId: 'c', code: 'await new Promise(() => {});', inputs: {} });
     await new Promise((r) => setTimeout(r, 200));
     if (pid) process.kill(pid, 'SIGKILL');
-    const { value: r, stallMs } = await longestStall(Promise.all([running, expectNeighbourServed(pool)]));
+    const {
+      value: r,
+      stallMs,
+      hostCpuMs,
+    } = await longestStall(Promise.all([running, expectNeighbourServed(pool)]));
     expect(r[0]).toMatchObject({
       ok: false,
       error: { code: 'kernel.crashed', kind: 'system', details: { signal: 'SIGKILL' } },
     });
     expect(stallMs).toBeLessThan(MAX_STALL_MS);
+    expect(hostCpuMs).toBeLessThan(MAX_HOST_CPU_MS);
     // The run's session is over: a second cell is refused, not run on the replacement.
     expect(await s.value.runCell({ cellId: 'd', code: 'return 1', inputs: {} })).toMatchObject({
       ok: false,

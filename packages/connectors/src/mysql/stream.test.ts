@@ -187,11 +187,14 @@ describe.skipIf(!url)('streamMysql', () => {
     const started = Date.now();
     controller.abort();
     const events = await pending;
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Far under the minute the statement sleeps, with room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(errorOf(events).code).toBe('run.cancelled');
     // The server-side statement is gone, not merely left unread (a killed thread takes a moment
     // to leave PROCESSLIST; SLEEP(60) would hold it for a minute).
-    expect(await waitFor(async () => (await running(`/* quarry:${tag} */%`)).length === 0, 2000)).toBe(true);
+    expect(await waitFor(async () => (await running(`/* quarry:${tag} */%`)).length === 0, 10_000)).toBe(
+      true,
+    );
   });
 
   it('kills the session when the cancel reached the server before the statement did', async () => {
@@ -234,7 +237,10 @@ describe.skipIf(!url)('streamMysql', () => {
     // Past the moment the held-back statement reached the server: SLEEP does not notice a closed
     // socket, so without the session's kill it would be running its minute now.
     await new Promise((resolve) => setTimeout(resolve, 800));
-    expect(await running(`/* quarry:${tag} */%`)).toEqual([]);
+    // A killed thread may take a moment to leave PROCESSLIST; a SLEEP left running stays a minute.
+    expect(await waitFor(async () => (await running(`/* quarry:${tag} */%`)).length === 0, 10_000)).toBe(
+      true,
+    );
   });
 
   it('cancels while the reader holds a batch, and stops the server', async () => {

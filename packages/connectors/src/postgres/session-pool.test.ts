@@ -15,7 +15,7 @@ let pool: PostgresSessionPool;
 
 beforeAll(async () => {
   warehouse = await createTestWarehouse({ orders: 2_000 });
-  admin = postgres(warehouse.adminUrl, { max: 2, onnotice: () => {} });
+  admin = postgres(warehouse.adminUrl, { max: 3, onnotice: () => {} });
   config = { ...warehouse.settings, password: warehouse.reader.password };
 }, 60_000);
 
@@ -123,7 +123,11 @@ describe('the warehouse session pool', () => {
     const tag = 'quarry-run:run_named';
     let during: { application_name: string } | null = null;
     let pid = -1;
-    const stream = streamPostgresCopy(config, 'select pg_sleep(0.3), 1', [], {
+    // The run waits on a lock the test holds, so it is still running whenever the test looks.
+    const holder = await admin.reserve();
+    const gateKey = 424243;
+    await holder`select pg_advisory_lock(${gateKey})`;
+    const stream = streamPostgresCopy(config, `select pg_advisory_xact_lock_shared(${gateKey}), 1`, [], {
       ...defaults(),
       tag,
       onSession: async (key) => {
@@ -132,9 +136,15 @@ describe('the warehouse session pool', () => {
     });
     const events: PassthroughEvent[] = [];
     const watching = (async () => {
-      while (pid < 0) await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setTimeout(r, 150));
-      during = await backend(pid);
+      try {
+        while (pid < 0 || (await backend(pid))?.state !== 'active') {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        during = await backend(pid);
+      } finally {
+        await holder`select pg_advisory_unlock(${gateKey})`;
+        holder.release();
+      }
     })();
     for await (const event of stream) events.push(event);
     await watching;
