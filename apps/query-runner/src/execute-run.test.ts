@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createPostgresSessionPool } from '@quarry/connectors';
 import { parseRowBatch } from '@quarry/contracts';
 import { newId } from '@quarry/db';
@@ -173,22 +174,20 @@ describe('executing a run', () => {
   });
 
   it('cancels the query on the database server when the job is aborted', async () => {
-    const id = await queueRun('select pg_sleep(30)');
+    // A marker of this test's own: the runner wraps the SQL in a COPY, and other files run their
+    // own `pg_sleep(30)` on the same server.
+    const text = `pg_sleep(30) as aborted_${randomUUID().slice(0, 8)}`;
+    const id = await queueRun(`select ${text}`);
     const controller = new AbortController();
     const running = executeRun(deps, job(id), controller.signal);
     const admin = (await import('postgres')).default(warehouse.adminUrl, { max: 1 });
     try {
-      for (let i = 0; i < 100; i += 1) {
-        const active =
-          await admin`select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'`;
-        if (active[0]?.n) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitForActive(admin, text);
       controller.abort();
       await running;
       expect(await runRow(id)).toMatchObject({ status: 'cancelled', error: { code: 'run.cancelled' } });
       const left =
-        await admin`select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(30)' and state = 'active'`;
+        await admin`select count(*)::int as n from pg_stat_activity where query like ${`%${text}%`} and state = 'active' and pid <> pg_backend_pid()`;
       expect(left[0]?.n).toBe(0);
     } finally {
       await admin.end();
@@ -198,7 +197,7 @@ describe('executing a run', () => {
 
 /** Waits until `text` runs on the warehouse (as it is, or inside the COPY the runner wraps it in). */
 async function waitForActive(admin: import('postgres').Sql, text: string): Promise<void> {
-  for (let i = 0; i < 200; i += 1) {
+  for (let i = 0; i < 600; i += 1) {
     const active =
       await admin`select count(*)::int as n from pg_stat_activity where query like ${`%${text}%`} and state = 'active' and pid <> pg_backend_pid()`;
     if (active[0]?.n) return;
@@ -217,8 +216,10 @@ describe('warehouse sessions kept between runs', () => {
       );
       await executeRun(kept, job(first), signal());
       expect(await runRow(first)).toMatchObject({ status: 'succeeded', rowCount: 1 });
-      for (let i = 0; i < 100 && sessions.stats().idle === 0; i += 1)
+      // The session comes back after its reset, in the background.
+      for (let i = 0; i < 1500 && sessions.stats().idle === 0; i += 1)
         await new Promise((r) => setTimeout(r, 10));
+      expect(sessions.stats().idle).toBe(1);
 
       const second = await queueRun(
         "select coalesce(current_setting('quarry.left_behind', true), '') as s, pg_backend_pid() as pid",

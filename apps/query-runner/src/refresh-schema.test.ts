@@ -188,7 +188,7 @@ describe('refreshing a schema', () => {
       await blocker.begin(async (tx) => {
         await tx`lock table schema_tables in access exclusive mode`;
         running = refresh(id);
-        const deadline = Date.now() + 10_000;
+        const deadline = Date.now() + 40_000;
         let seen = await refreshRow(id);
         while (
           !(

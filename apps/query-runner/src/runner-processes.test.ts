@@ -152,7 +152,7 @@ const holder = (runners: Runner[], runId: string) =>
 // Each test starts real runner processes (seconds each on a loaded machine) and then waits on
 // the queue's own clock: a minute to notice a dead runner is the requirement under test, so the
 // test as a whole needs more than the file's default minute.
-describe('two runner processes sharing one queue', { timeout: 180_000 }, () => {
+describe('two runner processes sharing one queue', { timeout: 300_000 }, () => {
   it('notices a runner killed mid-run within a minute, cancels its warehouse query, and fails the run with the reason when rows had gone out', async () => {
     const runners = [await startRunner(), await startRunner()];
     // Five thousand rows go out (more than the server's or the driver's buffers hold back, fewer

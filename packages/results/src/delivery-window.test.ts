@@ -127,25 +127,36 @@ describe('the delivery window', () => {
 
   it('counts a slow reader who keeps taking chunks as reading, however long the whole takes', async () => {
     const runId = await newRun();
-    const writer = writerFor(runId, { abandonAfterMs: 500 });
+    const writer = writerFor(runId, { abandonAfterMs: 5_000 });
     await writer.write({ kind: 'columns', columns: [] });
-    // The reader takes one chunk every 150 ms: slower than the writer, faster than abandonment.
-    let next = 1;
+    // The reader takes the oldest chunk waiting every 150 ms: slower than the writer, faster than
+    // abandonment. It takes only chunks that exist (one tick at a time), so a slow write never
+    // makes it skip one. The whole run lasts well past abandonAfterMs.
+    let taking = false;
     const reader = setInterval(() => {
-      void deliverChunk(database.sql, { resultId: runId, seq: next });
-      next += 1;
+      if (taking) return;
+      taking = true;
+      void (async () => {
+        const [oldest] = await database.sql<{ seq: number | null }[]>`
+          select min(seq)::int as seq from run_chunks where run_id = ${runId} and seq > 0`;
+        if (oldest?.seq != null) await deliverChunk(database.sql, { resultId: runId, seq: oldest.seq });
+      })().finally(() => {
+        taking = false;
+      });
     }, 150);
     let peak = 0;
+    const started = Date.now();
     try {
-      for (let n = 1; n <= RESULT_WINDOW_CHUNKS + 6; n += 1) {
+      for (let n = 1; n <= RESULT_WINDOW_CHUNKS + 45; n += 1) {
         expect((await writer.write(copyChunk(n))).ok).toBe(true);
         peak = Math.max(peak, await undeliveredChunks(database.db, runId));
       }
     } finally {
       clearInterval(reader);
     }
+    expect(Date.now() - started).toBeGreaterThan(5_000);
     expect(peak).toBeLessThanOrEqual(RESULT_WINDOW_CHUNKS);
-  });
+  }, 60_000);
 
   it('ends a wait at once when the run is cancelled', async () => {
     const runId = await newRun();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseRowBatch, type RunEvent } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { createQuarryClient } from '@quarry/sdk';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiWithRunner, startApiWithRunner } from '../testing/start-api-with-runner';
 import { until } from '../testing/until';
@@ -163,25 +164,48 @@ describe('JS cells reaching for cells they do not name', () => {
       name: 'reader',
       source: 'return slow',
     });
+    // The upstream SQL waits on a lock the test holds, so the revoke lands while it reads, however
+    // slow the machine: it was a 2 s sleep that a stalled test process could outlast.
+    const gate = postgres(stack.warehouse.adminUrl, { max: 2, onnotice: () => {} });
+    const holder = await gate.reserve();
+    const key = Math.floor(Math.random() * 2 ** 31);
+    await holder`select pg_advisory_lock(${key})`;
     await client.api.projects.updateCell.mutate({
       projectId,
       cellId: slow.id,
-      source: "select pg_sleep(2), 'the secret row' as secret",
+      source: `select 'the secret row' as secret from (select pg_advisory_xact_lock_shared(${key})) s`,
     });
     const run = await client.api.runs.start.mutate({ projectId, cellId: reader.id, source: 'return slow' });
-    await until(
-      async () => {
-        const [r] = await sql<{ status: string }[]>`select status from runs where id = ${run.id}`;
-        if (r?.status === 'queued') return undefined;
-        return r?.status;
-      },
-      20_000,
-      'the JS run did not start',
-    ).then((status) => expect(status).toBe('running'));
-    // A group nobody is in: the Editor no longer has Can query nor Can view results on it.
-    const group = newId('group');
-    await sql`insert into groups (id, workspace_id, name) values (${group}, ${stack.fixture.workspaceId}, ${`g ${group}`})`;
-    await sql`update connections set can_query = ${[group]}, can_view_results = ${[group]} where id = ${restricted}`;
+    try {
+      await until(
+        async () => {
+          const [r] = await sql<{ status: string }[]>`select status from runs where id = ${run.id}`;
+          if (r?.status === 'queued') return undefined;
+          return r?.status;
+        },
+        20_000,
+        'the JS run did not start',
+      ).then((status) => expect(status).toBe('running'));
+      // The upstream query is on the warehouse, reading (held at the lock).
+      await until(
+        async () => {
+          const [w] = await gate<{ n: number }[]>`
+            select count(*)::int as n from pg_stat_activity
+            where query like '%the secret row%' and wait_event_type = 'Lock' and pid <> pg_backend_pid()`;
+          return w?.n ? true : undefined;
+        },
+        20_000,
+        'the upstream query never reached the warehouse',
+      );
+      // A group nobody is in: the Editor no longer has Can query nor Can view results on it.
+      const group = newId('group');
+      await sql`insert into groups (id, workspace_id, name) values (${group}, ${stack.fixture.workspaceId}, ${`g ${group}`})`;
+      await sql`update connections set can_query = ${[group]}, can_view_results = ${[group]} where id = ${restricted}`;
+    } finally {
+      await holder`select pg_advisory_unlock(${key})`;
+      holder.release();
+      await gate.end();
+    }
     await until(
       async () => {
         const [r] = await sql<{ status: string }[]>`select status from runs where id = ${run.id}`;

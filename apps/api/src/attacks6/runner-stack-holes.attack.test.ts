@@ -73,10 +73,9 @@ describe('runs.events over GET (AUTH-5: a GET has no side effects)', () => {
       source: 'select 1 as one',
     });
     // Finished, its chunks waiting for their reader.
-    for (let i = 0; i < 100; i += 1) {
-      if ((await client.api.runs.get.query({ runId: run.id })).status === 'succeeded') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await expect
+      .poll(async () => (await client.api.runs.get.query({ runId: run.id })).status, { timeout: 30_000 })
+      .toBe('succeeded');
     const count = async () =>
       (
         await stack.database.sql<

@@ -72,7 +72,8 @@ beforeAll(async () => {
     ],
     { stdio: 'ignore' },
   );
-  const deadline = Date.now() + 20_000;
+  // A fresh mariadbd initialises its data directory first; a loaded machine takes its time.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const outcome = await run(config({ sslMode: 'disable' }));
     if (!('code' in outcome)) break;
@@ -80,7 +81,7 @@ beforeAll(async () => {
       throw new Error(`the TLS test server did not start: ${JSON.stringify(outcome)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   server?.kill('SIGTERM');

@@ -307,9 +307,10 @@ describe('streamPostgres', () => {
       const events = await done;
 
       expect(errorOf(events)).toMatchObject({ code: 'run.cancelled', kind: 'user', transient: false });
-      expect(Date.now() - abortedAt).toBeLessThan(5000);
-      expect(await waitFor(async () => (await activeSleeps()) === 0, 2000)).toBe(true);
-    });
+      // Far under the 30 s the query sleeps, with room for a loaded machine.
+      expect(Date.now() - abortedAt).toBeLessThan(15_000);
+      expect(await waitFor(async () => (await activeSleeps()) === 0, 10_000)).toBe(true);
+    }, 60_000);
 
     it('stops streaming with run.cancelled when the signal aborts between two batches', async () => {
       const controller = new AbortController();
