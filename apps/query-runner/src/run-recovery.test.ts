@@ -4,9 +4,11 @@ import {
   createTestDatabase,
   createTestWarehouse,
   createWorkspaceFixture,
+  holdAdvisoryGate,
   type TestDatabase,
   type TestWarehouse,
   type WorkspaceFixture,
+  waitingAt,
 } from '@quarry/db/testing';
 import { LOOPBACK_ALLOW_LIST } from '@quarry/net-policy';
 import { type Queue, startQueue } from '@quarry/queue';
@@ -76,15 +78,6 @@ const finishesOf = (id: string) =>
 
 /** A serialization failure (40001): the database's doing, transient. */
 const SERIALIZATION_FAILURE = `do $$ begin raise exception 'could not serialize access' using errcode = '40001'; end $$`;
-
-/** The run's statements waiting on the test's advisory lock (executing, not merely parsed: the COPY path describes it first). */
-async function waitersOf(runId: string): Promise<number> {
-  const [row] = await admin<{ n: number }[]>`
-    select count(*)::int as n from pg_stat_activity
-    where application_name = ${`quarry-run:${runId}`} and state = 'active'
-      and wait_event_type = 'Lock' and wait_event = 'advisory'`;
-  return row?.n ?? -1;
-}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -157,10 +150,9 @@ describe('an orphaned run (its runner died mid-run)', () => {
   it("cancels the earlier attempt's query on the warehouse through its sealed session key, then runs it again", async () => {
     // Each attempt waits on an advisory lock the test holds, so the first can end only by being
     // cancelled: no clock decides it. The retry runs once the test lets go of the lock.
-    const gate = await admin.reserve();
-    const key = Math.floor(Math.random() * 2 ** 31);
-    await gate`select pg_advisory_lock(${key})`;
-    const id = await queueRun(`select 42 as answer from (select pg_advisory_xact_lock_shared(${key})) s`);
+    const gate = await holdAdvisoryGate(warehouse.adminUrl);
+    const id = await queueRun(`select 42 as answer from (select ${gate.sql}) s`);
+    const waitersOf = (runId: string) => waitingAt(admin, gate, `quarry-run:${runId}`);
     const first = executeRun(deps, job(id), signal());
     expect(await waitFor(async () => (await waitersOf(id)) === 1, 30_000)).toBe(true);
     const held = await runRow(id);
@@ -179,8 +171,7 @@ describe('an orphaned run (its runner died mid-run)', () => {
     // The first attempt's query was cancelled on the server: with the lock still held, nothing
     // else could end it.
     await first;
-    await gate`select pg_advisory_unlock(${key})`;
-    gate.release();
+    await gate.open();
     await retry;
     const row = await runRow(id);
     expect(row).toMatchObject({ status: 'succeeded', rowCount: 1, sessionKey: null });

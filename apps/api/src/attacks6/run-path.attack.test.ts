@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseRowBatch, type RunEvent } from '@quarry/contracts';
 import { newId } from '@quarry/db';
+import { holdAdvisoryGate, waitingAt } from '@quarry/db/testing';
 import { createQuarryClient } from '@quarry/sdk';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,14 +167,12 @@ describe('JS cells reaching for cells they do not name', () => {
     });
     // The upstream SQL waits on a lock the test holds, so the revoke lands while it reads, however
     // slow the machine: it was a 2 s sleep that a stalled test process could outlast.
-    const gate = postgres(stack.warehouse.adminUrl, { max: 2, onnotice: () => {} });
-    const holder = await gate.reserve();
-    const key = Math.floor(Math.random() * 2 ** 31);
-    await holder`select pg_advisory_lock(${key})`;
+    const gate = await holdAdvisoryGate(stack.warehouse.adminUrl);
+    const watch = postgres(stack.warehouse.adminUrl, { max: 1, onnotice: () => {} });
     await client.api.projects.updateCell.mutate({
       projectId,
       cellId: slow.id,
-      source: `select 'the secret row' as secret from (select pg_advisory_xact_lock_shared(${key})) s`,
+      source: `select 'the secret row' as secret from (select ${gate.sql}) s`,
     });
     const run = await client.api.runs.start.mutate({ projectId, cellId: reader.id, source: 'return slow' });
     try {
@@ -188,12 +187,7 @@ describe('JS cells reaching for cells they do not name', () => {
       ).then((status) => expect(status).toBe('running'));
       // The upstream query is on the warehouse, reading (held at the lock).
       await until(
-        async () => {
-          const [w] = await gate<{ n: number }[]>`
-            select count(*)::int as n from pg_stat_activity
-            where query like '%the secret row%' and wait_event_type = 'Lock' and pid <> pg_backend_pid()`;
-          return w?.n ? true : undefined;
-        },
+        async () => ((await waitingAt(watch, gate)) > 0 ? true : undefined),
         20_000,
         'the upstream query never reached the warehouse',
       );
@@ -202,9 +196,8 @@ describe('JS cells reaching for cells they do not name', () => {
       await sql`insert into groups (id, workspace_id, name) values (${group}, ${stack.fixture.workspaceId}, ${`g ${group}`})`;
       await sql`update connections set can_query = ${[group]}, can_view_results = ${[group]} where id = ${restricted}`;
     } finally {
-      await holder`select pg_advisory_unlock(${key})`;
-      holder.release();
-      await gate.end();
+      await gate.open();
+      await watch.end();
     }
     await until(
       async () => {

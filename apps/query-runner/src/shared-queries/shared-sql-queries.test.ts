@@ -4,6 +4,7 @@ import {
   createTestDatabase,
   createTestWarehouse,
   createWorkspaceFixture,
+  holdAdvisoryGate,
   type TestDatabase,
   type TestWarehouse,
   type WorkspaceFixture,
@@ -157,26 +158,8 @@ async function watchWarehouse<T>(
   }
 }
 
-/**
- * An advisory lock the test holds: a statement that takes `gate.sql` waits on the warehouse until
- * the test opens it, so whether every run joined before the first chunk went out is the test's
- * doing, not a race against a sleep on a loaded machine.
- */
-async function holdGate(): Promise<{ sql: string; open: () => Promise<void> }> {
-  const holder = await admin.reserve();
-  const key = Math.floor(Math.random() * 2 ** 31);
-  await holder`select pg_advisory_lock(${key})`;
-  let opened = false;
-  return {
-    sql: `pg_advisory_xact_lock_shared(${key})`,
-    open: async () => {
-      if (opened) return;
-      opened = true;
-      await holder`select pg_advisory_unlock(${key})`;
-      holder.release();
-    },
-  };
-}
+/** A gate on the warehouse: whether every run joined before the first chunk is the test's doing. */
+const holdGate = () => holdAdvisoryGate(warehouse.adminUrl);
 
 /**
  * Opens the gate once `readers` runs read a query in flight and every query in flight waits at the

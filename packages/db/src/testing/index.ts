@@ -127,6 +127,7 @@ export async function createTestWarehouse(options: { orders: number }): Promise<
   };
 }
 
+export { type AdvisoryGate, holdAdvisoryGate, waitingAt } from './advisory-gate';
 export {
   createTlsTestDatabase,
   type TestTlsServer,
