@@ -60,13 +60,19 @@ describe('verifyDecoyPassword', () => {
     await verifyDecoyPassword('warm up');
     const timed = async (check: () => Promise<boolean>) => {
       const start = performance.now();
-      for (let i = 0; i < 5; i++) await check();
+      await check();
       return performance.now() - start;
     };
+    // Real and decoy take turns and their medians are compared, so a load spike on a busy machine
+    // lands on one or two samples of either side, not on one side's whole window.
+    const real: number[] = [];
+    const decoy: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      real.push(await timed(() => verifyPassword(hash, 'a wrong password')));
+      decoy.push(await timed(() => verifyDecoyPassword('a wrong password')));
+    }
+    const median = (times: number[]) => times.toSorted((a, b) => a - b)[Math.floor(times.length / 2)] ?? 0;
 
-    const real = await timed(() => verifyPassword(hash, 'a wrong password'));
-    const decoy = await timed(() => verifyDecoyPassword('a wrong password'));
-
-    expect(decoy).toBeGreaterThan(real * 0.3);
+    expect(median(decoy)).toBeGreaterThan(median(real) * 0.3);
   });
 });

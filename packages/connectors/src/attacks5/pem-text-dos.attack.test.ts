@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PostgresSettings } from '../postgres/kind';
+import { cpuMs } from '../testing/cpu-time';
 import { certificateProblem, pemBlocks } from '../tls/pem-text';
 
 // A CA or client certificate is pasted text of up to 512 KB, checked in the API on every save and
@@ -12,19 +13,20 @@ describe('certificate text written to stall the API', () => {
     'answers 512 KB of %j at once, refused',
     (unit) => {
       const text = stall(unit);
-      const started = performance.now();
-      expect(certificateProblem(text, 'CA certificate')).not.toBeNull();
-      const parsed = PostgresSettings.safeParse({
-        host: 'db.example.com',
-        database: 'analytics',
-        username: 'reader',
-        sslMode: 'verify-ca',
-        caCertificate: text,
-        clientCertificate: text,
+      const used = cpuMs(() => {
+        expect(certificateProblem(text, 'CA certificate')).not.toBeNull();
+        const parsed = PostgresSettings.safeParse({
+          host: 'db.example.com',
+          database: 'analytics',
+          username: 'reader',
+          sslMode: 'verify-ca',
+          caCertificate: text,
+          clientCertificate: text,
+        });
+        expect(parsed.success).toBe(false);
       });
-      expect(parsed.success).toBe(false);
       // The regular expression took 5–9 s for one such field.
-      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(used).toBeLessThan(1_000);
     },
   );
 

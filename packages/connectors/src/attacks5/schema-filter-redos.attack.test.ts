@@ -1,6 +1,7 @@
 import { MAX_SCHEMA_FILTER_PATTERN_LENGTH, MAX_SCHEMA_FILTER_RULES } from '@quarry/contracts';
 import { describe, expect, it } from 'vitest';
 import { matchesSchemaFilter } from '../registry/schema-filter';
+import { cpuMs } from '../testing/cpu-time';
 
 // Whoever manages a connection writes its schema filter (an Editor, for a project connection), and
 // the runner applies it to every name a refresh reads. A pattern the contracts accept must not be
@@ -19,13 +20,14 @@ describe('a schema filter written to stall the runner', () => {
       })),
     };
     const names = Array.from({ length: 200 }, (_, i) => `${'a'.repeat(63 - String(i).length)}${i}`);
-    const started = performance.now();
-    for (const name of names) {
-      // Kept: a name of `a`s never ends with `b`, so no exclude rule matches.
-      expect(matchesSchemaFilter(filter, { database: name, schema: name, table: name })).toBe(true);
-    }
+    const used = cpuMs(() => {
+      for (const name of names) {
+        // Kept: a name of `a`s never ends with `b`, so no exclude rule matches.
+        expect(matchesSchemaFilter(filter, { database: name, schema: name, table: name })).toBe(true);
+      }
+    });
     // A regular expression took > 10 s for one name with only 6 stars.
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(used).toBeLessThan(1_000);
   });
 
   it('still matches by the rules: stars anywhere, literal LIKE and regex metacharacters, any case', () => {

@@ -93,3 +93,27 @@ export async function runnerSessions(admin: postgres.Sql, database: string) {
     select pid, state, application_name from pg_stat_activity
     where datname = ${database} and application_name = 'quarry-runner' and pid <> pg_backend_pid()`;
 }
+
+/**
+ * The server's runner sessions in `database` and the pool's idle count, once they agree and every
+ * such session is idle (or `withinMs` passed: the caller asserts on what it got). A quiet idle count
+ * is not enough: a session still in its reset (rollback, `discard all`) is named for the runner at
+ * the server before the pool counts it, and an ended one lingers until its backend exits. A session
+ * kept while busy never goes idle, so it still fails the caller's check.
+ */
+export async function runnerSessionsSettled(
+  admin: postgres.Sql,
+  database: string,
+  pool: PostgresSessionPool,
+  withinMs = 15_000,
+) {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const sessions = await runnerSessions(admin, database);
+    // Read after the server's answer: a session the pool took back meanwhile shows idle there too.
+    const idle = pool.stats().idle;
+    const agree = sessions.length === idle && sessions.every((s) => s.state === 'idle');
+    if (agree || Date.now() >= deadline) return { sessions, idle };
+    await sleep(50);
+  }
+}

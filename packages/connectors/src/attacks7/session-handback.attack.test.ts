@@ -1,4 +1,4 @@
-import { createTestWarehouse, type TestWarehouse } from '@quarry/db/testing';
+import { createTestWarehouse, holdAdvisoryGate, type TestWarehouse } from '@quarry/db/testing';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { streamPostgresCopy } from '../postgres/copy-stream';
@@ -10,9 +10,8 @@ import {
   idleSessions,
   type RunOutcome,
   runCopy,
-  runnerSessions,
+  runnerSessionsSettled,
   runOptions,
-  settled,
   sleep,
 } from './pool-attack-helpers';
 
@@ -51,9 +50,8 @@ async function victimRun(): Promise<RunOutcome> {
 
 /** Every session the pool holds idle is idle at the server, outside any transaction, named for the runner. */
 async function poolSessionsIdle(): Promise<void> {
-  await settled(pool);
-  const sessions = await runnerSessions(admin, warehouse.reader.database);
-  expect(sessions.length).toBe(pool.stats().idle);
+  const { sessions, idle } = await runnerSessionsSettled(admin, warehouse.reader.database, pool);
+  expect(sessions.length).toBe(idle);
   for (const session of sessions) expect(session.state).toBe('idle');
 }
 
@@ -238,14 +236,35 @@ describe('what an earlier run can still reach of a kept session', () => {
     pool = createPostgresSessionPool();
     const first = await runCopy(config, 'select 1', runOptions(pool, { tag: 'quarry-run:run_first' }));
     await idleSessions(pool, 1);
-    const second = runCopy(config, VICTIM, runOptions(pool, { tag: 'quarry-run:run_second' }));
-    const deadline = Date.now() + 3_000;
-    while ((await backendOf(admin, first.pid))?.state !== 'active' && Date.now() < deadline) await sleep(10);
-    const named = await admin<{ pid: number; application_name: string }[]>`
-      select pid, application_name from pg_stat_activity
-      where application_name like 'quarry-run:run_%' and datname = ${warehouse.reader.database}`;
-    expect(named).toEqual([{ pid: first.pid, application_name: 'quarry-run:run_second' }]);
-    expect((await second).rows).toEqual([[42]]);
+    // The second run waits on an advisory lock the test holds, so it is still running whenever the
+    // test looks (no clock decides it); the wait shows it executing, past its describe.
+    const gate = await holdAdvisoryGate(warehouse.adminUrl);
+    const second = runCopy(
+      config,
+      `select 42 as answer from (select ${gate.sql}) s`,
+      runOptions(pool, { tag: 'quarry-run:run_second' }),
+    );
+    try {
+      const deadline = Date.now() + 15_000;
+      let waiting: { pid: number }[] = [];
+      while (waiting.length === 0 && Date.now() < deadline) {
+        waiting = await admin<{ pid: number }[]>`
+          select pid from pg_stat_activity
+          where datname = ${warehouse.reader.database} and state = 'active'
+            and wait_event_type = 'Lock' and wait_event = 'advisory'`;
+        if (waiting.length === 0) await sleep(20);
+      }
+      expect(waiting).toEqual([{ pid: first.pid }]);
+      const named = await admin<{ pid: number; application_name: string }[]>`
+        select pid, application_name from pg_stat_activity
+        where application_name like 'quarry-run:run_%' and datname = ${warehouse.reader.database}`;
+      expect(named).toEqual([{ pid: first.pid, application_name: 'quarry-run:run_second' }]);
+    } finally {
+      await gate.open();
+    }
+    const done = await second;
+    expect(done.last).toEqual({ type: 'end', rowCount: 1, truncated: false });
+    expect(done.rows).toEqual([[42]]);
   });
 
   // Was a hole: the key a run hands out through `onSession` (sealed into runs.session_key for

@@ -1,5 +1,5 @@
 import type { Cell } from '@quarry/contracts';
-import { createTestWarehouse, type TestWarehouse } from '@quarry/db/testing';
+import { createTestWarehouse, holdAdvisoryGate, type TestWarehouse } from '@quarry/db/testing';
 import { LOOPBACK_ALLOW_LIST as LOOPBACK } from '@quarry/net-policy';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,12 +182,19 @@ describe('COPY for statements with bound parameters', () => {
 
   it('sends the COPY with reads of settings, never with the values in its text', async () => {
     const marker = 'marker-a8f3c1-value';
-    const done = viaCopy('select pg_sleep(1.5), $1::text as v', [marker]);
+    // The COPY waits on an advisory lock the test holds, so it is still running whenever the test
+    // looks (no clock decides it).
+    const gate = await holdAdvisoryGate(warehouse.adminUrl);
+    const done = viaCopy(`select ${gate.sql}, $1::text as v`, [marker]);
     let seen: string[] = [];
-    const deadline = Date.now() + 10_000;
-    while (seen.length === 0 && Date.now() < deadline) {
-      seen = await activeCopies();
-      if (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    try {
+      const deadline = Date.now() + 15_000;
+      while (seen.length === 0 && Date.now() < deadline) {
+        seen = await activeCopies();
+        if (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await gate.open();
     }
     const events = await done;
 

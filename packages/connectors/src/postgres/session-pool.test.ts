@@ -1,4 +1,4 @@
-import { createTestWarehouse, type TestWarehouse } from '@quarry/db/testing';
+import { createTestWarehouse, holdAdvisoryGate, type TestWarehouse } from '@quarry/db/testing';
 import { LOOPBACK_ALLOW_LIST as LOOPBACK } from '@quarry/net-policy';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ let pool: PostgresSessionPool;
 
 beforeAll(async () => {
   warehouse = await createTestWarehouse({ orders: 2_000 });
-  admin = postgres(warehouse.adminUrl, { max: 3, onnotice: () => {} });
+  admin = postgres(warehouse.adminUrl, { max: 2, onnotice: () => {} });
   config = { ...warehouse.settings, password: warehouse.reader.password };
 }, 60_000);
 
@@ -124,10 +124,8 @@ describe('the warehouse session pool', () => {
     let during: { application_name: string } | null = null;
     let pid = -1;
     // The run waits on a lock the test holds, so it is still running whenever the test looks.
-    const holder = await admin.reserve();
-    const gateKey = 424243;
-    await holder`select pg_advisory_lock(${gateKey})`;
-    const stream = streamPostgresCopy(config, `select pg_advisory_xact_lock_shared(${gateKey}), 1`, [], {
+    const gate = await holdAdvisoryGate(warehouse.adminUrl);
+    const stream = streamPostgresCopy(config, `select ${gate.sql}, 1`, [], {
       ...defaults(),
       tag,
       onSession: async (key) => {
@@ -142,8 +140,7 @@ describe('the warehouse session pool', () => {
         }
         during = await backend(pid);
       } finally {
-        await holder`select pg_advisory_unlock(${gateKey})`;
-        holder.release();
+        await gate.open();
       }
     })();
     for await (const event of stream) events.push(event);
@@ -261,7 +258,10 @@ describe('the warehouse session pool', () => {
     const first = await run('select 1');
     await idleSessions(1);
     await admin`select pg_terminate_backend(${first.pid})`;
-    await new Promise((r) => setTimeout(r, 100));
+    // pg_terminate_backend only signals: the run below must come after the backend is gone.
+    const deadline = Date.now() + 15_000;
+    while ((await backend(first.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await backend(first.pid)).toBeNull();
     const second = await run('select 2 as n');
     expect(last(second.events)).toEqual({ type: 'end', rowCount: 1, truncated: false });
     expect(cellsOf(second.events)).toEqual([[2]]);
