@@ -113,7 +113,14 @@ describe('the results store', () => {
     expect(await sweepExpiredChunks(database.db, later)).toBeGreaterThanOrEqual(1);
     expect(await database.db.select().from(runChunks).where(eq(runChunks.runId, runId))).toEqual([]);
   });
+});
 
+// Small chunks are stored by one statement, larger ones through binary COPY (chunk-copy.ts): the
+// same guard, notification and row count on both paths.
+describe.each([
+  { path: 'one statement', pad: 'small' },
+  { path: 'binary COPY', pad: 'x'.repeat(20_000) },
+])('the results store, chunks stored by $path', ({ pad }) => {
   it('stores chunks written together in one go, tells readers at the commit, and reads two back at once', async () => {
     const runId = await newRun();
     const now = new Date();
@@ -130,7 +137,7 @@ describe('the results store', () => {
         firstSeq: 0,
         contents: [
           { kind: 'columns', columns },
-          { kind: 'rows', rows: [[1], [2]] },
+          { kind: 'rows', rows: [[1], [2], [pad]] },
         ],
         now,
         notifyChannel: channel,
@@ -139,7 +146,7 @@ describe('the results store', () => {
       const both = await readNextChunks(database.db, vault, { workspaceId, runId, fromSeq: 0, now, max: 2 });
       expect(both.map((chunk) => chunk.seq)).toEqual([0, 1]);
       expect(both[0]?.open()).toEqual({ kind: 'columns', columns });
-      expect(both[1]?.open()).toEqual({ kind: 'rows', text: '[[1],[2]]', rowCount: 2 });
+      expect(both[1]?.open()).toEqual({ kind: 'rows', text: JSON.stringify([[1], [2], [pad]]), rowCount: 3 });
       // One read of one chunk when asked for one.
       expect((await readNextChunks(database.db, vault, { workspaceId, runId, fromSeq: 0, now })).length).toBe(
         1,
@@ -153,7 +160,7 @@ describe('the results store', () => {
           runId,
           firstSeq: 1,
           contents: [
-            { kind: 'rows', rows: [[3]] },
+            { kind: 'rows', rows: [[3], [pad]] },
             { kind: 'rows', rows: [[4]] },
           ],
           now,
@@ -188,7 +195,7 @@ describe('the results store', () => {
         firstSeq: 0,
         contents: [
           { kind: 'columns', columns: [] },
-          { kind: 'rows', rows: [['x']] },
+          { kind: 'rows', rows: [['x'], [pad]] },
         ],
         now,
         notifyChannel: channel,
@@ -219,16 +226,16 @@ describe('the results store', () => {
     });
     expect((await writer.write({ kind: 'columns', columns: [] })).ok).toBe(true);
     expect(await rowCount()).toBeNull();
-    expect((await writer.write([{ kind: 'rows', rows: [[1], [2]] }])).ok).toBe(true);
+    expect((await writer.write([{ kind: 'rows', rows: [[1], [pad]] }])).ok).toBe(true);
     expect(await rowCount()).toBe(2);
-    expect((await writer.write({ kind: 'rows', rows: [[3], [4], [5]] })).ok).toBe(true);
+    expect((await writer.write({ kind: 'rows', rows: [[3], [4], [pad]] })).ok).toBe(true);
     expect(await rowCount()).toBe(2);
 
     // A writer of no run's first rows (the cache's, say) leaves the count alone.
     const other = await newRun();
     await database.db.update(runs).set({ status: 'running', startedAt }).where(eq(runs.id, other));
     const plain = createResultWriter(deps, { workspaceId, resultId: other, attemptStartedAt: startedAt });
-    expect((await plain.write({ kind: 'rows', rows: [[1]] })).ok).toBe(true);
+    expect((await plain.write({ kind: 'rows', rows: [[1], [pad]] })).ok).toBe(true);
     expect(
       (await database.db.select({ n: runs.rowCount }).from(runs).where(eq(runs.id, other)))[0]?.n,
     ).toBeNull();
