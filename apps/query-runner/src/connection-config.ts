@@ -102,19 +102,18 @@ export async function connectionConfig(
     purpose: purpose.test ? 'test' : 'use',
   });
   if (connection.credentials) {
-    await deps.db.transaction((tx) =>
-      writeAuditEvent(
-        tx,
-        {
-          workspaceId: connection.workspaceId,
-          actorId: purpose.userId,
-          action: 'connection.credentials_unwrap',
-          target: { type: 'connection', id: connection.id },
-          outcome: config.ok || config.error.code !== 'vault.unwrap_failed' ? 'success' : 'failure',
-          details: purpose.runId ? { runId: purpose.runId } : { purpose: 'test' },
-        },
-        deps.now(),
-      ),
+    // One statement, its own transaction.
+    await writeAuditEvent(
+      deps.db,
+      {
+        workspaceId: connection.workspaceId,
+        actorId: purpose.userId,
+        action: 'connection.credentials_unwrap',
+        target: { type: 'connection', id: connection.id },
+        outcome: config.ok || config.error.code !== 'vault.unwrap_failed' ? 'success' : 'failure',
+        details: purpose.runId ? { runId: purpose.runId } : { purpose: 'test' },
+      },
+      deps.now(),
     );
   }
   return config;

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from './testing/index';
 
 const TABLES = [
   'api_tokens',
+  'audit_chain_heads',
   'audit_events',
   'cells',
   'connection_probes',

@@ -10,6 +10,5 @@ export {
   type AuditEvent,
   appendAuditEvent,
   auditChainOf,
-  lockAuditChain,
   writeAuditEvent,
 } from './write-audit-event';

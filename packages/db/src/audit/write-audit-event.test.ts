@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../ids';
 import { auditEvents } from '../schema/index';
@@ -118,6 +118,33 @@ describe('writeAuditEvent', () => {
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(new Set(rows.map((r) => r.requestId)).size).toBe(20);
     expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 20, break: null });
+  });
+
+  it('keeps the chain whole when lone appends race appends inside longer transactions, and one rolls back', async () => {
+    const workspaceId = newId('workspace');
+    const writers = Array.from({ length: 24 }, (_, i) => {
+      const event = eventFor(workspaceId, i + 1);
+      if (i % 3 === 0) return writeAuditEvent(database.db, event);
+      return database.db
+        .transaction(async (tx) => {
+          await writeAuditEvent(tx, event);
+          // Holds the chain's head past the append, as a change recorded before its commit does.
+          await tx.execute(sql`select pg_sleep(0.02)`);
+          if (i === 4) throw new Error('rolled back');
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof Error) || error.message !== 'rolled back') throw error;
+        });
+    });
+    await Promise.all(writers);
+
+    const rows = await rowsOf(workspaceId);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
+    expect(rows.map((r) => r.requestId)).not.toContain('req-5');
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 23, break: null });
+    const [head] = await database.sql<{ seq: number; hash: string }[]>`
+      select seq, hash from audit_chain_heads where chain = ${workspaceId}`;
+    expect(head).toEqual({ seq: 23, hash: rows.at(-1)?.hash });
   });
 });
 

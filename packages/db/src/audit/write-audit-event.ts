@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { chainedTextAround, GENESIS_HASH } from './hash-chain';
 
@@ -21,24 +21,13 @@ type Tx = Pick<Db, 'select' | 'insert' | 'execute'>;
 export const auditChainOf = (workspaceId: string | null): string => workspaceId ?? 'system';
 
 /**
- * Takes the chain's lock, held to the end of the transaction: writers of one chain wait for each
- * other from here, so seq and prev_hash never fork. Call it inside the transaction of the change,
- * as late as the change allows, and append after it (appendAuditEvent).
- */
-export function lockAuditChain(tx: Tx, chain: string): Promise<unknown> {
-  return Promise.resolve(
-    tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audit:${chain}`}, 0))`),
-  );
-}
-
-/**
- * Appends the entry after its chain's head, which the database reads and hashes in the same
- * statement: the chain's lock (lockAuditChain, earlier in this transaction) is held, and this
- * statement's snapshot, taken after the lock statement ran, sees every entry committed before. The
- * client encodes the text around the two values the head decides (chainedTextAround); the
- * database fills them in and takes the SHA-256, exactly as hashAuditEntry does. So no round trip
- * happens between the head's read and the insert, and the lock and the insert may be sent
- * together. Answers the insert, not yet awaited, so a caller may pipeline it.
+ * Appends the entry after its chain's head in one statement, its own or the caller's transaction's:
+ * the head (audit_chain_heads) moves to the new entry, and the entry is inserted with the head's old
+ * hash as its link. The head's row lock, held to the commit, makes writers of one chain wait for
+ * each other, and an update that waited reads the head as the writer before it committed it, so seq
+ * and prev_hash never fork. The client encodes the text around the two values the head decides
+ * (chainedTextAround); the database fills them in and takes the SHA-256, exactly as hashAuditEntry
+ * does. Answers the statement, not yet awaited, so a caller may pipeline it.
  */
 export function appendAuditEvent(tx: Tx, event: AuditEvent, now: Date = new Date()): Promise<unknown> {
   const chain = auditChainOf(event.workspaceId);
@@ -58,30 +47,31 @@ export function appendAuditEvent(tx: Tx, event: AuditEvent, now: Date = new Date
   };
   const { before, middle } = chainedTextAround(fields);
   const details = fields.details === null ? null : JSON.stringify(fields.details);
+  const hashOf = (seq: SQL, prev: SQL) =>
+    sql`encode(sha256(convert_to(${before}::text || ${seq}::text || ${middle}::text || '"' || ${prev} || '"]', 'UTF8')), 'hex')`;
   return Promise.resolve(
     tx.execute(sql`
+      with head as (
+        insert into audit_chain_heads as h (chain, seq, prev_hash, hash)
+        values (${chain}::text, 1, ${GENESIS_HASH}::text, ${hashOf(sql`1`, sql`${GENESIS_HASH}::text`)})
+        on conflict (chain) do update
+          set seq = h.seq + 1, prev_hash = h.hash, hash = ${hashOf(sql`(h.seq + 1)`, sql`h.hash`)}
+        returning h.seq, h.prev_hash, h.hash
+      )
       insert into audit_events (chain, seq, created_at, actor_id, action, target_type, target_id,
         outcome, ip, request_id, details, prev_hash, hash)
       select ${chain}::text, head.seq, ${at.toISOString()}::timestamptz, ${fields.actorId}::text,
         ${fields.action}::text, ${fields.targetType}::text, ${fields.targetId}::text,
         ${fields.outcome}::text, ${fields.ip}::text, ${fields.requestId}::text, ${details}::jsonb,
-        head.prev,
-        encode(sha256(convert_to(
-          ${before}::text || head.seq::text || ${middle}::text || '"' || head.prev || '"]', 'UTF8')), 'hex')
-      from (
-        select coalesce(last.seq, 0) + 1 as seq, coalesce(last.hash, ${GENESIS_HASH}::text) as prev
-        from (select 1) as one
-        left join lateral (
-          select seq, hash from audit_events where chain = ${chain}::text order by seq desc limit 1
-        ) as last on true
-      ) as head`),
+        head.prev_hash, head.hash
+      from head`),
   );
 }
 
 /**
- * Appends one entry to its chain: the lock and the insert, sent together. Call it inside the
- * transaction of the change it records.
+ * Appends one entry to its chain (appendAuditEvent) and waits for it. Call it inside the transaction
+ * of the change it records; alone, it is its own transaction.
  */
 export async function writeAuditEvent(tx: Tx, event: AuditEvent, now: Date = new Date()): Promise<void> {
-  await Promise.all([lockAuditChain(tx, auditChainOf(event.workspaceId)), appendAuditEvent(tx, event, now)]);
+  await appendAuditEvent(tx, event, now);
 }

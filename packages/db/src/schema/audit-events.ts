@@ -29,3 +29,15 @@ export const auditEvents = pgTable(
     index('audit_events_at_idx').on(t.chain, t.at),
   ],
 );
+
+/**
+ * Each chain's newest entry: its seq and hash, and the hash before it. An append moves the head in
+ * the statement that inserts the entry (appendAuditEvent): the head's row lock, held to the commit,
+ * orders the writers of one chain, and the update reads the head as the last writer committed it.
+ */
+export const auditChainHeads = pgTable('audit_chain_heads', {
+  chain: text('chain').primaryKey(),
+  seq: integer('seq').notNull(),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});

@@ -1,5 +1,5 @@
 export { apiTokens } from './api-tokens';
-export { auditEvents } from './audit-events';
+export { auditChainHeads, auditEvents } from './audit-events';
 export {
   connectionCredentialsContext,
   connectionProbeContext,

@@ -8,7 +8,7 @@ import {
   type StartRunInput,
 } from '@quarry/contracts';
 import { newId } from '@quarry/db';
-import { appendAuditEvent, auditChainOf, lockAuditChain } from '@quarry/db/audit';
+import { appendAuditEvent } from '@quarry/db/audit';
 import { cells, runs } from '@quarry/db/schema';
 import {
   checkNotebookSize,
@@ -135,11 +135,11 @@ export async function startRun(
           }),
       ]);
 
-      // From here to the commit, one start of the workspace at a time, in one round trip and two
-      // writes. One lock per workspace makes count-then-insert atomic: of two parallel starts at
+      // From here to the commit, one start of the workspace at a time, in one round trip and the
+      // commit's. One lock per workspace makes count-then-insert atomic: of two parallel starts at
       // the cap, the second counts the first. The statements are pipelined and run on the server
       // in the order sent (each promise below is created, and its query queued, in that order):
-      // the count and the size are read after the lock is held.
+      // the count and the size are read after the lock is held, before this start's insert.
       const capLock = Promise.resolve(
         tx.execute(
           sql`select pg_advisory_xact_lock(hashtextextended(${`runs.active:${actor.workspaceId}`}, 0))`,
@@ -161,22 +161,12 @@ export async function startRun(
       // wait for the notebook's lock).
       const where = { workspaceId: actor.workspaceId, projectId: input.projectId, source: input.source };
       const others = input.source.length > cell.source.length ? otherCellsText(tx, where, cell.id) : null;
-      const [, [counted], othersText] = await Promise.all([capLock, active, others]);
-      if ((counted?.mine ?? 0) >= caps.perUser) throw new Refused(tooManyActive('you', caps.perUser));
-      if ((counted?.all ?? 0) >= caps.perWorkspace)
-        throw new Refused(tooManyActive('this workspace', caps.perWorkspace));
-      if (othersText) {
-        const longer = await lengthOfOthers(tx, othersText, where, cell.id);
-        const tooLargeNow = checkNotebookSize({ cells: size.cells, source: longer + input.source.length });
-        if (tooLargeNow) throw new Refused(tooLargeNow);
-      }
       // A SQL target keeps `connection_id` and `source` (its SQL with placeholders, never values) as
       // the SQL runner path reads them; a JS target's source is its code and its connections are
       // those of the SQL steps it reads (none when it reads no SQL cell).
-      // The audit chain's lock (runners' entries wait on it too) is taken only now, sent with the
-      // entry that reads the chain's head: held for the commit's round trip alone.
-      const chainLock = lockAuditChain(tx, auditChainOf(actor.workspaceId));
-      const [[row]] = await Promise.all([
+      // The audit chain's head (runners' entries wait on it too) is taken only now, by the entry
+      // that moves it.
+      const stored = Promise.all([
         tx
           .insert(runs)
           .values({
@@ -215,8 +205,19 @@ export async function startRun(
           }),
           now,
         ),
-        chainLock,
       ]);
+      // Sent with the lock and the count, in the same write, so the lock is held for this round
+      // trip and the commit's alone: a start over a cap rolls back what it stored, as any refusal.
+      const [, [counted], othersText, [[row]]] = await Promise.all([capLock, active, others, stored]);
+      if ((counted?.mine ?? 0) >= caps.perUser) throw new Refused(tooManyActive('you', caps.perUser));
+      if ((counted?.all ?? 0) >= caps.perWorkspace)
+        throw new Refused(tooManyActive('this workspace', caps.perWorkspace));
+      if (othersText) {
+        const longer = await lengthOfOthers(tx, othersText, where, cell.id);
+        const tooLargeNow = checkNotebookSize({ cells: size.cells, source: longer + input.source.length });
+        if (tooLargeNow) throw new Refused(tooLargeNow);
+      }
+
       return { run: row };
     })
     .catch((error: unknown) => {
