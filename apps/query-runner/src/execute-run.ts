@@ -23,7 +23,7 @@ import type { AllowList } from '@quarry/net-policy';
 import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
 import { cachedChunkContent, createResultWriter, RUN_EVENTS_CHANNEL, RUN_STATUS_NEWS } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
-import { and, eq, inArray, isNull, sql as raw } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNull, sql as raw } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { executeJsPlan, jsPlanOf, type RunnerKernels } from './cells';
 import { connectionConfig } from './connection-config';
@@ -239,11 +239,12 @@ async function execute(
 ): Promise<void> {
   const { db, log } = deps;
   const runLog = log.child({ runId: job.runId });
+  // The readers are told it was taken by the same statement, at its commit: no statement of its own.
   const [taken] = await db
     .update(runs)
     .set({ status: 'running', startedAt: deps.now(), sessionKey: null })
     .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'queued')))
-    .returning();
+    .returning({ ...getTableColumns(runs), told: notifyOf(job.runId, 'status') });
   if (!taken) {
     // JOB-6: a job names its workspace; a run of any other workspace is not this job's to touch.
     const [current] = await db
@@ -264,7 +265,6 @@ async function execute(
     return;
   }
   const attemptStart = taken.startedAt ?? undefined;
-  await notify(deps.sql, job.runId, 'status');
   runLog.info({ connectionId: taken.connectionId }, 'run started');
 
   // A JS cell's run executes its plan (upstream SQL, then JS in a kernel); a SQL cell's goes on here.
@@ -288,16 +288,19 @@ async function execute(
   }
 
   // JOB-4: the payload carried ids only; authorization is decided again here, from the database.
-  const { member: owner, facts } = await loadMemberProjectFacts(db, {
-    workspaceId: taken.workspaceId,
-    userId: taken.ownerId,
-    projectId: taken.projectId,
-  });
+  // Both read in one round trip.
+  const [{ member: owner, facts }, [connection]] = await Promise.all([
+    loadMemberProjectFacts(db, {
+      workspaceId: taken.workspaceId,
+      userId: taken.ownerId,
+      projectId: taken.projectId,
+    }),
+    db
+      .select()
+      .from(connections)
+      .where(and(eq(connections.id, connectionId), eq(connections.workspaceId, job.workspaceId))),
+  ]);
   const ownerIsAdmin = owner !== null && isAdmin(owner);
-  const [connection] = await db
-    .select()
-    .from(connections)
-    .where(and(eq(connections.id, connectionId), eq(connections.workspaceId, job.workspaceId)));
   const refusal = authorize({ ...taken, connectionId }, connection, owner, facts);
   if (refusal) {
     await finish(deps, job, { status: 'failed', error: { ...refusal, kind: 'user' } });
@@ -733,7 +736,8 @@ export async function finish(
           ...(startedAt ? [eq(runs.startedAt, startedAt)] : []),
         ),
       )
-      .returning({ ownerId: runs.ownerId });
+      // Its readers are told at the commit, by this statement: only when it ended the run.
+      .returning({ ownerId: runs.ownerId, told: notifyOf(job.runId) });
     const owner = updated[0];
     if (!owner) return;
     await writeAuditEvent(
@@ -756,10 +760,16 @@ export async function finish(
       now,
     );
   });
-  await notify(deps.sql, job.runId);
 }
 
-/** Tells the run's readers it has news; `status` when only its status changed (no chunk to read). */
+/** The run's news for its readers, `status` when only its status changed (no chunk to read). */
+const newsOf = (runId: string, only?: 'status') => (only ? `${runId}${RUN_STATUS_NEWS}` : runId);
+
+/** Tells the run's readers it has news (see newsOf). */
 function notify(sql: Sql, runId: string, only?: 'status') {
-  return sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${only ? `${runId}${RUN_STATUS_NEWS}` : runId})`;
+  return sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${newsOf(runId, only)})`;
 }
+
+/** The same news as a column of the statement that made it, sent at that statement's commit. */
+const notifyOf = (runId: string, only?: 'status') =>
+  raw<string>`pg_notify(${RUN_EVENTS_CHANNEL}, ${newsOf(runId, only)})::text`;

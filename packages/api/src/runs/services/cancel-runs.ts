@@ -1,6 +1,7 @@
 import type { QuarryError } from '@quarry/contracts';
 import { runs } from '@quarry/db/schema';
 import { RUN_CANCEL_CHANNEL } from '@quarry/queue';
+import { RUN_EVENTS_CHANNEL } from '@quarry/results';
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Tx } from '../../service-context';
 
@@ -18,19 +19,20 @@ const CANCEL_ERRORS: Record<CancelReason, QuarryError & { kind: 'user' }> = {
 
 /**
  * Moves the queued or running runs `where` selects to `cancelled` (guarded: a run that already
- * finished keeps its outcome) and tells the runners, in the same transaction, so the notice goes
- * out exactly when the change is visible. Answers the ids cancelled.
+ * finished keeps its outcome) and tells the runners and the runs' readers, by the same statement,
+ * so the notices go out exactly when the change is visible (at the commit). Answers the ids
+ * cancelled.
  */
 export async function cancelRunsWhere(tx: Tx, where: SQL | undefined, reason: CancelReason, now: Date) {
-  const cancelled = await tx
+  return tx
     .update(runs)
     .set({ status: 'cancelled', error: CANCEL_ERRORS[reason], finishedAt: now })
     .where(and(where, inArray(runs.status, ['queued', 'running'])))
-    .returning({ id: runs.id });
-  for (const run of cancelled) {
-    await tx.execute(sql`select pg_notify(${RUN_CANCEL_CHANNEL}, ${run.id})`);
-  }
-  return cancelled;
+    .returning({
+      id: runs.id,
+      toldRunners: sql<string>`pg_notify(${RUN_CANCEL_CHANNEL}, ${runs.id})::text`,
+      toldReaders: sql<string>`pg_notify(${RUN_EVENTS_CHANNEL}, ${runs.id})::text`,
+    });
 }
 
 /** One run of the caller's workspace, by id. */
