@@ -24,7 +24,12 @@ it('hides an unexpected failure behind a generic typed error: no SQL, no paramet
       sql: broken.sql,
       queue: { send: async () => 'job', schedule: async () => {}, unschedule: async () => {} },
       vault: vault.value,
-      notifier: { watch: () => ({ wait: async () => 'none', close: () => {} }), close: async () => {} },
+      notifier: {
+        watch: () => ({ wait: async () => 'none', close: () => {} }),
+        mark: () => 0,
+        heardSince: () => true,
+        close: async () => {},
+      },
       log: pino({ level: 'silent' }),
       publicUrl: 'http://localhost:3000',
       secureCookies: false,

@@ -163,6 +163,12 @@ const ConnectionScoped = z.object({ connectionId: z.string() });
  * @quarry/access and refuses with the engine's reason. No procedure checks permissions itself.
  * Another workspace's ids answer NOT_FOUND, never FORBIDDEN, so existence does not leak.
  */
+/**
+ * The run of a `run:owner` procedure as the gate read it, and the notifier's mark from before that
+ * read (RunNotifier.heardSince tells whether it is still as read).
+ */
+export type OwnedRun = { row: typeof runs.$inferSelect; heardBefore: number };
+
 /** What the gate learned about the project of a project-scoped procedure. */
 export type ProjectScope = {
   id: string;
@@ -171,8 +177,8 @@ export type ProjectScope = {
 };
 
 const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
-  const pass = (actor: Actor | null, project: ProjectScope | null = null) =>
-    next({ ctx: { actor, project } });
+  const pass = (actor: Actor | null, project: ProjectScope | null = null, ownedRun: OwnedRun | null = null) =>
+    next({ ctx: { actor, project, ownedRun } });
   const permission = meta?.permission;
   if (!permission) {
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'procedure declares no permission' });
@@ -211,13 +217,15 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
   if (permission === 'run:owner') {
     const parsed = RunScoped.safeParse(await getRawInput());
     if (!parsed.success) throw new QuarryTRPCError(notFound('run'));
+    // The whole row: the procedure may start from it (the events stream reads it first).
+    const heardBefore = ctx.deps.notifier.mark();
     const [run] = await ctx.deps.db
-      .select({ ownerId: runs.ownerId })
+      .select()
       .from(runs)
       .where(and(eq(runs.id, parsed.data.runId), eq(runs.workspaceId, actor.workspaceId)));
     // A run's rows are its owner's alone: anyone else is told it does not exist.
     if (!run || run.ownerId !== actor.userId) throw new QuarryTRPCError(notFound('run'));
-    return pass(actor);
+    return pass(actor, null, { row: run, heardBefore });
   }
 
   if (permission === 'connection:manage') {

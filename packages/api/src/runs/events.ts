@@ -11,6 +11,7 @@ export const events = workspaceProcedure
       runId: input.runId,
       workspaceId: ctx.actor.workspaceId,
       readerId: ctx.actor.userId,
+      ...(ctx.ownedRun ? { read: ctx.ownedRun } : {}),
       signal,
     }),
   );

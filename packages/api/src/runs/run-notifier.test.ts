@@ -38,6 +38,39 @@ const firstOf = (wait: Promise<unknown>, ms: number) =>
   ]);
 
 describe('the run notifier', () => {
+  it('tells a run read before news of it from one read after, and counts a forgotten run as news', async () => {
+    const runId = newId('run');
+    const other = newId('run');
+    const before = notifier.mark();
+    expect(notifier.heardSince(runId, before)).toBe(false);
+    const { heard, listening } = await hearing();
+    try {
+      await notify(other);
+      await expect.poll(() => heard.includes(other)).toBe(true);
+      // Another run's news says nothing of this one.
+      expect(notifier.heardSince(runId, before)).toBe(false);
+      await notify(`${runId}${RUN_STATUS_NEWS}`);
+      await expect.poll(() => heard.length).toBe(2);
+      expect(notifier.heardSince(runId, before)).toBe(true);
+      expect(notifier.heardSince(runId, notifier.mark())).toBe(false);
+
+      // News of more runs than it remembers: a run whose news it forgot, and one never heard of,
+      // count as news since any mark from before (a stale read is never taken as current).
+      const late = notifier.mark();
+      const quiet = newId('run');
+      await database.sql`
+        select pg_notify(${RUN_EVENTS_CHANNEL}, ${`${runId}`} || g::text) from generate_series(1, 10001) g`;
+      await notify(`${runId}`);
+      await expect.poll(() => heard.at(-1), { timeout: 20_000 }).toBe(runId);
+      expect(notifier.heardSince(`${runId}1`, late)).toBe(true);
+      expect(notifier.heardSince(quiet, late)).toBe(true);
+      expect(notifier.heardSince(`${runId}10001`, late)).toBe(true);
+      expect(notifier.heardSince(`${runId}10001`, notifier.mark())).toBe(false);
+    } finally {
+      await listening.unlisten();
+    }
+  });
+
   it('keeps news that came while the reader was busy: its next wait returns at once', async () => {
     const runId = newId('run');
     const watch = notifier.watch(runId);

@@ -24,17 +24,41 @@ export type RunWatch = {
 export type RunNotifier = {
   /** Starts watching `runId`: notifications from now on count. Close the watch when done. */
   watch(runId: string): RunWatch;
+  /**
+   * A mark of what this process has heard so far: a run read after taking it is still as read
+   * while `heardSince(runId, mark)` says no news of the run came since.
+   */
+  mark(): number;
+  /** Whether news of `runId` may have come since `mark` (when unsure, yes). */
+  heardSince(runId: string, mark: number): boolean;
   close(): Promise<void>;
 };
+
+/** Runs whose last news this process remembers; older ones count as heard at the latest forgotten. */
+const REMEMBERED_RUNS = 10_000;
 
 type Watcher = { news: RunNews; wake: (() => void) | null };
 
 /** One LISTEN connection per API process, fanned out to every stream watching a run. */
 export async function startRunNotifier(sql: Sql): Promise<RunNotifier> {
   const watchers = new Map<string, Set<Watcher>>();
+  // Each notification's number, and the last one of each run heard lately (oldest first).
+  let heard = 0;
+  let forgottenUpTo = 0;
+  const lastHeard = new Map<string, number>();
   const listener = await sql.listen(RUN_EVENTS_CHANNEL, (payload) => {
     const statusOnly = payload.endsWith(RUN_STATUS_NEWS);
     const runId = statusOnly ? payload.slice(0, -RUN_STATUS_NEWS.length) : payload;
+    heard += 1;
+    lastHeard.delete(runId);
+    lastHeard.set(runId, heard);
+    if (lastHeard.size > REMEMBERED_RUNS) {
+      const [oldest] = lastHeard;
+      if (oldest) {
+        lastHeard.delete(oldest[0]);
+        forgottenUpTo = oldest[1];
+      }
+    }
     for (const watcher of watchers.get(runId) ?? []) {
       // News of chunks outweighs news of a status, kept until the reader's next wait.
       if (watcher.news !== 'chunks') watcher.news = statusOnly ? 'status' : 'chunks';
@@ -74,6 +98,8 @@ export async function startRunNotifier(sql: Sql): Promise<RunNotifier> {
         },
       };
     },
+    mark: () => heard,
+    heardSince: (runId, mark) => (lastHeard.get(runId) ?? forgottenUpTo) > mark,
     close: () => listener.unlisten(),
   };
 }
