@@ -17,7 +17,7 @@ import {
 import { type BoundValue, type QuarryError, type RunExecuteJob, RunPlan } from '@quarry/contracts';
 import type { Db, Sql } from '@quarry/db';
 import { connectionFacts, type LoadedProjectFacts, loadMemberProjectFacts } from '@quarry/db/access-facts';
-import { writeAuditEvent } from '@quarry/db/audit';
+import { appendAuditEvent, writeAuditEvent } from '@quarry/db/audit';
 import { connections, runs } from '@quarry/db/schema';
 import type { AllowList } from '@quarry/net-policy';
 import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
@@ -363,7 +363,13 @@ async function execute(
   });
   if (served.ok && served.value) {
     const { rowCount, truncated, createdAt } = served.value;
-    await finish(deps, job, { status: 'succeeded', rowCount, truncated, cachedAt: createdAt }, attemptStart);
+    await finish(
+      deps,
+      job,
+      { status: 'succeeded', rowCount, truncated, cachedAt: createdAt },
+      attemptStart,
+      taken.ownerId,
+    );
     runLog.info({ rowCount, truncated, cachedAt: createdAt }, 'run served from the cache');
     return;
   }
@@ -459,7 +465,7 @@ async function execute(
       runLog.info({ attachedTo: shared.attachedTo }, 'run read a query already in flight');
     if (outcome.status === 'succeeded') {
       const { rowCount, truncated } = outcome;
-      await finish(deps, job, { status: 'succeeded', rowCount, truncated }, attemptStart);
+      await finish(deps, job, { status: 'succeeded', rowCount, truncated }, attemptStart, taken.ownerId);
       runLog.info({ rowCount, truncated }, 'run succeeded');
       return;
     }
@@ -704,62 +710,68 @@ export type Outcome =
 /**
  * The only way a run leaves `running`; the guard keeps a late duplicate from overwriting it, and
  * `startedAt` (the attempt's own take) keeps an earlier attempt that lost its claim from ending the
- * attempt that took the run again (JOB-1). The session key goes with the session.
+ * attempt that took the run again (JOB-1). The session key goes with the session. The change, its
+ * readers' notification and its audit entry are one statement (the entry written only when the
+ * change was made), so the workspace's audit chain is held for the server's work alone; the entry's
+ * actor is the run's owner, read first when the caller does not know it.
  */
 export async function finish(
   deps: Pick<RunnerDeps, 'db' | 'sql' | 'now'>,
   job: RunExecuteJob,
   outcome: Outcome,
   startedAt?: Date,
+  knownOwnerId?: string,
 ): Promise<void> {
+  const ofThisRun = and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId));
+  const ownerId =
+    knownOwnerId ?? (await deps.db.select({ ownerId: runs.ownerId }).from(runs).where(ofThisRun))[0]?.ownerId;
+  if (!ownerId) return;
   const now = deps.now();
-  await deps.db.transaction(async (tx) => {
-    const updated = await tx
-      .update(runs)
-      .set(
+  const ended = deps.db
+    .update(runs)
+    .set(
+      outcome.status === 'succeeded'
+        ? {
+            status: 'succeeded',
+            rowCount: outcome.rowCount,
+            truncated: outcome.truncated,
+            finishedAt: now,
+            sessionKey: null,
+            cacheHitAt: outcome.cachedAt ?? null,
+          }
+        : { status: outcome.status, error: outcome.error, finishedAt: now, sessionKey: null },
+    )
+    .where(
+      and(
+        ofThisRun,
+        eq(runs.status, 'running'),
+        // The entry names this owner: it is the run's (an owner never changes).
+        eq(runs.ownerId, ownerId),
+        ...(startedAt ? [eq(runs.startedAt, startedAt)] : []),
+      ),
+    )
+    // Its readers are told at the commit: only when it ended the run.
+    .returning({ told: notifyOf(job.runId) });
+  await appendAuditEvent(
+    deps.db,
+    {
+      workspaceId: job.workspaceId,
+      actorId: ownerId,
+      action: 'run.finish',
+      target: { type: 'run', id: job.runId },
+      outcome: outcome.status === 'succeeded' ? 'success' : 'failure',
+      details:
         outcome.status === 'succeeded'
           ? {
-              status: 'succeeded',
               rowCount: outcome.rowCount,
               truncated: outcome.truncated,
-              finishedAt: now,
-              sessionKey: null,
-              cacheHitAt: outcome.cachedAt ?? null,
+              ...(outcome.cachedAt ? { cachedAt: outcome.cachedAt.toISOString() } : {}),
             }
-          : { status: outcome.status, error: outcome.error, finishedAt: now, sessionKey: null },
-      )
-      .where(
-        and(
-          eq(runs.id, job.runId),
-          eq(runs.workspaceId, job.workspaceId),
-          eq(runs.status, 'running'),
-          ...(startedAt ? [eq(runs.startedAt, startedAt)] : []),
-        ),
-      )
-      // Its readers are told at the commit, by this statement: only when it ended the run.
-      .returning({ ownerId: runs.ownerId, told: notifyOf(job.runId) });
-    const owner = updated[0];
-    if (!owner) return;
-    await writeAuditEvent(
-      tx,
-      {
-        workspaceId: job.workspaceId,
-        actorId: owner.ownerId,
-        action: 'run.finish',
-        target: { type: 'run', id: job.runId },
-        outcome: outcome.status === 'succeeded' ? 'success' : 'failure',
-        details:
-          outcome.status === 'succeeded'
-            ? {
-                rowCount: outcome.rowCount,
-                truncated: outcome.truncated,
-                ...(outcome.cachedAt ? { cachedAt: outcome.cachedAt.toISOString() } : {}),
-              }
-            : { code: outcome.error.code, kind: outcome.error.kind },
-      },
-      now,
-    );
-  });
+          : { code: outcome.error.code, kind: outcome.error.kind },
+    },
+    now,
+    { after: ended.getSQL() },
+  );
 }
 
 /** The run's news for its readers, `status` when only its status changed (no chunk to read). */

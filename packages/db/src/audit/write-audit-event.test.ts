@@ -6,7 +6,7 @@ import { auditEvents } from '../schema/index';
 import { createTestDatabase, type TestDatabase } from '../testing/index';
 import { GENESIS_HASH, hashAuditEntry } from './hash-chain';
 import { verifyAuditChain } from './verify-audit-chain';
-import { type AuditEvent, writeAuditEvent } from './write-audit-event';
+import { type AuditEvent, appendAuditEvent, writeAuditEvent } from './write-audit-event';
 
 let database: TestDatabase;
 
@@ -118,6 +118,23 @@ describe('writeAuditEvent', () => {
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(new Set(rows.map((r) => r.requestId)).size).toBe(20);
     expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 20, break: null });
+  });
+
+  it('writes an entry made with its change only when the change was made, in the same statement', async () => {
+    const workspaceId = newId('workspace');
+    await database.sql`create table if not exists audited_things (id text primary key, state text)`;
+    await database.sql`insert into audited_things values (${workspaceId}, 'open')`;
+    const close = sql`update audited_things set state = 'closed' where id = ${workspaceId} and state = 'open' returning id`;
+    const event = { ...eventFor(workspaceId, 1), action: 'thing.close' };
+    await appendAuditEvent(database.db, event, new Date(), { after: close });
+    // The same change again changes nothing: no entry.
+    await appendAuditEvent(database.db, { ...event, requestId: 'req-again' }, new Date(), { after: close });
+    const rows = await rowsOf(workspaceId);
+    expect(rows.map((r) => [r.seq, r.requestId])).toEqual([[1, 'req-1']]);
+    expect(await database.sql`select state from audited_things where id = ${workspaceId}`).toEqual([
+      { state: 'closed' },
+    ]);
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 1, break: null });
   });
 
   it('keeps the chain whole when lone appends race appends inside longer transactions, and one rolls back', async () => {

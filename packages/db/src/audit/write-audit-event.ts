@@ -29,7 +29,19 @@ export const auditChainOf = (workspaceId: string | null): string => workspaceId 
  * (chainedTextAround); the database fills them in and takes the SHA-256, exactly as hashAuditEntry
  * does. Answers the statement, not yet awaited, so a caller may pipeline it.
  */
-export function appendAuditEvent(tx: Tx, event: AuditEvent, now: Date = new Date()): Promise<unknown> {
+export function appendAuditEvent(
+  tx: Tx,
+  event: AuditEvent,
+  now: Date = new Date(),
+  options: {
+    /**
+     * A change (a data-modifying statement with RETURNING) the entry records, made by the same
+     * statement: the entry is written only when it returned a row. One statement, its own
+     * transaction, so the chain's head is held for the server's work alone.
+     */
+    after?: SQL;
+  } = {},
+): Promise<unknown> {
   const chain = auditChainOf(event.workspaceId);
   // Postgres keeps microseconds; JS dates keep milliseconds. Hash what will be read back.
   const at = new Date(Math.floor(now.getTime()));
@@ -51,9 +63,10 @@ export function appendAuditEvent(tx: Tx, event: AuditEvent, now: Date = new Date
     sql`encode(sha256(convert_to(${before}::text || ${seq}::text || ${middle}::text || '"' || ${prev} || '"]', 'UTF8')), 'hex')`;
   return Promise.resolve(
     tx.execute(sql`
-      with head as (
+      with ${options.after ? sql`after as (${options.after}),` : sql``} head as (
         insert into audit_chain_heads as h (chain, seq, prev_hash, hash)
-        values (${chain}::text, 1, ${GENESIS_HASH}::text, ${hashOf(sql`1`, sql`${GENESIS_HASH}::text`)})
+        select ${chain}::text, 1, ${GENESIS_HASH}::text, ${hashOf(sql`1`, sql`${GENESIS_HASH}::text`)}
+        ${options.after ? sql`where exists (select 1 from after)` : sql``}
         on conflict (chain) do update
           set seq = h.seq + 1, prev_hash = h.hash, hash = ${hashOf(sql`(h.seq + 1)`, sql`h.hash`)}
         returning h.seq, h.prev_hash, h.hash
