@@ -46,6 +46,13 @@ describe('quarry audit verify', () => {
     expect(result.status).toBe(1);
   });
 
+  it('names a chain whose newest entries, or all of them, were deleted, from its head', async () => {
+    await database.sql`delete from audit_events where chain = 'system'`;
+    const result = cli('audit', 'verify');
+    expect(result.stdout).toContain('✗ system: 0 entries, entry 1 was deleted');
+    expect(result.status).toBe(1);
+  });
+
   it('says so when the database holds no Quarry schema', async () => {
     const empty = await createTestDatabase({ migrate: false });
     try {

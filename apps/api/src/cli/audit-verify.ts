@@ -1,6 +1,5 @@
 import { createDb } from '@quarry/db';
 import { verifyAuditChain } from '@quarry/db/audit';
-import { auditEvents } from '@quarry/db/schema';
 
 export type ChainReport = { chain: string; entries: number; problem: string | null };
 
@@ -8,11 +7,18 @@ export type ChainReport = { chain: string; entries: number; problem: string | nu
 export async function verifyAuditChains(databaseUrl: string, only?: string): Promise<ChainReport[] | null> {
   const { db, sql, close } = createDb(databaseUrl, { max: 1, applicationName: 'quarry-cli' });
   try {
-    const [schema] = await sql<{ ok: boolean }[]>`select to_regclass('audit_events') is not null as ok`;
+    const [schema] = await sql<{ ok: boolean; heads: boolean }[]>`
+      select to_regclass('audit_events') is not null as ok, to_regclass('audit_chain_heads') is not null as heads`;
     if (!schema?.ok) return null;
+    // Every chain with an entry or a head: a chain whose entries were all deleted still has its head.
     const chains = only
       ? [only]
-      : (await db.selectDistinct({ chain: auditEvents.chain }).from(auditEvents)).map((r) => r.chain);
+      : (schema.heads
+          ? await sql<
+              { chain: string }[]
+            >`select chain from audit_events union select chain from audit_chain_heads`
+          : await sql<{ chain: string }[]>`select distinct chain from audit_events`
+        ).map((r) => r.chain);
     const reports: ChainReport[] = [];
     for (const chain of chains.sort()) {
       const result = await verifyAuditChain(db, chain);

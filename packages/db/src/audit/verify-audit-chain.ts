@@ -1,17 +1,29 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../client';
-import { auditEvents } from '../schema/index';
+import { auditChainHeads, auditEvents } from '../schema/index';
 import { type ChainBreak, findChainBreak } from './hash-chain';
 
-/** Reads a chain in order and reports the first entry that was altered, inserted or removed. */
+/**
+ * Reads a chain in order and reports the first entry that was altered, inserted or removed. The
+ * chain's head (audit_chain_heads, moved by every append) names its newest entry: entries removed
+ * from the end show as missing there, unless the head was rewritten too.
+ */
 export async function verifyAuditChain(
   db: Db,
   chain: string,
 ): Promise<{ entries: number; break: ChainBreak | null }> {
-  const rows = await db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.chain, chain))
-    .orderBy(asc(auditEvents.seq));
-  return { entries: rows.length, break: findChainBreak(rows) };
+  const [rows, [head]] = await Promise.all([
+    db.select().from(auditEvents).where(eq(auditEvents.chain, chain)).orderBy(asc(auditEvents.seq)),
+    db.select().from(auditChainHeads).where(eq(auditChainHeads.chain, chain)),
+  ]);
+  const found = findChainBreak(rows);
+  if (found || !head) return { entries: rows.length, break: found };
+  const newest = rows.at(-1);
+  if (!newest || head.seq > newest.seq) {
+    return { entries: rows.length, break: { seq: (newest?.seq ?? 0) + 1, problem: 'missing' } };
+  }
+  if (head.seq === newest.seq && head.hash !== newest.hash) {
+    return { entries: rows.length, break: { seq: newest.seq, problem: 'altered' } };
+  }
+  return { entries: rows.length, break: null };
 }

@@ -290,7 +290,9 @@ describe('verifyAuditChain', () => {
     await writeEvents(workspaceId, 5);
 
     await database.sql`delete from audit_events where chain = ${workspaceId} and seq = 3`;
-    await database.sql`update audit_events set seq = seq - 1 where chain = ${workspaceId} and seq > 3`;
+    // Through negative seqs, so no row meets the unique (chain, seq) on the way, in any row order.
+    await database.sql`update audit_events set seq = -seq where chain = ${workspaceId} and seq > 3`;
+    await database.sql`update audit_events set seq = -seq - 1 where chain = ${workspaceId} and seq < 0`;
 
     expect(await verifyAuditChain(database.db, workspaceId)).toEqual({
       entries: 4,
@@ -348,13 +350,55 @@ describe('verifyAuditChain', () => {
     });
   });
 
-  it('detects the removal of the newest entries only through the entry count', async () => {
+  it('detects the removal of the newest entries through the chain head', async () => {
     const workspaceId = newId('workspace');
     await writeEvents(workspaceId, 5);
 
     await database.sql`delete from audit_events where chain = ${workspaceId} and seq >= 4`;
 
-    // A truncated tail still verifies: only the count (checked against an external anchor) shows it.
-    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 3, break: null });
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({
+      entries: 3,
+      break: { seq: 4, problem: 'missing' },
+    });
+  });
+
+  it('detects the removal of every entry of a chain through its head', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 2);
+    await database.sql`delete from audit_events where chain = ${workspaceId}`;
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({
+      entries: 0,
+      break: { seq: 1, problem: 'missing' },
+    });
+  });
+
+  it('detects a newest entry replaced by a validly hashed forgery through the chain head', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 3);
+    const [second] = await database.sql<{ hash: string }[]>`
+      select hash from audit_events where chain = ${workspaceId} and seq = 2`;
+    const forged = {
+      chain: workspaceId,
+      seq: 3,
+      at: new Date('2026-11-01T00:00:00.000Z'),
+      actorId: 'usr_forger',
+      action: 'project.rename',
+      targetType: null,
+      targetId: null,
+      outcome: 'success',
+      ip: null,
+      requestId: null,
+      details: null,
+      prevHash: second?.hash ?? '',
+    };
+    await database.sql`
+      update audit_events set actor_id = ${forged.actorId}, created_at = ${forged.at.toISOString()},
+        target_type = null, target_id = null, ip = null, request_id = null, details = null,
+        hash = ${hashAuditEntry(forged)}
+      where chain = ${workspaceId} and seq = 3`;
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({
+      entries: 3,
+      break: { seq: 3, problem: 'altered' },
+    });
   });
 });
