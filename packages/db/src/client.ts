@@ -7,6 +7,8 @@ import * as schema from './schema/index';
 export type Schema = typeof schema;
 export type Db = PostgresJsDatabase<Schema>;
 export type Sql = postgres.Sql;
+/** A postgres.js transaction's own tag (sql.begin's callback gets one). */
+export type TransactionSql = postgres.TransactionSql;
 
 export type DbClient = { db: Db; sql: Sql; close: () => Promise<void> };
 

@@ -1,4 +1,4 @@
-export { createDb, type Db, type DbClient, type Schema, type Sql } from './client';
+export { createDb, type Db, type DbClient, type Schema, type Sql, type TransactionSql } from './client';
 export { errorForLog } from './error-for-log';
 export { type IdKind, newId } from './ids';
 export { migrationsFolder, runMigrations } from './migrate';

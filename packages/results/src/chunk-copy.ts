@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Db, Sql } from '@quarry/db';
+import type { Db, Sql, TransactionSql } from '@quarry/db';
 
 /**
  * Sealed chunks move between Node and PostgreSQL as bytes, through binary COPY, rather than as
@@ -58,52 +58,62 @@ export async function copyChunksIn(
   if (chunks.some((chunk, i) => chunk.runId !== runId || chunk.seq !== first.seq + i)) {
     throw new Error("chunks stored together are one run's, with consecutive seqs");
   }
-  const { attemptStartedAt, notifyChannel, firstRows } = options;
   const sql = sqlOf(db);
-  if (chunks.reduce((bytes, chunk) => bytes + chunk.payload.length, 0) <= INLINE_CHUNK_BYTES) {
-    const held = await insertChunksInline(sql, chunks, options);
-    if (!held && !attemptStartedAt) {
-      throw new Error(`run ${runId} does not exist or already has a chunk from ${first.seq} to ${last}`);
-    }
-    return held;
-  }
-  // Every server-side refusal the COPY itself could meet (the run's foreign key, the primary key)
-  // is ruled out first under the lock: postgres.js never settles a COPY FROM that the server
-  // refuses after the last byte was sent.
-  const held = await sql.begin(async (tx) => {
-    // A chunk lives for seconds: its commit need not wait for the disk (synchronous_commit off, set
-    // by the check). The run's terminal status, committed as usual after its last chunk, flushes
-    // the WAL that holds every chunk before it, and a crash that loses a chunk loses a result whose
-    // run it also fails.
-    const notify = notifyChannel ? tx`, pg_catalog.pg_notify(${notifyChannel}, r.id)` : tx``;
-    const attempt = attemptStartedAt
-      ? tx`and r.status = 'running' and r.started_at = ${attemptStartedAt.toISOString()}::timestamptz`
-      : tx``;
-    const unstored = tx`not exists (
-      select 1 from run_chunks c where c.run_id = r.id and c.seq between ${first.seq} and ${last})`;
-    // The first rows of a result also set the run's row count, the mark that rows went out (an
-    // interrupted run is then failed, never run again): in the transaction that stores them.
-    const [row] =
-      firstRows === undefined
-        ? await tx`
-            select 1 as held, pg_catalog.set_config('synchronous_commit', 'off', true) ${notify}
-            from runs r
-            where r.id = ${runId} ${attempt} and ${unstored}
-            for share of r`
-        : await tx`
-            update runs r set row_count = coalesce(r.row_count, ${firstRows})
-            where r.id = ${runId} ${attempt} and ${unstored}
-            returning 1 as held, pg_catalog.set_config('synchronous_commit', 'off', true) ${notify}`;
-    if (!row) return false;
-    const copy = (await tx`
-      copy run_chunks (run_id, seq, row_count, payload, expires_at) from stdin (format binary)`.writable()) as Writable;
-    await writeAll(copy, encodeChunkRows(chunks));
-    return true;
-  });
-  if (!held && !attemptStartedAt) {
+  const held =
+    chunks.reduce((bytes, chunk) => bytes + chunk.payload.length, 0) <= INLINE_CHUNK_BYTES
+      ? await insertChunksInline(sql, chunks, options)
+      : // Every server-side refusal the COPY itself could meet (the run's foreign key, the primary
+        // key) is ruled out first under the lock: postgres.js never settles a COPY FROM that the
+        // server refuses after the last byte was sent.
+        await sql.begin(async (tx) => {
+          // A chunk lives for seconds: its commit need not wait for the disk (synchronous_commit
+          // off, set by the check). The run's terminal status, committed as usual after its last
+          // chunk, flushes the WAL that holds every chunk before it, and a crash that loses a chunk
+          // loses a result whose run it also fails. The first rows of a result also set the run's
+          // row count, the mark that rows went out (an interrupted run is then failed, never run
+          // again): in the transaction that stores them.
+          const [row] = await chunkGuard(tx, chunks, options);
+          if (!row) return false;
+          const copy = (await tx`
+            copy run_chunks (run_id, seq, row_count, payload, expires_at) from stdin (format binary)`.writable()) as Writable;
+          await writeAll(copy, encodeChunkRows(chunks));
+          return true;
+        });
+  if (!held && !options.attemptStartedAt) {
     throw new Error(`run ${runId} does not exist or already has a chunk from ${first.seq} to ${last}`);
   }
   return held;
+}
+
+/**
+ * The check before chunks are stored: the run, locked (FOR SHARE, or by setting its row count with
+ * its first rows), held by this attempt when one is given, without a chunk at these seqs yet.
+ * Answers the run's id when it passes, and makes the transaction's commit not wait for the disk;
+ * with `notifyChannel`, notifies the run's id at the commit.
+ */
+function chunkGuard(
+  sql: Sql | TransactionSql,
+  chunks: readonly StoredChunk[],
+  options: { attemptStartedAt?: Date; notifyChannel?: string; firstRows?: number },
+) {
+  const { attemptStartedAt, notifyChannel, firstRows } = options;
+  const first = chunks[0]?.seq ?? 0;
+  const last = first + chunks.length - 1;
+  const notify = notifyChannel ? sql`, pg_catalog.pg_notify(${notifyChannel}, r.id)` : sql``;
+  const attempt = attemptStartedAt
+    ? sql`and r.status = 'running' and r.started_at = ${attemptStartedAt.toISOString()}::timestamptz`
+    : sql``;
+  const unstored = sql`not exists (
+    select 1 from run_chunks c where c.run_id = r.id and c.seq between ${first} and ${last})`;
+  const runId = chunks[0]?.runId ?? '';
+  return firstRows === undefined
+    ? sql<{ id: string }[]>`
+        select r.id, pg_catalog.set_config('synchronous_commit', 'off', true) ${notify}
+        from runs r where r.id = ${runId} ${attempt} and ${unstored} for share of r`
+    : sql<{ id: string }[]>`
+        update runs r set row_count = coalesce(r.row_count, ${firstRows})
+        where r.id = ${runId} ${attempt} and ${unstored}
+        returning r.id, pg_catalog.set_config('synchronous_commit', 'off', true) ${notify}`;
 }
 
 /**
@@ -124,23 +134,9 @@ async function insertChunksInline(
 ): Promise<boolean> {
   const first = chunks[0];
   if (!first) return true;
-  const { attemptStartedAt, notifyChannel, firstRows } = options;
-  const last = first.seq + chunks.length - 1;
-  const notify = notifyChannel ? sql`, pg_catalog.pg_notify(${notifyChannel}, r.id)` : sql``;
-  const attempt = attemptStartedAt
-    ? sql`and r.status = 'running' and r.started_at = ${attemptStartedAt.toISOString()}::timestamptz`
-    : sql``;
-  const unstored = sql`not exists (
-    select 1 from run_chunks c where c.run_id = r.id and c.seq between ${first.seq} and ${last})`;
   // A chunk lives for seconds: the statement's own commit need not wait for the disk (see
   // copyChunksIn); set_config(…, true) holds for the transaction this statement is.
-  const held =
-    firstRows === undefined
-      ? sql`select r.id, pg_catalog.set_config('synchronous_commit', 'off', true) ${notify}
-          from runs r where r.id = ${first.runId} ${attempt} and ${unstored} for share of r`
-      : sql`update runs r set row_count = coalesce(r.row_count, ${firstRows})
-          where r.id = ${first.runId} ${attempt} and ${unstored}
-          returning r.id, pg_catalog.set_config('synchronous_commit', 'off', true) ${notify}`;
+  const held = chunkGuard(sql, chunks, options);
   const values = chunks
     .map(
       (chunk) =>
