@@ -137,6 +137,62 @@ describe('writeAuditEvent', () => {
     expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 1, break: null });
   });
 
+  it('catches up a head that a writer of an earlier version left behind, instead of failing on a taken seq', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 2);
+    // As the writer before heads did: the newest entry read, the next one hashed and linked to it,
+    // the head not moved.
+    const [newest] = await rowsOf(workspaceId).then((rows) => rows.slice(-1));
+    const entry = {
+      chain: workspaceId,
+      seq: 3,
+      at: new Date('2026-11-02T00:00:00.000Z'),
+      actorId: 'usr_old',
+      action: 'project.rename',
+      targetType: null,
+      targetId: null,
+      outcome: 'success',
+      ip: null,
+      requestId: 'req-old',
+      details: null,
+      prevHash: newest?.hash ?? '',
+    };
+    await database.sql`
+      insert into audit_events (chain, seq, created_at, actor_id, action, outcome, request_id, prev_hash, hash)
+      values (${workspaceId}, 3, ${entry.at.toISOString()}, ${entry.actorId}, ${entry.action}, ${entry.outcome},
+        ${entry.requestId}, ${entry.prevHash}, ${hashAuditEntry(entry)})`;
+
+    await writeAuditEvent(database.db, eventFor(workspaceId, 4));
+    await writeAuditEvent(database.db, eventFor(workspaceId, 5));
+
+    const rows = await rowsOf(workspaceId);
+    expect(rows.map((r) => [r.seq, r.requestId])).toEqual([
+      [1, 'req-1'],
+      [2, 'req-2'],
+      [3, 'req-old'],
+      [4, 'req-4'],
+      [5, 'req-5'],
+    ]);
+    expect(await verifyAuditChain(database.db, workspaceId)).toEqual({ entries: 5, break: null });
+  });
+
+  it('never reports a break on a chain appended to while it is verified', async () => {
+    const workspaceId = newId('workspace');
+    await writeEvents(workspaceId, 50);
+    let writing = true;
+    const writers = [0, 1, 2].map(async (w) => {
+      for (let n = 51 + w; writing; n += 3) await writeAuditEvent(database.db, eventFor(workspaceId, n));
+    });
+    try {
+      const breaks = [];
+      for (let i = 0; i < 100; i += 1) breaks.push((await verifyAuditChain(database.db, workspaceId)).break);
+      expect(breaks.filter((b) => b !== null)).toEqual([]);
+    } finally {
+      writing = false;
+      await Promise.all(writers);
+    }
+  });
+
   it('keeps the chain whole when lone appends race appends inside longer transactions, and one rolls back', async () => {
     const workspaceId = newId('workspace');
     const writers = Array.from({ length: 24 }, (_, i) => {

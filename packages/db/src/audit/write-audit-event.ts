@@ -25,7 +25,9 @@ export const auditChainOf = (workspaceId: string | null): string => workspaceId 
  * the head (audit_chain_heads) moves to the new entry, and the entry is inserted with the head's old
  * hash as its link. The head's row lock, held to the commit, makes writers of one chain wait for
  * each other, and an update that waited reads the head as the writer before it committed it, so seq
- * and prev_hash never fork. The client encodes the text around the two values the head decides
+ * and prev_hash never fork. A head behind the chain's newest entry (one a writer of an earlier
+ * version appended without moving it, during an upgrade) is caught up: the entry follows whichever
+ * is newer, the head or the newest entry this statement sees. The client encodes the text around the two values the head decides
  * (chainedTextAround); the database fills them in and takes the SHA-256, exactly as hashAuditEntry
  * does. Answers the statement, not yet awaited, so a caller may pipeline it.
  */
@@ -63,12 +65,19 @@ export function appendAuditEvent(
     sql`encode(sha256(convert_to(${before}::text || ${seq}::text || ${middle}::text || '"' || ${prev} || '"]', 'UTF8')), 'hex')`;
   return Promise.resolve(
     tx.execute(sql`
-      with ${options.after ? sql`after as (${options.after}),` : sql``} head as (
+      with ${options.after ? sql`after as (${options.after}),` : sql``} newest as (
+        select seq, hash from audit_events where chain = ${chain}::text order by seq desc limit 1
+      ), head as (
         insert into audit_chain_heads as h (chain, seq, prev_hash, hash)
-        select ${chain}::text, 1, ${GENESIS_HASH}::text, ${hashOf(sql`1`, sql`${GENESIS_HASH}::text`)}
+        select ${chain}::text, coalesce(n.seq, 0) + 1, coalesce(n.hash, ${GENESIS_HASH}::text),
+          ${hashOf(sql`(coalesce(n.seq, 0) + 1)`, sql`coalesce(n.hash, ${GENESIS_HASH}::text)`)}
+        from (select 1) as one left join newest as n on true
         ${options.after ? sql`where exists (select 1 from after)` : sql``}
         on conflict (chain) do update
-          set seq = h.seq + 1, prev_hash = h.hash, hash = ${hashOf(sql`(h.seq + 1)`, sql`h.hash`)}
+          set seq = greatest(h.seq + 1, excluded.seq),
+            prev_hash = case when excluded.seq > h.seq + 1 then excluded.prev_hash else h.hash end,
+            hash = case when excluded.seq > h.seq + 1 then excluded.hash
+              else ${hashOf(sql`(h.seq + 1)`, sql`h.hash`)} end
         returning h.seq, h.prev_hash, h.hash
       )
       insert into audit_events (chain, seq, created_at, actor_id, action, target_type, target_id,
