@@ -163,18 +163,18 @@ const ConnectionScoped = z.object({ connectionId: z.string() });
  * @quarry/access and refuses with the engine's reason. No procedure checks permissions itself.
  * Another workspace's ids answer NOT_FOUND, never FORBIDDEN, so existence does not leak.
  */
-/**
- * The run of a `run:owner` procedure as the gate read it, and the notifier's mark from before that
- * read (RunNotifier.heardSince tells whether it is still as read).
- */
-export type OwnedRun = { row: typeof runs.$inferSelect; heardBefore: number };
-
 /** What the gate learned about the project of a project-scoped procedure. */
 export type ProjectScope = {
   id: string;
   decision: ProjectDecision;
   facts: ProjectFacts & { editorsCanShare: boolean };
 };
+
+/**
+ * The run of a `run:owner` procedure as the gate read it, and the notifier's mark from before that
+ * read (RunNotifier.heardSince tells whether it is still as read).
+ */
+export type OwnedRun = { row: typeof runs.$inferSelect; heardBefore: number };
 
 const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
   const pass = (actor: Actor | null, project: ProjectScope | null = null, ownedRun: OwnedRun | null = null) =>

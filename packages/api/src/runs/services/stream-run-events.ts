@@ -4,6 +4,7 @@ import { runs } from '@quarry/db/schema';
 import { COPY_BATCH_MARK, chunkText, deleteRunChunks, deliverChunk, readNextChunks } from '@quarry/results';
 import { and, eq } from 'drizzle-orm';
 import type { Deps } from '../../deps';
+import type { OwnedRun } from '../../trpc';
 import type { RunNews, RunWatch } from '../run-notifier';
 import { refuseResultsOf } from './results-gate';
 
@@ -15,8 +16,8 @@ type StreamInput = {
   runId: string;
   workspaceId: string;
   readerId: string;
-  /** The run as read for this request, and the notifier's mark from before that read. */
-  read?: { row: typeof runs.$inferSelect; heardBefore: number };
+  /** The run as the gate read it for this request (see OwnedRun). */
+  read?: OwnedRun;
   signal?: AbortSignal;
 };
 
