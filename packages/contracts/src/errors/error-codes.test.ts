@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type ErrorDomain, NotFoundErrorCode, QuarryErrorCode } from './error-codes';
+import { QuarryError } from './quarry-error';
 
 const ROOT = new URL('../../../../', import.meta.url).pathname;
 
@@ -36,6 +37,8 @@ describe('error codes', () => {
 
   it('names each not-found subject as not_found.<subject>', () => {
     expect(NotFoundErrorCode.options).toContain('not_found.project');
+    // An error that carries one is a valid QuarryError (a run summary's error is validated as one).
+    expect(QuarryError.safeParse({ code: 'not_found.project', message: 'Not found' }).success).toBe(true);
     expect(QuarryErrorCode.safeParse('not_found.nothing').success).toBe(false);
   });
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * a message that says what happened, and a hint that says what to do. Never a stack trace.
  */
 export const QuarryError = z.object({
-  code: z.string().regex(/^[a-z]+(\.[a-z_]+)+$/),
+  code: z.string().regex(/^[a-z_]+(\.[a-z_]+)+$/),
   message: z.string(),
   hint: z.string().optional(),
   /** Extra facts a client may show, such as the character position of a SQL error. */
