@@ -2,3 +2,10 @@ export { createDb, type Db, type DbClient, type Schema, type Sql, type Transacti
 export { errorForLog } from './error-for-log';
 export { type IdKind, newId } from './ids';
 export { migrationsFolder, runMigrations } from './migrate';
+export {
+  pipelinedTransaction,
+  postgresErrorOf,
+  type Queries,
+  REFUSED_SQLSTATE,
+  TransactionRolledBack,
+} from './pipelined-transaction';

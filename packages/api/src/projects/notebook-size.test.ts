@@ -109,44 +109,52 @@ describe('a notebook’s bounds (notebook.too_large)', () => {
     expect(run.status).toBe('queued');
   });
 
-  it('lets only one of two parallel starts that together lengthen the text past the bound through', async () => {
-    // 52 cells of 100,000 two-byte characters: within the bound by 42,880 less the JS cells' text.
-    const { projectId, jsId } = await bigNotebook(0, 0);
-    const text = 'é'.repeat(CELL);
-    await h.database.db.insert(cells).values(
-      Array.from({ length: 52 }, (_, i) => ({
-        id: newId('cell'),
+  // 5,200,000 UTF-16 units of text either way: within the bound by 42,880 less the JS cells' text.
+  // Two-byte characters count one unit each; a character outside the Basic Multilingual Plane (four
+  // bytes) counts two, which the server's exact count must see though it is one character to it.
+  it.each([
+    ['two-byte characters', 'é', 52],
+    ['characters outside the BMP', '😀', 26],
+  ])(
+    'lets only one of two parallel starts that together lengthen the text past the bound through (%s)',
+    async (_, char, count) => {
+      const { projectId, jsId } = await bigNotebook(0, 0);
+      const text = char.repeat(CELL);
+      await h.database.db.insert(cells).values(
+        Array.from({ length: count }, (_, i) => ({
+          id: newId('cell'),
+          workspaceId: h.a.workspaceId,
+          projectId,
+          position: i + 1,
+          name: `text_${i}`,
+          kind: 'markdown' as const,
+          source: text,
+        })),
+      );
+      const otherJsId = newId('cell');
+      await h.database.db.insert(cells).values({
+        id: otherJsId,
         workspaceId: h.a.workspaceId,
         projectId,
-        position: i + 1,
-        name: `text_${i}`,
-        kind: 'markdown' as const,
-        source: text,
-      })),
-    );
-    const otherJsId = newId('cell');
-    await h.database.db.insert(cells).values({
-      id: otherJsId,
-      workspaceId: h.a.workspaceId,
-      projectId,
-      position: 53,
-      name: 'js_2',
-      kind: 'js',
-      source: 'return 2',
-    });
-    const editor = await h.as(h.a, 'editor');
-    // Each start alone fits; both together would take the text past the bound.
-    const longer = (n: number) => `return ${n} // ${'y'.repeat(30_000)}`;
-    const results = await Promise.allSettled([
-      editor.runs.start({ projectId, cellId: jsId, source: longer(1) }),
-      editor.runs.start({ projectId, cellId: otherJsId, source: longer(2) }),
-    ]);
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
-    expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatchObject({ quarry: { code: 'notebook.too_large' } });
-    const { total } = await sources(projectId);
-    expect(total).toBeLessThanOrEqual(MAX_NOTEBOOK_SOURCE);
-    expect(total).toBe(52 * CELL + longer(1).length + 'return 2'.length);
-  });
+        position: count + 1,
+        name: 'js_2',
+        kind: 'js',
+        source: 'return 2',
+      });
+      const editor = await h.as(h.a, 'editor');
+      // Each start alone fits; both together would take the text past the bound.
+      const longer = (n: number) => `return ${n} // ${'y'.repeat(30_000)}`;
+      const results = await Promise.allSettled([
+        editor.runs.start({ projectId, cellId: jsId, source: longer(1) }),
+        editor.runs.start({ projectId, cellId: otherJsId, source: longer(2) }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+      expect(refused).toHaveLength(1);
+      expect(refused[0]).toMatchObject({ quarry: { code: 'notebook.too_large' } });
+      const { total } = await sources(projectId);
+      expect(total).toBeLessThanOrEqual(MAX_NOTEBOOK_SOURCE);
+      expect(total).toBe(count * text.length + longer(1).length + 'return 2'.length);
+    },
+  );
 });

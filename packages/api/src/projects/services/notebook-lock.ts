@@ -1,5 +1,6 @@
 import { connectorKind } from '@quarry/connectors';
 import type { QuarryError } from '@quarry/contracts';
+import type { Queries } from '@quarry/db';
 import { cells, connections, projectConnections, projects } from '@quarry/db/schema';
 import type { DialectOf, GraphCell, SqlDialect } from '@quarry/notebook';
 import { and, asc, eq } from 'drizzle-orm';
@@ -50,7 +51,7 @@ export type NotebookForRun = LockedNotebook & { dialectOf: DialectOf };
  * workspace.
  */
 export async function readNotebookForRun(
-  tx: Tx,
+  tx: Queries,
   input: { workspaceId: string; projectId: string; cellId: string },
 ): Promise<NotebookForRun | null> {
   const [project, , rows, kinds] = await Promise.all([
@@ -92,7 +93,7 @@ export async function projectDialects(
   return dialectsOf(await projectConnectionKinds(tx, input));
 }
 
-const projectConnectionKinds = (tx: Tx, input: { workspaceId: string; projectId: string }) =>
+const projectConnectionKinds = (tx: Queries, input: { workspaceId: string; projectId: string }) =>
   tx
     .select({ id: connections.id, kind: connections.kind })
     .from(projectConnections)

@@ -1,9 +1,9 @@
 import type { QuarryError } from '@quarry/contracts';
+import type { Queries } from '@quarry/db';
 import { runs } from '@quarry/db/schema';
 import { RUN_CANCEL_CHANNEL } from '@quarry/queue';
 import { RUN_EVENTS_CHANNEL } from '@quarry/results';
 import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
-import type { Tx } from '../../service-context';
 
 /** Who or what cancelled, in the error the run ends with. */
 export type CancelReason = 'cancelled' | 'superseded';
@@ -23,7 +23,7 @@ const CANCEL_ERRORS: Record<CancelReason, QuarryError & { kind: 'user' }> = {
  * so the notices go out exactly when the change is visible (at the commit). Answers the ids
  * cancelled.
  */
-export async function cancelRunsWhere(tx: Tx, where: SQL | undefined, reason: CancelReason, now: Date) {
+export async function cancelRunsWhere(tx: Queries, where: SQL | undefined, reason: CancelReason, now: Date) {
   return tx
     .update(runs)
     .set({ status: 'cancelled', error: CANCEL_ERRORS[reason], finishedAt: now })

@@ -7,7 +7,7 @@ import {
   type RunSummary,
   type StartRunInput,
 } from '@quarry/contracts';
-import { newId } from '@quarry/db';
+import { newId, pipelinedTransaction, postgresErrorOf, type Queries, REFUSED_SQLSTATE } from '@quarry/db';
 import { appendAuditEvent } from '@quarry/db/audit';
 import { cells, runs } from '@quarry/db/schema';
 import {
@@ -18,12 +18,12 @@ import {
   planRun,
 } from '@quarry/notebook';
 import type { QueueTx } from '@quarry/queue';
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
 import { notFound } from '../../errors';
 import { readNotebookForRun } from '../../projects/services/notebook-lock';
-import { changeAuditEvent, type Tx } from '../../service-context';
+import { changeAuditEvent } from '../../service-context';
 import type { Actor, ProjectScope } from '../../trpc';
 import { cancelRunsWhere } from './cancel-runs';
 import { toRunSummary } from './run-summary';
@@ -55,174 +55,172 @@ export async function startRun(
   // start waiting there holds its connection, so without this a burst of starts held the whole
   // pool and every other request (the gate's reads, the result streams) waited for a connection.
   const release = await startSlots.acquire();
-  const started = await deps.db
-    .transaction(async (tx) => {
-      // The notebook first, in one round trip: the project held against edits (shared with other
-      // starts), this cell's row held against other starts of it, then the cells planned from.
-      const notebook = await readNotebookForRun(tx, {
-        workspaceId: actor.workspaceId,
-        projectId: input.projectId,
-        cellId: input.cellId,
-      });
-      if (!notebook) return { refused: notFound('project') };
-      const cell = notebook.rows.find((c) => c.id === input.cellId);
-      if (!cell) return { refused: notFound('cell') };
-      if (cell.kind !== 'sql' && cell.kind !== 'js') {
-        return {
-          refused: {
-            code: 'notebook.not_runnable',
-            message:
-              cell.kind === 'input'
-                ? 'An input is not run: cells read its value'
-                : 'A Markdown cell is not run',
-            hint: 'Run a SQL or JS cell',
-            details: { cell: cell.name },
-          } satisfies QuarryError,
-        };
-      }
-      // A notebook past its bounds (saved before they existed) is not planned: planning reads every
-      // cell it needs. It may still shrink (see checkNotebookSize). Checked again below, with the
-      // other starts' saved sources, when this one makes the text longer.
-      const size = notebookSize(notebook.rows);
-      const tooLarge = checkNotebookSize({
-        cells: size.cells,
-        source: size.source - cell.source.length + input.source.length,
-      });
-      if (tooLarge) return { refused: tooLarge };
-      // Planned with the source as sent: what runs is what the cell will show once saved below.
-      const planned = planRun({
-        cells: notebook.cells.map((c) =>
-          c.id === cell.id && c.kind !== 'input' ? { ...c, source: input.source } : c,
-        ),
-        targetCellId: cell.id,
-        inputs: input.inputs,
-        dialectOf: notebook.dialectOf,
-      });
-      if (!planned.ok) return { refused: planned.error };
-      const plan = planned.value;
-      const connectionIds = planConnectionIds(plan);
-      const denied = canQueryAll(scope, connectionIds);
-      if (denied) return { refused: denied };
-      const target = plan.steps.at(-1);
-      if (!target) throw new Error('a plan has at least one step');
+  // The notebook's cell count, for wording a refusal of its size that the server decided.
+  let notebookCells = 0;
+  const started = await pipelinedTransaction(deps.sql, async (tx, commit) => {
+    // The notebook first, in one round trip: the project held against edits (shared with other
+    // starts), this cell's row held against other starts of it, then the cells planned from.
+    const notebook = await readNotebookForRun(tx, {
+      workspaceId: actor.workspaceId,
+      projectId: input.projectId,
+      cellId: input.cellId,
+    });
+    if (!notebook) return { refused: notFound('project') };
+    const cell = notebook.rows.find((c) => c.id === input.cellId);
+    if (!cell) return { refused: notFound('cell') };
+    if (cell.kind !== 'sql' && cell.kind !== 'js') {
+      return {
+        refused: {
+          code: 'notebook.not_runnable',
+          message:
+            cell.kind === 'input'
+              ? 'An input is not run: cells read its value'
+              : 'A Markdown cell is not run',
+          hint: 'Run a SQL or JS cell',
+          details: { cell: cell.name },
+        } satisfies QuarryError,
+      };
+    }
+    // A notebook past its bounds (saved before they existed) is not planned: planning reads every
+    // cell it needs. It may still shrink (see checkNotebookSize). Checked again below, with the
+    // other starts' saved sources, when this one makes the text longer.
+    const size = notebookSize(notebook.rows);
+    notebookCells = size.cells;
+    const tooLarge = checkNotebookSize({
+      cells: size.cells,
+      source: size.source - cell.source.length + input.source.length,
+    });
+    if (tooLarge) return { refused: tooLarge };
+    // Planned with the source as sent: what runs is what the cell will show once saved below.
+    const planned = planRun({
+      cells: notebook.cells.map((c) =>
+        c.id === cell.id && c.kind !== 'input' ? { ...c, source: input.source } : c,
+      ),
+      targetCellId: cell.id,
+      inputs: input.inputs,
+      dialectOf: notebook.dialectOf,
+    });
+    if (!planned.ok) return { refused: planned.error };
+    const plan = planned.value;
+    const connectionIds = planConnectionIds(plan);
+    const denied = canQueryAll(scope, connectionIds);
+    if (denied) return { refused: denied };
+    const target = plan.steps.at(-1);
+    if (!target) throw new Error('a plan has at least one step');
 
-      // This cell's own rows, under its row lock: running a cell again stops its earlier run, on the
-      // server too (its result is about to be replaced, and a query nobody reads should not keep
-      // the warehouse busy), and saves the source. A refusal below rolls both back.
-      const ofThisCell = and(eq(runs.ownerId, actor.userId), eq(runs.cellId, cell.id));
-      const connectionId = target.kind === 'sql' ? target.connectionId : null;
-      const [superseded, , jobId] = await Promise.all([
-        cancelRunsWhere(tx, and(eq(runs.workspaceId, actor.workspaceId), ofThisCell), 'superseded', now),
-        tx.update(cells).set({ source: input.source, updatedAt: now }).where(eq(cells.id, cell.id)),
-        // The run's job, in this transaction: it exists exactly when the run does, and the runner's
-        // wake-up goes out at the commit. Who and which connection, as scheduling hints only: the
-        // queue orders runs by the owner's fair share and caps concurrent queries per connection;
-        // the runner decides the rest (JOB-4).
-        deps.queue
-          .send(
-            'run.execute',
-            {
-              runId,
-              workspaceId: actor.workspaceId,
-              ownerId: actor.userId,
-              ...(connectionId ? { connectionId } : {}),
-            },
-            { tx: queueTx(tx) },
-          )
-          .catch((cause: unknown) => {
-            deps.log.error({ runId, err: String(cause) }, 'could not queue run');
-            throw new Refused(QUEUE_UNAVAILABLE);
-          }),
-      ]);
-
-      // From here to the commit, one start of the workspace at a time, in one round trip and the
-      // commit's. One lock per workspace makes count-then-insert atomic: of two parallel starts at
-      // the cap, the second counts the first. The statements are pipelined and run on the server
-      // in the order sent (each promise below is created, and its query queued, in that order):
-      // the count and the size are read after the lock is held, before this start's insert.
-      const capLock = Promise.resolve(
-        tx.execute(
-          sql`select pg_advisory_xact_lock(hashtextextended(${`runs.active:${actor.workspaceId}`}, 0))`,
-        ),
-      );
-      // The caller's active runs of this cell do not count: this start cancelled them above.
-      const active = Promise.resolve(
-        tx
-          .select({
-            mine: sql<number>`count(*) filter (where ${runs.ownerId} = ${actor.userId} and not (${ofThisCell}))::int`,
-            all: sql<number>`count(*) filter (where not (${ofThisCell}))::int`,
-          })
-          .from(runs)
-          .where(and(eq(runs.workspaceId, actor.workspaceId), inArray(runs.status, ['queued', 'running']))),
-      );
-      // Starts share the notebook's lock, so two that lengthen different cells could each pass the
-      // check above alone: one that makes the text longer checks the bound again here, with what
-      // every start before it saved (starts of a workspace reach this point one at a time; edits
-      // wait for the notebook's lock).
-      const where = { workspaceId: actor.workspaceId, projectId: input.projectId, source: input.source };
-      const others = input.source.length > cell.source.length ? otherCellsText(tx, where, cell.id) : null;
-      // A SQL target keeps `connection_id` and `source` (its SQL with placeholders, never values) as
-      // the SQL runner path reads them; a JS target's source is its code and its connections are
-      // those of the SQL steps it reads (none when it reads no SQL cell).
-      // The audit chain's head (runners' entries wait on it too) is taken only now, by the entry
-      // that moves it.
-      const stored = Promise.all([
-        tx
-          .insert(runs)
-          .values({
-            id: runId,
+    // This cell's own rows, under its row lock: running a cell again stops its earlier run, on the
+    // server too (its result is about to be replaced, and a query nobody reads should not keep
+    // the warehouse busy), and saves the source. A refusal below rolls both back.
+    const ofThisCell = and(eq(runs.ownerId, actor.userId), eq(runs.cellId, cell.id));
+    const connectionId = target.kind === 'sql' ? target.connectionId : null;
+    const [superseded, , jobId] = await Promise.all([
+      cancelRunsWhere(tx, and(eq(runs.workspaceId, actor.workspaceId), ofThisCell), 'superseded', now),
+      tx.update(cells).set({ source: input.source, updatedAt: now }).where(eq(cells.id, cell.id)),
+      // The run's job, in this transaction: it exists exactly when the run does, and the runner's
+      // wake-up goes out at the commit. Who and which connection, as scheduling hints only: the
+      // queue orders runs by the owner's fair share and caps concurrent queries per connection;
+      // the runner decides the rest (JOB-4).
+      deps.queue
+        .send(
+          'run.execute',
+          {
+            runId,
             workspaceId: actor.workspaceId,
+            ownerId: actor.userId,
+            ...(connectionId ? { connectionId } : {}),
+          },
+          { tx: queueTx(tx) },
+        )
+        .catch((cause: unknown) => {
+          deps.log.error({ runId, err: String(cause) }, 'could not queue run');
+          throw new Refused(QUEUE_UNAVAILABLE);
+        }),
+    ]);
+
+    // From here to the commit, one start of the workspace at a time. One lock per workspace makes
+    // count-then-insert atomic: of two parallel starts at the cap, the second counts the first.
+    // The statements go out together with the COMMIT (pipelinedTransaction) and run on the server
+    // in the order sent, so the lock, and the audit chain's head taken by the entry below, are held
+    // for the server's work alone: the caps and the notebook's bound are decided by the server,
+    // which refuses in the statement (quarry_refuse), and the commit then rolls back what this
+    // start stored, as any refusal does.
+    const capLock = Promise.resolve(
+      tx.execute(
+        sql`select pg_advisory_xact_lock(hashtextextended(${`runs.active:${actor.workspaceId}`}, 0))`,
+      ),
+    );
+    // The caller's active runs of this cell do not count: this start cancelled them above.
+    const capped = Promise.resolve(
+      tx.execute(sql`
+          select case
+            when count(*) filter (where ${runs.ownerId} = ${actor.userId} and not (${ofThisCell})) >= ${caps.perUser}
+              then quarry_refuse('runs.too_many_active', 'user')
+            when count(*) filter (where not (${ofThisCell})) >= ${caps.perWorkspace}
+              then quarry_refuse('runs.too_many_active', 'workspace')
+          end as refused
+          from ${runs}
+          where ${runs.workspaceId} = ${actor.workspaceId} and ${runs.status} in ('queued', 'running')`),
+    );
+    // Starts share the notebook's lock, so two that lengthen different cells could each pass the
+    // check above alone: one that makes the text longer checks the bound again here, with what
+    // every start before it saved (starts of a workspace reach this point one at a time; edits
+    // wait for the notebook's lock).
+    const where = { workspaceId: actor.workspaceId, projectId: input.projectId };
+    const bounded =
+      input.source.length > cell.source.length
+        ? Promise.resolve(tx.execute(notebookBoundCheck(where, cell.id, input.source.length)))
+        : null;
+    // A SQL target keeps `connection_id` and `source` (its SQL with placeholders, never values) as
+    // the SQL runner path reads them; a JS target's source is its code and its connections are
+    // those of the SQL steps it reads (none when it reads no SQL cell).
+    const stored = Promise.all([
+      tx
+        .insert(runs)
+        .values({
+          id: runId,
+          workspaceId: actor.workspaceId,
+          projectId: input.projectId,
+          cellId: cell.id,
+          ownerId: actor.userId,
+          connectionId,
+          connectionIds,
+          plan,
+          inputs: plan.inputs,
+          source: target.kind === 'sql' ? target.sql : target.source,
+          rowLimit: input.rowLimit,
+          // A refresh is never served from the cache (its fresh result still replaces the cached one).
+          refresh: input.refresh,
+          status: 'queued',
+          jobId,
+          createdAt: now,
+        })
+        .returning(),
+      appendAuditEvent(
+        tx,
+        changeAuditEvent(ctx, {
+          action: 'run.start',
+          target: { type: 'run', id: runId },
+          details: {
             projectId: input.projectId,
             cellId: cell.id,
-            ownerId: actor.userId,
             connectionId,
             connectionIds,
-            plan,
-            inputs: plan.inputs,
-            source: target.kind === 'sql' ? target.sql : target.source,
-            rowLimit: input.rowLimit,
-            // A refresh is never served from the cache (its fresh result still replaces the cached one).
-            refresh: input.refresh,
-            status: 'queued',
-            jobId,
-            createdAt: now,
-          })
-          .returning(),
-        appendAuditEvent(
-          tx,
-          changeAuditEvent(ctx, {
-            action: 'run.start',
-            target: { type: 'run', id: runId },
-            details: {
-              projectId: input.projectId,
-              cellId: cell.id,
-              connectionId,
-              connectionIds,
-              steps: plan.steps.map((s) => s.cellId),
-              via: actor.via.kind,
-              ...(superseded.length ? { cancelled: superseded.map((r) => r.id) } : {}),
-            },
-          }),
-          now,
-        ),
-      ]);
-      // Sent with the lock and the count, in the same write, so the lock is held for this round
-      // trip and the commit's alone: a start over a cap rolls back what it stored, as any refusal.
-      const [, [counted], othersText, [[row]]] = await Promise.all([capLock, active, others, stored]);
-      if ((counted?.mine ?? 0) >= caps.perUser) throw new Refused(tooManyActive('you', caps.perUser));
-      if ((counted?.all ?? 0) >= caps.perWorkspace)
-        throw new Refused(tooManyActive('this workspace', caps.perWorkspace));
-      if (othersText) {
-        const longer = await lengthOfOthers(tx, othersText, where, cell.id);
-        const tooLargeNow = checkNotebookSize({ cells: size.cells, source: longer + input.source.length });
-        if (tooLargeNow) throw new Refused(tooLargeNow);
-      }
-
-      return { run: row };
-    })
+            steps: plan.steps.map((s) => s.cellId),
+            via: actor.via.kind,
+            ...(superseded.length ? { cancelled: superseded.map((r) => r.id) } : {}),
+          },
+        }),
+        now,
+      ),
+    ]);
+    const [, , , [[row]]] = await Promise.all([capLock, capped, bounded, stored, commit()]);
+    return { run: row };
+  })
     .catch((error: unknown) => {
-      // Refused after this start's own writes: the transaction rolled them back.
+      // Refused after this start's own writes, here or by the server: the transaction rolled them back.
       if (error instanceof Refused) return { refused: error.refusal };
+      const refused = refusedByServer(error, caps, notebookCells);
+      if (refused) return { refused };
       throw error;
     })
     .finally(release);
@@ -279,7 +277,7 @@ const QUEUE_UNAVAILABLE: QuarryError = {
  * The start's transaction as the queue runs its statements: pg-boss's text with `$n` placeholders,
  * its values bound as parameters.
  */
-function queueTx(tx: Tx): QueueTx {
+function queueTx(tx: Queries): QueueTx {
   return {
     async executeSql(text, values) {
       const chunks = text
@@ -333,51 +331,52 @@ class Refused extends Error {
 }
 
 /**
- * The saved text of the project's other cells, as bounds on its length in UTF-16 code units (what
- * the notebook's bound counts): at least one unit per character, at most two, and at most one per
- * UTF-8 byte. Read after the workspace's run lock, so it holds what every earlier start saved.
+ * The statement that refuses a start whose cell text would take the notebook past its bound
+ * (MAX_NOTEBOOK_SOURCE, in UTF-16 code units as the notebook counts), with what the project's other
+ * cells hold now: read after the workspace's run lock, so it counts what every earlier start saved.
+ * Bounds on the others' length decide it when they can (at least one unit per character, at most
+ * two, and at most one per UTF-8 byte); only when they cannot is the exact length counted, a
+ * character outside the Basic Multilingual Plane being two units. The detail of the refusal is the
+ * notebook's text length with this cell's new text.
  */
-function otherCellsText(tx: Tx, input: { workspaceId: string; projectId: string }, cellId: string) {
-  return Promise.resolve(
-    tx
-      .select({
-        chars: sql<string>`coalesce(sum(char_length(${cells.source})), 0)::text`,
-        bytes: sql<string>`coalesce(sum(octet_length(${cells.source})), 0)::text`,
-      })
-      .from(cells)
-      .where(
-        and(
-          eq(cells.projectId, input.projectId),
-          eq(cells.workspaceId, input.workspaceId),
-          ne(cells.id, cellId),
-        ),
-      ),
-  );
+function notebookBoundCheck(
+  where: { workspaceId: string; projectId: string },
+  cellId: string,
+  length: number,
+): SQL {
+  const others = sql`${cells.projectId} = ${where.projectId} and ${cells.workspaceId} = ${where.workspaceId}
+    and ${cells.id} <> ${cellId}`;
+  return sql`
+    with bounds as (
+      select coalesce(sum(char_length(${cells.source})), 0) as chars,
+        coalesce(sum(octet_length(${cells.source})), 0) as bytes
+      from ${cells} where ${others}
+    ), exact as (
+      select coalesce(sum(char_length(${cells.source})
+        + char_length(regexp_replace(${cells.source}, '[^\\U00010000-\\U0010FFFF]', '', 'g'))), 0) as units
+      from ${cells} where ${others}
+    )
+    select case
+      when least(2 * b.chars, b.bytes) + ${length} <= ${MAX_NOTEBOOK_SOURCE} then null
+      when b.chars + ${length} > ${MAX_NOTEBOOK_SOURCE}
+        then quarry_refuse('notebook.too_large', (b.chars + ${length})::text)
+      when (select units from exact) + ${length} > ${MAX_NOTEBOOK_SOURCE}
+        then quarry_refuse('notebook.too_large', ((select units from exact) + ${length})::text)
+    end as refused
+    from bounds b`;
 }
 
-/**
- * The other cells' text length in UTF-16 code units: from the bounds when they decide it against
- * the notebook's bound, else counted exactly from the sources themselves.
- */
-async function lengthOfOthers(
-  tx: Tx,
-  bounds: { chars: string; bytes: string }[],
-  input: { workspaceId: string; projectId: string; source: string },
-  cellId: string,
-): Promise<number> {
-  const chars = Number(bounds[0]?.chars ?? 0);
-  const upper = Math.min(2 * chars, Number(bounds[0]?.bytes ?? 0));
-  if (upper + input.source.length <= MAX_NOTEBOOK_SOURCE) return upper;
-  if (chars + input.source.length > MAX_NOTEBOOK_SOURCE) return chars;
-  const rows = await tx
-    .select({ source: cells.source })
-    .from(cells)
-    .where(
-      and(
-        eq(cells.projectId, input.projectId),
-        eq(cells.workspaceId, input.workspaceId),
-        ne(cells.id, cellId),
-      ),
-    );
-  return notebookSize(rows).source;
+/** The refusal the server decided in a start's statements (quarry_refuse), worded; null for any other error. */
+function refusedByServer(error: unknown, caps: RunCaps, notebookCells: number): QuarryError | null {
+  const refused = postgresErrorOf(error);
+  if (refused?.code !== REFUSED_SQLSTATE) return null;
+  if (refused.message === 'runs.too_many_active') {
+    return refused.detail === 'user'
+      ? tooManyActive('you', caps.perUser)
+      : tooManyActive('this workspace', caps.perWorkspace);
+  }
+  if (refused.message === 'notebook.too_large') {
+    return checkNotebookSize({ cells: notebookCells, source: Number(refused.detail) });
+  }
+  return null;
 }
