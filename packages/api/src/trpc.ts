@@ -145,14 +145,34 @@ const refuse = (reason: { code: string; message: string }, hint?: string): never
 };
 
 /** Whether any string in a request's input (keys included) holds U+0000; bounded by the body limit. */
-function holdsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\0');
-  if (depth > 64 || typeof value !== 'object' || value === null) return false;
+/**
+ * Text PostgreSQL cannot hold as sent, anywhere in an input (keys too): a NUL, which text refuses,
+ * or a lone UTF-16 surrogate (half of a character cut in two), which is no character at all: text
+ * would store U+FFFD in its place, silently changing what was sent, and json refuses it.
+ */
+function unstorableText(value: unknown, depth = 0): 'nul' | 'surrogate' | null {
+  if (typeof value === 'string')
+    return value.includes('\0') ? 'nul' : value.isWellFormed() ? null : 'surrogate';
+  if (depth > 64 || typeof value !== 'object' || value === null) return null;
   for (const [key, inner] of Object.entries(value)) {
-    if (key.includes('\0') || holdsNul(inner, depth + 1)) return true;
+    const found = unstorableText(key) ?? unstorableText(inner, depth + 1);
+    if (found) return found;
   }
-  return false;
+  return null;
 }
+
+const UNSTORABLE: Record<'nul' | 'surrogate', QuarryError> = {
+  nul: {
+    code: 'input.invalid',
+    message: 'Text may not contain the NUL character (\\u0000)',
+    hint: 'Remove it and try again',
+  },
+  surrogate: {
+    code: 'input.invalid',
+    message: 'Text holds half of a character (a lone UTF-16 surrogate), which cannot be stored',
+    hint: 'Remove it (text cut in the middle of an emoji leaves one) and try again',
+  },
+};
 
 const ProjectScoped = z.object({ projectId: z.string() });
 const RunScoped = z.object({ runId: z.string() });
@@ -183,14 +203,9 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
   if (!permission) {
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'procedure declares no permission' });
   }
-  // PostgreSQL text cannot hold a NUL: refused here as bad input, before it can fail a query.
-  if (holdsNul(await getRawInput())) {
-    throw new QuarryTRPCError({
-      code: 'input.invalid',
-      message: 'Text may not contain the NUL character (\\u0000)',
-      hint: 'Remove it and try again',
-    });
-  }
+  // Text PostgreSQL cannot hold as sent: refused here as bad input, before it can fail a query.
+  const unstorable = unstorableText(await getRawInput());
+  if (unstorable) throw new QuarryTRPCError(UNSTORABLE[unstorable]);
   if (permission === 'public') return pass(null);
 
   const actor = actorOf(ctx);

@@ -9,7 +9,8 @@ import { attackWorkspaces, connectionOf, tenantCounts } from './facts-kit';
 // Ids built to break the one statement: quotes, comments, LIKE wildcards, unicode controls, lone
 // surrogates, a megabyte, near-misses of a real id, and values that are not strings at all. The
 // gate reads them before the input schema does, so each reaches loadMemberProjectFacts as a bound
-// parameter: the answer is a typed NOT_FOUND (BAD_REQUEST for a NUL), no data, and nothing changed.
+// parameter: the answer is a typed NOT_FOUND (BAD_REQUEST, before any query, for text PostgreSQL
+// cannot hold: a NUL or a lone surrogate), no data, and nothing changed.
 let h: ApiHarness;
 let A: string;
 let secretName: string;
@@ -64,12 +65,14 @@ describe('hostile project ids into every project-scoped procedure', () => {
         () => editor.runs.start({ projectId, cellId: cell, source: 'select 1' }),
         () => editor.projects.deleteCell({ projectId, cellId: cell }),
       ];
+      const unstorable = typeof id === 'string' && !id.isWellFormed();
       for (const call of calls) {
         const refused = await refusal(call());
-        expect(refused, String(id).slice(0, 60)).toMatchObject({
-          code: 'NOT_FOUND',
-          quarry: 'not_found.project',
-        });
+        expect(refused, String(id).slice(0, 60)).toMatchObject(
+          unstorable
+            ? { code: 'BAD_REQUEST', quarry: 'input.invalid' }
+            : { code: 'NOT_FOUND', quarry: 'not_found.project' },
+        );
         expect(refused.text).not.toContain(secretName);
       }
     }
