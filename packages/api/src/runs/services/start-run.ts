@@ -335,9 +335,9 @@ class Refused extends Error {
  * (MAX_NOTEBOOK_SOURCE, in UTF-16 code units as the notebook counts), with what the project's other
  * cells hold now: read after the workspace's run lock, so it counts what every earlier start saved.
  * Bounds on the others' length decide it when they can (at least one unit per character, at most
- * two, and at most one per UTF-8 byte); only when they cannot is the exact length counted, a
- * character outside the Basic Multilingual Plane being two units. The detail of the refusal is the
- * notebook's text length with this cell's new text.
+ * two, and at most one per UTF-8 byte); only when they cannot, or to word a refusal, is the exact
+ * length counted, a character outside the Basic Multilingual Plane being two units. The detail of
+ * the refusal is the notebook's text length with this cell's new text, in those units.
  */
 function notebookBoundCheck(
   where: { workspaceId: string; projectId: string },
@@ -359,7 +359,7 @@ function notebookBoundCheck(
     select case
       when least(2 * b.chars, b.bytes) + ${length} <= ${MAX_NOTEBOOK_SOURCE} then null
       when b.chars + ${length} > ${MAX_NOTEBOOK_SOURCE}
-        then quarry_refuse('notebook.too_large', (b.chars + ${length})::text)
+        then quarry_refuse('notebook.too_large', ((select units from exact) + ${length})::text)
       when (select units from exact) + ${length} > ${MAX_NOTEBOOK_SOURCE}
         then quarry_refuse('notebook.too_large', ((select units from exact) + ${length})::text)
     end as refused
