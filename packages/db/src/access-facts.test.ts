@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  connectionFacts,
   type LoadedProjectFacts,
   loadMemberActor,
   loadMemberProjectFacts,
@@ -38,6 +39,9 @@ const ids = {
   deactivated: '',
   outsider: '',
   group: '',
+  restricted: '',
+  loose: '',
+  foreign: '',
 };
 
 beforeAll(async () => {
@@ -107,6 +111,9 @@ beforeAll(async () => {
   const restricted = newId('connection');
   const open = newId('connection');
   const foreign = newId('connection');
+  ids.restricted = restricted;
+  ids.foreign = foreign;
+  ids.loose = newId('connection');
   await db.insert(connections).values([
     {
       id: restricted,
@@ -121,6 +128,15 @@ beforeAll(async () => {
     },
     { id: open, workspaceId: ids.workspace, name: 'open', kind: 'postgres', createdBy: owner.id },
     { id: foreign, workspaceId: ids.other, name: 'foreign', kind: 'postgres', createdBy: outsider.id },
+    // This workspace's, not imported by the project (a result may have been read from it before).
+    {
+      id: ids.loose,
+      workspaceId: ids.workspace,
+      name: 'loose',
+      kind: 'postgres',
+      canViewResults: [ids.group],
+      createdBy: owner.id,
+    },
   ]);
   await db.insert(projectConnections).values([
     { projectId: ids.project, connectionId: restricted, workspaceId: ids.workspace },
@@ -149,8 +165,12 @@ afterAll(async () => {
 /** What the eight statements give, in the single statement's shape. */
 async function asBefore(workspaceId: string, userId: string, projectId: string): Promise<MemberProjectFacts> {
   const member = await loadMemberActor(database.db, { workspaceId, userId });
-  if (!member) return { member: null, facts: null };
-  return { member, facts: await loadProjectFacts(database.db, { workspaceId, projectId, actor: member }) };
+  if (!member) return { member: null, facts: null, listed: [] };
+  return {
+    member,
+    facts: await loadProjectFacts(database.db, { workspaceId, projectId, actor: member }),
+    listed: [],
+  };
 }
 
 /** Facts with their lists in one order: neither loader promises one, and no decision reads it. */
@@ -165,7 +185,8 @@ function sorted(loaded: MemberProjectFacts): MemberProjectFacts {
     ...loaded.member,
     customGroupIds: [...loaded.member.customGroupIds].sort(),
   };
-  return { member, facts: facts && member ? { ...facts, actor: member } : facts };
+  const listed = [...loaded.listed].sort((a, b) => a.id.localeCompare(b.id));
+  return { member, facts: facts && member ? { ...facts, actor: member } : facts, listed };
 }
 
 describe('one member’s facts on one project, in one statement', () => {
@@ -186,6 +207,26 @@ describe('one member’s facts on one project, in one statement', () => {
       ]);
       expect(sorted(now), label).toEqual(sorted(before));
     }
+  });
+
+  it('reads the listed connections of this workspace, imported or not, and never another workspace’s', async () => {
+    const input = { workspaceId: ids.workspace, userId: ids.member, projectId: ids.project };
+    const [withListed, plain] = await Promise.all([
+      loadMemberProjectFacts(database.db, {
+        ...input,
+        connectionIds: [ids.restricted, ids.loose, ids.foreign, 'connection_missing'],
+      }),
+      loadMemberProjectFacts(database.db, input),
+    ]);
+    const rows = await database.db
+      .select()
+      .from(connections)
+      .where(inArray(connections.id, [ids.restricted, ids.loose]));
+    expect(sorted(withListed).listed).toEqual(sorted({ ...plain, listed: rows.map(connectionFacts) }).listed);
+    expect(withListed.listed.map((c) => c.name).sort()).toEqual(['loose', 'restricted']);
+    // The rest of the answer is what the statement answers without a list.
+    expect(sorted({ ...withListed, listed: [] })).toEqual(sorted(plain));
+    expect(plain.listed).toEqual([]);
   });
 
   it('reads the rows that decide: groups of this workspace only, grants, restrictions, ownership', async () => {
@@ -221,6 +262,6 @@ describe('one member’s facts on one project, in one statement', () => {
       userId: ids.deactivated,
       projectId: ids.project,
     });
-    expect(gone).toEqual({ member: null, facts: null });
+    expect(gone).toEqual({ member: null, facts: null, listed: [] });
   });
 });

@@ -205,6 +205,12 @@ export type MemberProjectFacts = {
   member: MemberActor | null;
   /** Null when the project is not in the workspace; its actor is the member as loaded. */
   facts: LoadedProjectFacts | null;
+  /**
+   * The permission facts of the connections asked for by id (`connectionIds`), those of this
+   * workspace only, whether or not the project imports them: what a result was read from. Empty when
+   * none were asked for.
+   */
+  listed: ConnectionFacts[];
 };
 
 type FactsRow = {
@@ -220,17 +226,25 @@ type FactsRow = {
     groupId: string | null;
     permission: ProjectFacts['grants'][number]['permission'];
   }[];
-  connections: {
-    id: string;
-    name: string;
-    groupsWithAccess: string[];
-    canQuery: string[] | null;
-    canViewResults: string[] | null;
-    canRefreshSchema: ConnectionRow['canRefreshSchema'];
-    scope: ConnectionRow['scope'];
-  }[];
+  connections: ConnectionJson[];
   secrets: { id: string; name: string; groupsWithAccess: string[] }[];
+  listed?: ConnectionJson[];
 };
+
+type ConnectionJson = {
+  id: string;
+  name: string;
+  groupsWithAccess: string[];
+  canQuery: string[] | null;
+  canViewResults: string[] | null;
+  canRefreshSchema: ConnectionRow['canRefreshSchema'];
+  scope: ConnectionRow['scope'];
+};
+
+/** A connection row as the JSON a facts statement builds for it (ConnectionJson). */
+const CONNECTION_JSON = sql.raw(`json_build_object(
+  'id', c.id, 'name', c.name, 'groupsWithAccess', c.groups_with_access, 'canQuery', c.can_query,
+  'canViewResults', c.can_view_results, 'canRefreshSchema', c.can_refresh_schema, 'scope', c.scope)`);
 
 /**
  * What loadMemberActor and loadProjectFacts read together, for one member and one project, in one
@@ -239,13 +253,20 @@ type FactsRow = {
  * as those two read them: the membership and its custom groups of this workspace, the project of
  * this workspace, its grants, and the connections and secrets it imports joined through the
  * project's own workspace (a stray link row can only add a restriction). A creator owns their
- * project only from the membership they made it in.
+ * project only from the membership they made it in. With `connectionIds`, also the facts of those
+ * connections of the workspace (the results gate's: what a run's result was read from), in the same
+ * statement.
  */
 export async function loadMemberProjectFacts(
   db: Db,
-  input: { workspaceId: string; userId: string; projectId: string },
+  input: { workspaceId: string; userId: string; projectId: string; connectionIds?: readonly string[] },
 ): Promise<MemberProjectFacts> {
   const { workspaceId, userId, projectId } = input;
+  const listed = input.connectionIds?.length
+    ? sql`, (select coalesce(json_agg(${CONNECTION_JSON}), '[]'::json) from connections c
+         where c.workspace_id = ${workspaceId} and c.id = any(${sql.param([...input.connectionIds])}::text[])
+      ) as listed`
+    : sql``;
   const rows = (await db.execute(sql`
     select m.role, m.deactivated_at is not null as deactivated,
       (select coalesce(json_agg(gm.group_id), '[]'::json) from group_members gm
@@ -261,10 +282,7 @@ export async function loadMemberProjectFacts(
            'userId', pg.user_id, 'groupId', pg.group_id, 'permission', pg.permission)), '[]'::json)
          from project_grants pg where pg.workspace_id = ${workspaceId} and pg.project_id = ${projectId}
       ) as grants,
-      (select coalesce(json_agg(json_build_object(
-           'id', c.id, 'name', c.name, 'groupsWithAccess', c.groups_with_access, 'canQuery', c.can_query,
-           'canViewResults', c.can_view_results, 'canRefreshSchema', c.can_refresh_schema, 'scope', c.scope)),
-           '[]'::json)
+      (select coalesce(json_agg(${CONNECTION_JSON}), '[]'::json)
          from project_connections pc
          join projects pp on pp.id = pc.project_id
          join connections c on c.id = pc.connection_id
@@ -277,16 +295,18 @@ export async function loadMemberProjectFacts(
          join secrets s on s.id = ps.secret_id
          where pp.workspace_id = ${workspaceId} and ps.project_id = ${projectId}
       ) as secrets
+      ${listed}
     from (select 1) as one
     left join workspace_members m on m.workspace_id = ${workspaceId} and m.user_id = ${userId}
     left join projects p on p.workspace_id = ${workspaceId} and p.id = ${projectId}`)) as unknown as FactsRow[];
   const row = rows[0];
-  if (!row) return { member: null, facts: null };
+  if (!row) return { member: null, facts: null, listed: [] };
+  const listedFacts = (row.listed ?? []).map(connectionFacts);
   const member: MemberActor | null =
     row.role && !row.deactivated && isWorkspaceRole(row.role)
       ? { kind: 'member', userId, role: row.role, customGroupIds: row.group_ids }
       : null;
-  if (!member || !row.project_found) return { member, facts: null };
+  if (!member || !row.project_found) return { member, facts: null, listed: listedFacts };
   const facts: LoadedProjectFacts = {
     editorsCanShare: row.editors_can_share ?? false,
     actor: member,
@@ -312,5 +332,5 @@ export async function loadMemberProjectFacts(
     connections: row.connections.map(connectionFacts),
     projectConnectionsEnabled: row.project_connections_enabled ?? true,
   };
-  return { member, facts };
+  return { member, facts, listed: listedFacts };
 }

@@ -43,7 +43,7 @@ describe("another workspace's ids", () => {
       userId: h.b.users.admin.id,
       projectId: h.a.projectId,
     });
-    expect(stranger).toEqual({ member: null, facts: null });
+    expect(stranger).toEqual({ member: null, facts: null, listed: [] });
   });
 
   it('a person in both workspaces is read with the role and groups of the workspace asked about, only', async () => {
@@ -148,6 +148,7 @@ describe('members who are gone', () => {
       ).toEqual({
         member: null,
         facts: null,
+        listed: [],
       });
     }
   });

@@ -83,22 +83,35 @@ export async function refuseRunResults(
   },
 ): Promise<QuarryError | null> {
   const { run } = input;
+  const ids = [...new Set(input.connectionIds)];
   let actor: Actor;
   let projectFacts: Parameters<typeof decideProjectPermission>[0] | null;
+  let listed: ConnectionFacts[];
   if (input.reader.kind === 'member') {
-    // The member and their facts on the project in one statement (this runs once per result read).
-    const { member, facts } = await loadMemberProjectFacts(db, {
+    // The member, their facts on the project and the result's connections, in one statement (this
+    // runs once per result read).
+    const loaded = await loadMemberProjectFacts(db, {
       workspaceId: run.workspaceId,
       userId: input.reader.userId,
       projectId: run.projectId,
+      connectionIds: ids,
     });
-    if (!member)
+    if (!loaded.member)
       return { code: 'access.not_a_member', message: 'You are no longer a member of this workspace' };
-    actor = member;
-    projectFacts = facts;
+    actor = loaded.member;
+    projectFacts = loaded.facts;
+    listed = loaded.listed;
   } else {
     actor = { kind: 'anonymous' };
     projectFacts = await loadAnonymousProjectFacts(db, run);
+    listed = ids.length
+      ? (
+          await db
+            .select()
+            .from(connections)
+            .where(and(eq(connections.workspaceId, run.workspaceId), inArray(connections.id, ids)))
+        ).map(connectionFacts)
+      : [];
   }
   if (!projectFacts)
     return { code: 'not_found.project', message: 'The project of this run no longer exists' };
@@ -111,25 +124,18 @@ export async function refuseRunResults(
       hint: HINT,
     };
   }
-  const ids = [...new Set(input.connectionIds)];
-  const rows = ids.length
-    ? await db
-        .select()
-        .from(connections)
-        .where(and(eq(connections.workspaceId, run.workspaceId), inArray(connections.id, ids)))
-    : [];
-  const byId = new Map(rows.map((row) => [row.id, row]));
+  const byId = new Map(listed.map((connection) => [connection.id, connection]));
   const facts: ConnectionFacts[] = [];
   for (const id of ids) {
-    const row = byId.get(id);
-    if (!row) {
+    const found = byId.get(id);
+    if (!found) {
       return {
         code: 'run.connection_deleted',
         message: 'A data connection this result was read from no longer exists',
         hint: 'Run the cell again on one of the project’s connections',
       };
     }
-    facts.push(connectionFacts(row));
+    facts.push(found);
   }
   const decision = decideResultsGate({ reader: actor, connections: facts });
   if (decision.allowed) return null;
