@@ -55,9 +55,13 @@ export async function pipelinedTransaction<T>(
     return done;
   };
   try {
-    await reserved.unsafe('begin');
+    // Sent now and not waited for: the body's first statements go out behind it, in its round trip.
+    // Nothing can fail a BEGIN on an idle connection but the connection, which fails them too.
+    const began = reserved.unsafe('begin').execute();
+    began.catch(() => undefined);
     try {
       const value = await body(drizzleOver(reserved, sql), commit);
+      await began;
       if (!ended) await commit();
       return value;
     } catch (error) {
