@@ -72,8 +72,30 @@ const looksLikePath = (text: string) =>
 const PATH_MESSAGE = (what: string) =>
   `Paste the ${what} itself (the text from -----BEGIN to -----END), not a file path: Quarry never reads files for a connection`;
 
-/** What is wrong with a certificate (or bundle) text, or null when every certificate in it parses. */
+/**
+ * What is wrong with a certificate (or bundle) text, or null when every certificate in it parses.
+ * Remembered for the last few texts: a connection's settings are parsed again, two or three times,
+ * at every run that opens it, and parsing its CA bundle each time was the largest part of a small
+ * run's own work in the runner. Certificates are public: no secret (a private key) is remembered.
+ */
 export function certificateProblem(text: string, what: string): string | null {
+  const key = `${what}\n${text}`;
+  const known = checkedCertificates.get(key);
+  if (known !== undefined) return known;
+  const problem = findCertificateProblem(text, what);
+  if (text.length <= REMEMBERED_TEXT_CHARS) {
+    if (checkedCertificates.size >= CHECKED_CERTIFICATES) checkedCertificates.clear();
+    checkedCertificates.set(key, problem);
+  }
+  return problem;
+}
+
+/** Certificate texts certificateProblem remembers at most (then it starts over), and their size. */
+const CHECKED_CERTIFICATES = 16;
+const REMEMBERED_TEXT_CHARS = 256 * 1024;
+const checkedCertificates = new Map<string, string | null>();
+
+function findCertificateProblem(text: string, what: string): string | null {
   if (text.length > MAX_PEM_CHARS) return `The ${what} is longer than ${MAX_PEM_CHARS / 1024} KB`;
   if (looksLikePath(text)) return PATH_MESSAGE(what);
   const blocks = pemBlocks(text);
