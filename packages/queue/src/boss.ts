@@ -12,6 +12,7 @@ import {
   SUPERVISE_SECONDS,
 } from './catalog';
 import { runFairShare } from './fair-share';
+import { nameStatements } from './named-statements';
 
 export const QUEUE_SCHEMA = 'pgboss';
 
@@ -104,6 +105,7 @@ export async function startQueue(
     process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'queue error', error: String(error) })}\n`);
   });
   await boss.start();
+  nameStatements(boss.getDb());
   for (const [name, entry] of Object.entries(jobCatalog)) {
     const { deadLetter, ...policy } = entry.queue;
     await ensureQueue(boss, deadLetter, { retentionSeconds: policy.retentionSeconds });

@@ -26,6 +26,19 @@ describe('the job catalog', () => {
     expect(await queue.boss.getQueue('run.execute.dead')).not.toBeNull();
   });
 
+  it("sends pg-boss's statements that take parameters as named prepared statements, once per connection", async () => {
+    const db = queue.boss.getDb() as unknown as {
+      executeSql(text: string, values?: unknown[]): Promise<{ rows: { name: string; mine: number }[] }>;
+    };
+    // Prepared before it runs, so it finds itself among its connection's named statements.
+    const text = `select name, $1::int as mine from pg_prepared_statements where statement = current_query()`;
+    const { rows } = await db.executeSql(text, [7]);
+    expect(rows).toEqual([{ name: expect.stringMatching(/^pgboss_[0-9a-f]{32}$/), mine: 7 }]);
+    // Without parameters (pg-boss's scripts of several statements among them), the driver's own way.
+    const plain = await db.executeSql('select 1 as one; select 2 as two');
+    expect(Array.isArray(plain)).toBe(true);
+  });
+
   it('hands a worker the payload it was sent, parsed against its schema', async () => {
     const received = new Promise<unknown>((resolve) => {
       void queue.work('run.execute', { concurrency: 1 }, async (payload) => resolve(payload));
