@@ -1,16 +1,12 @@
-import { createSession } from '@quarry/auth';
 import { newId } from '@quarry/db';
 import { verifyAuditChain } from '@quarry/db/audit';
 import { cells, runs } from '@quarry/db/schema';
 import { createWorkspaceFixture, type WorkspaceFixture } from '@quarry/db/testing';
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { inArray } from 'drizzle-orm';
 import { expect } from 'vitest';
-import { sessionCookieName } from '../auth/session-cookie';
-import { createContext } from '../context';
-import { appRouter } from '../router';
 import { uniqueName } from '../testing/fixtures';
 import type { ApiHarness } from '../testing/harness';
+import { type BatchAnswer, sendBatch } from '../testing/http-batch';
 
 /** Words of the server's side of a refusal that must never reach a caller. */
 export const INTERNAL_WORDS = [
@@ -145,54 +141,15 @@ export async function poolIsClean(h: ApiHarness) {
   return probes.every(Boolean);
 }
 
-export type Answer = {
-  result?: { data?: { json?: unknown } };
-  error?: {
-    json?: {
-      message?: string;
-      data?: {
-        code?: string;
-        httpStatus?: number;
-        quarry?: { code?: string; message?: string; hint?: string; details?: unknown };
-      };
-    };
-  };
-};
+export type Answer = BatchAnswer;
 
 /** One HTTP request to /trpc as `userId` in `workspaceId`: a POST `?batch=1` with every call in `calls`. */
-export async function postBatch(
+export const postBatch = (
   h: ApiHarness,
   userId: string,
   workspaceId: string,
   calls: { path: string; input: unknown }[],
-) {
-  const { token } = await createSession(h.database.db, { userId, workspaceId });
-  const inputs = Object.fromEntries(calls.map((call, i) => [String(i), { json: call.input }]));
-  const paths = calls.map((call) => call.path).join(',');
-  const req = new Request(`http://localhost/trpc/${paths}?batch=1`, {
-    method: 'POST',
-    headers: {
-      cookie: `${sessionCookieName(false)}=${token}`,
-      'content-type': 'application/json',
-      'sec-fetch-site': 'same-origin',
-    },
-    body: JSON.stringify(inputs),
-  });
-  const res = await fetchRequestHandler({
-    endpoint: '/trpc',
-    req,
-    router: appRouter,
-    createContext: ({ req: request, resHeaders }) =>
-      createContext({
-        deps: h.deps,
-        headers: request.headers,
-        resHeaders,
-        request: { ip: '127.0.0.1', userAgent: 'vitest', requestId: 'attacks10' },
-      }),
-  });
-  const text = await res.text();
-  return { status: res.status, text, answers: JSON.parse(text) as Answer[] };
-}
+) => sendBatch(h, { userId, workspaceId, method: 'POST', calls });
 
 /** The refusal every start over the per-user cap answers, exactly. */
 export const userCapRefusal = (cap: number) => ({

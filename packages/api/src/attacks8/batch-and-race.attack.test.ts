@@ -1,13 +1,9 @@
-import { createSession } from '@quarry/auth';
 import { connections, projectGrants } from '@quarry/db/schema';
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionCookieName } from '../auth/session-cookie';
-import { createContext } from '../context';
-import { appRouter } from '../router';
 import { groupIn, projectIn, refusal, uniqueName } from '../testing/fixtures';
 import type { ApiHarness } from '../testing/harness';
+import { type BatchAnswer, sendBatch } from '../testing/http-batch';
 import { asUser, attackWorkspaces, connectionOf, linkRow, memberOf } from './facts-kit';
 
 // Many calls at once: tRPC batches (one HTTP request, one context, several gate decisions) mixing
@@ -22,46 +18,15 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h?.close());
 
-type Answer = { result?: { data?: { json?: unknown } }; error?: { json?: { data?: { code?: string } } } };
+type Answer = BatchAnswer;
 
 /** One HTTP request to /trpc as `userId` in `workspaceId`: `?batch=1` with every call in `calls`. */
-async function batch(
+const batch = (
   userId: string,
   workspaceId: string,
   method: 'GET' | 'POST',
   calls: { path: string; input: unknown }[],
-) {
-  const { token } = await createSession(h.database.db, { userId, workspaceId });
-  const inputs = Object.fromEntries(calls.map((call, i) => [String(i), { json: call.input }]));
-  const paths = calls.map((call) => call.path).join(',');
-  const url =
-    method === 'GET'
-      ? `http://localhost/trpc/${paths}?batch=1&input=${encodeURIComponent(JSON.stringify(inputs))}`
-      : `http://localhost/trpc/${paths}?batch=1`;
-  const req = new Request(url, {
-    method,
-    headers: {
-      cookie: `${sessionCookieName(false)}=${token}`,
-      'content-type': 'application/json',
-      'sec-fetch-site': 'same-origin',
-    },
-    ...(method === 'POST' ? { body: JSON.stringify(inputs) } : {}),
-  });
-  const res = await fetchRequestHandler({
-    endpoint: '/trpc',
-    req,
-    router: appRouter,
-    createContext: ({ req: request, resHeaders }) =>
-      createContext({
-        deps: h.deps,
-        headers: request.headers,
-        resHeaders,
-        request: { ip: '127.0.0.1', userAgent: 'vitest', requestId: 'batch' },
-      }),
-  });
-  const text = await res.text();
-  return { text, answers: JSON.parse(text) as Answer[] };
-}
+) => sendBatch(h, { userId, workspaceId, method, calls });
 
 const codeOf = (answer: Answer | undefined) =>
   answer?.error?.json?.data?.code ?? (answer?.result ? 'OK' : '?');

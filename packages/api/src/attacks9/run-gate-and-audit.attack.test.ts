@@ -12,15 +12,13 @@ import {
 } from '@quarry/db/schema';
 import { createWorkspaceFixture, type WorkspaceFixture } from '@quarry/db/testing';
 import { chunkContext, RUN_CHUNK_TTL_MS, RUN_EVENTS_CHANNEL, sealColumns, sealRows } from '@quarry/results';
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUser, attackWorkspaces, connectionOf, memberOf } from '../attacks8/facts-kit';
 import { sessionCookieName } from '../auth/session-cookie';
-import { createContext } from '../context';
-import { appRouter } from '../router';
 import { groupIn, projectIn, refusal, sqlCellIn, uniqueName } from '../testing/fixtures';
 import type { ApiHarness } from '../testing/harness';
+import { type BatchAnswer, sendBatch } from '../testing/http-batch';
 
 // The `run:owner` gate now reads the whole run row and hands it to the procedure (the events
 // stream starts from it while no news of the run came), cancels notify readers from RETURNING, and
@@ -112,49 +110,15 @@ function expectNothingOfTheRun(text: string) {
 
 const NOT_FOUND_RUN = { code: 'NOT_FOUND', quarry: 'not_found.run' };
 
-type Answer = {
-  result?: { data?: { json?: unknown } };
-  error?: { json?: { data?: { code?: string; quarry?: { code?: string } } } };
-};
+type Answer = BatchAnswer;
 
 /** One HTTP request to /trpc as `userId` in `workspaceId`: `?batch=1` with every call in `calls`. */
-async function batch(
+const batch = (
   userId: string,
   workspaceId: string,
   method: 'GET' | 'POST',
   calls: { path: string; input: unknown }[],
-) {
-  const { token } = await createSession(h.database.db, { userId, workspaceId });
-  const inputs = Object.fromEntries(calls.map((call, i) => [String(i), { json: call.input }]));
-  const paths = calls.map((call) => call.path).join(',');
-  const url =
-    method === 'GET'
-      ? `http://localhost/trpc/${paths}?batch=1&input=${encodeURIComponent(JSON.stringify(inputs))}`
-      : `http://localhost/trpc/${paths}?batch=1`;
-  const req = new Request(url, {
-    method,
-    headers: {
-      cookie: `${sessionCookieName(false)}=${token}`,
-      'content-type': 'application/json',
-      'sec-fetch-site': 'same-origin',
-    },
-    ...(method === 'POST' ? { body: JSON.stringify(inputs) } : {}),
-  });
-  const res = await fetchRequestHandler({
-    endpoint: '/trpc',
-    req,
-    router: appRouter,
-    createContext: ({ req: request, resHeaders }) =>
-      createContext({
-        deps: h.deps,
-        headers: request.headers,
-        resHeaders,
-        request: { ip: '127.0.0.1', userAgent: 'vitest', requestId: 'batch' },
-      }),
-  });
-  const text = await res.text();
-  return { text, answers: JSON.parse(text) as Answer[] };
-}
+) => sendBatch(h, { userId, workspaceId, method, calls });
 
 const codeOf = (answer: Answer | undefined) =>
   answer?.error?.json?.data?.code ?? (answer?.result ? 'OK' : '?');
