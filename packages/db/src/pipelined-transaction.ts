@@ -42,13 +42,13 @@ export async function pipelinedTransaction<T>(
     // has been handed to the connection: a query builder sends its statement some microtasks after
     // it is awaited, so a COMMIT sent at once could overtake statements meant to come before it. The
     // server answers nothing meanwhile that this waits for: the COMMIT still goes out with them.
-    const done = new Promise<void>((resolve) => setImmediate(resolve))
+    const done = nextTurn()
       .then(() => reserved.unsafe('commit'))
       .then(async (result) => {
         if (result.command === 'COMMIT') return;
         // Rejected a turn later: the failed statement's own error, which drizzle hands on a few
         // microtasks after the answer, reaches a Promise.all over the batch first.
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         throw new TransactionRolledBack();
       });
     ended = done.catch(() => undefined);
@@ -73,6 +73,9 @@ export async function pipelinedTransaction<T>(
     reserved.release();
   }
 }
+
+/** Resolves at the next turn of the event loop, after every microtask queued before it. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A PostgreSQL error's fields, wherever drizzle wrapped it (its `cause`), or null for any other error. */
 export function postgresErrorOf(

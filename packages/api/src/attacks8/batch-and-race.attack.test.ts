@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupIn, projectIn, refusal, uniqueName } from '../testing/fixtures';
 import type { ApiHarness } from '../testing/harness';
-import { type BatchAnswer, sendBatch } from '../testing/http-batch';
+import { codeOf, sendBatch } from '../testing/http-batch';
 import { asUser, attackWorkspaces, connectionOf, linkRow, memberOf } from './facts-kit';
 
 // Many calls at once: tRPC batches (one HTTP request, one context, several gate decisions) mixing
@@ -18,8 +18,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => h?.close());
 
-type Answer = BatchAnswer;
-
 /** One HTTP request to /trpc as `userId` in `workspaceId`: `?batch=1` with every call in `calls`. */
 const batch = (
   userId: string,
@@ -27,9 +25,6 @@ const batch = (
   method: 'GET' | 'POST',
   calls: { path: string; input: unknown }[],
 ) => sendBatch(h, { userId, workspaceId, method, calls });
-
-const codeOf = (answer: Answer | undefined) =>
-  answer?.error?.json?.data?.code ?? (answer?.result ? 'OK' : '?');
 
 describe('one HTTP batch, several projects', () => {
   it("mixing A's project with B's, in either order, answers A's and NOT_FOUND for B's, naming nothing of B", async () => {

@@ -18,7 +18,7 @@ import { asUser, attackWorkspaces, connectionOf, memberOf } from '../attacks8/fa
 import { sessionCookieName } from '../auth/session-cookie';
 import { groupIn, projectIn, refusal, sqlCellIn, uniqueName } from '../testing/fixtures';
 import type { ApiHarness } from '../testing/harness';
-import { type BatchAnswer, sendBatch } from '../testing/http-batch';
+import { type BatchAnswer, codeOf, sendBatch } from '../testing/http-batch';
 
 // The `run:owner` gate now reads the whole run row and hands it to the procedure (the events
 // stream starts from it while no news of the run came), cancels notify readers from RETURNING, and
@@ -120,8 +120,6 @@ const batch = (
   calls: { path: string; input: unknown }[],
 ) => sendBatch(h, { userId, workspaceId, method, calls });
 
-const codeOf = (answer: Answer | undefined) =>
-  answer?.error?.json?.data?.code ?? (answer?.result ? 'OK' : '?');
 const quarryOf = (answer: Answer | undefined) => answer?.error?.json?.data?.quarry?.code ?? null;
 
 /** Sends a notice on `RUN_EVENTS_CHANNEL` for a run no one has, and waits until this process heard it. */

@@ -68,3 +68,7 @@ export async function sendBatch(
   const text = await res.text();
   return { status: res.status, text, answers: JSON.parse(text) as BatchAnswer[] };
 }
+
+/** The tRPC code of a batch answer: 'OK' for a result, '?' for neither. */
+export const codeOf = (answer: BatchAnswer | undefined) =>
+  answer?.error?.json?.data?.code ?? (answer?.result ? 'OK' : '?');
