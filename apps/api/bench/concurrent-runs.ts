@@ -121,6 +121,9 @@ const selfCpuMs = () => {
   return (usage.user + usage.system) / 1000;
 };
 
+/** Rounded to a tenth: CPU per run is a few ms, so whole ms would hide a change of a tenth of it. */
+const tenths = (x: number) => Math.round(x * 10) / 10;
+
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
@@ -215,10 +218,10 @@ try {
       queue_wait_p95_ms: Math.round(percentile(waited, 95)),
       run_p50_ms: Math.round(percentile(ran, 50)),
       run_p95_ms: Math.round(percentile(ran, 95)),
-      api_cpu_ms_per_run: Math.round(cpuOf('api') / firstRows.length),
-      runner_cpu_ms_per_run: Math.round(cpuOf('runner') / firstRows.length),
-      postgres_cpu_ms_per_run: Math.round(postgresCpu / firstRows.length),
-      clients_cpu_ms_per_run: Math.round(selfCpu / firstRows.length),
+      api_cpu_ms_per_run: tenths(cpuOf('api') / firstRows.length),
+      runner_cpu_ms_per_run: tenths(cpuOf('runner') / firstRows.length),
+      postgres_cpu_ms_per_run: tenths(postgresCpu / firstRows.length),
+      clients_cpu_ms_per_run: tenths(selfCpu / firstRows.length),
       wall_ms: Math.round(wall),
     };
     return figures;

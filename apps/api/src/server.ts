@@ -29,7 +29,11 @@ export async function startApi(
   const log = createLogger('api', env.LOG_LEVEL, options.logDestination);
   const vault = loadVaultFromEnv(env);
   if (!vault.ok) throw new Error(`${vault.error.message}${vault.error.hint ? ` (${vault.error.hint})` : ''}`);
-  const { db, sql, close: closeDb } = createDb(env.DATABASE_URL, { max: 20, applicationName: 'quarry-api' });
+  const {
+    db,
+    sql,
+    close: closeDb,
+  } = createDb(env.DATABASE_URL, { max: 20, applicationName: 'quarry-api', genericPlans: true });
   const queue = await startQueue(env.DATABASE_URL, { supervise: false });
   const notifier = await startRunNotifier(sql);
   const publicUrl = env.QUARRY_PUBLIC_URL ?? `http://localhost:${env.PORT}`;

@@ -53,6 +53,7 @@ export async function startWorker(
   const { db, sql, close } = createDb(env.DATABASE_URL, {
     max: env.QUARRY_RUNNER_CONCURRENCY * 2 + 2,
     applicationName: 'quarry-runner',
+    genericPlans: true,
   });
   const queue = await startQueue(env.DATABASE_URL, { supervise: true });
   // Validated by loadEnv; an invalid list never gets here.

@@ -12,37 +12,53 @@ export type TransactionSql = postgres.TransactionSql;
 
 export type DbClient = { db: Db; sql: Sql; close: () => Promise<void> };
 
-/** One pool per process; `max` sized for the process's concurrency. */
-export function createDb(url: string, options: { max?: number; applicationName?: string } = {}): DbClient {
+/**
+ * One pool per process; `max` sized for the process's concurrency.
+ *
+ * `genericPlans`: each connection plans a prepared statement once, for every value, instead of
+ * again for each execution's values (PostgreSQL's plan_cache_mode). The API's and the runner's
+ * statements look rows up by key, where a plan does not depend on the values, and planning was the
+ * larger part of what the server spent on them: a third of its time on a burst of runs, some
+ * statements’ plans costing several times their execution. A partial index is used by such a plan only
+ * where the statement writes the index's predicate itself (runIsActive and its kind, in the schema).
+ */
+export function createDb(
+  url: string,
+  options: { max?: number; applicationName?: string; genericPlans?: boolean } = {},
+): DbClient {
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'quarry' },
+    connection: {
+      application_name: options.applicationName ?? 'quarry',
+      ...(options.genericPlans ? { plan_cache_mode: 'force_generic_plan' } : {}),
+    },
     // postgres.js leaves Nagle's algorithm on: a small message written after a large one (COPY's
     // CopyDone after a chunk's bytes, the COMMIT after it) then waits for the server's delayed ACK,
     // ~40 ms a time on Linux. Measured on a 1.8 MB chunk: 104 ms to store with it, 39 ms without.
     socket: connectWithoutDelay,
   } as postgres.Options<Record<string, postgres.PostgresType>>);
-  return { db: drizzleOver(sql), sql, close: () => sql.end({ timeout: 5 }) };
+  return { db: drizzle(preparing(sql), { schema }), sql, close: () => sql.end({ timeout: 5 }) };
 }
 
 /**
- * drizzle over a pool as createDb makes it, or over one connection reserved from that pool
- * (`sql.reserve()`, given with its pool): a reserved connection has no options of its own, and
- * parses values with its pool's, which drizzle set up when it wrapped the pool.
+ * The query builders over one connection reserved from a pool (`sql.reserve()`, given with its
+ * pool), as a transaction body uses them. A reserved connection has no options of its own and parses
+ * values with its pool's, which drizzle set up when it wrapped the pool. Without the relational
+ * queries: mapping the schema for them cost each transaction about 0.1 ms of the API's CPU.
  */
-export const drizzleOver = (sql: Sql, pool: Sql = sql): Db =>
+export const queriesOver = (reserved: Sql, pool: Sql): Queries =>
   drizzle(
     preparing(
-      sql === pool
-        ? sql
-        : new Proxy(sql, {
-            get: (target, property, receiver) =>
-              property === 'options' ? pool.options : Reflect.get(target, property, receiver),
-          }),
+      new Proxy(reserved, {
+        get: (target, property, receiver) =>
+          property === 'options' ? pool.options : Reflect.get(target, property, receiver),
+      }),
     ),
-    { schema },
   );
+
+/** The statements a transaction body may run: the query builders of the connection it holds. */
+export type Queries = Pick<Db, 'select' | 'insert' | 'update' | 'delete' | 'execute'>;
 
 /**
  * The pool as drizzle should see it: every query it sends with parameters as a named prepared

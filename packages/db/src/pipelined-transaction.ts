@@ -1,7 +1,4 @@
-import { type Db, drizzleOver, type Sql } from './client';
-
-/** The statements a transaction body may run: the query builders of the connection it holds. */
-export type Queries = Pick<Db, 'select' | 'insert' | 'update' | 'delete' | 'execute'>;
+import { type Queries, queriesOver, type Sql } from './client';
 
 /**
  * The COMMIT answered ROLLBACK: a statement sent before it failed (its own error is the one to
@@ -60,7 +57,7 @@ export async function pipelinedTransaction<T>(
     const began = reserved.unsafe('begin').execute();
     began.catch(() => undefined);
     try {
-      const value = await body(drizzleOver(reserved, sql), commit);
+      const value = await body(queriesOver(reserved, sql), commit);
       await began;
       if (!ended) await commit();
       return value;

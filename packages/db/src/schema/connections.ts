@@ -79,6 +79,9 @@ export const connections = pgTable(
   ],
 );
 
+/** The workspace's default connection, as its partial unique index writes it (see runIsActive). */
+export const connectionIsDefault = sql`${connections.isDefault}`;
+
 /** The vault context a connection's credentials are sealed under: moved rows fail to decrypt. */
 export const connectionCredentialsContext = (workspaceId: string, connectionId: string) => ({
   workspaceId,

@@ -84,6 +84,15 @@ export const runChunks = pgTable(
 );
 
 /**
+ * The predicates of runs' partial indexes, written as the indexes write them. The API's and the
+ * runner's pools plan each statement once for every value (createDb's genericPlans), and such a plan
+ * uses a partial index only where the statement's predicate implies the index's without knowing
+ * any value: a status bound as a parameter never does.
+ */
+export const runIsActive = sql`${runs.status} in ('queued', 'running')`;
+export const runFailed = sql`${runs.status} = 'failed'`;
+
+/**
  * The vault context a run's warehouse session key (`runs.session_key`) is sealed under: that run
  * of that workspace only.
  */

@@ -106,3 +106,6 @@ export const schemaRefreshes = pgTable(
     index('schema_refreshes_connection_idx').on(t.connectionId, t.createdAt),
   ],
 );
+
+/** A refresh queued or running, as its partial unique index writes it (see runIsActive). */
+export const schemaRefreshIsActive = sql`${schemaRefreshes.status} in ('queued', 'running')`;

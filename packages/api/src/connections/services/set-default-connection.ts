@@ -1,5 +1,5 @@
 import { err, ok, type QuarryError, type Result } from '@quarry/contracts';
-import { connections } from '@quarry/db/schema';
+import { connectionIsDefault, connections } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { auditChange, type ServiceContext } from '../../service-context';
@@ -22,7 +22,7 @@ export async function setDefaultConnection(
     const [previous] = await tx
       .update(connections)
       .set({ isDefault: false })
-      .where(and(eq(connections.workspaceId, workspaceId), eq(connections.isDefault, true)))
+      .where(and(eq(connections.workspaceId, workspaceId), connectionIsDefault))
       .returning({ id: connections.id });
     await tx.update(connections).set({ isDefault: true }).where(eq(connections.id, row.id));
     await auditChange(tx, ctx, {

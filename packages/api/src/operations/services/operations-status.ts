@@ -6,7 +6,7 @@ import type {
   RunnerInstance,
 } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
-import { connections, runs, users } from '@quarry/db/schema';
+import { connections, runFailed, runIsActive, runs, users } from '@quarry/db/schema';
 import { and, desc, eq, gte, inArray, type SQL } from 'drizzle-orm';
 import type { QueueAdmin } from '../queue-admin';
 import { catalogQueues, readQueueDepth } from './queue-depth';
@@ -65,7 +65,7 @@ async function readActiveRuns(db: Db, scope: OperationsScope): Promise<ActiveRun
       connections,
       and(eq(connections.id, runs.connectionId), eq(connections.workspaceId, runs.workspaceId)),
     )
-    .where(and(inScope(scope), inArray(runs.status, ['queued', 'running'])))
+    .where(and(inScope(scope), runIsActive))
     .orderBy(runs.createdAt)
     .limit(ACTIVE_LIMIT);
   return rows;
@@ -89,13 +89,7 @@ async function readRecentFailures(db: Db, scope: OperationsScope, now: Date): Pr
       connections,
       and(eq(connections.id, runs.connectionId), eq(connections.workspaceId, runs.workspaceId)),
     )
-    .where(
-      and(
-        inScope(scope),
-        eq(runs.status, 'failed'),
-        gte(runs.finishedAt, new Date(now.getTime() - FAILURE_WINDOW_MS)),
-      ),
-    )
+    .where(and(inScope(scope), runFailed, gte(runs.finishedAt, new Date(now.getTime() - FAILURE_WINDOW_MS))))
     .orderBy(desc(runs.finishedAt))
     .limit(FAILURE_LIMIT);
   return rows.map(({ error, finishedAt, ...row }) => {

@@ -1,9 +1,9 @@
 import type { QuarryError } from '@quarry/contracts';
 import type { Queries } from '@quarry/db';
-import { runs } from '@quarry/db/schema';
+import { runIsActive, runs } from '@quarry/db/schema';
 import { RUN_CANCEL_CHANNEL } from '@quarry/queue';
 import { RUN_EVENTS_CHANNEL } from '@quarry/results';
-import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 
 /** Who or what cancelled, in the error the run ends with. */
 export type CancelReason = 'cancelled' | 'superseded';
@@ -27,7 +27,7 @@ export async function cancelRunsWhere(tx: Queries, where: SQL | undefined, reaso
   return tx
     .update(runs)
     .set({ status: 'cancelled', error: CANCEL_ERRORS[reason], finishedAt: now })
-    .where(and(where, inArray(runs.status, ['queued', 'running'])))
+    .where(and(where, runIsActive))
     .returning({
       id: runs.id,
       toldRunners: sql<string>`pg_notify(${RUN_CANCEL_CHANNEL}, ${runs.id})::text`,

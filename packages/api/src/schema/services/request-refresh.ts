@@ -1,8 +1,8 @@
 import { err, ok, type Result, type SchemaRefresh, type SchemaRefreshTrigger } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { writeAuditEvent } from '@quarry/db/audit';
-import { schemaRefreshes } from '@quarry/db/schema';
-import { and, eq, inArray, lt } from 'drizzle-orm';
+import { schemaRefreshes, schemaRefreshIsActive } from '@quarry/db/schema';
+import { and, eq, lt } from 'drizzle-orm';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
 import { requesterNames, toRefresh } from './refresh-record';
@@ -44,7 +44,7 @@ export async function requestRefresh(
         and(
           eq(schemaRefreshes.connectionId, input.connectionId),
           eq(schemaRefreshes.workspaceId, input.workspaceId),
-          inArray(schemaRefreshes.status, ['queued', 'running']),
+          schemaRefreshIsActive,
           lt(schemaRefreshes.updatedAt, new Date(now.getTime() - STALE_REFRESH_MS)),
         ),
       );
@@ -82,7 +82,7 @@ export async function requestRefresh(
         and(
           eq(schemaRefreshes.connectionId, input.connectionId),
           eq(schemaRefreshes.workspaceId, input.workspaceId),
-          inArray(schemaRefreshes.status, ['queued', 'running']),
+          schemaRefreshIsActive,
         ),
       );
     return active ? { row: active, joined: true } : null;
