@@ -20,7 +20,7 @@ import { connectionFacts, type LoadedProjectFacts, loadMemberProjectFacts } from
 import { appendAuditEvent, writeAuditEvent } from '@quarry/db/audit';
 import { connections, runs } from '@quarry/db/schema';
 import type { AllowList } from '@quarry/net-policy';
-import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
+import { QUEUE_SCHEMA, RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
 import { cachedChunkContent, createResultWriter, RUN_EVENTS_CHANNEL, RUN_STATUS_NEWS } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
 import { and, eq, getTableColumns, inArray, isNull, sql as raw } from 'drizzle-orm';
@@ -113,8 +113,39 @@ export class RunRetryError extends Error {
   }
 }
 
-/** What the runner knows of this delivery of the job: how many retries the queue has left. */
-export type RunAttempt = { retriesLeft: number };
+/**
+ * What the runner knows of this delivery of the job: how many retries the queue has left, and the
+ * limits the run is admitted under (see admitted), when it is run from the queue.
+ */
+export type RunAttempt = { retriesLeft: number; admission?: Admission };
+
+/**
+ * A run job is taken only while its owner has fewer than `ownerLimit` runs in hand in its workspace
+ * and its connection fewer than `connectionLimit` queries (pg-boss's group concurrency checks each
+ * fetch alone, so slots fetching at the same instant can overshoot it). Held runs are active run
+ * jobs: pg-boss marks a job active as it hands it out, so slots that took several at the same
+ * instant all see each other, and only the first by the time they were taken go ahead. No lock, and
+ * never more than the limit.
+ */
+export type Admission = { jobId: string; ownerLimit: number; connectionLimit: number };
+
+/**
+ * The take's condition for an admission: a subquery of the run's own row (its owner and connection),
+ * so that admitting and taking are one statement.
+ */
+const admitted = (admission: Admission, workspaceId: string) => raw`(
+  with me as (
+    select started_on, id from ${raw.identifier(QUEUE_SCHEMA)}.job
+    where name = 'run.execute' and id = ${admission.jobId}::uuid
+  ), ahead as (
+    select j.data from ${raw.identifier(QUEUE_SCHEMA)}.job j, me
+    where j.name = 'run.execute' and j.state = 'active' and (j.started_on, j.id) < (me.started_on, me.id)
+  )
+  select count(*) filter (
+      where ahead.data->>'workspaceId' = ${workspaceId} and ahead.data->>'ownerId' = ${runs.ownerId}
+    ) < ${admission.ownerLimit}
+    and count(*) filter (where ahead.data->>'connectionId' = ${runs.connectionId}) < ${admission.connectionLimit}
+  from ahead)`;
 
 /**
  * Executes one run job. At-least-once safe (JOB-1): only a `queued` run is taken, with a guarded
@@ -129,12 +160,12 @@ export async function executeRun(
   job: RunExecuteJob,
   jobSignal: AbortSignal,
   attempt: RunAttempt = { retriesLeft: 0 },
-): Promise<void> {
+): Promise<'must wait' | undefined> {
   // Watched before the run is taken: a cancel that lands after the take finds it held here, and
   // one that lands before finds the run no longer queued, so it is never taken.
   const watched = deps.cancellations?.watch(job.runId, jobSignal);
   try {
-    await execute(deps, job, watched?.signal ?? jobSignal, attempt);
+    return await execute(deps, job, watched?.signal ?? jobSignal, attempt);
   } finally {
     watched?.release();
   }
@@ -236,14 +267,21 @@ async function execute(
   job: RunExecuteJob,
   signal: AbortSignal,
   attempt: RunAttempt,
-): Promise<void> {
+): Promise<'must wait' | undefined> {
   const { db, log } = deps;
   const runLog = log.child({ runId: job.runId });
   // The readers are told it was taken by the same statement, at its commit: no statement of its own.
   const [taken] = await db
     .update(runs)
     .set({ status: 'running', startedAt: deps.now(), sessionKey: null })
-    .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'queued')))
+    .where(
+      and(
+        eq(runs.id, job.runId),
+        eq(runs.workspaceId, job.workspaceId),
+        eq(runs.status, 'queued'),
+        ...(attempt.admission ? [admitted(attempt.admission, job.workspaceId)] : []),
+      ),
+    )
     .returning({ ...getTableColumns(runs), told: notifyOf(job.runId, 'status') });
   if (!taken) {
     // JOB-6: a job names its workspace; a run of any other workspace is not this job's to touch.
@@ -251,6 +289,8 @@ async function execute(
       .select({ status: runs.status })
       .from(runs)
       .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId)));
+    // Still queued: not admitted (its owner or its connection is at its limit).
+    if (current?.status === 'queued' && attempt.admission) return 'must wait';
     if (current?.status === 'running') {
       // The earlier attempt's runner died (or lost its claim): stop what it left on the warehouse
       // first, then run it again if it had written no row, or fail it with that reason.

@@ -96,33 +96,6 @@ export async function startWorker(
   /** The runs this runner holds, so a shutdown past its deadline can hand them back. */
   const held = new Map<string, { job: RunExecuteJob; stop: AbortController; handedBack: boolean }>();
 
-  /**
-   * Whether the run must wait: its owner already has their limit of runs in hand in its workspace,
-   * or its connection its limit of queries (pg-boss's group concurrency checks each fetch alone, so
-   * slots fetching at the same instant can overshoot it). Held runs are active run jobs: pg-boss
-   * marks a job active as it hands it out, so slots that took several at the same instant all see
-   * each other, and only the first `limit` by the time they were taken go ahead. No lock, and never
-   * more than the limit; a run that must wait goes back to the queue for a moment.
-   */
-  const mustWait = async (job: RunExecuteJob, jobId: string): Promise<'owner' | 'connection' | null> => {
-    const [row] = await sql<{ owner: number; connection: number }[]>`
-      with me as (
-        select started_on, id from ${sql(QUEUE_SCHEMA)}.job where name = 'run.execute' and id = ${jobId}::uuid
-      ), run as (
-        select owner_id, connection_id from runs where id = ${job.runId} and workspace_id = ${job.workspaceId}
-      ), ahead as (
-        select j.data from ${sql(QUEUE_SCHEMA)}.job j, me
-        where j.name = 'run.execute' and j.state = 'active' and (j.started_on, j.id) < (me.started_on, me.id)
-      )
-      select
-        (select count(*) from ahead, run
-          where ahead.data->>'workspaceId' = ${job.workspaceId} and ahead.data->>'ownerId' = run.owner_id)::int as owner,
-        (select count(*) from ahead, run where ahead.data->>'connectionId' = run.connection_id)::int as connection`;
-    if ((row?.owner ?? 0) >= env.QUARRY_USER_ACTIVE_RUN_LIMIT) return 'owner';
-    if ((row?.connection ?? 0) >= env.QUARRY_CONNECTION_QUERY_LIMIT) return 'connection';
-    return null;
-  };
-
   // Every job of the catalog needs its entry here: a job without a handler fails to compile.
   await queue.workAll({
     'run.execute': {
@@ -131,23 +104,26 @@ export async function startWorker(
       groupConcurrency: env.QUARRY_CONNECTION_QUERY_LIMIT,
       async handle(payload, job) {
         if (state === 'draining' || state === 'stopped') throw new Error('the runner is shutting down');
-        const wait = await mustWait(payload, job.id);
-        if (wait) {
-          const again = await queue.send('run.execute', payload, { startAfterSeconds: 1 });
-          await sql`update runs set job_id = ${again}
-            where id = ${payload.runId} and workspace_id = ${payload.workspaceId} and status = 'queued'`;
-          log.info(
-            { runId: payload.runId, limit: wait },
-            'run waits: its owner or connection is at its limit',
-          );
-          return;
-        }
         const entry = { job: payload, stop: new AbortController(), handedBack: false };
         held.set(payload.runId, entry);
         try {
-          await executeRun(deps, payload, AbortSignal.any([job.signal, entry.stop.signal]), {
+          const outcome = await executeRun(deps, payload, AbortSignal.any([job.signal, entry.stop.signal]), {
             retriesLeft: job.retriesLeft,
+            // Taken only within the owner's and the connection's limits (see Admission).
+            admission: {
+              jobId: job.id,
+              ownerLimit: env.QUARRY_USER_ACTIVE_RUN_LIMIT,
+              connectionLimit: env.QUARRY_CONNECTION_QUERY_LIMIT,
+            },
           });
+          if (outcome === 'must wait') {
+            // Back to the queue for a moment, as a job of its own that the run now names.
+            const again = await queue.send('run.execute', payload, { startAfterSeconds: 1 });
+            await sql`update runs set job_id = ${again}
+              where id = ${payload.runId} and workspace_id = ${payload.workspaceId} and status = 'queued'`;
+            log.info({ runId: payload.runId }, 'run waits: its owner or connection is at its limit');
+            return;
+          }
         } catch (error) {
           if (error instanceof RunRetryError) {
             log.info(
