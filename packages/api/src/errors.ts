@@ -32,7 +32,6 @@ const CODE_TABLE: Array<[prefixOrCode: QuarryErrorCode | `${ErrorDomain}.`, trpc
   ['runs.too_many_active', 'TOO_MANY_REQUESTS'],
   ['run.', 'BAD_REQUEST'],
   ['queue.', 'INTERNAL_SERVER_ERROR'],
-  ['request.stream_required', 'UNSUPPORTED_MEDIA_TYPE'],
 ];
 
 export function trpcCodeFor(code: string): TrpcCode {

@@ -80,7 +80,7 @@ export function createQuarryClient(options: QuarryClientOptions) {
     links: [
       splitLink({
         // Result streams go over JSON lines; everything else is ordinary batched requests.
-        condition: (op) => op.path === 'runs.events' || op.path === 'runs.startAndStream',
+        condition: (op) => op.path === 'runs.events',
         true: httpBatchStreamLink(link),
         // The API refuses a request of more calls than this (request.batch_too_large).
         false: httpBatchLink({ ...link, maxItems: MAX_CALLS_PER_REQUEST }),
@@ -90,28 +90,24 @@ export function createQuarryClient(options: QuarryClientOptions) {
 
   return {
     api,
-    /**
-     * Runs `sql` in a project's SQL cell (as you, gated as you) and streams the rows back, in one
-     * request: the run's summary comes first, then its events as the runner writes them.
-     */
+    /** Runs `sql` in a project's SQL cell (as you, gated as you) and streams the rows back. */
     async query(input: {
       projectId: string;
       cellId: string;
       sql: string;
       rowLimit?: number;
     }): Promise<QueryResult> {
-      const started = await call(() =>
-        api.runs.startAndStream.mutate({
+      const run = await call(() =>
+        api.runs.start.mutate({
           projectId: input.projectId,
           cellId: input.cellId,
           source: input.sql,
           ...(input.rowLimit ? { rowLimit: input.rowLimit } : {}),
         }),
       );
-      const { run } = started;
       let columns: Column[] = [];
       const rows = rowIterator(
-        async () => started.events,
+        () => call(() => api.runs.events.query({ runId: run.id })),
         (received) => {
           columns = received;
         },
@@ -127,8 +123,8 @@ export type QuarryClient = ReturnType<typeof createQuarryClient>;
 type RunEvents = AsyncIterable<RunEvent>;
 
 /**
- * The rows of a run's events, one at a time, read lazily (`open` is called at the first `next()`).
- * A hand-written iterator rather than an async generator: a row already parsed is handed
+ * The rows of a run's events, one at a time, read lazily (the events are opened at the first
+ * `next()`). A hand-written iterator rather than an async generator: a row already parsed is handed
  * over in an already-settled promise, where an async generator's `yield` costs a round of its queue
  * per row, the largest per-row cost left on a reader's side of a million-row result. Calls to
  * `next()` that overlap are answered in order; `return()` (a `break` out of `for await`) closes the

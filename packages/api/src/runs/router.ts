@@ -3,6 +3,5 @@ import { cancel } from './cancel';
 import { events } from './events';
 import { get } from './get';
 import { start } from './start';
-import { startAndStream } from './start-and-stream';
 
-export const runsRouter = { start, startAndStream, get, events, cancel } satisfies TRPCRouterRecord;
+export const runsRouter = { start, get, events, cancel } satisfies TRPCRouterRecord;

@@ -2,7 +2,14 @@ import type { RunEvent } from '@quarry/contracts';
 import { newId } from '@quarry/db';
 import { verifyAuditChain } from '@quarry/db/audit';
 import { auditEvents, connections, runChunks, runs } from '@quarry/db/schema';
-import { chunkContext, RUN_CHUNK_TTL_MS, sealColumns, sealRows } from '@quarry/results';
+import {
+  chunkContext,
+  RUN_CHUNK_TTL_MS,
+  RUN_EVENTS_CHANNEL,
+  RUN_STATUS_NEWS,
+  sealColumns,
+  sealRows,
+} from '@quarry/results';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHarness, createApiHarness } from '../testing';
@@ -90,6 +97,56 @@ describe('reading a run’s results (item 5)', () => {
         .set({ canViewResults: null, canQuery: null })
         .where(eq(connections.id, h.a.connectionId));
     }
+  });
+});
+
+describe('a run’s stream while it runs', () => {
+  it('tells a runner’s take as running from its news alone, without reading the run again', async () => {
+    const editor = await h.as(h.a, 'editor');
+    const run = await editor.runs.start({ projectId: h.a.projectId, cellId: h.a.cellId, source: 'select 2' });
+    const received: RunEvent[] = [];
+    for await (const event of await editor.runs.events({ runId: run.id })) {
+      received.push(event as RunEvent);
+      if (received.length === 1) {
+        // Only the news of a take: the row still says queued, so an event saying running can only
+        // come from the news, not from a read of the row.
+        await h.database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${`${run.id}${RUN_STATUS_NEWS}`})`;
+      } else if (received.length === 2) {
+        // What the runner leaves: the columns and a row sealed, the run succeeded, its readers told.
+        const expiresAt = new Date(Date.now() + RUN_CHUNK_TTL_MS);
+        const sealed = (seq: number, seal: (c: ReturnType<typeof chunkContext>) => Buffer) =>
+          seal(chunkContext(h.a.workspaceId, run.id, seq));
+        await h.database.db.insert(runChunks).values([
+          {
+            runId: run.id,
+            seq: 0,
+            rowCount: 0,
+            payload: sealed(0, (c) => sealColumns(h.vault, c, [{ name: 'n', type: 'text', dbType: 'text' }])),
+            expiresAt,
+          },
+          {
+            runId: run.id,
+            seq: 1,
+            rowCount: 1,
+            payload: sealed(1, (c) => sealRows(h.vault, c, [['2']])),
+            expiresAt,
+          },
+        ]);
+        const now = new Date();
+        await h.database.db
+          .update(runs)
+          .set({ status: 'succeeded', rowCount: 1, startedAt: now, finishedAt: now })
+          .where(eq(runs.id, run.id));
+        await h.database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${run.id})`;
+      }
+    }
+    expect(received.map((e) => (e.type === 'status' ? e.status : e.type))).toEqual([
+      'queued',
+      'running',
+      'columns',
+      'rows',
+      'done',
+    ]);
   });
 });
 

@@ -80,7 +80,7 @@ export async function createApiHarness(options: { orders?: number } = {}) {
   const request = { ip: '127.0.0.1', userAgent: 'vitest', requestId: 'test' };
   const callerWithHeaders = async (headers: Headers) => {
     const resHeaders = new Headers();
-    const ctx = await createContext({ deps, headers, resHeaders, request, streams: true });
+    const ctx = await createContext({ deps, headers, resHeaders, request });
     return { caller: observeCaller(createCaller(ctx)), resHeaders };
   };
 

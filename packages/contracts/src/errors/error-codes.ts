@@ -283,8 +283,6 @@ export const RequestErrorCode = z.enum([
   'queue.unavailable',
   'request.bad_path',
   'request.batch_too_large',
-  // A call whose answer is a stream of JSON lines, asked for without them.
-  'request.stream_required',
   'request.credential_batch',
   'request.too_large',
   // tRPC's own codes, lower-cased (the API's error formatter answers each with a fixed sentence).

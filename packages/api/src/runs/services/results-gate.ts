@@ -4,7 +4,6 @@ import {
   decideProjectPermission,
   decideResultsGate,
   meetsProjectPermission,
-  type ProjectFacts,
   type ProjectGrant,
 } from '@quarry/access';
 import { type QuarryError, RunPlan } from '@quarry/contracts';
@@ -86,7 +85,7 @@ export async function refuseRunResults(
   const { run } = input;
   const ids = [...new Set(input.connectionIds)];
   let actor: Actor;
-  let projectFacts: ProjectFacts | null;
+  let projectFacts: Parameters<typeof decideProjectPermission>[0] | null;
   let listed: ConnectionFacts[];
   if (input.reader.kind === 'member') {
     // The member, their facts on the project and the result's connections, in one statement (this
@@ -114,21 +113,6 @@ export async function refuseRunResults(
         ).map(connectionFacts)
       : [];
   }
-  return decideResultsRead({ actor, projectFacts, listed, connectionIds: ids });
-}
-
-/**
- * The results gate's decision once its facts are read (pure): the reader still sees the project,
- * and holds Can view results on every connection the result derives from; a connection not among
- * those listed refuses without naming anything of it.
- */
-function decideResultsRead(input: {
-  actor: Actor;
-  projectFacts: ProjectFacts | null;
-  listed: readonly ConnectionFacts[];
-  connectionIds: readonly string[];
-}): QuarryError | null {
-  const { actor, projectFacts } = input;
   if (!projectFacts)
     return { code: 'not_found.project', message: 'The project of this run no longer exists' };
   const project = decideProjectPermission(projectFacts);
@@ -140,9 +124,9 @@ function decideResultsRead(input: {
       hint: HINT,
     };
   }
-  const byId = new Map(input.listed.map((connection) => [connection.id, connection]));
+  const byId = new Map(listed.map((connection) => [connection.id, connection]));
   const facts: ConnectionFacts[] = [];
-  for (const id of new Set(input.connectionIds)) {
+  for (const id of ids) {
     const found = byId.get(id);
     if (!found) {
       return {
@@ -171,7 +155,7 @@ function decideResultsRead(input: {
 async function loadAnonymousProjectFacts(
   db: Db,
   run: { workspaceId: string; projectId: string },
-): Promise<ProjectFacts | null> {
+): Promise<Parameters<typeof decideProjectPermission>[0] | null> {
   const [project] = await db
     .select({ id: projects.id })
     .from(projects)

@@ -9,7 +9,7 @@ import {
 } from '@quarry/contracts';
 import { newId, pipelinedTransaction, postgresErrorOf, type Queries, REFUSED_SQLSTATE } from '@quarry/db';
 import { appendAuditEvent } from '@quarry/db/audit';
-import { cells, runIsActive, runs } from '@quarry/db/schema';
+import { cells, runs } from '@quarry/db/schema';
 import {
   checkNotebookSize,
   MAX_NOTEBOOK_SOURCE,
@@ -46,18 +46,6 @@ export async function startRun(
   request: RequestInfo,
   scope: ProjectScope,
 ): Promise<Result<RunSummary>> {
-  const started = await startRunRecord(deps, actor, input, request, scope);
-  return started.ok ? ok(toRunSummary(started.value)) : started;
-}
-
-/** startRun's run as stored: the row a caller that goes on to stream the run starts from. */
-export async function startRunRecord(
-  deps: Deps,
-  actor: Actor,
-  input: Required<StartRunInput>,
-  request: RequestInfo,
-  scope: ProjectScope,
-): Promise<Result<typeof runs.$inferSelect>> {
   const now = deps.now();
   const runId = newId('run');
   const caps = deps.runCaps ?? DEFAULT_RUN_CAPS;
@@ -171,7 +159,7 @@ export async function startRunRecord(
               then quarry_refuse('runs.too_many_active', 'workspace')
           end as refused
           from ${runs}
-          where ${runs.workspaceId} = ${actor.workspaceId} and ${runIsActive}`),
+          where ${runs.workspaceId} = ${actor.workspaceId} and ${runs.status} in ('queued', 'running')`),
     );
     // Starts share the notebook's lock, so two that lengthen different cells could each pass the
     // check above alone: one that makes the text longer checks the bound again here, with what
@@ -239,7 +227,7 @@ export async function startRunRecord(
   if (started.refused) return err(started.refused);
   const { run } = started;
   if (!run) throw new Error('run insert returned no row');
-  return ok(run);
+  return ok(toRunSummary(run));
 }
 
 /**

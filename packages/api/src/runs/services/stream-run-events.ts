@@ -18,13 +18,6 @@ type StreamInput = {
   readerId: string;
   /** The run as the gate read it for this request (see OwnedRun). */
   read?: OwnedRun;
-  /**
-   * The results gate is decided when the stream first reads the result (its first chunk, or its
-   * end), instead of before anything: for a run this request has just started, whose result does
-   * not exist yet. Decided then, the gate reads the reader's facts after the run exists (a
-   * permission removed while the start waited counts) and as late as it can before any row.
-   */
-  gateBeforeResults?: true;
   signal?: AbortSignal;
 };
 
@@ -75,8 +68,6 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
   let lastStatus: RunStatus | null = null;
   let delivered = 0;
   let gated = false;
-  // The run as first read, for a gate decided when the result is first read (gateBeforeResults).
-  let gateRow: typeof runs.$inferSelect | null = null;
   // The last chunk's delivery (delete, and the runner told), overlapped with the next status read.
   let delivering: Promise<void> | null = null;
   // What woke this read: at first, nothing is known (every read is made).
@@ -90,29 +81,25 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
     // only what the stream says, not the plan, inputs and source parsed again at every read.
     const ofThisRun = and(eq(runs.id, runId), eq(runs.workspaceId, workspaceId));
     let run: StreamedRun | undefined;
-    const known: StreamedRun | null = (gated || gateRow) && !first && news === 'status' ? last : null;
+    const known: StreamedRun | null = gated && news === 'status' ? last : null;
     if (known?.status === 'queued') {
       // News of the status alone is a runner's take, which moves a queued run to running and
       // changes nothing else the stream reads: no statement. Any later change (a chunk, the end, a
       // cancel) comes with news of its own, which outweighs this.
       run = Object.assign({}, known, { status: 'running' as const });
-    } else if ((gated || gateRow) && !first) {
+    } else if (gated) {
       [run] = await deps.db.select(STREAMED).from(runs).where(ofThisRun);
     } else {
       const [full] = first ? [first] : await deps.db.select().from(runs).where(ofThisRun);
       first = null;
       if (!full) return;
-      if (input.gateBeforeResults) {
-        gateRow = full;
-      } else {
-        // The same gate the runner applied for the owner, decided again now for this reader (item 5).
-        const refused = await refuseResultsOf(deps.db, full, { kind: 'member', userId: input.readerId });
-        if (refused) {
-          yield { type: 'error', error: refused };
-          return;
-        }
-        gated = true;
+      // The same gate the runner applied for the owner, decided again now for this reader (item 5).
+      const refused = await refuseResultsOf(deps.db, full, { kind: 'member', userId: input.readerId });
+      if (refused) {
+        yield { type: 'error', error: refused };
+        return;
       }
+      gated = true;
       run = full;
     }
     if (delivering) {
@@ -126,25 +113,16 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
     // one when all the news since the last read was its taking: the runner's first chunk comes
     // with a notification of its own. The columns are read with the first rows (the runner writes
     // them together): the columns chunk is small.
-    const readsResult = !(run.status === 'queued' || (run.status === 'running' && news === 'status'));
-    if (readsResult && !gated && gateRow) {
-      // The gate deferred to here (gateBeforeResults): nothing of the result has gone out yet.
-      const refused = await refuseResultsOf(deps.db, gateRow, { kind: 'member', userId: input.readerId });
-      if (refused) {
-        yield { type: 'error', error: refused };
-        return;
-      }
-      gated = true;
-    }
-    const chunks = !readsResult
-      ? []
-      : await readNextChunks(deps.db, deps.vault, {
-          workspaceId,
-          runId,
-          fromSeq: nextSeq,
-          now,
-          max: nextSeq === 0 ? 2 : 1,
-        });
+    const chunks =
+      run.status === 'queued' || (run.status === 'running' && news === 'status')
+        ? []
+        : await readNextChunks(deps.db, deps.vault, {
+            workspaceId,
+            runId,
+            fromSeq: nextSeq,
+            now,
+            max: nextSeq === 0 ? 2 : 1,
+          });
     if (run.status !== lastStatus && !TERMINAL.has(run.status)) {
       lastStatus = run.status;
       yield { type: 'status', status: lastStatus };
