@@ -173,47 +173,53 @@ export async function startRun(
     // A SQL target keeps `connection_id` and `source` (its SQL with placeholders, never values) as
     // the SQL runner path reads them; a JS target's source is its code and its connections are
     // those of the SQL steps it reads (none when it reads no SQL cell).
-    const stored = Promise.all([
-      tx
-        .insert(runs)
-        .values({
-          id: runId,
-          workspaceId: actor.workspaceId,
+    const row: typeof runs.$inferSelect = {
+      id: runId,
+      workspaceId: actor.workspaceId,
+      projectId: input.projectId,
+      cellId: cell.id,
+      ownerId: actor.userId,
+      connectionId,
+      connectionIds,
+      plan,
+      inputs: plan.inputs,
+      steps: null,
+      source: target.kind === 'sql' ? target.sql : target.source,
+      rowLimit: input.rowLimit,
+      status: 'queued',
+      error: null,
+      columns: null,
+      rowCount: null,
+      truncated: false,
+      jobId,
+      sessionKey: null,
+      // A refresh is never served from the cache (its fresh result still replaces the cached one).
+      refresh: input.refresh,
+      cacheHitAt: null,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+    };
+    // The run and its audit entry in one statement: the entry is written exactly when the run is.
+    const stored = appendAuditEvent(
+      tx,
+      changeAuditEvent(ctx, {
+        action: 'run.start',
+        target: { type: 'run', id: runId },
+        details: {
           projectId: input.projectId,
           cellId: cell.id,
-          ownerId: actor.userId,
           connectionId,
           connectionIds,
-          plan,
-          inputs: plan.inputs,
-          source: target.kind === 'sql' ? target.sql : target.source,
-          rowLimit: input.rowLimit,
-          // A refresh is never served from the cache (its fresh result still replaces the cached one).
-          refresh: input.refresh,
-          status: 'queued',
-          jobId,
-          createdAt: now,
-        })
-        .returning(),
-      appendAuditEvent(
-        tx,
-        changeAuditEvent(ctx, {
-          action: 'run.start',
-          target: { type: 'run', id: runId },
-          details: {
-            projectId: input.projectId,
-            cellId: cell.id,
-            connectionId,
-            connectionIds,
-            steps: plan.steps.map((s) => s.cellId),
-            via: actor.via.kind,
-            ...(superseded.length ? { cancelled: superseded.map((r) => r.id) } : {}),
-          },
-        }),
-        now,
-      ),
-    ]);
-    const [, , , [[row]]] = await Promise.all([capLock, capped, bounded, stored, commit()]);
+          steps: plan.steps.map((s) => s.cellId),
+          via: actor.via.kind,
+          ...(superseded.length ? { cancelled: superseded.map((r) => r.id) } : {}),
+        },
+      }),
+      now,
+      { after: tx.insert(runs).values(row).returning({ id: runs.id }).getSQL() },
+    );
+    await Promise.all([capLock, capped, bounded, stored, commit()]);
     return { run: row };
   })
     .catch((error: unknown) => {
