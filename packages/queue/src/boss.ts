@@ -28,12 +28,14 @@ export type Queue = {
   /**
    * Sends a job of the catalog. A `run.execute` job is placed by its fair share (see fair-share.ts):
    * priority by the owner's outstanding runs, grouped by its connection. `startAfterSeconds` holds it
-   * back that long (a run deferred because its owner is at the active-run limit).
+   * back that long (a run deferred because its owner is at the active-run limit). `outstanding`: the
+   * owner's outstanding runs, when the caller counted them already (a start, with its other reads):
+   * the queue then does not count them itself.
    */
   send<N extends JobName>(
     name: N,
     payload: JobPayload<N>,
-    options?: { singletonKey?: string; startAfterSeconds?: number; tx?: QueueTx },
+    options?: { singletonKey?: string; startAfterSeconds?: number; tx?: QueueTx; outstanding?: number },
   ): Promise<string>;
   /**
    * A recurring job of the catalog under its own `key` (one schedule per key and job, replaced when
@@ -223,7 +225,12 @@ export async function startQueue(
         ...(sendOptions?.singletonKey ? { singletonKey: sendOptions.singletonKey } : {}),
         ...(sendOptions?.startAfterSeconds ? { startAfter: sendOptions.startAfterSeconds } : {}),
         ...(name === 'run.execute'
-          ? await runFairShare(tx ?? boss.getDb(), QUEUE_SCHEMA, data as RunExecuteJob)
+          ? await runFairShare(
+              tx ?? boss.getDb(),
+              QUEUE_SCHEMA,
+              data as RunExecuteJob,
+              sendOptions?.outstanding,
+            )
           : {}),
         ...(tx ? { db: tx } : {}),
       });

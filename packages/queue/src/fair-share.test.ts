@@ -123,6 +123,24 @@ describe('fair share between users', () => {
   });
 });
 
+describe('fair share counted by the sender', () => {
+  it('places a job by the outstanding runs its sender counted, without counting jobs itself', async () => {
+    // Three of this owner's jobs wait already; the sender says it counted five of their runs.
+    for (let i = 0; i < 3; i += 1) await queue.send('run.execute', run('usr_counted'));
+    const counted = run('usr_counted');
+    await queue.send('run.execute', counted, { outstanding: 5 });
+    const [row] = await database.sql<{ priority: number }[]>`
+      select priority from pgboss.job where name = 'run.execute' and data->>'runId' = ${counted.runId}`;
+    expect(row?.priority).toBe(-5);
+    // Without a count, the queue counts the owner's jobs: the four above.
+    const uncounted = run('usr_counted');
+    await queue.send('run.execute', uncounted);
+    const [next] = await database.sql<{ priority: number }[]>`
+      select priority from pgboss.job where name = 'run.execute' and data->>'runId' = ${uncounted.runId}`;
+    expect(next?.priority).toBe(-4);
+  });
+});
+
 describe('concurrent queries per connection', () => {
   it("holds a connection's runs past its limit in the queue while other connections' runs go ahead", async () => {
     const first = run('usr_x', 'con_busy');

@@ -13,16 +13,21 @@ import type { RunExecuteJob } from '@quarry/contracts';
  *
  * Both come from the payload's scheduling hints; a payload without them queues first come, first
  * served. The count is a scheduling estimate, not a lock: two starts at the same instant may share
- * a priority, which only orders them by time.
+ * a priority, which only orders them by time. A caller that counted the owner's outstanding runs
+ * already (`outstanding`: their queued and running runs in the workspace, which those jobs are)
+ * passes the count, and no statement is made here.
  */
 export async function runFairShare(
   db: { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> },
   schema: string,
   payload: RunExecuteJob,
+  outstanding?: number,
 ): Promise<{ priority?: number; group?: { id: string } }> {
   const options: { priority?: number; group?: { id: string } } = {};
   if (payload.connectionId) options.group = { id: payload.connectionId };
-  if (payload.ownerId) {
+  if (payload.ownerId && outstanding !== undefined) {
+    options.priority = -outstanding;
+  } else if (payload.ownerId) {
     const { rows } = await db.executeSql(
       `select count(*)::int as n from ${schema}.job
        where name = 'run.execute' and state in ('created', 'retry', 'active')

@@ -164,6 +164,33 @@ describe('caps on queued and running runs (item 14)', () => {
       .where(and(eq(runs.workspaceId, workspaceId), inArray(runs.status, ['queued', 'running'])));
   };
 
+  it("places each start's job by its owner's queued and running runs, counted with the start's reads", async () => {
+    await settle(h.b.workspaceId);
+    const editor = await h.as(h.b, 'editor');
+    const cellIds = await Promise.all(
+      Array.from({ length: 3 }, () => sqlCellIn(h, h.b, h.b.projectId, h.b.connectionId)),
+    );
+    const priorities: number[] = [];
+    for (const [i, cellId] of cellIds.entries()) {
+      const run = await editor.runs.start({ projectId: h.b.projectId, cellId, source: `select ${i}` });
+      const [job] = await h.database.sql<{ priority: number }[]>`
+        select j.priority from pgboss.job j join runs r on r.job_id = j.id::text where r.id = ${run.id}`;
+      priorities.push(job?.priority ?? Number.NaN);
+    }
+    expect(priorities).toEqual([0, -1, -2]);
+    // Another member's first run goes ahead of this one's backlog.
+    const manager = await h.as(h.b, 'manager');
+    const first = await manager.runs.start({
+      projectId: h.b.projectId,
+      cellId: h.b.cellId,
+      source: 'select 1',
+    });
+    const [job] = await h.database.sql<{ priority: number }[]>`
+      select j.priority from pgboss.job j join runs r on r.job_id = j.id::text where r.id = ${first.id}`;
+    expect(job?.priority).toBe(0);
+    await settle(h.b.workspaceId);
+  });
+
   it('accepts exactly 25 of 30 parallel starts by one Editor and refuses the rest with runs.too_many_active', async () => {
     await settle(h.b.workspaceId);
     const editor = await h.as(h.b, 'editor');

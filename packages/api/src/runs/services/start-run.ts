@@ -9,7 +9,7 @@ import {
 } from '@quarry/contracts';
 import { newId, pipelinedTransaction, postgresErrorOf, type Queries, REFUSED_SQLSTATE } from '@quarry/db';
 import { appendAuditEvent } from '@quarry/db/audit';
-import { cells, runs } from '@quarry/db/schema';
+import { cells, runIsActive, runs } from '@quarry/db/schema';
 import {
   checkNotebookSize,
   MAX_NOTEBOOK_SOURCE,
@@ -18,7 +18,7 @@ import {
   planRun,
 } from '@quarry/notebook';
 import type { QueueTx } from '@quarry/queue';
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, type SQL, sql } from 'drizzle-orm';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
 import { notFound } from '../../errors';
@@ -60,11 +60,19 @@ export async function startRun(
   const started = await pipelinedTransaction(deps.sql, async (tx, commit) => {
     // The notebook first, in one round trip: the project held against edits (shared with other
     // starts), this cell's row held against other starts of it, then the cells planned from.
-    const notebook = await readNotebookForRun(tx, {
-      workspaceId: actor.workspaceId,
-      projectId: input.projectId,
-      cellId: input.cellId,
-    });
+    // With them, the caller's queued and running runs in the workspace: what places this run's job
+    // in the queue (its fair share), counted here rather than by the queue in a round trip of its own.
+    const [notebook, [outstanding]] = await Promise.all([
+      readNotebookForRun(tx, {
+        workspaceId: actor.workspaceId,
+        projectId: input.projectId,
+        cellId: input.cellId,
+      }),
+      tx
+        .select({ n: count() })
+        .from(runs)
+        .where(and(eq(runs.workspaceId, actor.workspaceId), eq(runs.ownerId, actor.userId), runIsActive)),
+    ]);
     if (!notebook) return { refused: notFound('project') };
     const cell = notebook.rows.find((c) => c.id === input.cellId);
     if (!cell) return { refused: notFound('cell') };
@@ -129,7 +137,7 @@ export async function startRun(
             ownerId: actor.userId,
             ...(connectionId ? { connectionId } : {}),
           },
-          { tx: queueTx(tx) },
+          { tx: queueTx(tx), outstanding: outstanding?.n ?? 0 },
         )
         .catch((cause: unknown) => {
           deps.log.error({ runId, err: String(cause) }, 'could not queue run');
@@ -159,7 +167,7 @@ export async function startRun(
               then quarry_refuse('runs.too_many_active', 'workspace')
           end as refused
           from ${runs}
-          where ${runs.workspaceId} = ${actor.workspaceId} and ${runs.status} in ('queued', 'running')`),
+          where ${runs.workspaceId} = ${actor.workspaceId} and ${runIsActive}`),
     );
     // Starts share the notebook's lock, so two that lengthen different cells could each pass the
     // check above alone: one that makes the text longer checks the bound again here, with what
