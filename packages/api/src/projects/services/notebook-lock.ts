@@ -5,7 +5,7 @@ import { cells, connections, projectConnections, projects } from '@quarry/db/sch
 import type { DialectOf, GraphCell, SqlDialect } from '@quarry/notebook';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Tx } from '../../service-context';
-import { toNotebookCell } from './notebook-cell';
+import { type NotebookCellRow, toNotebookCell } from './notebook-cell';
 
 export type CellRow = typeof cells.$inferSelect;
 
@@ -37,8 +37,22 @@ export async function lockNotebook(
   return { rows, cells: rows.map((row) => toNotebookCell(row, null)) };
 }
 
-/** A project's notebook as a run's start reads it: the cells, the dialects, the target cell held. */
-export type NotebookForRun = LockedNotebook & { dialectOf: DialectOf };
+/**
+ * A project's notebook as a run's start reads it: the cells (what planning reads of them), the
+ * dialects, the target cell held.
+ */
+export type NotebookForRun = { rows: NotebookCellRow[]; cells: GraphCell[]; dialectOf: DialectOf };
+
+/** The columns a start plans from: a notebook of a hundred cells is read at every start. */
+const PLANNED = {
+  id: cells.id,
+  name: cells.name,
+  position: cells.position,
+  kind: cells.kind,
+  config: cells.config,
+  connectionId: cells.connectionId,
+  source: cells.source,
+};
 
 /**
  * What a run's start reads, in one round trip: the project row held FOR SHARE (a start changes no
@@ -72,7 +86,7 @@ export async function readNotebookForRun(
       )
       .for('no key update'),
     tx
-      .select()
+      .select(PLANNED)
       .from(cells)
       .where(and(eq(cells.projectId, input.projectId), eq(cells.workspaceId, input.workspaceId)))
       .orderBy(asc(cells.position), asc(cells.id)),
