@@ -150,6 +150,58 @@ describe('a run’s stream while it runs', () => {
   });
 });
 
+describe('the end of a run’s stream', () => {
+  it('ends a run whose counted rows all went out without reading its chunks again', async () => {
+    const editor = await h.as(h.a, 'editor');
+    const run = await editor.runs.start({ projectId: h.a.projectId, cellId: h.a.cellId, source: 'select 3' });
+    const expiresAt = new Date(Date.now() + RUN_CHUNK_TTL_MS);
+    const chunk = (seq: number, rowCount: number, seal: (c: ReturnType<typeof chunkContext>) => Buffer) => ({
+      runId: run.id,
+      seq,
+      rowCount,
+      payload: seal(chunkContext(h.a.workspaceId, run.id, seq)),
+      expiresAt,
+    });
+    const received: RunEvent[] = [];
+    for await (const event of await editor.runs.events({ runId: run.id })) {
+      received.push(event as RunEvent);
+      if (event.type === 'status' && event.status === 'queued') {
+        // Taken, and its columns and first rows written, as a runner does.
+        await h.database.db
+          .update(runs)
+          .set({ status: 'running', startedAt: new Date() })
+          .where(eq(runs.id, run.id));
+        await h.database.db
+          .insert(runChunks)
+          .values([
+            chunk(0, 0, (c) => sealColumns(h.vault, c, [{ name: 'n', type: 'text', dbType: 'text' }])),
+            chunk(1, 1, (c) => sealRows(h.vault, c, [['3']])),
+          ]);
+        await h.database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${run.id})`;
+      } else if (event.type === 'rows') {
+        // It ends having counted the one row already sent. A chunk past that count (none a runner
+        // writes) would only go out if the stream read the run's chunks again.
+        await h.database.db.insert(runChunks).values(chunk(2, 1, (c) => sealRows(h.vault, c, [['stray']])));
+        await h.database.db
+          .update(runs)
+          .set({ status: 'succeeded', rowCount: 1, finishedAt: new Date() })
+          .where(eq(runs.id, run.id));
+        await h.database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${run.id})`;
+      }
+    }
+    expect(received.map((e) => (e.type === 'status' ? e.status : e.type))).toEqual([
+      'queued',
+      'running',
+      'columns',
+      'rows',
+      'done',
+    ]);
+    expect(JSON.stringify(received)).not.toContain('stray');
+    // Delivered: nothing of the run is left in Quarry's database.
+    expect(await h.database.db.select().from(runChunks).where(eq(runChunks.runId, run.id))).toEqual([]);
+  });
+});
+
 describe('caps on queued and running runs (item 14)', () => {
   const activeOf = async (workspaceId: string) =>
     h.database.db

@@ -111,10 +111,12 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
     const now = deps.now();
     // A queued run has no chunk yet (a run queued again had its chunks dropped), nor has a running
     // one when all the news since the last read was its taking: the runner's first chunk comes
-    // with a notification of its own. The columns are read with the first rows (the runner writes
-    // them together): the columns chunk is small.
+    // with a notification of its own. Nor has a run that succeeded once every row it counted went
+    // out (row chunks hold at least one row each; a value's chunk counts none). The columns are
+    // read with the first rows (the runner writes them together): the columns chunk is small.
+    const allDelivered = run.status === 'succeeded' && nextSeq > 0 && delivered >= (run.rowCount ?? 0);
     const chunks =
-      run.status === 'queued' || (run.status === 'running' && news === 'status')
+      run.status === 'queued' || (run.status === 'running' && news === 'status') || allDelivered
         ? []
         : await readNextChunks(deps.db, deps.vault, {
             workspaceId,
