@@ -20,11 +20,18 @@ const CANCEL_ERRORS: Record<CancelReason, QuarryError & { kind: 'user' }> = {
 /**
  * Moves the queued or running runs `where` selects to `cancelled` (guarded: a run that already
  * finished keeps its outcome) and tells the runners and the runs' readers, by the same statement,
- * so the notices go out exactly when the change is visible (at the commit). Answers the ids
- * cancelled.
+ * so the notices go out exactly when the change is visible (at the commit). `alongside`: another
+ * change (a data-modifying statement) made by the same statement, as a start saves its cell's
+ * source with the cancel of the cell's earlier runs. Answers the ids cancelled.
  */
-export async function cancelRunsWhere(tx: Queries, where: SQL | undefined, reason: CancelReason, now: Date) {
-  return tx
+export async function cancelRunsWhere(
+  tx: Queries,
+  where: SQL | undefined,
+  reason: CancelReason,
+  now: Date,
+  options: { alongside?: SQL } = {},
+): Promise<{ id: string }[]> {
+  const cancel = tx
     .update(runs)
     .set({ status: 'cancelled', error: CANCEL_ERRORS[reason], finishedAt: now })
     .where(and(where, runIsActive))
@@ -33,6 +40,11 @@ export async function cancelRunsWhere(tx: Queries, where: SQL | undefined, reaso
       toldRunners: sql<string>`pg_notify(${RUN_CANCEL_CHANNEL}, ${runs.id})::text`,
       toldReaders: sql<string>`pg_notify(${RUN_EVENTS_CHANNEL}, ${runs.id})::text`,
     });
+  if (!options.alongside) return (await cancel).map(({ id }) => ({ id }));
+  const rows = await tx.execute<{ id: string }>(
+    sql`with alongside as (${options.alongside}) ${cancel.getSQL()}`,
+  );
+  return [...rows].map(({ id }) => ({ id }));
 }
 
 /** One run of the caller's workspace, by id. */

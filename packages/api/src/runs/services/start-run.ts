@@ -121,9 +121,15 @@ export async function startRun(
     // the warehouse busy), and saves the source. A refusal below rolls both back.
     const ofThisCell = and(eq(runs.ownerId, actor.userId), eq(runs.cellId, cell.id));
     const connectionId = target.kind === 'sql' ? target.connectionId : null;
-    const [superseded, , jobId] = await Promise.all([
-      cancelRunsWhere(tx, and(eq(runs.workspaceId, actor.workspaceId), ofThisCell), 'superseded', now),
-      tx.update(cells).set({ source: input.source, updatedAt: now }).where(eq(cells.id, cell.id)),
+    const [superseded, jobId] = await Promise.all([
+      // One statement for both: the cancel and the source saved.
+      cancelRunsWhere(tx, and(eq(runs.workspaceId, actor.workspaceId), ofThisCell), 'superseded', now, {
+        alongside: tx
+          .update(cells)
+          .set({ source: input.source, updatedAt: now })
+          .where(eq(cells.id, cell.id))
+          .getSQL(),
+      }),
       // The run's job, in this transaction: it exists exactly when the run does, and the runner's
       // wake-up goes out at the commit. Who and which connection, as scheduling hints only: the
       // queue orders runs by the owner's fair share and caps concurrent queries per connection;
