@@ -22,6 +22,39 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
+type Seal = (context: ReturnType<typeof chunkContext>) => Buffer;
+
+/** One chunk of a run of A's workspace, sealed under its own context as the runner seals it. */
+const chunkOf = (
+  runId: string,
+  seq: number,
+  rowCount: number,
+  seal: Seal,
+  expiresAt = new Date(Date.now() + RUN_CHUNK_TTL_MS),
+) => ({ runId, seq, rowCount, payload: seal(chunkContext(h.a.workspaceId, runId, seq)), expiresAt });
+const textColumn =
+  (name: string): Seal =>
+  (context) =>
+    sealColumns(h.vault, context, [{ name, type: 'text', dbType: 'text' }]);
+const oneRow =
+  (value: string): Seal =>
+  (context) =>
+    sealRows(h.vault, context, [[value]]);
+
+/** The run ended with its rows counted, as the runner's finish leaves it, and its readers told. */
+async function succeeded(runId: string, rowCount: number): Promise<void> {
+  const now = new Date();
+  await h.database.db
+    .update(runs)
+    .set({ status: 'succeeded', rowCount, startedAt: now, finishedAt: now })
+    .where(eq(runs.id, runId));
+  await tell(runId);
+}
+
+/** Tells a run's readers it has news, as the runner's commits do. */
+const tell = (runId: string, news = runId) =>
+  h.database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${news})`;
+
 /** A finished run of A's Editor with its result still in chunks, as the runner leaves it. */
 async function finishedRun(expiresAt: Date): Promise<string> {
   const id = newId('run');
@@ -39,18 +72,11 @@ async function finishedRun(expiresAt: Date): Promise<string> {
     startedAt: new Date(),
     finishedAt: new Date(),
   });
-  const chunk = (seq: number, rowCount: number, seal: (c: ReturnType<typeof chunkContext>) => Buffer) => ({
-    runId: id,
-    seq,
-    rowCount,
-    payload: seal(chunkContext(h.a.workspaceId, id, seq)),
-    expiresAt,
-  });
   await h.database.db
     .insert(runChunks)
     .values([
-      chunk(0, 0, (c) => sealColumns(h.vault, c, [{ name: 'secret', type: 'text', dbType: 'text' }])),
-      chunk(1, 1, (c) => sealRows(h.vault, c, [['the secret row']])),
+      chunkOf(id, 0, 0, textColumn('secret'), expiresAt),
+      chunkOf(id, 1, 1, oneRow('the secret row'), expiresAt),
     ]);
   return id;
 }
@@ -110,34 +136,13 @@ describe('a run’s stream while it runs', () => {
       if (received.length === 1) {
         // Only the news of a take: the row still says queued, so an event saying running can only
         // come from the news, not from a read of the row.
-        await h.database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${`${run.id}${RUN_STATUS_NEWS}`})`;
+        await tell(run.id, `${run.id}${RUN_STATUS_NEWS}`);
       } else if (received.length === 2) {
         // What the runner leaves: the columns and a row sealed, the run succeeded, its readers told.
-        const expiresAt = new Date(Date.now() + RUN_CHUNK_TTL_MS);
-        const sealed = (seq: number, seal: (c: ReturnType<typeof chunkContext>) => Buffer) =>
-          seal(chunkContext(h.a.workspaceId, run.id, seq));
-        await h.database.db.insert(runChunks).values([
-          {
-            runId: run.id,
-            seq: 0,
-            rowCount: 0,
-            payload: sealed(0, (c) => sealColumns(h.vault, c, [{ name: 'n', type: 'text', dbType: 'text' }])),
-            expiresAt,
-          },
-          {
-            runId: run.id,
-            seq: 1,
-            rowCount: 1,
-            payload: sealed(1, (c) => sealRows(h.vault, c, [['2']])),
-            expiresAt,
-          },
-        ]);
-        const now = new Date();
         await h.database.db
-          .update(runs)
-          .set({ status: 'succeeded', rowCount: 1, startedAt: now, finishedAt: now })
-          .where(eq(runs.id, run.id));
-        await h.database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${run.id})`;
+          .insert(runChunks)
+          .values([chunkOf(run.id, 0, 0, textColumn('n')), chunkOf(run.id, 1, 1, oneRow('2'))]);
+        await succeeded(run.id, 1);
       }
     }
     expect(received.map((e) => (e.type === 'status' ? e.status : e.type))).toEqual([
@@ -154,14 +159,6 @@ describe('the end of a run’s stream', () => {
   it('ends a run whose counted rows all went out without reading its chunks again', async () => {
     const editor = await h.as(h.a, 'editor');
     const run = await editor.runs.start({ projectId: h.a.projectId, cellId: h.a.cellId, source: 'select 3' });
-    const expiresAt = new Date(Date.now() + RUN_CHUNK_TTL_MS);
-    const chunk = (seq: number, rowCount: number, seal: (c: ReturnType<typeof chunkContext>) => Buffer) => ({
-      runId: run.id,
-      seq,
-      rowCount,
-      payload: seal(chunkContext(h.a.workspaceId, run.id, seq)),
-      expiresAt,
-    });
     const received: RunEvent[] = [];
     for await (const event of await editor.runs.events({ runId: run.id })) {
       received.push(event as RunEvent);
@@ -173,20 +170,13 @@ describe('the end of a run’s stream', () => {
           .where(eq(runs.id, run.id));
         await h.database.db
           .insert(runChunks)
-          .values([
-            chunk(0, 0, (c) => sealColumns(h.vault, c, [{ name: 'n', type: 'text', dbType: 'text' }])),
-            chunk(1, 1, (c) => sealRows(h.vault, c, [['3']])),
-          ]);
-        await h.database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${run.id})`;
+          .values([chunkOf(run.id, 0, 0, textColumn('n')), chunkOf(run.id, 1, 1, oneRow('3'))]);
+        await tell(run.id);
       } else if (event.type === 'rows') {
         // It ends having counted the one row already sent. A chunk past that count (none a runner
         // writes) would only go out if the stream read the run's chunks again.
-        await h.database.db.insert(runChunks).values(chunk(2, 1, (c) => sealRows(h.vault, c, [['stray']])));
-        await h.database.db
-          .update(runs)
-          .set({ status: 'succeeded', rowCount: 1, finishedAt: new Date() })
-          .where(eq(runs.id, run.id));
-        await h.database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${run.id})`;
+        await h.database.db.insert(runChunks).values(chunkOf(run.id, 2, 1, oneRow('stray')));
+        await succeeded(run.id, 1);
       }
     }
     expect(received.map((e) => (e.type === 'status' ? e.status : e.type))).toEqual([
