@@ -17,10 +17,10 @@ export type DbClient = { db: Db; sql: Sql; close: () => Promise<void> };
  *
  * `genericPlans`: each connection plans a prepared statement once, for every value, instead of
  * again for each execution's values (PostgreSQL's plan_cache_mode). The API's and the runner's
- * statements look rows up by key, where a plan does not depend on the values, and planning was the
- * larger part of what the server spent on them: a third of its time on a burst of runs, some
- * statements’ plans costing several times their execution. A partial index is used by such a plan only
- * where the statement writes the index's predicate itself (runIsActive and its kind, in the schema).
+ * statements look rows up by key, where a plan does not depend on the values, and planning was a
+ * third of what the server spent on a burst of runs, some statements' plans costing several times
+ * their execution. A partial index is used by such a plan only where the statement writes the
+ * index's predicate itself (runIsActive and its kind, in the schema).
  */
 export function createDb(
   url: string,
