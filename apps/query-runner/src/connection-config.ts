@@ -10,6 +10,7 @@ import type { Db } from '@quarry/db';
 import { writeAuditEvent } from '@quarry/db/audit';
 import { connectionCredentialsContext, type connections } from '@quarry/db/schema';
 import type { Vault, VaultContext } from '@quarry/vault';
+import type { ConnectorCache } from './connector-cache';
 
 type ConnectionRow = typeof connections.$inferSelect;
 
@@ -78,10 +79,12 @@ export function driverConfig(
 
 /**
  * A saved connection's connector, its settings bound in. Every unwrap of its credentials is audited: which
- * connection, for whom, and why (a run, with its id, or a test).
+ * connection, for whom, and why (a run, with its id, or a test). A run is given the connector kept
+ * from an earlier run's unwrap of exactly this record when `deps.connectors` has one (nothing is
+ * unwrapped then, so nothing is audited); a test always unwraps.
  */
 export async function connectionConfig(
-  deps: { db: Db; vault: Vault; now: () => Date },
+  deps: { db: Db; vault: Vault; now: () => Date; connectors?: ConnectorCache },
   connection: ConnectionRow,
   purpose: { userId: string; runId?: string; test?: true },
 ): Promise<Result<BoundConnector, ConfigError>> {
@@ -93,6 +96,9 @@ export async function connectionConfig(
       kind: 'user',
     });
   }
+  const keep = purpose.test ? undefined : deps.connectors;
+  const kept = keep?.get(connection);
+  if (kept) return ok(kept);
   const config = driverConfig(deps.vault, {
     kind: connection.kind,
     settings: connection.settings,
@@ -116,5 +122,6 @@ export async function connectionConfig(
       deps.now(),
     );
   }
+  if (config.ok) keep?.set(connection, config.value);
   return config;
 }

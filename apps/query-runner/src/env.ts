@@ -29,7 +29,8 @@ const Env = z.object({
   /**
    * How long a warehouse session a run left idle is kept for the next run of the same connection
    * (it then skips connecting, TLS and signing in); 0 keeps none, and every run opens its own.
-   * Sessions that carried a reader's identity, or ran through an SSH tunnel, are never kept.
+   * Sessions that carried a reader's identity, or ran through an SSH tunnel, are never kept. A
+   * connection's credentials, once unwrapped for a run, are kept as long for its next runs.
    */
   QUARRY_RUNNER_SESSION_IDLE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** The largest single value a run may receive, in bytes (16 MiB); a bigger one fails the run. */

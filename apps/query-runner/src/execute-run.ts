@@ -27,6 +27,7 @@ import { and, eq, getTableColumns, inArray, isNull, sql as raw } from 'drizzle-o
 import type { Logger } from 'pino';
 import { executeJsPlan, jsPlanOf, type RunnerKernels } from './cells';
 import { connectionConfig } from './connection-config';
+import type { ConnectorCache } from './connector-cache';
 import { cancelOrphanedQuery, sessionKeyContext } from './orphan-cancel';
 import { loadReaderFacts } from './reader-identity';
 import {
@@ -65,6 +66,8 @@ export type RunnerDeps = {
   sharedQueries?: SharedQueries;
   /** Warehouse sessions kept between runs; every run opens its own when unset. */
   sessions?: PostgresSessionPool;
+  /** Connectors unwrapped for earlier runs, kept as long as their sessions; every run unwraps when unset. */
+  connectors?: ConnectorCache;
 };
 
 /**

@@ -11,6 +11,7 @@ import { lt } from 'drizzle-orm';
 import pino from 'pino';
 import { failAbandonedRuns } from './abandoned-runs';
 import { createRunnerKernels } from './cells';
+import { createConnectorCache } from './connector-cache';
 import type { Env } from './env';
 import { executeRun, handBack, RunRetryError } from './execute-run';
 import { serveRunnerMetrics } from './metrics';
@@ -77,9 +78,14 @@ export async function startWorker(
     maxIdlePerKey: env.QUARRY_RUNNER_CONCURRENCY,
     maxIdle: env.QUARRY_RUNNER_CONCURRENCY * 4,
   });
+  // Their connectors, unwrapped once for as long: a burst on one connection audits one unwrap.
+  const connectors = createConnectorCache({
+    idleMs: env.QUARRY_RUNNER_SESSION_IDLE_SECONDS * 1000,
+    max: env.QUARRY_RUNNER_CONCURRENCY * 4,
+  });
   const deps = {
     cancellations,
-    ...(env.QUARRY_RUNNER_SESSION_IDLE_SECONDS > 0 ? { sessions } : {}),
+    ...(env.QUARRY_RUNNER_SESSION_IDLE_SECONDS > 0 ? { sessions, connectors } : {}),
     kernels,
     allowPrivateHosts,
     ...(ownDatabase ? { ownDatabase } : {}),
@@ -213,6 +219,7 @@ export async function startWorker(
       await cancellations.close();
       await kernels.close();
       await sessions.close();
+      connectors.close();
       await new Promise<void>((resolve) => health.close(() => resolve()));
       await close();
       state = 'stopped';
