@@ -134,21 +134,47 @@ export type Admission = { jobId: string; ownerLimit: number; connectionLimit: nu
 
 /**
  * The take's condition for an admission: a subquery of the run's own row (its owner and connection),
- * so that admitting and taking are one statement.
+ * so that admitting and taking are one statement. The active run jobs are read once, and this job
+ * is found among them, not looked up by id: the runner's statements keep one plan per connection
+ * (generic plans), and a plan made while the queue's statistics still described a near-empty table
+ * looked the job up through an index on the queue name alone, reading every job retained (an
+ * hour's worth) for each active one, so that a take's cost grew with the jobs run before it (6,000
+ * buffers a take after 600 runs on the concurrent-runs bench). Only the index of live jobs by
+ * state serves this whatever the statistics say.
  */
 const admitted = (admission: Admission, workspaceId: string) => raw`(
-  with me as (
-    select started_on, id from ${raw.identifier(QUEUE_SCHEMA)}.job
-    where name = 'run.execute' and id = ${admission.jobId}::uuid
+  with active as materialized (
+    select j.id, j.started_on, j.data from ${raw.identifier(QUEUE_SCHEMA)}.job j
+    where j.name = 'run.execute' and j.state = 'active'
+  ), me as (
+    select started_on, id from active where id = ${admission.jobId}::uuid
   ), ahead as (
-    select j.data from ${raw.identifier(QUEUE_SCHEMA)}.job j, me
-    where j.name = 'run.execute' and j.state = 'active' and (j.started_on, j.id) < (me.started_on, me.id)
+    select a.data from active a, me where (a.started_on, a.id) < (me.started_on, me.id)
   )
   select count(*) filter (
       where ahead.data->>'workspaceId' = ${workspaceId} and ahead.data->>'ownerId' = ${runs.ownerId}
     ) < ${admission.ownerLimit}
     and count(*) filter (where ahead.data->>'connectionId' = ${runs.connectionId}) < ${admission.connectionLimit}
   from ahead)`;
+
+/**
+ * The statement that takes a queued run for this attempt, when its admission (if any) lets it; the
+ * run's readers are told it was taken by the same statement, at its commit: no statement of its own.
+ */
+export function takeRun(db: Db, job: RunExecuteJob, admission: Admission | undefined, now: Date) {
+  return db
+    .update(runs)
+    .set({ status: 'running', startedAt: now, sessionKey: null })
+    .where(
+      and(
+        eq(runs.id, job.runId),
+        eq(runs.workspaceId, job.workspaceId),
+        eq(runs.status, 'queued'),
+        ...(admission ? [admitted(admission, job.workspaceId)] : []),
+      ),
+    )
+    .returning({ ...getTableColumns(runs), told: notifyOf(job.runId, 'status') });
+}
 
 /**
  * Executes one run job. At-least-once safe (JOB-1): only a `queued` run is taken, with a guarded
@@ -273,19 +299,7 @@ async function execute(
 ): Promise<'must wait' | undefined> {
   const { db, log } = deps;
   const runLog = log.child({ runId: job.runId });
-  // The readers are told it was taken by the same statement, at its commit: no statement of its own.
-  const [taken] = await db
-    .update(runs)
-    .set({ status: 'running', startedAt: deps.now(), sessionKey: null })
-    .where(
-      and(
-        eq(runs.id, job.runId),
-        eq(runs.workspaceId, job.workspaceId),
-        eq(runs.status, 'queued'),
-        ...(attempt.admission ? [admitted(attempt.admission, job.workspaceId)] : []),
-      ),
-    )
-    .returning({ ...getTableColumns(runs), told: notifyOf(job.runId, 'status') });
+  const [taken] = await takeRun(db, job, attempt.admission, deps.now());
   if (!taken) {
     // JOB-6: a job names its workspace; a run of any other workspace is not this job's to touch.
     const [current] = await db
