@@ -3,7 +3,7 @@ import type { QuarryError } from '@quarry/contracts';
 import type { Queries } from '@quarry/db';
 import { cells, connections, projectConnections, projects } from '@quarry/db/schema';
 import type { DialectOf, GraphCell, SqlDialect } from '@quarry/notebook';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm';
 import type { Tx } from '../../service-context';
 import { type NotebookCellRow, toNotebookCell } from './notebook-cell';
 
@@ -59,32 +59,29 @@ const PLANNED = {
  * cell but its own, so starts share the lock, while every change of cells, which holds it FOR NO
  * KEY UPDATE through lockNotebook, waits for them and they for it), then the target cell's row held
  * FOR NO KEY UPDATE (two starts of one cell go one after the other: the second sees the first's run
- * and cancels it, and saves its source last), then the cells in order and the dialects. The
- * statements are pipelined on the transaction's connection and run on the server in the order
- * written, so the reads come after both locks are held. Null when the project is not in this
- * workspace.
+ * and cancels it, and saves its source last), both by one statement, in that order; then the cells
+ * in order and the dialects. The statements are pipelined on the transaction's connection and run
+ * on the server in the order written, so the reads, each with a snapshot of its own, come after
+ * both locks are held. `alongside`, a scalar the caller reads in the same round trip, is computed
+ * by the locking statement, after the locks (with that statement's snapshot). Null when the
+ * project is not in this workspace.
  */
-export async function readNotebookForRun(
+export async function readNotebookForRun<A = never>(
   tx: Queries,
   input: { workspaceId: string; projectId: string; cellId: string },
-): Promise<NotebookForRun | null> {
-  const [project, , rows, kinds] = await Promise.all([
-    tx
-      .select({ id: projects.id })
-      .from(projects)
-      .where(and(eq(projects.id, input.projectId), eq(projects.workspaceId, input.workspaceId)))
-      .for('share'),
-    tx
-      .select({ id: cells.id })
-      .from(cells)
-      .where(
-        and(
-          eq(cells.id, input.cellId),
-          eq(cells.projectId, input.projectId),
-          eq(cells.workspaceId, input.workspaceId),
-        ),
-      )
-      .for('no key update'),
+  alongside?: SQL<A>,
+): Promise<(NotebookForRun & { alongside: A | undefined }) | null> {
+  const [[held], rows, kinds] = await Promise.all([
+    tx.execute<{ project: string | null; alongside: A | undefined }>(sql`
+      select
+        (select ${projects.id} from ${projects}
+          where ${projects.id} = ${input.projectId} and ${projects.workspaceId} = ${input.workspaceId}
+          for share) as project,
+        (select ${cells.id} from ${cells}
+          where ${cells.id} = ${input.cellId} and ${cells.projectId} = ${input.projectId}
+            and ${cells.workspaceId} = ${input.workspaceId}
+          for no key update) as cell
+        ${alongside ? sql`, (${alongside}) as alongside` : sql``}`),
     tx
       .select(PLANNED)
       .from(cells)
@@ -92,8 +89,13 @@ export async function readNotebookForRun(
       .orderBy(asc(cells.position), asc(cells.id)),
     projectConnectionKinds(tx, input),
   ]);
-  if (!project[0]) return null;
-  return { rows, cells: rows.map((row) => toNotebookCell(row, null)), dialectOf: dialectsOf(kinds) };
+  if (!held?.project) return null;
+  return {
+    rows,
+    cells: rows.map((row) => toNotebookCell(row, null)),
+    dialectOf: dialectsOf(kinds),
+    alongside: held.alongside,
+  };
 }
 
 /**

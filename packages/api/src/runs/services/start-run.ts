@@ -18,7 +18,7 @@ import {
   planRun,
 } from '@quarry/notebook';
 import type { QueueTx } from '@quarry/queue';
-import { and, count, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { RequestInfo } from '../../context';
 import type { Deps } from '../../deps';
 import { notFound } from '../../errors';
@@ -60,19 +60,15 @@ export async function startRun(
   const started = await pipelinedTransaction(deps.sql, async (tx, commit) => {
     // The notebook first, in one round trip: the project held against edits (shared with other
     // starts), this cell's row held against other starts of it, then the cells planned from.
-    // With them, the caller's queued and running runs in the workspace: what places this run's job
-    // in the queue (its fair share), counted here rather than by the queue in a round trip of its own.
-    const [notebook, [outstanding]] = await Promise.all([
-      readNotebookForRun(tx, {
-        workspaceId: actor.workspaceId,
-        projectId: input.projectId,
-        cellId: input.cellId,
-      }),
-      tx
-        .select({ n: count() })
-        .from(runs)
-        .where(and(eq(runs.workspaceId, actor.workspaceId), eq(runs.ownerId, actor.userId), runIsActive)),
-    ]);
+    // With them, by the statement that takes the locks, the caller's queued and running runs in
+    // the workspace: what places this run's job in the queue (its fair share), counted here rather
+    // than by the queue in a round trip of its own.
+    const notebook = await readNotebookForRun(
+      tx,
+      { workspaceId: actor.workspaceId, projectId: input.projectId, cellId: input.cellId },
+      sql<number>`select count(*)::int from ${runs}
+        where ${runs.workspaceId} = ${actor.workspaceId} and ${runs.ownerId} = ${actor.userId} and ${runIsActive}`,
+    );
     if (!notebook) return { refused: notFound('project') };
     const cell = notebook.rows.find((c) => c.id === input.cellId);
     if (!cell) return { refused: notFound('cell') };
@@ -143,7 +139,7 @@ export async function startRun(
             ownerId: actor.userId,
             ...(connectionId ? { connectionId } : {}),
           },
-          { tx: queueTx(tx), outstanding: outstanding?.n ?? 0 },
+          { tx: queueTx(tx), outstanding: notebook.alongside ?? 0 },
         )
         .catch((cause: unknown) => {
           deps.log.error({ runId, err: String(cause) }, 'could not queue run');
