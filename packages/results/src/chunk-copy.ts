@@ -213,19 +213,57 @@ function writeAll(copy: Writable, pieces: Buffer[]): Promise<void> {
 export type ReadChunk = { seq: number; rowCount: number; payload: Buffer | null };
 
 /**
+ * Chunks whose sealed bytes are at most this many are read back inline, as `bytea` values of one
+ * statement: their hex text costs less than the COPY's second statement and held connection. A
+ * small result's chunks all are; a larger one's are read by COPY (see copyChunksOut).
+ */
+export const INLINE_READ_BYTES = 16 * 1024;
+
+/**
+ * The chunks copyChunksOut would read, by one plain statement, when none of them that has not
+ * expired is larger than INLINE_READ_BYTES; null when one is (the caller reads them by COPY).
+ */
+async function readChunksInline(
+  db: Db,
+  input: { runId: string; fromSeq: number; now: Date; max?: number },
+): Promise<ReadChunk[] | null> {
+  const rows = await sqlOf(db)<{ seq: number; row_count: number; fresh: boolean; payload: Buffer | null }[]>`
+    select seq, row_count, expires_at > ${input.now.toISOString()}::timestamptz as fresh,
+      case when expires_at > ${input.now.toISOString()}::timestamptz
+        and octet_length(payload) <= ${INLINE_READ_BYTES} then payload end as payload
+    from run_chunks
+    where run_id = ${input.runId} and seq >= ${input.fromSeq}
+    order by seq limit ${input.max ?? 1}`;
+  const chunks: ReadChunk[] = [];
+  for (const row of rows) {
+    if (row.fresh && row.payload === null) return null;
+    chunks.push({ seq: row.seq, rowCount: row.row_count, payload: row.fresh ? row.payload : null });
+  }
+  return chunks;
+}
+
+/**
  * The first `max` chunks of a run at or after `fromSeq` (1 when unset), as stored, in seq order. A
  * chunk that expired by `now` comes with a null payload (its bytes are not even sent); the others'
  * payloads are views of the bytes as they arrived (no copy).
  *
- * One round trip and two statements: a connection held for this read alone gets the values as
+ * Chunks of at most INLINE_READ_BYTES are read inline by one statement, unless `inline` is false
+ * (the caller expects larger ones); any other read is a COPY of binary rows:
+ * one round trip and two statements: a connection held for this read alone gets the values as
  * session settings (bound) and the constant COPY, pipelined, where a transaction cost four
  * statements and three round trips. A setting left on the connection by an earlier read is only
  * ever overwritten by the next; and a chunk of another run would not open under this one's context.
  */
 export async function copyChunksOut(
   db: Db,
-  input: { runId: string; fromSeq: number; now: Date; max?: number },
+  input: { runId: string; fromSeq: number; now: Date; max?: number; inline?: boolean },
 ): Promise<ReadChunk[]> {
+  // Small chunks (a burst of small runs reads nothing larger) in one statement, unless the caller
+  // expects large ones (the chunks before these were): see INLINE_READ_BYTES.
+  if (input.inline !== false) {
+    const inline = await readChunksInline(db, input);
+    if (inline) return inline;
+  }
   const sql = sqlOf(db);
   const reserved = await sql.reserve();
   let received: Buffer[];

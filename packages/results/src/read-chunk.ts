@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Column } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import type { Vault } from '@quarry/vault';
-import { copyChunksOut, type ReadChunk } from './chunk-copy';
+import { copyChunksOut, INLINE_READ_BYTES, type ReadChunk } from './chunk-copy';
 import { chunkContext, parseColumnsChunk, VALUE_CHUNK_MARK } from './chunk-format';
 
 /**
@@ -37,6 +37,8 @@ export type NextChunk = {
   seq: number;
   /** Expired: it cannot be opened, and the result has a hole. */
   expired: boolean;
+  /** Larger than a chunk read inline (INLINE_READ_BYTES): the next ones are likely read by COPY. */
+  large: boolean;
   open: () => ChunkBody;
   openBytes: () => ChunkBytes;
 };
@@ -51,7 +53,15 @@ export type NextChunk = {
 export async function readNextChunks(
   db: Db,
   vault: Vault,
-  input: { workspaceId: string; runId: string; fromSeq: number; now: Date; max?: number },
+  input: {
+    workspaceId: string;
+    runId: string;
+    fromSeq: number;
+    now: Date;
+    max?: number;
+    /** False when these chunks are expected large (the last ones were): read by COPY at once. */
+    inline?: boolean;
+  },
 ): Promise<NextChunk[]> {
   const chunks = await copyChunksOut(db, input);
   return chunks.map((chunk) => toNextChunk(vault, input, chunk));
@@ -77,6 +87,7 @@ function toNextChunk(
   // plaintext while it hands it on.
   let payload: Buffer | null = chunk.payload;
   const expired = payload === null;
+  const large = (payload?.length ?? 0) > INLINE_READ_BYTES;
   const openBytes = (): ChunkBytes => {
     if (expired) throw new Error('run chunk expired');
     if (!payload) throw new Error('run chunk was opened already');
@@ -92,6 +103,7 @@ function toNextChunk(
   return {
     seq,
     expired,
+    large,
     openBytes,
     open: () => {
       const body = openBytes();

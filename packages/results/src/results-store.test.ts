@@ -1,12 +1,13 @@
-import { newId } from '@quarry/db';
+import { type Db, newId, type Sql } from '@quarry/db';
 import { runChunks, runs, workspaces } from '@quarry/db/schema';
 import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
 import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INLINE_READ_BYTES } from './chunk-copy';
 import { RUN_CHUNK_TTL_MS } from './chunk-format';
 import { deleteRunChunks, sweepExpiredChunks } from './expire-chunks';
-import { readNextChunk, readNextChunks } from './read-chunk';
+import { type NextChunk, readNextChunk, readNextChunks } from './read-chunk';
 import { createResultWriter } from './result-writer';
 import { writeChunk, writeChunks } from './write-chunk';
 
@@ -239,5 +240,97 @@ describe.each([
     expect(
       (await database.db.select({ n: runs.rowCount }).from(runs).where(eq(runs.id, other)))[0]?.n,
     ).toBeNull();
+  });
+});
+
+/** The results store's database, counting the statements sent through it (each query, and each on a held connection). */
+function counting(sql: Sql): { db: Db; statements: () => number } {
+  let statements = 0;
+  const wrap = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      apply(fn, self, args) {
+        statements += 1;
+        return Reflect.apply(fn as (...a: unknown[]) => unknown, self, args);
+      },
+      get(object, property, receiver) {
+        const value = Reflect.get(object, property, receiver);
+        if (property === 'unsafe') {
+          return (...args: unknown[]) => {
+            statements += 1;
+            return (value as (...a: unknown[]) => unknown).apply(object, args);
+          };
+        }
+        if (property === 'reserve') {
+          return async () => wrap(await (value as () => Promise<object>).apply(object));
+        }
+        return value;
+      },
+    });
+  return { db: { $client: wrap(sql) } as unknown as Db, statements: () => statements };
+}
+
+describe('reading chunks back', () => {
+  it('reads small chunks inline by one statement and a larger one by COPY, the same chunks either way', async () => {
+    const runId = await newRun();
+    const now = new Date();
+    const columns = [{ name: 'n', type: 'text' as const, dbType: 'text' }];
+    await writeChunks(database.db, vault, {
+      workspaceId,
+      runId,
+      firstSeq: 0,
+      contents: [
+        { kind: 'columns', columns },
+        { kind: 'rows', rows: [['small']] },
+      ],
+      now,
+    });
+    const large = 'x'.repeat(INLINE_READ_BYTES + 1000);
+    await writeChunk(database.db, vault, {
+      workspaceId,
+      runId,
+      seq: 2,
+      content: { kind: 'rows', rows: [[large]] },
+      now,
+    });
+    const counted = counting(database.sql);
+    const read = async (input: { fromSeq: number; max: number; inline?: boolean; at?: Date }) => {
+      const before = counted.statements();
+      const chunks = await readNextChunks(counted.db, vault, {
+        workspaceId,
+        runId,
+        now: input.at ?? now,
+        ...input,
+      });
+      return { chunks, statements: counted.statements() - before };
+    };
+    const opened = (chunks: NextChunk[]) => chunks.map((chunk) => ({ seq: chunk.seq, body: chunk.open() }));
+
+    const small = await read({ fromSeq: 0, max: 2 });
+    expect(small.statements).toBe(1);
+    expect(small.chunks.map((chunk) => chunk.large)).toEqual([false, false]);
+    expect(opened(small.chunks)).toEqual([
+      { seq: 0, body: { kind: 'columns', columns } },
+      { seq: 1, body: { kind: 'rows', text: '[["small"]]', rowCount: 1 } },
+    ]);
+    // Read by COPY when the reader expects large chunks: the same chunks.
+    const copied = await read({ fromSeq: 0, max: 2, inline: false });
+    expect(copied.statements).toBe(2);
+    expect(opened(copied.chunks)).toEqual(opened((await read({ fromSeq: 0, max: 2 })).chunks));
+
+    // A large chunk among them: the inline read finds it and the read is made by COPY.
+    const all = await read({ fromSeq: 0, max: 3 });
+    expect(all.statements).toBe(3);
+    expect(all.chunks.map((chunk) => chunk.large)).toEqual([false, false, true]);
+    expect(all.chunks[2]?.open()).toEqual({ kind: 'rows', text: JSON.stringify([[large]]), rowCount: 1 });
+
+    // Expired, large or not: reported expired by one statement, and no bytes sent.
+    const later = new Date(now.getTime() + RUN_CHUNK_TTL_MS);
+    const expired = await read({ fromSeq: 0, max: 3, at: later });
+    expect(expired.statements).toBe(1);
+    expect(expired.chunks.map((chunk) => [chunk.seq, chunk.expired])).toEqual([
+      [0, true],
+      [1, true],
+      [2, true],
+    ]);
   });
 });

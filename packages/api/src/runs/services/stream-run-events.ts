@@ -72,6 +72,8 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
   let delivering: Promise<void> | null = null;
   // What woke this read: at first, nothing is known (every read is made).
   let news: RunNews = 'none';
+  // Whether the next chunks are likely small (read inline, one statement): until a large one came.
+  let inline = true;
   // The run as last read, what the stream knows of it between reads.
   let last: StreamedRun | null = null;
   while (!signal?.aborted) {
@@ -124,7 +126,9 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
             fromSeq: nextSeq,
             now,
             max: nextSeq === 0 ? 2 : 1,
+            inline,
           });
+    if (chunks.some((chunk) => chunk.large)) inline = false;
     if (run.status !== lastStatus && !TERMINAL.has(run.status)) {
       lastStatus = run.status;
       yield { type: 'status', status: lastStatus };
