@@ -106,6 +106,19 @@ export async function startQueue(
   boss.on('error', (error: unknown) => {
     process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'queue error', error: String(error) })}\n`);
   });
+  // pg-boss's own diagnoses are the operator's to act on: a slow query, a backlog, a pinned
+  // transaction horizon, autovacuum off (completed jobs are then never reclaimed, and the job
+  // table's statistics, hence the plans of its statements, go stale as it grows). Its message and
+  // kind only: what else a warning carries (job ids, a backend's pid) stays out of the log.
+  boss.on('warning', (warning: { message?: unknown; data?: { type?: unknown } }) => {
+    const line = {
+      level: 'warn',
+      msg: 'queue warning',
+      warning: String(warning?.message ?? warning),
+      ...(typeof warning?.data?.type === 'string' ? { type: warning.data.type } : {}),
+    };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+  });
   await boss.start();
   nameStatements(boss.getDb());
   for (const [name, entry] of Object.entries(jobCatalog)) {

@@ -15,6 +15,33 @@ afterAll(async () => {
   await database?.drop();
 });
 
+describe("pg-boss's warnings", () => {
+  it('are logged with their message and kind, and nothing else they carry', () => {
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      queue.boss.emit('warning', {
+        message: 'Warning: autovacuum is disabled, so nothing is reclaiming completed jobs',
+        data: { type: 'autovacuum_disabled', jobs: ['a job id'] },
+      });
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(written.map((line) => JSON.parse(line))).toEqual([
+      {
+        level: 'warn',
+        msg: 'queue warning',
+        warning: 'Warning: autovacuum is disabled, so nothing is reclaiming completed jobs',
+        type: 'autovacuum_disabled',
+      },
+    ]);
+  });
+});
+
 describe('the job catalog', () => {
   it('expires a run job only after the longest statement timeout (JOB-2)', () => {
     expect(jobCatalog['run.execute'].queue.expireInSeconds * 1000).toBeGreaterThan(RUN_STATEMENT_TIMEOUT_MS);
