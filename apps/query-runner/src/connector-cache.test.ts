@@ -1,22 +1,15 @@
 import { newId } from '@quarry/db';
 import { auditEvents, connectionCredentialsContext, connections, runs } from '@quarry/db/schema';
-import {
-  createTestDatabase,
-  createTestWarehouse,
-  createWorkspaceFixture,
-  type TestDatabase,
-  type TestWarehouse,
-  type WorkspaceFixture,
-} from '@quarry/db/testing';
-import { LOOPBACK_ALLOW_LIST } from '@quarry/net-policy';
-import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
+import type { TestDatabase, TestWarehouse, WorkspaceFixture } from '@quarry/db/testing';
+import type { Vault } from '@quarry/vault';
 import { and, asc, eq } from 'drizzle-orm';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionConfig } from './connection-config';
 import { type ConnectorCache, createConnectorCache } from './connector-cache';
 import { executeRun, type RunnerDeps } from './execute-run';
+import { type RunnerFixture, startRunnerFixture } from './testing/runner-fixture';
 
+let started: RunnerFixture;
 let database: TestDatabase;
 let warehouse: TestWarehouse;
 let fixture: WorkspaceFixture;
@@ -24,24 +17,11 @@ let vault: Vault;
 let base: RunnerDeps;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  warehouse = await createTestWarehouse({ orders: 10 });
-  const loaded = loadVaultFromEnv({ QUARRY_MASTER_KEY: generateMasterKey() });
-  if (!loaded.ok) throw new Error(loaded.error.message);
-  vault = loaded.value;
-  fixture = await createWorkspaceFixture(database.db, { vault, warehouse: warehouse.reader });
-  base = {
-    db: database.db,
-    sql: database.sql,
-    vault,
-    log: pino({ level: 'silent' }),
-    now: () => new Date(),
-    allowPrivateHosts: LOOPBACK_ALLOW_LIST,
-  };
+  started = await startRunnerFixture();
+  ({ database, warehouse, fixture, vault, deps: base } = started);
 });
 afterAll(async () => {
-  await warehouse?.drop();
-  await database?.drop();
+  await started?.drop();
 });
 
 const cacheFor = (): ConnectorCache => createConnectorCache({ idleMs: 60_000, max: 8 });

@@ -1,31 +1,21 @@
 import { createDb, type DbClient, newId } from '@quarry/db';
 import { runs } from '@quarry/db/schema';
-import {
-  createTestDatabase,
-  createTestWarehouse,
-  createWorkspaceFixture,
-  type TestDatabase,
-  type TestWarehouse,
-  type WorkspaceFixture,
-} from '@quarry/db/testing';
+import type { TestDatabase, WorkspaceFixture } from '@quarry/db/testing';
 import { type Queue, startQueue } from '@quarry/queue';
-import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeRun } from './execute-run';
+import { type RunnerFixture, startRunnerFixture } from './testing/runner-fixture';
 
+let started: RunnerFixture;
 let database: TestDatabase;
-let warehouse: TestWarehouse;
 let fixture: WorkspaceFixture;
 let queue: Queue;
 /** One connection planning as the runner's pool does: one generic plan per statement. */
 let generic: DbClient;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  warehouse = await createTestWarehouse({ orders: 1 });
-  const vault = loadVaultFromEnv({ QUARRY_MASTER_KEY: generateMasterKey() });
-  if (!vault.ok) throw new Error(vault.error.message);
-  fixture = await createWorkspaceFixture(database.db, { vault: vault.value, warehouse: warehouse.reader });
+  started = await startRunnerFixture({ orders: 1 });
+  ({ database, fixture } = started);
   queue = await startQueue(database.url, { supervise: false });
   generic = createDb(database.url, { max: 1, genericPlans: true });
 });
@@ -33,8 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await generic?.close();
   await queue?.stop({ graceful: false, timeoutMs: 1000 });
-  await warehouse?.drop();
-  await database?.drop();
+  await started?.drop();
 });
 
 async function queuedRun(): Promise<string> {
