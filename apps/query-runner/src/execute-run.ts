@@ -15,7 +15,7 @@ import {
   TUNNEL_OPEN_TIMEOUT_MS,
 } from '@quarry/connectors';
 import { type BoundValue, type QuarryError, type RunExecuteJob, RunPlan } from '@quarry/contracts';
-import type { Db, Sql } from '@quarry/db';
+import { type Db, preparedQuery, type Sql } from '@quarry/db';
 import { connectionFacts, type LoadedProjectFacts, loadMemberProjectFacts } from '@quarry/db/access-facts';
 import { appendAuditEvent, writeAuditEvent } from '@quarry/db/audit';
 import { connections, runs } from '@quarry/db/schema';
@@ -156,6 +156,34 @@ const admitted = (admission: Admission, workspaceId: string) => raw`(
     ) < ${admission.ownerLimit}
     and count(*) filter (where ahead.data->>'connectionId' = ${runs.connectionId}) < ${admission.connectionLimit}
   from ahead)`;
+
+/** A connection of the job's workspace, whole (its sealed credentials too). */
+const connectionOfWorkspace = preparedQuery('connection_of_workspace', (db) =>
+  db
+    .select()
+    .from(connections)
+    .where(
+      and(
+        eq(connections.id, raw.placeholder('connectionId')),
+        eq(connections.workspaceId, raw.placeholder('workspaceId')),
+      ),
+    ),
+);
+
+/** The warehouse session's sealed cancel key, stored with the run while this attempt holds it. */
+const storeSessionKey = preparedQuery('store_session_key', (db) =>
+  db
+    .update(runs)
+    .set({ sessionKey: raw`${raw.placeholder('sessionKey')}` })
+    .where(
+      and(
+        eq(runs.id, raw.placeholder('runId')),
+        eq(runs.workspaceId, raw.placeholder('workspaceId')),
+        eq(runs.status, 'running'),
+        eq(runs.startedAt, raw.placeholder('startedAt')),
+      ),
+    ),
+);
 
 /**
  * The statement that takes a queued run for this attempt, when its admission (if any) lets it; the
@@ -352,10 +380,7 @@ async function execute(
       userId: taken.ownerId,
       projectId: taken.projectId,
     }),
-    db
-      .select()
-      .from(connections)
-      .where(and(eq(connections.id, connectionId), eq(connections.workspaceId, job.workspaceId))),
+    connectionOfWorkspace(db).execute({ connectionId, workspaceId: job.workspaceId }),
   ]);
   const ownerIsAdmin = owner !== null && isAdmin(owner);
   const refusal = authorize({ ...taken, connectionId }, connection, owner, facts);
@@ -478,16 +503,16 @@ async function execute(
         // The session's cancel key, sealed for this run alone, stored before the statement runs (or
         // when this run attached): a runner that finds this run orphaned cancels its query (JOB-6).
         onSession: async (key) => {
+          const sessionKey = deps.vault.seal(key, sessionKeyContext(job.workspaceId, job.runId));
+          if (attemptStart) {
+            await storeSessionKey(db).execute({ ...job, sessionKey, startedAt: attemptStart.toISOString() });
+            return;
+          }
           await db
             .update(runs)
-            .set({ sessionKey: deps.vault.seal(key, sessionKeyContext(job.workspaceId, job.runId)) })
+            .set({ sessionKey })
             .where(
-              and(
-                eq(runs.id, job.runId),
-                eq(runs.workspaceId, job.workspaceId),
-                eq(runs.status, 'running'),
-                ...(attemptStart ? [eq(runs.startedAt, attemptStart)] : []),
-              ),
+              and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'running')),
             );
         },
       },

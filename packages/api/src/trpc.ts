@@ -11,10 +11,11 @@ import {
 } from '@quarry/access';
 import type { SessionAuthMethod } from '@quarry/auth';
 import type { ProcedurePermission, QuarryError, WorkspaceRole } from '@quarry/contracts';
+import { preparedQuery } from '@quarry/db';
 import { loadMemberProjectFacts } from '@quarry/db/access-facts';
 import { connections, runs } from '@quarry/db/schema';
 import { initTRPC, TRPCError } from '@trpc/server';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import superjson from 'superjson';
 import { z } from 'zod';
 import type { Context } from './context';
@@ -196,6 +197,14 @@ export type ProjectScope = {
  */
 export type OwnedRun = { row: typeof runs.$inferSelect; heardBefore: number };
 
+/** A run of the caller's workspace, whole: every stream of a run's events starts from it. */
+const runOfWorkspace = preparedQuery('run_of_workspace', (db) =>
+  db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.id, sql.placeholder('runId')), eq(runs.workspaceId, sql.placeholder('workspaceId')))),
+);
+
 const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
   const pass = (actor: Actor | null, project: ProjectScope | null = null, ownedRun: OwnedRun | null = null) =>
     next({ ctx: { actor, project, ownedRun } });
@@ -234,10 +243,10 @@ const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
     if (!parsed.success) throw new QuarryTRPCError(notFound('run'));
     // The whole row: the procedure may start from it (the events stream reads it first).
     const heardBefore = ctx.deps.notifier.mark();
-    const [run] = await ctx.deps.db
-      .select()
-      .from(runs)
-      .where(and(eq(runs.id, parsed.data.runId), eq(runs.workspaceId, actor.workspaceId)));
+    const [run] = await runOfWorkspace(ctx.deps.db).execute({
+      runId: parsed.data.runId,
+      workspaceId: actor.workspaceId,
+    });
     // A run's rows are its owner's alone: anyone else is told it does not exist.
     if (!run || run.ownerId !== actor.userId) throw new QuarryTRPCError(notFound('run'));
     return pass(actor, null, { row: run, heardBefore });

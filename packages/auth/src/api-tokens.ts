@@ -1,7 +1,7 @@
 import { API_TOKEN_DAY_MS, type WorkspaceRole } from '@quarry/contracts';
-import type { Db } from '@quarry/db';
+import { type Db, preparedQuery } from '@quarry/db';
 import { apiTokens, workspaceMembers } from '@quarry/db/schema';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { generateSecretToken, hashSecret, secretMatches } from './secret-token';
 
 /** `qry_<id>_<secret>`: the prefix makes a leaked token easy to recognise in logs and scanners. */
@@ -34,16 +34,9 @@ export async function createApiToken(
   return { token, row };
 }
 
-/** A token acts with its owner's current role, never more: the role is read now, not at creation. */
-export async function validateApiToken(
-  db: Db,
-  token: string,
-  now: Date = new Date(),
-): Promise<TokenActor | null> {
-  const match = TOKEN_PATTERN.exec(token);
-  if (!match?.[1] || !match[2]) return null;
-  const tokenId = `tok_${match[1]}`;
-  const rows = await db
+/** A live (unrevoked) token by id, with its owner's membership in the token's workspace. */
+const tokenWithRole = preparedQuery('api_token_with_role', (db) =>
+  db
     .select({ token: apiTokens, role: workspaceMembers.role, deactivatedAt: workspaceMembers.deactivatedAt })
     .from(apiTokens)
     .leftJoin(
@@ -53,9 +46,20 @@ export async function validateApiToken(
         eq(workspaceMembers.workspaceId, apiTokens.workspaceId),
       ),
     )
-    .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
-    .limit(1);
-  const row = rows[0];
+    .where(and(eq(apiTokens.id, sql.placeholder('tokenId')), isNull(apiTokens.revokedAt)))
+    .limit(1),
+);
+
+/** A token acts with its owner's current role, never more: the role is read now, not at creation. */
+export async function validateApiToken(
+  db: Db,
+  token: string,
+  now: Date = new Date(),
+): Promise<TokenActor | null> {
+  const match = TOKEN_PATTERN.exec(token);
+  if (!match?.[1] || !match[2]) return null;
+  const tokenId = `tok_${match[1]}`;
+  const [row] = await tokenWithRole(db).execute({ tokenId });
   if (!row || !secretMatches(match[2], row.token.secretHash)) return null;
   if (now >= row.token.expiresAt || row.deactivatedAt || !row.role) return null;
   if (!row.token.lastUsedAt || now.getTime() - row.token.lastUsedAt.getTime() > TOUCH_AFTER_MS) {

@@ -16,3 +16,4 @@ export {
   REFUSED_SQLSTATE,
   TransactionRolledBack,
 } from './pipelined-transaction';
+export { preparedQuery } from './prepared-query';

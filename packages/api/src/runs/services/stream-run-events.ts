@@ -1,8 +1,9 @@
 import type { RunEvent, RunStatus } from '@quarry/contracts';
 import { QuarryError } from '@quarry/contracts';
+import { preparedQuery } from '@quarry/db';
 import { runs } from '@quarry/db/schema';
 import { COPY_BATCH_MARK, chunkText, deleteRunChunks, deliverChunk, readNextChunks } from '@quarry/results';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Deps } from '../../deps';
 import type { OwnedRun } from '../../trpc';
 import type { RunNews, RunWatch } from '../run-notifier';
@@ -32,6 +33,13 @@ const STREAMED = {
   cacheHitAt: runs.cacheHitAt,
 };
 type StreamedRun = { [K in keyof typeof STREAMED]: (typeof runs.$inferSelect)[K] };
+
+const streamedRun = preparedQuery('streamed_run', (db) =>
+  db
+    .select(STREAMED)
+    .from(runs)
+    .where(and(eq(runs.id, sql.placeholder('runId')), eq(runs.workspaceId, sql.placeholder('workspaceId')))),
+);
 
 const RESULTS_GONE: QuarryError = {
   code: 'run.results_expired',
@@ -81,7 +89,6 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
     // terminal status read before an empty chunk read means nothing is left.
     // The whole row once, for the gate (what the result derives from is in its plan); after that
     // only what the stream says, not the plan, inputs and source parsed again at every read.
-    const ofThisRun = and(eq(runs.id, runId), eq(runs.workspaceId, workspaceId));
     let run: StreamedRun | undefined;
     const known: StreamedRun | null = gated && news === 'status' ? last : null;
     if (known?.status === 'queued') {
@@ -90,9 +97,14 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
       // cancel) comes with news of its own, which outweighs this.
       run = Object.assign({}, known, { status: 'running' as const });
     } else if (gated) {
-      [run] = await deps.db.select(STREAMED).from(runs).where(ofThisRun);
+      [run] = await streamedRun(deps.db).execute({ runId, workspaceId });
     } else {
-      const [full] = first ? [first] : await deps.db.select().from(runs).where(ofThisRun);
+      const [full] = first
+        ? [first]
+        : await deps.db
+            .select()
+            .from(runs)
+            .where(and(eq(runs.id, runId), eq(runs.workspaceId, workspaceId)));
       first = null;
       if (!full) return;
       // The same gate the runner applied for the owner, decided again now for this reader (item 5).
