@@ -59,29 +59,37 @@ const PLANNED = {
  * cell but its own, so starts share the lock, while every change of cells, which holds it FOR NO
  * KEY UPDATE through lockNotebook, waits for them and they for it), then the target cell's row held
  * FOR NO KEY UPDATE (two starts of one cell go one after the other: the second sees the first's run
- * and cancels it, and saves its source last), both by one statement, in that order; then the cells
- * in order and the dialects. The statements are pipelined on the transaction's connection and run
- * on the server in the order written, so the reads, each with a snapshot of its own, come after
- * both locks are held. `alongside`, a scalar the caller reads in the same round trip, is computed
- * by the locking statement, after the locks (with that statement's snapshot). Null when the
- * project is not in this workspace.
+ * and cancels it, and saves its source last), then the cells in order and the dialects. The
+ * statements are pipelined on the transaction's connection and run on the server in the order
+ * written, each with a snapshot of its own taken when it starts: the cell's lock and the reads
+ * come after the project's lock is held, so they see what an edit that held it committed (a cell
+ * it inserted too, which a lock taken by the project's statement, with that statement's earlier
+ * snapshot, would miss). `alongside`, a scalar the caller reads in the same round trip, is computed
+ * by the project's statement. Null when the project is not in this workspace.
  */
 export async function readNotebookForRun<A = never>(
   tx: Queries,
   input: { workspaceId: string; projectId: string; cellId: string },
   alongside?: SQL<A>,
 ): Promise<(NotebookForRun & { alongside: A | undefined }) | null> {
-  const [[held], rows, kinds] = await Promise.all([
+  const [[held], , rows, kinds] = await Promise.all([
     tx.execute<{ project: string | null; alongside: A | undefined }>(sql`
       select
         (select ${projects.id} from ${projects}
           where ${projects.id} = ${input.projectId} and ${projects.workspaceId} = ${input.workspaceId}
-          for share) as project,
-        (select ${cells.id} from ${cells}
-          where ${cells.id} = ${input.cellId} and ${cells.projectId} = ${input.projectId}
-            and ${cells.workspaceId} = ${input.workspaceId}
-          for no key update) as cell
+          for share) as project
         ${alongside ? sql`, (${alongside}) as alongside` : sql``}`),
+    tx
+      .select({ id: cells.id })
+      .from(cells)
+      .where(
+        and(
+          eq(cells.id, input.cellId),
+          eq(cells.projectId, input.projectId),
+          eq(cells.workspaceId, input.workspaceId),
+        ),
+      )
+      .for('no key update'),
     tx
       .select(PLANNED)
       .from(cells)

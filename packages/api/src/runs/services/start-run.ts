@@ -60,9 +60,9 @@ export async function startRun(
   const started = await pipelinedTransaction(deps.sql, async (tx, commit) => {
     // The notebook first, in one round trip: the project held against edits (shared with other
     // starts), this cell's row held against other starts of it, then the cells planned from.
-    // With them, by the statement that takes the locks, the caller's queued and running runs in
-    // the workspace: what places this run's job in the queue (its fair share), counted here rather
-    // than by the queue in a round trip of its own.
+    // With them, by the statement that takes the project's lock, the caller's queued and running
+    // runs in the workspace: what places this run's job in the queue (its fair share), counted here
+    // rather than by the queue in a round trip of its own.
     const notebook = await readNotebookForRun(
       tx,
       { workspaceId: actor.workspaceId, projectId: input.projectId, cellId: input.cellId },
