@@ -124,7 +124,9 @@ export type RunAttempt = { retriesLeft: number; admission?: Admission };
 
 /**
  * A run job is taken only while its owner has fewer than `ownerLimit` runs in hand in its workspace
- * and its connection fewer than `connectionLimit` queries (pg-boss's group concurrency checks each
+ * and each connection it queries fewer than `connectionLimit` runs that query it (a JS cell's run
+ * counts against every connection its SQL steps read, for its whole run; pg-boss's group concurrency
+ * checks each
  * fetch alone, so slots fetching at the same instant can overshoot it). Held runs are active run
  * jobs: pg-boss marks a job active as it hands it out, so slots that took several at the same
  * instant all see each other, and only the first by the time they were taken go ahead. No lock, and
@@ -133,8 +135,9 @@ export type RunAttempt = { retriesLeft: number; admission?: Admission };
 export type Admission = { jobId: string; ownerLimit: number; connectionLimit: number };
 
 /**
- * The take's condition for an admission: a subquery of the run's own row (its owner and connection),
- * so that admitting and taking are one statement. The active run jobs are read once, and this job
+ * The take's condition for an admission: a subquery of the run's own row (its owner and every
+ * connection it queries: a JS cell's run holds a place in the cap of each connection its SQL steps
+ * read), so that admitting and taking are one statement. The active run jobs are read once, and this job
  * is found among them, not looked up by id: the runner's statements keep one plan per connection
  * (generic plans), and a plan made while the queue's statistics still described a near-empty table
  * looked the job up through an index on the queue name alone, reading every job retained (an
@@ -154,7 +157,12 @@ const admitted = (admission: Admission, workspaceId: string) => raw`(
   select count(*) filter (
       where ahead.data->>'workspaceId' = ${workspaceId} and ahead.data->>'ownerId' = ${runs.ownerId}
     ) < ${admission.ownerLimit}
-    and count(*) filter (where ahead.data->>'connectionId' = ${runs.connectionId}) < ${admission.connectionLimit}
+    and not exists (
+      select 1 from unnest(array_append(${runs.connectionIds}, ${runs.connectionId})) as mine (id)
+      where (select count(*) from ahead held
+          where held.data->>'connectionId' = mine.id
+            or held.data->'connectionIds' @> jsonb_build_array(mine.id)
+        ) >= ${admission.connectionLimit})
   from ahead)`;
 
 /** A connection of the job's workspace, whole (its sealed credentials too). */

@@ -73,6 +73,49 @@ async function startRun(ownerId: string, source: string): Promise<string> {
   return id;
 }
 
+/**
+ * Records a JS cell's run, reading a SQL step on the fixture's connection, and sends its job as
+ * runs.start does: grouped under that connection, with every connection it queries listed.
+ */
+async function startJsRun(ownerId: string, sql: string): Promise<string> {
+  const id = newId('run');
+  const query = {
+    kind: 'sql' as const,
+    cellId: newId('cell'),
+    name: 'q',
+    connectionId: fixture.connectionId,
+    sql,
+    params: [],
+  };
+  const js = {
+    kind: 'js' as const,
+    cellId: fixture.cellId,
+    name: 'j',
+    source: 'return q.length;',
+    uses: ['q'],
+  };
+  await database.db.insert(runs).values({
+    id,
+    workspaceId: fixture.workspaceId,
+    projectId: fixture.projectId,
+    cellId: fixture.cellId,
+    ownerId,
+    connectionId: null,
+    connectionIds: [fixture.connectionId],
+    plan: { steps: [query, js], inputs: {} },
+    source: js.source,
+    rowLimit: 100,
+  });
+  await queue.send('run.execute', {
+    runId: id,
+    workspaceId: fixture.workspaceId,
+    ownerId,
+    connectionId: fixture.connectionId,
+    connectionIds: [fixture.connectionId],
+  });
+  return id;
+}
+
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -156,6 +199,35 @@ describe('fairness between users', () => {
         r.startedAt?.getTime() ?? 0,
         r.finishedAt?.getTime() ?? 0,
       ]);
+      for (const [start] of spans) {
+        const running = spans.filter(([s, f]) => (s ?? 0) <= (start ?? 0) && (f ?? 0) > (start ?? 0)).length;
+        expect(running).toBeLessThanOrEqual(3);
+      }
+    } finally {
+      await runner.stop();
+    }
+  }, 180_000);
+
+  it("counts a JS cell's run against the limit of the connection its SQL steps read, beside SQL cells' runs", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const owner = (
+        await addWorkspaceMember(database.db, { workspaceId: fixture.workspaceId, role: 'editor' })
+      ).id;
+      const sql = 'select 1 as n from (select pg_sleep(0.3)) s';
+      ids.push(await (i % 5 === 4 ? startRun(owner, sql) : startJsRun(owner, sql)));
+    }
+    const runner = await startRunner({ QUARRY_RUNNER_CONCURRENCY: '8', QUARRY_CONNECTION_QUERY_LIMIT: '3' });
+    try {
+      expect(
+        await waitFor(
+          async () => (await rowsOf(ids)).every((r) => r.status !== 'queued' && r.status !== 'running'),
+          60_000,
+        ),
+      ).toBe(true);
+      const done = await rowsOf(ids);
+      expect(done.map((r) => r.status)).toEqual(ids.map(() => 'succeeded'));
+      const spans = done.map((r) => [r.startedAt?.getTime() ?? 0, r.finishedAt?.getTime() ?? 0]);
       for (const [start] of spans) {
         const running = spans.filter(([s, f]) => (s ?? 0) <= (start ?? 0) && (f ?? 0) > (start ?? 0)).length;
         expect(running).toBeLessThanOrEqual(3);

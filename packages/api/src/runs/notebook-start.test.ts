@@ -138,6 +138,10 @@ describe('runs.start on a notebook (issue 11 item 1)', () => {
     ]);
     expect(plan.steps[1]).toMatchObject({ kind: 'js', source, uses: ['orders', 'status'] });
     expect(plan.inputs).toEqual({ status: 'pending' });
+    // Its job counts against the cap of the connection its SQL step reads, grouped under it.
+    const [job] = await h.database.sql<{ data: Record<string, unknown> }[]>`
+      select data from pgboss.job where name = 'run.execute' and data->>'runId' = ${started.id}`;
+    expect(job?.data).toMatchObject({ connectionId: h.a.connectionId, connectionIds: [h.a.connectionId] });
     const [cell] = await h.database.db
       .select({ source: cells.source })
       .from(cells)
@@ -151,6 +155,10 @@ describe('runs.start on a notebook (issue 11 item 1)', () => {
     const run = await runOf(started.id);
     expect(run.connectionId).toBeNull();
     expect(run.connectionIds).toEqual([]);
+    const [job] = await h.database.sql<{ data: Record<string, unknown> }[]>`
+      select data from pgboss.job where name = 'run.execute' and data->>'runId' = ${started.id}`;
+    expect(job?.data).not.toHaveProperty('connectionId');
+    expect(job?.data).not.toHaveProperty('connectionIds');
     expect(RunPlan.parse(run.plan).steps).toEqual([
       { kind: 'js', cellId: pure.id, name: 'pure', source: 'return 6 * 7', uses: [] },
     ]);

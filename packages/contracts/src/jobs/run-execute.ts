@@ -13,5 +13,10 @@ export const RunExecuteJob = z.object({
    */
   ownerId: z.string().max(MAX_ID_LENGTH).startsWith('usr_').optional(),
   connectionId: z.string().max(MAX_ID_LENGTH).startsWith('con_').optional(),
+  /**
+   * Every connection a JS cell's run queries (its SQL steps may read several): the run counts
+   * against each one's cap. A SQL cell's run queries its `connectionId` alone and carries no list.
+   */
+  connectionIds: z.array(z.string().max(MAX_ID_LENGTH).startsWith('con_')).max(1000).optional(),
 });
 export type RunExecuteJob = z.infer<typeof RunExecuteJob>;

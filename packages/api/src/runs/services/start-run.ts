@@ -137,7 +137,13 @@ export async function startRun(
             runId,
             workspaceId: actor.workspaceId,
             ownerId: actor.userId,
-            ...(connectionId ? { connectionId } : {}),
+            // A JS cell's run counts against the cap of every connection its SQL steps read, and
+            // is grouped (pg-boss's concurrency per connection) under the first of them.
+            ...(connectionId
+              ? { connectionId }
+              : connectionIds[0]
+                ? { connectionId: connectionIds[0], connectionIds }
+                : {}),
           },
           { tx: queueTx(tx), outstanding: notebook.alongside ?? 0 },
         )
