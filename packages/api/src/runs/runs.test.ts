@@ -104,6 +104,20 @@ describe('reading a run’s results (item 5)', () => {
     expect(JSON.stringify(events)).not.toContain('the secret row');
   });
 
+  it('ends with a typed error, sending nothing of it, when a stored chunk fails its check', async () => {
+    const id = await finishedRun(new Date(Date.now() + RUN_CHUNK_TTL_MS));
+    // The row chunk as another run sealed it (its context names that run): moved here, it must not open.
+    const foreign = chunkOf('run_someoneelse', 1, 1, oneRow('the secret row'));
+    await h.database.db.update(runChunks).set({ payload: foreign.payload }).where(eq(runChunks.runId, id));
+    const events = await eventsOf(id);
+    expect(events.map((e) => e.type)).toEqual(['error']);
+    expect(events[0]).toEqual({
+      type: 'error',
+      error: expect.objectContaining({ code: 'run.results_unreadable' }),
+    });
+    expect(JSON.stringify(events)).not.toContain('the secret row');
+  });
+
   it('refuses the stream to an owner who lost Can view results on the connection after the run', async () => {
     const id = await finishedRun(new Date(Date.now() + RUN_CHUNK_TTL_MS));
     await h.database.db

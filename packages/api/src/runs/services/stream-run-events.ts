@@ -2,7 +2,14 @@ import type { RunEvent, RunStatus } from '@quarry/contracts';
 import { QuarryError } from '@quarry/contracts';
 import { preparedQuery } from '@quarry/db';
 import { runs } from '@quarry/db/schema';
-import { COPY_BATCH_MARK, chunkText, deleteRunChunks, deliverChunk, readNextChunks } from '@quarry/results';
+import {
+  type ChunkBytes,
+  COPY_BATCH_MARK,
+  chunkText,
+  deleteRunChunks,
+  deliverChunk,
+  readNextChunks,
+} from '@quarry/results';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Deps } from '../../deps';
 import type { OwnedRun } from '../../trpc';
@@ -45,6 +52,12 @@ const RESULTS_GONE: QuarryError = {
   code: 'run.results_expired',
   message: "This run's results are no longer available: they expired or were already delivered",
   hint: 'Run the query again',
+};
+
+const RESULTS_UNREADABLE: QuarryError = {
+  code: 'run.results_unreadable',
+  message: "This run's stored results failed their integrity check and were not sent",
+  hint: 'Run the query again; if this happens again, tell an Admin',
 };
 
 /**
@@ -152,7 +165,19 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
         yield { type: 'error', error: RESULTS_GONE };
         return;
       }
-      const body = chunk.openBytes();
+      let body: ChunkBytes;
+      try {
+        body = chunk.openBytes();
+      } catch (error) {
+        // The vault refused it: moved from another run, or altered at rest. Nothing of it goes
+        // out; the reader is told in words, and the operator in the log (the vault's code only).
+        deps.log.error(
+          { runId, seq: chunk.seq, err: String(error) },
+          'a stored result chunk failed its check',
+        );
+        yield { type: 'error', error: RESULTS_UNREADABLE };
+        return;
+      }
       if (body.kind === 'columns') {
         yield { type: 'columns', columns: body.columns };
       } else if (body.kind === 'value') {
