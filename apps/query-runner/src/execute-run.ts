@@ -137,7 +137,12 @@ export type Admission = { jobId: string; ownerLimit: number; connectionLimit: nu
 /**
  * The take's condition for an admission: a subquery of the run's own row (its owner and every
  * connection it queries: a JS cell's run holds a place in the cap of each connection its SQL steps
- * read), so that admitting and taking are one statement. The active run jobs are read once, and this job
+ * read), so that admitting and taking are one statement. The runs ahead are counted by what their
+ * own rows say they query, not by their jobs' hints (a job sent before it listed a JS run's
+ * connections still counts), each connection once per run, in one pass over the runs ahead: the
+ * cost is the connections they query, not those times this run's. A job's list of connections is
+ * dropped as it is read (a long one is stored out of line, and each later read of the job's data
+ * would fetch it again). The active run jobs are read once, and this job
  * is found among them, not looked up by id: the runner's statements keep one plan per connection
  * (generic plans), and a plan made while the queue's statistics still described a near-empty table
  * looked the job up through an index on the queue name alone, reading every job retained (an
@@ -147,22 +152,29 @@ export type Admission = { jobId: string; ownerLimit: number; connectionLimit: nu
  */
 const admitted = (admission: Admission, workspaceId: string) => raw`(
   with active as materialized (
-    select j.id, j.started_on, j.data from ${raw.identifier(QUEUE_SCHEMA)}.job j
+    select j.id, j.started_on, j.data - 'connectionIds' as hints
+    from ${raw.identifier(QUEUE_SCHEMA)}.job j
     where j.name = 'run.execute' and j.state = 'active'
   ), me as (
     select started_on, id from active where id = ${admission.jobId}::uuid
-  ), ahead as (
-    select a.data from active a, me where (a.started_on, a.id) < (me.started_on, me.id)
+  ), ahead as materialized (
+    select a.id, a.hints->>'workspaceId' as workspace_id, a.hints->>'ownerId' as owner_id,
+      case when held.id is null then array[a.hints->>'connectionId']
+        else array_append(held.connection_ids, held.connection_id) end as connection_ids
+    from active a
+    join me on (a.started_on, a.id) < (me.started_on, me.id)
+    left join runs held on held.id = a.hints->>'runId' and held.workspace_id = a.hints->>'workspaceId'
+  ), full_connections as (
+    select c.id from ahead, unnest(ahead.connection_ids) as c (id)
+    where c.id is not null
+    group by c.id having count(distinct ahead.id) >= ${admission.connectionLimit}
   )
   select count(*) filter (
-      where ahead.data->>'workspaceId' = ${workspaceId} and ahead.data->>'ownerId' = ${runs.ownerId}
+      where ahead.workspace_id = ${workspaceId} and ahead.owner_id = ${runs.ownerId}
     ) < ${admission.ownerLimit}
     and not exists (
-      select 1 from unnest(array_append(${runs.connectionIds}, ${runs.connectionId})) as mine (id)
-      where (select count(*) from ahead held
-          where held.data->>'connectionId' = mine.id
-            or held.data->'connectionIds' @> jsonb_build_array(mine.id)
-        ) >= ${admission.connectionLimit})
+      select 1 from full_connections
+      where full_connections.id = any(array_append(${runs.connectionIds}, ${runs.connectionId})))
   from ahead)`;
 
 /** A connection of the job's workspace, whole (its sealed credentials too). */
