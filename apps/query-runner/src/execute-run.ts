@@ -137,11 +137,11 @@ export type Admission = { jobId: string; ownerLimit: number; connectionLimit: nu
 /**
  * The take's condition for an admission: a subquery of the run's own row (its owner and every
  * connection it queries: a JS cell's run holds a place in the cap of each connection its SQL steps
- * read), so that admitting and taking are one statement. The runs ahead are counted by what their
- * own rows say they query, not by their jobs' hints (a job sent before it listed a JS run's
- * connections still counts), each connection once per run, in one pass over the runs ahead: the
- * cost is the connections they query, not those times this run's. A job's list of connections is
- * dropped as it is read (a long one is stored out of line, and each later read of the job's data
+ * read), so that admitting and taking are one statement. A SQL run ahead is counted by the one
+ * connection its job names; any other (a JS run, its job sent with or before the list of its
+ * connections) by what its run's row says it queries. Each connection once per run, in one pass
+ * over the runs ahead: the cost is the connections they query, not those times this run's. A job's
+ * list is never read from its data (a long one is stored out of line, and every read of the data
  * would fetch it again). The active run jobs are read once, and this job
  * is found among them, not looked up by id: the runner's statements keep one plan per connection
  * (generic plans), and a plan made while the queue's statistics still described a near-empty table
@@ -152,18 +152,22 @@ export type Admission = { jobId: string; ownerLimit: number; connectionLimit: nu
  */
 const admitted = (admission: Admission, workspaceId: string) => raw`(
   with active as materialized (
-    select j.id, j.started_on, j.data - 'connectionIds' as hints
+    select j.id, j.started_on, j.data - 'connectionIds' as hints, j.data ? 'connectionIds' as listed
     from ${raw.identifier(QUEUE_SCHEMA)}.job j
     where j.name = 'run.execute' and j.state = 'active'
   ), me as (
     select started_on, id from active where id = ${admission.jobId}::uuid
   ), ahead as materialized (
     select a.id, a.hints->>'workspaceId' as workspace_id, a.hints->>'ownerId' as owner_id,
-      case when held.id is null then array[a.hints->>'connectionId']
-        else array_append(held.connection_ids, held.connection_id) end as connection_ids
+      case
+        when a.hints ? 'connectionId' and not a.listed then array[a.hints->>'connectionId']
+        else coalesce(
+          (select array_append(held.connection_ids, held.connection_id) from runs held
+            where held.id = a.hints->>'runId' and held.workspace_id = a.hints->>'workspaceId'),
+          array[a.hints->>'connectionId'])
+      end as connection_ids
     from active a
     join me on (a.started_on, a.id) < (me.started_on, me.id)
-    left join runs held on held.id = a.hints->>'runId' and held.workspace_id = a.hints->>'workspaceId'
   ), full_connections as (
     select c.id from ahead, unnest(ahead.connection_ids) as c (id)
     where c.id is not null
