@@ -170,6 +170,8 @@ export const RunErrorCode = z.enum([
   'run.no_connection',
   'run.result_too_large',
   'run.results_expired',
+  /** A stored chunk of the result failed the vault's check (moved from another run, or altered). */
+  'run.results_unreadable',
   'run.value_too_large',
   'runs.too_many_active',
 ]);
