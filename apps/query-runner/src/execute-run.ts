@@ -125,12 +125,11 @@ export type RunAttempt = { retriesLeft: number; admission?: Admission };
 /**
  * A run job is taken only while its owner has fewer than `ownerLimit` runs in hand in its workspace
  * and each connection it queries fewer than `connectionLimit` runs that query it (a JS cell's run
- * counts against every connection its SQL steps read, for its whole run; pg-boss's group concurrency
- * checks each
- * fetch alone, so slots fetching at the same instant can overshoot it). Held runs are active run
- * jobs: pg-boss marks a job active as it hands it out, so slots that took several at the same
- * instant all see each other, and only the first by the time they were taken go ahead. No lock, and
- * never more than the limit.
+ * counts against every connection its SQL steps read, for its whole run; pg-boss's group
+ * concurrency checks each fetch alone, so slots fetching at the same instant can overshoot it).
+ * Held runs are active run jobs: pg-boss marks a job active as it hands it out, so slots that took
+ * several at the same instant all see each other, and only the first by the time they were taken go
+ * ahead. No lock, and never more than the limit.
  */
 export type Admission = { jobId: string; ownerLimit: number; connectionLimit: number };
 
@@ -142,13 +141,13 @@ export type Admission = { jobId: string; ownerLimit: number; connectionLimit: nu
  * connections) by what its run's row says it queries. Each connection once per run, in one pass
  * over the runs ahead: the cost is the connections they query, not those times this run's. A job's
  * list is never read from its data (a long one is stored out of line, and every read of the data
- * would fetch it again). The active run jobs are read once, and this job
- * is found among them, not looked up by id: the runner's statements keep one plan per connection
- * (generic plans), and a plan made while the queue's statistics still described a near-empty table
- * looked the job up through an index on the queue name alone, reading every job retained (an
- * hour's worth) for each active one, so that a take's cost grew with the jobs run before it (6,000
- * buffers a take after 600 runs on the concurrent-runs bench). Only the index of live jobs by
- * state serves this whatever the statistics say.
+ * would fetch it again). The active run jobs are read once, and this job is found among them,
+ * not looked up by id: the runner's statements keep one plan per connection (generic plans), and a
+ * plan made while the queue's statistics still described a near-empty table looked the job up
+ * through an index on the queue name alone, reading every job retained (an hour's worth) for each
+ * active one, so that a take's cost grew with the jobs run before it (6,000 buffers a take after
+ * 600 runs on the concurrent-runs bench). Only the index of live jobs by state serves this
+ * whatever the statistics say.
  */
 const admitted = (admission: Admission, workspaceId: string) => raw`(
   with active as materialized (
