@@ -84,9 +84,16 @@ describe('pipelinedTransaction', () => {
       ]);
       await new Promise((resolve) => setImmediate(resolve));
       busy(400);
-      const held = await lockHeld();
+      // Held for as long as this process does not commit: however long the server takes to get
+      // there on a loaded machine (the COMMIT goes only once this callback returns).
+      let held = await lockHeld();
+      for (let waited = 0; !held && waited < 10_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        held = await lockHeld();
+      }
+      const stillHeld = held && (await lockHeld());
       await last;
-      return held;
+      return stillHeld;
     });
     expect(heldMeanwhile).toBe(true);
     expect(await rows()).toEqual([3]);
