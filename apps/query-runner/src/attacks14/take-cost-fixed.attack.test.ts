@@ -113,6 +113,13 @@ async function explainTake(ids: string[], active: number, connectionLimit: numbe
   }
 }
 
+/**
+ * What one take may read: the fixed statement reads 650-1,010 buffers here (the jobs' data, once
+ * each, and the index pages the run found them by vary between runs), where 26fb928's read 39,000
+ * and 298,000: the bound is about five times the first and far under the second.
+ */
+const BUFFERS_BOUND = 5_000;
+
 const connectionIdsOf = (n: number) => Array.from({ length: n }, () => newId('connection'));
 
 describe("the take's cost with JS jobs listing many connections", () => {
@@ -120,14 +127,14 @@ describe("the take's cost with JS jobs listing many connections", () => {
     const cost = await explainTake(connectionIdsOf(100), 64, 1000);
     console.log('take of a 100-connection JS run, 64 such jobs ahead:', cost);
     expect(cost.rows).toBe(1);
-    expect(cost.blocks).toBeLessThan(1000);
+    expect(cost.blocks).toBeLessThan(BUFFERS_BOUND);
   });
 
   it('the worst a notebook allows (a JS cell reading ~500 SQL cells on distinct connections), 64 jobs ahead listing them all, cap 1000', async () => {
     const cost = await explainTake(connectionIdsOf(499), 64, 1000);
     console.log('take of a 499-connection JS run, 64 such jobs ahead:', cost);
     expect(cost.rows).toBe(1);
-    expect(cost.blocks).toBeLessThan(1000);
+    expect(cost.blocks).toBeLessThan(BUFFERS_BOUND);
     // One take, on the runner's database, per slot per fetch (and again after each "must wait").
     expect(cost.ms).toBeLessThan(250);
   });
