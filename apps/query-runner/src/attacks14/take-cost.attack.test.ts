@@ -6,9 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeRun } from '../execute-run';
 import { type RunnerFixture, startRunnerFixture } from '../testing/runner-fixture';
 
-// The take's cost with JS runs' jobs listing many connections: 26fb928 counts, for each
-// connection the run reads, the active jobs ahead that list it (jsonb containment on each job's
-// connectionIds). Under the runner's generic plans, as take-plan.test.ts measures the take.
+// The take's cost with JS runs' jobs listing many connections, under the runner's generic plans,
+// as take-plan.test.ts measures the take.
+//
+// Found as a flaw (cost) in 26fb928 and fixed with this suite: 26fb928's admission evaluated, for
+// EACH connection the taking run reads, a count over the active jobs ahead that read each one's
+// `data` jsonb. A JS run reading ~70+ connections has a job whose data passes PostgreSQL's TOAST
+// threshold (~2 kB), and every (connection x job ahead) pair detoasted it again: ~300,000 buffers
+// and ~200 ms per take at 499 connections (the most a notebook of 500 cells allows) and 64 jobs
+// ahead. Every slot of every runner pays a take's cost at each take, and again after each "must
+// wait" (a re-send every second).
 
 let started: RunnerFixture;
 let database: TestDatabase;
@@ -107,6 +114,13 @@ async function explainTake(ids: string[], active: number, connectionLimit: numbe
   }
 }
 
+/**
+ * What one take may read: the fixed statement reads 650-1,010 buffers here (the jobs' data, once
+ * each, and the index pages the run found them by vary between runs), where 26fb928's read 39,000
+ * and 298,000: the bound is about five times the first and far under the second.
+ */
+const BUFFERS_BOUND = 5_000;
+
 const connectionIdsOf = (n: number) => Array.from({ length: n }, () => newId('connection'));
 
 describe("the take's cost with JS jobs listing many connections", () => {
@@ -121,5 +135,19 @@ describe("the take's cost with JS jobs listing many connections", () => {
     const cost = await explainTake(connectionIdsOf(20), 9, 10);
     expect(cost.rows).toBe(1);
     expect(cost.blocks).toBeLessThan(200);
+  });
+
+  it('a JS run reading 100 connections, 64 JS jobs ahead listing the same 100: bounded buffers', async () => {
+    const cost = await explainTake(connectionIdsOf(100), 64, 1000);
+    expect(cost.rows).toBe(1);
+    expect(cost.blocks).toBeLessThan(BUFFERS_BOUND);
+  });
+
+  it('the worst a notebook allows (a JS cell reading ~500 SQL cells on distinct connections), 64 jobs ahead listing them all, cap 1000', async () => {
+    const cost = await explainTake(connectionIdsOf(499), 64, 1000);
+    expect(cost.rows).toBe(1);
+    expect(cost.blocks).toBeLessThan(BUFFERS_BOUND);
+    // One take, on the runner's database, per slot per fetch (and again after each "must wait").
+    expect(cost.ms).toBeLessThan(250);
   });
 });
