@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { newId } from '@quarry/db';
 import { auditEvents, connectionCredentialsContext, connections, runs } from '@quarry/db/schema';
 import type { TestDatabase, TestWarehouse, WorkspaceFixture } from '@quarry/db/testing';
@@ -94,7 +95,7 @@ describe('connectors kept between runs', () => {
     const deps = { ...base, connectors: cacheFor() };
     expect((await run(deps)).status).toBe('succeeded');
     const before = (await unwraps()).length;
-    await setPassword('not the password');
+    await setPassword(`wrong ${randomUUID()}`);
     try {
       expect(await run(deps)).toMatchObject({ status: 'failed', code: 'connector.auth_failed' });
     } finally {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createPostgresSessionPool, type PostgresSessionPool } from '@quarry/connectors';
 import { newId } from '@quarry/db';
 import {
@@ -161,7 +162,7 @@ describe('1. a changed record takes effect on the very next run, though a connec
   it('a re-saved wrong password fails the next run as auth_failed, and the right one signs in again', async () => {
     await warm();
     await setConnection({
-      credentials: sealPassword('not-the-warehouse-password', a.workspaceId, a.connectionId),
+      credentials: sealPassword(`wrong ${randomUUID()}`, a.workspaceId, a.connectionId),
     });
     const before = (await unwraps()).length;
     expect(await run('select 1')).toMatchObject({ status: 'failed', code: 'connector.auth_failed' });
@@ -294,7 +295,7 @@ describe('3. many runs at once against the kept connector', () => {
     const good = await Promise.all(Array.from({ length: 8 }, (_, i) => run(`select ${i} as n`)));
     expect(good.map((r) => r.status)).toEqual(Array(8).fill('succeeded'));
     await setConnection({
-      credentials: sealPassword('still-not-the-password', a.workspaceId, a.connectionId),
+      credentials: sealPassword(`wrong ${randomUUID()}`, a.workspaceId, a.connectionId),
     });
     const bad = await Promise.all(Array.from({ length: 8 }, (_, i) => run(`select ${i} as n`)));
     expect(bad.map((r) => r.code)).toEqual(Array(8).fill('connector.auth_failed'));

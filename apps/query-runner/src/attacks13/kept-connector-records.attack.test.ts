@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { newId } from '@quarry/db';
 import {
   auditEvents,
@@ -158,7 +159,7 @@ describe('1. a record that moved, or whose id another workspace took', () => {
       ...original,
       workspaceId: b.workspaceId,
       credentials: vault.seal(
-        JSON.stringify({ password: 'b-has-another-password' }),
+        JSON.stringify({ password: `b's own ${randomUUID()}` }),
         connectionCredentialsContext(b.workspaceId, a.connectionId),
       ),
       createdBy: b.users.admin.id,
