@@ -41,9 +41,18 @@ export const EXACT_TEXT_STARTUP = {
 
 /**
  * A select-list expression that sets the rest of EXACT_TEXT_SETTINGS for the transaction (local),
- * skipping any the server does not have. Static text: no value in it comes from a user.
+ * skipping any the server does not have. Static text: no value in it comes from a user. Each is
+ * looked up by name (`current_setting(…, true)` answers null for a setting the server lacks), not
+ * found by a scan of pg_settings, which formats every setting the server has at every run.
  */
-export const PIN_TEXT_SETTINGS_SQL = `(select count(set_config(name, case name when 'IntervalStyle' then '${EXACT_TEXT_SETTINGS.IntervalStyle}' when 'extra_float_digits' then '${EXACT_TEXT_SETTINGS.extra_float_digits}' else '${EXACT_TEXT_SETTINGS.bytea_output}' end, true)) from pg_settings where name in ('IntervalStyle', 'extra_float_digits', 'bytea_output'))`;
+export const PIN_TEXT_SETTINGS_SQL = `array_length(array_remove(array[${(
+  ['IntervalStyle', 'extra_float_digits', 'bytea_output'] as const
+)
+  .map(
+    (name) =>
+      `case when pg_catalog.current_setting('${name}', true) is not null then pg_catalog.set_config('${name}', '${EXACT_TEXT_SETTINGS[name]}', true) end`,
+  )
+  .join(', ')}], null), 1)`;
 
 // Generated from pg_type (PostgreSQL 15, oid < 10000), the types every server has built in.
 // Base, pseudo, range, multirange and catalog row types: OID → [pg_type name, logical type].
