@@ -242,6 +242,7 @@ const MATRIX: Record<string, Row> = {
   'secrets.removeFromProject': { input: () => ({ ...project(), secretId: ids.secretId }), ...editProject },
   'secrets.forProject': { input: project, ...editProject },
   'runs.start': { input: () => ({ ...project(), cellId: h.a.cellId, source: 'select 2' }), ...editProject },
+  'runs.query': { input: () => ({ ...project(), cellId: h.a.cellId, source: 'select 2' }), ...editProject },
   'runs.get': { input: () => ({ runId: ids.runId }), ...runOwner },
   'runs.events': { input: () => ({ runId: ids.runId }), ...runOwner },
   'runs.cancel': { input: () => ({ runId: ids.runId }), ...runOwner },

@@ -67,6 +67,7 @@ const inputsFor = (path: string): unknown => {
     'projects.renameCell': { projectId: ids.projectId, cellId: ids.cellId, name: 'outsider' },
     'projects.deleteCell': { projectId: ids.projectId, cellId: ids.cellId },
     'runs.start': { projectId: ids.projectId, cellId: ids.cellId, source: 'select 2' },
+    'runs.query': { projectId: ids.projectId, cellId: ids.cellId, source: 'select 2' },
     'runs.get': { runId: ids.runId },
     'runs.events': { runId: ids.runId },
     'runs.cancel': { runId: ids.runId },

@@ -242,6 +242,81 @@ async function readChunksInline(
   return chunks;
 }
 
+/** What a reader of a run's events knows of the run between reads (readRunWithChunks). */
+export type RunState = {
+  status: string;
+  rowCount: number | null;
+  truncated: boolean;
+  error: unknown;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  cacheHitAt: Date | null;
+};
+
+type RunWithChunkRow = {
+  status: string;
+  row_count: number | null;
+  truncated: boolean;
+  error: unknown;
+  started_at: string | null;
+  finished_at: string | null;
+  cache_hit_at: string | null;
+  seq: number | null;
+  chunk_rows: number | null;
+  fresh: boolean | null;
+  payload: Buffer | null;
+};
+
+/**
+ * The run of the workspace as its reader knows it, and its next chunks as readChunksInline reads
+ * them, by one statement: one round trip where a status read and a chunk read took two, and one
+ * snapshot, so a terminal status comes with every chunk the run committed before it. `run` is
+ * undefined when the workspace has no such run; `chunks` is null when one of them is larger than
+ * INLINE_READ_BYTES (read them by copyChunksOut).
+ */
+export async function readRunWithChunksInline(
+  db: Db,
+  input: { workspaceId: string; runId: string; fromSeq: number; now: Date; max?: number },
+): Promise<{ run: RunState | undefined; chunks: ReadChunk[] | null }> {
+  const now = input.now.toISOString();
+  const rows = await sqlOf(db)<RunWithChunkRow[]>`
+    select r.status, r.row_count, r.truncated, r.error, r.started_at, r.finished_at, r.cache_hit_at,
+      c.seq, c.chunk_rows, c.fresh, c.payload
+    from runs r
+    left join lateral (
+      select seq, row_count as chunk_rows, expires_at > ${now}::timestamptz as fresh,
+        case when expires_at > ${now}::timestamptz
+          and octet_length(payload) <= ${INLINE_READ_BYTES} then payload end as payload
+      from run_chunks
+      where run_id = r.id and seq >= ${input.fromSeq}
+      order by seq limit ${input.max ?? 1}
+    ) c on true
+    where r.id = ${input.runId} and r.workspace_id = ${input.workspaceId}
+    order by c.seq`;
+  const [head] = rows;
+  if (!head) return { run: undefined, chunks: [] };
+  const run: RunState = {
+    status: head.status,
+    rowCount: head.row_count,
+    truncated: head.truncated,
+    error: typeof head.error === 'string' ? JSON.parse(head.error) : head.error,
+    startedAt: instant(head.started_at),
+    finishedAt: instant(head.finished_at),
+    cacheHitAt: instant(head.cache_hit_at),
+  };
+  const chunks: ReadChunk[] = [];
+  for (const row of rows) {
+    if (row.seq === null || row.chunk_rows === null) continue;
+    if (row.fresh && row.payload === null) return { run, chunks: null };
+    chunks.push({ seq: row.seq, rowCount: row.chunk_rows, payload: row.fresh ? row.payload : null });
+  }
+  return { run, chunks };
+}
+
+/** A timestamptz as this client receives it (text: drizzle's driver leaves it unparsed), or null. */
+const instant = (text: string | Date | null): Date | null =>
+  text === null ? null : text instanceof Date ? text : new Date(text);
+
 /**
  * The first `max` chunks of a run at or after `fromSeq` (1 when unset), as stored, in seq order. A
  * chunk that expired by `now` comes with a null payload (its bytes are not even sent); the others'

@@ -13,6 +13,7 @@ export { type CacheEntry, findFreshEntry } from './cache/find-fresh-entry';
 export { invalidateCache, sweepExpiredCache } from './cache/invalidate-cache';
 export { CacheChunkError, type EntryChunk, readEntryChunks } from './cache/read-entry';
 export { beginCacheEntry, type CacheWriter } from './cache/write-entry';
+export type { RunState } from './chunk-copy';
 export {
   COPY_BATCH_MARK,
   chunkContext,
@@ -44,6 +45,7 @@ export {
   type NextChunk,
   readNextChunk,
   readNextChunks,
+  readRunAndNextChunks,
 } from './read-chunk';
 export { createResultWriter, type ResultWriter } from './result-writer';
 export { type ChunkContent, writeChunk } from './write-chunk';

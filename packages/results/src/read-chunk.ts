@@ -2,7 +2,13 @@ import { isUtf8 } from 'node:buffer';
 import type { Column } from '@quarry/contracts';
 import type { Db } from '@quarry/db';
 import type { Vault } from '@quarry/vault';
-import { copyChunksOut, INLINE_READ_BYTES, type ReadChunk } from './chunk-copy';
+import {
+  copyChunksOut,
+  INLINE_READ_BYTES,
+  type ReadChunk,
+  type RunState,
+  readRunWithChunksInline,
+} from './chunk-copy';
 import { chunkContext, parseColumnsChunk, VALUE_CHUNK_MARK } from './chunk-format';
 
 /**
@@ -65,6 +71,21 @@ export async function readNextChunks(
 ): Promise<NextChunk[]> {
   const chunks = await copyChunksOut(db, input);
   return chunks.map((chunk) => toNextChunk(vault, input, chunk));
+}
+
+/**
+ * The run as its reader knows it and its next chunks, in one statement (readRunWithChunksInline):
+ * what readNextChunks answers after a read of the run, for a reader that expects small chunks.
+ * A chunk too large to read inline is read by COPY, in a second round trip.
+ */
+export async function readRunAndNextChunks(
+  db: Db,
+  vault: Vault,
+  input: { workspaceId: string; runId: string; fromSeq: number; now: Date; max?: number },
+): Promise<{ run: RunState | undefined; chunks: NextChunk[] }> {
+  const read = await readRunWithChunksInline(db, input);
+  const chunks = read.chunks ?? (await copyChunksOut(db, { ...input, inline: false }));
+  return { run: read.run, chunks: chunks.map((chunk) => toNextChunk(vault, input, chunk)) };
 }
 
 /** The run's next chunk, or null (see readNextChunks). */

@@ -1,5 +1,5 @@
 import { appRouter, createContext } from '@quarry/api';
-import { type ApiHarness, createApiHarness } from '@quarry/api/testing';
+import { type ApiHarness, createApiHarness, runnerLeavesResult, sqlCellIn } from '@quarry/api/testing';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQuarryClient, QuarryClientError } from './client';
@@ -47,6 +47,25 @@ describe('the SDK', () => {
     expect(error).toBeInstanceOf(QuarryClientError);
     expect((error as QuarryClientError).code).toMatch(/^access\./);
     expect((error as QuarryClientError).message).toMatch(/Can view/);
+  });
+
+  it('runs a query and reads its rows in one request, rows as the database wrote them', async () => {
+    const { token } = await h.withToken(h.a, 'editor');
+    const requests: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      requests.push(new URL(new Request(input, init).url).pathname);
+      return inProcessFetch(input, init);
+    };
+    const client = createQuarryClient({ url: 'http://quarry.test', token, fetch: counting });
+    const cellId = await sqlCellIn(h, h.a, h.a.projectId, h.a.connectionId);
+    const result = await client.query({ projectId: h.a.projectId, cellId, sql: 'select 9' });
+    expect(result.run.status).toBe('queued');
+    await runnerLeavesResult(h, h.a, result.run.id, ['9007199254740993', '']);
+    const rows = [];
+    for await (const row of result.rows) rows.push(row);
+    expect(rows).toEqual([['9007199254740993'], ['']]);
+    expect(result.columns()).toEqual([{ name: 'value', type: 'text', dbType: 'text' }]);
+    expect(requests).toEqual(['/trpc/runs.query']);
   });
 
   it('says signed out for a token that is not one', async () => {

@@ -80,7 +80,7 @@ export function createQuarryClient(options: QuarryClientOptions) {
     links: [
       splitLink({
         // Result streams go over JSON lines; everything else is ordinary batched requests.
-        condition: (op) => op.path === 'runs.events',
+        condition: (op) => STREAMED.has(op.path),
         true: httpBatchStreamLink(link),
         // The API refuses a request of more calls than this (request.batch_too_large).
         false: httpBatchLink({ ...link, maxItems: MAX_CALLS_PER_REQUEST }),
@@ -97,17 +97,25 @@ export function createQuarryClient(options: QuarryClientOptions) {
       sql: string;
       rowLimit?: number;
     }): Promise<QueryResult> {
-      const run = await call(() =>
-        api.runs.start.mutate({
+      // One request: the run's start, then its events (runs.query), the first of which is the run.
+      const stream = await call(() =>
+        api.runs.query.mutate({
           projectId: input.projectId,
           cellId: input.cellId,
           source: input.sql,
           ...(input.rowLimit ? { rowLimit: input.rowLimit } : {}),
         }),
       );
+      const events = stream[Symbol.asyncIterator]();
+      const first = await call(() => events.next());
+      if (first.done || first.value.type !== 'started') {
+        await events.return?.();
+        throw new Error('runs.query answered without the run it started');
+      }
+      const { run } = first.value;
       let columns: Column[] = [];
       const rows = rowIterator(
-        () => call(() => api.runs.events.query({ runId: run.id })),
+        async () => ({ [Symbol.asyncIterator]: () => events as AsyncIterator<RunEvent> }),
         (received) => {
           columns = received;
         },
@@ -121,6 +129,9 @@ export function createQuarryClient(options: QuarryClientOptions) {
 export type QuarryClient = ReturnType<typeof createQuarryClient>;
 
 type RunEvents = AsyncIterable<RunEvent>;
+
+/** Procedures whose answers are streams (JSON lines); everything else goes in batched requests. */
+const STREAMED: ReadonlySet<string> = new Set(['runs.events', 'runs.query']);
 
 /**
  * The rows of a run's events, one at a time, read lazily (the events are opened at the first

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { newId } from '@quarry/db';
-import { cells, groupMembers, groups, projectGrants, projects } from '@quarry/db/schema';
+import { cells, groupMembers, groups, projectGrants, projects, runChunks, runs } from '@quarry/db/schema';
+import {
+  chunkContext,
+  RUN_CHUNK_TTL_MS,
+  RUN_EVENTS_CHANNEL,
+  RUN_STATUS_NEWS,
+  sealColumns,
+  sealRows,
+} from '@quarry/results';
 import { TRPCError } from '@trpc/server';
+import { eq } from 'drizzle-orm';
 import { QuarryTRPCError } from '../errors';
 import type { ApiHarness } from './harness';
 
@@ -147,4 +156,50 @@ export async function sqlCellIn(
     source: 'select 1',
   });
   return id;
+}
+
+/**
+ * What a runner leaves of a run of `workspace` that reads one text column: taken (its readers told),
+ * then its columns and one row per value sealed under the run's own context, the run succeeded, and
+ * its readers told again. Written straight to the database: the API's side of a run, tested alone.
+ */
+export async function runnerLeavesResult(
+  h: ApiHarness,
+  workspace: Workspace,
+  runId: string,
+  values: readonly string[],
+): Promise<void> {
+  const { workspaceId } = workspace;
+  await h.database.db
+    .update(runs)
+    .set({ status: 'running', startedAt: new Date() })
+    .where(eq(runs.id, runId));
+  await h.database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${`${runId}${RUN_STATUS_NEWS}`})`;
+  const expiresAt = new Date(Date.now() + RUN_CHUNK_TTL_MS);
+  const columns = [{ name: 'value', type: 'text' as const, dbType: 'text' }];
+  await h.database.db.insert(runChunks).values([
+    {
+      runId,
+      seq: 0,
+      rowCount: 0,
+      payload: sealColumns(h.vault, chunkContext(workspaceId, runId, 0), columns),
+      expiresAt,
+    },
+    {
+      runId,
+      seq: 1,
+      rowCount: values.length,
+      payload: sealRows(
+        h.vault,
+        chunkContext(workspaceId, runId, 1),
+        values.map((v) => [v]),
+      ),
+      expiresAt,
+    },
+  ]);
+  await h.database.db
+    .update(runs)
+    .set({ status: 'succeeded', rowCount: values.length, finishedAt: new Date() })
+    .where(eq(runs.id, runId));
+  await h.database.sql`select pg_notify(${RUN_EVENTS_CHANNEL}, ${runId})`;
 }

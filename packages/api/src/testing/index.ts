@@ -7,6 +7,7 @@ export {
   projectIn,
   type Refusal,
   refusal,
+  runnerLeavesResult,
   sqlCellIn,
   uniqueName,
   warehouseSettings,

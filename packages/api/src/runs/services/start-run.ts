@@ -46,6 +46,18 @@ export async function startRun(
   request: RequestInfo,
   scope: ProjectScope,
 ): Promise<Result<RunSummary>> {
+  const started = await startRunRecord(deps, actor, input, request, scope);
+  return started.ok ? ok(toRunSummary(started.value)) : started;
+}
+
+/** startRun, answering the run's row as stored: what a stream of its events may start from. */
+export async function startRunRecord(
+  deps: Deps,
+  actor: Actor,
+  input: Required<StartRunInput>,
+  request: RequestInfo,
+  scope: ProjectScope,
+): Promise<Result<typeof runs.$inferSelect>> {
   const now = deps.now();
   const runId = newId('run');
   const caps = deps.runCaps ?? DEFAULT_RUN_CAPS;
@@ -249,7 +261,7 @@ export async function startRun(
   if (started.refused) return err(started.refused);
   const { run } = started;
   if (!run) throw new Error('run insert returned no row');
-  return ok(toRunSummary(run));
+  return ok(run);
 }
 
 /**

@@ -8,7 +8,9 @@ import {
   chunkText,
   deleteRunChunks,
   deliverChunk,
+  type NextChunk,
   readNextChunks,
+  readRunAndNextChunks,
 } from '@quarry/results';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Deps } from '../../deps';
@@ -26,6 +28,11 @@ type StreamInput = {
   readerId: string;
   /** The run as the gate read it for this request (see OwnedRun). */
   read?: OwnedRun;
+  /**
+   * The results gate decided from facts this request already holds (a run its reader just
+   * started): used instead of loading the reader's facts again.
+   */
+  gate?: (run: typeof runs.$inferSelect) => QuarryError | null;
   signal?: AbortSignal;
 };
 
@@ -103,14 +110,30 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
     // The whole row once, for the gate (what the result derives from is in its plan); after that
     // only what the stream says, not the plan, inputs and source parsed again at every read.
     let run: StreamedRun | undefined;
+    // The next chunks, when they were read with the run (one statement).
+    let readWith: NextChunk[] | null = null;
+    const now = deps.now();
+    const max = nextSeq === 0 ? 2 : 1;
     const known: StreamedRun | null = gated && news === 'status' ? last : null;
     if (known?.status === 'queued') {
       // News of the status alone is a runner's take, which moves a queued run to running and
       // changes nothing else the stream reads: no statement. Any later change (a chunk, the end, a
       // cancel) comes with news of its own, which outweighs this.
       run = Object.assign({}, known, { status: 'running' as const });
-    } else if (gated) {
+    } else if (gated && (news === 'status' || !inline)) {
       [run] = await streamedRun(deps.db).execute({ runId, workspaceId });
+    } else if (gated) {
+      // News of a chunk or of the end: the run and its next chunks in one statement and snapshot
+      // (a terminal status comes with every chunk committed before it).
+      const read = await readRunAndNextChunks(deps.db, deps.vault, {
+        workspaceId,
+        runId,
+        fromSeq: nextSeq,
+        now,
+        max,
+      });
+      run = read.run as StreamedRun | undefined;
+      readWith = read.chunks;
     } else {
       const [full] = first
         ? [first]
@@ -121,7 +144,9 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
       first = null;
       if (!full) return;
       // The same gate the runner applied for the owner, decided again now for this reader (item 5).
-      const refused = await refuseResultsOf(deps.db, full, { kind: 'member', userId: input.readerId });
+      const refused = input.gate
+        ? input.gate(full)
+        : await refuseResultsOf(deps.db, full, { kind: 'member', userId: input.readerId });
       if (refused) {
         yield { type: 'error', error: refused };
         return;
@@ -135,7 +160,6 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
     }
     if (!run) return;
     last = run;
-    const now = deps.now();
     // A queued run has no chunk yet (a run queued again had its chunks dropped), nor has a running
     // one when all the news since the last read was its taking: the runner's first chunk comes
     // with a notification of its own. Nor has a run that succeeded once every row it counted went
@@ -145,14 +169,15 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
     const chunks =
       run.status === 'queued' || (run.status === 'running' && news === 'status') || allDelivered
         ? []
-        : await readNextChunks(deps.db, deps.vault, {
+        : (readWith ??
+          (await readNextChunks(deps.db, deps.vault, {
             workspaceId,
             runId,
             fromSeq: nextSeq,
             now,
-            max: nextSeq === 0 ? 2 : 1,
+            max,
             inline,
-          });
+          })));
     if (chunks.some((chunk) => chunk.large)) inline = false;
     if (run.status !== lastStatus && !TERMINAL.has(run.status)) {
       lastStatus = run.status;
@@ -209,7 +234,9 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
     // A run that had succeeded when its status was read had committed every chunk: once its rows
     // are all delivered, nothing is left to read (row chunks hold at least one row each).
     const complete = run.status === 'succeeded' && nextSeq > 0 && delivered >= (run.rowCount ?? 0);
-    if (chunks.length > 0 && !complete) continue;
+    // A running run's read that found fewer chunks than it asked for took every chunk committed:
+    // the next comes with news of its own, so it is waited for rather than read for at once.
+    if (chunks.length > 0 && !complete && (chunks.length === max || TERMINAL.has(run.status))) continue;
     if (TERMINAL.has(run.status)) {
       await delivering;
       await deleteRunChunks(deps.db, runId);
