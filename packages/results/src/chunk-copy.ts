@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Db, Sql, TransactionSql } from '@quarry/db';
+import { RESULT_DELIVERED_CHANNEL } from './delivery-window';
 
 /**
  * Sealed chunks move between Node and PostgreSQL as bytes, through binary COPY, rather than as
@@ -270,31 +271,53 @@ type RunWithChunkRow = {
 /**
  * The run of the workspace as its reader knows it, and its next chunks as readChunksInline reads
  * them, by one statement: one round trip where a status read and a chunk read took two, and one
- * snapshot, so a terminal status comes with every chunk the run committed before it. `run` is
- * undefined when the workspace has no such run; `chunks` is null when one of them is larger than
- * INLINE_READ_BYTES (read them by copyChunksOut).
+ * snapshot, so a terminal status comes with every chunk the run committed before it. The same
+ * statement delivers what the reader took since its last read: the row chunks before
+ * `deliveredBefore` are deleted (the runner waiting on its window is told), and once the run has
+ * ended and nothing is left to read, every chunk of it (`cleared`). `run` is undefined when the
+ * workspace has no such run; `chunks` is null when one of them is larger than INLINE_READ_BYTES
+ * (read them by copyChunksOut).
  */
 export async function readRunWithChunksInline(
   db: Db,
-  input: { workspaceId: string; runId: string; fromSeq: number; now: Date; max?: number },
-): Promise<{ run: RunState | undefined; chunks: ReadChunk[] | null }> {
+  input: {
+    workspaceId: string;
+    runId: string;
+    fromSeq: number;
+    now: Date;
+    max?: number;
+    deliveredBefore?: number;
+  },
+): Promise<{ run: RunState | undefined; chunks: ReadChunk[] | null; cleared: boolean }> {
   const now = input.now.toISOString();
+  const { runId } = input;
   const rows = await sqlOf(db)<RunWithChunkRow[]>`
-    select r.status, r.row_count, r.truncated, r.error, r.started_at, r.finished_at, r.cache_hit_at,
-      c.seq, c.chunk_rows, c.fresh, c.payload
-    from runs r
-    left join lateral (
+    with r as (
+      select status, row_count, truncated, error, started_at, finished_at, cache_hit_at
+      from runs where id = ${runId} and workspace_id = ${input.workspaceId}
+    ), c as (
       select seq, row_count as chunk_rows, expires_at > ${now}::timestamptz as fresh,
         case when expires_at > ${now}::timestamptz
           and octet_length(payload) <= ${INLINE_READ_BYTES} then payload end as payload
       from run_chunks
-      where run_id = r.id and seq >= ${input.fromSeq}
+      where run_id = ${runId} and seq >= ${input.fromSeq} and exists (select 1 from r)
       order by seq limit ${input.max ?? 1}
-    ) c on true
-    where r.id = ${input.runId} and r.workspace_id = ${input.workspaceId}
+    ), gone as (
+      delete from run_chunks
+      where run_id = ${runId} and exists (select 1 from r)
+        and ((seq > 0 and seq < ${input.deliveredBefore ?? 0})
+          or (not exists (select 1 from c) and (select status from r) in ${sqlOf(db)(ENDED)}))
+      returning seq
+    )
+    select r.status, r.row_count, r.truncated, r.error, r.started_at, r.finished_at, r.cache_hit_at,
+      c.seq, c.chunk_rows, c.fresh, c.payload,
+      (select count(pg_notify(${RESULT_DELIVERED_CHANNEL}, ${runId}))
+        from (select 1 from gone where seq > 0 limit 1) as any_gone) as told,
+      set_config('synchronous_commit', 'off', true) as unhurried
+    from r left join c on true
     order by c.seq`;
   const [head] = rows;
-  if (!head) return { run: undefined, chunks: [] };
+  if (!head) return { run: undefined, chunks: [], cleared: false };
   const run: RunState = {
     status: head.status,
     rowCount: head.row_count,
@@ -304,14 +327,23 @@ export async function readRunWithChunksInline(
     finishedAt: instant(head.finished_at),
     cacheHitAt: instant(head.cache_hit_at),
   };
+  const found = rows.filter((row) => row.seq !== null && row.chunk_rows !== null);
+  // As the statement decided it: an ended run of which nothing was left to read.
+  const cleared = found.length === 0 && ENDED.includes(run.status);
   const chunks: ReadChunk[] = [];
-  for (const row of rows) {
-    if (row.seq === null || row.chunk_rows === null) continue;
-    if (row.fresh && row.payload === null) return { run, chunks: null };
-    chunks.push({ seq: row.seq, rowCount: row.chunk_rows, payload: row.fresh ? row.payload : null });
+  for (const row of found) {
+    if (row.fresh && row.payload === null) return { run, chunks: null, cleared };
+    chunks.push({
+      seq: row.seq as number,
+      rowCount: row.chunk_rows as number,
+      payload: row.fresh ? row.payload : null,
+    });
   }
-  return { run, chunks };
+  return { run, chunks, cleared };
 }
+
+/** A run's statuses after which it writes nothing more. */
+const ENDED = ['succeeded', 'failed', 'cancelled'];
 
 /** A timestamptz as this client receives it (text: drizzle's driver leaves it unparsed), or null. */
 const instant = (text: string | Date | null): Date | null =>

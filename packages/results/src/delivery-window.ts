@@ -114,15 +114,18 @@ export async function waitForWindow(
 }
 
 /**
- * Marks one chunk delivered: deletes it (data minimisation: a delivered chunk is not kept) and tells
- * the runner waiting on the window. The columns chunk (seq 0) stays until the result ends. The
- * delete's commit does not wait for the disk (a delivered chunk come back after a crash is swept).
+ * Marks a chunk delivered, with every row chunk before it still left (a reader takes them in order):
+ * deletes them (data minimisation: a delivered chunk is not kept) and tells the runner waiting on
+ * the window. The columns chunk (seq 0) stays until the result ends. The delete's commit does not
+ * wait for the disk (a delivered chunk come back after a crash is swept).
  */
 export async function deliverChunk(sql: Sql, input: { resultId: string; seq: number }): Promise<void> {
   if (input.seq === 0) return;
   await sql`
-    with gone as (delete from run_chunks where run_id = ${input.resultId} and seq = ${input.seq} returning seq)
+    with gone as (
+      delete from run_chunks where run_id = ${input.resultId} and seq > 0 and seq <= ${input.seq} returning seq
+    )
     select pg_notify(${RESULT_DELIVERED_CHANNEL}, ${input.resultId}),
       set_config('synchronous_commit', 'off', true)
-    from gone`;
+    from (select 1 from gone limit 1) as any_gone`;
 }

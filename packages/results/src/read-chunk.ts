@@ -75,17 +75,30 @@ export async function readNextChunks(
 
 /**
  * The run as its reader knows it and its next chunks, in one statement (readRunWithChunksInline):
- * what readNextChunks answers after a read of the run, for a reader that expects small chunks.
- * A chunk too large to read inline is read by COPY, in a second round trip.
+ * what readNextChunks answers after a read of the run, for a reader that expects small chunks; the
+ * chunks before `deliveredBefore` delivered, and every chunk of an ended run with nothing left
+ * (`cleared`), by the same statement. A chunk too large to read inline is read by COPY, in a second
+ * round trip.
  */
 export async function readRunAndNextChunks(
   db: Db,
   vault: Vault,
-  input: { workspaceId: string; runId: string; fromSeq: number; now: Date; max?: number },
-): Promise<{ run: RunState | undefined; chunks: NextChunk[] }> {
+  input: {
+    workspaceId: string;
+    runId: string;
+    fromSeq: number;
+    now: Date;
+    max?: number;
+    deliveredBefore?: number;
+  },
+): Promise<{ run: RunState | undefined; chunks: NextChunk[]; cleared: boolean }> {
   const read = await readRunWithChunksInline(db, input);
   const chunks = read.chunks ?? (await copyChunksOut(db, { ...input, inline: false }));
-  return { run: read.run, chunks: chunks.map((chunk) => toNextChunk(vault, input, chunk)) };
+  return {
+    run: read.run,
+    chunks: chunks.map((chunk) => toNextChunk(vault, input, chunk)),
+    cleared: read.cleared,
+  };
 }
 
 /** The run's next chunk, or null (see readNextChunks). */

@@ -21,6 +21,11 @@ import { refuseResultsOf } from './results-gate';
 const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 /** A lost notification costs at most this long; LISTEN/NOTIFY normally wakes us in under 1 ms. */
 const FALLBACK_POLL_MS = 1000;
+/**
+ * How long row chunks the reader took wait for the next read to delete them before they are
+ * deleted alone: a small run's end comes within it, and its read then deletes them in passing.
+ */
+const DELIVERY_DELAY_MS = 100;
 
 type StreamInput = {
   runId: string;
@@ -104,170 +109,194 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
   let inline = true;
   // The run as last read, what the stream knows of it between reads.
   let last: StreamedRun | null = null;
-  while (!signal?.aborted) {
-    // Status first, chunks second: the runner commits every chunk before a terminal status, so a
-    // terminal status read before an empty chunk read means nothing is left.
-    // The whole row once, for the gate (what the result derives from is in its plan); after that
-    // only what the stream says, not the plan, inputs and source parsed again at every read.
-    let run: StreamedRun | undefined;
-    // The next chunks, when they were read with the run (one statement).
-    let readWith: NextChunk[] | null = null;
-    const now = deps.now();
-    const max = nextSeq === 0 ? 2 : 1;
-    const known: StreamedRun | null = gated && news === 'status' ? last : null;
-    if (known?.status === 'queued') {
-      // News of the status alone is a runner's take, which moves a queued run to running and
-      // changes nothing else the stream reads: no statement. Any later change (a chunk, the end, a
-      // cancel) comes with news of its own, which outweighs this.
-      run = Object.assign({}, known, { status: 'running' as const });
-    } else if (gated && (news === 'status' || !inline)) {
-      [run] = await streamedRun(deps.db).execute({ runId, workspaceId });
-    } else if (gated) {
-      // News of a chunk or of the end: the run and its next chunks in one statement and snapshot
-      // (a terminal status comes with every chunk committed before it).
-      const read = await readRunAndNextChunks(deps.db, deps.vault, {
-        workspaceId,
-        runId,
-        fromSeq: nextSeq,
-        now,
-        max,
-      });
-      run = read.run as StreamedRun | undefined;
-      readWith = read.chunks;
-    } else {
-      const [full] = first
-        ? [first]
-        : await deps.db
-            .select()
-            .from(runs)
-            .where(and(eq(runs.id, runId), eq(runs.workspaceId, workspaceId)));
-      first = null;
-      if (!full) return;
-      // The same gate the runner applied for the owner, decided again now for this reader (item 5).
-      const refused = input.gate
-        ? input.gate(full)
-        : await refuseResultsOf(deps.db, full, { kind: 'member', userId: input.readerId });
-      if (refused) {
-        yield { type: 'error', error: refused };
-        return;
-      }
-      gated = true;
-      run = full;
-    }
-    if (delivering) {
-      await delivering;
-      delivering = null;
-    }
-    if (!run) return;
-    last = run;
-    // A queued run has no chunk yet (a run queued again had its chunks dropped), nor has a running
-    // one when all the news since the last read was its taking: the runner's first chunk comes
-    // with a notification of its own. Nor has a run that succeeded once every row it counted went
-    // out (row chunks hold at least one row each; a value's chunk counts none). The columns are
-    // read with the first rows (the runner writes them together): the columns chunk is small.
-    const allDelivered = run.status === 'succeeded' && nextSeq > 0 && delivered >= (run.rowCount ?? 0);
-    const chunks =
-      run.status === 'queued' || (run.status === 'running' && news === 'status') || allDelivered
-        ? []
-        : (readWith ??
-          (await readNextChunks(deps.db, deps.vault, {
-            workspaceId,
-            runId,
-            fromSeq: nextSeq,
-            now,
-            max,
-            inline,
-          })));
-    if (chunks.some((chunk) => chunk.large)) inline = false;
-    if (run.status !== lastStatus && !TERMINAL.has(run.status)) {
-      lastStatus = run.status;
-      yield { type: 'status', status: lastStatus };
-    }
-    for (const chunk of chunks) {
-      // A gap means the chunks before this one expired (or were taken), and one that expired is a
-      // hole too: a result with a hole is not a result.
-      if (chunk.seq !== nextSeq || chunk.expired) {
-        yield { type: 'error', error: RESULTS_GONE };
-        return;
-      }
-      let body: ChunkBytes;
-      try {
-        body = chunk.openBytes();
-      } catch (error) {
-        // The vault refused it: moved from another run, or altered at rest. Nothing of it goes
-        // out; the reader is told in words, and the operator in the log (the vault's code only).
-        deps.log.error(
-          { runId, seq: chunk.seq, err: String(error) },
-          'a stored result chunk failed its check',
-        );
-        yield { type: 'error', error: RESULTS_UNREADABLE };
-        return;
-      }
-      if (body.kind === 'columns') {
-        yield { type: 'columns', columns: body.columns };
-      } else if (body.kind === 'value') {
-        yield { type: 'value', json: body.json };
-        await deliverChunk(deps.sql, { resultId: runId, seq: chunk.seq });
+  // Row chunks the reader took that are still stored: delivered by the next read of the run and
+  // its chunks (one statement), or after DELIVERY_DELAY_MS without news (a runner waiting for room
+  // in its window sends none).
+  let undelivered = false;
+  try {
+    while (!signal?.aborted) {
+      // Status first, chunks second: the runner commits every chunk before a terminal status, so a
+      // terminal status read before an empty chunk read means nothing is left.
+      // The whole row once, for the gate (what the result derives from is in its plan); after that
+      // only what the stream says, not the plan, inputs and source parsed again at every read.
+      let run: StreamedRun | undefined;
+      // The next chunks, when they were read with the run (one statement).
+      let readWith: NextChunk[] | null = null;
+      // Whether that read deleted every chunk of the run (it had ended, and nothing was left to read).
+      let cleared = false;
+      const now = deps.now();
+      const max = nextSeq === 0 ? 2 : 1;
+      const known: StreamedRun | null = gated && news === 'status' ? last : null;
+      if (known?.status === 'queued') {
+        // News of the status alone is a runner's take, which moves a queued run to running and
+        // changes nothing else the stream reads: no statement. Any later change (a chunk, the end, a
+        // cancel) comes with news of its own, which outweighs this.
+        run = Object.assign({}, known, { status: 'running' as const });
+      } else if (gated && (news === 'status' || !inline)) {
+        [run] = await streamedRun(deps.db).execute({ runId, workspaceId });
+      } else if (gated) {
+        // News of a chunk or of the end: the run and its next chunks in one statement and snapshot
+        // (a terminal status comes with every chunk committed before it).
+        const read = await readRunAndNextChunks(deps.db, deps.vault, {
+          workspaceId,
+          runId,
+          fromSeq: nextSeq,
+          now,
+          max,
+          deliveredBefore: nextSeq,
+        });
+        run = read.run as StreamedRun | undefined;
+        undelivered = false;
+        cleared = read.cleared;
+        readWith = read.chunks;
       } else {
-        // The batch stays text (JSON or the server's COPY text): decrypted here, parsed only by
-        // the reader. COPY text goes out in pieces of whole rows, each behind the framing line,
-        // cut from the decrypted bytes: the chunk is never one string here.
-        for (const piece of eventPieces(body.bytes, body.rowCount)) {
-          delivered += piece.rows;
-          yield { type: 'rows', batch: piece.text, batchRows: piece.rows, rowCount: delivered };
+        const [full] = first
+          ? [first]
+          : await deps.db
+              .select()
+              .from(runs)
+              .where(and(eq(runs.id, runId), eq(runs.workspaceId, workspaceId)));
+        first = null;
+        if (!full) return;
+        // The same gate the runner applied for the owner, decided again now for this reader (item 5).
+        const refused = input.gate
+          ? input.gate(full)
+          : await refuseResultsOf(deps.db, full, { kind: 'member', userId: input.readerId });
+        if (refused) {
+          yield { type: 'error', error: refused };
+          return;
         }
-        // The last rows of a run that has ended: deleted with every other chunk of the run just
-        // below (no runner waits for room any more), in one statement instead of two.
-        const ended = run.status === 'succeeded' && delivered >= (run.rowCount ?? 0);
-        if (!ended) {
-          // Taken by the reader (the generator resumed for the next event): deleted now, and the
-          // runner, which pauses the warehouse read while its window of undelivered chunks is
-          // full, is told there is room (awaited after the next status read, which it does not
-          // change).
-          if (delivering) await delivering;
-          delivering = deliverChunk(deps.sql, { resultId: runId, seq: chunk.seq });
-          delivering.catch(() => {});
-        }
+        gated = true;
+        run = full;
       }
-      nextSeq = chunk.seq + 1;
-    }
-    // A run that had succeeded when its status was read had committed every chunk: once its rows
-    // are all delivered, nothing is left to read (row chunks hold at least one row each).
-    const complete = run.status === 'succeeded' && nextSeq > 0 && delivered >= (run.rowCount ?? 0);
-    // A running run's read that found fewer chunks than it asked for took every chunk committed:
-    // the next comes with news of its own, so it is waited for rather than read for at once.
-    if (chunks.length > 0 && !complete && (chunks.length === max || TERMINAL.has(run.status))) continue;
-    if (TERMINAL.has(run.status)) {
-      await delivering;
-      await deleteRunChunks(deps.db, runId);
-      if (run.status === 'succeeded') {
-        // A succeeded run always wrote its columns first: none read means they are gone; fewer
-        // rows than it wrote means another reader took them.
-        if (nextSeq === 0 || delivered < (run.rowCount ?? 0)) {
+      if (delivering) {
+        await delivering;
+        delivering = null;
+      }
+      if (!run) return;
+      last = run;
+      // A queued run has no chunk yet (a run queued again had its chunks dropped), nor has a running
+      // one when all the news since the last read was its taking: the runner's first chunk comes
+      // with a notification of its own. Nor has a run that succeeded once every row it counted went
+      // out (row chunks hold at least one row each; a value's chunk counts none). The columns are
+      // read with the first rows (the runner writes them together): the columns chunk is small.
+      const allDelivered = run.status === 'succeeded' && nextSeq > 0 && delivered >= (run.rowCount ?? 0);
+      const chunks =
+        run.status === 'queued' || (run.status === 'running' && news === 'status') || allDelivered
+          ? []
+          : (readWith ??
+            (await readNextChunks(deps.db, deps.vault, {
+              workspaceId,
+              runId,
+              fromSeq: nextSeq,
+              now,
+              max,
+              inline,
+            })));
+      if (chunks.some((chunk) => chunk.large)) inline = false;
+      if (run.status !== lastStatus && !TERMINAL.has(run.status)) {
+        lastStatus = run.status;
+        yield { type: 'status', status: lastStatus };
+      }
+      for (const chunk of chunks) {
+        // A gap means the chunks before this one expired (or were taken), and one that expired is a
+        // hole too: a result with a hole is not a result.
+        if (chunk.seq !== nextSeq || chunk.expired) {
           yield { type: 'error', error: RESULTS_GONE };
           return;
         }
-        const durationMs =
-          run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : 0;
-        yield {
-          type: 'done',
-          rowCount: run.rowCount ?? delivered,
-          truncated: run.truncated,
-          durationMs,
-          ...(run.cacheHitAt ? { cachedAt: run.cacheHitAt } : {}),
-        };
-      } else {
-        const parsed = QuarryError.safeParse(run.error);
-        yield {
-          type: 'error',
-          error: parsed.success
-            ? parsed.data
-            : { code: 'run.failed', message: 'The run failed', hint: 'Run it again' },
-        };
+        let body: ChunkBytes;
+        try {
+          body = chunk.openBytes();
+        } catch (error) {
+          // The vault refused it: moved from another run, or altered at rest. Nothing of it goes
+          // out; the reader is told in words, and the operator in the log (the vault's code only).
+          deps.log.error(
+            { runId, seq: chunk.seq, err: String(error) },
+            'a stored result chunk failed its check',
+          );
+          yield { type: 'error', error: RESULTS_UNREADABLE };
+          return;
+        }
+        if (body.kind === 'columns') {
+          yield { type: 'columns', columns: body.columns };
+        } else if (body.kind === 'value') {
+          yield { type: 'value', json: body.json };
+          await deliverChunk(deps.sql, { resultId: runId, seq: chunk.seq });
+        } else {
+          // The batch stays text (JSON or the server's COPY text): decrypted here, parsed only by
+          // the reader. COPY text goes out in pieces of whole rows, each behind the framing line,
+          // cut from the decrypted bytes: the chunk is never one string here.
+          for (const piece of eventPieces(body.bytes, body.rowCount)) {
+            delivered += piece.rows;
+            yield { type: 'rows', batch: piece.text, batchRows: piece.rows, rowCount: delivered };
+          }
+          // The last rows of a run that has ended: deleted with every other chunk of the run just
+          // below (no runner waits for room any more), in one statement instead of two.
+          const ended = run.status === 'succeeded' && delivered >= (run.rowCount ?? 0);
+          if (!ended && inline) {
+            // Taken by the reader (the generator resumed for the next event): deleted by the next
+            // read, with it, which the runner's next news (or a short wait) brings.
+            undelivered = true;
+          } else if (!ended) {
+            // Deleted now, and the runner, which pauses the warehouse read while its window of
+            // undelivered chunks is full, is told there is room (awaited after the next status
+            // read, which it does not change).
+            if (delivering) await delivering;
+            delivering = deliverChunk(deps.sql, { resultId: runId, seq: chunk.seq });
+            delivering.catch(() => {});
+          }
+        }
+        nextSeq = chunk.seq + 1;
       }
-      return;
+      // A run that had succeeded when its status was read had committed every chunk: once its rows
+      // are all delivered, nothing is left to read (row chunks hold at least one row each).
+      const complete = run.status === 'succeeded' && nextSeq > 0 && delivered >= (run.rowCount ?? 0);
+      // A running run's read that found fewer chunks than it asked for took every chunk committed:
+      // the next comes with news of its own, so it is waited for rather than read for at once.
+      if (chunks.length > 0 && !complete && (chunks.length === max || TERMINAL.has(run.status))) continue;
+      if (TERMINAL.has(run.status)) {
+        await delivering;
+        if (!cleared) await deleteRunChunks(deps.db, runId);
+        undelivered = false;
+        if (run.status === 'succeeded') {
+          // A succeeded run always wrote its columns first: none read means they are gone; fewer
+          // rows than it wrote means another reader took them.
+          if (nextSeq === 0 || delivered < (run.rowCount ?? 0)) {
+            yield { type: 'error', error: RESULTS_GONE };
+            return;
+          }
+          const durationMs =
+            run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : 0;
+          yield {
+            type: 'done',
+            rowCount: run.rowCount ?? delivered,
+            truncated: run.truncated,
+            durationMs,
+            ...(run.cacheHitAt ? { cachedAt: run.cacheHitAt } : {}),
+          };
+        } else {
+          const parsed = QuarryError.safeParse(run.error);
+          yield {
+            type: 'error',
+            error: parsed.success
+              ? parsed.data
+              : { code: 'run.failed', message: 'The run failed', hint: 'Run it again' },
+          };
+        }
+        return;
+      }
+      if (undelivered) {
+        news = await watch.wait(DELIVERY_DELAY_MS, signal);
+        if (news !== 'none' || signal?.aborted) continue;
+        await deliverChunk(deps.sql, { resultId: runId, seq: nextSeq - 1 });
+        undelivered = false;
+      }
+      news = await watch.wait(FALLBACK_POLL_MS, signal);
     }
-    news = await watch.wait(FALLBACK_POLL_MS, signal);
+  } finally {
+    // A reader that left: what it took is not kept.
+    if (undelivered) await deliverChunk(deps.sql, { resultId: runId, seq: nextSeq - 1 }).catch(() => {});
   }
 }
 
