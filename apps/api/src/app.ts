@@ -117,11 +117,12 @@ export function createApp(options: AppOptions) {
       router: appRouter,
       // callLimits() refused larger batches already; tRPC's own check is the backstop.
       maxBatchSize: MAX_CALLS_PER_REQUEST,
-      createContext: ({ req, resHeaders }) =>
+      createContext: ({ req, resHeaders, info }) =>
         createContext({
           deps,
           headers: req.headers,
           resHeaders,
+          streams: info.isBatchCall && info.accept === 'application/jsonl',
           request: { ip, userAgent: req.headers.get('user-agent'), requestId: c.get('requestId') },
         }),
       onError: ({ error, path }) => {

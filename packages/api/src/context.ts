@@ -15,6 +15,11 @@ export type Context = {
   request: RequestInfo;
   /** Response headers the transport sends back (Set-Cookie on sign-in and sign-out). */
   resHeaders: Headers;
+  /**
+   * Whether the transport can send this request's answer as a stream (tRPC: a JSON-lines batch);
+   * unset for a caller in this process, which takes whatever the procedure answers.
+   */
+  streams?: boolean;
 };
 
 /** Who is calling: a session cookie, a personal API token (`Authorization: Bearer qry_…`), or nobody. */
@@ -23,6 +28,7 @@ export async function createContext(input: {
   headers: Headers;
   resHeaders: Headers;
   request: RequestInfo;
+  streams?: boolean;
 }): Promise<Context> {
   const { deps, headers } = input;
   const now = deps.now();
@@ -36,5 +42,11 @@ export async function createContext(input: {
     const session = cookie ? await validateSessionToken(deps.db, cookie, now) : null;
     if (session) caller = { kind: 'session', session };
   }
-  return { deps, caller, request: input.request, resHeaders: input.resHeaders };
+  return {
+    deps,
+    caller,
+    request: input.request,
+    resHeaders: input.resHeaders,
+    ...(input.streams === undefined ? {} : { streams: input.streams }),
+  };
 }

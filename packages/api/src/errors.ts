@@ -30,6 +30,7 @@ const CODE_TABLE: Array<[prefixOrCode: QuarryErrorCode | `${ErrorDomain}.`, trpc
   ['members.last_admin', 'PRECONDITION_FAILED'],
   ['auth.rate_limited', 'TOO_MANY_REQUESTS'],
   ['runs.too_many_active', 'TOO_MANY_REQUESTS'],
+  ['request.unsupported_media_type', 'UNSUPPORTED_MEDIA_TYPE'],
   ['run.', 'BAD_REQUEST'],
   ['queue.', 'INTERNAL_SERVER_ERROR'],
 ];

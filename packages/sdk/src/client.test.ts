@@ -12,11 +12,12 @@ const inProcessFetch: typeof fetch = async (input, init) => {
     endpoint: '/trpc',
     req,
     router: appRouter,
-    createContext: ({ resHeaders }) =>
+    createContext: ({ resHeaders, info }) =>
       createContext({
         deps: h.deps,
         headers: req.headers,
         resHeaders,
+        streams: info.isBatchCall && info.accept === 'application/jsonl',
         request: { ip: null, userAgent: null, requestId: 'sdk' },
       }),
   });

@@ -90,7 +90,12 @@ export function createQuarryClient(options: QuarryClientOptions) {
 
   return {
     api,
-    /** Runs `sql` in a project's SQL cell (as you, gated as you) and streams the rows back. */
+    /**
+     * Runs `sql` in a project's SQL cell (as you, gated as you) and streams the rows back, in one
+     * request: the result is delivered to this client as it comes, read or not (a result is
+     * delivered once). To start a run whose result is read elsewhere (its CSV download), use
+     * `api.runs.start`.
+     */
     async query(input: {
       projectId: string;
       cellId: string;

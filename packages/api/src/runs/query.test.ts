@@ -70,7 +70,7 @@ describe('runs.query: a run started and streamed in one request', () => {
     expect(await h.database.db.select().from(runs).where(eq(runs.cellId, cellId))).toEqual([]);
   });
 
-  it('fails closed when the run as stored names a connection outside the facts the request loaded', async () => {
+  it('fails closed when the run as stored names a connection the workspace does not have', async () => {
     const editor = await h.as(h.a, 'editor');
     const cellId = await freshCell();
     const received: Event[] = [];

@@ -1,7 +1,6 @@
-import { type RunEvent, type RunSummary, StartRunInput } from '@quarry/contracts';
-import { unwrapOrThrow } from '../errors';
+import { type QuarryError, type RunEvent, type RunSummary, StartRunInput } from '@quarry/contracts';
+import { QuarryTRPCError, unwrapOrThrow } from '../errors';
 import { projectProcedure } from '../trpc';
-import { refuseResultsWithFacts } from './services/results-gate';
 import { toRunSummary } from './services/run-summary';
 import { startRunRecord } from './services/start-run';
 import { streamRunEvents } from './services/stream-run-events';
@@ -12,15 +11,18 @@ export type StartedEvent = { type: 'started'; run: RunSummary };
 /**
  * runs.start and then runs.events of the run it started, in one request (JSON lines): what the
  * SDK's query() calls. The start is decided and refused exactly as runs.start's; the stream is
- * runs.events', for the run's owner, with the results gate decided from the facts this request's
- * permission check loaded, and the run read from the row the start stored (no news since): a
- * second request's sign-in, permission check and reads of the run and of the reader's facts are
- * not made. The runner decides the gate again, from the database, before any row leaves it.
+ * runs.events', for the run's owner, its results gate decided from the database when the stream
+ * first reads (a reader who lost Can view results before then gets nothing, however late it
+ * reads), and its first read of the run made from the row the start stored while no news of the
+ * run came since. A second request's sign-in, permission check and read of the run are not made. A
+ * request that cannot take a stream is refused before anything starts (apps/api's stream check).
  */
 export const query = projectProcedure
   .meta({ permission: 'project:edit' })
   .input(StartRunInput)
   .mutation(async ({ ctx, input, signal }) => {
+    // A transport that cannot stream the answer would refuse it once the run had started.
+    if (ctx.streams === false) throw new QuarryTRPCError(STREAM_NEEDED);
     // Before the start: news of the run from here on means the stored row is no longer the run.
     const heardBefore = ctx.deps.notifier.mark();
     const row = unwrapOrThrow(
@@ -32,17 +34,21 @@ export const query = projectProcedure
         ctx.project,
       ),
     );
-    const facts = ctx.project.facts;
     const events = streamRunEvents(ctx.deps, {
       runId: row.id,
       workspaceId: ctx.actor.workspaceId,
       readerId: ctx.actor.userId,
       read: { row, heardBefore },
-      gate: (run) => refuseResultsWithFacts(run, facts),
       signal,
     });
     return startedThen(toRunSummary(row), events);
   });
+
+const STREAM_NEEDED: QuarryError = {
+  code: 'request.unsupported_media_type',
+  message: 'runs.query answers with a stream, which this request cannot take',
+  hint: 'Call it in a JSON-lines batch (tRPC’s httpBatchStreamLink), or use runs.start and then runs.events',
+};
 
 async function* startedThen(
   run: RunSummary,

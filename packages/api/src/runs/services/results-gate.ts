@@ -53,25 +53,6 @@ export function refuseResultsOf(
   return refuseRunResults(db, { run, connectionIds, reader });
 }
 
-/**
- * The gate for a run its reader has just started, decided from the facts the start's own permission
- * check loaded in the same request (the project's, with its connections): no statement. The runner
- * decides it again for the owner, from the database, before any row leaves it.
- */
-export function refuseResultsWithFacts(
-  run: { connectionIds: readonly string[]; connectionId: string | null; plan?: unknown },
-  facts: Parameters<typeof decideProjectPermission>[0],
-): QuarryError | null {
-  const connectionIds = runConnectionIds(run);
-  if (!connectionIds) return UNREADABLE_PLAN;
-  return decideRunResults({
-    projectFacts: facts,
-    listed: facts.connections,
-    connectionIds,
-    reader: facts.actor,
-  });
-}
-
 /** A run whose record cannot say where its result came from: not shown (fail closed). */
 const UNREADABLE_PLAN: QuarryError = {
   code: 'run.failed',
@@ -132,22 +113,6 @@ export async function refuseRunResults(
         ).map(connectionFacts)
       : [];
   }
-  return decideRunResults({ projectFacts, listed, connectionIds: ids, reader: actor });
-}
-
-/**
- * The results gate's decision from facts already loaded (refuseRunResults loads them; a request that
- * started the run holds them from its own permission check): null when the reader may read.
- */
-export function decideRunResults(input: {
-  projectFacts: Parameters<typeof decideProjectPermission>[0] | null;
-  /** The facts of (at least) every connection the result derives from. */
-  listed: readonly ConnectionFacts[];
-  connectionIds: readonly string[];
-  reader: Actor;
-}): QuarryError | null {
-  const { projectFacts, listed } = input;
-  const ids = [...new Set(input.connectionIds)];
   if (!projectFacts)
     return { code: 'not_found.project', message: 'The project of this run no longer exists' };
   const project = decideProjectPermission(projectFacts);
@@ -172,7 +137,7 @@ export function decideRunResults(input: {
     }
     facts.push(found);
   }
-  const decision = decideResultsGate({ reader: input.reader, connections: facts });
+  const decision = decideResultsGate({ reader: actor, connections: facts });
   if (decision.allowed) return null;
   return {
     code: decision.reason.code,

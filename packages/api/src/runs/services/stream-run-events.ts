@@ -33,11 +33,6 @@ type StreamInput = {
   readerId: string;
   /** The run as the gate read it for this request (see OwnedRun). */
   read?: OwnedRun;
-  /**
-   * The results gate decided from facts this request already holds (a run its reader just
-   * started): used instead of loading the reader's facts again.
-   */
-  gate?: (run: typeof runs.$inferSelect) => QuarryError | null;
   signal?: AbortSignal;
 };
 
@@ -159,9 +154,7 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
         first = null;
         if (!full) return;
         // The same gate the runner applied for the owner, decided again now for this reader (item 5).
-        const refused = input.gate
-          ? input.gate(full)
-          : await refuseResultsOf(deps.db, full, { kind: 'member', userId: input.readerId });
+        const refused = await refuseResultsOf(deps.db, full, { kind: 'member', userId: input.readerId });
         if (refused) {
           yield { type: 'error', error: refused };
           return;
