@@ -10,12 +10,13 @@ export type StartedEvent = { type: 'started'; run: RunSummary };
 
 /**
  * runs.start and then runs.events of the run it started, in one request (JSON lines): what the
- * SDK's query() calls. The start is decided and refused exactly as runs.start's; the stream is
- * runs.events', for the run's owner, its results gate decided from the database when the stream
- * first reads (a reader who lost Can view results before then gets nothing, however late it
- * reads), and its first read of the run made from the row the start stored while no news of the
- * run came since. A second request's sign-in, permission check and read of the run are not made. A
- * request that cannot take a stream is refused before anything starts (apps/api's stream check).
+ * SDK's query() calls. It tells the result, not the run's progress (no `status` events). The start
+ * is decided and refused exactly as runs.start's; the stream is runs.events', for the run's owner,
+ * its results gate decided from the database when the stream first reads (a reader who lost Can
+ * view results before then gets nothing, however late it reads), and its first read of the run
+ * made from the row the start stored while no news of the run came since. A second request's
+ * sign-in, permission check and read of the run are not made. A request that cannot take a stream
+ * is refused before anything starts.
  */
 export const query = projectProcedure
   .meta({ permission: 'project:edit' })
@@ -39,6 +40,8 @@ export const query = projectProcedure
       workspaceId: ctx.actor.workspaceId,
       readerId: ctx.actor.userId,
       read: { row, heardBefore },
+      // The started run says it is queued; the rest is the result (runs.get tells the status).
+      statuses: false,
       signal,
     });
     return startedThen(toRunSummary(row), events);

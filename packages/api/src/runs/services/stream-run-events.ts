@@ -34,6 +34,8 @@ type StreamInput = {
   /** The run as the gate read it for this request (see OwnedRun). */
   read?: OwnedRun;
   signal?: AbortSignal;
+  /** False: no `status` events (a reader that only wants the result: each event costs a write). */
+  statuses?: boolean;
 };
 
 /** What the stream reads of its run after the first read. */
@@ -187,7 +189,7 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
               inline,
             })));
       if (chunks.some((chunk) => chunk.large)) inline = false;
-      if (run.status !== lastStatus && !TERMINAL.has(run.status)) {
+      if (run.status !== lastStatus && !TERMINAL.has(run.status) && input.statuses !== false) {
         lastStatus = run.status;
         yield { type: 'status', status: lastStatus };
       }
