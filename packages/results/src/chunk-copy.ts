@@ -243,7 +243,10 @@ async function readChunksInline(
   return chunks;
 }
 
-/** What a reader of a run's events knows of the run between reads (readRunWithChunks). */
+/** Which of a run's chunks a read asks for: the first `max` (1 when unset) from `fromSeq`, as of `now`. */
+export type NextChunksOf = { workspaceId: string; runId: string; fromSeq: number; now: Date; max?: number };
+
+/** What a reader of a run's events knows of the run between reads (readRunWithChunksInline). */
 export type RunState = {
   status: string;
   rowCount: number | null;
@@ -280,14 +283,7 @@ type RunWithChunkRow = {
  */
 export async function readRunWithChunksInline(
   db: Db,
-  input: {
-    workspaceId: string;
-    runId: string;
-    fromSeq: number;
-    now: Date;
-    max?: number;
-    deliveredBefore?: number;
-  },
+  input: NextChunksOf & { deliveredBefore?: number },
 ): Promise<{ run: RunState | undefined; chunks: ReadChunk[] | null; cleared: boolean }> {
   const now = input.now.toISOString();
   const { runId } = input;

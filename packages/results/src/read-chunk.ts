@@ -5,6 +5,7 @@ import type { Vault } from '@quarry/vault';
 import {
   copyChunksOut,
   INLINE_READ_BYTES,
+  type NextChunksOf,
   type ReadChunk,
   type RunState,
   readRunWithChunksInline,
@@ -59,12 +60,7 @@ export type NextChunk = {
 export async function readNextChunks(
   db: Db,
   vault: Vault,
-  input: {
-    workspaceId: string;
-    runId: string;
-    fromSeq: number;
-    now: Date;
-    max?: number;
+  input: NextChunksOf & {
     /** False when these chunks are expected large (the last ones were): read by COPY at once. */
     inline?: boolean;
   },
@@ -83,14 +79,7 @@ export async function readNextChunks(
 export async function readRunAndNextChunks(
   db: Db,
   vault: Vault,
-  input: {
-    workspaceId: string;
-    runId: string;
-    fromSeq: number;
-    now: Date;
-    max?: number;
-    deliveredBefore?: number;
-  },
+  input: NextChunksOf & { deliveredBefore?: number },
 ): Promise<{ run: RunState | undefined; chunks: NextChunk[]; cleared: boolean }> {
   const read = await readRunWithChunksInline(db, input);
   const chunks = read.chunks ?? (await copyChunksOut(db, { ...input, inline: false }));

@@ -6,8 +6,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INLINE_READ_BYTES } from './chunk-copy';
 import { RUN_CHUNK_TTL_MS } from './chunk-format';
+import { RESULT_DELIVERED_CHANNEL } from './delivery-window';
 import { deleteRunChunks, sweepExpiredChunks } from './expire-chunks';
-import { type NextChunk, readNextChunk, readNextChunks } from './read-chunk';
+import { type NextChunk, readNextChunk, readNextChunks, readRunAndNextChunks } from './read-chunk';
 import { createResultWriter } from './result-writer';
 import { writeChunk, writeChunks } from './write-chunk';
 
@@ -332,5 +333,95 @@ describe('reading chunks back', () => {
       [1, true],
       [2, true],
     ]);
+  });
+});
+
+describe('a read of the run with its next chunks (one statement)', () => {
+  const write = (runId: string, seq: number, now: Date) =>
+    writeChunk(database.db, vault, {
+      workspaceId,
+      runId,
+      seq,
+      content:
+        seq === 0
+          ? { kind: 'columns', columns: [{ name: 'n', type: 'text', dbType: 'text' }] }
+          : { kind: 'rows', rows: [[`row ${seq}`]] },
+      now,
+    });
+  const seqsOf = async (runId: string) =>
+    (await database.db.select({ seq: runChunks.seq }).from(runChunks).where(eq(runChunks.runId, runId)))
+      .map((c) => c.seq)
+      .sort();
+
+  it('answers the run and its next chunks, deletes the row chunks taken before, and tells the runner', async () => {
+    const runId = await newRun();
+    const now = new Date();
+    await database.db.update(runs).set({ status: 'running', startedAt: now }).where(eq(runs.id, runId));
+    for (const seq of [0, 1, 2, 3]) await write(runId, seq, now);
+    const told: string[] = [];
+    const listening = await database.sql.listen(RESULT_DELIVERED_CHANNEL, (payload) => told.push(payload));
+    try {
+      const read = await readRunAndNextChunks(database.db, vault, {
+        workspaceId,
+        runId,
+        fromSeq: 3,
+        now,
+        max: 2,
+        deliveredBefore: 3,
+      });
+      expect(read.run?.status).toBe('running');
+      expect(read.chunks.map((c) => [c.seq, c.open()])).toEqual([
+        [3, { kind: 'rows', text: '[["row 3"]]', rowCount: 1 }],
+      ]);
+      expect(read.cleared).toBe(false);
+      // The row chunks before the reader's place went; the columns stay until the result ends.
+      expect(await seqsOf(runId)).toEqual([0, 3]);
+      for (let i = 0; i < 50 && told.length === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+      expect(told).toEqual([runId]);
+    } finally {
+      await listening.unlisten();
+    }
+  });
+
+  it('clears an ended run once nothing is left to read, and keeps one with chunks still unread', async () => {
+    const runId = await newRun();
+    const now = new Date();
+    await database.db.update(runs).set({ status: 'succeeded', rowCount: 2 }).where(eq(runs.id, runId));
+    for (const seq of [0, 1, 2]) await write(runId, seq, now);
+    const unread = await readRunAndNextChunks(database.db, vault, {
+      workspaceId,
+      runId,
+      fromSeq: 2,
+      now,
+      deliveredBefore: 2,
+    });
+    expect(unread.chunks.map((c) => c.seq)).toEqual([2]);
+    expect(unread.cleared).toBe(false);
+    expect(await seqsOf(runId)).toEqual([0, 2]);
+    const done = await readRunAndNextChunks(database.db, vault, {
+      workspaceId,
+      runId,
+      fromSeq: 3,
+      now,
+      deliveredBefore: 3,
+    });
+    expect(done).toMatchObject({ run: { status: 'succeeded', rowCount: 2 }, chunks: [], cleared: true });
+    expect(await seqsOf(runId)).toEqual([]);
+  });
+
+  it('reads, and deletes, nothing of a run under another workspace', async () => {
+    const runId = await newRun();
+    const now = new Date();
+    await database.db.update(runs).set({ status: 'failed' }).where(eq(runs.id, runId));
+    for (const seq of [0, 1]) await write(runId, seq, now);
+    const read = await readRunAndNextChunks(database.db, vault, {
+      workspaceId: 'wsp_other',
+      runId,
+      fromSeq: 0,
+      now,
+      deliveredBefore: 5,
+    });
+    expect(read).toEqual({ run: undefined, chunks: [], cleared: false });
+    expect(await seqsOf(runId)).toEqual([0, 1]);
   });
 });

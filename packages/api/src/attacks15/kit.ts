@@ -253,3 +253,29 @@ export function bodyReader(res: Response) {
     cancel: () => reader.cancel(),
   };
 }
+
+/**
+ * Counts the notifier's open watches by run while `body` runs (each stream holds one until it
+ * ends), then puts the notifier back.
+ */
+export async function countingWatches(h: ApiHarness, body: (open: Map<string, number>) => Promise<void>) {
+  const open = new Map<string, number>();
+  const notifier = h.deps.notifier;
+  const watch = notifier.watch.bind(notifier);
+  notifier.watch = (runId) => {
+    const w = watch(runId);
+    open.set(runId, (open.get(runId) ?? 0) + 1);
+    return {
+      wait: w.wait,
+      close: () => {
+        open.set(runId, (open.get(runId) ?? 0) - 1);
+        w.close();
+      },
+    };
+  };
+  try {
+    await body(open);
+  } finally {
+    notifier.watch = watch;
+  }
+}

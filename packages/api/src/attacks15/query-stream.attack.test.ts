@@ -8,6 +8,7 @@ import {
   bodyReader,
   type Caller,
   chunksLeft,
+  countingWatches,
   drain,
   type Event,
   httpCall,
@@ -107,21 +108,7 @@ describe('cancelling and other readers', () => {
 
   it('a stream given up (return) stops watching at its next event, and the run is not cancelled by it', async () => {
     const editor = await h.as(h.a, 'editor');
-    const watched = new Map<string, number>();
-    const notifier = h.deps.notifier;
-    const watch = notifier.watch.bind(notifier);
-    notifier.watch = (runId) => {
-      const w = watch(runId);
-      watched.set(runId, (watched.get(runId) ?? 0) + 1);
-      return {
-        wait: w.wait,
-        close: () => {
-          watched.set(runId, (watched.get(runId) ?? 0) - 1);
-          w.close();
-        },
-      };
-    };
-    try {
+    await countingWatches(h, async (watched) => {
       const q = await openQuery(editor);
       expect(watched.get(q.runId)).toBe(1);
       // In this process the give-up waits for the stream's next event (over HTTP the request's
@@ -131,28 +118,12 @@ describe('cancelling and other readers', () => {
       await givenUp;
       expect(watched.get(q.runId)).toBe(0);
       expect((await onlyRunOf(h, q.cellId)).status).toBe('succeeded');
-    } finally {
-      notifier.watch = watch;
-    }
+    });
   });
 
   it('an HTTP request aborted while its stream waits ends the stream (the watch is closed)', async () => {
     const s = await privateProject(h);
-    const open = new Map<string, number>();
-    const notifier = h.deps.notifier;
-    const watch = notifier.watch.bind(notifier);
-    notifier.watch = (runId) => {
-      const w = watch(runId);
-      open.set(runId, (open.get(runId) ?? 0) + 1);
-      return {
-        wait: w.wait,
-        close: () => {
-          open.set(runId, (open.get(runId) ?? 0) - 1);
-          w.close();
-        },
-      };
-    };
-    try {
+    await countingWatches(h, async (open) => {
       const abort = new AbortController();
       const res = await httpCall(h, {
         userId: h.a.users.editor.id,
@@ -173,9 +144,7 @@ describe('cancelling and other readers', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       expect(open.get(run.id)).toBe(0);
-    } finally {
-      notifier.watch = watch;
-    }
+    });
   });
 });
 
