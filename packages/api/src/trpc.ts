@@ -11,15 +11,15 @@ import {
 } from '@quarry/access';
 import type { SessionAuthMethod } from '@quarry/auth';
 import type { ProcedurePermission, QuarryError, WorkspaceRole } from '@quarry/contracts';
-import { preparedQuery } from '@quarry/db';
 import { loadMemberProjectFacts } from '@quarry/db/access-facts';
-import { connections, runs } from '@quarry/db/schema';
+import { connections, type runs } from '@quarry/db/schema';
 import { initTRPC, TRPCError } from '@trpc/server';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import superjson from 'superjson';
 import { z } from 'zod';
 import type { Context } from './context';
 import { notFound, QuarryTRPCError } from './errors';
+import { runOfWorkspace } from './runs/services/run-of-workspace';
 
 export type Meta = { permission: ProcedurePermission };
 
@@ -196,14 +196,6 @@ export type ProjectScope = {
  * read (RunNotifier.heardSince tells whether it is still as read).
  */
 export type OwnedRun = { row: typeof runs.$inferSelect; heardBefore: number };
-
-/** A run of the caller's workspace, whole: every stream of a run's events starts from it. */
-const runOfWorkspace = preparedQuery('run_of_workspace', (db) =>
-  db
-    .select()
-    .from(runs)
-    .where(and(eq(runs.id, sql.placeholder('runId')), eq(runs.workspaceId, sql.placeholder('workspaceId')))),
-);
 
 const gate = t.middleware(async ({ ctx, meta, next, getRawInput }) => {
   const pass = (actor: Actor | null, project: ProjectScope | null = null, ownedRun: OwnedRun | null = null) =>

@@ -17,6 +17,7 @@ import type { Deps } from '../../deps';
 import type { OwnedRun } from '../../trpc';
 import type { RunNews, RunWatch } from '../run-notifier';
 import { refuseResultsOf } from './results-gate';
+import { runOfWorkspace } from './run-of-workspace';
 
 const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 /** A lost notification costs at most this long; LISTEN/NOTIFY normally wakes us in under 1 ms. */
@@ -147,12 +148,7 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
         cleared = read.cleared;
         readWith = read.chunks;
       } else {
-        const [full] = first
-          ? [first]
-          : await deps.db
-              .select()
-              .from(runs)
-              .where(and(eq(runs.id, runId), eq(runs.workspaceId, workspaceId)));
+        const [full] = first ? [first] : await runOfWorkspace(deps.db).execute({ runId, workspaceId });
         first = null;
         if (!full) return;
         // The same gate the runner applied for the owner, decided again now for this reader (item 5).
