@@ -7,9 +7,16 @@
  * first executions), then three times more on the same product, as a product that has served for a
  * while meets it: the main figures, CPU per run included, are those of the median of these three
  * by p95 (`bursts_p95_first_row_ms` and `bursts_cpu_ms_per_run` list all three).
+ *
+ * The baseline in the same run is the machine itself (`reference_…`): a burst is CPU-bound on a
+ * small machine, and this one's speed moved by a factor of four between hours with the same code.
+ * Between bursts, a fixed piece of work is timed twice over: JavaScript alone in this process, and
+ * round trips of a trivial statement to Quarry's database server; their medians say how fast the
+ * machine was while the bursts ran, so figures of different hours can be compared.
  * Last line: {"bench":"concurrent-runs","p50_first_row_ms":…,"p95_first_row_ms":…,"wall_ms":…,
  * "cold_p95_first_row_ms":…,…}.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { hashPassword } from '@quarry/auth';
 import { newId } from '@quarry/db';
@@ -124,6 +131,34 @@ const selfCpuMs = () => {
   return (usage.user + usage.system) / 1000;
 };
 
+/**
+ * The JavaScript reference: a fixed amount of work of the kinds a run costs the API and the
+ * runners (objects built, JSON written and parsed, a digest), in this process, in ms.
+ */
+function referenceJsMs(): number {
+  const started = performance.now();
+  let digest = '';
+  for (let i = 0; i < 400; i += 1) {
+    const rows = Array.from({ length: 100 }, (_, n) => ({
+      id: `run_${i}_${n}`,
+      n,
+      at: new Date(n * 1000).toISOString(),
+    }));
+    const text = JSON.stringify(rows);
+    digest = createHash('sha256').update(text).update(digest).digest('hex');
+    (JSON.parse(text) as unknown[]).sort();
+  }
+  if (digest.length !== 64) throw new Error('reference digest');
+  return performance.now() - started;
+}
+
+/** The database reference: 1,000 round trips of a trivial statement on one connection, in ms. */
+async function referencePgMs(): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < 1000; i += 1) await database.sql`select ${i}::int as n`;
+  return performance.now() - started;
+}
+
 /** Rounded to a tenth: CPU per run is a few ms, so whole ms would hide a change of a tenth of it. */
 const tenths = (x: number) => Math.round(x * 10) / 10;
 
@@ -233,9 +268,19 @@ try {
   // afresh for its first executions); then WARM_BURSTS more, as a product that has served a while
   // meets one, of which the figures are the median burst's (by p95): one burst's p95 moved by a
   // fifth between runs of the bench on this shared machine.
+  const referenceJs: number[] = [];
+  const referencePg: number[] = [];
+  const reference = async () => {
+    referenceJs.push(referenceJsMs());
+    referencePg.push(await referencePgMs());
+  };
   const cold = await burst();
   const warm = [];
-  for (let i = 0; i < WARM_BURSTS; i += 1) warm.push(await burst());
+  for (let i = 0; i < WARM_BURSTS; i += 1) {
+    await reference();
+    warm.push(await burst());
+  }
+  await reference();
   warm.sort((a, b) => a.p95_first_row_ms - b.p95_first_row_ms);
   const median = warm[Math.floor(warm.length / 2)];
   if (!median) throw new Error('no warm burst');
@@ -251,9 +296,11 @@ try {
     cold_p50_first_row_ms: cold.p50_first_row_ms,
     cold_p95_first_row_ms: cold.p95_first_row_ms,
     cold_wall_ms: cold.wall_ms,
+    reference_js_ms: Math.round(percentile(referenceJs, 50)),
+    reference_pg_ms: Math.round(percentile(referencePg, 50)),
   };
   console.log(
-    `${figures.runs} runs from ${USERS} users on ${RUNNERS} runners: first row p50 ${figures.p50_first_row_ms} ms, p95 ${figures.p95_first_row_ms} ms (one alone: ${figures.alone_first_row_ms} ms; the first burst after start: p95 ${figures.cold_p95_first_row_ms} ms), all done in ${figures.wall_ms} ms`,
+    `${figures.runs} runs from ${USERS} users on ${RUNNERS} runners: first row p50 ${figures.p50_first_row_ms} ms, p95 ${figures.p95_first_row_ms} ms (one alone: ${figures.alone_first_row_ms} ms; the first burst after start: p95 ${figures.cold_p95_first_row_ms} ms), all done in ${figures.wall_ms} ms; the machine's reference: ${figures.reference_js_ms} ms of JavaScript, ${figures.reference_pg_ms} ms for 1,000 round trips`,
   );
   console.log(JSON.stringify(figures));
 } finally {
