@@ -372,7 +372,9 @@ async function execute(
     }
     return;
   }
-  const attemptStart = taken.startedAt ?? undefined;
+  // takeRun stamps the attempt's start: what every later statement of this attempt is guarded by.
+  const attemptStart = taken.startedAt;
+  if (!attemptStart) throw new Error('a taken run has no start time');
   runLog.info({ connectionId: taken.connectionId }, 'run started');
 
   // A JS cell's run executes its plan (upstream SQL, then JS in a kernel); a SQL cell's goes on here.
@@ -458,7 +460,7 @@ async function execute(
     signal,
     ...(deps.resultWindow?.chunks ? { window: deps.resultWindow.chunks } : {}),
     ...(deps.resultWindow?.abandonAfterMs ? { abandonAfterMs: deps.resultWindow.abandonAfterMs } : {}),
-    ...(attemptStart ? { attemptStartedAt: attemptStart } : {}),
+    attemptStartedAt: attemptStart,
     recordFirstRows: true,
   });
   const served = await serveFromCache(deps, statement, async (chunk) => {
@@ -512,31 +514,23 @@ async function execute(
     const shared = await (deps.sharedQueries ?? runnerSharedQueries).run(deps, {
       key: inFlightKeyOf(statement),
       // A refresh reads only a query opened after it was taken: its rows are computed after it asked.
-      ...(taken.refresh && attemptStart ? { notBefore: attemptStart } : {}),
+      ...(taken.refresh ? { notBefore: attemptStart } : {}),
       reader: {
         workspaceId: job.workspaceId,
         runId: job.runId,
         signal,
         ...(deps.resultWindow ? { window: deps.resultWindow } : {}),
-        ...(attemptStart ? { attemptStartedAt: attemptStart } : {}),
+        attemptStartedAt: attemptStart,
         // The marker that rows went out: past it, an interrupted or failed run is never run again (its
         // reader has rows; a retry would send them twice).
         onFirstRows: markRowsWritten,
         released: released.promise,
         // The session's cancel key, sealed for this run alone, stored before the statement runs (or
         // when this run attached): a runner that finds this run orphaned cancels its query (JOB-6).
+        // Stored only while this attempt still holds the run.
         onSession: async (key) => {
           const sessionKey = deps.vault.seal(key, sessionKeyContext(job.workspaceId, job.runId));
-          if (attemptStart) {
-            await storeSessionKey(db).execute({ ...job, sessionKey, startedAt: attemptStart.toISOString() });
-            return;
-          }
-          await db
-            .update(runs)
-            .set({ sessionKey })
-            .where(
-              and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId), eq(runs.status, 'running')),
-            );
+          await storeSessionKey(db).execute({ ...job, sessionKey, startedAt: attemptStart.toISOString() });
         },
       },
       open: {
@@ -561,8 +555,7 @@ async function execute(
         },
         // What the query returns is also kept in the cache when the connection's policy is on: once
         // per warehouse query, however many runs read it.
-        record: (write) =>
-          recordIntoCache(deps, { ...statement, startedAt: attemptStart ?? deps.now() }, write),
+        record: (write) => recordIntoCache(deps, { ...statement, startedAt: attemptStart }, write),
       },
     });
     const outcome = shared.outcome;
