@@ -164,6 +164,7 @@ export {
   Cell,
   Column,
   ColumnType,
+  ENDED_RUN_STATUSES,
   parseRowBatch,
   RUN_ROW_LIMIT_DEFAULT,
   RUN_ROW_LIMIT_MAX,
@@ -172,6 +173,7 @@ export {
   RunInput,
   RunStatus,
   RunSummary,
+  runHasEnded,
   StartRunInput,
 } from './runs/run';
 export {

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { ENDED_RUN_STATUSES } from '@quarry/contracts';
 import type { Db, Sql, TransactionSql } from '@quarry/db';
 import { RESULT_DELIVERED_CHANNEL } from './delivery-window';
 
@@ -269,6 +270,7 @@ type RunWithChunkRow = {
   chunk_rows: number | null;
   fresh: boolean | null;
   payload: Buffer | null;
+  cleared: boolean | null;
 };
 
 /**
@@ -298,15 +300,16 @@ export async function readRunWithChunksInline(
       from run_chunks
       where run_id = ${runId} and seq >= ${input.fromSeq} and exists (select 1 from r)
       order by seq limit ${input.max ?? 1}
+    ), ended_and_read as (
+      select not exists (select 1 from c) and (select status from r) in ${sqlOf(db)(ENDED_RUN_STATUSES)} as yes
     ), gone as (
       delete from run_chunks
       where run_id = ${runId} and exists (select 1 from r)
-        and ((seq > 0 and seq < ${input.deliveredBefore ?? 0})
-          or (not exists (select 1 from c) and (select status from r) in ${sqlOf(db)(ENDED)}))
+        and ((seq > 0 and seq < ${input.deliveredBefore ?? 0}) or (select yes from ended_and_read))
       returning seq
     )
     select r.status, r.row_count, r.truncated, r.error, r.started_at, r.finished_at, r.cache_hit_at,
-      c.seq, c.chunk_rows, c.fresh, c.payload,
+      c.seq, c.chunk_rows, c.fresh, c.payload, (select yes from ended_and_read) as cleared,
       (select count(pg_notify(${RESULT_DELIVERED_CHANNEL}, ${runId}))
         from (select 1 from gone where seq > 0 limit 1) as any_gone) as told,
       set_config('synchronous_commit', 'off', true) as unhurried
@@ -325,7 +328,7 @@ export async function readRunWithChunksInline(
   };
   const found = rows.filter((row) => row.seq !== null && row.chunk_rows !== null);
   // As the statement decided it: an ended run of which nothing was left to read.
-  const cleared = found.length === 0 && ENDED.includes(run.status);
+  const cleared = head.cleared === true;
   const chunks: ReadChunk[] = [];
   for (const row of found) {
     if (row.fresh && row.payload === null) return { run, chunks: null, cleared };
@@ -337,9 +340,6 @@ export async function readRunWithChunksInline(
   }
   return { run, chunks, cleared };
 }
-
-/** A run's statuses after which it writes nothing more. */
-const ENDED = ['succeeded', 'failed', 'cancelled'];
 
 /** A timestamptz as this client receives it (text: drizzle's driver leaves it unparsed), or null. */
 const instant = (text: string | Date | null): Date | null =>

@@ -1,4 +1,4 @@
-import { RunInput } from '@quarry/contracts';
+import { RunInput, RunStatus } from '@quarry/contracts';
 import { z } from 'zod';
 import { unwrapOrThrow } from '../errors';
 import { workspaceProcedure } from '../trpc';
@@ -7,7 +7,7 @@ import { cancelRunAsOperator } from './services/cancel-run-as-operator';
 
 const OperatorCancel = z.object({
   runId: z.string(),
-  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+  status: RunStatus,
   cancelled: z.boolean(),
 });
 

@@ -12,6 +12,17 @@ export const RUN_ROW_LIMIT_MAX = 1_000_000;
 export const RunStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/** The statuses of a run that has ended: it writes nothing more, and its status changes no more. */
+export const ENDED_RUN_STATUSES = [
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const satisfies readonly RunStatus[];
+
+/** Whether a run in `status` has ended (ENDED_RUN_STATUSES). */
+export const runHasEnded = (status: string): boolean =>
+  (ENDED_RUN_STATUSES as readonly string[]).includes(status);
+
 export const StartRunInput = z.object({
   projectId: ProjectId,
   cellId: CellId,

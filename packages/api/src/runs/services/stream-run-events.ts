@@ -1,5 +1,5 @@
 import type { RunEvent, RunStatus } from '@quarry/contracts';
-import { QuarryError } from '@quarry/contracts';
+import { QuarryError, runHasEnded } from '@quarry/contracts';
 import { preparedQuery } from '@quarry/db';
 import { runs } from '@quarry/db/schema';
 import {
@@ -19,7 +19,6 @@ import type { RunNews, RunWatch } from '../run-notifier';
 import { refuseResultsOf } from './results-gate';
 import { runOfWorkspace } from './run-of-workspace';
 
-const TERMINAL: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 /** A lost notification costs at most this long; LISTEN/NOTIFY normally wakes us in under 1 ms. */
 const FALLBACK_POLL_MS = 1000;
 /**
@@ -185,7 +184,7 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
               inline,
             })));
       if (chunks.some((chunk) => chunk.large)) inline = false;
-      if (run.status !== lastStatus && !TERMINAL.has(run.status) && input.statuses !== false) {
+      if (run.status !== lastStatus && !runHasEnded(run.status) && input.statuses !== false) {
         lastStatus = run.status;
         yield { type: 'status', status: lastStatus };
       }
@@ -245,8 +244,8 @@ async function* readRunEvents(deps: Deps, input: StreamInput, watch: RunWatch): 
       const complete = run.status === 'succeeded' && nextSeq > 0 && delivered >= (run.rowCount ?? 0);
       // A running run's read that found fewer chunks than it asked for took every chunk committed:
       // the next comes with news of its own, so it is waited for rather than read for at once.
-      if (chunks.length > 0 && !complete && (chunks.length === max || TERMINAL.has(run.status))) continue;
-      if (TERMINAL.has(run.status)) {
+      if (chunks.length > 0 && !complete && (chunks.length === max || runHasEnded(run.status))) continue;
+      if (runHasEnded(run.status)) {
         await delivering;
         if (!cleared) await deleteRunChunks(deps.db, runId);
         undelivered = false;
