@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createCertificateAuthority } from '@quarry/certificates';
 import { createPostgresSessionPool, type PostgresSessionPool } from '@quarry/connectors';
 import { newId } from '@quarry/db';
 import {
@@ -200,7 +201,7 @@ describe('1. a changed record takes effect on the very next run, though a connec
     // A well-formed certificate of a CA that never signed the test server: the server's own CA
     // certificate is replaced by the certificate of an unrelated, freshly made CA.
     const { caCertificate } = original.settings as { caCertificate: string };
-    const unrelated = otherCa();
+    const unrelated = (await createCertificateAuthority('attacks13 unrelated CA')).certificate;
     expect(unrelated).not.toBe(caCertificate);
     await setConnection({ settings: { ...original.settings, caCertificate: unrelated } });
     const refused = await run('select 1');
@@ -304,20 +305,3 @@ describe('3. many runs at once against the kept connector', () => {
     expect(again.map((r) => r.status)).toEqual(Array(4).fill('succeeded'));
   });
 });
-
-/** The PEM certificate of an unrelated CA (made with openssl for these tests), which signed nothing the test server presents. */
-function otherCa(): string {
-  return [
-    '-----BEGIN CERTIFICATE-----',
-    'MIIBlzCCAT2gAwIBAgIUdGH7j4FawBicrTLuRyS5GJlWSkIwCgYIKoZIzj0EAwIw',
-    'ITEfMB0GA1UEAwwWYXR0YWNrczEzIHVucmVsYXRlZCBDQTAeFw0yNjExMjkxNjI2',
-    'MDJaFw0zNjExMjYxNjI2MDJaMCExHzAdBgNVBAMMFmF0dGFja3MxMyB1bnJlbGF0',
-    'ZWQgQ0EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATiTrHFimqdVQL8Lc3DZWAP',
-    'uKuadcdCaI8M0C1RU/RS/2cAOCAyp9hw1lYE1qBoG3IA1STCmzno16jBZeBNJywr',
-    'o1MwUTAdBgNVHQ4EFgQUd1vybmk9fOan0JLnamnZXor+sjwwHwYDVR0jBBgwFoAU',
-    'd1vybmk9fOan0JLnamnZXor+sjwwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD',
-    'AgNIADBFAiAygB/spuKpSopslYeg8ISPKw4fTh9fpfF9Lyq1thHuOQIhAKteo1W/',
-    'c26NQLkjYTcURGQ30NkKjp/sB8U/z4y/Bwb1',
-    '-----END CERTIFICATE-----',
-  ].join('\n');
-}
