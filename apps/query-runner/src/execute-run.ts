@@ -129,7 +129,10 @@ export type RunAttempt = { retriesLeft: number; admission?: Admission };
  * concurrency checks each fetch alone, so slots fetching at the same instant can overshoot it).
  * Held runs are active run jobs: pg-boss marks a job active as it hands it out, so slots that took
  * several at the same instant all see each other, and only the first by the time they were taken go
- * ahead. No lock, and never more than the limit.
+ * ahead. No lock. Known flaw: "first" is by `started_on`, the fetch transaction's start, not its
+ * commit, so a fetch that commits after a later one can let the limit be passed by one
+ * (attacks14/admission-commit-order.attack.test.ts makes it happen); mending it needs takes on a
+ * connection serialized (a lock per connection and owner, then a count of the runs taken).
  */
 export type Admission = { jobId: string; ownerLimit: number; connectionLimit: number };
 
