@@ -1,4 +1,3 @@
-import { newId } from '@quarry/db';
 import { runChunks, runs } from '@quarry/db/schema';
 import {
   createTestDatabase,
@@ -16,6 +15,7 @@ import pino from 'pino';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeRun, type RunnerDeps } from './execute-run';
+import { insertRun } from './testing/insert-run';
 
 const ORDERS = 200_000;
 
@@ -50,18 +50,7 @@ afterAll(async () => {
 });
 
 async function queueRun(source: string, rowLimit = 1_000_000) {
-  const id = newId('run');
-  await database.db.insert(runs).values({
-    id,
-    workspaceId: fixture.workspaceId,
-    projectId: fixture.projectId,
-    cellId: fixture.cellId,
-    ownerId: fixture.users.editor.id,
-    connectionId: fixture.connectionId,
-    source,
-    rowLimit,
-  });
-  return id;
+  return insertRun(database.db, fixture, { source, rowLimit });
 }
 
 const job = (runId: string) => ({ runId, workspaceId: fixture.workspaceId });

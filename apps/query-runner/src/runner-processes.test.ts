@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { newId } from '@quarry/db';
 import { runs } from '@quarry/db/schema';
 import {
   createTestDatabase,
@@ -15,6 +14,7 @@ import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import { eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { insertRun } from './testing/insert-run';
 
 /**
  * Real runner processes, started as `npm start` starts one (main.ts under node --no-node-snapshot),
@@ -109,17 +109,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 }
 
 async function startRun(source: string): Promise<string> {
-  const id = newId('run');
-  await database.db.insert(runs).values({
-    id,
-    workspaceId: fixture.workspaceId,
-    projectId: fixture.projectId,
-    cellId: fixture.cellId,
-    ownerId: fixture.users.editor.id,
-    connectionId: fixture.connectionId,
-    source,
-    rowLimit: 10_000,
-  });
+  const id = await insertRun(database.db, fixture, { source, rowLimit: 10_000 });
   const jobId = await queue.send('run.execute', {
     runId: id,
     workspaceId: fixture.workspaceId,

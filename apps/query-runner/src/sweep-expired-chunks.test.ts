@@ -1,5 +1,4 @@
-import { newId } from '@quarry/db';
-import { runChunks, runs } from '@quarry/db/schema';
+import { runChunks } from '@quarry/db/schema';
 import {
   createTestDatabase,
   createWorkspaceFixture,
@@ -11,6 +10,7 @@ import { sweepExpiredChunks } from '@quarry/results';
 import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertRun } from './testing/insert-run';
 
 let database: TestDatabase;
 let fixture: WorkspaceFixture;
@@ -32,18 +32,7 @@ afterAll(async () => {
 });
 
 async function runWithChunks(expiresAt: Date): Promise<string> {
-  const id = newId('run');
-  await database.db.insert(runs).values({
-    id,
-    workspaceId: fixture.workspaceId,
-    projectId: fixture.projectId,
-    cellId: fixture.cellId,
-    ownerId: fixture.users.editor.id,
-    connectionId: fixture.connectionId,
-    source: 'select 1',
-    rowLimit: 10,
-    status: 'succeeded',
-  });
+  const id = await insertRun(database.db, fixture, { status: 'succeeded' });
   await database.db
     .insert(runChunks)
     .values(

@@ -1,9 +1,9 @@
-import { createDb, type DbClient, newId } from '@quarry/db';
-import { runs } from '@quarry/db/schema';
+import { createDb, type DbClient } from '@quarry/db';
 import type { TestDatabase, WorkspaceFixture } from '@quarry/db/testing';
 import { type Queue, startQueue } from '@quarry/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeRun } from './execute-run';
+import { insertRun } from './testing/insert-run';
 import { type RunnerFixture, startRunnerFixture } from './testing/runner-fixture';
 
 let started: RunnerFixture;
@@ -26,20 +26,7 @@ afterAll(async () => {
   await started?.drop();
 });
 
-async function queuedRun(): Promise<string> {
-  const id = newId('run');
-  await database.db.insert(runs).values({
-    id,
-    workspaceId: fixture.workspaceId,
-    projectId: fixture.projectId,
-    cellId: fixture.cellId,
-    ownerId: fixture.users.editor.id,
-    connectionId: fixture.connectionId,
-    source: 'select 1',
-    rowLimit: 10,
-  });
-  return id;
-}
+const queuedRun = () => insertRun(database.db, fixture);
 
 /** Runs of another owner on the same connection, as a busy workspace holds them: ended, or taken. */
 async function heldRuns(count: number, status: 'succeeded' | 'running'): Promise<void> {

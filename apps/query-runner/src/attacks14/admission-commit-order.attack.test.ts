@@ -1,10 +1,10 @@
-import { newId } from '@quarry/db';
 import { runs } from '@quarry/db/schema';
 import { type Queue, startQueue } from '@quarry/queue';
 import { and, eq } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeAdmitted, takeLocks } from '../execute-run';
+import { insertRun } from '../testing/insert-run';
 import { type RunnerFixture, startRunnerFixture } from '../testing/runner-fixture';
 
 // Found as a flaw in the take's admission and fixed with this suite. It counted the active jobs
@@ -33,17 +33,7 @@ const CAPS = { ownerLimit: 25, connectionLimit: 2 };
 /** A queued SQL run on the fixture's connection, and its job, not yet fetched. */
 async function queuedRun(): Promise<{ job: { runId: string; workspaceId: string }; jobId: string }> {
   const { database, fixture } = started;
-  const runId = newId('run');
-  await database.db.insert(runs).values({
-    id: runId,
-    workspaceId: fixture.workspaceId,
-    projectId: fixture.projectId,
-    cellId: fixture.cellId,
-    ownerId: fixture.users.editor.id,
-    connectionId: fixture.connectionId,
-    source: 'select 1',
-    rowLimit: 10,
-  });
+  const runId = await insertRun(database.db, fixture);
   const data = {
     runId,
     workspaceId: fixture.workspaceId,

@@ -1,9 +1,9 @@
 import { createDb, type DbClient, newId } from '@quarry/db';
-import { runs } from '@quarry/db/schema';
 import type { TestDatabase, WorkspaceFixture } from '@quarry/db/testing';
 import { type Queue, startQueue } from '@quarry/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeRun } from '../execute-run';
+import { insertRun } from '../testing/insert-run';
 import { type RunnerFixture, startRunnerFixture } from '../testing/runner-fixture';
 
 // The take's cost with JS runs listing many connections, under the runner's generic plans, as
@@ -51,17 +51,10 @@ type PlanNode = { 'Actual Rows': number; 'Shared Hit Blocks': number };
  * reading `ids`, among a retained history of runs that ended.
  */
 async function scene(ids: string[], taken: number, connectionLimit: number) {
-  const runId = newId('run');
-  await database.db.insert(runs).values({
-    id: runId,
-    workspaceId: fixture.workspaceId,
-    projectId: fixture.projectId,
-    cellId: fixture.cellId,
-    ownerId: fixture.users.editor.id,
+  const runId = await insertRun(database.db, fixture, {
     connectionId: null,
     connectionIds: ids,
     source: 'return 1',
-    rowLimit: 10,
   });
   const held = async (count: number, status: 'succeeded' | 'running') =>
     database.sql<{ id: string }[]>`
