@@ -13,6 +13,7 @@ import {
   privateProject,
   revokeViewResults,
   runnerWritesSecret,
+  runsOfCell,
   SECRET_VALUE,
 } from './kit';
 
@@ -140,7 +141,15 @@ describe('runs.query over HTTP: the stream read after the revocation', () => {
       expect(res.status).toBe(200);
       const body = bodyReader(res);
       expect(await body.until('"started"')).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Every start is done (each run stored) before the revocation: waited for, not timed, since
+      // a loaded machine starts eight runs in seconds rather than milliseconds.
+      const deadline = Date.now() + 30_000;
+      while (
+        (await Promise.all(setups.map((s) => runsOfCell(h, s.cellId)))).some((rows) => rows.length === 0)
+      ) {
+        if (Date.now() > deadline) throw new Error('the batch never started every run');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       const started = await Promise.all(setups.map((s) => onlyRunOf(h, s.cellId)));
       // Every run is stored (the start is done), and at least one stream has not read yet.
       const unread = started.findIndex((run) => !watched.includes(run.id));
