@@ -15,12 +15,12 @@ import {
   TUNNEL_OPEN_TIMEOUT_MS,
 } from '@quarry/connectors';
 import { type BoundValue, type QuarryError, type RunExecuteJob, RunPlan } from '@quarry/contracts';
-import { type Db, preparedQuery, type Sql } from '@quarry/db';
+import { type Db, pipelinedTransaction, preparedQuery, type Queries, type Sql } from '@quarry/db';
 import { connectionFacts, type LoadedProjectFacts, loadMemberProjectFacts } from '@quarry/db/access-facts';
 import { appendAuditEvent, writeAuditEvent } from '@quarry/db/audit';
 import { connections, runs } from '@quarry/db/schema';
 import type { AllowList } from '@quarry/net-policy';
-import { QUEUE_SCHEMA, RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
+import { RUN_STATEMENT_TIMEOUT_MS } from '@quarry/queue';
 import { cachedChunkContent, createResultWriter, RUN_EVENTS_CHANNEL, RUN_STATUS_NEWS } from '@quarry/results';
 import type { Vault } from '@quarry/vault';
 import { and, eq, getTableColumns, inArray, isNull, sql as raw } from 'drizzle-orm';
@@ -123,65 +123,65 @@ export class RunRetryError extends Error {
 export type RunAttempt = { retriesLeft: number; admission?: Admission };
 
 /**
- * A run job is taken only while its owner has fewer than `ownerLimit` runs in hand in its workspace
- * and each connection it queries fewer than `connectionLimit` runs that query it (a JS cell's run
- * counts against every connection its SQL steps read, for its whole run; pg-boss's group
- * concurrency checks each fetch alone, so slots fetching at the same instant can overshoot it).
- * Held runs are active run jobs: pg-boss marks a job active as it hands it out, so slots that took
- * several at the same instant all see each other, and only the first by the time they were taken go
- * ahead. No lock. Known flaw: "first" is by `started_on`, the fetch transaction's start, not its
- * commit, so a fetch that commits after a later one can let the limit be passed by one
- * (attacks14/admission-commit-order.attack.test.ts makes it happen); mending it needs takes on a
- * connection serialized (a lock per connection and owner, then a count of the runs taken).
+ * A run job is taken only while its owner has fewer than `ownerLimit` runs taken (running) in its
+ * workspace and each connection it queries fewer than `connectionLimit` runs taken that query it
+ * (a JS cell's run counts against every connection its SQL steps read, for its whole run; pg-boss's
+ * group concurrency checks each fetch alone, so slots fetching at the same instant can overshoot
+ * it). Takes that share a connection or an owner are serialized (takeLocks), so each take counts
+ * every take before it: ordering them by anything else let the limit be passed. pg-boss's
+ * `started_on`, the fetch transaction's start and not its commit, was such an order: a fetch that
+ * started first and committed last was invisible to a take made in between
+ * (attacks14/admission-commit-order.attack.test.ts).
  */
-export type Admission = { jobId: string; ownerLimit: number; connectionLimit: number };
+export type Admission = { ownerLimit: number; connectionLimit: number };
 
 /**
- * The take's condition for an admission: a subquery of the run's own row (its owner and every
- * connection it queries: a JS cell's run holds a place in the cap of each connection its SQL steps
- * read), so that admitting and taking are one statement. A SQL run ahead is counted by the one
- * connection its job names; any other (a JS run, its job sent with or before the list of its
- * connections) by what its run's row says it queries. Each connection once per run, in one pass
- * over the runs ahead: the cost is the connections they query, not those times this run's. A job's
- * list is never read from its data (a long one is stored out of line, and every read of the data
- * would fetch it again). The active run jobs are read once, and this job is found among them,
- * not looked up by id: the runner's statements keep one plan per connection (generic plans), and a
- * plan made while the queue's statistics still described a near-empty table looked the job up
- * through an index on the queue name alone, reading every job retained (an hour's worth) for each
- * active one, so that a take's cost grew with the jobs run before it (6,000 buffers a take after
- * 600 runs on the concurrent-runs bench). Only the index of live jobs by state serves this
- * whatever the statistics say.
+ * The take's condition for an admission, counted from the runs taken, by their own rows (never
+ * from a job's data: a job's hints can be missing or stale). Each list of connections is read
+ * once, this run's and each taken run's: compared element by element, a list long enough to be
+ * stored out of line was fetched again for every comparison (160,000 buffers a take for a JS run
+ * reading 499 connections). The run being taken is `queued` here, so it never counts itself.
  */
 const admitted = (admission: Admission, workspaceId: string) => raw`(
-  with active as materialized (
-    select j.id, j.started_on, j.data - 'connectionIds' as hints, j.data ? 'connectionIds' as listed
-    from ${raw.identifier(QUEUE_SCHEMA)}.job j
-    where j.name = 'run.execute' and j.state = 'active'
-  ), me as (
-    select started_on, id from active where id = ${admission.jobId}::uuid
-  ), ahead as materialized (
-    select a.id, a.hints->>'workspaceId' as workspace_id, a.hints->>'ownerId' as owner_id,
-      case
-        when a.hints ? 'connectionId' and not a.listed then array[a.hints->>'connectionId']
-        else coalesce(
-          (select array_append(held.connection_ids, held.connection_id) from runs held
-            where held.id = a.hints->>'runId' and held.workspace_id = a.hints->>'workspaceId'),
-          array[a.hints->>'connectionId'])
-      end as connection_ids
-    from active a
-    join me on (a.started_on, a.id) < (me.started_on, me.id)
-  ), full_connections as (
-    select c.id from ahead, unnest(ahead.connection_ids) as c (id)
-    where c.id is not null
-    group by c.id having count(distinct ahead.id) >= ${admission.connectionLimit}
-  )
-  select count(*) filter (
-      where ahead.workspace_id = ${workspaceId} and ahead.owner_id = ${runs.ownerId}
-    ) < ${admission.ownerLimit}
-    and not exists (
-      select 1 from full_connections
-      where full_connections.id = any(array_append(${runs.connectionIds}, ${runs.connectionId})))
-  from ahead)`;
+  (select count(*) from runs held
+    where held.workspace_id = ${workspaceId} and held.owner_id = ${runs.ownerId} and held.status = 'running')
+    < ${admission.ownerLimit}
+  and not exists (
+    select 1
+    from unnest(array_append(${runs.connectionIds}, ${runs.connectionId})) as mine (id)
+    join (
+      select held_connection.id, count(distinct held.id) as taken
+      from runs held, unnest(array_append(held.connection_ids, held.connection_id)) as held_connection (id)
+      where held.workspace_id = ${workspaceId} and held.status = 'running'
+      group by held_connection.id
+    ) as load on load.id = mine.id
+    where load.taken >= ${admission.connectionLimit}))`;
+
+/** Shares of a workspace's connections that takes lock (see takeLocks): a power of two. */
+const TAKE_LOCK_BUCKETS = 64;
+
+/**
+ * The statement before an admitted take, in its transaction: it waits for every take of the same
+ * connections or owner that began before it, whose commit the take's count then sees. Transaction
+ * locks from the run's own row, taken in one order so that two takes never deadlock:
+ * one for the owner, and one for each of TAKE_LOCK_BUCKETS shares of the workspace's connections
+ * that holds one of the run's (a JS run may read hundreds, and every lock takes a place in the
+ * server's lock table until the commit); takes of connections that share a bucket wait for each
+ * other too, which costs a little waiting and never a wrong count.
+ */
+export const takeLocks = (job: RunExecuteJob) => raw`
+  select count(pg_advisory_xact_lock(hashtextextended(ordered.k, 0))) as locked,
+    pg_catalog.set_config('synchronous_commit', 'off', true) as unhurried
+  from (
+    select keys.k from (
+      select 'runs.take:' || r.workspace_id || ':connections:' || (hashtext(c.id) & ${TAKE_LOCK_BUCKETS - 1}) as k
+        from runs r, unnest(array_append(r.connection_ids, r.connection_id)) as c (id)
+        where r.id = ${job.runId} and r.workspace_id = ${job.workspaceId} and c.id is not null
+      union
+      select 'runs.take:' || r.workspace_id || ':owner:' || r.owner_id
+        from runs r where r.id = ${job.runId} and r.workspace_id = ${job.workspaceId}
+    ) as keys order by keys.k
+  ) as ordered`;
 
 /** A connection of the job's workspace, whole (its sealed credentials too). */
 const connectionOfWorkspace = preparedQuery('connection_of_workspace', (db) =>
@@ -212,13 +212,21 @@ const storeSessionKey = preparedQuery('store_session_key', (db) =>
 );
 
 /**
+ * The take's time: the database's clock when the statement runs, so a take that waited for
+ * takeLocks starts when it was taken, not when it began to wait (its start is what the run's spans,
+ * the caps' accounts and every later statement of the attempt go by). Whole milliseconds, as the
+ * attempt reads it back into a Date and compares it again.
+ */
+const TAKEN_AT = raw`date_trunc('milliseconds', clock_timestamp())`;
+
+/**
  * The statement that takes a queued run for this attempt, when its admission (if any) lets it; the
  * run's readers are told it was taken by the same statement, at its commit: no statement of its own.
  */
-export function takeRun(db: Db, job: RunExecuteJob, admission: Admission | undefined, now: Date) {
+export function takeRun(db: Queries, job: RunExecuteJob, admission: Admission | undefined) {
   return db
     .update(runs)
-    .set({ status: 'running', startedAt: now, sessionKey: null })
+    .set({ status: 'running', startedAt: TAKEN_AT, sessionKey: null })
     .where(
       and(
         eq(runs.id, job.runId),
@@ -228,6 +236,22 @@ export function takeRun(db: Db, job: RunExecuteJob, admission: Admission | undef
       ),
     )
     .returning({ ...getTableColumns(runs), told: notifyOf(job.runId, 'status') });
+}
+
+/**
+ * Takes the run as takeRun does; under an admission, behind takeLocks in one transaction sent as
+ * one message (begin, locks, take, commit): the locks are held for the server's work alone, never
+ * for a round trip to this process, so takes of one connection or one owner follow each other as
+ * fast as the server runs them. The commit need not wait for the disk: the attempt's next statement
+ * that commits does (a take lost with the server is a queued run the job's retry takes again), and
+ * every take waiting behind these locks would otherwise wait for that flush too.
+ */
+export async function takeAdmitted(deps: RunnerDeps, job: RunExecuteJob, admission: Admission | undefined) {
+  if (!admission) return takeRun(deps.db, job, undefined);
+  return pipelinedTransaction(deps.sql, async (tx, commit) => {
+    const [, taken] = await Promise.all([tx.execute(takeLocks(job)), takeRun(tx, job, admission), commit()]);
+    return taken;
+  });
 }
 
 /**
@@ -353,7 +377,7 @@ async function execute(
 ): Promise<'must wait' | undefined> {
   const { db, log } = deps;
   const runLog = log.child({ runId: job.runId });
-  const [taken] = await takeRun(db, job, attempt.admission, deps.now());
+  const [taken] = await takeAdmitted(deps, job, attempt.admission);
   if (!taken) {
     // JOB-6: a job names its workspace; a run of any other workspace is not this job's to touch.
     const [current] = await db

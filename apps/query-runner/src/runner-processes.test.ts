@@ -193,14 +193,22 @@ describe('two runner processes sharing one queue', { timeout: 300_000 }, () => {
   it('runs again, on the other runner, a run whose runner was killed before any row went out, and cancels the orphan', async () => {
     const runners = [await startRunner(), await startRunner({ QUARRY_RUNNER_DRAIN_SECONDS: '1' })];
     const id = await startRun('select pg_sleep(600)');
+    // The orphan's pid and the first start are the ones the condition saw: read again after it, the
+    // session can be between statements (not active), and an orphan read as none would let the
+    // check below pass on the dead runner's own query.
+    let orphan: number | undefined;
+    let firstStart: Date | null | undefined;
     expect(
       await waitFor(async () => {
         const row = await runRow(id);
-        return row?.status === 'running' && row.sessionKey !== null && (await backendsOf(id)).length === 1;
+        if (row?.status !== 'running' || row.sessionKey === null) return false;
+        const backends = await backendsOf(id);
+        [orphan] = backends;
+        firstStart = row.startedAt;
+        return backends.length === 1;
       }, 30_000),
     ).toBe(true);
-    const [orphan] = await backendsOf(id);
-    const firstStart = (await runRow(id))?.startedAt;
+    if (orphan === undefined || !firstStart) throw new Error('no orphan to watch');
     const victim = holder(runners, id);
     if (!victim) throw new Error('no runner holds the run');
     const survivor = runners.find((r) => r !== victim);

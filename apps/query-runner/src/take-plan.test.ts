@@ -28,18 +28,15 @@ afterAll(async () => {
 
 const queuedRun = () => insertRun(database.db, fixture);
 
-/** Run jobs in pg-boss's table as a busy queue holds them: `state`, handed out in order. */
-async function jobs(count: number, state: 'completed' | 'active'): Promise<string[]> {
-  const rows = await database.sql<{ id: string }[]>`
-    insert into pgboss.job (name, data, state, started_on, completed_on)
-    select 'run.execute',
-      jsonb_build_object('runId', 'run_' || i, 'workspaceId', ${fixture.workspaceId}::text,
-        'ownerId', ${fixture.users.editor.id}::text, 'connectionId', ${fixture.connectionId}::text),
-      ${state}::pgboss.job_state, now() - interval '1 minute' + i * interval '1 ms',
-      case when ${state}::text = 'completed' then now() end
-    from generate_series(1, ${count}) as i
-    returning id`;
-  return rows.map((row) => row.id);
+/** Runs of another owner on the same connection, as a busy workspace holds them: ended, or taken. */
+async function heldRuns(count: number, status: 'succeeded' | 'running'): Promise<void> {
+  await database.sql`
+    insert into runs (id, workspace_id, project_id, cell_id, owner_id, connection_id, source, row_limit,
+      status, started_at, finished_at)
+    select 'run_' || md5(random()::text || i), ${fixture.workspaceId}, ${fixture.projectId}, ${fixture.cellId},
+      ${fixture.users.viewer.id}, ${fixture.connectionId}, 'select 1', 10, ${status},
+      now() - interval '1 minute', case when ${status}::text = 'succeeded' then now() end
+    from generate_series(1, ${count}) as i`;
 }
 
 /** A statement's values as SQL literals, for EXECUTE of the statement prepared with their places. */
@@ -51,38 +48,34 @@ const literal = (value: unknown): string =>
       : `'${String(value instanceof Date ? value.toISOString() : value).replaceAll("'", "''")}'`;
 
 describe("a run's take under the runner's generic plans", () => {
-  it('reads the active jobs alone, however many jobs the queue retains and whatever its statistics said', async () => {
+  it('reads the runs taken alone, however many runs the workspace retains and whatever its statistics said', async () => {
     const runId = await queuedRun();
-    const admission = (jobId: string) => ({ jobId, ownerLimit: 25, connectionLimit: 10 });
+    const admission = { ownerLimit: 25, connectionLimit: 10 };
     const job = { runId, workspaceId: fixture.workspaceId };
-    const statement = (jobId: string) => takeRun(generic.db, job, admission(jobId), new Date()).toSQL();
-    const { sql: text } = statement('00000000-0000-0000-0000-000000000000');
-    const execute = (jobId: string) => `execute take(${statement(jobId).params.map(literal).join(', ')})`;
+    const statement = takeRun(generic.db, job, admission).toSQL();
+    const execute = `execute take(${statement.params.map(literal).join(', ')})`;
     const reserved = await generic.sql.reserve();
     try {
-      await reserved.unsafe(`prepare take as ${text}`);
-      // Planned (once, for every later execution) while the queue is still empty, as a runner's
-      // connection plans it at its first take.
+      await reserved.unsafe(`prepare take as ${statement.sql}`);
+      // Planned (once, for every later execution) while the workspace has no other run, as a
+      // runner's connection plans it at its first take.
       await reserved.unsafe('begin');
-      await reserved.unsafe(execute('00000000-0000-0000-0000-000000000000'));
+      await reserved.unsafe(execute);
       await reserved.unsafe('rollback');
 
-      // An hour of a busy queue: thousands of jobs run and retained, and a few in hand, ours last.
-      await jobs(3000, 'completed');
-      const active = await jobs(5, 'active');
-      const ours = active.at(-1) ?? '';
+      // An hour of a busy workspace: thousands of runs ended and retained, and a few taken.
+      await heldRuns(3000, 'succeeded');
+      await heldRuns(4, 'running');
       await reserved.unsafe('begin');
       const [explained] = await reserved.unsafe<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(
-        `explain (analyze, buffers, format json) ${execute(ours)}`,
+        `explain (analyze, buffers, format json) ${execute}`,
       );
       await reserved.unsafe('rollback');
       const plan = explained?.['QUERY PLAN'][0].Plan;
       if (!plan) throw new Error('no plan');
-      // Admitted (four jobs ahead of it, under both limits) and taken.
+      // Admitted (four runs taken on its connection, under both limits) and taken.
       expect(plan['Actual Rows']).toBe(1);
-      // A plan that looked this job up through the index on the queue's name scanned the retained
-      // jobs once for each active one: about 600 buffers here (14 now), and 6,000 a take on the
-      // concurrent-runs bench after 600 runs, where each job also leaves its dead versions.
+      // The runs that ended are not read: only the index of active runs finds the taken ones.
       expect(plan['Shared Hit Blocks']).toBeLessThan(100);
     } finally {
       await reserved.unsafe('deallocate take').catch(() => undefined);

@@ -117,7 +117,6 @@ export async function startWorker(
             retriesLeft: job.retriesLeft,
             // Taken only within the owner's and the connection's limits (see Admission).
             admission: {
-              jobId: job.id,
               ownerLimit: env.QUARRY_USER_ACTIVE_RUN_LIMIT,
               connectionLimit: env.QUARRY_CONNECTION_QUERY_LIMIT,
             },

@@ -181,7 +181,7 @@ describe('admission under two runners taking at once', () => {
     const inA: string[] = [];
     for (let i = 0; i < 25; i += 1) {
       inA.push(
-        await queueRun(a, owner, conns[i % 3] as string, `select ${i} as n from (select pg_sleep(3)) s`),
+        await queueRun(a, owner, conns[i % 3] as string, `select ${i} as n from (select pg_sleep(6)) s`),
       );
     }
     const runners = await twoRunners();

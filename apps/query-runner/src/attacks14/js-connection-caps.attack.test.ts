@@ -100,7 +100,7 @@ describe("a JS cell's run under the caps of the connections it reads", () => {
       QUARRY_CONNECTION_QUERY_LIMIT: '1',
     });
     try {
-      const long = await queueSqlRun(kit, await member(), A, 'select 1 as n from (select pg_sleep(3)) s');
+      const long = await queueSqlRun(kit, await member(), A, 'select 1 as n from (select pg_sleep(6)) s');
       const deadline = Date.now() + 15_000;
       while ((await rowsOf(kit, [long]))[0]?.status !== 'running') {
         if (Date.now() > deadline) throw new Error('the long run never started');

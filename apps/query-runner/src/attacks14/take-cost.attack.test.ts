@@ -6,8 +6,9 @@ import { takeRun } from '../execute-run';
 import { insertRun } from '../testing/insert-run';
 import { type RunnerFixture, startRunnerFixture } from '../testing/runner-fixture';
 
-// The take's cost with JS runs' jobs listing many connections, under the runner's generic plans,
-// as take-plan.test.ts measures the take.
+// The take's cost with JS runs listing many connections, under the runner's generic plans, as
+// take-plan.test.ts measures the take. The admission now counts the runs taken (running) by their
+// own rows; these scenes keep their shape with running runs where they had active jobs.
 //
 // Found as a flaw (cost) in 26fb928 and fixed with this suite: 26fb928's admission evaluated, for
 // EACH connection the taking run reads, a count over the active jobs ahead that read each one's
@@ -45,43 +46,39 @@ const literal = (value: unknown): string =>
 
 type PlanNode = { 'Actual Rows': number; 'Shared Hit Blocks': number };
 
-/** A queued JS run reading `ids`, and `active` active JS jobs ahead of its own, each listing `ids`. */
-async function scene(ids: string[], active: number, connectionLimit: number) {
+/**
+ * A queued JS run reading `ids`, and `taken` JS runs of other owners already running, each
+ * reading `ids`, among a retained history of runs that ended.
+ */
+async function scene(ids: string[], taken: number, connectionLimit: number) {
   const runId = await insertRun(database.db, fixture, {
     connectionId: null,
     connectionIds: ids,
     source: 'return 1',
   });
-  // Retained history, as a busy queue holds it.
-  await database.sql`
-    insert into pgboss.job (name, data, state, started_on, completed_on)
-    select 'run.execute', jsonb_build_object('runId', 'run_' || i, 'workspaceId', ${fixture.workspaceId}::text,
-        'ownerId', 'usr_' || i, 'connectionId', ${ids[0] ?? null}::text, 'connectionIds', ${JSON.stringify(ids)}::jsonb),
-      'completed', now() - interval '2 minute', now()
-    from generate_series(1, 2000) as i`;
-  const rows = await database.sql<{ id: string }[]>`
-    insert into pgboss.job (name, data, state, started_on)
-    select 'run.execute', jsonb_build_object('runId', 'run_' || i, 'workspaceId', ${fixture.workspaceId}::text,
-        'ownerId', 'usr_' || i, 'connectionId', ${ids[0] ?? null}::text, 'connectionIds', ${JSON.stringify(ids)}::jsonb),
-      'active', now() - interval '1 minute' + i * interval '1 ms'
-    from generate_series(1, ${active}) as i
-    returning id`;
-  const [mine] = await database.sql<{ id: string }[]>`
-    insert into pgboss.job (name, data, state, started_on)
-    values ('run.execute', ${JSON.stringify({ runId, workspaceId: fixture.workspaceId, ownerId: fixture.users.editor.id, connectionId: ids[0], connectionIds: ids })}::jsonb,
-      'active', now())
-    returning id`;
+  const held = async (count: number, status: 'succeeded' | 'running') =>
+    database.sql<{ id: string }[]>`
+      insert into runs (id, workspace_id, project_id, cell_id, owner_id, connection_id, connection_ids,
+        source, row_limit, status, started_at, finished_at)
+      select 'run_' || md5(random()::text || i), ${fixture.workspaceId}, ${fixture.projectId}, ${fixture.cellId},
+        ${fixture.users.viewer.id}, null, ${ids}::text[], 'return 1', 10, ${status},
+        now() - interval '1 minute', case when ${status}::text = 'succeeded' then now() end
+      from generate_series(1, ${count}) as i
+      returning id`;
+  // Retained history, as a busy workspace holds it, then the runs taken.
+  const ended = await held(2000, 'succeeded');
+  const running = await held(taken, 'running');
   const job = { runId, workspaceId: fixture.workspaceId };
-  const admission = { jobId: mine?.id ?? '', ownerLimit: 25, connectionLimit };
+  const admission = { ownerLimit: 25, connectionLimit };
   const cleanup = async () => {
-    await database.sql`delete from pgboss.job where id = any(${[...rows.map((r) => r.id), mine?.id ?? '']}::uuid[])`;
+    await database.sql`delete from runs where id = any(${[...ended, ...running].map((r) => r.id)}::text[])`;
   };
   return { job, admission, cleanup };
 }
 
 async function explainTake(ids: string[], active: number, connectionLimit: number) {
   const { job, admission, cleanup } = await scene(ids, active, connectionLimit);
-  const statement = takeRun(generic.db, job, admission, new Date()).toSQL();
+  const statement = takeRun(generic.db, job, admission).toSQL();
   const reserved = await generic.sql.reserve();
   try {
     await reserved.unsafe(`prepare take as ${statement.sql}`);
@@ -108,35 +105,35 @@ async function explainTake(ids: string[], active: number, connectionLimit: numbe
 }
 
 /**
- * What one take may read: the fixed statement reads 650-1,010 buffers here (the jobs' data, once
- * each, and the index pages the run found them by vary between runs), where 26fb928's read 39,000
- * and 298,000: the bound is about five times the first and far under the second.
+ * What one take may read: 26fb928's read 39,000 and 298,000 buffers here, the jobs' data once per
+ * connection and job; the fixed statements read about a thousand (the jobs' data once each, then
+ * the runs taken once each).
  */
 const BUFFERS_BOUND = 5_000;
 
 const connectionIdsOf = (n: number) => Array.from({ length: n }, () => newId('connection'));
 
-describe("the take's cost with JS jobs listing many connections", () => {
-  it('a run reading 20 connections, 64 JS jobs ahead listing the same 20: refused at cap 10, cheap', async () => {
+describe("the take's cost with JS runs listing many connections", () => {
+  it('a run reading 20 connections, 64 JS runs taken listing the same 20: refused at cap 10, cheap', async () => {
     const cost = await explainTake(connectionIdsOf(20), 64, 10);
     expect(cost.rows).toBe(0);
     expect(cost.blocks).toBeLessThan(200);
     expect(cost.ms).toBeLessThan(100);
   });
 
-  it('a run reading 20 connections, 9 jobs ahead listing them: admitted at cap 10', async () => {
+  it('a run reading 20 connections, 9 runs taken listing them: admitted at cap 10', async () => {
     const cost = await explainTake(connectionIdsOf(20), 9, 10);
     expect(cost.rows).toBe(1);
     expect(cost.blocks).toBeLessThan(200);
   });
 
-  it('a JS run reading 100 connections, 64 JS jobs ahead listing the same 100: bounded buffers', async () => {
+  it('a JS run reading 100 connections, 64 JS runs taken listing the same 100: bounded buffers', async () => {
     const cost = await explainTake(connectionIdsOf(100), 64, 1000);
     expect(cost.rows).toBe(1);
     expect(cost.blocks).toBeLessThan(BUFFERS_BOUND);
   });
 
-  it('the worst a notebook allows (a JS cell reading ~500 SQL cells on distinct connections), 64 jobs ahead listing them all, cap 1000', async () => {
+  it('the worst a notebook allows (a JS cell reading ~500 SQL cells on distinct connections), 64 runs taken listing them all, cap 1000', async () => {
     const cost = await explainTake(connectionIdsOf(499), 64, 1000);
     expect(cost.rows).toBe(1);
     expect(cost.blocks).toBeLessThan(BUFFERS_BOUND);
