@@ -137,6 +137,14 @@ describe.runIf(browserAvailable)('the notebook in real Chromium', () => {
       .poll(() => completions.locator('li').first().textContent(), { timeout: 10_000 })
       .toBe('countsrows of a SQL cell');
     await js.press('Escape');
+    // The save on leaving the editor is held on its way for a while, so the rename below is asked
+    // for while it is still unanswered: the rename must wait for it, or the server rewrites the
+    // text before the save lands and the save then puts the old name back.
+    const heldSaves = /\/trpc\/[^?]*projects\.updateCell/;
+    await page.route(heldSaves, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await route.continue();
+    });
     await js.fill('return { status: wanted, orders: counts[0].n, doubled: counts[0].n * 2 };');
     await js.blur();
     // Reading the SQL cell's result, the JS cell offers to run downstream from there.
@@ -160,6 +168,18 @@ describe.runIf(browserAvailable)('the notebook in real Chromium', () => {
     await expect
       .poll(() => totals.locator('.cm-content').textContent())
       .toBe('return { status: wanted_status, orders: counts[0].n, doubled: counts[0].n * 2 };');
+    await page.unroute(heldSaves);
+    // And so the server keeps it: the project as the API answers it now.
+    const stored = await page.evaluate(async () => {
+      const projectId = new URL(window.location.href).pathname.split('/').at(-1) ?? '';
+      const input = encodeURIComponent(JSON.stringify({ 0: { json: { projectId } } }));
+      const res = await fetch(`/trpc/projects.get?batch=1&input=${input}`);
+      const body = (await res.json()) as [
+        { result: { data: { json: { cells: { name: string; source: string }[] } } } },
+      ];
+      return body[0].result.data.json.cells.find((cell) => cell.name === 'totals')?.source;
+    });
+    expect(stored).toBe('return { status: wanted_status, orders: counts[0].n, doubled: counts[0].n * 2 };');
     expect(
       await page.getByTestId('inputs-bar').getByLabel('wanted_status', { exact: true }).inputValue(),
     ).toBe('shipped');

@@ -2,6 +2,7 @@ import type { CellKind } from '@quarry/contracts';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { trpc } from '../../trpc';
+import { cellSavesSettled } from '../projects/use-save-cell';
 import type { CellChanges } from './cell-changes';
 
 /**
@@ -25,6 +26,8 @@ export function useNotebookChanges(projectId: string, editable: boolean) {
     if (!editable) return { changes: null, onAdd: null };
     const changes: CellChanges = {
       rename: async (cellId, name) => {
+        // The server rewrites the cells that read this one: from their saved text, not before it.
+        await cellSavesSettled(queryClient, projectId);
         await renameAsync({ projectId, cellId, name });
       },
       move: async (cellId, position) => {
@@ -38,5 +41,5 @@ export function useNotebookChanges(projectId: string, editable: boolean) {
       await addAsync({ projectId, kind, afterCellId });
     };
     return { changes, onAdd };
-  }, [editable, projectId, addAsync, renameAsync, moveAsync, removeAsync]);
+  }, [editable, projectId, queryClient, addAsync, renameAsync, moveAsync, removeAsync]);
 }

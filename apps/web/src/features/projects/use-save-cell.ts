@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef } from 'react';
 import { trpc } from '../../trpc';
 
@@ -38,4 +38,27 @@ export function useSaveCell(input: { projectId: string; cellId: string; initialS
   );
 
   return { save, markSaved, status: update.status, error: update.error };
+}
+
+/**
+ * Resolves once no save of this project's cells is in flight. A change the server makes to cells'
+ * text (a rename rewrites the references to the renamed cell) waits for it: sent while a save was
+ * still on its way, the rename rewrote the text before the save, and the save then put the old
+ * name back on the server (and its answer put it back in the editor).
+ */
+export function cellSavesSettled(queryClient: QueryClient, projectId: string): Promise<void> {
+  const saving = () =>
+    queryClient.isMutating({
+      mutationKey: trpc.projects.updateCell.mutationKey(),
+      predicate: (mutation) =>
+        (mutation.state.variables as { projectId?: unknown } | undefined)?.projectId === projectId,
+    }) > 0;
+  if (!saving()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const unsubscribe = queryClient.getMutationCache().subscribe(() => {
+      if (saving()) return;
+      unsubscribe();
+      resolve();
+    });
+  });
 }
