@@ -596,6 +596,47 @@ describe('usage, removal and deletion', () => {
     await h.database.db.delete(cells).where(eq(cells.id, cellId));
   });
 
+  it('deletes a connection while a schema refresh of it is writing its catalog: no deadlock, nothing left', async () => {
+    const admin = await h.as(h.a, 'admin');
+    const target = await workspaceConnection();
+    const { sql } = h.database;
+    // The connection's refresh, running (its creation may have queued one already).
+    await sql`
+      insert into schema_refreshes (id, workspace_id, connection_id, trigger, status, started_at)
+      values (${newId('schema_refresh')}, ${h.a.workspaceId}, ${target.id}, 'manual', 'running', now())
+      on conflict do nothing`;
+    await sql`update schema_refreshes set status = 'running' where connection_id = ${target.id}
+      and status in ('queued', 'running')`;
+    // The runner's apply (refresh-schema.ts): the refresh's row first, then the catalog's rows,
+    // whose foreign key holds the connection's row.
+    const refresh = await sql.reserve();
+    try {
+      await refresh`begin`;
+      await refresh`select id from schema_refreshes where connection_id = ${target.id} and status = 'running' for update`;
+      const deleted = admin.connections.delete({ connectionId: target.id }).then(
+        (answer) => ({ answer }),
+        (error: unknown) => ({ error: String(error) }),
+      );
+      // The delete has started by now, and waits for what it needs of the refresh.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await refresh`
+        insert into schema_tables (id, workspace_id, connection_id, database, schema, name, kind, column_count, signature)
+        values (${newId('schema_table')}, ${h.a.workspaceId}, ${target.id}, 'warehouse', 'public', 'orders', 'table', 0, 'x')`;
+      await refresh`commit`;
+      // Before the fix the delete took the connection's row, then waited for the refresh's row (its
+      // cascade), while the refresh's insert waited for the connection's row: a deadlock, and the
+      // delete was the one PostgreSQL aborted.
+      expect(await deleted).toEqual({ answer: { removedFromProjects: 0 } });
+    } finally {
+      refresh.release();
+    }
+    expect(await rawRow(target.id)).toBeUndefined();
+    const [left] = await sql<{ tables: number; refreshes: number }[]>`
+      select (select count(*)::int from schema_tables where connection_id = ${target.id}) as tables,
+        (select count(*)::int from schema_refreshes where connection_id = ${target.id}) as refreshes`;
+    expect(left).toEqual({ tables: 0, refreshes: 0 });
+  });
+
   it('removing a connection from a project leaves its cells saying it was removed', async () => {
     const editor = await h.as(h.a, 'editor');
     const target = await workspaceConnection();

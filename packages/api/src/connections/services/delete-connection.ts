@@ -1,5 +1,5 @@
 import { err, ok, type Result } from '@quarry/contracts';
-import { cells, connections, projectConnections } from '@quarry/db/schema';
+import { cells, connections, projectConnections, schemaRefreshes } from '@quarry/db/schema';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from '../../errors';
 import { removeRefreshSchedule } from '../../schema/services/refresh-schedule';
@@ -19,6 +19,20 @@ export async function deleteConnection(
 ): Promise<Result<{ removedFromProjects: number }>> {
   const { workspaceId } = ctx.actor;
   const removed = await ctx.deps.db.transaction(async (tx) => {
+    // A refresh writing the connection's catalog holds its refresh's row, then (through the
+    // catalog's foreign keys) the connection's: the delete takes them in the same order, or its
+    // cascade to the refresh's row and the refresh's next insert wait for each other (a deadlock,
+    // which PostgreSQL ended by failing the delete).
+    await tx
+      .select({ id: schemaRefreshes.id })
+      .from(schemaRefreshes)
+      .where(
+        and(
+          eq(schemaRefreshes.connectionId, input.connectionId),
+          eq(schemaRefreshes.workspaceId, workspaceId),
+        ),
+      )
+      .for('update');
     const row = await loadConnection(tx, workspaceId, input.connectionId);
     if (!row) return null;
     const usage = await usageOf(tx, workspaceId, row.id);
