@@ -255,6 +255,42 @@ export async function takeAdmitted(deps: RunnerDeps, job: RunExecuteJob, admissi
 }
 
 /**
+ * A take its admission refused: the first of the run's connections (in the run's own order) at
+ * its cap, or null when only its owner is at theirs; and how many other runs its owner has queued or
+ * running in the workspace (its fair share in the queue, as its start counted it).
+ */
+export type MustWait = { waitFor: string | null; outstanding: number };
+
+/**
+ * Why a queued run's take was refused (see MustWait). The job is sent again under the connection it
+ * waits for: that connection's own runs are then taken in the order they were queued, this one
+ * among them. Grouped under another connection of its list, it was fetched whenever that one was
+ * free, which under a steady stream of runs on the full one was always while the full one was
+ * full, and it never ran while the stream lasted (attacks16/js-run-starvation). Each list of
+ * connections is read once, as in the admission.
+ */
+async function mustWait(db: Db, job: RunExecuteJob, admission: Admission): Promise<MustWait> {
+  const rows = await db.execute<{ wait_for: string | null; outstanding: number }>(raw`
+    select
+      (select mine.id
+        from unnest(array_append(r.connection_ids, r.connection_id)) with ordinality as mine (id, n)
+        join (
+          select held_connection.id, count(distinct held.id) as taken
+          from runs held, unnest(array_append(held.connection_ids, held.connection_id)) as held_connection (id)
+          where held.workspace_id = r.workspace_id and held.status = 'running'
+          group by held_connection.id
+        ) as load on load.id = mine.id
+        where load.taken >= ${admission.connectionLimit}
+        order by mine.n limit 1) as wait_for,
+      (select count(*)::int from runs other
+        where other.workspace_id = r.workspace_id and other.owner_id = r.owner_id
+          and other.status in ('queued', 'running') and other.id <> r.id) as outstanding
+    from runs r where r.id = ${job.runId} and r.workspace_id = ${job.workspaceId}`);
+  const [row] = rows;
+  return { waitFor: row?.wait_for ?? null, outstanding: row?.outstanding ?? 0 };
+}
+
+/**
  * Executes one run job. At-least-once safe (JOB-1): only a `queued` run is taken, with a guarded
  * update; a retry that finds its run already `running` means the earlier attempt died mid-run
  * (its heartbeat stopped): the query it left on the warehouse is cancelled through the session key
@@ -267,7 +303,7 @@ export async function executeRun(
   job: RunExecuteJob,
   jobSignal: AbortSignal,
   attempt: RunAttempt = { retriesLeft: 0 },
-): Promise<'must wait' | undefined> {
+): Promise<MustWait | undefined> {
   // Watched before the run is taken: a cancel that lands after the take finds it held here, and
   // one that lands before finds the run no longer queued, so it is never taken.
   const watched = deps.cancellations?.watch(job.runId, jobSignal);
@@ -374,7 +410,7 @@ async function execute(
   job: RunExecuteJob,
   signal: AbortSignal,
   attempt: RunAttempt,
-): Promise<'must wait' | undefined> {
+): Promise<MustWait | undefined> {
   const { db, log } = deps;
   const runLog = log.child({ runId: job.runId });
   const [taken] = await takeAdmitted(deps, job, attempt.admission);
@@ -385,7 +421,7 @@ async function execute(
       .from(runs)
       .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId)));
     // Still queued: not admitted (its owner or its connection is at its limit).
-    if (current?.status === 'queued' && attempt.admission) return 'must wait';
+    if (current?.status === 'queued' && attempt.admission) return mustWait(db, job, attempt.admission);
     if (current?.status === 'running') {
       // The earlier attempt's runner died (or lost its claim): stop what it left on the warehouse
       // first, then run it again if it had written no row, or fail it with that reason.

@@ -121,12 +121,20 @@ export async function startWorker(
               connectionLimit: env.QUARRY_CONNECTION_QUERY_LIMIT,
             },
           });
-          if (outcome === 'must wait') {
-            // Back to the queue for a moment, as a job of its own that the run now names.
-            const again = await queue.send('run.execute', payload, { startAfterSeconds: 1 });
+          if (outcome) {
+            // Back to the queue for a moment, as a job of its own that the run now names: under the
+            // connection it waits for (see mustWait), with its owner's place as its start had it.
+            const again = await queue.send(
+              'run.execute',
+              { ...payload, ...(outcome.waitFor ? { connectionId: outcome.waitFor } : {}) },
+              { startAfterSeconds: 1, outstanding: outcome.outstanding },
+            );
             await sql`update runs set job_id = ${again}
               where id = ${payload.runId} and workspace_id = ${payload.workspaceId} and status = 'queued'`;
-            log.info({ runId: payload.runId }, 'run waits: its owner or connection is at its limit');
+            log.info(
+              { runId: payload.runId, waitFor: outcome.waitFor },
+              'run waits: its owner or connection is at its limit',
+            );
             return;
           }
         } catch (error) {
