@@ -70,6 +70,9 @@ type ListeningDb = {
   ): Promise<Listening>;
 };
 
+/** How long a slot whose fetch failed waits before it fetches again (see the queue's error handler). */
+const FETCH_RETRY_MS = 1_000;
+
 /**
  * Starts pg-boss on Quarry's database and creates every queue of the catalog with its policy and
  * dead-letter queue. A process that works jobs (workAll) is woken by LISTEN/NOTIFY (a few ms
@@ -103,8 +106,27 @@ export async function startQueue(
     superviseIntervalSeconds: SUPERVISE_SECONDS,
     monitorIntervalSeconds: SUPERVISE_SECONDS,
   });
-  boss.on('error', (error: unknown) => {
-    process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'queue error', error: String(error) })}\n`);
+  /** Each queue's slots (pg-boss worker ids), which of them hold a job now, and whose turn is next. */
+  const slotsOf = new Map<string, { ids: string[]; busy: Set<string>; next: number }>();
+  boss.on('error', (error: { message?: unknown; queue?: unknown; worker?: unknown }) => {
+    const line = {
+      level: 'error',
+      msg: 'queue error',
+      error: String(error?.message ?? error),
+      ...(typeof error?.queue === 'string' ? { queue: error.queue } : {}),
+    };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+    // A slot whose fetch failed (the database restarted, a connection was cut, the pool was
+    // exhausted) would sleep until its next poll, with the job it was woken for left waiting
+    // (10 minutes in the wake-up tests, which is how their rare CI failure looked): it tries again
+    // in a second instead. Once a second per slot while the database is down, at most.
+    const slots = typeof error?.queue === 'string' ? slotsOf.get(error.queue) : undefined;
+    const worker = error?.worker;
+    if (slots && typeof worker === 'string' && slots.ids.includes(worker)) {
+      setTimeout(() => {
+        if (!slots.busy.has(worker)) boss.notifyWorker(worker);
+      }, FETCH_RETRY_MS).unref();
+    }
   });
   // pg-boss's own diagnoses are the operator's to act on: a slow query, a backlog, a pinned
   // transaction horizon, autovacuum off (completed jobs are then never reclaimed, and the job
@@ -131,8 +153,6 @@ export async function startQueue(
 
   const retryLimitOf = (name: JobName): number => jobCatalog[name].queue.retryLimit;
 
-  /** Each queue's slots (pg-boss worker ids), which of them hold a job now, and whose turn is next. */
-  const slotsOf = new Map<string, { ids: string[]; busy: Set<string>; next: number }>();
   /** Wakes one idle slot of `name`, in turn, to fetch now; none when every slot holds a job. */
   const wakeOne = (name: string) => {
     const slots = slotsOf.get(name);

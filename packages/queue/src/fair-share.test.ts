@@ -1,7 +1,8 @@
 import type { RunExecuteJob } from '@quarry/contracts';
 import { createTestDatabase, type TestDatabase } from '@quarry/db/testing';
+import { notifyChannelSql } from 'pg-boss/dist/plans.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Queue, startQueue } from './boss';
+import { QUEUE_SCHEMA, type Queue, startQueue } from './boss';
 
 let database: TestDatabase;
 let queue: Queue;
@@ -82,6 +83,42 @@ describe('taking jobs during a burst', () => {
     await until(() => done.length === 4);
     expect([...done].sort()).toEqual(jobs.map((j) => j.runId).sort());
   }, 150_000);
+
+  it('fetches again a second after a fetch that failed, instead of sleeping until the poll', async () => {
+    await withoutPolling();
+    const done: string[] = [];
+    await queue.work('run.execute', { concurrency: 1 }, async (payload) => {
+      done.push(payload.runId);
+    });
+    // Sent to start in a moment: its notification finds nothing to take yet, and the slot sleeps.
+    const job = run('usr_refetch', 'con_refetch');
+    await queue.send('run.execute', job, { startAfterSeconds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The job table locked, a wake-up: the slot's fetch waits for the lock, and is cancelled there.
+    const blocker = await database.sql.reserve();
+    try {
+      await blocker`begin`;
+      await blocker.unsafe(`lock table ${QUEUE_SCHEMA}.job in exclusive mode`);
+      const [channel] = await database.sql<{ name: string }[]>`
+        select ${database.sql.unsafe(notifyChannelSql(QUEUE_SCHEMA))} as name`;
+      await database.sql`select pg_notify(${channel?.name ?? ''}, 'run.execute')`;
+      let cancelled = false;
+      for (const deadline = Date.now() + 20_000; !cancelled && Date.now() < deadline; ) {
+        const [row] = await database.sql<{ n: number }[]>`
+          select count(pg_cancel_backend(pid))::int as n from pg_stat_activity
+          where datname = current_database() and application_name = 'quarry-queue' and wait_event_type = 'Lock'`;
+        cancelled = (row?.n ?? 0) > 0;
+        if (!cancelled) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(cancelled).toBe(true);
+    } finally {
+      await blocker`rollback`.catch(() => undefined);
+      blocker.release();
+    }
+    // No notification is left for it and the poll is ten minutes away: only the retry takes it.
+    await until(() => done.length === 1, 30_000);
+    expect(done).toEqual([job.runId]);
+  }, 60_000);
 
   it('tells the handler how many retries the queue has left for this attempt', async () => {
     const seen: number[] = [];
