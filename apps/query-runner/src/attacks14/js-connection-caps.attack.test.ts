@@ -1,16 +1,14 @@
-import { addWorkspaceMember } from '@quarry/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningWorker } from '../worker';
 import {
   allEnded,
-  anotherConnection,
-  type Kit,
+  kitPerFile,
+  newMember,
   peak,
   querying,
   queueJsRun,
   queueSqlRun,
   rowsOf,
-  startKit,
   startRunner,
 } from './kit';
 
@@ -18,22 +16,8 @@ import {
 // every connection its SQL steps read. Real runner workers, the real queue and database; overlap
 // measured from the runs' started_at / finished_at.
 
-let kit: Kit;
-let A: string;
-let B: string;
-
-beforeAll(async () => {
-  kit = await startKit();
-  A = kit.ws.connectionId;
-  B = await anotherConnection(kit);
-}, 120_000);
-
-afterAll(async () => {
-  await kit?.drop();
-});
-
-const member = async () =>
-  (await addWorkspaceMember(kit.database.db, { workspaceId: kit.ws.workspaceId, role: 'editor' })).id;
+const kit = kitPerFile({ second: true });
+const member = () => newMember(kit);
 
 async function stopAll(runners: RunningWorker[]) {
   await Promise.all(runners.map((r) => r.stop()));
@@ -41,6 +25,7 @@ async function stopAll(runners: RunningWorker[]) {
 
 describe("a JS cell's run under the caps of the connections it reads", () => {
   it('JS runs reading A and B, mixed with SQL runs on A and on B and pure JS runs, two runners: never more than 2 on A or B, all succeed', async () => {
+    const [A, B] = [kit.ws.connectionId, kit.second];
     const sleep = 'select 1 as n from (select pg_sleep(0.4)) s';
     const ids = {
       jsAB: [] as string[],
@@ -97,6 +82,7 @@ describe("a JS cell's run under the caps of the connections it reads", () => {
   }, 90_000);
 
   it('a JS run that reads no connection is never held by a saturated connection (cap 1)', async () => {
+    const A = kit.ws.connectionId;
     const runner = await startRunner(kit, {
       QUARRY_RUNNER_CONCURRENCY: '6',
       QUARRY_CONNECTION_QUERY_LIMIT: '1',
@@ -125,6 +111,7 @@ describe("a JS cell's run under the caps of the connections it reads", () => {
   }, 60_000);
 
   it("the per-user cap (2) holds over one owner's JS runs (on A, on A and B, on none) and SQL runs", async () => {
+    const [A, B] = [kit.ws.connectionId, kit.second];
     const owner = await member();
     const sleep = 'select 1 as n from (select pg_sleep(0.3)) s';
     const ids: string[] = [];

@@ -1,6 +1,7 @@
 import { newId } from '@quarry/db';
 import { connectionCredentialsContext, connections, projectConnections, runs } from '@quarry/db/schema';
 import {
+  addWorkspaceMember,
   createTestDatabase,
   createTestWarehouse,
   createWorkspaceFixture,
@@ -12,6 +13,7 @@ import { observingLogStream } from '@quarry/leak-scan';
 import { type Queue, startQueue } from '@quarry/queue';
 import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
 import { eq, inArray } from 'drizzle-orm';
+import { afterAll, beforeAll } from 'vitest';
 import { loadEnv } from '../env';
 import { type RunningWorker, startWorker } from '../worker';
 
@@ -49,6 +51,27 @@ export async function startKit(): Promise<Kit> {
     },
   };
 }
+
+/**
+ * One test file's kit, started before its tests and dropped after them: its fields are there once
+ * the tests run. With `second`, another connection of the workspace to the same warehouse, beside
+ * the workspace's own (`ws.connectionId`).
+ */
+export function kitPerFile(options: { second?: boolean } = {}): Kit & { second: string } {
+  const kit = {} as Kit & { second: string };
+  beforeAll(async () => {
+    Object.assign(kit, await startKit());
+    if (options.second) kit.second = await anotherConnection(kit);
+  }, 120_000);
+  afterAll(async () => {
+    await kit.drop?.();
+  });
+  return kit;
+}
+
+/** A new editor of the kit's workspace: each run's own owner, so the per-user cap stays out of the way. */
+export const newMember = async (kit: Kit): Promise<string> =>
+  (await addWorkspaceMember(kit.database.db, { workspaceId: kit.ws.workspaceId, role: 'editor' })).id;
 
 export function startRunner(kit: Kit, env: Record<string, string>, name = 'runner'): Promise<RunningWorker> {
   return startWorker(

@@ -1,14 +1,13 @@
-import { addWorkspaceMember } from '@quarry/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   allEnded,
-  type Kit,
+  kitPerFile,
+  newMember,
   peak,
   querying,
   queueJsRun,
   queueSqlRun,
   rowsOf,
-  startKit,
   startRunner,
 } from './kit';
 
@@ -21,16 +20,8 @@ import {
 // any backlog of JS jobs queued at the upgrade (or sent by an API not yet upgraded, during a
 // rolling deploy) overshot the cap this way. The runs ahead are now counted by their own rows.
 
-let kit: Kit;
-beforeAll(async () => {
-  kit = await startKit();
-}, 120_000);
-afterAll(async () => {
-  await kit?.drop();
-});
-
-const member = async () =>
-  (await addWorkspaceMember(kit.database.db, { workspaceId: kit.ws.workspaceId, role: 'editor' })).id;
+const kit = kitPerFile();
+const member = () => newMember(kit);
 
 describe('a running JS run whose job lacks connectionIds', () => {
   it('still holds its place in the cap (2) of the connection it reads, for later SQL runs', async () => {

@@ -1,20 +1,11 @@
-import { addWorkspaceMember } from '@quarry/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allEnded, type Kit, queueJsRun, queueSqlRun, rowsOf, startKit, startRunner } from './kit';
+import { describe, expect, it } from 'vitest';
+import { allEnded, kitPerFile, newMember, queueJsRun, queueSqlRun, rowsOf, startRunner } from './kit';
 
 // A JS run whose job was sent before 26fb928 carries no connection at all (only its run row,
 // runs.connection_ids, says what it reads). Its own take is still admitted by that row.
 
-let kit: Kit;
-beforeAll(async () => {
-  kit = await startKit();
-}, 120_000);
-afterAll(async () => {
-  await kit?.drop();
-});
-
-const member = async () =>
-  (await addWorkspaceMember(kit.database.db, { workspaceId: kit.ws.workspaceId, role: 'editor' })).id;
+const kit = kitPerFile();
+const member = () => newMember(kit);
 
 describe('a JS run whose job lacks connectionIds (sent before the change)', () => {
   it('waits, by its run row, while the connection it reads is at its cap (1), then succeeds', async () => {

@@ -1,14 +1,5 @@
-import { addWorkspaceMember } from '@quarry/db/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  anotherConnection,
-  type Kit,
-  queueJsRun,
-  queueSqlRun,
-  rowsOf,
-  startKit,
-  startRunner,
-} from '../attacks14/kit';
+import { describe, expect, it } from 'vitest';
+import { kitPerFile, newMember, queueJsRun, queueSqlRun, rowsOf, startRunner } from '../attacks14/kit';
 
 // Found as a flaw (starvation) and fixed with this suite, with a real runner and the real queue. A
 // JS run reads connections A and B; B is kept busy at its cap (1) by a steady stream of SQL runs,
@@ -20,27 +11,14 @@ import {
 // start counted it (mustWait), so B's runs are taken in the order they were queued, this one
 // among them.
 
-let kit: Kit;
-let A: string;
-let B: string;
-
-beforeAll(async () => {
-  kit = await startKit();
-  A = kit.ws.connectionId;
-  B = await anotherConnection(kit);
-}, 120_000);
-
-afterAll(async () => {
-  await kit?.drop();
-});
-
-const member = async () =>
-  (await addWorkspaceMember(kit.database.db, { workspaceId: kit.ws.workspaceId, role: 'editor' })).id;
+const kit = kitPerFile({ second: true });
+const member = () => newMember(kit);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a JS run reading an idle connection and a busy one', () => {
   it('runs within 12 s while a stream of single-user SQL runs keeps the busy one at its cap (1)', async () => {
+    const [A, B] = [kit.ws.connectionId, kit.second];
     const runner = await startRunner(
       kit,
       { QUARRY_RUNNER_CONCURRENCY: '4', QUARRY_CONNECTION_QUERY_LIMIT: '1' },

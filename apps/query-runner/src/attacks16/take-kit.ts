@@ -5,8 +5,9 @@ import { EMPTY_ALLOW_LIST } from '@quarry/net-policy';
 import { generateMasterKey, loadVaultFromEnv } from '@quarry/vault';
 import { inArray, sql as raw } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { type Admission, type RunnerDeps, takeAdmitted, takeLocks } from '../execute-run';
+import { testRunnerDeps } from '../testing/runner-fixture';
 
 /**
  * A migrated database and several pools over it, each standing for one runner process (its own
@@ -32,16 +33,7 @@ export async function startTakeKit(options: { pools?: number; max?: number } = {
       genericPlans: true,
     }),
   );
-  const deps = pools.map(
-    (pool): RunnerDeps => ({
-      db: pool.db,
-      sql: pool.sql,
-      vault,
-      log: pino({ level: 'silent' }),
-      now: () => new Date(),
-      allowPrivateHosts: EMPTY_ALLOW_LIST,
-    }),
-  );
+  const deps = pools.map((pool) => testRunnerDeps(pool, vault, EMPTY_ALLOW_LIST));
   return {
     database,
     pools,
@@ -51,6 +43,18 @@ export async function startTakeKit(options: { pools?: number; max?: number } = {
       await database.drop();
     },
   };
+}
+
+/** One test file's kit, started before its tests and dropped after them (see startTakeKit). */
+export function takeKitPerFile(options: { pools?: number; max?: number } = {}): TakeKit {
+  const kit = {} as TakeKit;
+  beforeAll(async () => {
+    Object.assign(kit, await startTakeKit(options));
+  }, 60_000);
+  afterAll(async () => {
+    await kit.drop?.();
+  });
+  return kit;
 }
 
 export type QueuedRun = {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   finish,
   prng,
@@ -7,9 +7,8 @@ import {
   queueMany,
   shuffle,
   sleep,
-  startTakeKit,
-  type TakeKit,
   take,
+  takeKitPerFile,
   takeLocksQuery,
   waitingOnAdvisory,
 } from './take-kit';
@@ -19,15 +18,7 @@ import {
 // orders (a deadlock?), a run listing thousands of ids of every shape (':' and quotes in them),
 // and two workspaces using the same connection ids and owner id (does one hold the other?).
 
-let kit: TakeKit;
-
-beforeAll(async () => {
-  kit = await startTakeKit({ pools: 4, max: 7 });
-}, 60_000);
-
-afterAll(async () => {
-  await kit?.drop();
-});
+const kit = takeKitPerFile({ pools: 4, max: 7 });
 
 const HIGH = { ownerLimit: 100_000, connectionLimit: 100_000 };
 const MANY = Array.from({ length: 300 }, (_, i) => `conn_${i}`);

@@ -1,6 +1,6 @@
 import { runs } from '@quarry/db/schema';
 import { and, eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { takeRun } from '../execute-run';
 import {
   finish,
@@ -14,9 +14,8 @@ import {
   shuffle,
   sleep,
   spansOf,
-  startTakeKit,
-  type TakeKit,
   take,
+  takeKitPerFile,
 } from './take-kit';
 
 // Takes racing from four pools (four runners' worth of connections), twenty at a time, over two
@@ -29,15 +28,7 @@ import {
 const CAPS = { ownerLimit: 4, connectionLimit: 3 };
 const CONNECTIONS = Array.from({ length: 8 }, (_, i) => `conn_${i}`);
 
-let kit: TakeKit;
-
-beforeAll(async () => {
-  kit = await startTakeKit({ pools: 4, max: 7 });
-}, 60_000);
-
-afterAll(async () => {
-  await kit?.drop();
-});
+const kit = takeKitPerFile({ pools: 4, max: 7 });
 
 function planRuns(seed: number, count: number): Omit<QueuedRun, 'runId'>[] {
   const rand = prng(seed);

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   queue,
   runningNow,
   sleep,
-  startTakeKit,
-  type TakeKit,
   take,
+  takeKitPerFile,
   takeLocksQuery,
   waitingOnAdvisory,
 } from './take-kit';
@@ -18,15 +17,7 @@ import {
 // their lock statement is then visible in pg_locks, and the count after the release says whether
 // each take counted the one before it.
 
-let kit: TakeKit;
-
-beforeAll(async () => {
-  kit = await startTakeKit({ pools: 4, max: 6 });
-}, 60_000);
-
-afterAll(async () => {
-  await kit?.drop();
-});
+const kit = takeKitPerFile({ pools: 4, max: 6 });
 
 /** Holds the locks `run`'s take would take, in a transaction left open until `release()`. */
 async function holdLocksOf(run: Awaited<ReturnType<typeof queue>>) {

@@ -1,3 +1,4 @@
+import type { Db, Sql } from '@quarry/db';
 import {
   createTestDatabase,
   createTestWarehouse,
@@ -6,7 +7,7 @@ import {
   type TestWarehouse,
   type WorkspaceFixture,
 } from '@quarry/db/testing';
-import { LOOPBACK_ALLOW_LIST } from '@quarry/net-policy';
+import { type AllowList, LOOPBACK_ALLOW_LIST } from '@quarry/net-policy';
 import { generateMasterKey, loadVaultFromEnv, type Vault } from '@quarry/vault';
 import pino from 'pino';
 import type { RunnerDeps } from '../execute-run';
@@ -21,6 +22,22 @@ export type RunnerFixture = {
   drop: () => Promise<void>;
 };
 
+/** A runner's deps over a database for a test: silent logs, the real clock, loopback warehouses. */
+export function testRunnerDeps(
+  database: { db: Db; sql: Sql },
+  vault: Vault,
+  allowPrivateHosts: AllowList = LOOPBACK_ALLOW_LIST,
+): RunnerDeps {
+  return {
+    db: database.db,
+    sql: database.sql,
+    vault,
+    log: pino({ level: 'silent' }),
+    now: () => new Date(),
+    allowPrivateHosts,
+  };
+}
+
 export async function startRunnerFixture(options: { orders?: number } = {}): Promise<RunnerFixture> {
   const database = await createTestDatabase();
   const warehouse = await createTestWarehouse({ orders: options.orders ?? 10 });
@@ -28,14 +45,7 @@ export async function startRunnerFixture(options: { orders?: number } = {}): Pro
   if (!loaded.ok) throw new Error(loaded.error.message);
   const vault = loaded.value;
   const fixture = await createWorkspaceFixture(database.db, { vault, warehouse: warehouse.reader });
-  const deps: RunnerDeps = {
-    db: database.db,
-    sql: database.sql,
-    vault,
-    log: pino({ level: 'silent' }),
-    now: () => new Date(),
-    allowPrivateHosts: LOOPBACK_ALLOW_LIST,
-  };
+  const deps = testRunnerDeps(database, vault);
   return {
     database,
     warehouse,
