@@ -262,16 +262,21 @@ export async function takeAdmitted(deps: RunnerDeps, job: RunExecuteJob, admissi
 export type MustWait = { waitFor: string | null; outstanding: number };
 
 /**
- * Why a queued run's take was refused (see MustWait). The job is sent again under the connection it
- * waits for: that connection's own runs are then taken in the order they were queued, this one
- * among them. Grouped under another connection of its list, it was fetched whenever that one was
- * free, which under a steady stream of runs on the full one was always while the full one was
- * full, and it never ran while the stream lasted (attacks16/js-run-starvation). Each list of
- * connections is read once, as in the admission.
+ * The run as a take that took nothing finds it: its status, and, were it still queued under an
+ * admission, why it was refused (see MustWait), in one statement. The job is sent again under the
+ * connection it waits for: that connection's own runs are then taken in the order they were queued,
+ * this one among them. Grouped under another connection of its list, it was fetched whenever that
+ * one was free, which under a steady stream of runs on the full one was always while the full one
+ * was full, and it never ran while the stream lasted (attacks16/js-run-starvation). Each list of
+ * connections is read once, as in the admission. Undefined when the job's workspace has no such run.
  */
-async function mustWait(db: Db, job: RunExecuteJob, admission: Admission): Promise<MustWait> {
-  const rows = await db.execute<{ wait_for: string | null; outstanding: number }>(raw`
-    select
+async function untakenRun(
+  db: Db,
+  job: RunExecuteJob,
+  admission: Admission | undefined,
+): Promise<({ status: string } & MustWait) | undefined> {
+  const [row] = await db.execute<{ status: string; wait_for: string | null; outstanding: number }>(raw`
+    select r.status,
       (select mine.id
         from unnest(array_append(r.connection_ids, r.connection_id)) with ordinality as mine (id, n)
         join (
@@ -280,14 +285,13 @@ async function mustWait(db: Db, job: RunExecuteJob, admission: Admission): Promi
           where held.workspace_id = r.workspace_id and held.status = 'running'
           group by held_connection.id
         ) as load on load.id = mine.id
-        where load.taken >= ${admission.connectionLimit}
+        where load.taken >= ${admission?.connectionLimit ?? null}
         order by mine.n limit 1) as wait_for,
       (select count(*)::int from runs other
         where other.workspace_id = r.workspace_id and other.owner_id = r.owner_id
           and other.status in ('queued', 'running') and other.id <> r.id) as outstanding
     from runs r where r.id = ${job.runId} and r.workspace_id = ${job.workspaceId}`);
-  const [row] = rows;
-  return { waitFor: row?.wait_for ?? null, outstanding: row?.outstanding ?? 0 };
+  return row && { status: row.status, waitFor: row.wait_for, outstanding: row.outstanding };
 }
 
 /**
@@ -416,12 +420,11 @@ async function execute(
   const [taken] = await takeAdmitted(deps, job, attempt.admission);
   if (!taken) {
     // JOB-6: a job names its workspace; a run of any other workspace is not this job's to touch.
-    const [current] = await db
-      .select({ status: runs.status })
-      .from(runs)
-      .where(and(eq(runs.id, job.runId), eq(runs.workspaceId, job.workspaceId)));
+    const current = await untakenRun(db, job, attempt.admission);
     // Still queued: not admitted (its owner or its connection is at its limit).
-    if (current?.status === 'queued' && attempt.admission) return mustWait(db, job, attempt.admission);
+    if (current?.status === 'queued' && attempt.admission) {
+      return { waitFor: current.waitFor, outstanding: current.outstanding };
+    }
     if (current?.status === 'running') {
       // The earlier attempt's runner died (or lost its claim): stop what it left on the warehouse
       // first, then run it again if it had written no row, or fail it with that reason.

@@ -123,7 +123,7 @@ export async function startWorker(
           });
           if (outcome) {
             // Back to the queue for a moment, as a job of its own that the run now names: under the
-            // connection it waits for (see mustWait), with its owner's place as its start had it.
+            // connection it waits for (see untakenRun), with its owner's place as its start had it.
             const again = await queue.send(
               'run.execute',
               { ...payload, ...(outcome.waitFor ? { connectionId: outcome.waitFor } : {}) },

@@ -59,7 +59,7 @@ describe("a JS cell's run under the caps of the connections it reads", () => {
 
       // Every job of a JS run that reads a connection lists them, the ones re-sent after a
       // "must wait" too. The first is grouped under the first of them; a re-sent one under the
-      // connection it waited for (see mustWait), which is one of them.
+      // connection it waited for (see untakenRun), which is one of them.
       const jobs = await kit.database.sql<
         { runId: string; data: Record<string, unknown>; group: string | null; original: boolean }[]
       >`

@@ -8,7 +8,7 @@ import { kitPerFile, newMember, queueJsRun, queueSqlRun, rowsOf, startRunner } f
 // refused and the job re-sent a second later, again under A and behind every B run (its priority
 // -1: its own original job, still active, counted as its owner's). It never ran while the stream
 // lasted. A re-sent job now goes under the connection it waits for, with its owner's place as the
-// start counted it (mustWait), so B's runs are taken in the order they were queued, this one
+// start counted it (untakenRun), so B's runs are taken in the order they were queued, this one
 // among them.
 
 const kit = kitPerFile({ second: true });
